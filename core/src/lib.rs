@@ -1,0 +1,21 @@
+//! Gridfield device core: the domain model, the encrypted local store, door-plate
+//! verification, checklists and hazards — everything a grid worker's phone does
+//! with no network at all. Plain Rust; the FFI lives in `gridfield-ffi`.
+
+pub mod checklist;
+pub mod db;
+pub mod error;
+pub mod hazard;
+pub mod hlc;
+pub mod i18n;
+pub mod model;
+pub mod photo;
+pub mod plate;
+pub mod records;
+pub mod schema;
+pub mod store;
+
+pub use db::DbKey;
+pub use error::{Error, Result};
+pub use i18n::Lang;
+pub use store::{Identity, Store};

@@ -1,0 +1,374 @@
+//! Domain model: grids, standard addresses (标准地址) and the entities hanging off
+//! them (一标多实), roles and what each role may see. Descriptive entities are
+//! written field by field so that sync can merge them per field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// What a user may do and see. A scope is a grid subtree plus one role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 网格员
+    Worker,
+    /// 志愿者 / 百姓楼长
+    Volunteer,
+    /// 网格长 / 综治中心
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Worker => "worker",
+            Role::Volunteer => "volunteer",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "worker" => Some(Role::Worker),
+            "volunteer" => Some(Role::Volunteer),
+            "supervisor" => Some(Role::Supervisor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Role::Worker => lang.pick("网格员", "grid worker"),
+            Role::Volunteer => lang.pick("志愿者", "volunteer"),
+            Role::Supervisor => lang.pick("网格长", "supervisor"),
+            Role::Admin => lang.pick("管理员", "administrator"),
+        }
+    }
+
+    /// Volunteers never see ID numbers, phones or tenants.
+    pub fn sees_personal_data(self) -> bool {
+        !matches!(self, Role::Volunteer)
+    }
+
+    pub fn may_inspect(self) -> bool {
+        matches!(self, Role::Worker | Role::Supervisor | Role::Admin)
+    }
+
+    pub fn may_edit_entities(self) -> bool {
+        matches!(self, Role::Worker | Role::Supervisor | Role::Admin)
+    }
+}
+
+/// 网格: hierarchical, any depth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    pub code: String,
+    pub name: String,
+    pub level: u32,
+    pub parent_code: Option<String>,
+}
+
+/// 标准地址 / 数字门牌.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Address {
+    pub code: String,
+    pub grid_code: String,
+    pub full_text: String,
+    pub street: Option<String>,
+    pub number: Option<String>,
+    pub building: Option<String>,
+    pub unit: Option<String>,
+    pub room: Option<String>,
+    pub plate_serial: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+/// The kinds of descriptive entity at an address (一标多实).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// 住户
+    Household,
+    /// 人员
+    Person,
+    /// 出租房屋
+    RentalUnit,
+    /// 单位 / 场所
+    Business,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    Int,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// One of a fixed set of values.
+    Enum(&'static [&'static str]),
+    /// Reference to another entity's id (same scope).
+    Ref(EntityKind),
+}
+
+/// Why a field is hidden from some roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensitivity {
+    Public,
+    /// Personal data: ID numbers, phones, names of residents.
+    Personal,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub sensitivity: Sensitivity,
+    pub max_len: usize,
+}
+
+const fn f(name: &'static str, ty: FieldType, sensitivity: Sensitivity, max_len: usize) -> FieldSpec {
+    FieldSpec { name, ty, sensitivity, max_len }
+}
+
+use FieldType as T;
+use Sensitivity::{Personal as P, Public as U};
+
+pub const RESIDENCY: &[&str] = &["registered", "floating"];
+pub const RENTAL_USE: &[&str] = &["residential", "shared", "commercial"];
+pub const RISK_LEVEL: &[&str] = &["low", "medium", "high"];
+pub const BUSINESS_KIND: &[&str] = &["shop", "restaurant", "enterprise", "venue", "school", "other"];
+
+const HOUSEHOLD_FIELDS: &[FieldSpec] = &[
+    f("head_name", T::Text, P, 64),
+    f("phone", T::Text, P, 32),
+    f("members", T::Int, P, 0),
+    f("residency", T::Enum(RESIDENCY), P, 0),
+    f("moved_in", T::Date, P, 0),
+    f("moved_out", T::Date, P, 0),
+    f("note", T::Text, P, 500),
+];
+const PERSON_FIELDS: &[FieldSpec] = &[
+    f("household_id", T::Ref(EntityKind::Household), P, 0),
+    f("rental_unit_id", T::Ref(EntityKind::RentalUnit), P, 0),
+    f("name", T::Text, P, 64),
+    f("id_number", T::Text, P, 18),
+    f("phone", T::Text, P, 32),
+    f("residency", T::Enum(RESIDENCY), P, 0),
+    f("moved_in", T::Date, P, 0),
+    f("moved_out", T::Date, P, 0),
+];
+const RENTAL_FIELDS: &[FieldSpec] = &[
+    f("landlord_name", T::Text, P, 64),
+    f("landlord_phone", T::Text, P, 32),
+    f("rooms", T::Int, U, 0),
+    f("use", T::Enum(RENTAL_USE), U, 0),
+    f("risk_level", T::Enum(RISK_LEVEL), U, 0),
+    f("note", T::Text, P, 500),
+];
+const BUSINESS_FIELDS: &[FieldSpec] = &[
+    f("name", T::Text, U, 128),
+    f("kind", T::Enum(BUSINESS_KIND), U, 0),
+    f("contact_name", T::Text, P, 64),
+    f("contact_phone", T::Text, P, 32),
+];
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 4] =
+        [EntityKind::Household, EntityKind::Person, EntityKind::RentalUnit, EntityKind::Business];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Household => "household",
+            EntityKind::Person => "person",
+            EntityKind::RentalUnit => "rental_unit",
+            EntityKind::Business => "business",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntityKind> {
+        EntityKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// SQL table; a closed set, never user input.
+    pub fn table(self) -> &'static str {
+        match self {
+            EntityKind::Household => "households",
+            EntityKind::Person => "persons",
+            EntityKind::RentalUnit => "rental_units",
+            EntityKind::Business => "businesses",
+        }
+    }
+
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            EntityKind::Household => HOUSEHOLD_FIELDS,
+            EntityKind::Person => PERSON_FIELDS,
+            EntityKind::RentalUnit => RENTAL_FIELDS,
+            EntityKind::Business => BUSINESS_FIELDS,
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields().iter().find(|f| f.name == name)
+    }
+
+    /// Whether a role may see this kind of entity at all. Volunteers see neither
+    /// residents nor rental units (tenants hang off them), only public venues.
+    pub fn visible_to(self, role: Role) -> bool {
+        role.sees_personal_data() || matches!(self, EntityKind::Business)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            EntityKind::Household => lang.pick("住户", "household"),
+            EntityKind::Person => lang.pick("人员", "person"),
+            EntityKind::RentalUnit => lang.pick("出租房屋", "rental unit"),
+            EntityKind::Business => lang.pick("单位场所", "business"),
+        }
+    }
+}
+
+/// One descriptive entity as stored: its fields as JSON values (null = unset).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub kind: EntityKind,
+    pub id: String,
+    pub address_code: String,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub deleted: bool,
+    pub updated_at: i64,
+}
+
+impl Entity {
+    /// The same entity with what `role` may not see removed.
+    pub fn redacted_for(&self, role: Role) -> Option<Entity> {
+        if !self.kind.visible_to(role) {
+            return None;
+        }
+        let mut e = self.clone();
+        if !role.sees_personal_data() {
+            e.fields.retain(|name, _| {
+                self.kind.field(name).is_some_and(|s| s.sensitivity == Sensitivity::Public)
+            });
+        }
+        Some(e)
+    }
+}
+
+/// Where an inspection or report happened, when the phone knew.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// 检查记录 review status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    Draft,
+    Submitted,
+    Approved,
+    Returned,
+}
+
+impl ReviewStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Draft => "draft",
+            ReviewStatus::Submitted => "submitted",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::Returned => "returned",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(Self::Draft),
+            "submitted" => Some(Self::Submitted),
+            "approved" => Some(Self::Approved),
+            "returned" => Some(Self::Returned),
+            _ => None,
+        }
+    }
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ReviewStatus::Draft => lang.pick("草稿", "draft"),
+            ReviewStatus::Submitted => lang.pick("已提交", "submitted"),
+            ReviewStatus::Approved => lang.pick("已通过", "approved"),
+            ReviewStatus::Returned => lang.pick("已退回", "returned"),
+        }
+    }
+}
+
+/// 上报 status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Pending,
+    Accepted,
+    Dismissed,
+}
+
+impl ReportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Pending => "pending",
+            ReportStatus::Accepted => "accepted",
+            ReportStatus::Dismissed => "dismissed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "accepted" => Some(Self::Accepted),
+            "dismissed" => Some(Self::Dismissed),
+            _ => None,
+        }
+    }
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ReportStatus::Pending => lang.pick("待处理", "pending"),
+            ReportStatus::Accepted => lang.pick("已采纳", "accepted"),
+            ReportStatus::Dismissed => lang.pick("未采纳", "dismissed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volunteer_redaction_drops_personal_fields_and_kinds() {
+        let mut fields = serde_json::Map::new();
+        fields.insert("name".into(), "便民超市".into());
+        fields.insert("contact_phone".into(), "13800000000".into());
+        let shop = Entity {
+            kind: EntityKind::Business,
+            id: "b1".into(),
+            address_code: "a".into(),
+            fields,
+            deleted: false,
+            updated_at: 0,
+        };
+        let seen = shop.redacted_for(Role::Volunteer).unwrap();
+        assert!(seen.fields.contains_key("name"));
+        assert!(!seen.fields.contains_key("contact_phone"));
+        assert!(shop.redacted_for(Role::Worker).unwrap().fields.contains_key("contact_phone"));
+        let hh = Entity { kind: EntityKind::Household, ..shop.clone() };
+        assert!(hh.redacted_for(Role::Volunteer).is_none());
+    }
+
+    #[test]
+    fn every_field_spec_is_unique() {
+        for k in EntityKind::ALL {
+            let mut names: Vec<_> = k.fields().iter().map(|f| f.name).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), k.fields().len(), "{k:?}");
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Photos as content-addressed files next to the database: the SHA-256 of the
+//! bytes names the file, so a photo taken twice is stored once and its identity
+//! can be checked by anyone who has the bytes.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// Phones take 3–8 MB photos; anything beyond this is a mistake or an attack.
+pub const DEFAULT_MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PhotoRef {
+    pub hash: String,
+    pub size: u64,
+    pub mime: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    #[error("photo is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("not a supported image (JPEG, PNG, WebP or HEIC)")]
+    UnsupportedType,
+    #[error("photo is empty")]
+    Empty,
+    #[error("photo {0} is not stored on this device")]
+    Missing(String),
+    #[error("photo storage: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Recognise an image by its first bytes; the file name or a caller's claim is not trusted.
+pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && matches!(&bytes[8..12], b"heic" | b"heix" | b"mif1") {
+        Some("image/heic")
+    } else {
+        None
+    }
+}
+
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub fn is_valid_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[derive(Debug, Clone)]
+pub struct PhotoStore {
+    root: PathBuf,
+    max_bytes: u64,
+}
+
+impl PhotoStore {
+    pub fn new(root: impl Into<PathBuf>, max_bytes: u64) -> Self {
+        PhotoStore { root: root.into(), max_bytes }
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    pub fn path_for(&self, hash: &str) -> PathBuf {
+        self.root.join(&hash[..2]).join(hash)
+    }
+
+    /// Check and hash the bytes, without writing anything.
+    pub fn check(&self, bytes: &[u8]) -> Result<PhotoRef, PhotoError> {
+        let size = bytes.len() as u64;
+        if size == 0 {
+            return Err(PhotoError::Empty);
+        }
+        if size > self.max_bytes {
+            return Err(PhotoError::TooLarge { size, limit: self.max_bytes });
+        }
+        let mime = sniff_mime(bytes).ok_or(PhotoError::UnsupportedType)?;
+        Ok(PhotoRef { hash: hash_bytes(bytes), size, mime: mime.to_string() })
+    }
+
+    /// Write the file (temp + fsync + rename) so a crash never leaves a torn photo
+    /// under its final name. Storing the same bytes twice is a no-op.
+    pub fn put(&self, bytes: &[u8]) -> Result<PhotoRef, PhotoError> {
+        let r = self.check(bytes)?;
+        let path = self.path_for(&r.hash);
+        if path.exists() {
+            return Ok(r);
+        }
+        let dir = path.parent().expect("photo path has a parent");
+        fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{}.tmp-{}", r.hash, std::process::id()));
+        {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, &path)?;
+        Ok(r)
+    }
+
+    /// Read a file from disk, refusing oversized ones before reading them whole.
+    pub fn put_file(&self, file: &Path) -> Result<PhotoRef, PhotoError> {
+        let size = fs::metadata(file)?.len();
+        if size > self.max_bytes {
+            return Err(PhotoError::TooLarge { size, limit: self.max_bytes });
+        }
+        self.put(&fs::read(file)?)
+    }
+
+    pub fn get(&self, hash: &str) -> Result<Vec<u8>, PhotoError> {
+        if !is_valid_hash(hash) {
+            return Err(PhotoError::Missing(hash.to_string()));
+        }
+        fs::read(self.path_for(hash)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => PhotoError::Missing(hash.to_string()),
+            _ => PhotoError::Io(e),
+        })
+    }
+
+    pub fn contains(&self, hash: &str) -> bool {
+        is_valid_hash(hash) && self.path_for(hash).exists()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
+
+    #[test]
+    fn stores_by_content_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = PhotoStore::new(dir.path(), 1024);
+        let a = s.put(JPEG).unwrap();
+        let b = s.put(JPEG).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.mime, "image/jpeg");
+        assert_eq!(s.get(&a.hash).unwrap(), JPEG);
+        assert_eq!(hash_bytes(&s.get(&a.hash).unwrap()), a.hash);
+    }
+
+    #[test]
+    fn refuses_oversized_and_non_images() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = PhotoStore::new(dir.path(), 16);
+        let mut big = JPEG.to_vec();
+        big.resize(17, 0);
+        assert!(matches!(s.put(&big), Err(PhotoError::TooLarge { size: 17, limit: 16 })));
+        assert!(matches!(s.put(b"hello world"), Err(PhotoError::UnsupportedType)));
+        assert!(matches!(s.put(b""), Err(PhotoError::Empty)));
+        // Nothing was written for the refused ones.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

@@ -1,0 +1,476 @@
+//! The device database schema: one `CREATE_SCHEMA` for a fresh install and one
+//! upgrade step per earlier version, run in a single immediate transaction and
+//! versioned by `PRAGMA user_version`.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+pub const VERSION: u32 = 2;
+
+/// The whole current schema. Timestamps are integer milliseconds since the epoch;
+/// HLC stamps are TEXT whose order is their causal order.
+pub const CREATE_SCHEMA: &str = r#"
+CREATE TABLE device_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE grids (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    level       INTEGER NOT NULL,
+    parent_code TEXT REFERENCES grids(code) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX grids_parent ON grids(parent_code);
+
+CREATE TABLE addresses (
+    code         TEXT PRIMARY KEY,
+    grid_code    TEXT NOT NULL REFERENCES grids(code) DEFERRABLE INITIALLY DEFERRED,
+    full_text    TEXT NOT NULL,
+    street       TEXT,
+    number       TEXT,
+    building     TEXT,
+    unit         TEXT,
+    room         TEXT,
+    plate_serial TEXT,
+    lat          REAL,
+    lon          REAL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX addresses_grid ON addresses(grid_code);
+CREATE UNIQUE INDEX addresses_plate ON addresses(plate_serial) WHERE plate_serial IS NOT NULL;
+
+CREATE TABLE households (
+    id           TEXT PRIMARY KEY,
+    address_code TEXT NOT NULL REFERENCES addresses(code) DEFERRABLE INITIALLY DEFERRED,
+    head_name    TEXT,
+    phone        TEXT,
+    members      INTEGER,
+    residency    TEXT,
+    moved_in     TEXT,
+    moved_out    TEXT,
+    note         TEXT,
+    deleted      INTEGER NOT NULL DEFAULT 0,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX households_address ON households(address_code);
+
+CREATE TABLE persons (
+    id             TEXT PRIMARY KEY,
+    address_code   TEXT NOT NULL REFERENCES addresses(code) DEFERRABLE INITIALLY DEFERRED,
+    household_id   TEXT,
+    rental_unit_id TEXT,
+    name           TEXT,
+    id_number      TEXT,
+    phone          TEXT,
+    residency      TEXT,
+    moved_in       TEXT,
+    moved_out      TEXT,
+    deleted        INTEGER NOT NULL DEFAULT 0,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX persons_address ON persons(address_code);
+CREATE INDEX persons_household ON persons(household_id);
+CREATE INDEX persons_rental_unit ON persons(rental_unit_id);
+
+CREATE TABLE rental_units (
+    id             TEXT PRIMARY KEY,
+    address_code   TEXT NOT NULL REFERENCES addresses(code) DEFERRABLE INITIALLY DEFERRED,
+    landlord_name  TEXT,
+    landlord_phone TEXT,
+    rooms          INTEGER,
+    "use"          TEXT,
+    risk_level     TEXT,
+    note           TEXT,
+    deleted        INTEGER NOT NULL DEFAULT 0,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX rental_units_address ON rental_units(address_code);
+
+CREATE TABLE businesses (
+    id            TEXT PRIMARY KEY,
+    address_code  TEXT NOT NULL REFERENCES addresses(code) DEFERRABLE INITIALLY DEFERRED,
+    name          TEXT,
+    kind          TEXT,
+    contact_name  TEXT,
+    contact_phone TEXT,
+    deleted       INTEGER NOT NULL DEFAULT 0,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX businesses_address ON businesses(address_code);
+
+-- Per-field HLC of the value currently stored: the basis of last-writer-wins merges.
+CREATE TABLE field_versions (
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    hlc       TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id, field)
+) WITHOUT ROWID;
+
+CREATE TABLE checklist_templates (
+    id         TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    body       TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
+
+CREATE TABLE inspections (
+    id               TEXT PRIMARY KEY,
+    template_id      TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    address_code     TEXT NOT NULL REFERENCES addresses(code) DEFERRABLE INITIALLY DEFERRED,
+    subject_kind     TEXT,
+    subject_id       TEXT,
+    inspector        TEXT NOT NULL,
+    device_id        TEXT NOT NULL,
+    started_at       INTEGER NOT NULL,
+    finished_at      INTEGER,
+    lat              REAL,
+    lon              REAL,
+    answers          TEXT NOT NULL,
+    photos           TEXT NOT NULL,
+    score            INTEGER,
+    passed           INTEGER,
+    vetoed           INTEGER,
+    review_status    TEXT NOT NULL,
+    review_comment   TEXT,
+    reviewed_by      TEXT,
+    reviewed_at      INTEGER,
+    updated_at       INTEGER NOT NULL,
+    delivery         TEXT NOT NULL DEFAULT 'local',
+    FOREIGN KEY (template_id, template_version) REFERENCES checklist_templates(id, version)
+);
+CREATE INDEX inspections_address ON inspections(address_code);
+CREATE INDEX inspections_template ON inspections(template_id, template_version);
+CREATE INDEX inspections_status ON inspections(review_status);
+
+CREATE TABLE hazards (
+    id                  TEXT PRIMARY KEY,
+    address_code        TEXT NOT NULL REFERENCES addresses(code) DEFERRABLE INITIALLY DEFERRED,
+    category            TEXT NOT NULL,
+    severity            TEXT NOT NULL,
+    description         TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    assignee            TEXT,
+    deadline            INTEGER,
+    photos              TEXT NOT NULL,
+    source_inspection   TEXT REFERENCES inspections(id) DEFERRABLE INITIALLY DEFERRED,
+    source_item         TEXT,
+    source_report       TEXT,
+    reported_by         TEXT NOT NULL,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    delivery            TEXT NOT NULL DEFAULT 'local'
+);
+CREATE INDEX hazards_address ON hazards(address_code);
+CREATE INDEX hazards_inspection ON hazards(source_inspection);
+CREATE INDEX hazards_status_deadline ON hazards(status, deadline);
+
+-- Every lifecycle step: who, when, from which device, note and photos.
+CREATE TABLE hazard_events (
+    id          TEXT PRIMARY KEY,
+    hazard_id   TEXT NOT NULL REFERENCES hazards(id) DEFERRABLE INITIALLY DEFERRED,
+    action      TEXT NOT NULL,
+    from_status TEXT,
+    to_status   TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    device_id   TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    note        TEXT,
+    photos      TEXT NOT NULL,
+    assignee    TEXT,
+    deadline    INTEGER
+);
+CREATE INDEX hazard_events_hazard ON hazard_events(hazard_id, at);
+
+-- 上报 from volunteers and residents. The address may lie outside this device's
+-- scope (a scanned plate), so it is kept as code plus the plate's public text.
+CREATE TABLE reports (
+    id            TEXT PRIMARY KEY,
+    address_code  TEXT NOT NULL,
+    address_text  TEXT NOT NULL,
+    text          TEXT NOT NULL,
+    photos        TEXT NOT NULL,
+    reporter      TEXT NOT NULL,
+    device_id     TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    points        INTEGER NOT NULL DEFAULT 0,
+    decision_note TEXT,
+    hazard_id     TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    delivery      TEXT NOT NULL DEFAULT 'local'
+);
+CREATE INDEX reports_address ON reports(address_code);
+CREATE INDEX reports_status ON reports(status);
+
+CREATE TABLE photos (
+    hash       TEXT PRIMARY KEY,
+    size       INTEGER NOT NULL,
+    mime       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    uploaded   INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    detail    TEXT
+);
+CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+
+-- Written in the same transaction as the data it describes; push drains it in seq order.
+CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id      TEXT NOT NULL UNIQUE,
+    kind       TEXT NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    hlc        TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX outbox_entity ON outbox(entity, entity_id);
+
+CREATE VIRTUAL TABLE address_fts USING fts5(
+    full_text, plate_serial, code,
+    content='addresses', content_rowid='rowid', tokenize='trigram'
+);
+CREATE TRIGGER addresses_fts_ai AFTER INSERT ON addresses BEGIN
+    INSERT INTO address_fts(rowid, full_text, plate_serial, code)
+    VALUES (new.rowid, new.full_text, new.plate_serial, new.code);
+END;
+CREATE TRIGGER addresses_fts_ad AFTER DELETE ON addresses BEGIN
+    INSERT INTO address_fts(address_fts, rowid, full_text, plate_serial, code)
+    VALUES ('delete', old.rowid, old.full_text, old.plate_serial, old.code);
+END;
+CREATE TRIGGER addresses_fts_au AFTER UPDATE ON addresses BEGIN
+    INSERT INTO address_fts(address_fts, rowid, full_text, plate_serial, code)
+    VALUES ('delete', old.rowid, old.full_text, old.plate_serial, old.code);
+    INSERT INTO address_fts(rowid, full_text, plate_serial, code)
+    VALUES (new.rowid, new.full_text, new.plate_serial, new.code);
+END;
+"#;
+
+/// Version 2 added the delivery state of each record (saved on device → on the
+/// server → reviewed) and trigram full-text search over addresses.
+const UPGRADE_1_TO_2: &str = r#"
+ALTER TABLE inspections ADD COLUMN delivery TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE hazards ADD COLUMN delivery TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE reports ADD COLUMN delivery TEXT NOT NULL DEFAULT 'local';
+CREATE VIRTUAL TABLE address_fts USING fts5(
+    full_text, plate_serial, code,
+    content='addresses', content_rowid='rowid', tokenize='trigram'
+);
+INSERT INTO address_fts(address_fts) VALUES ('rebuild');
+CREATE TRIGGER addresses_fts_ai AFTER INSERT ON addresses BEGIN
+    INSERT INTO address_fts(rowid, full_text, plate_serial, code)
+    VALUES (new.rowid, new.full_text, new.plate_serial, new.code);
+END;
+CREATE TRIGGER addresses_fts_ad AFTER DELETE ON addresses BEGIN
+    INSERT INTO address_fts(address_fts, rowid, full_text, plate_serial, code)
+    VALUES ('delete', old.rowid, old.full_text, old.plate_serial, old.code);
+END;
+CREATE TRIGGER addresses_fts_au AFTER UPDATE ON addresses BEGIN
+    INSERT INTO address_fts(address_fts, rowid, full_text, plate_serial, code)
+    VALUES ('delete', old.rowid, old.full_text, old.plate_serial, old.code);
+    INSERT INTO address_fts(rowid, full_text, plate_serial, code)
+    VALUES (new.rowid, new.full_text, new.plate_serial, new.code);
+END;
+"#;
+
+/// Bring the database to `VERSION`, creating it when empty.
+pub fn init(conn: &mut Connection) -> Result<()> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == VERSION {
+        return Ok(());
+    }
+    if current > VERSION {
+        return Err(Error::SchemaTooNew { found: current, supported: VERSION });
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-read inside the write lock: another connection may have just upgraded.
+    let current: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == 0 {
+        tx.execute_batch(CREATE_SCHEMA)?;
+    } else {
+        for from in current..VERSION {
+            upgrade_from(&tx, from)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
+    match from {
+        1 => conn.execute_batch(UPGRADE_1_TO_2)?,
+        _ => unreachable!("no upgrade from schema version {from}"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The version-1 schema as it shipped, kept to test upgrades from it.
+    pub const V1_SCHEMA: &str = include_str!("../tests/schemas/v1.sql");
+
+    /// Everything that makes two schemas equal, normalised so that a column added
+    /// by ALTER TABLE compares equal to one declared inline.
+    pub fn describe(conn: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut objs = conn
+            .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+            .unwrap();
+        let rows: Vec<(String, String, String, Option<String>)> = objs
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        for (ty, name, tbl, sql) in rows {
+            match ty.as_str() {
+                "table" if !sql.as_deref().unwrap_or("").starts_with("CREATE VIRTUAL") && !name.starts_with("address_fts_") => {
+                    let mut st = conn.prepare(&format!("PRAGMA table_xinfo(\"{name}\")")).unwrap();
+                    let cols: Vec<String> = st
+                        .query_map([], |r| {
+                            Ok(format!(
+                                "{}:{}:{}:{:?}:{}",
+                                r.get::<_, String>(1)?,
+                                r.get::<_, String>(2)?,
+                                r.get::<_, i64>(3)?,
+                                r.get::<_, Option<String>>(4)?,
+                                r.get::<_, i64>(5)?
+                            ))
+                        })
+                        .unwrap()
+                        .map(|r| r.unwrap())
+                        .collect();
+                    out.push(format!("table {name} [{}]", cols.join(", ")));
+                    let mut st = conn.prepare(&format!("PRAGMA foreign_key_list(\"{name}\")")).unwrap();
+                    let fks: Vec<String> = st
+                        .query_map([], |r| {
+                            Ok(format!(
+                                "{}.{}->{}",
+                                r.get::<_, String>(2)?,
+                                r.get::<_, String>(3)?,
+                                r.get::<_, Option<String>>(4)?.unwrap_or_default()
+                            ))
+                        })
+                        .unwrap()
+                        .map(|r| r.unwrap())
+                        .collect();
+                    out.push(format!("fks {name} {fks:?}"));
+                }
+                "table" => out.push(format!("vtable {name} {}", sql.unwrap_or_default())),
+                _ => out.push(format!("{ty} {name} on {tbl}: {}", normalise(&sql.unwrap_or_default()))),
+            }
+        }
+        out
+    }
+
+    fn normalise(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn open_plain(path: &std::path::Path) -> Connection {
+        let c = Connection::open(path).unwrap();
+        c.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+        c
+    }
+
+    #[test]
+    fn upgrade_from_every_earlier_version_matches_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut fresh = open_plain(&dir.path().join("fresh.db"));
+        init(&mut fresh).unwrap();
+        let want = describe(&fresh);
+        assert!(want.iter().any(|l| l.starts_with("table inspections")));
+
+        // Version 1, with a row in it, upgraded in place.
+        let mut old = open_plain(&dir.path().join("v1.db"));
+        old.execute_batch(V1_SCHEMA).unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        old.execute_batch(
+            "INSERT INTO grids VALUES ('g', '示范网格', 3, NULL);
+             INSERT INTO addresses (code, grid_code, full_text, updated_at)
+             VALUES ('a1', 'g', '建设路12号3栋2单元501室', 0);",
+        )
+        .unwrap();
+        init(&mut old).unwrap();
+        assert_eq!(describe(&old), want);
+        let v: u32 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, VERSION);
+        // The rebuilt index finds rows that existed before the upgrade.
+        let hit: String = old
+            .query_row("SELECT code FROM address_fts WHERE address_fts MATCH '\"3栋2单元\"'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(hit, "a1");
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = open_plain(&dir.path().join("new.db"));
+        c.pragma_update(None, "user_version", VERSION + 1).unwrap();
+        assert!(matches!(init(&mut c), Err(Error::SchemaTooNew { .. })));
+    }
+
+    #[test]
+    fn every_foreign_key_is_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = open_plain(&dir.path().join("fk.db"));
+        init(&mut c).unwrap();
+        let tables: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_master WHERE type='table' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE 'address_fts%'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        for t in tables {
+            // (fk id, column) rows; a composite key spans several rows.
+            let rows: Vec<(i64, String)> = c
+                .prepare(&format!("PRAGMA foreign_key_list(\"{t}\")"))
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(3)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            let mut fks: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+            for (id, col) in rows {
+                fks.entry(id).or_default().push(col);
+            }
+            let indexes: Vec<Vec<String>> = c
+                .prepare(&format!("PRAGMA index_list(\"{t}\")"))
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(1))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .map(|idx| {
+                    c.prepare(&format!("PRAGMA index_info(\"{idx}\")"))
+                        .unwrap()
+                        .query_map([], |r| r.get::<_, String>(2))
+                        .unwrap()
+                        .map(|r| r.unwrap())
+                        .collect()
+                })
+                .collect();
+            for cols in fks.values() {
+                let covered = indexes.iter().any(|ix| ix.len() >= cols.len() && ix[..cols.len()] == cols[..]);
+                assert!(covered, "foreign key {t}{cols:?} has no index");
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace on a fresh machine: installs what is missing,
+# then builds and tests. Used by CI (.ci/run) and by developers alike.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+# openssl-src (vendored into SQLCipher) builds with perl and make.
+command -v perl >/dev/null || need_apt+=(perl)
+command -v make >/dev/null || need_apt+=(make)
+command -v cc >/dev/null || need_apt+=(gcc)
+if ((${#need_apt[@]})); then
+    echo "installing: ${need_apt[*]}"
+    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# Benchmarks run once each in test mode, on a small generated city, so they
+# cannot rot; their real figures come from `cargo bench` (docs/BENCHMARKS.md).
+export GRIDFIELD_BENCH_ADDRESSES="${GRIDFIELD_BENCH_ADDRESSES:-20000}"
+
+cargo test --workspace --all-targets --locked

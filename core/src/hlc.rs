@@ -157,4 +157,31 @@ mod tests {
         assert!("12-3-x".parse::<Hlc>().is_err());
         assert!("abcdefghijklm-000001-x".parse::<Hlc>().is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever the local clock and the peers do, stamps only go up and
+        /// always order after every stamp observed.
+        #[test]
+        fn stamps_are_monotonic_and_causal(events in proptest::collection::vec((0i64..10_000_000, proptest::option::of((0i64..20_000_000, 0u32..5))), 1..200)) {
+            let mut c = HlcClock::new("me");
+            let mut last = Hlc::zero();
+            for (now, remote) in events {
+                if let Some((wall, counter)) = remote {
+                    let r = Hlc { wall_ms: wall, counter, node: "peer".into() };
+                    c.observe(&r, now);
+                    let next = c.tick(now);
+                    if wall <= now + MAX_DRIFT_MS {
+                        proptest::prop_assert!(next > r);
+                    }
+                    proptest::prop_assert!(next > last);
+                    last = next;
+                } else {
+                    let next = c.tick(now);
+                    proptest::prop_assert!(next > last);
+                    proptest::prop_assert!(next.to_string() > last.to_string());
+                    last = next;
+                }
+            }
+        }
+    }
 }

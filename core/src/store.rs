@@ -339,7 +339,7 @@ impl Store {
     }
 
     pub fn trusted_issuers(&self) -> Result<Vec<IssuerPublicKey>> {
-        self.read(|c| issuer_keys(c))
+        self.read(issuer_keys)
     }
 
     // ---- reference data (arrives by import or sync, not from the worker) ----
@@ -794,27 +794,29 @@ impl Store {
 
     pub fn hazards(&self, filter: &HazardFilter) -> Result<Vec<Hazard>> {
         let now = self.now();
-        self.read(|c| {
-            let mut sql = String::from("?1 = ?1");
-            let status_s = filter.status.map(|s| s.as_str().to_string()).unwrap_or_default();
-            if filter.status.is_some() {
-                sql = String::from("status = ?1");
-            }
-            if filter.open_only || filter.overdue_only {
-                sql.push_str(" AND status <> 'closed'");
-            }
-            if filter.overdue_only {
-                sql.push_str(&format!(" AND deadline IS NOT NULL AND deadline < {now}"));
-            }
-            if let Some(a) = &filter.address_code {
-                sql.push_str(&format!(" AND address_code = '{}'", a.replace('\'', "''")));
-            }
-            sql.push_str(" ORDER BY CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, created_at");
-            if let Some(l) = filter.limit {
-                sql.push_str(&format!(" LIMIT {l}"));
-            }
-            query_hazards(c, &sql, &status_s, now)
-        })
+        let mut conds: Vec<String> = vec!["1".into()];
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(s) = filter.status {
+            args.push(s.as_str().to_string().into());
+            conds.push(format!("status = ?{}", args.len()));
+        }
+        if filter.open_only || filter.overdue_only {
+            conds.push("status <> 'closed'".into());
+        }
+        if filter.overdue_only {
+            args.push(now.into());
+            conds.push(format!("deadline IS NOT NULL AND deadline < ?{}", args.len()));
+        }
+        if let Some(a) = &filter.address_code {
+            args.push(a.clone().into());
+            conds.push(format!("address_code = ?{}", args.len()));
+        }
+        let mut sql = conds.join(" AND ");
+        sql.push_str(" ORDER BY CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, created_at");
+        if let Some(l) = filter.limit {
+            sql.push_str(&format!(" LIMIT {l}"));
+        }
+        self.read(|c| query_hazards_with(c, &sql, rusqlite::params_from_iter(args), now))
     }
 
     pub fn hazard(&self, id: &str) -> Result<HazardDetail> {
@@ -1356,12 +1358,16 @@ fn load_inspection(c: &Connection, id: &str) -> Result<Inspection> {
 }
 
 fn query_hazards(c: &Connection, where_: &str, arg: &str, now: i64) -> Result<Vec<Hazard>> {
+    query_hazards_with(c, where_, [arg], now)
+}
+
+fn query_hazards_with(c: &Connection, where_: &str, args: impl rusqlite::Params, now: i64) -> Result<Vec<Hazard>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT id, address_code, category, severity, description, status, assignee, deadline, photos,
             source_inspection, source_item, source_report, reported_by, created_at, updated_at, delivery
          FROM hazards WHERE {where_}"
     ))?;
-    let rows = st.query_map([arg], |r| {
+    let rows = st.query_map(args, |r| {
         let status = HazardStatus::parse(&r.get::<_, String>(5)?).unwrap_or(HazardStatus::Reported);
         let deadline: Option<i64> = r.get(7)?;
         let photos: String = r.get(8)?;

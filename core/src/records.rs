@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checklist::{Answers, ItemPhotos, Severity};
+use crate::checklist::{Answers, ItemPhotos, Severity, is_photo_hash};
 use crate::hazard::{HazardAction, HazardStatus, StepInput};
 use crate::model::{EntityKind, GeoPoint, ReportStatus, ReviewStatus};
 
@@ -59,6 +59,25 @@ pub struct Inspection {
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<i64>,
     pub delivery: Delivery,
+}
+
+impl Inspection {
+    /// Every photo the record refers to: failure evidence, photo items and the signature.
+    pub fn photo_hashes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.photos.values().flatten().cloned().collect();
+        for v in self.answers.values() {
+            match v {
+                serde_json::Value::String(s) if is_photo_hash(s) => out.push(s.clone()),
+                serde_json::Value::Array(a) => {
+                    out.extend(a.iter().filter_map(|x| x.as_str()).filter(|s| is_photo_hash(s)).map(String::from))
+                }
+                _ => {}
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// 隐患.
@@ -163,7 +182,7 @@ impl Op {
     /// Photos this operation refers to: it is not delivered until they are too.
     pub fn photo_hashes(&self) -> Vec<String> {
         match self {
-            Op::InspectionSubmit { inspection } => inspection.photos.values().flatten().cloned().collect(),
+            Op::InspectionSubmit { inspection } => inspection.photo_hashes(),
             Op::HazardCreate { hazard } => hazard.photos.clone(),
             Op::HazardStep { input, .. } => input.photos.clone(),
             Op::ReportCreate { report } => report.photos.clone(),

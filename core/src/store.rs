@@ -281,6 +281,15 @@ impl Store {
         (self.clock)()
     }
 
+    /// Inspection answers describe residents: volunteers never read them.
+    fn require_personal_data(&self, what: &str) -> Result<()> {
+        if self.identity.role.sees_personal_data() {
+            Ok(())
+        } else {
+            Err(Error::NotPermitted(format!("read {what}")))
+        }
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-done transaction
         // (it rolls back on drop), so the connection is still sound.
@@ -309,10 +318,13 @@ impl Store {
         f(&conn)
     }
 
-    /// Merge a remote HLC so later local stamps order after it.
-    pub fn observe_hlc(&self, remote: &Hlc) {
+    /// Merge a remote HLC so later local stamps order after it, and keep that
+    /// across restarts (locks in the same order as `write`).
+    pub fn observe_hlc(&self, remote: &Hlc) -> Result<()> {
+        let conn = self.conn();
         let mut h = self.hlc.lock().unwrap_or_else(|e| e.into_inner());
         h.observe(remote, self.now());
+        meta_put(&conn, META_HLC, &h.last().to_string())
     }
 
     // ---- settings -------------------------------------------------------------
@@ -704,10 +716,12 @@ impl Store {
     }
 
     pub fn inspection(&self, id: &str) -> Result<Inspection> {
+        self.require_personal_data("inspections")?;
         self.read(|c| load_inspection(c, id))
     }
 
     pub fn inspections(&self, status: Option<ReviewStatus>) -> Result<Vec<Inspection>> {
+        self.require_personal_data("inspections")?;
         self.read(|c| match status {
             Some(s) => query_inspections(c, "review_status = ?1 ORDER BY started_at DESC", s.as_str()),
             None => query_inspections(c, "?1 = ?1 ORDER BY started_at DESC", ""),
@@ -981,7 +995,7 @@ pub(crate) fn check_field(ty: FieldType, max_len: usize, name: &str, v: &Value) 
         }
         FieldType::Date => {
             let s = v.as_str().ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
-            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad("expected a date YYYY-MM-DD"))?;
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().filter(|d| d.format("%Y-%m-%d").to_string() == s).ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
             Ok(Value::String(s.to_string()))
         }
         FieldType::Enum(allowed) => {

@@ -231,6 +231,8 @@ fn volunteer_cannot_edit_or_inspect_but_can_report() {
     assert!(err.contains("无权"), "{err}");
     let err = d.fails(&["inspect", "--template", "rental_fire_safety", "--address", ADDR_501, "--answers", fixtures().join("fire_safety_pass.json").to_str().unwrap()]);
     assert!(err.contains("无权"), "{err}");
+    let err = d.fails(&["inspections"]);
+    assert!(err.contains("无权"), "{err}");
     d.ok(&["report", "--address", ADDR_501, "--text", "楼道内有电动车充电", "--photo", fixtures().join("ebike.png").to_str().unwrap()]);
     let p = d.json(&["points"]);
     assert_eq!(p["points"], 0);

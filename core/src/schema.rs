@@ -241,6 +241,11 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_entity ON outbox(entity, entity_id);
 
+"#;
+
+/// Trigram full-text search over addresses, kept in step by triggers. Part of a
+/// fresh install and of the upgrade to version 2.
+const ADDRESS_FTS: &str = r#"
 CREATE VIRTUAL TABLE address_fts USING fts5(
     full_text, plate_serial, code,
     content='addresses', content_rowid='rowid', tokenize='trigram'
@@ -267,25 +272,6 @@ const UPGRADE_1_TO_2: &str = r#"
 ALTER TABLE inspections ADD COLUMN delivery TEXT NOT NULL DEFAULT 'local';
 ALTER TABLE hazards ADD COLUMN delivery TEXT NOT NULL DEFAULT 'local';
 ALTER TABLE reports ADD COLUMN delivery TEXT NOT NULL DEFAULT 'local';
-CREATE VIRTUAL TABLE address_fts USING fts5(
-    full_text, plate_serial, code,
-    content='addresses', content_rowid='rowid', tokenize='trigram'
-);
-INSERT INTO address_fts(address_fts) VALUES ('rebuild');
-CREATE TRIGGER addresses_fts_ai AFTER INSERT ON addresses BEGIN
-    INSERT INTO address_fts(rowid, full_text, plate_serial, code)
-    VALUES (new.rowid, new.full_text, new.plate_serial, new.code);
-END;
-CREATE TRIGGER addresses_fts_ad AFTER DELETE ON addresses BEGIN
-    INSERT INTO address_fts(address_fts, rowid, full_text, plate_serial, code)
-    VALUES ('delete', old.rowid, old.full_text, old.plate_serial, old.code);
-END;
-CREATE TRIGGER addresses_fts_au AFTER UPDATE ON addresses BEGIN
-    INSERT INTO address_fts(address_fts, rowid, full_text, plate_serial, code)
-    VALUES ('delete', old.rowid, old.full_text, old.plate_serial, old.code);
-    INSERT INTO address_fts(rowid, full_text, plate_serial, code)
-    VALUES (new.rowid, new.full_text, new.plate_serial, new.code);
-END;
 "#;
 
 /// Bring the database to `VERSION`, creating it when empty.
@@ -302,6 +288,7 @@ pub fn init(conn: &mut Connection) -> Result<()> {
     let current: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == 0 {
         tx.execute_batch(CREATE_SCHEMA)?;
+        tx.execute_batch(ADDRESS_FTS)?;
     } else {
         for from in current..VERSION {
             upgrade_from(&tx, from)?;
@@ -314,7 +301,11 @@ pub fn init(conn: &mut Connection) -> Result<()> {
 
 fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
     match from {
-        1 => conn.execute_batch(UPGRADE_1_TO_2)?,
+        1 => {
+            conn.execute_batch(UPGRADE_1_TO_2)?;
+            conn.execute_batch(ADDRESS_FTS)?;
+            conn.execute_batch("INSERT INTO address_fts(address_fts) VALUES ('rebuild');")?;
+        }
         _ => unreachable!("no upgrade from schema version {from}"),
     }
     Ok(())

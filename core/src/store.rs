@@ -551,10 +551,7 @@ impl Store {
                 }
                 None => {
                     let a = address_code.ok_or_else(|| Error::invalid("address", "required for a new entity"))?;
-                    let addr = load_address(&t.tx, a)?.ok_or_else(|| Error::not_found("address", a))?;
-                    if !grid_in_subtree(&t.tx, &addr.grid_code, &t.me.grid_scope)? {
-                        return Err(Error::NotPermitted("address outside this device's grid".into()));
-                    }
+                    address_in_scope(t, a)?;
                     (new_id(), a.to_string(), None)
                 }
             };
@@ -734,18 +731,10 @@ impl Store {
         if !self.identity.role.may_inspect() {
             return Err(Error::NotPermitted("report hazard".into()));
         }
-        if new.description.trim().is_empty() {
-            return Err(Error::invalid("description", "required"));
-        }
-        check_text("description", &new.description)?;
-        if new.category.trim().is_empty() {
-            return Err(Error::invalid("category", "required"));
-        }
+        required_text("description", &new.description)?;
+        required_text("category", &new.category)?;
         self.write(|t| {
-            let addr = load_address(&t.tx, &new.address_code)?.ok_or_else(|| Error::not_found("address", &new.address_code))?;
-            if !grid_in_subtree(&t.tx, &addr.grid_code, &t.me.grid_scope)? {
-                return Err(Error::NotPermitted("address outside this device's grid".into()));
-            }
+            address_in_scope(t, &new.address_code)?;
             check_photos_known(&t.tx, new.photos.iter())?;
             let h = Hazard {
                 id: new_id(),
@@ -845,13 +834,8 @@ impl Store {
     // ---- volunteer reports ----------------------------------------------------------
 
     pub fn file_report(&self, new: &NewReport) -> Result<String> {
-        if new.text.trim().is_empty() {
-            return Err(Error::invalid("text", "required"));
-        }
-        check_text("text", &new.text)?;
-        if new.address_code.trim().is_empty() {
-            return Err(Error::invalid("address", "required"));
-        }
+        required_text("text", &new.text)?;
+        required_text("address", &new.address_code)?;
         self.write(|t| {
             let address_text = match (load_address(&t.tx, &new.address_code)?, &new.address_text) {
                 (Some(a), _) => a.full_text,
@@ -958,6 +942,23 @@ fn validate_address(a: &Address) -> Result<()> {
         return Err(Error::invalid("coordinates", "out of range"));
     }
     Ok(())
+}
+
+/// A required free-text field: not blank, not a novel.
+fn required_text(field: &str, s: &str) -> Result<()> {
+    if s.trim().is_empty() {
+        return Err(Error::invalid(field, "required"));
+    }
+    check_text(field, s)
+}
+
+/// The address, if it exists on this device and lies in its grid scope.
+fn address_in_scope(t: &Tx<'_>, code: &str) -> Result<Address> {
+    let addr = load_address(&t.tx, code)?.ok_or_else(|| Error::not_found("address", code))?;
+    if !grid_in_subtree(&t.tx, &addr.grid_code, &t.me.grid_scope)? {
+        return Err(Error::NotPermitted("address outside this device's grid".into()));
+    }
+    Ok(addr)
 }
 
 fn check_text(field: &str, s: &str) -> Result<()> {
@@ -1165,10 +1166,7 @@ fn load_template(c: &Connection, id: &str, version: Option<u32>) -> Result<Check
 }
 
 fn insert_draft(t: &mut Tx<'_>, id: &str, new: &NewInspection, tpl: &ChecklistTemplate, started: i64) -> Result<()> {
-    let addr = load_address(&t.tx, &new.address_code)?.ok_or_else(|| Error::not_found("address", &new.address_code))?;
-    if !grid_in_subtree(&t.tx, &addr.grid_code, &t.me.grid_scope)? {
-        return Err(Error::NotPermitted("address outside this device's grid".into()));
-    }
+    address_in_scope(t, &new.address_code)?;
     if let (Some(k), Some(sid)) = (new.subject_kind, &new.subject_id) {
         let e = load_entity(&t.tx, k, sid)?.ok_or_else(|| Error::not_found(k.as_str(), sid))?;
         if e.address_code != new.address_code {

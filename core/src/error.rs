@@ -45,6 +45,21 @@ pub enum Error {
     Invalid { field: String, reason: String },
     #[error("not permitted: {0}")]
     NotPermitted(String),
+    /// The server could not be reached or the connection broke (after retries).
+    #[error("cannot reach the sync server: {0}")]
+    Network(String),
+    /// The server answered with an error status; `code` is its `ErrorBody.error`.
+    #[error("the sync server refused the request ({status} {code}): {message}")]
+    Server { status: u16, code: String, message: String },
+    /// The user (or the app going to background) cancelled a sync; nothing was lost.
+    #[error("sync cancelled; nothing was lost, it continues next time")]
+    Cancelled,
+    /// No server address or token on this device (initialised offline, not enrolled).
+    #[error("this device is not enrolled with a sync server; run enroll first")]
+    NotEnrolled,
+    /// Another sync of the same device store is running.
+    #[error("a sync is already running for this device")]
+    SyncInProgress,
 }
 
 impl From<rusqlite::Error> for Error {
@@ -88,6 +103,11 @@ impl Error {
             Error::NotFound { .. } => "not_found",
             Error::Invalid { .. } => "invalid",
             Error::NotPermitted(_) => "not_permitted",
+            Error::Network(_) => "network",
+            Error::Server { status, code, .. } => server_code(*status, code),
+            Error::Cancelled => "cancelled",
+            Error::NotEnrolled => "not_enrolled",
+            Error::SyncInProgress => "sync_in_progress",
         }
     }
 
@@ -121,7 +141,33 @@ impl Error {
             Error::NotFound { what, id } => format!("未找到{}：{id}", what_zh(what)),
             Error::Invalid { field, reason } => format!("输入有误（{field}）：{}", reason_zh(reason)),
             Error::NotPermitted(what) => format!("无权操作：{what}"),
+            Error::Network(e) => format!("无法连接同步服务器，请检查网络后重试（数据已保存在本机）：{e}"),
+            Error::Server { status, code, message } => match server_code(*status, code) {
+                "device_revoked" => "本设备已被停用，请联系管理员重新注册（未同步的数据仍保存在本机）".into(),
+                "unauthorized" => "设备授权无效或已失效，请联系管理员重新注册设备（未同步的数据仍保存在本机）".into(),
+                "forbidden" => format!("服务器拒绝了该操作（无权限）：{message}"),
+                "upgrade_required" => "应用版本过旧，服务器不再支持，请升级应用".into(),
+                "rate_limited" => "服务器繁忙，请稍后再同步".into(),
+                "server_error" => format!("同步服务器暂时出错（{status}），请稍后重试（数据已保存在本机）"),
+                _ => format!("服务器拒绝了请求（{status} {code}）：{message}"),
+            },
+            Error::Cancelled => "同步已取消，数据未丢失，下次同步时继续".into(),
+            Error::NotEnrolled => "本设备尚未注册到同步服务器，请先注册设备".into(),
+            Error::SyncInProgress => "正在同步中，请稍候".into(),
         }
+    }
+}
+
+/// A stable code for a server error: the few the device acts on, else by status.
+fn server_code(status: u16, code: &str) -> &'static str {
+    match (status, code) {
+        (_, "device_revoked") => "device_revoked",
+        (401, _) => "unauthorized",
+        (403, _) => "forbidden",
+        (426, _) | (_, "wire_version") => "upgrade_required",
+        (429, _) => "rate_limited",
+        (500..=599, _) => "server_error",
+        _ => "server_refused",
     }
 }
 
@@ -161,6 +207,7 @@ fn reason_zh(reason: &str) -> String {
         "an entity cannot move to another address" => "记录不能改到其他地址",
         "not at this address" => "不在该地址",
         "already submitted" => "已提交，不能重复提交",
+        "only a submitted inspection can be reviewed" => "只有已提交的检查记录可以审核",
         "only a draft or returned inspection can be edited" => "只有草稿或被退回的检查记录可以修改",
         "must be 1–64 characters" => "长度应为 1–64 个字符",
         "must be 1–200 characters" => "长度应为 1–200 个字符",

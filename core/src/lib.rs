@@ -2,6 +2,9 @@
 //! verification, checklists and hazards — everything a grid worker's phone does
 //! with no network at all. Plain Rust; the FFI lives in `gridfield-ffi`.
 
+// Used by the sync client; compiled without it too (the server links the core without `sync`).
+#[cfg_attr(not(feature = "sync"), allow(dead_code))]
+pub mod apply;
 pub mod checklist;
 pub mod db;
 pub mod error;
@@ -14,6 +17,9 @@ pub mod plate;
 pub mod records;
 pub mod schema;
 pub mod store;
+#[cfg(feature = "sync")]
+pub mod sync;
+pub mod wire;
 
 pub use db::DbKey;
 pub use error::{Error, Result};

@@ -15,6 +15,8 @@ pub enum Delivery {
     Local,
     Server,
     Reviewed,
+    /// The server refused it; the reason is in the audit trail.
+    Rejected,
 }
 
 impl Delivery {
@@ -23,6 +25,7 @@ impl Delivery {
             Delivery::Local => "local",
             Delivery::Server => "server",
             Delivery::Reviewed => "reviewed",
+            Delivery::Rejected => "rejected",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -30,6 +33,7 @@ impl Delivery {
             "local" => Some(Self::Local),
             "server" => Some(Self::Server),
             "reviewed" => Some(Self::Reviewed),
+            "rejected" => Some(Self::Rejected),
             _ => None,
         }
     }
@@ -166,6 +170,13 @@ pub enum Op {
     ReportCreate {
         report: Box<Report>,
     },
+    /// A supervisor's decision on a submitted inspection: approve, or return with
+    /// a comment that reaches the worker's phone.
+    InspectionReview {
+        approve: bool,
+        comment: Option<String>,
+        at: i64,
+    },
 }
 
 impl Op {
@@ -176,6 +187,7 @@ impl Op {
             Op::HazardCreate { .. } => "hazard_create",
             Op::HazardStep { .. } => "hazard_step",
             Op::ReportCreate { .. } => "report_create",
+            Op::InspectionReview { .. } => "inspection_review",
         }
     }
 
@@ -186,7 +198,7 @@ impl Op {
             Op::HazardCreate { hazard } => hazard.photos.clone(),
             Op::HazardStep { input, .. } => input.photos.clone(),
             Op::ReportCreate { report } => report.photos.clone(),
-            Op::EntityUpsert { .. } => Vec::new(),
+            Op::EntityUpsert { .. } | Op::InspectionReview { .. } => Vec::new(),
         }
     }
 }

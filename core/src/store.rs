@@ -48,12 +48,12 @@ pub fn new_id() -> String {
 type ClockFn = Box<dyn Fn() -> i64 + Send + Sync>;
 
 pub struct Store {
-    conn: Mutex<Connection>,
-    dir: PathBuf,
-    photos: PhotoStore,
-    identity: Identity,
-    clock: ClockFn,
-    hlc: Mutex<HlcClock>,
+    pub(crate) conn: Mutex<Connection>,
+    pub(crate) dir: PathBuf,
+    pub(crate) photos: PhotoStore,
+    pub(crate) identity: Identity,
+    pub(crate) clock: ClockFn,
+    pub(crate) hlc: Mutex<HlcClock>,
 }
 
 /// An open write transaction with everything a write needs to record itself.
@@ -67,6 +67,11 @@ pub struct Tx<'a> {
 impl Tx<'_> {
     pub fn stamp(&mut self) -> Hlc {
         self.hlc.tick(self.now)
+    }
+
+    /// Merge a remote stamp (sync), saved with this transaction.
+    pub(crate) fn observe(&mut self, remote: &Hlc) {
+        self.hlc.observe(remote, self.now);
     }
 
     pub fn audit(&self, action: &str, entity: &str, entity_id: &str, detail: Option<&Value>) -> Result<()> {
@@ -194,9 +199,9 @@ pub struct NewReport {
     pub photos: Vec<String>,
 }
 
-const META_IDENTITY: &str = "identity";
-const META_HLC: &str = "hlc";
-const META_ISSUERS: &str = "issuer_keys";
+pub(crate) const META_IDENTITY: &str = "identity";
+pub(crate) const META_HLC: &str = "hlc";
+pub(crate) const META_ISSUERS: &str = "issuer_keys";
 const META_LANG: &str = "lang";
 
 /// Report text and notes are for people, not for novels.
@@ -290,7 +295,7 @@ impl Store {
         }
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-done transaction
         // (it rolls back on drop), so the connection is still sound.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -712,6 +717,36 @@ impl Store {
         })
     }
 
+    /// A supervisor approves or returns a submitted inspection (queued as a command).
+    pub fn review_inspection(&self, id: &str, approve: bool, comment: Option<&str>) -> Result<()> {
+        if !matches!(self.identity.role, Role::Supervisor | Role::Admin) {
+            return Err(Error::NotPermitted("review inspections".into()));
+        }
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        if !approve && comment.is_none() {
+            return Err(Error::invalid("comment", "required"));
+        }
+        if let Some(c) = comment {
+            check_text("comment", c)?;
+        }
+        self.write(|t| {
+            let insp = load_inspection(&t.tx, id)?;
+            if insp.review_status != ReviewStatus::Submitted {
+                return Err(Error::invalid("inspection", "only a submitted inspection can be reviewed"));
+            }
+            let status = if approve { ReviewStatus::Approved } else { ReviewStatus::Returned };
+            t.tx.execute(
+                "UPDATE inspections SET review_status = ?2, review_comment = ?3, reviewed_by = ?4, reviewed_at = ?5,
+                    updated_at = ?5 WHERE id = ?1",
+                params![id, status.as_str(), comment, t.me.user, t.now],
+            )?;
+            let hlc = t.stamp();
+            let op = Op::InspectionReview { approve, comment: comment.map(String::from), at: t.now };
+            t.outbox("inspection", id, &op, &hlc)?;
+            t.audit(if approve { "approve" } else { "return" }, "inspection", id, None)
+        })
+    }
+
     pub fn inspection(&self, id: &str) -> Result<Inspection> {
         self.require_personal_data("inspections")?;
         self.read(|c| load_inspection(c, id))
@@ -1016,7 +1051,7 @@ pub(crate) fn check_field(ty: FieldType, max_len: usize, name: &str, v: &Value) 
     }
 }
 
-fn check_photos_known<'a>(c: &Connection, hashes: impl Iterator<Item = &'a String>) -> Result<()> {
+pub(crate) fn check_photos_known<'a>(c: &Connection, hashes: impl Iterator<Item = &'a String>) -> Result<()> {
     let mut st = c.prepare_cached("SELECT 1 FROM photos WHERE hash = ?1")?;
     for h in hashes {
         if !photo::is_valid_hash(h) || !st.exists([h])? {
@@ -1028,17 +1063,17 @@ fn check_photos_known<'a>(c: &Connection, hashes: impl Iterator<Item = &'a Strin
 
 // ---- helpers: rows -------------------------------------------------------------------------
 
-fn meta_get(c: &Connection, key: &str) -> Result<Option<String>> {
+pub(crate) fn meta_get(c: &Connection, key: &str) -> Result<Option<String>> {
     Ok(c.query_row("SELECT value FROM device_meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
-fn meta_put(c: &Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn meta_put(c: &Connection, key: &str, value: &str) -> Result<()> {
     c.prepare_cached("INSERT INTO device_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
         .execute(params![key, value])?;
     Ok(())
 }
 
-fn issuer_keys(c: &Connection) -> Result<Vec<IssuerPublicKey>> {
+pub(crate) fn issuer_keys(c: &Connection) -> Result<Vec<IssuerPublicKey>> {
     let Some(s) = meta_get(c, META_ISSUERS)? else { return Ok(Vec::new()) };
     let hexes: Vec<String> = serde_json::from_str(&s)?;
     hexes.iter().map(|h| Ok(IssuerPublicKey::from_hex(h)?)).collect()
@@ -1058,7 +1093,7 @@ pub(crate) fn grid_in_subtree(c: &Connection, grid: &str, root: &str) -> Result<
     Ok(false)
 }
 
-fn load_address(c: &Connection, code: &str) -> Result<Option<Address>> {
+pub(crate) fn load_address(c: &Connection, code: &str) -> Result<Option<Address>> {
     Ok(c
         .prepare_cached(
             "SELECT code, grid_code, full_text, street, number, building, unit, room, plate_serial, lat, lon
@@ -1086,7 +1121,7 @@ fn entity_columns(kind: EntityKind) -> String {
     kind.fields().iter().map(|f| format!("\"{}\"", f.name)).collect::<Vec<_>>().join(", ")
 }
 
-fn load_entities(c: &Connection, kind: EntityKind, where_: &str, arg: &str) -> Result<Vec<Entity>> {
+pub(crate) fn load_entities(c: &Connection, kind: EntityKind, where_: &str, arg: &str) -> Result<Vec<Entity>> {
     let sql = format!(
         "SELECT id, address_code, deleted, updated_at, {} FROM {} WHERE {where_}",
         entity_columns(kind),
@@ -1144,7 +1179,7 @@ pub(crate) fn apply_fields(
     Ok(())
 }
 
-fn insert_template(c: &Connection, t: &ChecklistTemplate) -> Result<()> {
+pub(crate) fn insert_template(c: &Connection, t: &ChecklistTemplate) -> Result<()> {
     c.execute(
         "INSERT INTO checklist_templates (id, version, body) VALUES (?1, ?2, ?3) ON CONFLICT(id, version) DO NOTHING",
         params![t.id, t.version, serde_json::to_string(t)?],
@@ -1152,7 +1187,7 @@ fn insert_template(c: &Connection, t: &ChecklistTemplate) -> Result<()> {
     Ok(())
 }
 
-fn load_template(c: &Connection, id: &str, version: Option<u32>) -> Result<ChecklistTemplate> {
+pub(crate) fn load_template(c: &Connection, id: &str, version: Option<u32>) -> Result<ChecklistTemplate> {
     let body: Option<String> = match version {
         Some(v) => c
             .query_row("SELECT body FROM checklist_templates WHERE id = ?1 AND version = ?2", params![id, v], |r| r.get(0))
@@ -1291,7 +1326,7 @@ fn insert_hazard(t: &mut Tx<'_>, h: &Hazard) -> Result<()> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn insert_event(
+pub(crate) fn insert_event(
     c: &Connection,
     event_id: &str,
     hazard_id: &str,
@@ -1328,7 +1363,7 @@ const INSPECTION_COLS: &str = "id, template_id, template_version, address_code, 
     started_at, finished_at, lat, lon, answers, photos, score, passed, vetoed, review_status, review_comment,
     reviewed_by, reviewed_at, delivery";
 
-fn row_to_inspection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Inspection> {
+pub(crate) fn row_to_inspection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Inspection> {
     let lat: Option<f64> = r.get(10)?;
     let lon: Option<f64> = r.get(11)?;
     let answers: String = r.get(12)?;
@@ -1359,17 +1394,17 @@ fn row_to_inspection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Inspection> {
     })
 }
 
-fn query_inspections(c: &Connection, where_: &str, arg: &str) -> Result<Vec<Inspection>> {
+pub(crate) fn query_inspections(c: &Connection, where_: &str, arg: &str) -> Result<Vec<Inspection>> {
     let mut st = c.prepare_cached(&format!("SELECT {INSPECTION_COLS} FROM inspections WHERE {where_}"))?;
     let rows = st.query_map([arg], row_to_inspection)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-fn load_inspection(c: &Connection, id: &str) -> Result<Inspection> {
+pub(crate) fn load_inspection(c: &Connection, id: &str) -> Result<Inspection> {
     query_inspections(c, "id = ?1", id)?.pop().ok_or_else(|| Error::not_found("inspection", id))
 }
 
-fn query_hazards(c: &Connection, where_: &str, arg: &str, now: i64) -> Result<Vec<Hazard>> {
+pub(crate) fn query_hazards(c: &Connection, where_: &str, arg: &str, now: i64) -> Result<Vec<Hazard>> {
     query_hazards_with(c, where_, [arg], now)
 }
 
@@ -1406,7 +1441,7 @@ fn query_hazards_with(c: &Connection, where_: &str, args: impl rusqlite::Params,
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-fn load_events(c: &Connection, hazard_id: &str) -> Result<Vec<HazardEvent>> {
+pub(crate) fn load_events(c: &Connection, hazard_id: &str) -> Result<Vec<HazardEvent>> {
     let mut st = c.prepare_cached(
         "SELECT id, hazard_id, action, from_status, to_status, actor, device_id, at, note, photos, assignee, deadline
          FROM hazard_events WHERE hazard_id = ?1 ORDER BY at, rowid",
@@ -1431,7 +1466,7 @@ fn load_events(c: &Connection, hazard_id: &str) -> Result<Vec<HazardEvent>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-fn query_reports(c: &Connection, where_: &str, arg: &str) -> Result<Vec<Report>> {
+pub(crate) fn query_reports(c: &Connection, where_: &str, arg: &str) -> Result<Vec<Report>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT id, address_code, address_text, text, photos, reporter, device_id, status, points, decision_note,
             hazard_id, created_at, delivery FROM reports WHERE {where_}"

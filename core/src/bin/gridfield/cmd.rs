@@ -76,6 +76,40 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Enroll this device with the sync server using a one-time code (instead of init).
+    Enroll(EnrollArgs),
+    /// Upload photos, push queued operations, pull changes from the server.
+    Sync,
+    /// Sync state: queue depth, pending photos, last success and last error.
+    Diagnostics,
+    /// Inspection review (supervisors).
+    #[command(subcommand)]
+    Inspection(InspectionCmd),
+}
+
+#[derive(Args)]
+pub struct EnrollArgs {
+    /// Server base URL, e.g. https://grid.example.org
+    #[arg(long)]
+    server: String,
+    /// One-time enrollment code from the administrator.
+    #[arg(long)]
+    code: String,
+    /// A name for this device as administrators will see it.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum InspectionCmd {
+    /// Approve or return (with a comment) a submitted inspection.
+    Review {
+        id: String,
+        #[arg(value_parser = ["approve", "return"])]
+        decision: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -258,6 +292,9 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
     if let Command::Init(a) = &cli.command {
         return init(cli, a);
     }
+    if let Command::Enroll(a) = &cli.command {
+        return enroll(cli, a);
+    }
     let store = open_store(&cli.data)?;
     let lang = match lang {
         Some(l) => l,
@@ -265,7 +302,47 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
     };
     let en = lang.is_en();
     match &cli.command {
-        Command::Init(_) => unreachable!(),
+        Command::Init(_) | Command::Enroll(_) => unreachable!(),
+        Command::Sync => return sync(cli, &store, lang),
+        Command::Diagnostics => {
+            let d = gridfield_core::sync::diagnostics(&store)?;
+            if cli.json {
+                out::json(&d);
+            } else {
+                let none = lang.pick("无", "none");
+                println!("{}: {}", lang.pick("服务器", "server"), d.server_url.as_deref().unwrap_or(lang.pick("未注册", "not enrolled")));
+                println!("{}: {}", lang.pick("设备编号", "device id"), d.device_id);
+                println!("{}: {}", lang.pick("待同步操作", "queued operations"), d.queue_depth);
+                println!("{}: {}", lang.pick("待上传照片", "photos to upload"), d.pending_photos);
+                println!(
+                    "{}: {}",
+                    lang.pick("上次成功同步", "last successful sync"),
+                    d.last_success.map(fmt_time).unwrap_or_else(|| none.to_string())
+                );
+                match &d.last_error {
+                    Some(e) => println!(
+                        "{}: {} [{}] {}",
+                        lang.pick("上次错误", "last error"),
+                        fmt_time(e.at),
+                        e.code,
+                        if en { &e.message_en } else { &e.message }
+                    ),
+                    None => println!("{}: {none}", lang.pick("上次错误", "last error")),
+                }
+                println!("{}: {}", lang.pick("同步位置", "cursor"), d.cursor.as_deref().unwrap_or(none));
+            }
+        }
+        Command::Inspection(InspectionCmd::Review { id, decision, comment }) => {
+            let approve = decision == "approve";
+            store.review_inspection(id, approve, comment.as_deref())?;
+            if cli.json {
+                out::json(&serde_json::json!({ "id": id, "review_status": if approve { "approved" } else { "returned" } }));
+            } else if approve {
+                println!("{} {id}", lang.pick("已通过，待同步：", "approved, waiting to sync:"));
+            } else {
+                println!("{} {id}", lang.pick("已退回，待同步：", "returned, waiting to sync:"));
+            }
+        }
         Command::Status => {
             let id = store.identity();
             let status = serde_json::json!({
@@ -522,6 +599,109 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<ExitCode> {
     } else {
         let lang = cli.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
         println!("{} {}", lang.pick("设备已初始化：", "device initialised:"), store.identity().device_id);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn enroll(cli: &Cli, a: &EnrollArgs) -> Result<ExitCode> {
+    // Refuse before contacting the server (and before creating a key file).
+    if Store::exists(&cli.data) {
+        return Err(Error::AlreadyInitialised(cli.data.clone()));
+    }
+    let key = key_for(&cli.data, true)?;
+    let name = a
+        .name
+        .clone()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "gridfield-cli".to_string());
+    let store = gridfield_core::sync::enroll(&cli.data, &key, &a.server, &a.code, &name)?;
+    let lang = cli.lang.as_deref().and_then(Lang::parse);
+    if let Some(l) = lang {
+        store.set_lang(l)?;
+    }
+    let lang = lang.unwrap_or_default();
+    let id = store.identity();
+    if cli.json {
+        out::json(id);
+    } else {
+        println!("{} {}", lang.pick("设备已注册：", "device enrolled:"), id.device_id);
+        println!("  {}: {}  {}: {}  {}: {}", lang.pick("用户", "user"), id.user, lang.pick("角色", "role"), id.role.label(lang),
+            lang.pick("网格", "grid"), id.grid_scope);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress line on stderr, only when a person is watching.
+struct ProgressLine {
+    lang: Lang,
+}
+
+impl gridfield_core::sync::SyncObserver for ProgressLine {
+    fn on_progress(&self, p: &gridfield_core::sync::SyncProgress) {
+        use gridfield_core::sync::SyncPhase;
+        use std::io::Write;
+        let l = self.lang;
+        let phase = match p.phase {
+            SyncPhase::Photos => l.pick("上传照片", "uploading photos"),
+            SyncPhase::Push => l.pick("上传记录", "pushing"),
+            SyncPhase::Pull => l.pick("下载更新", "pulling"),
+            SyncPhase::Done => l.pick("完成", "done"),
+        };
+        let count = if p.total > 0 { format!("{}/{}", p.done, p.total) } else { p.done.to_string() };
+        let kb = |b: u64| format!("{:.1}", b as f64 / 1024.0);
+        let mut e = std::io::stderr().lock();
+        let _ = write!(e, "\r\x1b[2K{}：{phase} {count}  ↑{} KB ↓{} KB", l.pick("同步", "sync"), kb(p.bytes_up), kb(p.bytes_down));
+        if p.phase == SyncPhase::Done {
+            let _ = write!(e, "\r\x1b[2K");
+        }
+        let _ = e.flush();
+    }
+}
+
+fn sync(cli: &Cli, store: &Store, lang: Lang) -> Result<ExitCode> {
+    use std::io::IsTerminal;
+    let cancel = gridfield_core::sync::CancelHandle::new();
+    let line = ProgressLine { lang };
+    let observer: Option<&dyn gridfield_core::sync::SyncObserver> =
+        if !cli.json && std::io::stderr().is_terminal() { Some(&line) } else { None };
+    let result = gridfield_core::sync::sync(store, observer, &cancel);
+    if observer.is_some() {
+        eprint!("\r\x1b[2K");
+    }
+    let report = result?;
+    if cli.json {
+        out::json(&report);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}：{} {}，{} {}，{} {}，{} {}，{} {}，{} {}",
+        lang.pick("同步完成", "sync done"),
+        lang.pick("上传记录", "pushed"),
+        report.pushed,
+        lang.pick("重复", "duplicates"),
+        report.duplicates,
+        lang.pick("被拒绝", "rejected"),
+        report.rejected.len(),
+        lang.pick("冲突", "conflicts"),
+        report.conflicts,
+        lang.pick("下载更新", "pulled"),
+        report.pulled,
+        lang.pick("上传照片", "photos uploaded"),
+        report.photos_uploaded,
+    );
+    if report.waiting_photos > 0 || report.photos_failed > 0 {
+        println!(
+            "  {} {}（{} {}）",
+            report.waiting_photos,
+            lang.pick("条记录等待照片上传，下次同步时继续", "operations wait for photos; they go next sync"),
+            lang.pick("上传失败的照片", "photos failed"),
+            report.photos_failed
+        );
+    }
+    for r in &report.rejected {
+        let msg = if lang.is_en() { r.message_en.as_deref().unwrap_or(&r.message) } else { &r.message };
+        println!("  ✘ {} {} — {msg} [{}]", r.entity, r.entity_id, r.code);
     }
     Ok(ExitCode::SUCCESS)
 }

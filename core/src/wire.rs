@@ -1,0 +1,145 @@
+//! The sync protocol's JSON bodies, defined once for the client engine and the
+//! server. Changes carry whole records except descriptive entities, which carry
+//! fields with their HLC stamps so replicas merge per field.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::{Address, EntityKind, Grid, Role};
+use crate::records::{Hazard, HazardEvent, Inspection, Op, Report};
+
+/// Bumped when a body changes incompatibly; the server answers in the newest
+/// version both sides know, so an older app keeps syncing during a rollout.
+pub const WIRE_VERSION: u32 = 1;
+/// Request header carrying the client's wire version.
+pub const VERSION_HEADER: &str = "x-gridfield-wire";
+/// Push batches: enough to amortise a round trip, small enough for a cut to cost little.
+pub const MAX_PUSH_OPS: usize = 500;
+pub const MAX_PULL_LIMIT: u32 = 1000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: String,
+    #[serde(default)]
+    pub wire_version: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    /// Bearer token; shown once, stored hashed on the server.
+    pub token: String,
+    pub user: String,
+    pub role: Role,
+    pub grid_scope: String,
+    /// Door-plate issuer public keys (hex) the device should trust.
+    pub issuer_keys: Vec<String>,
+    pub wire_version: u32,
+    pub server_time: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushOp {
+    pub op_id: String,
+    /// The record the op is about (the outbox row's entity_id).
+    pub entity_id: String,
+    pub hlc: String,
+    pub op: Op,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub ops: Vec<PushOp>,
+    /// The pull cursor the device has applied: what it had seen when it wrote
+    /// these ops, so the server can tell informed overwrites from concurrent ones.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpStatus {
+    /// Applied now.
+    Applied,
+    /// Applied before (a replay): harmless.
+    Duplicate,
+    /// Judged and refused; `code` and `message` say why. Final: do not resend.
+    Rejected,
+    /// Refers to photos the server does not have yet; upload them and resend.
+    PendingPhotos,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub op_id: String,
+    pub status: OpStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Readable reason (Simplified Chinese) for a rejection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_en: Option<String>,
+    /// Fields this op wrote that were overwritten concurrently (kept in the conflict log).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<OpResult>,
+    /// The server's clock after the push; the device observes it.
+    pub server_hlc: String,
+}
+
+/// One descriptive entity as replicated: values with their stamps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityState {
+    pub kind: EntityKind,
+    pub id: String,
+    pub address_code: String,
+    pub fields: Map<String, Value>,
+    /// field -> HLC stamp of its current value.
+    pub stamps: Map<String, Value>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// One change in the pull feed: the current state of a record in the device's scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    Grid { grid: Grid },
+    Address { address: Address },
+    Entity { entity: EntityState },
+    Template { body: Value },
+    Inspection { inspection: Box<Inspection> },
+    Hazard { hazard: Box<Hazard>, events: Vec<HazardEvent> },
+    Report { report: Box<Report> },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// Opaque; send it back to continue.
+    pub cursor: String,
+    pub more: bool,
+    pub server_hlc: String,
+}
+
+/// Per-kind digests of the device's scope, to detect a replica that drifted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChecksumResponse {
+    pub kinds: std::collections::BTreeMap<String, String>,
+}
+
+/// Every error answer: `{"error": "<code>", "message": "<text>"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+}

@@ -1,0 +1,214 @@
+//! Admin tasks behind `gridfield-server admin …`: grids, users, enrollment codes,
+//! door-plate import and signing, device revocation, export.
+
+use std::io::Write;
+use std::path::Path;
+
+use gridfield_core::checklist::builtin_templates;
+use gridfield_core::model::{Address, Grid};
+use gridfield_core::plate::PlateData;
+
+use crate::db::{Db, RowExt};
+use crate::error::{ApiError, Result};
+use crate::logic;
+
+/// One bad CSV row: its line number and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowError {
+    pub line: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub imported: u64,
+    pub errors: Vec<RowError>,
+}
+
+fn opt(s: Option<&str>) -> Option<String> {
+    s.map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// Make sure the shipped checklist templates are on the server.
+pub fn ensure_templates(db: &Db) -> Result<()> {
+    db.write(|tx| {
+        for t in builtin_templates() {
+            logic::add_template(tx, &t)?;
+        }
+        Ok(())
+    })
+}
+
+/// `code,name,level,parent_code` — parents before children.
+pub fn import_grids(db: &Db, file: &Path) -> Result<ImportReport> {
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| ApiError::bad_request("bad_csv", e.to_string()))?;
+    let mut report = ImportReport::default();
+    let mut grids = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i as u64 + 2;
+        let r = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                report.errors.push(RowError { line, reason: e.to_string() });
+                continue;
+            }
+        };
+        let (Some(code), Some(name)) = (opt(r.get(0)), opt(r.get(1))) else {
+            report.errors.push(RowError { line, reason: "code and name are required".into() });
+            continue;
+        };
+        let Ok(level) = r.get(2).unwrap_or("").parse::<u32>() else {
+            report.errors.push(RowError { line, reason: "level must be a number".into() });
+            continue;
+        };
+        grids.push((line, Grid { code, name, level, parent_code: opt(r.get(3)) }));
+    }
+    for (line, g) in grids {
+        match db.write(|tx| logic::add_grid(tx, &g)) {
+            Ok(()) => report.imported += 1,
+            Err(e) => report.errors.push(RowError { line, reason: e.message }),
+        }
+    }
+    Ok(report)
+}
+
+/// Door plates / standard addresses from CSV:
+/// `code,grid_code,full_text,street,number,building,unit,room,plate_serial,lat,lon`.
+/// Good rows are imported in chunks; bad rows are reported by line and skipped.
+pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportReport> {
+    let total = std::fs::read_to_string(file).map(|s| s.lines().count().saturating_sub(1) as u64).unwrap_or(0);
+    let bar = if progress { indicatif::ProgressBar::new(total) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 门牌 {per_sec} {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| ApiError::bad_request("bad_csv", e.to_string()))?;
+    let mut report = ImportReport::default();
+    let mut chunk: Vec<(u64, Address)> = Vec::new();
+    let flush = |chunk: &mut Vec<(u64, Address)>, report: &mut ImportReport| -> Result<()> {
+        let rows = std::mem::take(chunk);
+        let errs = db.write(|tx| {
+            let mut errs = Vec::new();
+            for (line, a) in &rows {
+                if let Err(e) = logic::import_address(tx, a) {
+                    if e.status.is_server_error() {
+                        return Err(e);
+                    }
+                    errs.push(RowError { line: *line, reason: e.message });
+                }
+            }
+            Ok(errs)
+        })?;
+        report.imported += rows.len() as u64 - errs.len() as u64;
+        report.errors.extend(errs);
+        Ok(())
+    };
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i as u64 + 2;
+        bar.inc(1);
+        let r = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                report.errors.push(RowError { line, reason: e.to_string() });
+                continue;
+            }
+        };
+        let num = |idx: usize| opt(r.get(idx)).map(|s| s.parse::<f64>());
+        let (lat, lon) = match (num(9), num(10)) {
+            (Some(Err(_)), _) | (_, Some(Err(_))) => {
+                report.errors.push(RowError { line, reason: "coordinates must be numbers".into() });
+                continue;
+            }
+            (a, b) => (a.and_then(|x| x.ok()), b.and_then(|x| x.ok())),
+        };
+        let (Some(code), Some(grid_code), Some(full_text)) = (opt(r.get(0)), opt(r.get(1)), opt(r.get(2))) else {
+            report.errors.push(RowError { line, reason: "code, grid_code and full_text are required".into() });
+            continue;
+        };
+        chunk.push((
+            line,
+            Address {
+                code,
+                grid_code,
+                full_text,
+                street: opt(r.get(3)),
+                number: opt(r.get(4)),
+                building: opt(r.get(5)),
+                unit: opt(r.get(6)),
+                room: opt(r.get(7)),
+                plate_serial: opt(r.get(8)),
+                lat,
+                lon,
+            },
+        ));
+        if chunk.len() >= 5000 {
+            flush(&mut chunk, &mut report)?;
+        }
+    }
+    flush(&mut chunk, &mut report)?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+/// Signed QR payloads for every address in a grid subtree: one line each,
+/// `address_code<TAB>plate_serial<TAB>QR text`.
+pub fn sign_plates(db: &Db, grid: &str, out: &mut dyn Write) -> Result<u64> {
+    let (issuer, rows) = db.read(|tx| {
+        let path = logic::grid_path(tx, grid)?.ok_or_else(|| ApiError::not_found(format!("grid {grid} not found")))?;
+        let upper = format!("{}~", path.trim_end_matches('/'));
+        let rows = tx.query(
+            "SELECT body FROM records WHERE kind = 'address' AND grid_path >= $1 AND grid_path < $2 ORDER BY id",
+            &[path.as_str().into(), upper.as_str().into()],
+        )?;
+        Ok((logic::issuer(tx)?, rows))
+    })?;
+    let now = logic::now_ms() / 1000;
+    let mut n = 0;
+    for r in rows {
+        let a: Address = serde_json::from_str(&r.text(0)?).map_err(|e| ApiError::internal(e.to_string()))?;
+        let plate = PlateData {
+            address_code: a.code.clone(),
+            plate_serial: a.plate_serial.clone().unwrap_or_else(|| a.code.clone()),
+            grid_code: a.grid_code.clone(),
+            address_text: a.full_text.clone(),
+            issued_at: now,
+        };
+        let qr = issuer.sign(&plate).map_err(|e| ApiError::bad_request("plate", e.to_string()))?;
+        writeln!(out, "{}\t{}\t{}", a.code, plate.plate_serial, qr).map_err(|e| ApiError::internal(e.to_string()))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Every record as JSON lines, one file per kind, plus the conflict log.
+pub fn export(db: &Db, dir: &Path) -> Result<Vec<(String, u64)>> {
+    std::fs::create_dir_all(dir).map_err(|e| ApiError::internal(e.to_string()))?;
+    let rows = db.read(|tx| tx.query("SELECT kind, body FROM records ORDER BY kind, id", &[]))?;
+    let mut files: std::collections::BTreeMap<String, (std::fs::File, u64)> = Default::default();
+    for r in rows {
+        let kind = r.text(0)?;
+        if !files.contains_key(&kind) {
+            let f = std::fs::File::create(dir.join(format!("{kind}.jsonl"))).map_err(|e| ApiError::internal(e.to_string()))?;
+            files.insert(kind.clone(), (f, 0));
+        }
+        let e = files.get_mut(&kind).expect("inserted above");
+        writeln!(e.0, "{}", r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
+        e.1 += 1;
+    }
+    let conflicts = db.read(|tx| {
+        tx.query(
+            "SELECT kind, entity_id, field, kept_value, kept_device, lost_value, lost_device, at FROM conflicts ORDER BY id",
+            &[],
+        )
+    })?;
+    let mut f = std::fs::File::create(dir.join("conflicts.jsonl")).map_err(|e| ApiError::internal(e.to_string()))?;
+    for r in &conflicts {
+        let line = serde_json::json!({
+            "kind": r.text(0)?, "entity_id": r.text(1)?, "field": r.text(2)?,
+            "kept": r.opt_text(3), "kept_device": r.text(4)?, "lost": r.opt_text(5), "lost_device": r.text(6)?, "at": r.int(7)?,
+        });
+        writeln!(f, "{line}").map_err(|e| ApiError::internal(e.to_string()))?;
+    }
+    let mut out: Vec<(String, u64)> = files.into_iter().map(|(k, (_, n))| (k, n)).collect();
+    out.push(("conflicts".into(), conflicts.len() as u64));
+    Ok(out)
+}

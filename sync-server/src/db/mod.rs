@@ -1,0 +1,137 @@
+//! Storage: one small SQL surface that both backends speak. Logic is written once
+//! against `Tx` with `$1`-style placeholders; the SQLite backend rewrites them.
+//! Write transactions are serialised (SQLite's single writer, a PostgreSQL
+//! advisory lock), which keeps the change sequence gap-free for pull cursors.
+
+pub mod postgres;
+pub mod sqlite;
+
+use crate::error::{ApiError, Result};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for SqlValue {
+    fn from(v: i64) -> Self {
+        SqlValue::Int(v)
+    }
+}
+impl From<&str> for SqlValue {
+    fn from(v: &str) -> Self {
+        SqlValue::Text(v.to_string())
+    }
+}
+impl From<String> for SqlValue {
+    fn from(v: String) -> Self {
+        SqlValue::Text(v)
+    }
+}
+impl From<&String> for SqlValue {
+    fn from(v: &String) -> Self {
+        SqlValue::Text(v.clone())
+    }
+}
+impl From<Vec<u8>> for SqlValue {
+    fn from(v: Vec<u8>) -> Self {
+        SqlValue::Blob(v)
+    }
+}
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(v: Option<T>) -> Self {
+        v.map(Into::into).unwrap_or(SqlValue::Null)
+    }
+}
+
+pub type Row = Vec<SqlValue>;
+
+pub trait RowExt {
+    fn text(&self, i: usize) -> Result<String>;
+    fn opt_text(&self, i: usize) -> Option<String>;
+    fn int(&self, i: usize) -> Result<i64>;
+    fn opt_int(&self, i: usize) -> Option<i64>;
+    fn blob(&self, i: usize) -> Result<Vec<u8>>;
+}
+
+impl RowExt for Row {
+    fn text(&self, i: usize) -> Result<String> {
+        self.opt_text(i).ok_or_else(|| ApiError::internal(format!("column {i}: expected text")))
+    }
+    fn opt_text(&self, i: usize) -> Option<String> {
+        match self.get(i) {
+            Some(SqlValue::Text(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    fn int(&self, i: usize) -> Result<i64> {
+        self.opt_int(i).ok_or_else(|| ApiError::internal(format!("column {i}: expected integer")))
+    }
+    fn opt_int(&self, i: usize) -> Option<i64> {
+        match self.get(i) {
+            Some(SqlValue::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+    fn blob(&self, i: usize) -> Result<Vec<u8>> {
+        match self.get(i) {
+            Some(SqlValue::Blob(b)) => Ok(b.clone()),
+            Some(SqlValue::Text(s)) => Ok(s.clone().into_bytes()),
+            _ => Err(ApiError::internal(format!("column {i}: expected bytes"))),
+        }
+    }
+}
+
+/// One transaction on either backend.
+pub trait Tx {
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64>;
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>>;
+
+    fn query_one(&mut self, sql: &str, params: &[SqlValue]) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+/// The server's database: embedded SQLite by default, PostgreSQL in production.
+pub enum Db {
+    Sqlite(sqlite::SqliteDb),
+    Postgres(postgres::PgDb),
+}
+
+impl Db {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path.
+    pub fn open(target: &str) -> Result<Db> {
+        if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+            Ok(Db::Postgres(postgres::PgDb::connect(target)?))
+        } else {
+            Ok(Db::Sqlite(sqlite::SqliteDb::open(std::path::Path::new(target))?))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Run `f` in a serialised write transaction; commit on Ok, roll back on Err.
+    pub fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+        match self {
+            Db::Sqlite(d) => d.transaction(true, f),
+            Db::Postgres(d) => d.transaction(true, f),
+        }
+    }
+
+    /// Run `f` in a read transaction (a consistent snapshot on PostgreSQL).
+    pub fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+        match self {
+            Db::Sqlite(d) => d.transaction(false, f),
+            Db::Postgres(d) => d.transaction(false, f),
+        }
+    }
+}

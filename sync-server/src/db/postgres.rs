@@ -1,0 +1,142 @@
+//! PostgreSQL backend: the production store. Stateless server instances share it;
+//! write transactions take one advisory lock so the change sequence commits in order.
+
+use std::sync::Mutex;
+
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, NoTls};
+
+use super::{Row, SqlValue, Tx};
+use crate::error::{ApiError, Result};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_init.sql")];
+/// Arbitrary but fixed: the advisory lock key of the write path, and of migrations.
+const WRITE_LOCK: i64 = 0x6772_6964;
+const MIGRATE_LOCK: i64 = 0x6772_6965;
+const MAX_IDLE: usize = 8;
+
+pub struct PgDb {
+    url: String,
+    idle: Mutex<Vec<Client>>,
+}
+
+fn db_err(e: postgres::Error) -> ApiError {
+    ApiError::internal(format!("postgres: {e}"))
+}
+
+impl PgDb {
+    pub fn connect(url: &str) -> Result<Self> {
+        let db = PgDb { url: url.to_string(), idle: Mutex::new(Vec::new()) };
+        let mut c = db.client()?;
+        let mut tx = c.transaction().map_err(db_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK]).map_err(db_err)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").map_err(db_err)?;
+        let v: i64 = tx
+            .query_opt("SELECT version FROM schema_version", &[])
+            .map_err(db_err)?
+            .map(|r| r.get(0))
+            .unwrap_or(0);
+        if v as usize > MIGRATIONS.len() {
+            return Err(ApiError::internal(format!("database schema {v} is newer than this server")));
+        }
+        for m in &MIGRATIONS[v as usize..] {
+            tx.batch_execute(m).map_err(db_err)?;
+        }
+        tx.execute("DELETE FROM schema_version", &[]).map_err(db_err)?;
+        tx.execute("INSERT INTO schema_version VALUES ($1)", &[&(MIGRATIONS.len() as i64)]).map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+        db.put_back(c);
+        Ok(db)
+    }
+
+    fn client(&self) -> Result<Client> {
+        if let Some(c) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
+            && !c.is_closed()
+        {
+            return Ok(c);
+        }
+        Client::connect(&self.url, NoTls).map_err(db_err)
+    }
+
+    fn put_back(&self, c: Client) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < MAX_IDLE && !c.is_closed() {
+            idle.push(c);
+        }
+    }
+
+    pub fn transaction<R>(&self, write: bool, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+        let mut client = self.client()?;
+        let result = (|| {
+            let mut tx = client.transaction().map_err(db_err)?;
+            if write {
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(db_err)?;
+            } else {
+                tx.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").map_err(db_err)?;
+            }
+            let mut t = PgTx { tx };
+            let out = f(&mut t)?;
+            t.tx.commit().map_err(db_err)?;
+            Ok(out)
+        })();
+        self.put_back(client);
+        result
+    }
+}
+
+struct PgTx<'c> {
+    tx: postgres::Transaction<'c>,
+}
+
+impl ToSql for SqlValue {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            SqlValue::Null => Ok(IsNull::Yes),
+            SqlValue::Int(n) => match *ty {
+                Type::INT4 => (*n as i32).to_sql(ty, out),
+                Type::INT2 => (*n as i16).to_sql(ty, out),
+                Type::BOOL => (*n != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*n as f64).to_sql(ty, out),
+                _ => n.to_sql(ty, out),
+            },
+            SqlValue::Real(x) => x.to_sql(ty, out),
+            SqlValue::Text(s) => s.as_str().to_sql(ty, out),
+            SqlValue::Blob(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn from_pg(row: &postgres::Row, i: usize) -> Result<SqlValue> {
+    let ty = row.columns()[i].type_().clone();
+    let err = |e: postgres::Error| db_err(e);
+    Ok(match ty {
+        Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(err)?.map(SqlValue::Int),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i).map_err(err)?.map(|v| SqlValue::Int(v as i64)),
+        Type::INT2 => row.try_get::<_, Option<i16>>(i).map_err(err)?.map(|v| SqlValue::Int(v as i64)),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(err)?.map(|v| SqlValue::Int(v as i64)),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map_err(err)?.map(SqlValue::Real),
+        Type::FLOAT4 => row.try_get::<_, Option<f32>>(i).map_err(err)?.map(|v| SqlValue::Real(v as f64)),
+        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map_err(err)?.map(SqlValue::Blob),
+        _ => row.try_get::<_, Option<String>>(i).map_err(err)?.map(SqlValue::Text),
+    }
+    .unwrap_or(SqlValue::Null))
+}
+
+impl Tx for PgTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        self.tx.execute(sql, &refs).map_err(db_err)
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let rows = self.tx.query(sql, &refs).map_err(db_err)?;
+        rows.iter().map(|r| (0..r.len()).map(|i| from_pg(r, i)).collect()).collect()
+    }
+}

@@ -1,0 +1,118 @@
+//! Embedded SQLite backend: one connection, one writer, WAL. Nothing to set up.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::{Row, SqlValue, Tx};
+use crate::error::{ApiError, Result};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_init.sql")];
+
+pub struct SqliteDb {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteDb {
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut conn = Connection::open(path).map_err(db_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(db_err)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err)?;
+        let v: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+        let v = v as usize;
+        if v > MIGRATIONS.len() {
+            return Err(ApiError::internal(format!("database schema {v} is newer than this server")));
+        }
+        for m in &MIGRATIONS[v..] {
+            tx.execute_batch(m).map_err(db_err)?;
+        }
+        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64).map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+        Ok(SqliteDb { conn: Mutex::new(conn) })
+    }
+
+    pub fn transaction<R>(&self, write: bool, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let behavior = if write { TransactionBehavior::Immediate } else { TransactionBehavior::Deferred };
+        let tx = conn.transaction_with_behavior(behavior).map_err(db_err)?;
+        let mut t = SqliteTx { tx };
+        let out = f(&mut t)?;
+        t.tx.commit().map_err(db_err)?;
+        Ok(out)
+    }
+}
+
+struct SqliteTx<'c> {
+    tx: rusqlite::Transaction<'c>,
+}
+
+fn db_err(e: rusqlite::Error) -> ApiError {
+    ApiError::internal(format!("sqlite: {e}"))
+}
+
+/// `$1` → `?1`: SQL is written once in PostgreSQL's placeholder style.
+fn rewrite(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn to_value(v: &SqlValue) -> Value {
+    match v {
+        SqlValue::Null => Value::Null,
+        SqlValue::Int(n) => Value::Integer(*n),
+        SqlValue::Real(x) => Value::Real(*x),
+        SqlValue::Text(s) => Value::Text(s.clone()),
+        SqlValue::Blob(b) => Value::Blob(b.clone()),
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        let mut st = self.tx.prepare_cached(&rewrite(sql)).map_err(db_err)?;
+        let n = st.execute(rusqlite::params_from_iter(params.iter().map(to_value))).map_err(db_err)?;
+        Ok(n as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        let mut st = self.tx.prepare_cached(&rewrite(sql)).map_err(db_err)?;
+        let n = st.column_count();
+        let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(to_value))).map_err(db_err)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(db_err)? {
+            let mut row = Vec::with_capacity(n);
+            for i in 0..n {
+                row.push(match r.get_ref(i).map_err(db_err)? {
+                    ValueRef::Null => SqlValue::Null,
+                    ValueRef::Integer(x) => SqlValue::Int(x),
+                    ValueRef::Real(x) => SqlValue::Real(x),
+                    ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+                });
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rewrites_placeholders_only() {
+        assert_eq!(super::rewrite("SELECT $1, '$x', $12"), "SELECT ?1, '$x', ?12");
+    }
+}

@@ -1,0 +1,190 @@
+//! `serve --demo`: a realistic district on the embedded store — two towns, six
+//! grids, a few thousand Chinese addresses with households, residents, rental
+//! units and shops — plus workers, a volunteer and a supervisor with codes.
+
+use gridfield_core::model::{Address, EntityKind, Grid, Role};
+use gridfield_core::wire::EntityState;
+use serde_json::{Map, Value, json};
+
+use crate::db::{Db, Tx};
+use crate::error::Result;
+use crate::logic::{self, Server};
+
+const STREETS: &[&str] = &["建设路", "人民路", "朝阳路", "前进西路", "柏庐南路", "同丰路", "马鞍山路", "亭林路", "北门路", "长江北路"];
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "朱", "马", "胡", "郭"];
+const GIVEN: &[&str] = &["秀英", "建国", "桂兰", "志强", "丽娟", "海燕", "伟", "敏", "静", "磊", "军", "洋", "娜", "勇", "艳", "杰"];
+const SHOPS: &[&str] = &["便民超市", "兰州拉面", "五金店", "理发店", "快递驿站", "水果店", "药房", "早餐店"];
+
+/// Who the demo creates, and the codes they enroll with.
+pub struct DemoUsers {
+    pub codes: Vec<(String, Role, String, String)>,
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn entity(tx: &mut dyn Tx, server: &Server, kind: EntityKind, id: &str, address: &Address, path: &str, fields: Map<String, Value>) -> Result<()> {
+    let stamp = server.clock.lock().unwrap_or_else(|e| e.into_inner()).tick(logic::now_ms()).to_string();
+    let stamps: Map<String, Value> = fields.keys().map(|k| (k.clone(), Value::String(stamp.clone()))).collect();
+    let meta: Map<String, Value> = fields.keys().map(|k| (k.clone(), json!({ "device": "server", "seq": 0 }))).collect();
+    let state = EntityState { kind, id: id.to_string(), address_code: address.code.clone(), fields, stamps, deleted: false };
+    logic::put_record(tx, kind.as_str(), id, path, Some(&address.code), &json!({ "state": state, "meta": meta }))?;
+    Ok(())
+}
+
+fn id_number(rng: &mut Rng) -> String {
+    format!("320583{}{:02}{:02}{:03}{}", 1950 + rng.below(55), 1 + rng.below(12), 1 + rng.below(28), rng.below(1000), rng.below(10))
+}
+
+/// Seed when the database has no grids yet; return the enrollment codes.
+pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers>> {
+    let db: &Db = &server.db;
+    let empty = db.read(|tx| Ok(tx.query_one("SELECT 1 FROM grids LIMIT 1", &[])?.is_none()))?;
+    if !empty {
+        return Ok(None);
+    }
+    let mut grids = vec![Grid { code: "320583".into(), name: "昆山市".into(), level: 1, parent_code: None }];
+    for (t, town) in [("001", "玉山镇"), ("002", "周市镇")] {
+        grids.push(Grid { code: format!("320583{t}"), name: town.into(), level: 2, parent_code: Some("320583".into()) });
+        for g in 1..=3 {
+            grids.push(Grid {
+                code: format!("320583{t}{g:03}"),
+                name: format!("{town}第{}网格", ["一", "二", "三"][g - 1]),
+                level: 3,
+                parent_code: Some(format!("320583{t}")),
+            });
+        }
+    }
+    db.write(|tx| grids.iter().try_for_each(|g| logic::add_grid(tx, g)))?;
+    crate::admin::ensure_templates(db)?;
+
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut serial = 0u32;
+    for g in grids.iter().filter(|g| g.level == 3) {
+        let town = &g.code[6..9];
+        let gi: usize = g.code[9..].parse().unwrap_or(1);
+        let street = STREETS[(gi * 3 + town.len()) % STREETS.len()];
+        db.write(|tx| {
+            let path = logic::grid_path(tx, &g.code)?.unwrap_or_default();
+            let mut made = 0;
+            let mut number = 1 + gi as u32 * 20;
+            while made < addresses_per_grid {
+                number += 2;
+                let shop_addr = Address {
+                    code: format!("{}-{town}-{number:04}-00-00-0000", &g.code[..6]),
+                    grid_code: g.code.clone(),
+                    full_text: format!("江苏省昆山市{}{street}{number}号{}", &grids[if town == "001" { 1 } else { 5 }].name, SHOPS[number as usize % SHOPS.len()]),
+                    street: Some(street.into()),
+                    number: Some(format!("{number}号")),
+                    building: None,
+                    unit: None,
+                    room: None,
+                    plate_serial: Some(format!("KS-2026-{:06}", {
+                        serial += 1;
+                        serial
+                    })),
+                    lat: Some(31.38 + rng.below(1000) as f64 / 100000.0),
+                    lon: Some(120.97 + rng.below(1000) as f64 / 100000.0),
+                };
+                logic::import_address(tx, &shop_addr)?;
+                let mut f = Map::new();
+                f.insert("name".into(), json!(SHOPS[number as usize % SHOPS.len()]));
+                f.insert("kind".into(), json!("shop"));
+                f.insert("contact_name".into(), json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))));
+                f.insert("contact_phone".into(), json!(format!("139{:08}", rng.below(100_000_000))));
+                entity(tx, server, EntityKind::Business, &format!("b-{}", shop_addr.code), &shop_addr, &path, f)?;
+                made += 1;
+                for b in 1..=3u32 {
+                    for u in 1..=2u32 {
+                        for floor in 1..=6u32 {
+                            for room in 1..=2u32 {
+                                if made >= addresses_per_grid {
+                                    break;
+                                }
+                                let room_no = format!("{floor}{room:02}");
+                                let a = Address {
+                                    code: format!("{}-{town}-{number:04}-{b:02}-{u:02}-{floor:02}{room:02}", &g.code[..6]),
+                                    grid_code: g.code.clone(),
+                                    full_text: format!("江苏省昆山市{street}{number}号{b}栋{u}单元{room_no}室"),
+                                    street: Some(street.into()),
+                                    number: Some(format!("{number}号")),
+                                    building: Some(format!("{b}栋")),
+                                    unit: Some(format!("{u}单元")),
+                                    room: Some(format!("{room_no}室")),
+                                    plate_serial: Some(format!("KS-2026-{:06}", {
+                                        serial += 1;
+                                        serial
+                                    })),
+                                    lat: shop_addr.lat,
+                                    lon: shop_addr.lon,
+                                };
+                                logic::import_address(tx, &a)?;
+                                made += 1;
+                                let r = rng.below(10);
+                                if r < 6 {
+                                    let hid = format!("h-{}", a.code);
+                                    let head = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
+                                    let mut f = Map::new();
+                                    f.insert("head_name".into(), json!(head));
+                                    f.insert("phone".into(), json!(format!("138{:08}", rng.below(100_000_000))));
+                                    f.insert("members".into(), json!(1 + rng.below(4)));
+                                    f.insert("residency".into(), json!(if rng.below(4) == 0 { "floating" } else { "registered" }));
+                                    entity(tx, server, EntityKind::Household, &hid, &a, &path, f)?;
+                                    let mut p = Map::new();
+                                    p.insert("household_id".into(), json!(hid));
+                                    p.insert("name".into(), json!(head));
+                                    p.insert("id_number".into(), json!(id_number(&mut rng)));
+                                    p.insert("phone".into(), json!(format!("137{:08}", rng.below(100_000_000))));
+                                    entity(tx, server, EntityKind::Person, &format!("p-{}", a.code), &a, &path, p)?;
+                                } else if r < 8 {
+                                    let rid = format!("r-{}", a.code);
+                                    let mut f = Map::new();
+                                    f.insert("landlord_name".into(), json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))));
+                                    f.insert("landlord_phone".into(), json!(format!("135{:08}", rng.below(100_000_000))));
+                                    f.insert("rooms".into(), json!(1 + rng.below(4)));
+                                    f.insert("use".into(), json!(if rng.below(5) == 0 { "shared" } else { "residential" }));
+                                    f.insert("risk_level".into(), json!(["low", "medium", "high"][rng.below(3) as usize]));
+                                    entity(tx, server, EntityKind::RentalUnit, &rid, &a, &path, f)?;
+                                    let mut t = Map::new();
+                                    t.insert("rental_unit_id".into(), json!(rid));
+                                    t.insert("name".into(), json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))));
+                                    t.insert("id_number".into(), json!(id_number(&mut rng)));
+                                    t.insert("residency".into(), json!("floating"));
+                                    entity(tx, server, EntityKind::Person, &format!("t-{}", a.code), &a, &path, t)?;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+
+    let week = 7 * 24 * 3600 * 1000;
+    let users = [
+        ("张伟", Role::Worker, "320583001001"),
+        ("李娜", Role::Worker, "320583001001"),
+        ("王芳", Role::Volunteer, "320583001001"),
+        ("赵强", Role::Supervisor, "320583001"),
+    ];
+    let mut codes = Vec::new();
+    for (name, role, grid) in users {
+        let code = db.write(|tx| logic::create_enroll_code(tx, name, role, grid, week))?;
+        codes.push((name.to_string(), role, grid.to_string(), code));
+    }
+    Ok(Some(DemoUsers { codes }))
+}

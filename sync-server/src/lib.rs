@@ -1,0 +1,45 @@
+//! Gridfield sync server: device enrollment, idempotent push, paged pull, photo
+//! blobs and the admin tasks, over embedded SQLite or PostgreSQL.
+
+pub mod admin;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod logic;
+pub mod router;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use error::{ApiError, Result};
+pub use logic::Server;
+
+/// Serve on an already-bound listener until `shutdown` resolves, then finish the
+/// requests in flight. Tests bind port 0 and pass the listener in.
+pub async fn launch_with_listener(
+    listener: tokio::net::TcpListener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router::router(server);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

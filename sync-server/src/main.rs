@@ -1,0 +1,204 @@
+//! `gridfield-server`: serve, and admin tasks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use gridfield_core::model::{Grid, Role};
+use gridfield_server::db::Db;
+use gridfield_server::{ApiError, Server, admin, demo, logic};
+
+#[derive(Parser)]
+#[command(name = "gridfield-server", version, about = "网格通 sync server: enrollment, sync, photos, admin")]
+struct Cli {
+    /// SQLite file (embedded, the default) or a postgres:// URL.
+    #[arg(long, global = true, env = "GRIDFIELD_DB", default_value = "gridfield-server.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync API.
+    Serve {
+        /// Seed a demo district (on an empty database) and print enrollment codes.
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Addresses per grid in the demo district.
+        #[arg(long, default_value_t = 500)]
+        demo_addresses: u32,
+    },
+    /// Administration.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Add (or rename) a grid.
+    GridAdd {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        level: u32,
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Import grids from CSV: code,name,level,parent_code
+    ImportGrids { file: PathBuf },
+    /// Add or update a user.
+    UserAdd {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["worker", "volunteer", "supervisor", "admin"])]
+        role: String,
+        #[arg(long)]
+        grid: String,
+    },
+    /// Issue a single-use enrollment code bound to a user, a role and a grid subtree.
+    EnrollCode {
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_parser = ["worker", "volunteer", "supervisor", "admin"])]
+        role: String,
+        #[arg(long)]
+        grid: String,
+        #[arg(long, default_value_t = 72)]
+        ttl_hours: i64,
+    },
+    /// Import door plates (standard addresses) from CSV:
+    /// code,grid_code,full_text,street,number,building,unit,room,plate_serial,lat,lon
+    ImportPlates {
+        file: PathBuf,
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Sign the door plates of a grid subtree: address_code, serial, QR text per line.
+    SignPlates {
+        #[arg(long)]
+        grid: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the plate issuer's public key (hex) for devices to trust.
+    IssuerKey,
+    /// Revoke a device: its token stops working at once.
+    Revoke { device_id: String },
+    /// Export every record as JSON lines, one file per kind.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn role(s: &str) -> Role {
+    Role::parse(s).expect("clap restricts the values")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 error: {} ({})", e.message, e.code);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), ApiError> {
+    let db = Db::open(&cli.db)?;
+    match cli.command {
+        Command::Serve { demo, listen, demo_addresses } => serve(db, demo, listen, demo_addresses, &cli.db),
+        Command::Admin(cmd) => admin_cmd(db, cmd),
+    }
+}
+
+fn serve(db: Db, demo_mode: bool, listen: SocketAddr, per_grid: u32, target: &str) -> Result<(), ApiError> {
+    admin::ensure_templates(&db)?;
+    let server = Arc::new(Server::new(db)?);
+    let codes = if demo_mode { demo::seed(&server, per_grid)? } else { None };
+    let rt = tokio::runtime::Runtime::new().map_err(|e| ApiError::internal(e.to_string()))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| ApiError::internal(format!("bind {listen}: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| ApiError::internal(e.to_string()))?;
+        println!("gridfield-server listening on http://{addr} ({} at {target})", server.db.backend());
+        if let Some(d) = codes {
+            println!("demo district seeded; enrollment codes (single use, 7 days):");
+            for (name, role, grid, code) in d.codes {
+                println!("  {name}\t{}\t{grid}\t{code}", role.as_str());
+            }
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        gridfield_server::launch_with_listener(listener, server, gridfield_server::shutdown_signal())
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))
+    })
+}
+
+fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
+    match cmd {
+        AdminCmd::GridAdd { code, name, level, parent } => {
+            db.write(|tx| logic::add_grid(tx, &Grid { code: code.clone(), name, level, parent_code: parent }))?;
+            println!("grid {code} saved");
+        }
+        AdminCmd::ImportGrids { file } => print_report(admin::import_grids(&db, &file)?, "grids")?,
+        AdminCmd::UserAdd { name, role: r, grid } => {
+            db.write(|tx| logic::add_user(tx, &name, role(&r), &grid))?;
+            println!("user {name} saved");
+        }
+        AdminCmd::EnrollCode { user, role: r, grid, ttl_hours } => {
+            let code = db.write(|tx| logic::create_enroll_code(tx, &user, role(&r), &grid, ttl_hours * 3600 * 1000))?;
+            println!("{code}");
+        }
+        AdminCmd::ImportPlates { file, no_progress } => {
+            admin::ensure_templates(&db)?;
+            print_report(admin::import_plates(&db, &file, !no_progress)?, "plates")?
+        }
+        AdminCmd::SignPlates { grid, out } => {
+            let n = match out {
+                Some(p) => {
+                    let mut f = std::fs::File::create(&p).map_err(|e| ApiError::internal(e.to_string()))?;
+                    admin::sign_plates(&db, &grid, &mut f)?
+                }
+                None => admin::sign_plates(&db, &grid, &mut std::io::stdout().lock())?,
+            };
+            eprintln!("signed {n} plates");
+        }
+        AdminCmd::IssuerKey => println!("{}", db.write(logic::issuer_public_key)?.to_hex()),
+        AdminCmd::Revoke { device_id } => {
+            db.write(|tx| logic::revoke_device(tx, &device_id))?;
+            println!("device {device_id} revoked");
+        }
+        AdminCmd::Export { out } => {
+            for (kind, n) in admin::export(&db, &out)? {
+                println!("{kind}\t{n}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_report(r: admin::ImportReport, what: &str) -> Result<(), ApiError> {
+    println!("imported {} {what}", r.imported);
+    for e in &r.errors {
+        eprintln!("line {}: {}", e.line, e.reason);
+    }
+    if r.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("rows_rejected", format!("{} rows rejected (see above)", r.errors.len())))
+    }
+}

@@ -9,6 +9,8 @@ need_apt=()
 command -v perl >/dev/null || need_apt+=(perl)
 command -v make >/dev/null || need_apt+=(make)
 command -v cc >/dev/null || need_apt+=(gcc)
+# Workspace scenarios start throwaway PostgreSQL clusters of their own.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"

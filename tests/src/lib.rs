@@ -1,0 +1,313 @@
+//! Harness for workspace scenarios: a real `gridfield-server` process on embedded
+//! SQLite or on a throwaway PostgreSQL cluster, and headless `gridfield` devices,
+//! each in its own temporary directory. Everything started is stopped on drop.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const GRID_A: &str = "320583001003";
+pub const GRID_B: &str = "320583001004";
+pub const TOWN: &str = "320583001";
+pub const ADDR_A: &str = "320583-001-0012-03-02-0501";
+pub const ADDR_B: &str = "320583-001-0008-02-01-0302";
+
+/// Built binaries live next to the test executable's deps folder.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let p = dir.join(name);
+    assert!(p.exists(), "{} not built: run `cargo build --workspace --bins` (scripts/test.sh does)", p.display());
+    p
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A throwaway PostgreSQL cluster in a temp dir on a loopback port.
+pub struct PgCluster {
+    dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn pg_bin(name: &str) -> PathBuf {
+    for dir in ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin", "/usr/local/bin", "/usr/bin"] {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("PostgreSQL's {name} not found (scripts/test.sh installs postgresql)");
+}
+
+/// initdb refuses to run as root; run the cluster as the `postgres` user then.
+fn as_pg_user(cmd: &Path) -> Command {
+    let root = unsafe_geteuid() == 0;
+    if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(cmd);
+        c
+    } else {
+        Command::new(cmd)
+    }
+}
+
+fn unsafe_geteuid() -> u32 {
+    // Avoids a libc dependency: the owner of /proc/self is the effective user.
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1)
+}
+
+impl PgCluster {
+    pub fn start() -> PgCluster {
+        let dir = tempfile::tempdir().unwrap();
+        if unsafe_geteuid() == 0 {
+            Command::new("chown").arg("postgres").arg(dir.path()).status().unwrap();
+        }
+        let data = dir.path().join("data");
+        let out = as_pg_user(&pg_bin("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        let port = free_port();
+        let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", dir.path().display());
+        let out = as_pg_user(&pg_bin("pg_ctl"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-o", &opts, "-l"])
+            .arg(dir.path().join("log"))
+            .args(["-w", "start"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&out.stderr));
+        PgCluster { dir, port }
+    }
+
+    /// A fresh database in the cluster.
+    pub fn database(&self, name: &str) -> String {
+        let out = Command::new(pg_bin("psql"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-c", &format!("CREATE DATABASE {name}")])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "createdb: {}", String::from_utf8_lossy(&out.stderr));
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = as_pg_user(&pg_bin("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+/// Where a server keeps its data: a SQLite file, or a database in a cluster.
+pub struct Store {
+    _tmp: tempfile::TempDir,
+    _pg: Option<PgCluster>,
+    pub target: String,
+}
+
+impl Store {
+    pub fn new(backend: Backend) -> Store {
+        let tmp = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => {
+                let target = tmp.path().join("server.db").display().to_string();
+                Store { _tmp: tmp, _pg: None, target }
+            }
+            Backend::Postgres => {
+                let pg = PgCluster::start();
+                let target = pg.database("gridfield");
+                Store { _tmp: tmp, _pg: Some(pg), target }
+            }
+        }
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(bin("gridfield-server")).args(["--db", &self.target, "admin"]).args(args).output().unwrap();
+        assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Grids A and B under one town, the fixture addresses.
+    pub fn seed(&self) {
+        let f = fixtures();
+        self.admin(&["import-grids", f.join("grids.csv").to_str().unwrap()]);
+        self.admin(&["import-plates", "--no-progress", f.join("addresses.csv").to_str().unwrap()]);
+    }
+
+    pub fn code(&self, user: &str, role: &str, grid: &str) -> String {
+        self.admin(&["enroll-code", "--user", user, "--role", role, "--grid", grid]).trim().to_string()
+    }
+}
+
+/// A running server process.
+pub struct ServerProc {
+    child: Child,
+    pub url: String,
+    target: String,
+}
+
+impl ServerProc {
+    pub fn start(store: &Store) -> ServerProc {
+        Self::start_target(&store.target)
+    }
+
+    pub fn start_target(target: &str) -> ServerProc {
+        let mut child = Command::new(bin("gridfield-server"))
+            .args(["--db", target, "serve", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let url = loop {
+            let line = lines.next().expect("server exited before listening").unwrap();
+            if let Some(rest) = line.strip_prefix("gridfield-server listening on ") {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+            assert!(Instant::now() < deadline, "server did not start");
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        ServerProc { child, url, target: target.to_string() }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGKILL and start again on the same store; the URL changes.
+    pub fn restart_after_kill(&mut self) {
+        self.kill();
+        *self = ServerProc::start_target(&self.target.clone());
+    }
+
+    pub fn healthy(&self) -> bool {
+        ureq::get(&format!("{}/healthz", self.url)).call().is_ok()
+    }
+}
+
+impl Drop for ServerProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A headless device: the `gridfield` CLI with its own data directory.
+pub struct Device {
+    dir: tempfile::TempDir,
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for Device {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Device {
+    pub fn new() -> Device {
+        Device { dir: tempfile::tempdir().unwrap(), env: Vec::new() }
+    }
+
+    pub fn enrolled(server: &ServerProc, code: &str) -> Device {
+        let d = Device::new();
+        d.ok(&["enroll", "--server", &server.url, "--code", code]);
+        d
+    }
+
+    pub fn data(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(bin("gridfield"));
+        c.arg("--data").arg(self.dir.path()).args(args);
+        c.env_remove("GRIDFIELD_DB_KEY").env_remove("GRIDFIELD_LANG").env_remove("GRIDFIELD_DATA");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "gridfield {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        let out = self.ok(&a);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+    }
+
+    pub fn sync(&self) -> Value {
+        self.json(&["sync"])
+    }
+
+    /// Point the device at another server URL (after a restart on a new port).
+    pub fn set_server(&self, url: &str) {
+        self.store().read(|c| {
+            c.execute("UPDATE device_meta SET value = ?1 WHERE key = 'server_url'", [url])?;
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// Open the device's encrypted database directly, as forensics would.
+    pub fn store(&self) -> gridfield_core::Store {
+        let key = std::fs::read_to_string(self.dir.path().join("device.key")).unwrap();
+        gridfield_core::Store::open(self.dir.path(), &gridfield_core::DbKey::from_hex(&key).unwrap()).unwrap()
+    }
+
+    pub fn token(&self) -> String {
+        self.store()
+            .read(|c| Ok(c.query_row("SELECT value FROM device_meta WHERE key = 'token'", [], |r| r.get::<_, String>(0))?))
+            .unwrap()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.store().read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap()
+    }
+}
+
+/// Run a scenario on both backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name($crate::Backend::Sqlite) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name($crate::Backend::Postgres) })*
+        }
+    };
+}

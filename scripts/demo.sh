@@ -1,33 +1,50 @@
 #!/usr/bin/env bash
-# The main job, offline edition: a headless grid-worker device does a day's work
-# with no network — import its grid, scan a signed door plate, run the
-# rental-housing fire-safety checklist, move a hazard, file a report — and shows
-# what waits in its outbox for the sync server.
+# The main job: the sync server on embedded SQLite with a demo district, and
+# headless devices that enroll and sync with it. A grid worker inspects a rental
+# flat offline and syncs; the supervisor reviews and returns it with a comment;
+# the worker's next sync brings the comment back. Ends by stopping the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --bin gridfield
+cargo build --quiet --bins
+S=target/debug/gridfield-server
 G=target/debug/gridfield
 F=core/tests/fixtures
-DATA=$(mktemp -d -t gridfield-demo-XXXXXX)
-trap 'rm -rf "$DATA"' EXIT
-ISSUER=$(python3 -c "import json;print(json.load(open('core/tests/vectors/plates.json'))['issuer']['public_key_hex'])")
-PLATE=$(python3 -c "import json;print(json.load(open('core/tests/vectors/plates.json'))['valid'][0]['qr'])")
-FORGED=$(python3 -c "import json;print([v for v in json.load(open('core/tests/vectors/plates.json'))['invalid'] if v['name']=='altered_address_text'][0]['qr'])")
-ADDR=320583-001-0012-03-02-0501
-run() { echo; echo "\$ gridfield $*"; "$G" --data "$DATA" "$@"; }
+WORK=$(mktemp -d -t gridfield-demo-XXXXXX)
+PORT=${GRIDFIELD_DEMO_PORT:-18080}
+"$S" --db "$WORK/server.db" serve --demo --listen "127.0.0.1:$PORT" >"$WORK/server.out" 2>"$WORK/server.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do grep -q "enrollment codes" "$WORK/server.out" 2>/dev/null && break; sleep 0.2; done
+sleep 0.5
+cat "$WORK/server.out"
+URL="http://127.0.0.1:$PORT"
+code() { awk -v u="$1" '$1 == u { print $4 }' "$WORK/server.out"; }
+run() { local who=$1; shift; echo; echo "[$who] \$ gridfield $*"; "$G" --data "$WORK/$who" "$@"; }
 
-run init --user 张网格员 --role worker --grid 320583001003 --issuer-key "$ISSUER"
-run import-grids $F/grids.csv
-run import-addresses $F/addresses.csv
-run search 3栋2单元
-run scan "$PLATE"
-run scan "$FORGED" || echo "(exit $?: forged plate flagged)"
-run entity put rental_unit --address $ADDR landlord_name=李房东 rooms=3 use=shared risk_level=high
-run inspect --template rental_fire_safety --address $ADDR --answers $F/fire_safety_fail.json --lat 31.3856 --lon 120.9812
-HAZARD=$("$G" --data "$DATA" --json hazard list | python3 -c "import json,sys;print(json.load(sys.stdin)[0]['id'])")
-run hazard move "$HAZARD" assign --assignee 李房东 --deadline 2099-12-31 --note 限期三天整改
-run hazard move "$HAZARD" mark_rectified --note 电动车已移出楼道 --photo $F/site.png
-run hazard show "$HAZARD"
-run report --address 320583-001-0033-00-00-0000 --text 超市门口纸箱堵塞消防通道 --photo $F/site.png
-run outbox
+run worker enroll --server "$URL" --code "$(code 张伟)" --name 张伟的手机
+run worker sync
+run worker search 建设路 3栋1单元 --limit 3
+ADDR=$("$G" --data "$WORK/worker" --json search 建设路 3栋1单元 --limit 1 | python3 -c "import json,sys;print(json.load(sys.stdin)[0]['code'])")
+run worker address "$ADDR" | head -5
+echo; echo "--- the worker goes into a basement: no network from here until the next sync ---"
+run worker inspect --template rental_fire_safety --address "$ADDR" --answers $F/fire_safety_fail.json --lat 31.3856 --lon 120.9812
+HAZARD=$("$G" --data "$WORK/worker" --json hazard list | python3 -c "import json,sys;print(json.load(sys.stdin)[0]['id'])")
+run worker hazard move "$HAZARD" assign --assignee 李房东 --deadline 2099-12-31 --note 限期三天整改
+run worker outbox
+run worker sync
+
+run supervisor enroll --server "$URL" --code "$(code 赵强)" --name 赵强的平板
+run supervisor sync
+INSP=$("$G" --data "$WORK/supervisor" --json inspections --status submitted | python3 -c "import json,sys;print(json.load(sys.stdin)[0]['id'])")
+run supervisor inspection review "$INSP" return --comment "请补拍灭火器压力表照片"
+run supervisor sync
+
+run worker sync
+run worker inspections
+
+run volunteer enroll --server "$URL" --code "$(code 王芳)" --name 王芳的手机
+run volunteer sync
+run volunteer report --address "$ADDR" --text 楼道里又停了电动车 --photo $F/ebike.png
+run volunteer sync
+run volunteer diagnostics

@@ -76,7 +76,7 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
     for g in grids.iter().filter(|g| g.level == 3) {
         let town = &g.code[6..9];
         let gi: usize = g.code[9..].parse().unwrap_or(1);
-        let street = STREETS[(gi * 3 + town.len()) % STREETS.len()];
+        let street = STREETS[(gi - 1 + if town == "001" { 0 } else { 3 }) % STREETS.len()];
         db.write(|tx| {
             let path = logic::grid_path(tx, &g.code)?.unwrap_or_default();
             let mut made = 0;

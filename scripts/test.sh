@@ -20,4 +20,6 @@ fi
 # cannot rot; their real figures come from `cargo bench` (docs/BENCHMARKS.md).
 export GRIDFIELD_BENCH_ADDRESSES="${GRIDFIELD_BENCH_ADDRESSES:-20000}"
 
+# Scenario tests spawn the real binaries of other packages: build them first.
+cargo build --workspace --bins --locked
 cargo test --workspace --all-targets --locked

@@ -55,6 +55,14 @@ impl Store {
     pub fn sync_cursor(&self) -> Result<Option<String>> {
         self.read(|c| store::meta_get(c, META_CURSOR))
     }
+
+    /// Start the next pull from the beginning (replica repair).
+    pub fn reset_sync_cursor(&self) -> Result<()> {
+        self.write(|t| {
+            t.tx.execute("DELETE FROM device_meta WHERE key = ?1", [META_CURSOR])?;
+            Ok(())
+        })
+    }
 }
 
 fn rank(c: &Change) -> u8 {

@@ -20,6 +20,7 @@ pub mod store;
 #[cfg(feature = "sync")]
 pub mod sync;
 pub mod wire;
+pub mod verify;
 
 pub use db::DbKey;
 pub use error::{Error, Result};

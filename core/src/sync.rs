@@ -172,6 +172,10 @@ pub struct SyncReport {
     pub bytes_up: u64,
     pub bytes_down: u64,
     pub cursor: String,
+    /// The replica matched the server's checksums for this device's scope.
+    pub verified: bool,
+    /// It did not, and was re-pulled from the start.
+    pub repaired: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -347,6 +351,7 @@ impl<'a> Round<'a> {
         let held_back = self.upload_photos()?;
         self.push(&held_back)?;
         self.pull()?;
+        self.verify()?;
         self.progress(SyncPhase::Done, 0, 0);
         self.report.bytes_up = self.http.bytes_up.get();
         self.report.bytes_down = self.http.bytes_down.get();
@@ -615,6 +620,39 @@ impl<'a> Round<'a> {
         }
         self.report.cursor = cursor;
         Ok(())
+    }
+}
+
+impl Round<'_> {
+    /// Compare this replica with the server's view of the device's scope; on a
+    /// mismatch re-pull everything from the start (applying is idempotent and keeps
+    /// queued local edits) and compare again. Skipped while edits are queued: the
+    /// replica then legitimately differs.
+    fn verify(&mut self) -> Result<()> {
+        if self.store.outbox_len()? > 0 {
+            return Ok(());
+        }
+        // A server without checksums (an older release) cannot be verified against.
+        let Some(theirs) = self.server_checksums()? else { return Ok(()) };
+        if self.store.replica_checksums()? == theirs {
+            self.report.verified = true;
+            return Ok(());
+        }
+        self.store.reset_sync_cursor()?;
+        self.pull()?;
+        self.report.repaired = true;
+        self.report.verified = Some(self.store.replica_checksums()?) == self.server_checksums()?;
+        Ok(())
+    }
+
+    fn server_checksums(&mut self) -> Result<Option<std::collections::BTreeMap<String, String>>> {
+        self.cancel.check()?;
+        let reply = self.http.send(Method::Get, "/v1/checksum", &[], &[], None)?;
+        match reply.status {
+            200 => Ok(Some(reply.json::<wire::ChecksumResponse>()?.kinds)),
+            404 => Ok(None),
+            _ => Err(reply.error()),
+        }
     }
 }
 
@@ -950,8 +988,14 @@ mod tests {
             for stream in listener.incoming() {
                 let Ok(mut s) = stream else { continue };
                 let Some(req) = read_request(&mut s) else { continue };
-                log2.lock().unwrap().push(req.clone());
-                match handler(&req) {
+                // These stubs play a server without replica checksums.
+                let canned = if req.path.starts_with("/v1/checksum") {
+                    Canned::Reply(404, Vec::new(), br#"{"error":"not_found","message":"no such endpoint"}"#.to_vec())
+                } else {
+                    log2.lock().unwrap().push(req.clone());
+                    handler(&req)
+                };
+                match canned {
                     Canned::HangUp => drop(s),
                     Canned::Reply(status, headers, body) => {
                         let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());

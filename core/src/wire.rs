@@ -143,3 +143,54 @@ pub struct ErrorBody {
     pub error: String,
     pub message: String,
 }
+
+/// The line a record contributes to its kind's checksum: what identifies the
+/// version of the record both sides hold, in a form each side can rebuild from
+/// its own storage (field stamps for entities, workflow state for records).
+pub fn digest_line(c: &Change) -> (String, String) {
+    match c {
+        Change::Grid { grid } => ("grid".into(), format!("{}|{}", grid.code, grid.name)),
+        Change::Address { address: a } => (
+            "address".into(),
+            format!("{}|{}|{}|{}", a.code, a.grid_code, a.full_text, a.plate_serial.as_deref().unwrap_or("")),
+        ),
+        Change::Entity { entity: e } => {
+            let mut stamps: Vec<String> =
+                e.stamps.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect();
+            stamps.sort();
+            (e.kind.as_str().into(), format!("{}|{}|{}", e.id, e.deleted, stamps.join(",")))
+        }
+        Change::Template { body } => (
+            "template".into(),
+            format!("{}@{}", body.get("id").and_then(Value::as_str).unwrap_or(""), body.get("version").and_then(Value::as_u64).unwrap_or(0)),
+        ),
+        Change::Inspection { inspection: i } => (
+            "inspection".into(),
+            format!("{}|{}|{}", i.id, i.review_status.as_str(), i.review_comment.as_deref().unwrap_or("")),
+        ),
+        Change::Hazard { hazard: h, events } => ("hazard".into(), format!("{}|{}|{}", h.id, h.status.as_str(), events.len())),
+        Change::Report { report: r } => ("report".into(), format!("{}|{}", r.id, r.status.as_str())),
+    }
+}
+
+/// Per-kind `count:sha256` over the sorted digest lines.
+pub fn checksums(changes: impl IntoIterator<Item = Change>) -> std::collections::BTreeMap<String, String> {
+    use sha2::Digest;
+    let mut by_kind: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for c in changes {
+        let (k, line) = digest_line(&c);
+        by_kind.entry(k).or_default().push(line);
+    }
+    by_kind
+        .into_iter()
+        .map(|(k, mut lines)| {
+            lines.sort();
+            let mut h = sha2::Sha256::new();
+            for l in &lines {
+                h.update(l.as_bytes());
+                h.update(b"\n");
+            }
+            (k, format!("{}:{}", lines.len(), hex::encode(h.finalize())))
+        })
+        .collect()
+}

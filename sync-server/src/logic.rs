@@ -809,6 +809,25 @@ pub fn pull(server: &Server, dev: &DeviceCtx, cursor: Option<&str>, limit: u32) 
     Ok(PullResponse { changes, cursor: format!("v1.{last}"), more, server_hlc })
 }
 
+/// Per-kind checksums of everything in the device's scope as it may see it.
+pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<std::collections::BTreeMap<String, String>> {
+    let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
+    let rows = server.db.read(|tx| {
+        tx.query(
+            "SELECT kind, body FROM records WHERE (grid_path >= $1 AND grid_path < $2) OR grid_path = '/'",
+            &[dev.grid_path.as_str().into(), upper.as_str().into()],
+        )
+    })?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for r in rows {
+        let body: Value = serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
+        if let Some(c) = to_change(&r.text(0)?, body, dev)? {
+            changes.push(c);
+        }
+    }
+    Ok(wire::checksums(changes))
+}
+
 /// The change as this device's role may see it, or nothing.
 fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Option<Change>> {
     let personal = dev.role.sees_personal_data();
@@ -908,6 +927,12 @@ pub fn put_blob_chunk(tx: &mut dyn Tx, hash: &str, offset: u64, total: u64, mime
         &[hash.into(), (total as i64).into(), mime.into(), V::Blob(data), now_ms().into()],
     )?;
     Ok(BlobState::Partial(n))
+}
+
+/// Forget a partial upload (its assembled bytes did not match the hash).
+pub fn discard_upload(tx: &mut dyn Tx, hash: &str) -> Result<()> {
+    tx.execute("DELETE FROM blob_uploads WHERE hash = $1", &[hash.into()])?;
+    Ok(())
 }
 
 pub fn get_blob(tx: &mut dyn Tx, hash: &str) -> Result<Option<(String, Vec<u8>)>> {

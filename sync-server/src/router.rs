@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .route("/v1/me", get(me))
+        .route("/v1/checksum", get(checksum))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .merge(blobs)
         .fallback(|| async { ApiError::not_found("no such endpoint") })
@@ -146,6 +147,10 @@ async fn pull(State(s): State<AppState>, Device(d): Device, Query(p): Query<Pull
     Ok(Json(blocking(move || logic::pull(&s, &d, p.cursor.as_deref(), p.limit.unwrap_or(500))).await?))
 }
 
+async fn checksum(State(s): State<AppState>, Device(d): Device) -> Result<Json<wire::ChecksumResponse>> {
+    Ok(Json(wire::ChecksumResponse { kinds: blocking(move || logic::checksum(&s, &d)).await? }))
+}
+
 fn check_hash(hash: &str) -> Result<()> {
     if gridfield_core::photo::is_valid_hash(hash) {
         Ok(())
@@ -182,7 +187,8 @@ async fn blob_put(State(s): State<AppState>, Device(d): Device, Path(hash): Path
     let total = header_u64(&headers, "upload-length")?.unwrap_or(offset + body.len() as u64);
     let mime = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream").to_string();
     let h2 = hash.clone();
-    let res = blocking(move || s.db.write(|tx| logic::put_blob_chunk(tx, &h2, offset, total, &mime, &body))).await;
+    let s2 = s.clone();
+    let res = blocking(move || s2.db.write(|tx| logic::put_blob_chunk(tx, &h2, offset, total, &mime, &body))).await;
     match res {
         Ok(BlobState::Complete) => {
             tracing::debug!(device = %d.device_id, %hash, "blob complete");
@@ -192,6 +198,12 @@ async fn blob_put(State(s): State<AppState>, Device(d): Device, Path(hash): Path
             Ok((StatusCode::ACCEPTED, [("upload-offset", n.to_string())], Json(serde_json::json!({ "status": "partial", "offset": n }))).into_response())
         }
         Ok(BlobState::Absent) => Err(ApiError::internal("blob vanished")),
+        Err(e) if e.code == "hash_mismatch" => {
+            // The refused transaction rolled back its own cleanup: drop the bad
+            // partial copy now, or every resume would rebuild the same wrong bytes.
+            blocking(move || s.db.write(|tx| logic::discard_upload(tx, &hash))).await?;
+            Err(e)
+        }
         Err(e) if e.code == "offset_mismatch" => {
             let have = e.message.trim_start_matches("expected offset ").to_string();
             Ok((StatusCode::CONFLICT, [("upload-offset", have)], e).into_response())

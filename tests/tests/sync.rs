@@ -43,6 +43,7 @@ fn concurrent_edits_converge_with_conflict_log(backend: Backend) {
     let rb = b.sync();
     a.sync();
     assert_eq!(ra["rejected"].as_array().unwrap().len(), 0);
+    assert_eq!(rb["verified"], true, "{rb}");
     assert_eq!(rb["conflicts"], 1, "{rb}");
 
     let fa = entity(&a, "household", &hh)["fields"].clone();
@@ -186,7 +187,34 @@ fn a_fast_clock_does_not_win_forever(backend: Backend) {
     assert_eq!(entity(&normal, "household", &hh)["fields"]["note"], "稍后真实的修改");
 }
 
+/// A replica that drifted (a lost row, a stale field) is detected by checksum and
+/// repaired by the next sync, without losing a queued local edit.
+fn a_drifted_replica_repairs_itself(backend: Backend) {
+    let (store, server) = setup(backend);
+    let a = worker(&store, &server, "张伟", GRID_A);
+    let hh = a.json(&["entity", "put", "household", "--address", ADDR_A, "head_name=王秀英", "members=3"])["id"].as_str().unwrap().to_string();
+    let r = a.sync();
+    assert_eq!(r["verified"], true, "{r}");
+    assert_eq!(r["repaired"], false, "{r}");
+
+    // Damage the replica behind the app's back.
+    a.store()
+        .read(|c| {
+            c.execute("DELETE FROM addresses WHERE code = '320583-001-0033-00-00-0000'", [])?;
+            c.execute("UPDATE households SET members = 99 WHERE id = ?1", [&hh])?;
+            c.execute("UPDATE field_versions SET hlc = '0000000000001-000000-x' WHERE entity_id = ?1 AND field = 'members'", [&hh])?;
+            Ok(())
+        })
+        .unwrap();
+    let r = a.sync();
+    assert_eq!(r["repaired"], true, "{r}");
+    assert_eq!(r["verified"], true, "{r}");
+    assert_eq!(a.count("SELECT count(*) FROM addresses WHERE code = '320583-001-0033-00-00-0000'"), 1);
+    assert_eq!(entity(&a, "household", &hh)["fields"]["members"], 3);
+}
+
 on_both_backends!(
+    a_drifted_replica_repairs_itself,
     concurrent_edits_converge_with_conflict_log,
     hazard_lifecycle_and_stale_step,
     scope_and_role_are_enforced_by_the_server,

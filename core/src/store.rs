@@ -429,6 +429,20 @@ impl Store {
         let long: Vec<&str> = frags.iter().copied().filter(|f| f.chars().count() >= 3).collect();
         let short: Vec<&str> = frags.iter().copied().filter(|f| f.chars().count() < 3).collect();
         self.read(|c| {
+            // A scanned or typed plate serial or address code: straight to its index.
+            if frags.len() == 1 {
+                let mut st = c.prepare_cached(
+                    "SELECT code, full_text, plate_serial, grid_code FROM addresses WHERE plate_serial = ?1 OR code = ?1 LIMIT 2",
+                )?;
+                let exact = st
+                    .query_map([frags[0]], |r| {
+                        Ok(AddressHit { code: r.get(0)?, full_text: r.get(1)?, plate_serial: r.get(2)?, grid_code: r.get(3)? })
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                if !exact.is_empty() {
+                    return Ok(exact);
+                }
+            }
             let mut sql;
             let mut args: Vec<String> = Vec::new();
             if long.is_empty() {
@@ -448,7 +462,11 @@ impl Store {
                     " AND a.full_text LIKE ?{n} ESCAPE '\\'"
                 ));
             }
-            sql.push_str(if long.is_empty() { " ORDER BY a.full_text" } else { " ORDER BY f.rank" });
+            // Index order, not rank: ranking would score every match of a common
+            // fragment ("3栋2单元" matches tens of thousands) before taking 20.
+            if long.is_empty() {
+                sql.push_str(" ORDER BY a.full_text");
+            }
             sql.push_str(&format!(" LIMIT {limit}"));
             let mut st = c.prepare_cached(&sql)?;
             let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {

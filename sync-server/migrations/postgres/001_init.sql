@@ -1,4 +1,5 @@
--- Gridfield server schema, version 1 (PostgreSQL). Timestamps are integer milliseconds.
+-- Gridfield server schema, version 1 (PostgreSQL). Grid paths use the C collation:
+-- scope filters compare them as byte ranges, whatever the database's locale. Timestamps are integer milliseconds.
 CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 CREATE TABLE grids (
@@ -6,7 +7,7 @@ CREATE TABLE grids (
     name        TEXT NOT NULL,
     level       BIGINT NOT NULL,
     parent_code TEXT REFERENCES grids(code),
-    path        TEXT NOT NULL
+    path        TEXT COLLATE "C" NOT NULL
 );
 CREATE INDEX grids_parent ON grids(parent_code);
 CREATE INDEX grids_path ON grids(path);
@@ -38,7 +39,7 @@ CREATE TABLE devices (
     user_name  TEXT NOT NULL REFERENCES users(name),
     role       TEXT NOT NULL,
     grid_code  TEXT NOT NULL REFERENCES grids(code),
-    grid_path  TEXT NOT NULL,
+    grid_path  TEXT COLLATE "C" NOT NULL,
     name       TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     last_seen  BIGINT,
@@ -53,7 +54,7 @@ CREATE INDEX devices_grid ON devices(grid_code);
 CREATE TABLE records (
     kind         TEXT NOT NULL,
     id           TEXT NOT NULL,
-    grid_path    TEXT NOT NULL,
+    grid_path    TEXT COLLATE "C" NOT NULL,
     address_code TEXT,
     seq          BIGINT NOT NULL,
     body         TEXT NOT NULL,
@@ -83,7 +84,7 @@ CREATE TABLE conflicts (
     lost_value    TEXT,
     lost_hlc      TEXT NOT NULL,
     lost_device   TEXT NOT NULL,
-    grid_path     TEXT NOT NULL,
+    grid_path     TEXT COLLATE "C" NOT NULL,
     at            BIGINT NOT NULL
 );
 CREATE INDEX conflicts_entity ON conflicts(kind, entity_id);

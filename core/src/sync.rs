@@ -900,6 +900,8 @@ impl<'a> Http<'a> {
 fn transient(e: &ureq::Error) -> bool {
     use std::io::ErrorKind as K;
     match e {
+        // A compressed answer cut short fails inside the decoder; it is still a cut.
+        ureq::Error::Decompress(_, io) => matches!(io.kind(), K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::TimedOut),
         ureq::Error::Io(io) => matches!(
             io.kind(),
             K::ConnectionRefused
@@ -915,7 +917,12 @@ fn transient(e: &ureq::Error) -> bool {
                 | K::NetworkUnreachable
                 | K::NetworkDown
         ),
-        ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed | ureq::Error::HostNotFound | ureq::Error::Protocol(_) => true,
+        // BodyStalled: the peer hung up inside a body with a partial chunk left over.
+        ureq::Error::Timeout(_)
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::HostNotFound
+        | ureq::Error::Protocol(_)
+        | ureq::Error::BodyStalled => true,
         _ => false,
     }
 }

@@ -311,3 +311,100 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A raw HTTP answer, whatever its status (4xx/5xx are answers here, not errors).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: ureq::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("status {}: body is not JSON ({e}): {}", self.status, String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    }
+
+    /// The status is `status` and the body is exactly `{"error": code, "message": <non-empty text>}`.
+    pub fn assert_error(&self, status: u16, code: &str) -> &Self {
+        let body = self.json();
+        assert_eq!(self.status, status, "expected {status} {code}, got {}: {body}", self.status);
+        let obj = body.as_object().unwrap_or_else(|| panic!("error body is not an object: {body}"));
+        assert_eq!(obj.get("error").and_then(Value::as_str), Some(code), "{body}");
+        let msg = obj.get("message").and_then(Value::as_str).unwrap_or_else(|| panic!("no message: {body}"));
+        assert!(!msg.trim().is_empty(), "empty message: {body}");
+        assert_eq!(obj.len(), 2, "error body has extra keys: {body}");
+        self
+    }
+}
+
+/// One HTTP request with an agent that returns every status as an answer.
+pub fn try_http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<Reply, ureq::Error> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let method = ureq::http::Method::from_bytes(method.as_bytes()).expect("HTTP method");
+    let head = method == ureq::http::Method::HEAD;
+    let mut b = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let mut resp = match body {
+        Some(bytes) => agent.run(b.body(bytes)?)?,
+        None => agent.run(b.body(())?)?,
+    };
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = if head { Vec::new() } else { resp.body_mut().with_config().limit(64 * 1024 * 1024).read_to_vec()? };
+    Ok(Reply { status, headers, body })
+}
+
+pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    try_http(method, url, headers, body).unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+}
+
+impl Device {
+    /// Rows of a query whose single column is JSON text (e.g. `json_object(...)`).
+    pub fn json_rows(&self, sql: &str) -> Vec<Value> {
+        let texts: Vec<String> = self
+            .store()
+            .read(|c| {
+                let mut st = c.prepare(sql)?;
+                let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+                let mut out = Vec::new();
+                for r in rows {
+                    out.push(r?);
+                }
+                Ok(out)
+            })
+            .unwrap();
+        texts.iter().map(|t| serde_json::from_str(t).unwrap_or_else(|e| panic!("{sql}: {e}: {t}"))).collect()
+    }
+
+    /// The id the server gave this device (`gridfield --json status`).
+    pub fn device_id(&self) -> String {
+        self.json(&["status"])["device_id"].as_str().expect("device_id").to_string()
+    }
+}
+
+impl Device {
+    /// `gridfield --data <dir> <args>` as a command to spawn (e.g. a sync running
+    /// while the test does something else), with the same environment as `run`.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin("gridfield"));
+        c.arg("--data").arg(self.dir.path()).args(args);
+        c.env_remove("GRIDFIELD_DB_KEY").env_remove("GRIDFIELD_LANG").env_remove("GRIDFIELD_DATA");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        c
+    }
+}

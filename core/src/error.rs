@@ -144,6 +144,9 @@ impl Error {
             Error::Network(e) => format!("无法连接同步服务器，请检查网络后重试（数据已保存在本机）：{e}"),
             Error::Server { status, code, message } => match server_code(*status, code) {
                 "device_revoked" => "本设备已被停用，请联系管理员重新注册（未同步的数据仍保存在本机）".into(),
+                "invalid_code" => "注册码无效，请核对后重试".into(),
+                "code_used" => "注册码已被使用，请向管理员申请新的注册码".into(),
+                "code_expired" => "注册码已过期，请向管理员申请新的注册码".into(),
                 "unauthorized" => "设备授权无效或已失效，请联系管理员重新注册设备（未同步的数据仍保存在本机）".into(),
                 "forbidden" => format!("服务器拒绝了该操作（无权限）：{message}"),
                 "upgrade_required" => "应用版本过旧，服务器不再支持，请升级应用".into(),
@@ -162,6 +165,9 @@ impl Error {
 fn server_code(status: u16, code: &str) -> &'static str {
     match (status, code) {
         (_, "device_revoked") => "device_revoked",
+        (_, "invalid_code") => "invalid_code",
+        (_, "code_used") => "code_used",
+        (_, "code_expired") => "code_expired",
         (401, _) => "unauthorized",
         (403, _) => "forbidden",
         (426, _) | (_, "wire_version") => "upgrade_required",

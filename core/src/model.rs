@@ -337,6 +337,15 @@ impl ReportStatus {
     }
 }
 
+/// Check one field value against the entity kind's declared type, as the device
+/// does on entry; the server uses it to judge what devices send.
+pub fn validate_field(kind: EntityKind, name: &str, value: &serde_json::Value) -> crate::Result<serde_json::Value> {
+    let spec = kind
+        .field(name)
+        .ok_or_else(|| crate::Error::invalid(name.to_string(), format!("not a field of {}", kind.as_str())))?;
+    crate::store::check_field(spec.ty, spec.max_len, name, value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,13 +380,4 @@ mod tests {
             assert_eq!(names.len(), k.fields().len(), "{k:?}");
         }
     }
-}
-
-/// Check one field value against the entity kind's declared type, as the device
-/// does on entry; the server uses it to judge what devices send.
-pub fn validate_field(kind: EntityKind, name: &str, value: &serde_json::Value) -> crate::Result<serde_json::Value> {
-    let spec = kind
-        .field(name)
-        .ok_or_else(|| crate::Error::invalid(name.to_string(), format!("not a field of {}", kind.as_str())))?;
-    crate::store::check_field(spec.ty, spec.max_len, name, value)
 }

@@ -75,7 +75,7 @@ fn valid_code(s: &str) -> bool {
 }
 
 pub fn grid_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
-    Ok(tx.query_one("SELECT path FROM grids WHERE code = $1", &[code.into()])?.map(|r| r.text(0)).transpose()?)
+    tx.query_one("SELECT path FROM grids WHERE code = $1", &[code.into()])?.map(|r| r.text(0)).transpose()
 }
 
 pub fn add_grid(tx: &mut dyn Tx, g: &Grid) -> Result<()> {

@@ -25,7 +25,7 @@ fn entity(d: &Device, kind: &str, id: &str) -> Value {
     d.json(&["entity", "show", kind, id])
 }
 
-/// 1. Two workers edit the same household offline; all replicas converge and the
+/// Scenario 1: Two workers edit the same household offline; all replicas converge and the
 /// overwritten value is in the server's conflict log.
 fn concurrent_edits_converge_with_conflict_log(backend: Backend) {
     let (store, server) = setup(backend);
@@ -71,7 +71,7 @@ fn hazard_id(d: &Device, category: &str) -> String {
     d.json(&["hazard", "list"]).as_array().unwrap().iter().find(|h| h["category"] == category).unwrap()["id"].as_str().unwrap().to_string()
 }
 
-/// 2. A hazard moves through its lifecycle across devices; a stale step from a
+/// Scenario 2: A hazard moves through its lifecycle across devices; a stale step from a
 /// phone that was offline is refused with a reason it shows.
 fn hazard_lifecycle_and_stale_step(backend: Backend) {
     let (store, server) = setup(backend);
@@ -114,7 +114,7 @@ fn hazard_lifecycle_and_stale_step(backend: Backend) {
     assert_eq!(w1.json(&["hazard", "show", &h])["hazard"]["status"], "closed");
 }
 
-/// 3. A volunteer's replica holds no personal data; grid A's device receives
+/// Scenario 3: A volunteer's replica holds no personal data; grid A's device receives
 /// nothing of grid B and its writes into grid B are refused.
 fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
     let (store, server) = setup(backend);
@@ -165,7 +165,7 @@ fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
     assert_eq!(entity(&wa, "household", &hh)["fields"]["phone"], "13812345678");
 }
 
-/// 6. A phone whose clock is three days fast does not win over later real edits.
+/// Scenario 6: A phone whose clock is three days fast does not win over later real edits.
 fn a_fast_clock_does_not_win_forever(backend: Backend) {
     let (store, server) = setup(backend);
     let normal = worker(&store, &server, "张伟", GRID_A);

@@ -276,6 +276,33 @@ pub fn sync(store: &Store, observer: Option<&dyn SyncObserver>, cancel: &CancelH
     result
 }
 
+/// A photo's bytes: from this device if it has them, otherwise downloaded on
+/// demand from the server (a supervisor's photo of a hazard, say) — checked
+/// against its hash and kept, so it is fetched once.
+pub fn fetch_photo(store: &Store, hash: &str, cancel: &CancelHandle) -> Result<Vec<u8>> {
+    if !crate::photo::is_valid_hash(hash) {
+        return Err(Error::invalid("photo", "not a photo hash"));
+    }
+    if store.photos().contains(hash) {
+        return Ok(store.photos().get(hash)?);
+    }
+    let cfg = SyncConfig::load(store)?;
+    let http = Http::new(&cfg.server_url, Some(&cfg.token), cancel);
+    let reply = http.send(Method::Get, &format!("/v1/blobs/{hash}"), &[], &[], None)?;
+    if reply.status != 200 {
+        return Err(reply.error());
+    }
+    if crate::photo::hash_bytes(&reply.body) != hash {
+        return Err(Error::Server { status: 200, code: "hash_mismatch".into(), message: "downloaded photo does not match its hash".into() });
+    }
+    store.add_photo(&reply.body)?;
+    store.write(|t| {
+        t.tx.execute("UPDATE photos SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        Ok(())
+    })?;
+    Ok(reply.body)
+}
+
 pub fn diagnostics(store: &Store) -> Result<Diagnostics> {
     let (server_url, token, last_success, last_error, cursor) = store.read(|c| {
         Ok((

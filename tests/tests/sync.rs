@@ -92,6 +92,17 @@ fn hazard_lifecycle_and_stale_step(backend: Backend) {
 
     sup.sync();
     assert_eq!(sup.json(&["hazard", "show", &h])["hazard"]["status"], "rectified");
+    // The rectification photo is downloaded lazily, on demand, and checked.
+    let photo = std::fs::read(SITE_PNG).unwrap();
+    let hash = gridfield_core::photo::hash_bytes(&photo);
+    assert!(!sup.data().join("photos").join(&hash[..2]).join(&hash).exists());
+    let out = sup.data().join("downloaded.png");
+    sup.ok(&["photo-get", &hash, "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&out).unwrap(), photo);
+    assert!(sup.data().join("photos").join(&hash[..2]).join(&hash).exists(), "kept after the first download");
+    let missing = "0".repeat(64);
+    let o = sup.run(&["photo-get", &missing, "--out", out.to_str().unwrap()]);
+    assert!(!o.status.success());
     sup.ok(&["hazard", "move", &h, "verify", "--note", "现场复核合格"]);
     sup.ok(&["hazard", "move", &h, "close"]);
     let r = sup.sync();

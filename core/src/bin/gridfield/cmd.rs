@@ -71,6 +71,12 @@ pub enum Command {
     Points,
     /// Keep a photo on the device; prints its hash.
     Photo { file: PathBuf },
+    /// Get a photo by hash, downloading it from the server if this device lacks it.
+    PhotoGet {
+        hash: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Operations waiting to be pushed.
     Outbox {
         #[arg(long, default_value_t = 100)]
@@ -557,6 +563,15 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                 out::json(&r);
             } else {
                 println!("{}", r.hash);
+            }
+        }
+        Command::PhotoGet { hash, out: dest } => {
+            let bytes = gridfield_core::sync::fetch_photo(&store, hash, &gridfield_core::sync::CancelHandle::new())?;
+            fs::write(dest, &bytes)?;
+            if cli.json {
+                out::json(&serde_json::json!({ "hash": hash, "size": bytes.len() }));
+            } else {
+                println!("{} {} ({} B)", lang.pick("照片已保存到", "photo saved to"), dest.display(), bytes.len());
             }
         }
         Command::Outbox { limit } => {

@@ -20,7 +20,9 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use gridfield_core::checklist::{Answers, ItemPhotos};
 use gridfield_core::model::{Address, Grid, Role};
 use gridfield_core::store::NewInspection;
@@ -60,16 +62,63 @@ const CITY_CODE: &str = "320583";
 const CITY_PREFIX: &str = "江苏省昆山市";
 
 const TOWNS: [&str; 14] = [
-    "玉山镇", "巴城镇", "周市镇", "陆家镇", "花桥镇", "淀山湖镇", "张浦镇",
-    "周庄镇", "千灯镇", "锦溪镇", "亭林街道", "震川街道", "朝阳街道", "青阳街道",
+    "玉山镇",
+    "巴城镇",
+    "周市镇",
+    "陆家镇",
+    "花桥镇",
+    "淀山湖镇",
+    "张浦镇",
+    "周庄镇",
+    "千灯镇",
+    "锦溪镇",
+    "亭林街道",
+    "震川街道",
+    "朝阳街道",
+    "青阳街道",
 ];
 
 const STREETS: [&str; 40] = [
-    "建设路", "人民路", "朝阳路", "前进西路", "柏庐南路", "同丰路", "马鞍山路", "前进东路",
-    "柏庐北路", "亭林路", "震川路", "黄河路", "长江路", "珠江路", "萧林路", "白马泾路",
-    "花园路", "北门路", "西街", "东塘街", "南街", "友谊路", "环城东路", "环城西路",
-    "青阳路", "祖冲之路", "景王路", "中华园路", "娄江路", "江浦路", "城北路", "玉山路",
-    "新南路", "樾河路", "苇城路", "昆太路", "衡山路", "庆丰路", "沿沪大道", "叶荷路",
+    "建设路",
+    "人民路",
+    "朝阳路",
+    "前进西路",
+    "柏庐南路",
+    "同丰路",
+    "马鞍山路",
+    "前进东路",
+    "柏庐北路",
+    "亭林路",
+    "震川路",
+    "黄河路",
+    "长江路",
+    "珠江路",
+    "萧林路",
+    "白马泾路",
+    "花园路",
+    "北门路",
+    "西街",
+    "东塘街",
+    "南街",
+    "友谊路",
+    "环城东路",
+    "环城西路",
+    "青阳路",
+    "祖冲之路",
+    "景王路",
+    "中华园路",
+    "娄江路",
+    "江浦路",
+    "城北路",
+    "玉山路",
+    "新南路",
+    "樾河路",
+    "苇城路",
+    "昆太路",
+    "衡山路",
+    "庆丰路",
+    "沿沪大道",
+    "叶荷路",
 ];
 
 const LEAF_GRIDS: usize = 1_231;
@@ -79,11 +128,20 @@ const LEAF_GRIDS: usize = 1_231;
 fn leaf_grid(g: usize) -> (usize, usize, String) {
     let town = g / 88;
     let local = g % 88;
-    (town, local, format!("{CITY_CODE}{:03}{:03}", town + 1, local + 1))
+    (
+        town,
+        local,
+        format!("{CITY_CODE}{:03}{:03}", town + 1, local + 1),
+    )
 }
 
 fn grid_tree() -> Vec<Grid> {
-    let mut grids = vec![Grid { code: CITY_CODE.into(), name: "昆山市".into(), level: 1, parent_code: None }];
+    let mut grids = vec![Grid {
+        code: CITY_CODE.into(),
+        name: "昆山市".into(),
+        level: 1,
+        parent_code: None,
+    }];
     for (t, name) in TOWNS.iter().enumerate() {
         grids.push(Grid {
             code: format!("{CITY_CODE}{:03}", t + 1),
@@ -120,7 +178,9 @@ fn grid_addresses(g: usize, count: usize, serial: &mut u64) -> Vec<Address> {
     let picked: Vec<Address> = if count >= full.len() {
         full
     } else {
-        (0..count).map(|i| full[i * full.len() / count].clone()).collect()
+        (0..count)
+            .map(|i| full[i * full.len() / count].clone())
+            .collect()
     };
     picked
         .into_iter()
@@ -189,13 +249,22 @@ fn grid_layout(g: usize, count: usize) -> Vec<Address> {
 
 fn address_count() -> usize {
     match std::env::var("GRIDFIELD_BENCH_ADDRESSES") {
-        Ok(s) => s.trim().replace('_', "").parse().expect("GRIDFIELD_BENCH_ADDRESSES must be a number"),
+        Ok(s) => s
+            .trim()
+            .replace('_', "")
+            .parse()
+            .expect("GRIDFIELD_BENCH_ADDRESSES must be a number"),
         Err(_) => DEFAULT_ADDRESSES,
     }
 }
 
 fn identity(scope: &str) -> Identity {
-    Identity { device_id: "bench-device".into(), user: "bench-worker".into(), role: Role::Worker, grid_scope: scope.into() }
+    Identity {
+        device_id: "bench-device".into(),
+        user: "bench-worker".into(),
+        role: Role::Worker,
+        grid_scope: scope.into(),
+    }
 }
 
 fn file_size(p: &Path) -> u64 {
@@ -248,7 +317,12 @@ fn fire_safety_answers(store: &Store) -> (Answers, ItemPhotos) {
     }
     let mut photos = ItemPhotos::new();
     for (item, names) in doc["photos"].as_object().unwrap() {
-        let list = names.as_array().unwrap().iter().map(|n| hash_of(n.as_str().unwrap())).collect();
+        let list = names
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| hash_of(n.as_str().unwrap()))
+            .collect();
         photos.insert(item.clone(), list);
     }
     (answers, photos)
@@ -273,10 +347,15 @@ fn bench_record_inspection(c: &mut Criterion) {
             ..Default::default()
         };
         next += 1;
-        store.record_inspection(&new, &answers, &photos, None).unwrap()
+        store
+            .record_inspection(&new, &answers, &photos, None)
+            .unwrap()
     };
     let first = record();
-    assert!(first.evaluation.vetoed && !first.evaluation.passed, "the fixture must fail on a veto item");
+    assert!(
+        first.evaluation.vetoed && !first.evaluation.passed,
+        "the fixture must fail on a veto item"
+    );
     assert!(!first.hazards_raised.is_empty());
     eprintln!(
         "[setup] record_inspection: score {:?}, vetoed {}, {} hazard(s) raised per inspection",
@@ -286,12 +365,19 @@ fn bench_record_inspection(c: &mut Criterion) {
     );
 
     let mut group = c.benchmark_group("inspection");
-    group.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     group.throughput(Throughput::Elements(1));
     group.bench_function("record_fire_safety_fail", |b| b.iter(&mut record));
     group.finish();
-    let outbox: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)).unwrap();
-    eprintln!("[setup] record_inspection: {next} inspections recorded, outbox now holds {outbox} entries");
+    let outbox: i64 = store
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?))
+        .unwrap();
+    eprintln!(
+        "[setup] record_inspection: {next} inspections recorded, outbox now holds {outbox} entries"
+    );
 }
 
 // ---- 2 & 3. search and open on the big store ---------------------------------------------
@@ -316,7 +402,9 @@ fn build_big_store() -> BigStore {
     let store = Store::init(&dir, &key, identity(&scope)).unwrap();
     store.import_grids(&grid_tree()).unwrap();
 
-    eprintln!("[setup] importing {n} addresses over {LEAF_GRIDS} grids in chunks of {IMPORT_CHUNK} …");
+    eprintln!(
+        "[setup] importing {n} addresses over {LEAF_GRIDS} grids in chunks of {IMPORT_CHUNK} …"
+    );
     let wall = Instant::now();
     let mut in_import = Duration::ZERO;
     let mut serial = 0u64;
@@ -346,7 +434,9 @@ fn build_big_store() -> BigStore {
     flush(&mut chunk);
     let wall = wall.elapsed();
     assert_eq!(serial as usize, n);
-    let stored: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM addresses", [], |r| r.get(0))?)).unwrap();
+    let stored: i64 = store
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM addresses", [], |r| r.get(0))?))
+        .unwrap();
     assert_eq!(stored as usize, n, "every generated address is distinct");
     eprintln!(
         "[setup] IMPORT {n} addresses: {:.1} s inside import_addresses ({} calls, {:.0} addresses/s); {:.1} s wall incl. generation",
@@ -363,9 +453,13 @@ fn build_big_store() -> BigStore {
         mib(file_size(&db)),
         mib(file_size(&wal))
     );
-    store.read(|c| Ok(c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?)).unwrap();
+    store
+        .read(|c| Ok(c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?))
+        .unwrap();
     // (SQLCipher answers `PRAGMA page_size` with its own text result; derive it.)
-    let pages: i64 = store.read(|c| Ok(c.query_row("PRAGMA page_count", [], |r| r.get(0))?)).unwrap();
+    let pages: i64 = store
+        .read(|c| Ok(c.query_row("PRAGMA page_count", [], |r| r.get(0))?))
+        .unwrap();
     let page_size = file_size(&db) / pages.max(1) as u64;
     eprintln!(
         "[setup] SIZE on disk for {n} addresses (after checkpoint): {} bytes = {:.1} MiB ({} pages of {} B, {:.0} B/address); wal {} B",
@@ -389,12 +483,25 @@ fn build_big_store() -> BigStore {
         let total = file_size(&db).max(1) as f64;
         let list: Vec<String> = parts
             .iter()
-            .map(|(name, bytes)| format!("{name} {:.1} MiB ({:.0}%)", mib(*bytes as u64), *bytes as f64 * 100.0 / total))
+            .map(|(name, bytes)| {
+                format!(
+                    "{name} {:.1} MiB ({:.0}%)",
+                    mib(*bytes as u64),
+                    *bytes as f64 * 100.0 / total
+                )
+            })
             .collect();
         eprintln!("[setup] SIZE by table/index: {}", list.join(", "));
     }
 
-    BigStore { _tmp: tmp, dir, key, n, store: Mutex::new(Some(store)), plate: plate.expect("n > 0") }
+    BigStore {
+        _tmp: tmp,
+        dir,
+        key,
+        n,
+        store: Mutex::new(Some(store)),
+        plate: plate.expect("n > 0"),
+    }
 }
 
 fn big() -> &'static BigStore {
@@ -403,7 +510,11 @@ fn big() -> &'static BigStore {
 }
 
 fn label(n: usize) -> String {
-    if n.is_multiple_of(1000) { format!("{}k", n / 1000) } else { n.to_string() }
+    if n.is_multiple_of(1000) {
+        format!("{}k", n / 1000)
+    } else {
+        n.to_string()
+    }
 }
 
 /// Print what a query finds (and how many rows match in all), and check it is sane.
@@ -411,7 +522,13 @@ fn check_query(store: &Store, name: &str, query: &str) {
     let hits = store.search_addresses(query, SEARCH_LIMIT).unwrap();
     let like = format!("%{query}%");
     let total: i64 = store
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM addresses WHERE full_text LIKE ?1 OR plate_serial = ?2", [&like, &query.to_string()], |r| r.get(0))?))
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM addresses WHERE full_text LIKE ?1 OR plate_serial = ?2",
+                [&like, &query.to_string()],
+                |r| r.get(0),
+            )?)
+        })
         .unwrap();
     eprintln!(
         "[setup] search {name} = {query:?}: {} hit(s) returned of {total} matching row(s); first {:?}",
@@ -443,11 +560,17 @@ fn bench_search(c: &mut Criterion) {
         ("no_match", Some("不存在路999号")),
     ];
     let mut group = c.benchmark_group(format!("search_{}", label(n)));
-    group.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     for (name, q) in &queries {
         if *name == "two_char_like" {
             // A full scan per call: fewer, flat samples keep the run short.
-            group.sample_size(10).sampling_mode(SamplingMode::Flat).measurement_time(Duration::from_secs(8));
+            group
+                .sample_size(10)
+                .sampling_mode(SamplingMode::Flat)
+                .measurement_time(Duration::from_secs(8));
         }
         let mut checked = false;
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
@@ -460,10 +583,17 @@ fn bench_search(c: &mut Criterion) {
                 checked = true;
                 check_query(store, name, &query);
             }
-            b.iter(|| store.search_addresses(std::hint::black_box(&query), SEARCH_LIMIT).unwrap())
+            b.iter(|| {
+                store
+                    .search_addresses(std::hint::black_box(&query), SEARCH_LIMIT)
+                    .unwrap()
+            })
         });
         if *name == "two_char_like" {
-            group.sample_size(20).sampling_mode(SamplingMode::Auto).measurement_time(Duration::from_secs(4));
+            group
+                .sample_size(20)
+                .sampling_mode(SamplingMode::Auto)
+                .measurement_time(Duration::from_secs(4));
         }
     }
     group.finish();
@@ -472,7 +602,10 @@ fn bench_search(c: &mut Criterion) {
 fn bench_open(c: &mut Criterion) {
     let n = address_count();
     let mut group = c.benchmark_group(format!("open_{}", label(n)));
-    group.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     group.bench_function("store_open", |b| {
         let big = big();
         // Close the long-lived connection: on a phone, opening is a cold start

@@ -86,7 +86,9 @@ fn apply_change(t: &mut Tx<'_>, c: &Change, page_grids: &HashSet<&str>) -> Resul
             let parent = match g.parent_code.as_deref() {
                 Some(p)
                     if page_grids.contains(p)
-                        || t.tx.prepare_cached("SELECT 1 FROM grids WHERE code = ?1")?.exists([p])? =>
+                        || t.tx
+                            .prepare_cached("SELECT 1 FROM grids WHERE code = ?1")?
+                            .exists([p])? =>
                 {
                     Some(p)
                 }
@@ -147,7 +149,9 @@ fn apply_change(t: &mut Tx<'_>, c: &Change, page_grids: &HashSet<&str>) -> Resul
 
 /// Whether the outbox still holds a local operation on this record.
 fn pending_local(t: &Tx<'_>, entity: &str, id: &str) -> Result<bool> {
-    Ok(t.tx.prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 AND entity_id = ?2 LIMIT 1")?.exists(params![entity, id])?)
+    Ok(t.tx
+        .prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 AND entity_id = ?2 LIMIT 1")?
+        .exists(params![entity, id])?)
 }
 
 /// Per-field last-writer-wins while a local edit is still queued: an incoming value
@@ -199,7 +203,11 @@ fn apply_entity(t: &mut Tx<'_>, e: &EntityState) -> Result<()> {
 fn upsert_sql(table: &str, cols: &[&str]) -> String {
     let names = cols.join(", ");
     let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-    let sets: Vec<String> = cols.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
+    let sets: Vec<String> = cols
+        .iter()
+        .skip(1)
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
     format!(
         "INSERT INTO {table} ({names}) VALUES ({}) ON CONFLICT({}) DO UPDATE SET {}",
         marks.join(", "),
@@ -209,47 +217,92 @@ fn upsert_sql(table: &str, cols: &[&str]) -> String {
 }
 
 const INSPECTION_COLS: &[&str] = &[
-    "id", "template_id", "template_version", "address_code", "subject_kind", "subject_id", "inspector", "device_id",
-    "started_at", "finished_at", "lat", "lon", "answers", "photos", "score", "passed", "vetoed", "review_status",
-    "review_comment", "reviewed_by", "reviewed_at", "updated_at", "delivery",
+    "id",
+    "template_id",
+    "template_version",
+    "address_code",
+    "subject_kind",
+    "subject_id",
+    "inspector",
+    "device_id",
+    "started_at",
+    "finished_at",
+    "lat",
+    "lon",
+    "answers",
+    "photos",
+    "score",
+    "passed",
+    "vetoed",
+    "review_status",
+    "review_comment",
+    "reviewed_by",
+    "reviewed_at",
+    "updated_at",
+    "delivery",
 ];
 
 fn upsert_inspection(t: &Tx<'_>, i: &Inspection) -> Result<()> {
-    t.tx.prepare_cached(&upsert_sql("inspections", INSPECTION_COLS))?.execute(params![
-        i.id,
-        i.template_id,
-        i.template_version,
-        i.address_code,
-        i.subject_kind.map(|k| k.as_str()),
-        i.subject_id,
-        i.inspector,
-        i.device_id,
-        i.started_at,
-        i.finished_at,
-        i.location.map(|l| l.lat),
-        i.location.map(|l| l.lon),
-        serde_json::to_string(&i.answers)?,
-        serde_json::to_string(&i.photos)?,
-        i.score,
-        i.passed,
-        i.vetoed,
-        i.review_status.as_str(),
-        i.review_comment,
-        i.reviewed_by,
-        i.reviewed_at,
-        t.now,
-        i.delivery.as_str(),
-    ])?;
+    t.tx.prepare_cached(&upsert_sql("inspections", INSPECTION_COLS))?
+        .execute(params![
+            i.id,
+            i.template_id,
+            i.template_version,
+            i.address_code,
+            i.subject_kind.map(|k| k.as_str()),
+            i.subject_id,
+            i.inspector,
+            i.device_id,
+            i.started_at,
+            i.finished_at,
+            i.location.map(|l| l.lat),
+            i.location.map(|l| l.lon),
+            serde_json::to_string(&i.answers)?,
+            serde_json::to_string(&i.photos)?,
+            i.score,
+            i.passed,
+            i.vetoed,
+            i.review_status.as_str(),
+            i.review_comment,
+            i.reviewed_by,
+            i.reviewed_at,
+            t.now,
+            i.delivery.as_str(),
+        ])?;
     Ok(())
 }
 
 const HAZARD_COLS: &[&str] = &[
-    "id", "address_code", "category", "severity", "description", "status", "assignee", "deadline", "photos",
-    "source_inspection", "source_item", "source_report", "reported_by", "created_at", "updated_at", "delivery",
+    "id",
+    "address_code",
+    "category",
+    "severity",
+    "description",
+    "status",
+    "assignee",
+    "deadline",
+    "photos",
+    "source_inspection",
+    "source_item",
+    "source_report",
+    "reported_by",
+    "created_at",
+    "updated_at",
+    "delivery",
 ];
 
 const EVENT_COLS: &[&str] = &[
-    "id", "hazard_id", "action", "from_status", "to_status", "actor", "device_id", "at", "note", "photos", "assignee",
+    "id",
+    "hazard_id",
+    "action",
+    "from_status",
+    "to_status",
+    "actor",
+    "device_id",
+    "at",
+    "note",
+    "photos",
+    "assignee",
     "deadline",
 ];
 
@@ -257,29 +310,38 @@ fn upsert_hazard(t: &Tx<'_>, h: &Hazard, events: &[HazardEvent]) -> Result<()> {
     // The inspection that raised a hazard may not be on this device (volunteers
     // never receive inspections); keep the hazard, drop the dangling link.
     let source_inspection = match &h.source_inspection {
-        Some(id) if t.tx.prepare_cached("SELECT 1 FROM inspections WHERE id = ?1")?.exists([id])? => Some(id.as_str()),
+        Some(id)
+            if t.tx
+                .prepare_cached("SELECT 1 FROM inspections WHERE id = ?1")?
+                .exists([id])? =>
+        {
+            Some(id.as_str())
+        }
         _ => None,
     };
-    t.tx.prepare_cached(&upsert_sql("hazards", HAZARD_COLS))?.execute(params![
-        h.id,
-        h.address_code,
-        h.category,
-        h.severity.as_str(),
-        h.description,
-        h.status.as_str(),
-        h.assignee,
-        h.deadline,
-        serde_json::to_string(&h.photos)?,
-        source_inspection,
-        h.source_item,
-        h.source_report,
-        h.reported_by,
-        h.created_at,
-        h.updated_at,
-        h.delivery.as_str(),
-    ])?;
-    t.tx.prepare_cached("DELETE FROM hazard_events WHERE hazard_id = ?1")?.execute([&h.id])?;
-    let mut st = t.tx.prepare_cached(&upsert_sql("hazard_events", EVENT_COLS))?;
+    t.tx.prepare_cached(&upsert_sql("hazards", HAZARD_COLS))?
+        .execute(params![
+            h.id,
+            h.address_code,
+            h.category,
+            h.severity.as_str(),
+            h.description,
+            h.status.as_str(),
+            h.assignee,
+            h.deadline,
+            serde_json::to_string(&h.photos)?,
+            source_inspection,
+            h.source_item,
+            h.source_report,
+            h.reported_by,
+            h.created_at,
+            h.updated_at,
+            h.delivery.as_str(),
+        ])?;
+    t.tx.prepare_cached("DELETE FROM hazard_events WHERE hazard_id = ?1")?
+        .execute([&h.id])?;
+    let mut st =
+        t.tx.prepare_cached(&upsert_sql("hazard_events", EVENT_COLS))?;
     for e in events {
         st.execute(params![
             e.id,
@@ -301,27 +363,40 @@ fn upsert_hazard(t: &Tx<'_>, h: &Hazard, events: &[HazardEvent]) -> Result<()> {
 }
 
 const REPORT_COLS: &[&str] = &[
-    "id", "address_code", "address_text", "text", "photos", "reporter", "device_id", "status", "points",
-    "decision_note", "hazard_id", "created_at", "updated_at", "delivery",
+    "id",
+    "address_code",
+    "address_text",
+    "text",
+    "photos",
+    "reporter",
+    "device_id",
+    "status",
+    "points",
+    "decision_note",
+    "hazard_id",
+    "created_at",
+    "updated_at",
+    "delivery",
 ];
 
 fn upsert_report(t: &Tx<'_>, r: &Report) -> Result<()> {
-    t.tx.prepare_cached(&upsert_sql("reports", REPORT_COLS))?.execute(params![
-        r.id,
-        r.address_code,
-        r.address_text,
-        r.text,
-        serde_json::to_string(&r.photos)?,
-        r.reporter,
-        r.device_id,
-        r.status.as_str(),
-        r.points,
-        r.decision_note,
-        r.hazard_id,
-        r.created_at,
-        t.now,
-        r.delivery.as_str(),
-    ])?;
+    t.tx.prepare_cached(&upsert_sql("reports", REPORT_COLS))?
+        .execute(params![
+            r.id,
+            r.address_code,
+            r.address_text,
+            r.text,
+            serde_json::to_string(&r.photos)?,
+            r.reporter,
+            r.device_id,
+            r.status.as_str(),
+            r.points,
+            r.decision_note,
+            r.hazard_id,
+            r.created_at,
+            t.now,
+            r.delivery.as_str(),
+        ])?;
     Ok(())
 }
 
@@ -341,14 +416,26 @@ mod tests {
     const T0: i64 = 1_700_000_000_000;
 
     fn store(dir: &std::path::Path) -> Store {
-        let id = Identity { device_id: "dev1".into(), user: "张三".into(), role: Role::Worker, grid_scope: GRID.into() };
+        let id = Identity {
+            device_id: "dev1".into(),
+            user: "张三".into(),
+            role: Role::Worker,
+            grid_scope: GRID.into(),
+        };
         let mut s = Store::init(dir, &DbKey::generate().unwrap(), id).unwrap();
         s.set_clock(|| T0);
         s
     }
 
     fn grid(code: &str) -> Change {
-        Change::Grid { grid: Grid { code: code.into(), name: "示范网格".into(), level: 3, parent_code: None } }
+        Change::Grid {
+            grid: Grid {
+                code: code.into(),
+                name: "示范网格".into(),
+                level: 3,
+                parent_code: None,
+            },
+        }
     }
 
     fn address(code: &str) -> Change {
@@ -370,7 +457,12 @@ mod tests {
     }
 
     fn stamp(wall: i64) -> String {
-        Hlc { wall_ms: wall, counter: 0, node: "server".into() }.to_string()
+        Hlc {
+            wall_ms: wall,
+            counter: 0,
+            node: "server".into(),
+        }
+        .to_string()
     }
 
     fn household(id: &str, fields: Value, stamps: Value) -> Change {
@@ -396,13 +488,20 @@ mod tests {
         let s = store(dir.path());
         // Entity first, reference data after: the page is ordered before applying.
         let page = [
-            household("h1", json!({"head_name": "李四", "members": 3}), json!({"head_name": stamp(T0 - 5), "members": stamp(T0 - 5)})),
+            household(
+                "h1",
+                json!({"head_name": "李四", "members": 3}),
+                json!({"head_name": stamp(T0 - 5), "members": stamp(T0 - 5)}),
+            ),
             address(ADDR),
             grid(GRID),
         ];
         assert_eq!(s.apply_page(&page, "c1").unwrap(), 3);
         assert_eq!(s.grid(GRID).unwrap().unwrap().name, "示范网格");
-        assert_eq!(s.address(ADDR).unwrap().unwrap().plate_serial.as_deref(), Some("P-a1"));
+        assert_eq!(
+            s.address(ADDR).unwrap().unwrap().plate_serial.as_deref(),
+            Some("P-a1")
+        );
         let e = s.entity(EntityKind::Household, "h1").unwrap().unwrap();
         assert_eq!(e.fields["head_name"], "李四");
         assert_eq!(e.fields["members"], 3);
@@ -418,10 +517,25 @@ mod tests {
     fn a_grid_whose_parent_is_out_of_scope_keeps_no_dangling_link() {
         let dir = tempfile::tempdir().unwrap();
         let s = store(dir.path());
-        let child = Grid { code: "g1a".into(), name: "子网格".into(), level: 4, parent_code: Some(GRID.into()) };
-        let root = Grid { code: GRID.into(), name: "示范网格".into(), level: 3, parent_code: Some("out-of-scope".into()) };
+        let child = Grid {
+            code: "g1a".into(),
+            name: "子网格".into(),
+            level: 4,
+            parent_code: Some(GRID.into()),
+        };
+        let root = Grid {
+            code: GRID.into(),
+            name: "示范网格".into(),
+            level: 3,
+            parent_code: Some("out-of-scope".into()),
+        };
         // Child before its parent in the same page is fine; the root's parent is not here.
-        let page = [Change::Grid { grid: child.clone() }, Change::Grid { grid: root }];
+        let page = [
+            Change::Grid {
+                grid: child.clone(),
+            },
+            Change::Grid { grid: root },
+        ];
         assert_eq!(s.apply_page(&page, "c1").unwrap(), 2);
         assert_eq!(s.grid(GRID).unwrap().unwrap().parent_code, None);
         assert_eq!(s.grid("g1a").unwrap().unwrap(), child);
@@ -436,7 +550,9 @@ mod tests {
         let mut f = Map::new();
         f.insert("head_name".into(), json!("本地名"));
         f.insert("members".into(), json!(2));
-        let id = s.put_entity(EntityKind::Household, None, Some(ADDR), &f).unwrap();
+        let id = s
+            .put_entity(EntityKind::Household, None, Some(ADDR), &f)
+            .unwrap();
         assert_eq!(s.outbox_len().unwrap(), 1);
         // head_name: the server's value is older than the local edit → local kept.
         // members: the server's value is newer → overwritten. phone: new → taken.
@@ -464,7 +580,8 @@ mod tests {
         // The incoming stamp was observed: the next local edit orders after it.
         let mut g = Map::new();
         g.insert("members".into(), json!(6));
-        s.put_entity(EntityKind::Household, Some(&id), None, &g).unwrap();
+        s.put_entity(EntityKind::Household, Some(&id), None, &g)
+            .unwrap();
         let after: Hlc = s
             .read(|c| {
                 Ok(c.query_row(
@@ -513,7 +630,10 @@ mod tests {
             assignee: Some("王五".into()),
             deadline: None,
         };
-        let events = vec![ev("e1", None, HazardStatus::Reported), ev("e2", Some(HazardAction::Assign), status)];
+        let events = vec![
+            ev("e1", None, HazardStatus::Reported),
+            ev("e2", Some(HazardAction::Assign), status),
+        ];
         (Box::new(h), events)
     }
 
@@ -533,7 +653,10 @@ mod tests {
             })
             .unwrap();
         let (h, events) = server_hazard(&id, HazardStatus::Assigned);
-        let page = [Change::Hazard { hazard: h.clone(), events: events.clone() }];
+        let page = [Change::Hazard {
+            hazard: h.clone(),
+            events: events.clone(),
+        }];
         assert_eq!(s.apply_page(&page, "c3").unwrap(), 0);
         let local = s.hazard(&id).unwrap();
         assert_eq!(local.hazard.description, "本机版本");
@@ -543,14 +666,18 @@ mod tests {
         assert_eq!(s.sync_cursor().unwrap().as_deref(), Some("c3"));
 
         // Once pushed (outbox drained), the server's version replaces it, events too.
-        s.write(|t| Ok(t.tx.execute("DELETE FROM outbox", [])?)).unwrap();
+        s.write(|t| Ok(t.tx.execute("DELETE FROM outbox", [])?))
+            .unwrap();
         assert_eq!(s.apply_page(&page, "c4").unwrap(), 1);
         let d = s.hazard(&id).unwrap();
         assert_eq!(d.hazard.description, "服务器版本");
         assert_eq!(d.hazard.status, HazardStatus::Assigned);
         assert_eq!(d.hazard.delivery, Delivery::Server);
         assert_eq!(d.hazard.source_inspection, None, "dangling link dropped");
-        assert_eq!(d.events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e1", "e2"]);
+        assert_eq!(
+            d.events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["e1", "e2"]
+        );
         assert_eq!(d.events[0].action, None);
         assert_eq!(d.events[1].action, Some(HazardAction::Assign));
     }
@@ -599,7 +726,14 @@ mod tests {
             created_at: T0,
             delivery: Delivery::Reviewed,
         };
-        let page = [Change::Report { report: Box::new(report.clone()) }, Change::Inspection { inspection: Box::new(insp.clone()) }];
+        let page = [
+            Change::Report {
+                report: Box::new(report.clone()),
+            },
+            Change::Inspection {
+                inspection: Box::new(insp.clone()),
+            },
+        ];
         assert_eq!(s.apply_page(&page, "c5").unwrap(), 2);
         assert_eq!(s.inspection("i1").unwrap(), insp);
         assert_eq!(s.reports().unwrap(), vec![report]);
@@ -637,8 +771,14 @@ mod tests {
         };
         let page = [
             grid("g2"),
-            household("h9", json!({"head_name": "赵六"}), json!({"head_name": stamp(T0 + 3_600_000)})),
-            Change::Inspection { inspection: Box::new(bad) },
+            household(
+                "h9",
+                json!({"head_name": "赵六"}),
+                json!({"head_name": stamp(T0 + 3_600_000)}),
+            ),
+            Change::Inspection {
+                inspection: Box::new(bad),
+            },
             address("a2"),
         ];
         assert!(s.apply_page(&page, "c-next").is_err());
@@ -647,7 +787,10 @@ mod tests {
         assert!(s.address("a2").unwrap().is_none());
         assert!(s.entity(EntityKind::Household, "h9").unwrap().is_none());
         // The clock did not move either.
-        assert_eq!(s.read(|c| store::meta_get(c, store::META_HLC)).unwrap(), hlc_before);
+        assert_eq!(
+            s.read(|c| store::meta_get(c, store::META_HLC)).unwrap(),
+            hlc_before
+        );
     }
 
     #[test]
@@ -681,7 +824,12 @@ mod tests {
             delivery: Delivery::Server,
         };
         let body: Value = serde_json::from_str(&tpl.to_json()).unwrap();
-        let page = [Change::Inspection { inspection: Box::new(insp) }, Change::Template { body }];
+        let page = [
+            Change::Inspection {
+                inspection: Box::new(insp),
+            },
+            Change::Template { body },
+        ];
         assert_eq!(s.apply_page(&page, "c6").unwrap(), 2);
         assert_eq!(s.template(&tpl.id, Some(99)).unwrap().version, 99);
         assert_eq!(s.inspection("i2").unwrap().template_version, 99);

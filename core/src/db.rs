@@ -26,7 +26,9 @@ impl DbKey {
 
     pub fn from_hex(s: &str) -> Result<Self> {
         let v = hex::decode(s.trim()).map_err(|_| Error::invalid("key", "not hex"))?;
-        let bytes: [u8; 32] = v.try_into().map_err(|_| Error::invalid("key", "must be 32 bytes (64 hex digits)"))?;
+        let bytes: [u8; 32] = v
+            .try_into()
+            .map_err(|_| Error::invalid("key", "must be 32 bytes (64 hex digits)"))?;
         Ok(DbKey(bytes))
     }
 
@@ -45,7 +47,9 @@ impl DbKey {
 /// A wrong key is reported as `Error::WrongKey` and the file is left untouched:
 /// treating it as corruption and starting over would lose a worker's data.
 pub fn open(path: &Path, key: &DbKey) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags)?;
     // SQLCipher logs decryption failures to stderr by default; a wrong key is
     // reported through our own error instead.
@@ -53,7 +57,9 @@ pub fn open(path: &Path, key: &DbKey) -> Result<Connection> {
     // Raw-key form: no passphrase derivation, the keystore already holds 256 random bits.
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
     // The first read decrypts page 1: this is where a wrong key shows.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -76,14 +82,19 @@ mod tests {
         let key = DbKey::generate().unwrap();
         {
             let c = open(&path, &key).unwrap();
-            c.execute("INSERT INTO device_meta VALUES ('k', 'v')", []).unwrap();
+            c.execute("INSERT INTO device_meta VALUES ('k', 'v')", [])
+                .unwrap();
         }
         let before = std::fs::read(&path).unwrap();
         let other = DbKey::generate().unwrap();
         assert!(matches!(open(&path, &other), Err(Error::WrongKey)));
         assert_eq!(std::fs::read(&path).unwrap(), before);
         let c = open(&path, &key).unwrap();
-        let v: String = c.query_row("SELECT value FROM device_meta WHERE key='k'", [], |r| r.get(0)).unwrap();
+        let v: String = c
+            .query_row("SELECT value FROM device_meta WHERE key='k'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
         assert_eq!(v, "v");
     }
 

@@ -19,7 +19,9 @@ pub enum Error {
     NotInitialised(PathBuf),
     #[error("a device store already exists in {0}")]
     AlreadyInitialised(PathBuf),
-    #[error("database schema version {found} is newer than this app supports ({supported}); update the app")]
+    #[error(
+        "database schema version {found} is newer than this app supports ({supported}); update the app"
+    )]
     SchemaTooNew { found: u32, supported: u32 },
     #[error("the device storage is full; free some space and try again (nothing was saved)")]
     DiskFull,
@@ -50,7 +52,11 @@ pub enum Error {
     Network(String),
     /// The server answered with an error status; `code` is its `ErrorBody.error`.
     #[error("the sync server refused the request ({status} {code}): {message}")]
-    Server { status: u16, code: String, message: String },
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// The user (or the app going to background) cancelled a sync; nothing was lost.
     #[error("sync cancelled; nothing was lost, it continues next time")]
     Cancelled,
@@ -75,11 +81,17 @@ impl From<rusqlite::Error> for Error {
 
 impl Error {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Invalid { field: field.into(), reason: reason.into() }
+        Error::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
-        Error::NotFound { what, id: id.into() }
+        Error::NotFound {
+            what,
+            id: id.into(),
+        }
     }
 
     /// Stable machine-readable code, for `--json` output and the shells.
@@ -118,7 +130,9 @@ impl Error {
         }
         match self {
             Error::WrongKey => "数据库密钥错误，或该文件不是网格通数据库（数据未被改动）".into(),
-            Error::NotInitialised(p) => format!("目录 {} 中没有设备数据，请先初始化或注册设备", p.display()),
+            Error::NotInitialised(p) => {
+                format!("目录 {} 中没有设备数据，请先初始化或注册设备", p.display())
+            }
             Error::AlreadyInitialised(p) => format!("目录 {} 中已有设备数据", p.display()),
             Error::SchemaTooNew { .. } => "数据库版本比本应用新，请升级应用".into(),
             Error::DiskFull => "设备存储空间已满，请清理后重试（本次未保存任何内容）".into(),
@@ -134,24 +148,43 @@ impl Error {
                 *size as f64 / 1048576.0,
                 *limit as f64 / 1048576.0
             ),
-            Error::Photo(PhotoError::UnsupportedType) => "不支持的照片格式，仅支持 JPEG、PNG、WebP、HEIC".into(),
+            Error::Photo(PhotoError::UnsupportedType) => {
+                "不支持的照片格式，仅支持 JPEG、PNG、WebP、HEIC".into()
+            }
             Error::Photo(PhotoError::Empty) => "照片文件为空".into(),
-            Error::Photo(PhotoError::Missing(h)) => format!("本机找不到照片 {}", &h[..h.len().min(12)]),
+            Error::Photo(PhotoError::Missing(h)) => {
+                format!("本机找不到照片 {}", &h[..h.len().min(12)])
+            }
             Error::Photo(PhotoError::Io(e)) => format!("照片读写错误：{e}"),
             Error::NotFound { what, id } => format!("未找到{}：{id}", what_zh(what)),
-            Error::Invalid { field, reason } => format!("输入有误（{field}）：{}", reason_zh(reason)),
+            Error::Invalid { field, reason } => {
+                format!("输入有误（{field}）：{}", reason_zh(reason))
+            }
             Error::NotPermitted(what) => format!("无权操作：{what}"),
-            Error::Network(e) => format!("无法连接同步服务器，请检查网络后重试（数据已保存在本机）：{e}"),
-            Error::Server { status, code, message } => match server_code(*status, code) {
-                "device_revoked" => "本设备已被停用，请联系管理员重新注册（未同步的数据仍保存在本机）".into(),
+            Error::Network(e) => {
+                format!("无法连接同步服务器，请检查网络后重试（数据已保存在本机）：{e}")
+            }
+            Error::Server {
+                status,
+                code,
+                message,
+            } => match server_code(*status, code) {
+                "device_revoked" => {
+                    "本设备已被停用，请联系管理员重新注册（未同步的数据仍保存在本机）".into()
+                }
                 "invalid_code" => "注册码无效，请核对后重试".into(),
                 "code_used" => "注册码已被使用，请向管理员申请新的注册码".into(),
                 "code_expired" => "注册码已过期，请向管理员申请新的注册码".into(),
-                "unauthorized" => "设备授权无效或已失效，请联系管理员重新注册设备（未同步的数据仍保存在本机）".into(),
+                "unauthorized" => {
+                    "设备授权无效或已失效，请联系管理员重新注册设备（未同步的数据仍保存在本机）"
+                        .into()
+                }
                 "forbidden" => format!("服务器拒绝了该操作（无权限）：{message}"),
                 "upgrade_required" => "应用版本过旧，服务器不再支持，请升级应用".into(),
                 "rate_limited" => "服务器繁忙，请稍后再同步".into(),
-                "server_error" => format!("同步服务器暂时出错（{status}），请稍后重试（数据已保存在本机）"),
+                "server_error" => {
+                    format!("同步服务器暂时出错（{status}），请稍后重试（数据已保存在本机）")
+                }
                 _ => format!("服务器拒绝了请求（{status} {code}）：{message}"),
             },
             Error::Cancelled => "同步已取消，数据未丢失，下次同步时继续".into(),

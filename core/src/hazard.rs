@@ -122,7 +122,9 @@ impl HazardAction {
             Role::Supervisor | Role::Admin => true,
             Role::Worker => matches!(
                 self,
-                HazardAction::Assign | HazardAction::StartRectification | HazardAction::MarkRectified
+                HazardAction::Assign
+                    | HazardAction::StartRectification
+                    | HazardAction::MarkRectified
             ),
             Role::Volunteer => false,
         }
@@ -133,7 +135,10 @@ impl HazardAction {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("cannot {action} a hazard that is {from}", action = .action.as_str(), from = .from.as_str())]
-    NotFromState { from: HazardStatus, action: HazardAction },
+    NotFromState {
+        from: HazardStatus,
+        action: HazardAction,
+    },
     #[error("role {role} may not {action}", role = .role.as_str(), action = .action.as_str())]
     NotPermitted { role: Role, action: HazardAction },
     #[error("{0}")]
@@ -144,7 +149,11 @@ impl TransitionError {
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
             (TransitionError::NotFromState { from, action }, Lang::Zh) => {
-                format!("隐患当前状态为「{}」，不能执行「{}」", from.label(lang), action.label(lang))
+                format!(
+                    "隐患当前状态为「{}」，不能执行「{}」",
+                    from.label(lang),
+                    action.label(lang)
+                )
             }
             (TransitionError::NotPermitted { role, action }, Lang::Zh) => {
                 format!("{}无权执行「{}」", role.label(lang), action.label(lang))
@@ -192,7 +201,12 @@ pub fn next_status(
         (S::Verified | S::Closed, A::Reopen) => S::Assigned,
         _ => return Err(TransitionError::NotFromState { from, action }),
     };
-    if action == A::Assign && input.assignee.as_deref().is_none_or(|a| a.trim().is_empty()) {
+    if action == A::Assign
+        && input
+            .assignee
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty())
+    {
         return Err(TransitionError::Missing("assignee"));
     }
     if matches!(action, A::RejectRectification | A::Reopen)
@@ -215,17 +229,30 @@ mod tests {
     use HazardStatus as S;
 
     fn input() -> StepInput {
-        StepInput { assignee: Some("王师傅".into()), note: Some("ok".into()), ..Default::default() }
+        StepInput {
+            assignee: Some("王师傅".into()),
+            note: Some("ok".into()),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn full_lifecycle() {
         let mut s = S::Reported;
-        for a in [A::Assign, A::StartRectification, A::MarkRectified, A::Verify, A::Close] {
+        for a in [
+            A::Assign,
+            A::StartRectification,
+            A::MarkRectified,
+            A::Verify,
+            A::Close,
+        ] {
             s = next_status(s, a, Role::Supervisor, &input()).unwrap();
         }
         assert_eq!(s, S::Closed);
-        assert_eq!(next_status(s, A::Reopen, Role::Supervisor, &input()).unwrap(), S::Assigned);
+        assert_eq!(
+            next_status(s, A::Reopen, Role::Supervisor, &input()).unwrap(),
+            S::Assigned
+        );
     }
 
     #[test]
@@ -233,7 +260,10 @@ mod tests {
         for from in S::ALL {
             for a in A::ALL {
                 match next_status(from, a, Role::Admin, &input()) {
-                    Ok(to) => assert!(from != S::Closed || a == A::Reopen, "{from:?} {a:?} -> {to:?}"),
+                    Ok(to) => assert!(
+                        from != S::Closed || a == A::Reopen,
+                        "{from:?} {a:?} -> {to:?}"
+                    ),
                     Err(e) => assert!(matches!(e, TransitionError::NotFromState { .. })),
                 }
             }
@@ -243,7 +273,13 @@ mod tests {
     #[test]
     fn impossible_and_forbidden_steps_are_refused() {
         let e = next_status(S::Reported, A::Verify, Role::Supervisor, &input()).unwrap_err();
-        assert_eq!(e, TransitionError::NotFromState { from: S::Reported, action: A::Verify });
+        assert_eq!(
+            e,
+            TransitionError::NotFromState {
+                from: S::Reported,
+                action: A::Verify
+            }
+        );
         assert!(e.message(Lang::Zh).contains("已上报"));
         let e = next_status(S::Rectified, A::Verify, Role::Worker, &input()).unwrap_err();
         assert!(matches!(e, TransitionError::NotPermitted { .. }));

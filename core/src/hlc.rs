@@ -19,7 +19,11 @@ pub struct Hlc {
 
 impl Hlc {
     pub fn zero() -> Self {
-        Hlc { wall_ms: 0, counter: 0, node: String::new() }
+        Hlc {
+            wall_ms: 0,
+            counter: 0,
+            node: String::new(),
+        }
     }
 }
 
@@ -64,7 +68,11 @@ pub struct HlcClock {
 
 impl HlcClock {
     pub fn new(node: impl Into<String>) -> Self {
-        HlcClock { last_wall: 0, last_counter: 0, node: node.into() }
+        HlcClock {
+            last_wall: 0,
+            last_counter: 0,
+            node: node.into(),
+        }
     }
 
     pub fn restore(node: impl Into<String>, last: Option<&Hlc>) -> Self {
@@ -81,7 +89,11 @@ impl HlcClock {
     }
 
     pub fn last(&self) -> Hlc {
-        Hlc { wall_ms: self.last_wall, counter: self.last_counter, node: self.node.clone() }
+        Hlc {
+            wall_ms: self.last_wall,
+            counter: self.last_counter,
+            node: self.node.clone(),
+        }
     }
 
     /// A new stamp for a local event at physical time `now_ms`.
@@ -116,8 +128,16 @@ mod tests {
 
     #[test]
     fn string_order_matches_struct_order() {
-        let a = Hlc { wall_ms: 999, counter: 12, node: "b".into() };
-        let b = Hlc { wall_ms: 1000, counter: 0, node: "a".into() };
+        let a = Hlc {
+            wall_ms: 999,
+            counter: 12,
+            node: "b".into(),
+        };
+        let b = Hlc {
+            wall_ms: 1000,
+            counter: 0,
+            node: "a".into(),
+        };
         assert!(a < b);
         assert!(a.to_string() < b.to_string());
         assert_eq!(a.to_string().parse::<Hlc>().unwrap(), a);
@@ -137,7 +157,11 @@ mod tests {
     fn observe_orders_next_tick_after_remote() {
         let mut c = HlcClock::new("d1");
         c.tick(1_000);
-        let remote = Hlc { wall_ms: 2_000, counter: 7, node: "srv".into() };
+        let remote = Hlc {
+            wall_ms: 2_000,
+            counter: 7,
+            node: "srv".into(),
+        };
         c.observe(&remote, 1_500);
         assert!(c.tick(1_500) > remote);
     }
@@ -146,7 +170,11 @@ mod tests {
     fn observe_caps_a_wild_future_clock() {
         let mut c = HlcClock::new("d1");
         let three_days = 3 * 24 * 3600 * 1000;
-        let remote = Hlc { wall_ms: 1_000_000 + three_days, counter: 0, node: "fast".into() };
+        let remote = Hlc {
+            wall_ms: 1_000_000 + three_days,
+            counter: 0,
+            node: "fast".into(),
+        };
         c.observe(&remote, 1_000_000);
         let next = c.tick(1_000_000);
         assert!(next.wall_ms <= 1_000_000 + MAX_DRIFT_MS);

@@ -19,8 +19,8 @@ pub mod schema;
 pub mod store;
 #[cfg(feature = "sync")]
 pub mod sync;
-pub mod wire;
 pub mod verify;
+pub mod wire;
 
 pub use db::DbKey;
 pub use error::{Error, Result};

@@ -129,8 +129,18 @@ pub struct FieldSpec {
     pub max_len: usize,
 }
 
-const fn f(name: &'static str, ty: FieldType, sensitivity: Sensitivity, max_len: usize) -> FieldSpec {
-    FieldSpec { name, ty, sensitivity, max_len }
+const fn f(
+    name: &'static str,
+    ty: FieldType,
+    sensitivity: Sensitivity,
+    max_len: usize,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty,
+        sensitivity,
+        max_len,
+    }
 }
 
 use FieldType as T;
@@ -139,7 +149,14 @@ use Sensitivity::{Personal as P, Public as U};
 pub const RESIDENCY: &[&str] = &["registered", "floating"];
 pub const RENTAL_USE: &[&str] = &["residential", "shared", "commercial"];
 pub const RISK_LEVEL: &[&str] = &["low", "medium", "high"];
-pub const BUSINESS_KIND: &[&str] = &["shop", "restaurant", "enterprise", "venue", "school", "other"];
+pub const BUSINESS_KIND: &[&str] = &[
+    "shop",
+    "restaurant",
+    "enterprise",
+    "venue",
+    "school",
+    "other",
+];
 
 const HOUSEHOLD_FIELDS: &[FieldSpec] = &[
     f("head_name", T::Text, P, 64),
@@ -176,8 +193,12 @@ const BUSINESS_FIELDS: &[FieldSpec] = &[
 ];
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 4] =
-        [EntityKind::Household, EntityKind::Person, EntityKind::RentalUnit, EntityKind::Business];
+    pub const ALL: [EntityKind; 4] = [
+        EntityKind::Household,
+        EntityKind::Person,
+        EntityKind::RentalUnit,
+        EntityKind::Business,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -251,7 +272,9 @@ impl Entity {
         let mut e = self.clone();
         if !role.sees_personal_data() {
             e.fields.retain(|name, _| {
-                self.kind.field(name).is_some_and(|s| s.sensitivity == Sensitivity::Public)
+                self.kind
+                    .field(name)
+                    .is_some_and(|s| s.sensitivity == Sensitivity::Public)
             });
         }
         Some(e)
@@ -339,10 +362,17 @@ impl ReportStatus {
 
 /// Check one field value against the entity kind's declared type, as the device
 /// does on entry; the server uses it to judge what devices send.
-pub fn validate_field(kind: EntityKind, name: &str, value: &serde_json::Value) -> crate::Result<serde_json::Value> {
-    let spec = kind
-        .field(name)
-        .ok_or_else(|| crate::Error::invalid(name.to_string(), format!("not a field of {}", kind.as_str())))?;
+pub fn validate_field(
+    kind: EntityKind,
+    name: &str,
+    value: &serde_json::Value,
+) -> crate::Result<serde_json::Value> {
+    let spec = kind.field(name).ok_or_else(|| {
+        crate::Error::invalid(
+            name.to_string(),
+            format!("not a field of {}", kind.as_str()),
+        )
+    })?;
     crate::store::check_field(spec.ty, spec.max_len, name, value)
 }
 
@@ -366,8 +396,16 @@ mod tests {
         let seen = shop.redacted_for(Role::Volunteer).unwrap();
         assert!(seen.fields.contains_key("name"));
         assert!(!seen.fields.contains_key("contact_phone"));
-        assert!(shop.redacted_for(Role::Worker).unwrap().fields.contains_key("contact_phone"));
-        let hh = Entity { kind: EntityKind::Household, ..shop.clone() };
+        assert!(
+            shop.redacted_for(Role::Worker)
+                .unwrap()
+                .fields
+                .contains_key("contact_phone")
+        );
+        let hh = Entity {
+            kind: EntityKind::Household,
+            ..shop.clone()
+        };
         assert!(hh.redacted_for(Role::Volunteer).is_none());
     }
 

@@ -40,7 +40,10 @@ pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
         Some("image/png")
     } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         Some("image/webp")
-    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && matches!(&bytes[8..12], b"heic" | b"heix" | b"mif1") {
+    } else if bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && matches!(&bytes[8..12], b"heic" | b"heix" | b"mif1")
+    {
         Some("image/heic")
     } else {
         None
@@ -52,7 +55,9 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 }
 
 pub fn is_valid_hash(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +68,10 @@ pub struct PhotoStore {
 
 impl PhotoStore {
     pub fn new(root: impl Into<PathBuf>, max_bytes: u64) -> Self {
-        PhotoStore { root: root.into(), max_bytes }
+        PhotoStore {
+            root: root.into(),
+            max_bytes,
+        }
     }
 
     pub fn max_bytes(&self) -> u64 {
@@ -81,10 +89,17 @@ impl PhotoStore {
             return Err(PhotoError::Empty);
         }
         if size > self.max_bytes {
-            return Err(PhotoError::TooLarge { size, limit: self.max_bytes });
+            return Err(PhotoError::TooLarge {
+                size,
+                limit: self.max_bytes,
+            });
         }
         let mime = sniff_mime(bytes).ok_or(PhotoError::UnsupportedType)?;
-        Ok(PhotoRef { hash: hash_bytes(bytes), size, mime: mime.to_string() })
+        Ok(PhotoRef {
+            hash: hash_bytes(bytes),
+            size,
+            mime: mime.to_string(),
+        })
     }
 
     /// Write the file (temp + fsync + rename) so a crash never leaves a torn photo
@@ -111,7 +126,10 @@ impl PhotoStore {
     pub fn put_file(&self, file: &Path) -> Result<PhotoRef, PhotoError> {
         let size = fs::metadata(file)?.len();
         if size > self.max_bytes {
-            return Err(PhotoError::TooLarge { size, limit: self.max_bytes });
+            return Err(PhotoError::TooLarge {
+                size,
+                limit: self.max_bytes,
+            });
         }
         self.put(&fs::read(file)?)
     }
@@ -155,8 +173,17 @@ mod tests {
         let s = PhotoStore::new(dir.path(), 16);
         let mut big = JPEG.to_vec();
         big.resize(17, 0);
-        assert!(matches!(s.put(&big), Err(PhotoError::TooLarge { size: 17, limit: 16 })));
-        assert!(matches!(s.put(b"hello world"), Err(PhotoError::UnsupportedType)));
+        assert!(matches!(
+            s.put(&big),
+            Err(PhotoError::TooLarge {
+                size: 17,
+                limit: 16
+            })
+        ));
+        assert!(matches!(
+            s.put(b"hello world"),
+            Err(PhotoError::UnsupportedType)
+        ));
         assert!(matches!(s.put(b""), Err(PhotoError::Empty)));
         // Nothing was written for the refused ones.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

@@ -72,9 +72,12 @@ impl Inspection {
         for v in self.answers.values() {
             match v {
                 serde_json::Value::String(s) if is_photo_hash(s) => out.push(s.clone()),
-                serde_json::Value::Array(a) => {
-                    out.extend(a.iter().filter_map(|x| x.as_str()).filter(|s| is_photo_hash(s)).map(String::from))
-                }
+                serde_json::Value::Array(a) => out.extend(
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .filter(|s| is_photo_hash(s))
+                        .map(String::from),
+                ),
                 _ => {}
             }
         }

@@ -281,7 +281,10 @@ pub fn init(conn: &mut Connection) -> Result<()> {
         return Ok(());
     }
     if current > VERSION {
-        return Err(Error::SchemaTooNew { found: current, supported: VERSION });
+        return Err(Error::SchemaTooNew {
+            found: current,
+            supported: VERSION,
+        });
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Re-read inside the write lock: another connection may have just upgraded.
@@ -332,8 +335,13 @@ pub(crate) mod tests {
             .collect();
         for (ty, name, tbl, sql) in rows {
             match ty.as_str() {
-                "table" if !sql.as_deref().unwrap_or("").starts_with("CREATE VIRTUAL") && !name.starts_with("address_fts_") => {
-                    let mut st = conn.prepare(&format!("PRAGMA table_xinfo(\"{name}\")")).unwrap();
+                "table"
+                    if !sql.as_deref().unwrap_or("").starts_with("CREATE VIRTUAL")
+                        && !name.starts_with("address_fts_") =>
+                {
+                    let mut st = conn
+                        .prepare(&format!("PRAGMA table_xinfo(\"{name}\")"))
+                        .unwrap();
                     let cols: Vec<String> = st
                         .query_map([], |r| {
                             Ok(format!(
@@ -349,7 +357,9 @@ pub(crate) mod tests {
                         .map(|r| r.unwrap())
                         .collect();
                     out.push(format!("table {name} [{}]", cols.join(", ")));
-                    let mut st = conn.prepare(&format!("PRAGMA foreign_key_list(\"{name}\")")).unwrap();
+                    let mut st = conn
+                        .prepare(&format!("PRAGMA foreign_key_list(\"{name}\")"))
+                        .unwrap();
                     let fks: Vec<String> = st
                         .query_map([], |r| {
                             Ok(format!(
@@ -365,7 +375,10 @@ pub(crate) mod tests {
                     out.push(format!("fks {name} {fks:?}"));
                 }
                 "table" => out.push(format!("vtable {name} {}", sql.unwrap_or_default())),
-                _ => out.push(format!("{ty} {name} on {tbl}: {}", normalise(&sql.unwrap_or_default()))),
+                _ => out.push(format!(
+                    "{ty} {name} on {tbl}: {}",
+                    normalise(&sql.unwrap_or_default())
+                )),
             }
         }
         out
@@ -401,11 +414,17 @@ pub(crate) mod tests {
         .unwrap();
         init(&mut old).unwrap();
         assert_eq!(describe(&old), want);
-        let v: u32 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: u32 = old
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, VERSION);
         // The rebuilt index finds rows that existed before the upgrade.
         let hit: String = old
-            .query_row("SELECT code FROM address_fts WHERE address_fts MATCH '\"3栋2单元\"'", [], |r| r.get(0))
+            .query_row(
+                "SELECT code FROM address_fts WHERE address_fts MATCH '\"3栋2单元\"'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(hit, "a1");
     }
@@ -459,7 +478,9 @@ pub(crate) mod tests {
                 })
                 .collect();
             for cols in fks.values() {
-                let covered = indexes.iter().any(|ix| ix.len() >= cols.len() && ix[..cols.len()] == cols[..]);
+                let covered = indexes
+                    .iter()
+                    .any(|ix| ix.len() >= cols.len() && ix[..cols.len()] == cols[..]);
                 assert!(covered, "foreign key {t}{cols:?} has no index");
             }
         }

@@ -16,7 +16,9 @@ use crate::error::{Error, Result};
 use crate::hazard::{self, HazardAction, HazardStatus, StepInput};
 use crate::hlc::{Hlc, HlcClock};
 use crate::i18n::Lang;
-use crate::model::{Address, Entity, EntityKind, FieldType, GeoPoint, Grid, ReportStatus, ReviewStatus, Role};
+use crate::model::{
+    Address, Entity, EntityKind, FieldType, GeoPoint, Grid, ReportStatus, ReviewStatus, Role,
+};
 use crate::photo::{self, PhotoRef, PhotoStore};
 use crate::plate::{self, IssuerPublicKey, PlateData};
 use crate::records::{Delivery, Hazard, HazardEvent, Inspection, Op, OutboxEntry, Report};
@@ -74,7 +76,13 @@ impl Tx<'_> {
         self.hlc.observe(remote, self.now);
     }
 
-    pub fn audit(&self, action: &str, entity: &str, entity_id: &str, detail: Option<&Value>) -> Result<()> {
+    pub fn audit(
+        &self,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        detail: Option<&Value>,
+    ) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO audit_log (at, actor, device_id, action, entity, entity_id, detail)
@@ -216,7 +224,10 @@ impl Store {
             return Err(Error::AlreadyInitialised(dir.to_path_buf()));
         }
         if identity.device_id.trim().is_empty() || identity.user.trim().is_empty() {
-            return Err(Error::invalid("identity", "device id and user are required"));
+            return Err(Error::invalid(
+                "identity",
+                "device id and user are required",
+            ));
         }
         std::fs::create_dir_all(dir)?;
         let mut conn = db::open(&db_path, key)?;
@@ -306,7 +317,12 @@ impl Store {
         let mut conn = self.conn();
         let mut hlc_guard = self.hlc.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut t = Tx { tx, now: self.now(), me: &self.identity, hlc: hlc_guard.clone() };
+        let mut t = Tx {
+            tx,
+            now: self.now(),
+            me: &self.identity,
+            hlc: hlc_guard.clone(),
+        };
         // On any error the transaction rolls back on drop and the clock is not advanced.
         let out = f(&mut t)?;
         let last = t.hlc.last().to_string();
@@ -335,7 +351,11 @@ impl Store {
     // ---- settings -------------------------------------------------------------
 
     pub fn lang(&self) -> Result<Lang> {
-        self.read(|c| Ok(meta_get(c, META_LANG)?.and_then(|s| Lang::parse(&s)).unwrap_or_default()))
+        self.read(|c| {
+            Ok(meta_get(c, META_LANG)?
+                .and_then(|s| Lang::parse(&s))
+                .unwrap_or_default())
+        })
     }
 
     pub fn set_lang(&self, lang: Lang) -> Result<()> {
@@ -401,9 +421,18 @@ impl Store {
 
     pub fn grid(&self, code: &str) -> Result<Option<Grid>> {
         self.read(|c| {
-            Ok(c.query_row("SELECT code, name, level, parent_code FROM grids WHERE code = ?1", [code], |r| {
-                Ok(Grid { code: r.get(0)?, name: r.get(1)?, level: r.get(2)?, parent_code: r.get(3)? })
-            })
+            Ok(c.query_row(
+                "SELECT code, name, level, parent_code FROM grids WHERE code = ?1",
+                [code],
+                |r| {
+                    Ok(Grid {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                        level: r.get(2)?,
+                        parent_code: r.get(3)?,
+                    })
+                },
+            )
             .optional()?)
         })
     }
@@ -426,8 +455,16 @@ impl Store {
             return Ok(Vec::new());
         }
         let limit = limit.clamp(1, 500);
-        let long: Vec<&str> = frags.iter().copied().filter(|f| f.chars().count() >= 3).collect();
-        let short: Vec<&str> = frags.iter().copied().filter(|f| f.chars().count() < 3).collect();
+        let long: Vec<&str> = frags
+            .iter()
+            .copied()
+            .filter(|f| f.chars().count() >= 3)
+            .collect();
+        let short: Vec<&str> = frags
+            .iter()
+            .copied()
+            .filter(|f| f.chars().count() < 3)
+            .collect();
         self.read(|c| {
             // A scanned or typed plate serial or address code: straight to its index.
             if frags.len() == 1 {
@@ -480,7 +517,8 @@ impl Store {
     pub fn address_view(&self, code: &str) -> Result<AddressView> {
         let role = self.identity.role;
         self.read(|c| {
-            let address = load_address(c, code)?.ok_or_else(|| Error::not_found("address", code))?;
+            let address =
+                load_address(c, code)?.ok_or_else(|| Error::not_found("address", code))?;
             let mut entities = Vec::new();
             for kind in EntityKind::ALL {
                 if !kind.visible_to(role) {
@@ -498,9 +536,16 @@ impl Store {
             } else {
                 Vec::new()
             };
-            let hazards = query_hazards(c, "address_code = ?1 ORDER BY created_at DESC", code, now)?;
+            let hazards =
+                query_hazards(c, "address_code = ?1 ORDER BY created_at DESC", code, now)?;
             let reports = query_reports(c, "address_code = ?1 ORDER BY created_at DESC", code)?;
-            Ok(AddressView { address, entities, inspections, hazards, reports })
+            Ok(AddressView {
+                address,
+                entities,
+                inspections,
+                hazards,
+                reports,
+            })
         })
     }
 
@@ -515,7 +560,9 @@ impl Store {
                 let in_scope = self.in_scope(&v.data.grid_code)?;
                 let local = self.address(&v.data.address_code)?;
                 let address = match local {
-                    Some(a) if in_scope && a.grid_code == v.data.grid_code => Some(self.address_view(&a.code)?),
+                    Some(a) if in_scope && a.grid_code == v.data.grid_code => {
+                        Some(self.address_view(&a.code)?)
+                    }
                     _ => None,
                 };
                 Ok(PlateScan {
@@ -528,7 +575,11 @@ impl Store {
                 })
             }
             Err(e) => {
-                let msg = if lang.is_en() { e.to_string() } else { e.message_zh() };
+                let msg = if lang.is_en() {
+                    e.to_string()
+                } else {
+                    e.message_zh()
+                };
                 Ok(PlateScan {
                     verified: false,
                     rejection: Some((e.code().to_string(), msg)),
@@ -558,28 +609,39 @@ impl Store {
         }
         let mut clean = Map::new();
         for (name, value) in fields {
-            let spec = kind.field(name).ok_or_else(|| Error::invalid(name.clone(), format!("not a field of {}", kind.as_str())))?;
-            clean.insert(name.clone(), check_field(spec.ty, spec.max_len, name, value)?);
+            let spec = kind.field(name).ok_or_else(|| {
+                Error::invalid(name.clone(), format!("not a field of {}", kind.as_str()))
+            })?;
+            clean.insert(
+                name.clone(),
+                check_field(spec.ty, spec.max_len, name, value)?,
+            );
         }
         self.write(|t| {
             let (id, address_code, existing) = match id {
                 Some(id) => {
-                    let e = load_entity(&t.tx, kind, id)?.ok_or_else(|| Error::not_found(kind.as_str(), id))?;
+                    let e = load_entity(&t.tx, kind, id)?
+                        .ok_or_else(|| Error::not_found(kind.as_str(), id))?;
                     if let Some(a) = address_code
                         && a != e.address_code
                     {
-                        return Err(Error::invalid("address", "an entity cannot move to another address"));
+                        return Err(Error::invalid(
+                            "address",
+                            "an entity cannot move to another address",
+                        ));
                     }
                     (id.to_string(), e.address_code.clone(), Some(e))
                 }
                 None => {
-                    let a = address_code.ok_or_else(|| Error::invalid("address", "required for a new entity"))?;
+                    let a = address_code
+                        .ok_or_else(|| Error::invalid("address", "required for a new entity"))?;
                     address_in_scope(t, a)?;
                     (new_id(), a.to_string(), None)
                 }
             };
             for (name, v) in &clean {
-                if let FieldType::Ref(target) = kind.field(name).map(|s| s.ty).unwrap_or(FieldType::Text)
+                if let FieldType::Ref(target) =
+                    kind.field(name).map(|s| s.ty).unwrap_or(FieldType::Text)
                     && let Some(rid) = v.as_str()
                     && load_entity(&t.tx, target, rid)?.is_none()
                 {
@@ -599,15 +661,31 @@ impl Store {
             let hlc = t.stamp();
             if existing.is_none() {
                 t.tx.execute(
-                    &format!("INSERT INTO {} (id, address_code, updated_at) VALUES (?1, ?2, ?3)", kind.table()),
+                    &format!(
+                        "INSERT INTO {} (id, address_code, updated_at) VALUES (?1, ?2, ?3)",
+                        kind.table()
+                    ),
                     params![id, address_code, t.now],
                 )?;
             }
             apply_fields(&t.tx, kind, &id, &changed, &hlc, t.now)?;
-            let op = Op::EntityUpsert { kind, address_code: address_code.clone(), fields: changed.clone() };
+            let op = Op::EntityUpsert {
+                kind,
+                address_code: address_code.clone(),
+                fields: changed.clone(),
+            };
             t.outbox(kind.as_str(), &id, &op, &hlc)?;
             let names: Vec<&String> = changed.keys().collect();
-            t.audit(if existing.is_some() { "update" } else { "create" }, kind.as_str(), &id, Some(&serde_json::json!({ "fields": names })))?;
+            t.audit(
+                if existing.is_some() {
+                    "update"
+                } else {
+                    "create"
+                },
+                kind.as_str(),
+                &id,
+                Some(&serde_json::json!({ "fields": names })),
+            )?;
             Ok(id)
         })
     }
@@ -634,16 +712,26 @@ impl Store {
 
     fn register_photo(&self, r: &PhotoRef) -> Result<()> {
         let conn = self.conn();
-        conn.prepare_cached("INSERT OR IGNORE INTO photos (hash, size, mime, created_at) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![r.hash, r.size as i64, r.mime, self.now()])?;
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO photos (hash, size, mime, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![r.hash, r.size as i64, r.mime, self.now()])?;
         Ok(())
     }
 
     /// Photos referenced by records but not yet uploaded.
     pub fn pending_photos(&self) -> Result<Vec<PhotoRef>> {
         self.read(|c| {
-            let mut st = c.prepare_cached("SELECT hash, size, mime FROM photos WHERE uploaded = 0 ORDER BY created_at")?;
-            let rows = st.query_map([], |r| Ok(PhotoRef { hash: r.get(0)?, size: r.get::<_, i64>(1)? as u64, mime: r.get(2)? }))?;
+            let mut st = c.prepare_cached(
+                "SELECT hash, size, mime FROM photos WHERE uploaded = 0 ORDER BY created_at",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(PhotoRef {
+                    hash: r.get(0)?,
+                    size: r.get::<_, i64>(1)? as u64,
+                    mime: r.get(2)?,
+                })
+            })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -652,9 +740,15 @@ impl Store {
 
     pub fn templates(&self) -> Result<Vec<ChecklistTemplate>> {
         self.read(|c| {
-            let mut st = c.prepare_cached("SELECT body FROM checklist_templates ORDER BY id, version")?;
-            let bodies: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            bodies.iter().map(|b| Ok(ChecklistTemplate::from_json(b)?)).collect()
+            let mut st =
+                c.prepare_cached("SELECT body FROM checklist_templates ORDER BY id, version")?;
+            let bodies: Vec<String> = st
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            bodies
+                .iter()
+                .map(|b| Ok(ChecklistTemplate::from_json(b)?))
+                .collect()
         })
     }
 
@@ -709,29 +803,54 @@ impl Store {
     pub fn save_answers(&self, id: &str, answers: &Answers, photos: &ItemPhotos) -> Result<()> {
         self.write(|t| {
             let insp = load_inspection(&t.tx, id)?;
-            if !matches!(insp.review_status, ReviewStatus::Draft | ReviewStatus::Returned) {
-                return Err(Error::invalid("inspection", "only a draft or returned inspection can be edited"));
+            if !matches!(
+                insp.review_status,
+                ReviewStatus::Draft | ReviewStatus::Returned
+            ) {
+                return Err(Error::invalid(
+                    "inspection",
+                    "only a draft or returned inspection can be edited",
+                ));
             }
             let tpl = load_template(&t.tx, &insp.template_id, Some(insp.template_version))?;
             tpl.check_partial(answers, photos)?;
             check_photos_known(&t.tx, photos.values().flatten())?;
             t.tx.execute(
                 "UPDATE inspections SET answers = ?2, photos = ?3, updated_at = ?4 WHERE id = ?1",
-                params![id, serde_json::to_string(answers)?, serde_json::to_string(photos)?, t.now],
+                params![
+                    id,
+                    serde_json::to_string(answers)?,
+                    serde_json::to_string(photos)?,
+                    t.now
+                ],
             )?;
             t.audit("save_answers", "inspection", id, None)
         })
     }
 
     /// Finish a draft or resubmit a returned inspection, with its saved answers.
-    pub fn submit_inspection(&self, id: &str, location: Option<GeoPoint>) -> Result<InspectionOutcome> {
+    pub fn submit_inspection(
+        &self,
+        id: &str,
+        location: Option<GeoPoint>,
+    ) -> Result<InspectionOutcome> {
         self.write(|t| {
             let insp = load_inspection(&t.tx, id)?;
-            if !matches!(insp.review_status, ReviewStatus::Draft | ReviewStatus::Returned) {
+            if !matches!(
+                insp.review_status,
+                ReviewStatus::Draft | ReviewStatus::Returned
+            ) {
                 return Err(Error::invalid("inspection", "already submitted"));
             }
             let tpl = load_template(&t.tx, &insp.template_id, Some(insp.template_version))?;
-            submit(t, id, &tpl, &insp.answers, &insp.photos, location.or(insp.location))
+            submit(
+                t,
+                id,
+                &tpl,
+                &insp.answers,
+                &insp.photos,
+                location.or(insp.location),
+            )
         })
     }
 
@@ -773,7 +892,9 @@ impl Store {
     pub fn inspections(&self, status: Option<ReviewStatus>) -> Result<Vec<Inspection>> {
         self.require_personal_data("inspections")?;
         self.read(|c| match status {
-            Some(s) => query_inspections(c, "review_status = ?1 ORDER BY started_at DESC", s.as_str()),
+            Some(s) => {
+                query_inspections(c, "review_status = ?1 ORDER BY started_at DESC", s.as_str())
+            }
             None => query_inspections(c, "?1 = ?1 ORDER BY started_at DESC", ""),
         })
     }
@@ -815,7 +936,12 @@ impl Store {
 
     /// Take one lifecycle step. Refused offline if impossible from the state this
     /// device knows; the server judges again against its own state when it syncs.
-    pub fn hazard_step(&self, id: &str, action: HazardAction, input: &StepInput) -> Result<HazardStatus> {
+    pub fn hazard_step(
+        &self,
+        id: &str,
+        action: HazardAction,
+        input: &StepInput,
+    ) -> Result<HazardStatus> {
         if let Some(n) = &input.note {
             check_text("note", n)?;
         }
@@ -833,7 +959,17 @@ impl Store {
             check_photos_known(&t.tx, input.photos.iter())?;
             let hlc = t.stamp();
             let event_id = new_id();
-            insert_event(&t.tx, &event_id, id, Some(action), Some(h.status), to, t.me, t.now, input)?;
+            insert_event(
+                &t.tx,
+                &event_id,
+                id,
+                Some(action),
+                Some(h.status),
+                to,
+                t.me,
+                t.now,
+                input,
+            )?;
             t.tx.execute(
                 "UPDATE hazards SET status = ?2,
                    assignee = CASE WHEN ?3 IS NULL THEN assignee ELSE ?3 END,
@@ -841,9 +977,20 @@ impl Store {
                    updated_at = ?5, delivery = 'local' WHERE id = ?1",
                 params![id, to.as_str(), input.assignee, input.deadline, t.now],
             )?;
-            let op = Op::HazardStep { event_id, action, from: h.status, input: input.clone(), at: t.now };
+            let op = Op::HazardStep {
+                event_id,
+                action,
+                from: h.status,
+                input: input.clone(),
+                at: t.now,
+            };
             t.outbox("hazard", id, &op, &hlc)?;
-            t.audit(action.as_str(), "hazard", id, Some(&serde_json::json!({ "from": h.status, "to": to })))?;
+            t.audit(
+                action.as_str(),
+                "hazard",
+                id,
+                Some(&serde_json::json!({ "from": h.status, "to": to })),
+            )?;
             Ok(to)
         })
     }
@@ -861,14 +1008,19 @@ impl Store {
         }
         if filter.overdue_only {
             args.push(now.into());
-            conds.push(format!("deadline IS NOT NULL AND deadline < ?{}", args.len()));
+            conds.push(format!(
+                "deadline IS NOT NULL AND deadline < ?{}",
+                args.len()
+            ));
         }
         if let Some(a) = &filter.address_code {
             args.push(a.clone().into());
             conds.push(format!("address_code = ?{}", args.len()));
         }
         let mut sql = conds.join(" AND ");
-        sql.push_str(" ORDER BY CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, created_at");
+        sql.push_str(
+            " ORDER BY CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, created_at",
+        );
         if let Some(l) = filter.limit {
             sql.push_str(&format!(" LIMIT {l}"));
         }
@@ -878,7 +1030,9 @@ impl Store {
     pub fn hazard(&self, id: &str) -> Result<HazardDetail> {
         let now = self.now();
         self.read(|c| {
-            let hazard = query_hazards(c, "id = ?1", id, now)?.pop().ok_or_else(|| Error::not_found("hazard", id))?;
+            let hazard = query_hazards(c, "id = ?1", id, now)?
+                .pop()
+                .ok_or_else(|| Error::not_found("hazard", id))?;
             let events = load_events(c, id)?;
             Ok(HazardDetail { hazard, events })
         })
@@ -969,11 +1123,15 @@ impl Store {
     }
 
     pub fn outbox_len(&self) -> Result<u64> {
-        self.read(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as u64))
+        self.read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as u64)
+        })
     }
 
     pub fn audit_len(&self) -> Result<u64> {
-        self.read(|c| Ok(c.query_row("SELECT count(*) FROM audit_log", [], |r| r.get::<_, i64>(0))? as u64))
+        self.read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM audit_log", [], |r| r.get::<_, i64>(0))? as u64)
+        })
     }
 }
 
@@ -1009,14 +1167,19 @@ fn required_text(field: &str, s: &str) -> Result<()> {
 fn address_in_scope(t: &Tx<'_>, code: &str) -> Result<Address> {
     let addr = load_address(&t.tx, code)?.ok_or_else(|| Error::not_found("address", code))?;
     if !grid_in_subtree(&t.tx, &addr.grid_code, &t.me.grid_scope)? {
-        return Err(Error::NotPermitted("address outside this device's grid".into()));
+        return Err(Error::NotPermitted(
+            "address outside this device's grid".into(),
+        ));
     }
     Ok(addr)
 }
 
 fn check_text(field: &str, s: &str) -> Result<()> {
     if s.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(field, format!("longer than {MAX_TEXT} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("longer than {MAX_TEXT} characters"),
+        ));
     }
     Ok(())
 }
@@ -1048,8 +1211,13 @@ pub(crate) fn check_field(ty: FieldType, max_len: usize, name: &str, v: &Value) 
             Ok(Value::from(n))
         }
         FieldType::Date => {
-            let s = v.as_str().ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
-            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().filter(|d| d.format("%Y-%m-%d").to_string() == s).ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|d| d.format("%Y-%m-%d").to_string() == s)
+                .ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
             Ok(Value::String(s.to_string()))
         }
         FieldType::Enum(allowed) => {
@@ -1069,7 +1237,10 @@ pub(crate) fn check_field(ty: FieldType, max_len: usize, name: &str, v: &Value) 
     }
 }
 
-pub(crate) fn check_photos_known<'a>(c: &Connection, hashes: impl Iterator<Item = &'a String>) -> Result<()> {
+pub(crate) fn check_photos_known<'a>(
+    c: &Connection,
+    hashes: impl Iterator<Item = &'a String>,
+) -> Result<()> {
     let mut st = c.prepare_cached("SELECT 1 FROM photos WHERE hash = ?1")?;
     for h in hashes {
         if !photo::is_valid_hash(h) || !st.exists([h])? {
@@ -1082,7 +1253,12 @@ pub(crate) fn check_photos_known<'a>(c: &Connection, hashes: impl Iterator<Item 
 // ---- helpers: rows -------------------------------------------------------------------------
 
 pub(crate) fn meta_get(c: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(c.query_row("SELECT value FROM device_meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(
+        c.query_row("SELECT value FROM device_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
 }
 
 pub(crate) fn meta_put(c: &Connection, key: &str, value: &str) -> Result<()> {
@@ -1092,9 +1268,14 @@ pub(crate) fn meta_put(c: &Connection, key: &str, value: &str) -> Result<()> {
 }
 
 pub(crate) fn issuer_keys(c: &Connection) -> Result<Vec<IssuerPublicKey>> {
-    let Some(s) = meta_get(c, META_ISSUERS)? else { return Ok(Vec::new()) };
+    let Some(s) = meta_get(c, META_ISSUERS)? else {
+        return Ok(Vec::new());
+    };
     let hexes: Vec<String> = serde_json::from_str(&s)?;
-    hexes.iter().map(|h| Ok(IssuerPublicKey::from_hex(h)?)).collect()
+    hexes
+        .iter()
+        .map(|h| Ok(IssuerPublicKey::from_hex(h)?))
+        .collect()
 }
 
 /// Walk up from `grid` looking for `root`. Grids are few and shallow.
@@ -1106,7 +1287,10 @@ pub(crate) fn grid_in_subtree(c: &Connection, grid: &str, root: &str) -> Result<
         if g == root {
             return Ok(true);
         }
-        cur = st.query_row([&g], |r| r.get::<_, Option<String>>(0)).optional()?.flatten();
+        cur = st
+            .query_row([&g], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten();
     }
     Ok(false)
 }
@@ -1136,10 +1320,19 @@ pub(crate) fn load_address(c: &Connection, code: &str) -> Result<Option<Address>
 }
 
 fn entity_columns(kind: EntityKind) -> String {
-    kind.fields().iter().map(|f| format!("\"{}\"", f.name)).collect::<Vec<_>>().join(", ")
+    kind.fields()
+        .iter()
+        .map(|f| format!("\"{}\"", f.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-pub(crate) fn load_entities(c: &Connection, kind: EntityKind, where_: &str, arg: &str) -> Result<Vec<Entity>> {
+pub(crate) fn load_entities(
+    c: &Connection,
+    kind: EntityKind,
+    where_: &str,
+    arg: &str,
+) -> Result<Vec<Entity>> {
     let sql = format!(
         "SELECT id, address_code, deleted, updated_at, {} FROM {} WHERE {where_}",
         entity_columns(kind),
@@ -1159,7 +1352,14 @@ pub(crate) fn load_entities(c: &Connection, kind: EntityKind, where_: &str, arg:
             };
             fields.insert(f.name.to_string(), j);
         }
-        Ok(Entity { kind, id: r.get(0)?, address_code: r.get(1)?, deleted: r.get::<_, i64>(2)? != 0, updated_at: r.get(3)?, fields })
+        Ok(Entity {
+            kind,
+            id: r.get(0)?,
+            address_code: r.get(1)?,
+            deleted: r.get::<_, i64>(2)? != 0,
+            updated_at: r.get(3)?,
+            fields,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -1179,8 +1379,14 @@ pub(crate) fn apply_fields(
 ) -> Result<()> {
     let stamp = hlc.to_string();
     for (name, v) in fields {
-        let spec = kind.field(name).ok_or_else(|| Error::invalid(name.clone(), "unknown field"))?;
-        let sql = format!("UPDATE {} SET \"{}\" = ?2, updated_at = ?3 WHERE id = ?1", kind.table(), spec.name);
+        let spec = kind
+            .field(name)
+            .ok_or_else(|| Error::invalid(name.clone(), "unknown field"))?;
+        let sql = format!(
+            "UPDATE {} SET \"{}\" = ?2, updated_at = ?3 WHERE id = ?1",
+            kind.table(),
+            spec.name
+        );
         let value: rusqlite::types::Value = match v {
             Value::Null => rusqlite::types::Value::Null,
             Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap_or(0)),
@@ -1205,20 +1411,38 @@ pub(crate) fn insert_template(c: &Connection, t: &ChecklistTemplate) -> Result<(
     Ok(())
 }
 
-pub(crate) fn load_template(c: &Connection, id: &str, version: Option<u32>) -> Result<ChecklistTemplate> {
+pub(crate) fn load_template(
+    c: &Connection,
+    id: &str,
+    version: Option<u32>,
+) -> Result<ChecklistTemplate> {
     let body: Option<String> = match version {
         Some(v) => c
-            .query_row("SELECT body FROM checklist_templates WHERE id = ?1 AND version = ?2", params![id, v], |r| r.get(0))
+            .query_row(
+                "SELECT body FROM checklist_templates WHERE id = ?1 AND version = ?2",
+                params![id, v],
+                |r| r.get(0),
+            )
             .optional()?,
         None => c
-            .query_row("SELECT body FROM checklist_templates WHERE id = ?1 ORDER BY version DESC LIMIT 1", [id], |r| r.get(0))
+            .query_row(
+                "SELECT body FROM checklist_templates WHERE id = ?1 ORDER BY version DESC LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
             .optional()?,
     };
     let body = body.ok_or_else(|| Error::not_found("template", id))?;
     Ok(ChecklistTemplate::from_json(&body)?)
 }
 
-fn insert_draft(t: &mut Tx<'_>, id: &str, new: &NewInspection, tpl: &ChecklistTemplate, started: i64) -> Result<()> {
+fn insert_draft(
+    t: &mut Tx<'_>,
+    id: &str,
+    new: &NewInspection,
+    tpl: &ChecklistTemplate,
+    started: i64,
+) -> Result<()> {
     address_in_scope(t, &new.address_code)?;
     if let (Some(k), Some(sid)) = (new.subject_kind, &new.subject_id) {
         let e = load_entity(&t.tx, k, sid)?.ok_or_else(|| Error::not_found(k.as_str(), sid))?;
@@ -1261,7 +1485,12 @@ fn submit(
     for v in answers.values() {
         match v {
             Value::String(s) if photo::is_valid_hash(s.as_str()) => referenced.push(s.clone()),
-            Value::Array(a) => referenced.extend(a.iter().filter_map(|x| x.as_str()).filter(|s| photo::is_valid_hash(s)).map(String::from)),
+            Value::Array(a) => referenced.extend(
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .filter(|s| photo::is_valid_hash(s))
+                    .map(String::from),
+            ),
             _ => {}
         }
     }
@@ -1284,8 +1513,20 @@ fn submit(
     )?;
     let inspection = load_inspection(&t.tx, id)?;
     let hlc = t.stamp();
-    t.outbox("inspection", id, &Op::InspectionSubmit { inspection: Box::new(inspection.clone()) }, &hlc)?;
-    t.audit("submit", "inspection", id, Some(&serde_json::json!({ "score": evaluation.score, "passed": evaluation.passed })))?;
+    t.outbox(
+        "inspection",
+        id,
+        &Op::InspectionSubmit {
+            inspection: Box::new(inspection.clone()),
+        },
+        &hlc,
+    )?;
+    t.audit(
+        "submit",
+        "inspection",
+        id,
+        Some(&serde_json::json!({ "score": evaluation.score, "passed": evaluation.passed })),
+    )?;
     let mut hazards_raised = Vec::new();
     for f in &evaluation.failed_items {
         let Some(spec) = &f.hazard else { continue };
@@ -1294,7 +1535,11 @@ fn submit(
             address_code: inspection.address_code.clone(),
             category: spec.category.clone(),
             severity: spec.severity,
-            description: format!("{}（检查项：{}）", checklist::hazard_category_label(&spec.category, false), f.label.zh),
+            description: format!(
+                "{}（检查项：{}）",
+                checklist::hazard_category_label(&spec.category, false),
+                f.label.zh
+            ),
             status: HazardStatus::Reported,
             assignee: None,
             deadline: None,
@@ -1311,7 +1556,11 @@ fn submit(
         insert_hazard(t, &h)?;
         hazards_raised.push(h.id);
     }
-    Ok(InspectionOutcome { inspection_id: id.to_string(), evaluation, hazards_raised })
+    Ok(InspectionOutcome {
+        inspection_id: id.to_string(),
+        evaluation,
+        hazards_raised,
+    })
 }
 
 fn insert_hazard(t: &mut Tx<'_>, h: &Hazard) -> Result<()> {
@@ -1336,11 +1585,37 @@ fn insert_hazard(t: &mut Tx<'_>, h: &Hazard) -> Result<()> {
         h.reported_by,
         h.created_at
     ])?;
-    let input = StepInput { photos: h.photos.clone(), note: None, ..Default::default() };
-    insert_event(&t.tx, &new_id(), &h.id, None, None, HazardStatus::Reported, t.me, t.now, &input)?;
+    let input = StepInput {
+        photos: h.photos.clone(),
+        note: None,
+        ..Default::default()
+    };
+    insert_event(
+        &t.tx,
+        &new_id(),
+        &h.id,
+        None,
+        None,
+        HazardStatus::Reported,
+        t.me,
+        t.now,
+        &input,
+    )?;
     let hlc = t.stamp();
-    t.outbox("hazard", &h.id, &Op::HazardCreate { hazard: Box::new(h.clone()) }, &hlc)?;
-    t.audit("create", "hazard", &h.id, Some(&serde_json::json!({ "category": h.category })))
+    t.outbox(
+        "hazard",
+        &h.id,
+        &Op::HazardCreate {
+            hazard: Box::new(h.clone()),
+        },
+        &hlc,
+    )?;
+    t.audit(
+        "create",
+        "hazard",
+        &h.id,
+        Some(&serde_json::json!({ "category": h.category })),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1386,13 +1661,17 @@ pub(crate) fn row_to_inspection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Inspe
     let lon: Option<f64> = r.get(11)?;
     let answers: String = r.get(12)?;
     let photos: String = r.get(13)?;
-    let json_err = |e: serde_json::Error| rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, Box::new(e));
+    let json_err = |e: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, Box::new(e))
+    };
     Ok(Inspection {
         id: r.get(0)?,
         template_id: r.get(1)?,
         template_version: r.get(2)?,
         address_code: r.get(3)?,
-        subject_kind: r.get::<_, Option<String>>(4)?.and_then(|s| EntityKind::parse(&s)),
+        subject_kind: r
+            .get::<_, Option<String>>(4)?
+            .and_then(|s| EntityKind::parse(&s)),
         subject_id: r.get(5)?,
         inspector: r.get(6)?,
         device_id: r.get(7)?,
@@ -1412,21 +1691,39 @@ pub(crate) fn row_to_inspection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Inspe
     })
 }
 
-pub(crate) fn query_inspections(c: &Connection, where_: &str, arg: &str) -> Result<Vec<Inspection>> {
-    let mut st = c.prepare_cached(&format!("SELECT {INSPECTION_COLS} FROM inspections WHERE {where_}"))?;
+pub(crate) fn query_inspections(
+    c: &Connection,
+    where_: &str,
+    arg: &str,
+) -> Result<Vec<Inspection>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {INSPECTION_COLS} FROM inspections WHERE {where_}"
+    ))?;
     let rows = st.query_map([arg], row_to_inspection)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 pub(crate) fn load_inspection(c: &Connection, id: &str) -> Result<Inspection> {
-    query_inspections(c, "id = ?1", id)?.pop().ok_or_else(|| Error::not_found("inspection", id))
+    query_inspections(c, "id = ?1", id)?
+        .pop()
+        .ok_or_else(|| Error::not_found("inspection", id))
 }
 
-pub(crate) fn query_hazards(c: &Connection, where_: &str, arg: &str, now: i64) -> Result<Vec<Hazard>> {
+pub(crate) fn query_hazards(
+    c: &Connection,
+    where_: &str,
+    arg: &str,
+    now: i64,
+) -> Result<Vec<Hazard>> {
     query_hazards_with(c, where_, [arg], now)
 }
 
-fn query_hazards_with(c: &Connection, where_: &str, args: impl rusqlite::Params, now: i64) -> Result<Vec<Hazard>> {
+fn query_hazards_with(
+    c: &Connection,
+    where_: &str,
+    args: impl rusqlite::Params,
+    now: i64,
+) -> Result<Vec<Hazard>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT id, address_code, category, severity, description, status, assignee, deadline, photos,
             source_inspection, source_item, source_report, reported_by, created_at, updated_at, delivery
@@ -1469,9 +1766,14 @@ pub(crate) fn load_events(c: &Connection, hazard_id: &str) -> Result<Vec<HazardE
         Ok(HazardEvent {
             id: r.get(0)?,
             hazard_id: r.get(1)?,
-            action: r.get::<_, Option<String>>(2)?.and_then(|s| HazardAction::parse(&s)),
-            from_status: r.get::<_, Option<String>>(3)?.and_then(|s| HazardStatus::parse(&s)),
-            to_status: HazardStatus::parse(&r.get::<_, String>(4)?).unwrap_or(HazardStatus::Reported),
+            action: r
+                .get::<_, Option<String>>(2)?
+                .and_then(|s| HazardAction::parse(&s)),
+            from_status: r
+                .get::<_, Option<String>>(3)?
+                .and_then(|s| HazardStatus::parse(&s)),
+            to_status: HazardStatus::parse(&r.get::<_, String>(4)?)
+                .unwrap_or(HazardStatus::Reported),
             actor: r.get(5)?,
             device_id: r.get(6)?,
             at: r.get(7)?,

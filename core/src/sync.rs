@@ -28,7 +28,8 @@ use crate::plate::IssuerPublicKey;
 use crate::records::Op;
 use crate::store::{self, Identity, Store};
 use crate::wire::{
-    self, EnrollRequest, EnrollResponse, ErrorBody, OpStatus, PullResponse, PushOp, PushRequest, PushResponse,
+    self, EnrollRequest, EnrollResponse, ErrorBody, OpStatus, PullResponse, PushOp, PushRequest,
+    PushResponse,
 };
 
 pub(crate) const META_SERVER_URL: &str = "server_url";
@@ -58,7 +59,10 @@ pub struct SyncConfig {
 
 impl std::fmt::Debug for SyncConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SyncConfig").field("server_url", &self.server_url).field("token", &"…").finish()
+        f.debug_struct("SyncConfig")
+            .field("server_url", &self.server_url)
+            .field("token", &"…")
+            .finish()
     }
 }
 
@@ -66,7 +70,10 @@ impl SyncConfig {
     /// The saved configuration; `Error::NotEnrolled` when the device has none.
     pub fn load(store: &Store) -> Result<SyncConfig> {
         store.read(|c| {
-            match (store::meta_get(c, META_SERVER_URL)?, store::meta_get(c, META_TOKEN)?) {
+            match (
+                store::meta_get(c, META_SERVER_URL)?,
+                store::meta_get(c, META_TOKEN)?,
+            ) {
                 (Some(server_url), Some(token)) => Ok(SyncConfig { server_url, token }),
                 _ => Err(Error::NotEnrolled),
             }
@@ -79,7 +86,12 @@ impl SyncConfig {
         store.write(|t| {
             store::meta_put(&t.tx, META_SERVER_URL, &url)?;
             store::meta_put(&t.tx, META_TOKEN, &self.token)?;
-            t.audit("sync_config", "device", &t.me.device_id, Some(&serde_json::json!({ "server_url": url })))
+            t.audit(
+                "sync_config",
+                "device",
+                &t.me.device_id,
+                Some(&serde_json::json!({ "server_url": url })),
+            )
         })
     }
 }
@@ -134,7 +146,11 @@ impl CancelHandle {
         self.0.load(Ordering::SeqCst)
     }
     fn check(&self) -> Result<()> {
-        if self.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+        if self.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -205,7 +221,13 @@ pub struct Diagnostics {
 
 /// Enroll this device with a one-time code and create its store in `dir` with the
 /// identity the server assigns. An existing store is refused before any request.
-pub fn enroll(dir: &Path, key: &DbKey, server_url: &str, code: &str, device_name: &str) -> Result<Store> {
+pub fn enroll(
+    dir: &Path,
+    key: &DbKey,
+    server_url: &str,
+    code: &str,
+    device_name: &str,
+) -> Result<Store> {
     if Store::exists(dir) {
         return Err(Error::AlreadyInitialised(dir.to_path_buf()));
     }
@@ -220,18 +242,32 @@ pub fn enroll(dir: &Path, key: &DbKey, server_url: &str, code: &str, device_name
         device_name: device_name.to_string(),
         wire_version: Some(wire::WIRE_VERSION),
     };
-    let reply = http.send(Method::Post, "/v1/enroll", &[], &[], Some(&serde_json::to_vec(&req)?))?;
+    let reply = http.send(
+        Method::Post,
+        "/v1/enroll",
+        &[],
+        &[],
+        Some(&serde_json::to_vec(&req)?),
+    )?;
     if reply.status != 200 {
         return Err(reply.error());
     }
     let resp: EnrollResponse = reply.json()?;
     // Check everything before creating anything.
-    let issuers = resp.issuer_keys.iter().map(|h| IssuerPublicKey::from_hex(h)).collect::<Result<Vec<_>, _>>()?;
+    let issuers = resp
+        .issuer_keys
+        .iter()
+        .map(|h| IssuerPublicKey::from_hex(h))
+        .collect::<Result<Vec<_>, _>>()?;
     if resp.token.is_empty() {
         return Err(Error::invalid("token", "empty"));
     }
-    let identity =
-        Identity { device_id: resp.device_id.clone(), user: resp.user.clone(), role: resp.role, grid_scope: resp.grid_scope.clone() };
+    let identity = Identity {
+        device_id: resp.device_id.clone(),
+        user: resp.user.clone(),
+        role: resp.role,
+        grid_scope: resp.grid_scope.clone(),
+    };
     let store = Store::init(dir, key, identity)?;
     store.write(|t| {
         store::meta_put(&t.tx, META_SERVER_URL, &base)?;
@@ -245,10 +281,19 @@ pub fn enroll(dir: &Path, key: &DbKey, server_url: &str, code: &str, device_name
         let hexes: Vec<String> = keys.iter().map(|k| k.to_hex()).collect();
         store::meta_put(&t.tx, store::META_ISSUERS, &serde_json::to_string(&hexes)?)?;
         let ids: Vec<String> = issuers.iter().map(|k| k.key_id()).collect();
-        t.audit("enroll", "device", &t.me.device_id, Some(&serde_json::json!({ "server_url": base, "issuers": ids })))
+        t.audit(
+            "enroll",
+            "device",
+            &t.me.device_id,
+            Some(&serde_json::json!({ "server_url": base, "issuers": ids })),
+        )
     })?;
     if resp.server_time > 0 {
-        store.observe_hlc(&Hlc { wall_ms: resp.server_time, counter: 0, node: "server".into() })?;
+        store.observe_hlc(&Hlc {
+            wall_ms: resp.server_time,
+            counter: 0,
+            node: "server".into(),
+        })?;
     }
     Ok(store)
 }
@@ -257,9 +302,14 @@ pub fn enroll(dir: &Path, key: &DbKey, server_url: &str, code: &str, device_name
 
 /// One sync round: photos the queued operations need → push the outbox → pull
 /// until the server has nothing more. Outcomes are persisted for [`diagnostics`].
-pub fn sync(store: &Store, observer: Option<&dyn SyncObserver>, cancel: &CancelHandle) -> Result<SyncReport> {
+pub fn sync(
+    store: &Store,
+    observer: Option<&dyn SyncObserver>,
+    cancel: &CancelHandle,
+) -> Result<SyncReport> {
     let _running = RunningGuard::acquire(store.dir())?;
-    let result = SyncConfig::load(store).and_then(|cfg| Round::new(store, &cfg, observer, cancel).run());
+    let result =
+        SyncConfig::load(store).and_then(|cfg| Round::new(store, &cfg, observer, cancel).run());
     let now = store.now();
     match &result {
         Ok(_) => {
@@ -267,7 +317,12 @@ pub fn sync(store: &Store, observer: Option<&dyn SyncObserver>, cancel: &CancelH
         }
         Err(Error::Cancelled) => {}
         Err(e) => {
-            let info = SyncErrorInfo { code: e.code().into(), message: e.message(Lang::Zh), message_en: e.message(Lang::En), at: now };
+            let info = SyncErrorInfo {
+                code: e.code().into(),
+                message: e.message(Lang::Zh),
+                message_en: e.message(Lang::En),
+                at: now,
+            };
             if let Ok(json) = serde_json::to_string(&info) {
                 let _ = store.write(|t| store::meta_put(&t.tx, META_LAST_ERROR, &json));
             }
@@ -293,7 +348,11 @@ pub fn fetch_photo(store: &Store, hash: &str, cancel: &CancelHandle) -> Result<V
         return Err(reply.error());
     }
     if crate::photo::hash_bytes(&reply.body) != hash {
-        return Err(Error::Server { status: 200, code: "hash_mismatch".into(), message: "downloaded photo does not match its hash".into() });
+        return Err(Error::Server {
+            status: 200,
+            code: "hash_mismatch".into(),
+            message: "downloaded photo does not match its hash".into(),
+        });
     }
     store.add_photo(&reply.body)?;
     store.write(|t| {
@@ -369,8 +428,19 @@ struct Queued {
 }
 
 impl<'a> Round<'a> {
-    fn new(store: &'a Store, cfg: &SyncConfig, observer: Option<&'a dyn SyncObserver>, cancel: &'a CancelHandle) -> Self {
-        Round { store, http: Http::new(&cfg.server_url, Some(&cfg.token), cancel), observer, cancel, report: SyncReport::default() }
+    fn new(
+        store: &'a Store,
+        cfg: &SyncConfig,
+        observer: Option<&'a dyn SyncObserver>,
+        cancel: &'a CancelHandle,
+    ) -> Self {
+        Round {
+            store,
+            http: Http::new(&cfg.server_url, Some(&cfg.token), cancel),
+            observer,
+            cancel,
+            report: SyncReport::default(),
+        }
     }
 
     fn run(mut self) -> Result<SyncReport> {
@@ -408,7 +478,8 @@ impl<'a> Round<'a> {
             self.cancel.check()?;
             if self.upload_photo(p, i as u64, total)? {
                 self.store.read(|c| {
-                    c.prepare_cached("UPDATE photos SET uploaded = 1 WHERE hash = ?1")?.execute([&p.hash])?;
+                    c.prepare_cached("UPDATE photos SET uploaded = 1 WHERE hash = ?1")?
+                        .execute([&p.hash])?;
                     Ok(())
                 })?;
                 self.report.photos_uploaded += 1;
@@ -455,11 +526,21 @@ impl<'a> Round<'a> {
                 ("upload-length", len.to_string()),
                 ("content-type", p.mime.clone()),
             ];
-            let r = self.http.send(Method::Put, &path, &[], &headers, Some(&bytes[start..end]))?;
+            let r = self
+                .http
+                .send(Method::Put, &path, &[], &headers, Some(&bytes[start..end]))?;
             let next = match r.status {
                 200 => return Ok(true),
-                202 => r.json::<BlobStatus>().ok().and_then(|b| b.offset).or_else(|| r.offset()).unwrap_or(end as u64),
-                409 => match r.offset().or_else(|| r.json::<BlobStatus>().ok().and_then(|b| b.offset)) {
+                202 => r
+                    .json::<BlobStatus>()
+                    .ok()
+                    .and_then(|b| b.offset)
+                    .or_else(|| r.offset())
+                    .unwrap_or(end as u64),
+                409 => match r
+                    .offset()
+                    .or_else(|| r.json::<BlobStatus>().ok().and_then(|b| b.offset))
+                {
                     Some(o) => o,
                     None => return Err(r.error()),
                 },
@@ -507,7 +588,12 @@ impl<'a> Round<'a> {
             let mut bytes = 0usize;
             for q in rows {
                 let key = (q.entity.clone(), q.entity_id.clone());
-                if blocked.contains(&key) || q.op.photo_hashes().iter().any(|h| held_back_photos.contains(h)) {
+                if blocked.contains(&key)
+                    || q.op
+                        .photo_hashes()
+                        .iter()
+                        .any(|h| held_back_photos.contains(h))
+                {
                     blocked.insert(key);
                     self.report.waiting_photos += 1;
                     done += 1;
@@ -527,10 +613,24 @@ impl<'a> Round<'a> {
                 continue;
             }
             let req = PushRequest {
-                ops: batch.iter().map(|q| PushOp { op_id: q.op_id.clone(), entity_id: q.entity_id.clone(), hlc: q.hlc.clone(), op: q.op.clone() }).collect(),
+                ops: batch
+                    .iter()
+                    .map(|q| PushOp {
+                        op_id: q.op_id.clone(),
+                        entity_id: q.entity_id.clone(),
+                        hlc: q.hlc.clone(),
+                        op: q.op.clone(),
+                    })
+                    .collect(),
                 cursor: self.store.sync_cursor()?,
             };
-            let reply = self.http.send(Method::Post, "/v1/push", &[], &[], Some(&serde_json::to_vec(&req)?))?;
+            let reply = self.http.send(
+                Method::Post,
+                "/v1/push",
+                &[],
+                &[],
+                Some(&serde_json::to_vec(&req)?),
+            )?;
             if reply.status != 200 {
                 return Err(reply.error());
             }
@@ -547,7 +647,12 @@ impl<'a> Round<'a> {
 
     /// Act on the server's answers in one transaction. Rows are addressed by
     /// `op_id`, so anything queued while the request was out stays queued.
-    fn record_push(&mut self, batch: &[Queued], resp: &PushResponse, blocked: &mut HashSet<(String, String)>) -> Result<()> {
+    fn record_push(
+        &mut self,
+        batch: &[Queued],
+        resp: &PushResponse,
+        blocked: &mut HashSet<(String, String)>,
+    ) -> Result<()> {
         let by_id: HashMap<&str, &Queued> = batch.iter().map(|q| (q.op_id.as_str(), q)).collect();
         let mut rejected = Vec::new();
         let mut counts = (0u64, 0u64, 0u64, 0u64); // pushed, duplicates, conflicts, waiting
@@ -660,7 +765,9 @@ impl Round<'_> {
             return Ok(());
         }
         // A server without checksums (an older release) cannot be verified against.
-        let Some(theirs) = self.server_checksums()? else { return Ok(()) };
+        let Some(theirs) = self.server_checksums()? else {
+            return Ok(());
+        };
         if self.store.replica_checksums()? == theirs {
             self.report.verified = true;
             return Ok(());
@@ -674,7 +781,9 @@ impl Round<'_> {
 
     fn server_checksums(&mut self) -> Result<Option<std::collections::BTreeMap<String, String>>> {
         self.cancel.check()?;
-        let reply = self.http.send(Method::Get, "/v1/checksum", &[], &[], None)?;
+        let reply = self
+            .http
+            .send(Method::Get, "/v1/checksum", &[], &[], None)?;
         match reply.status {
             200 => Ok(Some(reply.json::<wire::ChecksumResponse>()?.kinds)),
             404 => Ok(None),
@@ -724,12 +833,19 @@ fn photos_needed(store: &Store) -> Result<Vec<PhotoRef>> {
                 }
             }
         }
-        let mut st = c.prepare_cached("SELECT size, mime FROM photos WHERE hash = ?1 AND uploaded = 0")?;
+        let mut st =
+            c.prepare_cached("SELECT size, mime FROM photos WHERE hash = ?1 AND uploaded = 0")?;
         let mut out = Vec::new();
         for hash in hashes {
-            let row = st.query_row([&hash], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)));
+            let row = st.query_row([&hash], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            });
             match row {
-                Ok((size, mime)) => out.push(PhotoRef { hash, size: size as u64, mime }),
+                Ok((size, mime)) => out.push(PhotoRef {
+                    hash,
+                    size: size as u64,
+                    mime,
+                }),
                 Err(rusqlite::Error::QueryReturnedNoRows) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -775,7 +891,10 @@ pub(crate) struct Retry {
 
 impl Default for Retry {
     fn default() -> Self {
-        Retry { attempts: 4, first_delay: Duration::from_millis(200) }
+        Retry {
+            attempts: 4,
+            first_delay: Duration::from_millis(200),
+        }
     }
 }
 
@@ -796,15 +915,32 @@ impl Reply {
     }
 
     fn offset(&self) -> Option<u64> {
-        self.headers.get("upload-offset")?.to_str().ok()?.trim().parse().ok()
+        self.headers
+            .get("upload-offset")?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     fn error(&self) -> Error {
         match serde_json::from_slice::<ErrorBody>(&self.body) {
-            Ok(b) => Error::Server { status: self.status, code: b.error, message: b.message },
+            Ok(b) => Error::Server {
+                status: self.status,
+                code: b.error,
+                message: b.message,
+            },
             Err(_) => {
-                let text: String = String::from_utf8_lossy(&self.body).chars().take(200).collect();
-                Error::Server { status: self.status, code: format!("http_{}", self.status), message: text }
+                let text: String = String::from_utf8_lossy(&self.body)
+                    .chars()
+                    .take(200)
+                    .collect();
+                Error::Server {
+                    status: self.status,
+                    code: format!("http_{}", self.status),
+                    message: text,
+                }
             }
         }
     }
@@ -843,7 +979,14 @@ impl<'a> Http<'a> {
     /// Send with retries: transport failures, 5xx and 429 are retried with
     /// exponential backoff; any other answer (2xx–4xx) is returned for the caller
     /// to judge. Gives up with `Network` or `Server` after the last attempt.
-    fn send(&self, method: Method, path: &str, query: &[(&str, &str)], headers: &[(&str, String)], body: Option<&[u8]>) -> Result<Reply> {
+    fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply> {
         let mut url = format!("{}{}", self.base, path);
         for (i, (k, v)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -877,7 +1020,13 @@ impl<'a> Http<'a> {
         }
     }
 
-    fn once(&self, method: Method, url: &str, headers: &[(&str, String)], body: Option<&[u8]>) -> Result<Reply, ureq::Error> {
+    fn once(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply, ureq::Error> {
         let mut b = ureq::http::Request::builder()
             .method(method.http())
             .uri(url)
@@ -885,7 +1034,11 @@ impl<'a> Http<'a> {
         if let Some(a) = &self.auth {
             b = b.header("authorization", a);
         }
-        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        if body.is_some()
+            && !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
             b = b.header("content-type", "application/json");
         }
         for (k, v) in headers {
@@ -903,10 +1056,18 @@ impl<'a> Http<'a> {
         let body = if method == Method::Head {
             Vec::new()
         } else {
-            resp.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_vec()?
+            resp.body_mut()
+                .with_config()
+                .limit(MAX_RESPONSE_BYTES)
+                .read_to_vec()?
         };
-        self.bytes_down.set(self.bytes_down.get() + body.len() as u64);
-        Ok(Reply { status, headers, body })
+        self.bytes_down
+            .set(self.bytes_down.get() + body.len() as u64);
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Sleep for the backoff, waking early to honour a cancel.
@@ -928,7 +1089,10 @@ fn transient(e: &ureq::Error) -> bool {
     use std::io::ErrorKind as K;
     match e {
         // A compressed answer cut short fails inside the decoder; it is still a cut.
-        ureq::Error::Decompress(_, io) => matches!(io.kind(), K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::TimedOut),
+        ureq::Error::Decompress(_, io) => matches!(
+            io.kind(),
+            K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::TimedOut
+        ),
         ureq::Error::Io(io) => matches!(
             io.kind(),
             K::ConnectionRefused
@@ -1007,7 +1171,11 @@ mod tests {
     }
 
     fn reply(status: u16, body: Value) -> Canned {
-        Canned::Reply(status, vec![("content-type", "application/json".into())], body.to_string().into_bytes())
+        Canned::Reply(
+            status,
+            vec![("content-type", "application/json".into())],
+            body.to_string().into_bytes(),
+        )
     }
 
     type Log = Arc<Mutex<Vec<Req>>>;
@@ -1021,10 +1189,16 @@ mod tests {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut s) = stream else { continue };
-                let Some(req) = read_request(&mut s) else { continue };
+                let Some(req) = read_request(&mut s) else {
+                    continue;
+                };
                 // These stubs play a server without replica checksums.
                 let canned = if req.path.starts_with("/v1/checksum") {
-                    Canned::Reply(404, Vec::new(), br#"{"error":"not_found","message":"no such endpoint"}"#.to_vec())
+                    Canned::Reply(
+                        404,
+                        Vec::new(),
+                        br#"{"error":"not_found","message":"no such endpoint"}"#.to_vec(),
+                    )
                 } else {
                     log2.lock().unwrap().push(req.clone());
                     handler(&req)
@@ -1032,7 +1206,10 @@ mod tests {
                 match canned {
                     Canned::HangUp => drop(s),
                     Canned::Reply(status, headers, body) => {
-                        let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+                        let mut head = format!(
+                            "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                            body.len()
+                        );
                         for (k, v) in headers {
                             head.push_str(&format!("{k}: {v}\r\n"));
                         }
@@ -1067,29 +1244,57 @@ mod tests {
             let (k, v) = h.split_once(':')?;
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
-        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let mut body = vec![0; len];
         r.read_exact(&mut body).ok()?;
-        Some(Req { method, path, headers, body })
+        Some(Req {
+            method,
+            path,
+            headers,
+            body,
+        })
     }
 
     fn applied_all(req: &Req) -> Canned {
         let ops = req.json()["ops"].as_array().unwrap().clone();
-        let results: Vec<Value> = ops.iter().map(|o| json!({"op_id": o["op_id"], "status": "applied"})).collect();
-        reply(200, json!({"results": results, "server_hlc": "1700000000000-000000-server"}))
+        let results: Vec<Value> = ops
+            .iter()
+            .map(|o| json!({"op_id": o["op_id"], "status": "applied"}))
+            .collect();
+        reply(
+            200,
+            json!({"results": results, "server_hlc": "1700000000000-000000-server"}),
+        )
     }
 
     fn empty_pull(cursor: &str) -> Canned {
-        reply(200, json!({"changes": [], "cursor": cursor, "more": false, "server_hlc": "1700000000000-000000-server"}))
+        reply(
+            200,
+            json!({"changes": [], "cursor": cursor, "more": false, "server_hlc": "1700000000000-000000-server"}),
+        )
     }
 
     const GRID: &str = "g1";
     const ADDR: &str = "a1";
 
     fn worker(dir: &Path, base: &str) -> Store {
-        let id = Identity { device_id: "dev1".into(), user: "张三".into(), role: Role::Worker, grid_scope: GRID.into() };
+        let id = Identity {
+            device_id: "dev1".into(),
+            user: "张三".into(),
+            role: Role::Worker,
+            grid_scope: GRID.into(),
+        };
         let s = Store::init(dir, &DbKey::generate().unwrap(), id).unwrap();
-        s.import_grids(&[Grid { code: GRID.into(), name: "网格".into(), level: 3, parent_code: None }]).unwrap();
+        s.import_grids(&[Grid {
+            code: GRID.into(),
+            name: "网格".into(),
+            level: 3,
+            parent_code: None,
+        }])
+        .unwrap();
         s.import_addresses(&[Address {
             code: ADDR.into(),
             grid_code: GRID.into(),
@@ -1104,7 +1309,12 @@ mod tests {
             lon: None,
         }])
         .unwrap();
-        SyncConfig { server_url: base.into(), token: "tok".into() }.save(&s).unwrap();
+        SyncConfig {
+            server_url: base.into(),
+            token: "tok".into(),
+        }
+        .save(&s)
+        .unwrap();
         s
     }
 
@@ -1121,7 +1331,11 @@ mod tests {
     }
 
     fn count(log: &Log, method: &str, prefix: &str) -> usize {
-        log.lock().unwrap().iter().filter(|r| r.method == method && r.path.starts_with(prefix)).count()
+        log.lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.method == method && r.path.starts_with(prefix))
+            .count()
     }
 
     #[test]
@@ -1143,8 +1357,14 @@ mod tests {
         let id = hazard(&s, vec![]);
         let t = Instant::now();
         let r = sync(&s, None, &CancelHandle::new()).unwrap();
-        assert!(t.elapsed() >= Duration::from_millis(600), "backoff 200 + 400 ms");
-        assert_eq!((r.pushed, r.duplicates, r.rejected.len(), r.cursor.as_str()), (1, 0, 0, "c1"));
+        assert!(
+            t.elapsed() >= Duration::from_millis(600),
+            "backoff 200 + 400 ms"
+        );
+        assert_eq!(
+            (r.pushed, r.duplicates, r.rejected.len(), r.cursor.as_str()),
+            (1, 0, 0, "c1")
+        );
         assert_eq!(count(&log, "POST", "/v1/push"), 3);
         assert_eq!(s.outbox_len().unwrap(), 0);
         assert_eq!(s.hazard(&id).unwrap().hazard.delivery, Delivery::Server);
@@ -1159,7 +1379,8 @@ mod tests {
 
     #[test]
     fn gives_up_after_four_attempts_and_keeps_everything() {
-        let (base, log) = stub(|_| reply(502, json!({"error": "bad_gateway", "message": "upstream"})));
+        let (base, log) =
+            stub(|_| reply(502, json!({"error": "bad_gateway", "message": "upstream"})));
         let dir = tempfile::tempdir().unwrap();
         let s = worker(dir.path(), &base);
         hazard(&s, vec![]);
@@ -1175,7 +1396,11 @@ mod tests {
     #[test]
     fn unreachable_server_is_a_network_error() {
         // Bind then close: nothing listens on the port.
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let dir = tempfile::tempdir().unwrap();
         let s = worker(dir.path(), &format!("http://127.0.0.1:{port}"));
         hazard(&s, vec![]);
@@ -1187,7 +1412,12 @@ mod tests {
 
     #[test]
     fn client_errors_are_not_retried() {
-        let (base, log) = stub(|_| reply(401, json!({"error": "device_revoked", "message": "设备已停用"})));
+        let (base, log) = stub(|_| {
+            reply(
+                401,
+                json!({"error": "device_revoked", "message": "设备已停用"}),
+            )
+        });
         let dir = tempfile::tempdir().unwrap();
         let s = worker(dir.path(), &base);
         hazard(&s, vec![]);
@@ -1212,8 +1442,13 @@ mod tests {
                 // … but the server only kept half of it.
                 Some("1048576") => Canned::Reply(
                     409,
-                    vec![("upload-offset", "524288".into()), ("content-type", "application/json".into())],
-                    json!({"error": "offset_mismatch", "message": "expected 524288"}).to_string().into_bytes(),
+                    vec![
+                        ("upload-offset", "524288".into()),
+                        ("content-type", "application/json".into()),
+                    ],
+                    json!({"error": "offset_mismatch", "message": "expected 524288"})
+                        .to_string()
+                        .into_bytes(),
                 ),
                 Some("524288") => reply(202, json!({"status": "partial", "offset": 1_572_864})),
                 Some("1572864") => reply(200, json!({"status": "complete"})),
@@ -1229,7 +1464,13 @@ mod tests {
         let r = sync(&s, None, &CancelHandle::new()).unwrap();
         assert_eq!((r.photos_uploaded, r.photos_failed, r.pushed), (1, 0, 1));
         assert!(r.bytes_up >= (total - 524_288) as u64);
-        let puts: Vec<Req> = log.lock().unwrap().iter().filter(|r| r.method == "PUT").cloned().collect();
+        let puts: Vec<Req> = log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.method == "PUT")
+            .cloned()
+            .collect();
         assert_eq!(puts.len(), 3);
         for put in &puts {
             assert_eq!(put.path, format!("/v1/blobs/{}", p.hash));
@@ -1241,7 +1482,12 @@ mod tests {
         }
         assert_eq!(puts[2].body.len(), total - 1_572_864);
         // The photo went before the operation that needs it.
-        let order: Vec<String> = log.lock().unwrap().iter().map(|r| r.method.clone()).collect();
+        let order: Vec<String> = log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.method.clone())
+            .collect();
         assert_eq!(order, ["HEAD", "PUT", "PUT", "PUT", "POST", "GET"]);
         assert_eq!(diagnostics(&s).unwrap().pending_photos, 0);
         assert_eq!(s.hazard(&id).unwrap().hazard.delivery, Delivery::Server);
@@ -1260,17 +1506,35 @@ mod tests {
         let lost = s.add_photo(&[0xFF, 0xD8, 0xFF, 0xE0, 9, 9, 9]).unwrap();
         let h1 = hazard(&s, vec![have.hash.clone()]);
         let h2 = hazard(&s, vec![lost.hash.clone()]);
-        s.hazard_step(&h2, crate::hazard::HazardAction::Assign, &crate::hazard::StepInput {
-            assignee: Some("王五".into()),
-            ..Default::default()
-        })
+        s.hazard_step(
+            &h2,
+            crate::hazard::HazardAction::Assign,
+            &crate::hazard::StepInput {
+                assignee: Some("王五".into()),
+                ..Default::default()
+            },
+        )
         .unwrap();
         // The second photo's file is gone from the device.
         std::fs::remove_file(s.photos().path_for(&lost.hash)).unwrap();
         let r = sync(&s, None, &CancelHandle::new()).unwrap();
-        assert_eq!((r.photos_uploaded, r.photos_failed, r.pushed, r.waiting_photos), (1, 1, 1, 2));
+        assert_eq!(
+            (
+                r.photos_uploaded,
+                r.photos_failed,
+                r.pushed,
+                r.waiting_photos
+            ),
+            (1, 1, 1, 2)
+        );
         assert_eq!(count(&log, "PUT", "/"), 0);
-        let pushed = log.lock().unwrap().iter().find(|r| r.method == "POST").unwrap().json();
+        let pushed = log
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.method == "POST")
+            .unwrap()
+            .json();
         assert_eq!(pushed["ops"].as_array().unwrap().len(), 1);
         assert_eq!(pushed["ops"][0]["entity_id"], h1.as_str());
         // Both operations on the second hazard wait, in order.
@@ -1284,15 +1548,18 @@ mod tests {
         let (base, _log) = stub(|req| match req.method.as_str() {
             "POST" => {
                 let ops = req.json()["ops"].as_array().unwrap().clone();
-                reply(200, json!({
-                    "results": [
-                        {"op_id": ops[0]["op_id"], "status": "rejected", "code": "transition_refused",
-                         "message": "隐患已关闭，不能再指派", "message_en": "hazard is closed"},
-                        {"op_id": ops[1]["op_id"], "status": "pending_photos"},
-                        {"op_id": ops[2]["op_id"], "status": "duplicate", "conflicts": ["description"]},
-                    ],
-                    "server_hlc": "1700000000000-000005-server"
-                }))
+                reply(
+                    200,
+                    json!({
+                        "results": [
+                            {"op_id": ops[0]["op_id"], "status": "rejected", "code": "transition_refused",
+                             "message": "隐患已关闭，不能再指派", "message_en": "hazard is closed"},
+                            {"op_id": ops[1]["op_id"], "status": "pending_photos"},
+                            {"op_id": ops[2]["op_id"], "status": "duplicate", "conflicts": ["description"]},
+                        ],
+                        "server_hlc": "1700000000000-000005-server"
+                    }),
+                )
             }
             _ => empty_pull("c9"),
         });
@@ -1300,20 +1567,43 @@ mod tests {
         let (h1, h2, h3) = (hazard(&s, vec![]), hazard(&s, vec![]), hazard(&s, vec![]));
         let audit_before = s.audit_len().unwrap();
         let r = sync(&s, None, &CancelHandle::new()).unwrap();
-        assert_eq!((r.pushed, r.duplicates, r.conflicts, r.waiting_photos), (0, 1, 1, 1));
+        assert_eq!(
+            (r.pushed, r.duplicates, r.conflicts, r.waiting_photos),
+            (0, 1, 1, 1)
+        );
         assert_eq!(r.rejected.len(), 1);
         let rej = &r.rejected[0];
-        assert_eq!((rej.entity.as_str(), rej.entity_id.as_str(), rej.code.as_str()), ("hazard", h1.as_str(), "transition_refused"));
+        assert_eq!(
+            (
+                rej.entity.as_str(),
+                rej.entity_id.as_str(),
+                rej.code.as_str()
+            ),
+            ("hazard", h1.as_str(), "transition_refused")
+        );
         assert_eq!(rej.message, "隐患已关闭，不能再指派");
         assert_eq!(s.hazard(&h1).unwrap().hazard.delivery, Delivery::Rejected);
         assert_eq!(s.hazard(&h2).unwrap().hazard.delivery, Delivery::Local);
         assert_eq!(s.hazard(&h3).unwrap().hazard.delivery, Delivery::Server);
         let left = s.outbox(10).unwrap();
         assert_eq!(left.len(), 1);
-        assert_eq!((left[0].entity_id.as_str(), left[0].attempts, left[0].last_error.as_deref()), (h2.as_str(), 1, Some("pending_photos")));
+        assert_eq!(
+            (
+                left[0].entity_id.as_str(),
+                left[0].attempts,
+                left[0].last_error.as_deref()
+            ),
+            (h2.as_str(), 1, Some("pending_photos"))
+        );
         assert_eq!(s.audit_len().unwrap(), audit_before + 1);
         let detail: String = s
-            .read(|c| Ok(c.query_row("SELECT detail FROM audit_log WHERE action = 'rejected' AND entity_id = ?1", [&h1], |r| r.get(0))?))
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT detail FROM audit_log WHERE action = 'rejected' AND entity_id = ?1",
+                    [&h1],
+                    |r| r.get(0),
+                )?)
+            })
             .unwrap();
         let detail: Value = serde_json::from_str(&detail).unwrap();
         assert_eq!(detail["code"], "transition_refused");
@@ -1325,19 +1615,28 @@ mod tests {
     fn pull_follows_the_cursor_until_no_more() {
         let dir = tempfile::tempdir().unwrap();
         let (base, log) = stub(|req| match req.path.as_str() {
-            "/v1/pull?limit=500" => reply(200, json!({
-                "changes": [{"type": "grid", "grid": {"code": "g2", "name": "二网格", "level": 3, "parent_code": "g1"}}],
-                "cursor": "a+b/c=", "more": true, "server_hlc": "1700000000000-000000-server"
-            })),
-            "/v1/pull?cursor=a%2Bb%2Fc%3D&limit=500" => reply(200, json!({
-                "changes": [], "cursor": "end", "more": false, "server_hlc": "1700000000000-000001-server"
-            })),
+            "/v1/pull?limit=500" => reply(
+                200,
+                json!({
+                    "changes": [{"type": "grid", "grid": {"code": "g2", "name": "二网格", "level": 3, "parent_code": "g1"}}],
+                    "cursor": "a+b/c=", "more": true, "server_hlc": "1700000000000-000000-server"
+                }),
+            ),
+            "/v1/pull?cursor=a%2Bb%2Fc%3D&limit=500" => reply(
+                200,
+                json!({
+                    "changes": [], "cursor": "end", "more": false, "server_hlc": "1700000000000-000001-server"
+                }),
+            ),
             p => panic!("unexpected {p}"),
         });
         let s = worker(dir.path(), &base);
         let r = sync(&s, None, &CancelHandle::new()).unwrap();
         assert_eq!((r.pulled, r.cursor.as_str()), (1, "end"));
-        assert_eq!(s.grid("g2").unwrap().unwrap().parent_code.as_deref(), Some("g1"));
+        assert_eq!(
+            s.grid("g2").unwrap().unwrap().parent_code.as_deref(),
+            Some("g1")
+        );
         assert_eq!(s.sync_cursor().unwrap().as_deref(), Some("end"));
         assert_eq!(count(&log, "POST", "/"), 0, "an empty outbox sends no push");
     }
@@ -1383,12 +1682,23 @@ mod tests {
     #[test]
     fn not_enrolled_and_concurrent_syncs_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let id = Identity { device_id: "d".into(), user: "u".into(), role: Role::Worker, grid_scope: GRID.into() };
+        let id = Identity {
+            device_id: "d".into(),
+            user: "u".into(),
+            role: Role::Worker,
+            grid_scope: GRID.into(),
+        };
         let s = Store::init(dir.path(), &DbKey::generate().unwrap(), id).unwrap();
-        assert_eq!(sync(&s, None, &CancelHandle::new()).unwrap_err().code(), "not_enrolled");
+        assert_eq!(
+            sync(&s, None, &CancelHandle::new()).unwrap_err().code(),
+            "not_enrolled"
+        );
         assert!(!diagnostics(&s).unwrap().enrolled);
         let _g = RunningGuard::acquire(dir.path()).unwrap();
-        assert_eq!(sync(&s, None, &CancelHandle::new()).unwrap_err().code(), "sync_in_progress");
+        assert_eq!(
+            sync(&s, None, &CancelHandle::new()).unwrap_err().code(),
+            "sync_in_progress"
+        );
     }
 
     #[test]
@@ -1399,33 +1709,61 @@ mod tests {
         let (base, log) = stub(move |req| {
             assert_eq!(req.path, "/v1/enroll");
             let body = req.json();
-            assert_eq!((body["code"].as_str(), body["device_name"].as_str()), (Some("ABCD-1234"), Some("测试机")));
-            reply(200, json!({
-                "device_id": "srv-dev-42", "token": "secret-token", "user": "张网格员", "role": "worker",
-                "grid_scope": "g1", "issuer_keys": [ih], "wire_version": 1, "server_time": 1_700_000_000_000i64
-            }))
+            assert_eq!(
+                (body["code"].as_str(), body["device_name"].as_str()),
+                (Some("ABCD-1234"), Some("测试机"))
+            );
+            reply(
+                200,
+                json!({
+                    "device_id": "srv-dev-42", "token": "secret-token", "user": "张网格员", "role": "worker",
+                    "grid_scope": "g1", "issuer_keys": [ih], "wire_version": 1, "server_time": 1_700_000_000_000i64
+                }),
+            )
         });
         let dir = tempfile::tempdir().unwrap();
         let key = DbKey::generate().unwrap();
         let s = enroll(dir.path(), &key, &format!("{base}/"), "ABCD-1234", "测试机").unwrap();
         assert_eq!(s.identity().device_id, "srv-dev-42");
         assert_eq!(s.identity().role, Role::Worker);
-        assert_eq!(s.trusted_issuers().unwrap().iter().map(|k| k.to_hex()).collect::<Vec<_>>(), [issuer_hex]);
+        assert_eq!(
+            s.trusted_issuers()
+                .unwrap()
+                .iter()
+                .map(|k| k.to_hex())
+                .collect::<Vec<_>>(),
+            [issuer_hex]
+        );
         let cfg = SyncConfig::load(&s).unwrap();
-        assert_eq!(cfg, SyncConfig { server_url: base.clone(), token: "secret-token".into() });
+        assert_eq!(
+            cfg,
+            SyncConfig {
+                server_url: base.clone(),
+                token: "secret-token".into()
+            }
+        );
         assert!(!format!("{cfg:?}").contains("secret"));
         drop(s);
         // Enrolling over an existing store is refused without asking the server.
-        let e = enroll(dir.path(), &key, &base, "ABCD-1234", "测试机").err().unwrap();
+        let e = enroll(dir.path(), &key, &base, "ABCD-1234", "测试机")
+            .err()
+            .unwrap();
         assert_eq!(e.code(), "already_initialised");
         assert_eq!(log.lock().unwrap().len(), 1);
     }
 
     #[test]
     fn enroll_refusal_creates_nothing() {
-        let (base, _log) = stub(|_| reply(403, json!({"error": "code_invalid", "message": "注册码无效或已使用"})));
+        let (base, _log) = stub(|_| {
+            reply(
+                403,
+                json!({"error": "code_invalid", "message": "注册码无效或已使用"}),
+            )
+        });
         let dir = tempfile::tempdir().unwrap();
-        let e = enroll(dir.path(), &DbKey::generate().unwrap(), &base, "nope", "x").err().unwrap();
+        let e = enroll(dir.path(), &DbKey::generate().unwrap(), &base, "nope", "x")
+            .err()
+            .unwrap();
         assert_eq!(e.code(), "forbidden");
         assert!(e.message(Lang::Zh).contains("注册码无效"));
         assert!(!Store::exists(dir.path()));

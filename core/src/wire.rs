@@ -113,13 +113,28 @@ pub struct EntityState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
-    Grid { grid: Grid },
-    Address { address: Address },
-    Entity { entity: EntityState },
-    Template { body: Value },
-    Inspection { inspection: Box<Inspection> },
-    Hazard { hazard: Box<Hazard>, events: Vec<HazardEvent> },
-    Report { report: Box<Report> },
+    Grid {
+        grid: Grid,
+    },
+    Address {
+        address: Address,
+    },
+    Entity {
+        entity: EntityState,
+    },
+    Template {
+        body: Value,
+    },
+    Inspection {
+        inspection: Box<Inspection>,
+    },
+    Hazard {
+        hazard: Box<Hazard>,
+        events: Vec<HazardEvent>,
+    },
+    Report {
+        report: Box<Report>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,29 +167,57 @@ pub fn digest_line(c: &Change) -> (String, String) {
         Change::Grid { grid } => ("grid".into(), format!("{}|{}", grid.code, grid.name)),
         Change::Address { address: a } => (
             "address".into(),
-            format!("{}|{}|{}|{}", a.code, a.grid_code, a.full_text, a.plate_serial.as_deref().unwrap_or("")),
+            format!(
+                "{}|{}|{}|{}",
+                a.code,
+                a.grid_code,
+                a.full_text,
+                a.plate_serial.as_deref().unwrap_or("")
+            ),
         ),
         Change::Entity { entity: e } => {
-            let mut stamps: Vec<String> =
-                e.stamps.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect();
+            let mut stamps: Vec<String> = e
+                .stamps
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect();
             stamps.sort();
-            (e.kind.as_str().into(), format!("{}|{}|{}", e.id, e.deleted, stamps.join(",")))
+            (
+                e.kind.as_str().into(),
+                format!("{}|{}|{}", e.id, e.deleted, stamps.join(",")),
+            )
         }
         Change::Template { body } => (
             "template".into(),
-            format!("{}@{}", body.get("id").and_then(Value::as_str).unwrap_or(""), body.get("version").and_then(Value::as_u64).unwrap_or(0)),
+            format!(
+                "{}@{}",
+                body.get("id").and_then(Value::as_str).unwrap_or(""),
+                body.get("version").and_then(Value::as_u64).unwrap_or(0)
+            ),
         ),
         Change::Inspection { inspection: i } => (
             "inspection".into(),
-            format!("{}|{}|{}", i.id, i.review_status.as_str(), i.review_comment.as_deref().unwrap_or("")),
+            format!(
+                "{}|{}|{}",
+                i.id,
+                i.review_status.as_str(),
+                i.review_comment.as_deref().unwrap_or("")
+            ),
         ),
-        Change::Hazard { hazard: h, events } => ("hazard".into(), format!("{}|{}|{}", h.id, h.status.as_str(), events.len())),
-        Change::Report { report: r } => ("report".into(), format!("{}|{}", r.id, r.status.as_str())),
+        Change::Hazard { hazard: h, events } => (
+            "hazard".into(),
+            format!("{}|{}|{}", h.id, h.status.as_str(), events.len()),
+        ),
+        Change::Report { report: r } => {
+            ("report".into(), format!("{}|{}", r.id, r.status.as_str()))
+        }
     }
 }
 
 /// Per-kind `count:sha256` over the sorted digest lines.
-pub fn checksums(changes: impl IntoIterator<Item = Change>) -> std::collections::BTreeMap<String, String> {
+pub fn checksums(
+    changes: impl IntoIterator<Item = Change>,
+) -> std::collections::BTreeMap<String, String> {
     use sha2::Digest;
     let mut by_kind: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for c in changes {

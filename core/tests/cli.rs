@@ -25,7 +25,10 @@ struct Device {
 
 impl Device {
     fn new() -> Self {
-        Device { dir: tempfile::tempdir().unwrap(), env: Vec::new() }
+        Device {
+            dir: tempfile::tempdir().unwrap(),
+            env: Vec::new(),
+        }
     }
 
     fn data(&self) -> &Path {
@@ -35,7 +38,9 @@ impl Device {
     fn run(&self, args: &[&str]) -> Output {
         let mut c = Command::new(env!("CARGO_BIN_EXE_gridfield"));
         c.arg("--data").arg(self.data()).args(args);
-        c.env_remove("GRIDFIELD_DB_KEY").env_remove("GRIDFIELD_LANG").env_remove("GRIDFIELD_DATA");
+        c.env_remove("GRIDFIELD_DB_KEY")
+            .env_remove("GRIDFIELD_LANG")
+            .env_remove("GRIDFIELD_DATA");
         for (k, v) in &self.env {
             c.env(k, v);
         }
@@ -44,7 +49,11 @@ impl Device {
 
     fn ok(&self, args: &[&str]) -> String {
         let o = self.run(args);
-        assert!(o.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8(o.stdout).unwrap()
     }
 
@@ -59,7 +68,11 @@ impl Device {
         let o = self.run(args);
         assert!(!o.status.success(), "{args:?} unexpectedly succeeded");
         let err = String::from_utf8(o.stderr).unwrap();
-        assert_eq!(err.trim_end().lines().count(), 1, "expected one line, got: {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "expected one line, got: {err}"
+        );
         err
     }
 
@@ -69,11 +82,27 @@ impl Device {
 
     fn worker() -> Self {
         let d = Device::new();
-        let pk = vectors()["issuer"]["public_key_hex"].as_str().unwrap().to_string();
-        d.ok(&["init", "--user", "张网格员", "--role", "worker", "--grid", GRID, "--issuer-key", &pk]);
+        let pk = vectors()["issuer"]["public_key_hex"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        d.ok(&[
+            "init",
+            "--user",
+            "张网格员",
+            "--role",
+            "worker",
+            "--grid",
+            GRID,
+            "--issuer-key",
+            &pk,
+        ]);
         let f = fixtures();
         d.ok(&["import-grids", f.join("grids.csv").to_str().unwrap()]);
-        d.ok(&["import-addresses", f.join("addresses.csv").to_str().unwrap()]);
+        d.ok(&[
+            "import-addresses",
+            f.join("addresses.csv").to_str().unwrap(),
+        ]);
         d
     }
 }
@@ -94,40 +123,124 @@ fn worker_day_offline() {
     assert_eq!(scan["address"]["address"]["code"], ADDR_501);
 
     // A rental unit at the address, then the fire-safety checklist with a failing veto item.
-    let ru = d.json(&["entity", "put", "rental_unit", "--address", ADDR_501, "landlord_name=李房东", "rooms=3", "use=shared"]);
+    let ru = d.json(&[
+        "entity",
+        "put",
+        "rental_unit",
+        "--address",
+        ADDR_501,
+        "landlord_name=李房东",
+        "rooms=3",
+        "use=shared",
+    ]);
     let ru_id = ru["id"].as_str().unwrap().to_string();
     let subject = format!("rental_unit:{ru_id}");
     let answers = f.join("fire_safety_fail.json");
     let out = d.json(&[
-        "inspect", "--template", "rental_fire_safety", "--address", ADDR_501, "--subject", &subject,
-        "--answers", answers.to_str().unwrap(), "--lat", "31.3856", "--lon", "120.9812",
+        "inspect",
+        "--template",
+        "rental_fire_safety",
+        "--address",
+        ADDR_501,
+        "--subject",
+        &subject,
+        "--answers",
+        answers.to_str().unwrap(),
+        "--lat",
+        "31.3856",
+        "--lon",
+        "120.9812",
     ]);
     assert_eq!(out["evaluation"]["vetoed"], true);
     assert_eq!(out["evaluation"]["passed"], false);
-    let raised: Vec<String> = out["hazards_raised"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let raised: Vec<String> = out["hazards_raised"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     assert_eq!(raised.len(), 2);
     let hazards = d.json(&["hazard", "list"]);
-    let cats: Vec<&str> = hazards.as_array().unwrap().iter().map(|h| h["category"].as_str().unwrap()).collect();
+    let cats: Vec<&str> = hazards
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["category"].as_str().unwrap())
+        .collect();
     assert!(cats.contains(&"fire.ebike_charging"), "{cats:?}");
 
     // Hazard lifecycle from the phone.
-    let h = raised.iter().find(|id| hazards.as_array().unwrap().iter().any(|x| x["id"] == **id && x["category"] == "fire.ebike_charging")).unwrap();
-    d.ok(&["hazard", "move", h, "assign", "--assignee", "李房东", "--deadline", "2099-12-31"]);
-    d.ok(&["hazard", "move", h, "mark_rectified", "--note", "电动车已移出", "--photo", f.join("site.png").to_str().unwrap()]);
+    let h = raised
+        .iter()
+        .find(|id| {
+            hazards
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["id"] == **id && x["category"] == "fire.ebike_charging")
+        })
+        .unwrap();
+    d.ok(&[
+        "hazard",
+        "move",
+        h,
+        "assign",
+        "--assignee",
+        "李房东",
+        "--deadline",
+        "2099-12-31",
+    ]);
+    d.ok(&[
+        "hazard",
+        "move",
+        h,
+        "mark_rectified",
+        "--note",
+        "电动车已移出",
+        "--photo",
+        f.join("site.png").to_str().unwrap(),
+    ]);
     let detail = d.json(&["hazard", "show", h]);
     assert_eq!(detail["hazard"]["status"], "rectified");
     assert_eq!(detail["events"].as_array().unwrap().len(), 3);
 
     // Report and outbox: every write above is queued, in order.
-    d.ok(&["report", "--address", "320583-001-0033-00-00-0000", "--text", "超市门口纸箱堵塞通道"]);
+    d.ok(&[
+        "report",
+        "--address",
+        "320583-001-0033-00-00-0000",
+        "--text",
+        "超市门口纸箱堵塞通道",
+    ]);
     let ob = d.json(&["outbox"]);
-    let kinds: Vec<&str> = ob["entries"].as_array().unwrap().iter().map(|e| e["op"]["type"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = ob["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["op"]["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
-        ["entity_upsert", "inspection_submit", "hazard_create", "hazard_create", "hazard_step", "hazard_step", "report_create"]
+        [
+            "entity_upsert",
+            "inspection_submit",
+            "hazard_create",
+            "hazard_create",
+            "hazard_step",
+            "hazard_step",
+            "report_create"
+        ]
     );
-    let hlcs: Vec<&str> = ob["entries"].as_array().unwrap().iter().map(|e| e["hlc"].as_str().unwrap()).collect();
-    assert!(hlcs.windows(2).all(|w| w[0] < w[1]), "HLC stamps must increase: {hlcs:?}");
+    let hlcs: Vec<&str> = ob["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["hlc"].as_str().unwrap())
+        .collect();
+    assert!(
+        hlcs.windows(2).all(|w| w[0] < w[1]),
+        "HLC stamps must increase: {hlcs:?}"
+    );
 }
 
 #[test]
@@ -137,8 +250,19 @@ fn bad_input_is_refused_and_changes_nothing() {
     let before = d.outbox_count();
 
     // Answers that do not fit the template.
-    let err = d.fails(&["inspect", "--template", "rental_fire_safety", "--address", ADDR_501, "--answers", f.join("fire_safety_invalid.json").to_str().unwrap()]);
-    assert!(err.contains("gas_type") && err.contains("no_such_item"), "{err}");
+    let err = d.fails(&[
+        "inspect",
+        "--template",
+        "rental_fire_safety",
+        "--address",
+        ADDR_501,
+        "--answers",
+        f.join("fire_safety_invalid.json").to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("gas_type") && err.contains("no_such_item"),
+        "{err}"
+    );
     assert_eq!(d.json(&["inspections"]).as_array().unwrap().len(), 0);
 
     // Forged, altered and truncated plates: exit code 3 and the reason.
@@ -152,7 +276,15 @@ fn bad_input_is_refused_and_changes_nothing() {
     }
 
     // An impossible hazard step.
-    let out = d.json(&["inspect", "--template", "rental_fire_safety", "--address", ADDR_501, "--answers", f.join("fire_safety_fail.json").to_str().unwrap()]);
+    let out = d.json(&[
+        "inspect",
+        "--template",
+        "rental_fire_safety",
+        "--address",
+        ADDR_501,
+        "--answers",
+        f.join("fire_safety_fail.json").to_str().unwrap(),
+    ]);
     let h = out["hazards_raised"][0].as_str().unwrap().to_string();
     let n = d.outbox_count();
     let err = d.fails(&["hazard", "move", &h, "close"]);
@@ -164,31 +296,78 @@ fn bad_input_is_refused_and_changes_nothing() {
 
     // An oversized photo: a clear message, nothing stored.
     let mut small = Device::worker();
-    small.env.push(("GRIDFIELD_MAX_PHOTO_BYTES".into(), "32".into()));
-    let err = small.fails(&["hazard", "new", "--address", ADDR_501, "--category", "fire.escape_blocked", "--description", "楼道堆物", "--photo", f.join("site.png").to_str().unwrap()]);
+    small
+        .env
+        .push(("GRIDFIELD_MAX_PHOTO_BYTES".into(), "32".into()));
+    let err = small.fails(&[
+        "hazard",
+        "new",
+        "--address",
+        ADDR_501,
+        "--category",
+        "fire.escape_blocked",
+        "--description",
+        "楼道堆物",
+        "--photo",
+        f.join("site.png").to_str().unwrap(),
+    ]);
     assert!(err.contains("照片过大"), "{err}");
     assert_eq!(small.outbox_count(), 0);
-    assert!(!small.data().join("photos").exists() || std::fs::read_dir(small.data().join("photos")).unwrap().count() == 0);
+    assert!(
+        !small.data().join("photos").exists()
+            || std::fs::read_dir(small.data().join("photos"))
+                .unwrap()
+                .count()
+                == 0
+    );
 
     // A deadline in the past.
-    let err = d.fails(&["hazard", "move", &h, "assign", "--assignee", "李房东", "--deadline", "2020-01-01"]);
+    let err = d.fails(&[
+        "hazard",
+        "move",
+        &h,
+        "assign",
+        "--assignee",
+        "李房东",
+        "--deadline",
+        "2020-01-01",
+    ]);
     assert!(err.contains("deadline"), "{err}");
 
     // A malformed CSV row is named by its line.
     let bad = d.data().join("bad.csv");
-    std::fs::write(&bad, "code,grid_code,full_text\nA1,320583001003,江苏省昆山市某路1号\nA2,,江苏省昆山市某路2号\n").unwrap();
+    std::fs::write(
+        &bad,
+        "code,grid_code,full_text\nA1,320583001003,江苏省昆山市某路1号\nA2,,江苏省昆山市某路2号\n",
+    )
+    .unwrap();
     let err = d.fails(&["import-addresses", bad.to_str().unwrap()]);
     assert!(err.contains("line 3"), "{err}");
-    assert_eq!(d.json(&["search", "某路1号"]).as_array().unwrap().len(), 0, "a refused import writes nothing");
+    assert_eq!(
+        d.json(&["search", "某路1号"]).as_array().unwrap().len(),
+        0,
+        "a refused import writes nothing"
+    );
 }
 
 #[test]
 fn wrong_key_and_double_init_keep_the_data() {
     let d = Device::worker();
-    d.ok(&["entity", "put", "household", "--address", ADDR_501, "head_name=王秀英", "members=3"]);
+    d.ok(&[
+        "entity",
+        "put",
+        "household",
+        "--address",
+        ADDR_501,
+        "head_name=王秀英",
+        "members=3",
+    ]);
     let db = std::fs::read(d.data().join("gridfield.db")).unwrap();
 
-    let mut wrong = Device { dir: tempfile::tempdir().unwrap(), env: Vec::new() };
+    let mut wrong = Device {
+        dir: tempfile::tempdir().unwrap(),
+        env: Vec::new(),
+    };
     // Point the second handle at the first device's directory with a wrong key.
     let other_key = "00".repeat(32);
     wrong.env.push(("GRIDFIELD_DB_KEY".into(), other_key));
@@ -224,16 +403,53 @@ fn english_is_available() {
 #[test]
 fn volunteer_cannot_edit_or_inspect_but_can_report() {
     let d = Device::new();
-    d.ok(&["init", "--user", "志愿者小李", "--role", "volunteer", "--grid", GRID]);
-    d.ok(&["import-grids", fixtures().join("grids.csv").to_str().unwrap()]);
-    d.ok(&["import-addresses", fixtures().join("addresses.csv").to_str().unwrap()]);
-    let err = d.fails(&["entity", "put", "household", "--address", ADDR_501, "head_name=王秀英"]);
+    d.ok(&[
+        "init",
+        "--user",
+        "志愿者小李",
+        "--role",
+        "volunteer",
+        "--grid",
+        GRID,
+    ]);
+    d.ok(&[
+        "import-grids",
+        fixtures().join("grids.csv").to_str().unwrap(),
+    ]);
+    d.ok(&[
+        "import-addresses",
+        fixtures().join("addresses.csv").to_str().unwrap(),
+    ]);
+    let err = d.fails(&[
+        "entity",
+        "put",
+        "household",
+        "--address",
+        ADDR_501,
+        "head_name=王秀英",
+    ]);
     assert!(err.contains("无权"), "{err}");
-    let err = d.fails(&["inspect", "--template", "rental_fire_safety", "--address", ADDR_501, "--answers", fixtures().join("fire_safety_pass.json").to_str().unwrap()]);
+    let err = d.fails(&[
+        "inspect",
+        "--template",
+        "rental_fire_safety",
+        "--address",
+        ADDR_501,
+        "--answers",
+        fixtures().join("fire_safety_pass.json").to_str().unwrap(),
+    ]);
     assert!(err.contains("无权"), "{err}");
     let err = d.fails(&["inspections"]);
     assert!(err.contains("无权"), "{err}");
-    d.ok(&["report", "--address", ADDR_501, "--text", "楼道内有电动车充电", "--photo", fixtures().join("ebike.png").to_str().unwrap()]);
+    d.ok(&[
+        "report",
+        "--address",
+        ADDR_501,
+        "--text",
+        "楼道内有电动车充电",
+        "--photo",
+        fixtures().join("ebike.png").to_str().unwrap(),
+    ]);
     let p = d.json(&["points"]);
     assert_eq!(p["points"], 0);
     assert_eq!(p["reports"][0]["status"], "pending");

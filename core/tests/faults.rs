@@ -10,10 +10,21 @@ fn store(dir: &std::path::Path) -> Store {
     let s = Store::init(
         dir,
         &DbKey::generate().unwrap(),
-        Identity { device_id: "dev-1".into(), user: "张网格员".into(), role: Role::Worker, grid_scope: "g".into() },
+        Identity {
+            device_id: "dev-1".into(),
+            user: "张网格员".into(),
+            role: Role::Worker,
+            grid_scope: "g".into(),
+        },
     )
     .unwrap();
-    s.import_grids(&[Grid { code: "g".into(), name: "第一网格".into(), level: 3, parent_code: None }]).unwrap();
+    s.import_grids(&[Grid {
+        code: "g".into(),
+        name: "第一网格".into(),
+        level: 3,
+        parent_code: None,
+    }])
+    .unwrap();
     s.import_addresses(&[Address {
         code: "a1".into(),
         grid_code: "g".into(),
@@ -44,9 +55,17 @@ fn full_disk_is_a_clear_error_and_loses_nothing() {
     let s = store(dir.path());
     // Cap the database at its current size plus a little: SQLite then answers
     // SQLITE_FULL exactly as it does when the phone's storage is full.
-    let pages: i64 = s.read(|c| Ok(c.query_row("PRAGMA page_count", [], |r| r.get(0))?)).unwrap();
-    s.read(|c| Ok(c.query_row(&format!("PRAGMA max_page_count = {}", pages + 4), [], |r| r.get::<_, i64>(0))?))
+    let pages: i64 = s
+        .read(|c| Ok(c.query_row("PRAGMA page_count", [], |r| r.get(0))?))
         .unwrap();
+    s.read(|c| {
+        Ok(
+            c.query_row(&format!("PRAGMA max_page_count = {}", pages + 4), [], |r| {
+                r.get::<_, i64>(0)
+            })?,
+        )
+    })
+    .unwrap();
 
     let note = "走访记录".repeat(120);
     let mut saved = Vec::new();
@@ -68,7 +87,13 @@ fn full_disk_is_a_clear_error_and_loses_nothing() {
     }
 
     // Space comes back: the store carries on.
-    s.read(|c| Ok(c.query_row("PRAGMA max_page_count = 1073741823", [], |r| r.get::<_, i64>(0))?)).unwrap();
-    s.put_entity(EntityKind::Household, None, Some("a1"), &household("ok")).unwrap();
+    s.read(|c| {
+        Ok(c.query_row("PRAGMA max_page_count = 1073741823", [], |r| {
+            r.get::<_, i64>(0)
+        })?)
+    })
+    .unwrap();
+    s.put_entity(EntityKind::Household, None, Some("a1"), &household("ok"))
+        .unwrap();
     assert_eq!(s.outbox_len().unwrap(), saved.len() as u64 + 1);
 }

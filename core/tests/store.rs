@@ -15,13 +15,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use gridfield_core::checklist::{AnswerErrorKind, Answers, ChecklistTemplate, ItemPhotos, Severity};
+use gridfield_core::checklist::{
+    AnswerErrorKind, Answers, ChecklistTemplate, ItemPhotos, Severity,
+};
 use gridfield_core::hazard::{HazardAction, HazardStatus, StepInput, TransitionError};
-use gridfield_core::model::{Address, Entity, EntityKind, GeoPoint, Grid, ReportStatus, ReviewStatus, Role};
+use gridfield_core::model::{
+    Address, Entity, EntityKind, GeoPoint, Grid, ReportStatus, ReviewStatus, Role,
+};
 use gridfield_core::photo::PhotoError;
 use gridfield_core::plate::{IssuerPublicKey, PlateData, PlateIssuer};
 use gridfield_core::records::{Op, OutboxEntry};
-use gridfield_core::store::{HazardFilter, NewHazard, NewInspection, NewReport, DB_FILE, PHOTO_DIR};
+use gridfield_core::store::{
+    DB_FILE, HazardFilter, NewHazard, NewInspection, NewReport, PHOTO_DIR,
+};
 use gridfield_core::{DbKey, Error, Identity, Lang, Store};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -49,7 +55,9 @@ const OUT_OF_SCOPE: &str = "320583-001-0008-02-01-0302";
 const RENTAL: &str = "rental_fire_safety";
 
 fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -70,7 +78,12 @@ fn csv_rows(name: &str) -> Vec<Vec<String>> {
 fn fixture_grids() -> Vec<Grid> {
     csv_rows("grids.csv")
         .into_iter()
-        .map(|r| Grid { code: r[0].clone(), name: r[1].clone(), level: r[2].parse().unwrap(), parent_code: opt(&r[3]) })
+        .map(|r| Grid {
+            code: r[0].clone(),
+            name: r[1].clone(),
+            level: r[2].parse().unwrap(),
+            parent_code: opt(&r[3]),
+        })
         .collect()
 }
 
@@ -94,7 +107,11 @@ fn fixture_addresses() -> Vec<Address> {
 }
 
 fn full_text_of(code: &str) -> String {
-    fixture_addresses().into_iter().find(|a| a.code == code).unwrap().full_text
+    fixture_addresses()
+        .into_iter()
+        .find(|a| a.code == code)
+        .unwrap()
+        .full_text
 }
 
 // ---- plate vectors -----------------------------------------------------------------
@@ -181,12 +198,22 @@ impl Fixture {
 
     /// Close and re-open the store with the same key (and the same clock).
     fn reopen(self) -> Fixture {
-        let Fixture { dir, key, store, clock } = self;
+        let Fixture {
+            dir,
+            key,
+            store,
+            clock,
+        } = self;
         drop(store);
         let mut store = Store::open(dir.path(), &key).unwrap();
         let c = clock.clone();
         store.set_clock(move || c.now());
-        Fixture { dir, key, store, clock }
+        Fixture {
+            dir,
+            key,
+            store,
+            clock,
+        }
     }
 }
 
@@ -207,7 +234,12 @@ fn empty_store(role: Role) -> Fixture {
     let clock = Clock(Arc::new(AtomicI64::new(T0)));
     let c = clock.clone();
     store.set_clock(move || c.now());
-    Fixture { dir, key, store, clock }
+    Fixture {
+        dir,
+        key,
+        store,
+        clock,
+    }
 }
 
 /// A store for `role` with the fixture grids and addresses imported.
@@ -248,7 +280,8 @@ fn snapshot(s: &Store) -> Snapshot {
                 .collect::<Result<_, _>>()?;
             let mut out = BTreeMap::new();
             for n in names {
-                let count: i64 = c.query_row(&format!("SELECT count(*) FROM \"{n}\""), [], |r| r.get(0))?;
+                let count: i64 =
+                    c.query_row(&format!("SELECT count(*) FROM \"{n}\""), [], |r| r.get(0))?;
                 out.insert(n, count);
             }
             Ok(out)
@@ -256,8 +289,12 @@ fn snapshot(s: &Store) -> Snapshot {
         .unwrap();
     let hlc = s
         .read(|c| {
-            Ok(c.query_row("SELECT value FROM device_meta WHERE key = 'hlc'", [], |r| r.get::<_, String>(0))
-                .ok())
+            Ok(
+                c.query_row("SELECT value FROM device_meta WHERE key = 'hlc'", [], |r| {
+                    r.get::<_, String>(0)
+                })
+                .ok(),
+            )
         })
         .unwrap();
     Snapshot {
@@ -277,7 +314,10 @@ fn outbox(s: &Store) -> Vec<OutboxEntry> {
 }
 
 fn fields(pairs: &[(&str, Value)]) -> Map<String, Value> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 fn new_inspection(address: &str, version: Option<u32>) -> NewInspection {
@@ -297,7 +337,8 @@ fn photo(s: &Store, name: &str) -> String {
 /// Load an answers fixture, storing every PNG it names and replacing the file
 /// name with the photo's hash (which is what the phone shell does).
 fn fixture_answers(s: &Store, name: &str) -> (Answers, ItemPhotos) {
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(fixture_path(name)).unwrap()).unwrap();
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_path(name)).unwrap()).unwrap();
     let resolve = |v: &Value| -> Value {
         match v {
             Value::String(f) if f.ends_with(".png") => Value::String(photo(s, f)),
@@ -312,12 +353,26 @@ fn fixture_answers(s: &Store, name: &str) -> (Answers, ItemPhotos) {
             other => other.clone(),
         }
     };
-    let answers: Answers = v["answers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), resolve(v))).collect();
+    let answers: Answers = v["answers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), resolve(v)))
+        .collect();
     let photos: ItemPhotos = v["photos"]
         .as_object()
         .unwrap()
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_array().unwrap().iter().map(|f| photo(s, f.as_str().unwrap())).collect()))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| photo(s, f.as_str().unwrap()))
+                    .collect(),
+            )
+        })
         .collect();
     (answers, photos)
 }
@@ -350,11 +405,22 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// None of `needles` appears in any file of the data dir.
 fn assert_not_in_plain_bytes(dir: &Path, needles: &[&str], when: &str) {
     let files = files_under(dir);
-    assert!(files.keys().any(|p| p.ends_with(DB_FILE)), "{when}: no database file");
+    assert!(
+        files.keys().any(|p| p.ends_with(DB_FILE)),
+        "{when}: no database file"
+    );
     for (path, bytes) in &files {
-        assert!(!bytes.starts_with(b"SQLite format 3\0"), "{when}: {} is a plaintext SQLite file", path.display());
+        assert!(
+            !bytes.starts_with(b"SQLite format 3\0"),
+            "{when}: {} is a plaintext SQLite file",
+            path.display()
+        );
         for n in needles {
-            assert!(!contains(bytes, n.as_bytes()), "{when}: {n:?} readable in {}", path.display());
+            assert!(
+                !contains(bytes, n.as_bytes()),
+                "{when}: {n:?} readable in {}",
+                path.display()
+            );
         }
     }
 }
@@ -375,25 +441,44 @@ fn personal_data_and_addresses_are_not_readable_in_the_files() {
             EntityKind::Household,
             None,
             Some(A501),
-            &fields(&[("head_name", json!(name)), ("phone", json!(phone)), ("note", json!("独居老人，需重点关注"))]),
+            &fields(&[
+                ("head_name", json!(name)),
+                ("phone", json!(phone)),
+                ("note", json!("独居老人，需重点关注")),
+            ]),
         )
         .unwrap();
     // The needle search itself must work, or the assertions below prove nothing.
     assert!(contains(format!("xx{name}yy").as_bytes(), name.as_bytes()));
 
     // While open, recent pages live in the WAL: it must exist and be encrypted too.
-    assert!(f.path().join(format!("{DB_FILE}-wal")).exists(), "expected a WAL file while the store is open");
-    let needles = [name, phone, addr_text.as_str(), "独居老人", "建设路12号", "KS-2026-000123"];
+    assert!(
+        f.path().join(format!("{DB_FILE}-wal")).exists(),
+        "expected a WAL file while the store is open"
+    );
+    let needles = [
+        name,
+        phone,
+        addr_text.as_str(),
+        "独居老人",
+        "建设路12号",
+        "KS-2026-000123",
+    ];
     assert_not_in_plain_bytes(f.path(), &needles, "while open");
 
-    let Fixture { dir, key, store, .. } = f;
+    let Fixture {
+        dir, key, store, ..
+    } = f;
     drop(store);
     assert_not_in_plain_bytes(dir.path(), &needles, "after close");
 
     // Re-open with the right key: the data is all there.
     {
         let s = Store::open(dir.path(), &key).unwrap();
-        let e = s.entity(EntityKind::Household, &hh).unwrap().expect("household survives reopen");
+        let e = s
+            .entity(EntityKind::Household, &hh)
+            .unwrap()
+            .expect("household survives reopen");
         assert_eq!(e.fields["head_name"], json!(name));
         assert_eq!(e.fields["phone"], json!(phone));
         assert_eq!(s.address(A501).unwrap().unwrap().full_text, addr_text);
@@ -402,16 +487,29 @@ fn personal_data_and_addresses_are_not_readable_in_the_files() {
     // A wrong key is a clear error and touches nothing.
     let before = files_under(dir.path());
     let wrong = DbKey::generate().unwrap();
-    assert!(matches!(err(Store::open(dir.path(), &wrong)), Error::WrongKey));
+    assert!(matches!(
+        err(Store::open(dir.path(), &wrong)),
+        Error::WrongKey
+    ));
     assert_eq!(err(Store::open(dir.path(), &wrong)).code(), "wrong_key");
     let after = files_under(dir.path());
-    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>(), "wrong key created or removed files");
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "wrong key created or removed files"
+    );
     assert!(before == after, "wrong key changed file bytes");
 
     // ...and the right key still opens the same, non-empty database.
     let s = Store::open(dir.path(), &key).unwrap();
     assert_eq!(s.identity(), &identity(Role::Worker));
-    assert_eq!(s.entity(EntityKind::Household, &hh).unwrap().unwrap().fields["head_name"], json!(name));
+    assert_eq!(
+        s.entity(EntityKind::Household, &hh)
+            .unwrap()
+            .unwrap()
+            .fields["head_name"],
+        json!(name)
+    );
     assert_eq!(s.outbox_len().unwrap(), 1);
     assert_eq!(s.search_addresses("建设路12号", 10).unwrap().len(), 3);
 }
@@ -419,23 +517,47 @@ fn personal_data_and_addresses_are_not_readable_in_the_files() {
 #[test]
 fn init_never_replaces_and_open_needs_a_store() {
     let f = fixture_store(Role::Worker);
-    f.store.put_entity(EntityKind::Household, None, Some(A501), &fields(&[("members", json!(2))])).unwrap();
-    let Fixture { dir, key, store, .. } = f;
+    f.store
+        .put_entity(
+            EntityKind::Household,
+            None,
+            Some(A501),
+            &fields(&[("members", json!(2))]),
+        )
+        .unwrap();
+    let Fixture {
+        dir, key, store, ..
+    } = f;
     drop(store);
     let before = files_under(dir.path());
     // A second init, even with the same key, must refuse and leave the file alone.
-    assert!(matches!(err(Store::init(dir.path(), &key, identity(Role::Admin))), Error::AlreadyInitialised(_)));
+    assert!(matches!(
+        err(Store::init(dir.path(), &key, identity(Role::Admin))),
+        Error::AlreadyInitialised(_)
+    ));
     assert!(before == files_under(dir.path()));
-    assert_eq!(Store::open(dir.path(), &key).unwrap().identity().role, Role::Worker);
+    assert_eq!(
+        Store::open(dir.path(), &key).unwrap().identity().role,
+        Role::Worker
+    );
 
     let empty = tempfile::tempdir().unwrap();
-    assert!(matches!(err(Store::open(empty.path(), &key)), Error::NotInitialised(_)));
+    assert!(matches!(
+        err(Store::open(empty.path(), &key)),
+        Error::NotInitialised(_)
+    ));
     assert!(!Store::exists(empty.path()));
     // Opening must not have created a database as a side effect.
     assert!(files_under(empty.path()).is_empty());
 
-    let bad = Identity { device_id: " ".into(), ..identity(Role::Worker) };
-    assert!(matches!(err(Store::init(empty.path(), &key, bad)), Error::Invalid { .. }));
+    let bad = Identity {
+        device_id: " ".into(),
+        ..identity(Role::Worker)
+    };
+    assert!(matches!(
+        err(Store::init(empty.path(), &key, bad)),
+        Error::Invalid { .. }
+    ));
     assert!(!Store::exists(empty.path()));
 }
 
@@ -482,7 +604,11 @@ fn search_finds_what_a_person_types() {
 
     // The limit is honoured.
     assert_eq!(s.search_addresses("建设路", 2).unwrap().len(), 2);
-    assert_eq!(s.search_addresses("建设路", 0).unwrap().len(), 1, "limit is clamped to at least 1");
+    assert_eq!(
+        s.search_addresses("建设路", 0).unwrap().len(),
+        1,
+        "limit is clamped to at least 1"
+    );
 
     // Empty queries find nothing (rather than everything).
     assert!(s.search_addresses("", 10).unwrap().is_empty());
@@ -495,13 +621,42 @@ fn search_treats_query_syntax_as_plain_text() {
     let s = &f.store;
     // FTS5 and LIKE syntax must never error and never act as wildcards.
     for q in [
-        "\"", "\"\"", "%", "%%", "_", "__", "\\", "建设\"路", "\"建设路\"", "建设路\"", "12%", "%12", "1_", "a\"b\"c",
-        "NEAR(建设路 12)", "建设路*", "建设路 OR 人民路", "AND", "(", ")", "'", "';--", "*", "^建设", "-",
+        "\"",
+        "\"\"",
+        "%",
+        "%%",
+        "_",
+        "__",
+        "\\",
+        "建设\"路",
+        "\"建设路\"",
+        "建设路\"",
+        "12%",
+        "%12",
+        "1_",
+        "a\"b\"c",
+        "NEAR(建设路 12)",
+        "建设路*",
+        "建设路 OR 人民路",
+        "AND",
+        "(",
+        ")",
+        "'",
+        "';--",
+        "*",
+        "^建设",
+        "-",
     ] {
-        let hits = s.search_addresses(q, 50).unwrap_or_else(|e| panic!("search {q:?} errored: {e}"));
+        let hits = s
+            .search_addresses(q, 50)
+            .unwrap_or_else(|e| panic!("search {q:?} errored: {e}"));
         // None of these characters occur in the fixture addresses except inside
         // the plain words; wildcards must not match everything.
-        assert!(hits.len() < 6, "query {q:?} matched {} rows, a wildcard leaked", hits.len());
+        assert!(
+            hits.len() < 6,
+            "query {q:?} matched {} rows, a wildcard leaked",
+            hits.len()
+        );
     }
     assert!(hit_codes(s, "%").is_empty());
     assert!(hit_codes(s, "_").is_empty());
@@ -526,19 +681,32 @@ fn scanning_plates_with_the_issuer_trusted() {
 
     for (i, vec) in v.valid.iter().enumerate() {
         let scan = s.scan_plate(&vec.qr).unwrap();
-        assert!(scan.verified, "valid[{i}] not verified: {:?}", scan.rejection);
+        assert!(
+            scan.verified,
+            "valid[{i}] not verified: {:?}",
+            scan.rejection
+        );
         assert_eq!(scan.rejection, None);
         assert_eq!(scan.plate.as_ref(), Some(&vec.plate), "valid[{i}]");
-        assert_eq!(scan.issuer_key_id.as_deref(), Some(v.issuer.key_id.as_str()));
+        assert_eq!(
+            scan.issuer_key_id.as_deref(),
+            Some(v.issuer.key_id.as_str())
+        );
         let local = s.address(&vec.plate.address_code).unwrap();
         let expect_in_scope = vec.plate.grid_code == SCOPE;
         assert_eq!(scan.in_scope, expect_in_scope, "valid[{i}] scope");
         if expect_in_scope && local.is_some() {
-            let view = scan.address.as_ref().unwrap_or_else(|| panic!("valid[{i}]: no address view"));
+            let view = scan
+                .address
+                .as_ref()
+                .unwrap_or_else(|| panic!("valid[{i}]: no address view"));
             assert_eq!(view.address.code, vec.plate.address_code);
             assert_eq!(view.address, local.unwrap());
         } else {
-            assert!(scan.address.is_none(), "valid[{i}]: address outside scope or not local");
+            assert!(
+                scan.address.is_none(),
+                "valid[{i}]: address outside scope or not local"
+            );
         }
     }
     // The fixtures must exercise both branches.
@@ -549,16 +717,30 @@ fn scanning_plates_with_the_issuer_trusted() {
     for w in &v.wrapped {
         let scan = s.scan_plate(&w.text).unwrap();
         assert!(scan.verified, "{}", w.name);
-        assert_eq!(scan.plate.as_ref(), Some(&v.valid[w.valid_index].plate), "{}", w.name);
+        assert_eq!(
+            scan.plate.as_ref(),
+            Some(&v.valid[w.valid_index].plate),
+            "{}",
+            w.name
+        );
     }
 
     for bad in &v.invalid {
-        let scan = s.scan_plate(&bad.qr).unwrap_or_else(|e| panic!("{}: scan errored: {e}", bad.name));
+        let scan = s
+            .scan_plate(&bad.qr)
+            .unwrap_or_else(|e| panic!("{}: scan errored: {e}", bad.name));
         assert!(!scan.verified, "{} verified", bad.name);
-        let (code, msg) = scan.rejection.clone().unwrap_or_else(|| panic!("{}: no rejection", bad.name));
+        let (code, msg) = scan
+            .rejection
+            .clone()
+            .unwrap_or_else(|| panic!("{}: no rejection", bad.name));
         assert_eq!(code, bad.code, "{}", bad.name);
         assert!(!msg.is_empty());
-        assert!(!scan.in_scope && scan.address.is_none() && scan.issuer_key_id.is_none(), "{}", bad.name);
+        assert!(
+            !scan.in_scope && scan.address.is_none() && scan.issuer_key_id.is_none(),
+            "{}",
+            bad.name
+        );
     }
 }
 
@@ -569,7 +751,10 @@ fn a_genuine_plate_outside_scope_shows_no_local_record() {
     let s = &f.store;
     s.trust_issuer(public_key(&v.issuer)).unwrap();
     let iss = issuer(&v.issuer);
-    let out = s.address(OUT_OF_SCOPE).unwrap().expect("fixture: address on device");
+    let out = s
+        .address(OUT_OF_SCOPE)
+        .unwrap()
+        .expect("fixture: address on device");
     assert_eq!(out.grid_code, OTHER_GRID);
 
     // The address IS on the device, but in another grid: verified, not shown.
@@ -587,7 +772,10 @@ fn a_genuine_plate_outside_scope_shows_no_local_record() {
 
     // A plate claiming an in-scope grid for an address the device knows to be in
     // another grid: the local record is not shown under the plate's claim.
-    let liar = PlateData { grid_code: SCOPE.into(), ..plate };
+    let liar = PlateData {
+        grid_code: SCOPE.into(),
+        ..plate
+    };
     let scan = s.scan_plate(&iss.sign(&liar).unwrap()).unwrap();
     assert!(scan.verified && scan.in_scope);
     assert!(scan.address.is_none());
@@ -632,21 +820,37 @@ fn failing_inspection_is_vetoed_raises_hazards_and_queues_everything() {
     let ebike = photo(s, "ebike.png");
     let site = photo(s, "site.png");
     let before = snapshot(s);
-    let loc = GeoPoint { lat: 31.3856, lon: 120.9812 };
-    let new = NewInspection { location: Some(loc), ..new_inspection(A501, None) };
+    let loc = GeoPoint {
+        lat: 31.3856,
+        lon: 120.9812,
+    };
+    let new = NewInspection {
+        location: Some(loc),
+        ..new_inspection(A501, None)
+    };
 
-    let out = s.record_inspection(&new, &answers, &photos, Some(T0 - 20 * MINUTE)).unwrap();
+    let out = s
+        .record_inspection(&new, &answers, &photos, Some(T0 - 20 * MINUTE))
+        .unwrap();
     assert!(out.evaluation.vetoed);
     assert!(!out.evaluation.passed);
     assert_eq!(out.evaluation.score, 0);
-    let failed: Vec<&str> = out.evaluation.failed_items.iter().map(|i| i.item_id.as_str()).collect();
+    let failed: Vec<&str> = out
+        .evaluation
+        .failed_items
+        .iter()
+        .map(|i| i.item_id.as_str())
+        .collect();
     assert_eq!(failed, ["ebike_indoor", "smoke_alarm"]);
     assert_eq!(out.hazards_raised.len(), 2);
 
     // The stored inspection.
     let insp = s.inspection(&out.inspection_id).unwrap();
     assert_eq!(insp.review_status, ReviewStatus::Submitted);
-    assert_eq!((insp.score, insp.passed, insp.vetoed), (Some(0), Some(false), Some(true)));
+    assert_eq!(
+        (insp.score, insp.passed, insp.vetoed),
+        (Some(0), Some(false), Some(true))
+    );
     assert_eq!(insp.template_version, 1);
     assert_eq!(insp.started_at, T0 - 20 * MINUTE);
     assert_eq!(insp.finished_at, Some(T0));
@@ -656,7 +860,11 @@ fn failing_inspection_is_vetoed_raises_hazards_and_queues_everything() {
     assert_eq!(insp.inspector, "u-worker");
 
     // Hazards raised, one per failing item with a hazard spec.
-    let hz: Vec<_> = out.hazards_raised.iter().map(|id| s.hazard(id).unwrap()).collect();
+    let hz: Vec<_> = out
+        .hazards_raised
+        .iter()
+        .map(|id| s.hazard(id).unwrap())
+        .collect();
     let cats: Vec<&str> = hz.iter().map(|d| d.hazard.category.as_str()).collect();
     assert_eq!(cats, ["fire.ebike_charging", "fire.no_smoke_alarm"]);
     assert_eq!(hz[0].hazard.severity, Severity::High);
@@ -665,10 +873,16 @@ fn failing_inspection_is_vetoed_raises_hazards_and_queues_everything() {
     for d in &hz {
         assert_eq!(d.hazard.status, HazardStatus::Reported);
         assert_eq!(d.hazard.address_code, A501);
-        assert_eq!(d.hazard.source_inspection.as_deref(), Some(out.inspection_id.as_str()));
+        assert_eq!(
+            d.hazard.source_inspection.as_deref(),
+            Some(out.inspection_id.as_str())
+        );
         assert_eq!(d.events.len(), 1);
         assert_eq!(d.events[0].to_status, HazardStatus::Reported);
-        assert_eq!(d.events[0].action, None, "the first event is the report itself");
+        assert_eq!(
+            d.events[0].action, None,
+            "the first event is the report itself"
+        );
     }
     assert_eq!(hz[0].hazard.source_item.as_deref(), Some("ebike_indoor"));
 
@@ -679,7 +893,10 @@ fn failing_inspection_is_vetoed_raises_hazards_and_queues_everything() {
     assert_eq!(after.hazards, before.hazards + 2);
     let ob = outbox(s);
     let kinds: Vec<&str> = ob.iter().map(|e| e.op.type_name()).collect();
-    assert_eq!(kinds, ["inspection_submit", "hazard_create", "hazard_create"]);
+    assert_eq!(
+        kinds,
+        ["inspection_submit", "hazard_create", "hazard_create"]
+    );
     match &ob[0].op {
         Op::InspectionSubmit { inspection } => assert_eq!(**inspection, insp),
         other => panic!("unexpected {other:?}"),
@@ -711,11 +928,16 @@ fn inspection_op_lists_every_photo_it_refers_to() {
     let f = fixture_store(Role::Worker);
     let s = &f.store;
     let (answers, photos) = fixture_answers(s, "fire_safety_fail.json");
-    s.record_inspection(&new_inspection(A501, None), &answers, &photos, None).unwrap();
+    s.record_inspection(&new_inspection(A501, None), &answers, &photos, None)
+        .unwrap();
     let op = &outbox(s)[0].op;
     let listed: BTreeSet<String> = op.photo_hashes().into_iter().collect();
     for name in ["ebike.png", "site.png", "signature.png"] {
-        assert!(listed.contains(&photo(s, name)), "{name} missing from photo_hashes() of {}", op.type_name());
+        assert!(
+            listed.contains(&photo(s, name)),
+            "{name} missing from photo_hashes() of {}",
+            op.type_name()
+        );
     }
 }
 
@@ -725,17 +947,34 @@ fn answers_that_do_not_fit_change_nothing() {
     let s = &f.store;
     // Some earlier history, so "nothing changed" is measured against non-zero counts.
     let (pass, pass_photos) = fixture_answers(s, "fire_safety_pass.json");
-    s.record_inspection(&new_inspection(A502, None), &pass, &pass_photos, None).unwrap();
+    s.record_inspection(&new_inspection(A502, None), &pass, &pass_photos, None)
+        .unwrap();
     let (bad, bad_photos) = fixture_answers(s, "fire_safety_invalid.json");
     let before = snapshot(s);
     assert!(before.outbox > 0 && before.audit > 0);
 
     let e = err(s.record_inspection(&new_inspection(A501, None), &bad, &bad_photos, None));
-    let Error::Answers(v) = &e else { panic!("expected Answers, got {e:?}") };
-    assert!(v.has("extinguisher_count", &AnswerErrorKind::WrongType { expected: "a number" }), "{v}");
-    assert!(v.has("gas_type", &AnswerErrorKind::UnknownOption("coal".into())), "{v}");
+    let Error::Answers(v) = &e else {
+        panic!("expected Answers, got {e:?}")
+    };
+    assert!(
+        v.has(
+            "extinguisher_count",
+            &AnswerErrorKind::WrongType {
+                expected: "a number"
+            }
+        ),
+        "{v}"
+    );
+    assert!(
+        v.has("gas_type", &AnswerErrorKind::UnknownOption("coal".into())),
+        "{v}"
+    );
     assert!(v.has("no_such_item", &AnswerErrorKind::UnknownItem), "{v}");
-    assert!(v.has("smoke_alarm", &AnswerErrorKind::MissingRequired), "{v}");
+    assert!(
+        v.has("smoke_alarm", &AnswerErrorKind::MissingRequired),
+        "{v}"
+    );
     assert_eq!(e.code(), "answers_invalid");
     assert!(e.message(Lang::Zh).contains("检查项填写有误"));
     assert_eq!(snapshot(s), before);
@@ -743,9 +982,19 @@ fn answers_that_do_not_fit_change_nothing() {
     // A failing item that demands a photo, without one.
     let mut no_photo = pass.clone();
     no_photo.insert("ebike_indoor".into(), json!("yes"));
-    let e = err(s.record_inspection(&new_inspection(A501, None), &no_photo, &ItemPhotos::new(), None));
-    let Error::Answers(v) = &e else { panic!("expected Answers, got {e:?}") };
-    assert!(v.has("ebike_indoor", &AnswerErrorKind::PhotoRequiredOnFail), "{v}");
+    let e = err(s.record_inspection(
+        &new_inspection(A501, None),
+        &no_photo,
+        &ItemPhotos::new(),
+        None,
+    ));
+    let Error::Answers(v) = &e else {
+        panic!("expected Answers, got {e:?}")
+    };
+    assert!(
+        v.has("ebike_indoor", &AnswerErrorKind::PhotoRequiredOnFail),
+        "{v}"
+    );
     assert_eq!(snapshot(s), before);
 
     // Photos referenced but not on the device: in an answer, in a signature, as evidence.
@@ -755,24 +1004,64 @@ fn answers_that_do_not_fit_change_nothing() {
     unknown_sig.insert("landlord_signature".into(), json!(UNKNOWN_HASH));
     let mut unknown_evidence = pass.clone();
     unknown_evidence.insert("ebike_indoor".into(), json!("yes"));
-    let evidence: ItemPhotos = [("ebike_indoor".to_string(), vec![UNKNOWN_HASH.to_string()])].into();
+    let evidence: ItemPhotos =
+        [("ebike_indoor".to_string(), vec![UNKNOWN_HASH.to_string()])].into();
     for (what, a, p) in [
         ("site photo", &unknown_site, &ItemPhotos::new()),
         ("signature", &unknown_sig, &ItemPhotos::new()),
         ("evidence", &unknown_evidence, &evidence),
     ] {
         let e = err(s.record_inspection(&new_inspection(A501, None), a, p, None));
-        assert!(matches!(&e, Error::NotFound { what: "photo", .. }), "{what}: {e:?}");
+        assert!(
+            matches!(&e, Error::NotFound { what: "photo", .. }),
+            "{what}: {e:?}"
+        );
         assert_eq!(snapshot(s), before, "{what}");
     }
 
     // Outside the device's grid, or at an unknown address.
-    let e = err(s.record_inspection(&new_inspection(OUT_OF_SCOPE, None), &pass, &pass_photos, None));
+    let e = err(s.record_inspection(
+        &new_inspection(OUT_OF_SCOPE, None),
+        &pass,
+        &pass_photos,
+        None,
+    ));
     assert!(matches!(e, Error::NotPermitted(_)), "{e:?}");
-    let e = err(s.record_inspection(&new_inspection("no-such-address", None), &pass, &pass_photos, None));
-    assert!(matches!(e, Error::NotFound { what: "address", .. }), "{e:?}");
-    let e = err(s.record_inspection(&NewInspection { template_id: "no_such".into(), ..new_inspection(A501, None) }, &pass, &pass_photos, None));
-    assert!(matches!(e, Error::NotFound { what: "template", .. }), "{e:?}");
+    let e = err(s.record_inspection(
+        &new_inspection("no-such-address", None),
+        &pass,
+        &pass_photos,
+        None,
+    ));
+    assert!(
+        matches!(
+            e,
+            Error::NotFound {
+                what: "address",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = err(s.record_inspection(
+        &NewInspection {
+            template_id: "no_such".into(),
+            ..new_inspection(A501, None)
+        },
+        &pass,
+        &pass_photos,
+        None,
+    ));
+    assert!(
+        matches!(
+            e,
+            Error::NotFound {
+                what: "template",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(snapshot(s), before);
 }
 
@@ -790,7 +1079,11 @@ fn draft_inspection_is_saved_in_sittings_and_submitted_once() {
     assert_eq!(s.outbox_len().unwrap(), 0);
 
     // First sitting: half the form.
-    let partial: Answers = full.iter().take(6).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let partial: Answers = full
+        .iter()
+        .take(6)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     f.clock.advance(5 * MINUTE);
     s.save_answers(&id, &partial, &ItemPhotos::new()).unwrap();
     assert_eq!(s.inspection(&id).unwrap().answers, partial);
@@ -799,24 +1092,42 @@ fn draft_inspection_is_saved_in_sittings_and_submitted_once() {
     // A type error is refused even in a draft, and the saved answers stay.
     let mut wrong = partial.clone();
     wrong.insert("occupant_count".into(), json!("四个"));
-    assert!(matches!(err(s.save_answers(&id, &wrong, &ItemPhotos::new())), Error::Answers(_)));
+    assert!(matches!(
+        err(s.save_answers(&id, &wrong, &ItemPhotos::new())),
+        Error::Answers(_)
+    ));
     // So is evidence that is not on the device.
-    let evidence: ItemPhotos = [("ebike_indoor".to_string(), vec![UNKNOWN_HASH.to_string()])].into();
-    assert!(matches!(err(s.save_answers(&id, &partial, &evidence)), Error::NotFound { what: "photo", .. }));
+    let evidence: ItemPhotos =
+        [("ebike_indoor".to_string(), vec![UNKNOWN_HASH.to_string()])].into();
+    assert!(matches!(
+        err(s.save_answers(&id, &partial, &evidence)),
+        Error::NotFound { what: "photo", .. }
+    ));
     assert_eq!(s.inspection(&id).unwrap().answers, partial);
 
     // Submitting half a form fails with the missing items, and changes nothing.
     let before = snapshot(s);
     let e = err(s.submit_inspection(&id, None));
-    let Error::Answers(v) = &e else { panic!("expected Answers, got {e:?}") };
-    assert!(v.has("landlord_signature", &AnswerErrorKind::MissingRequired), "{v}");
+    let Error::Answers(v) = &e else {
+        panic!("expected Answers, got {e:?}")
+    };
+    assert!(
+        v.has("landlord_signature", &AnswerErrorKind::MissingRequired),
+        "{v}"
+    );
     assert_eq!(snapshot(s), before);
-    assert_eq!(s.inspection(&id).unwrap().review_status, ReviewStatus::Draft);
+    assert_eq!(
+        s.inspection(&id).unwrap().review_status,
+        ReviewStatus::Draft
+    );
 
     // Second sitting, then submit.
     f.clock.advance(5 * MINUTE);
     s.save_answers(&id, &full, &photos).unwrap();
-    let loc = GeoPoint { lat: 31.0, lon: 121.0 };
+    let loc = GeoPoint {
+        lat: 31.0,
+        lon: 121.0,
+    };
     let out = s.submit_inspection(&id, Some(loc)).unwrap();
     assert_eq!(out.inspection_id, id);
     assert!(out.evaluation.passed && !out.evaluation.vetoed);
@@ -830,13 +1141,24 @@ fn draft_inspection_is_saved_in_sittings_and_submitted_once() {
     assert_eq!(done.finished_at, Some(T0 + 10 * MINUTE));
     let ob = outbox(s);
     assert_eq!(ob.len(), 1);
-    assert!(matches!(&ob[0].op, Op::InspectionSubmit { inspection } if inspection.id == id && inspection.answers == full));
+    assert!(
+        matches!(&ob[0].op, Op::InspectionSubmit { inspection } if inspection.id == id && inspection.answers == full)
+    );
 
     // Once submitted, it is neither edited nor submitted again.
     let before = snapshot(s);
-    assert!(matches!(err(s.submit_inspection(&id, None)), Error::Invalid { .. }));
-    assert!(matches!(err(s.save_answers(&id, &partial, &ItemPhotos::new())), Error::Invalid { .. }));
-    assert!(matches!(err(s.submit_inspection("no-such-id", None)), Error::NotFound { .. }));
+    assert!(matches!(
+        err(s.submit_inspection(&id, None)),
+        Error::Invalid { .. }
+    ));
+    assert!(matches!(
+        err(s.save_answers(&id, &partial, &ItemPhotos::new())),
+        Error::Invalid { .. }
+    ));
+    assert!(matches!(
+        err(s.submit_inspection("no-such-id", None)),
+        Error::NotFound { .. }
+    ));
     assert_eq!(snapshot(s), before);
 }
 
@@ -868,7 +1190,13 @@ fn an_inspection_keeps_the_template_version_it_started_on() {
     s.add_template(&v2).unwrap();
     assert_eq!(s.template(RENTAL, None).unwrap(), v2);
     assert_eq!(s.template(RENTAL, Some(1)).unwrap(), v1);
-    let versions: Vec<u32> = s.templates().unwrap().iter().filter(|t| t.id == RENTAL).map(|t| t.version).collect();
+    let versions: Vec<u32> = s
+        .templates()
+        .unwrap()
+        .iter()
+        .filter(|t| t.id == RENTAL)
+        .map(|t| t.version)
+        .collect();
     assert_eq!(versions, [1, 2]);
 
     let (answers, photos) = fixture_answers(s, "fire_safety_pass.json");
@@ -883,13 +1211,24 @@ fn an_inspection_keeps_the_template_version_it_started_on() {
     let mut with_co = answers.clone();
     with_co.insert("co_alarm".into(), json!("yes"));
     let e = err(s.record_inspection(&new_inspection(A501, Some(1)), &with_co, &photos, None));
-    assert!(matches!(&e, Error::Answers(v) if v.has("co_alarm", &AnswerErrorKind::UnknownItem)), "{e:?}");
+    assert!(
+        matches!(&e, Error::Answers(v) if v.has("co_alarm", &AnswerErrorKind::UnknownItem)),
+        "{e:?}"
+    );
 
     // A new inspection with no version uses the newest: v2 demands its new item.
     let e = err(s.record_inspection(&new_inspection(A502, None), &answers, &photos, None));
-    assert!(matches!(&e, Error::Answers(v) if v.has("co_alarm", &AnswerErrorKind::MissingRequired)), "{e:?}");
-    let out = s.record_inspection(&new_inspection(A502, None), &with_co, &photos, None).unwrap();
-    assert_eq!(s.inspection(&out.inspection_id).unwrap().template_version, 2);
+    assert!(
+        matches!(&e, Error::Answers(v) if v.has("co_alarm", &AnswerErrorKind::MissingRequired)),
+        "{e:?}"
+    );
+    let out = s
+        .record_inspection(&new_inspection(A502, None), &with_co, &photos, None)
+        .unwrap();
+    assert_eq!(
+        s.inspection(&out.inspection_id).unwrap().template_version,
+        2
+    );
 
     // A draft started without a version is pinned to the version current at start.
     let d = s.start_inspection(&new_inspection(A101, None)).unwrap();
@@ -907,7 +1246,13 @@ fn an_inspection_keeps_the_template_version_it_started_on() {
     assert!(matches!(err(s.add_template(&broken)), Error::Template(_)));
     assert_eq!(s.template(RENTAL, None).unwrap().version, 2);
     // An unknown version is not found, not silently replaced by another.
-    assert!(matches!(err(s.start_inspection(&new_inspection(A501, Some(9)))), Error::NotFound { what: "template", .. }));
+    assert!(matches!(
+        err(s.start_inspection(&new_inspection(A501, Some(9)))),
+        Error::NotFound {
+            what: "template",
+            ..
+        }
+    ));
 }
 
 // =====================================================================================
@@ -926,16 +1271,29 @@ fn new_hazard(s: &Store, photos: Vec<String>) -> String {
     .unwrap()
 }
 
-fn step(s: &Store, id: &str, action: HazardAction, input: StepInput) -> gridfield_core::Result<HazardStatus> {
+fn step(
+    s: &Store,
+    id: &str,
+    action: HazardAction,
+    input: StepInput,
+) -> gridfield_core::Result<HazardStatus> {
     s.hazard_step(id, action, &input)
 }
 
 fn note(n: &str) -> StepInput {
-    StepInput { note: Some(n.into()), ..Default::default() }
+    StepInput {
+        note: Some(n.into()),
+        ..Default::default()
+    }
 }
 
 fn assign(to: &str, deadline: i64) -> StepInput {
-    StepInput { assignee: Some(to.into()), deadline: Some(deadline), note: Some("限期整改".into()), photos: vec![] }
+    StepInput {
+        assignee: Some(to.into()),
+        deadline: Some(deadline),
+        note: Some("限期整改".into()),
+        photos: vec![],
+    }
 }
 
 #[test]
@@ -951,12 +1309,31 @@ fn worker_takes_field_steps_and_nothing_more() {
 
     let deadline = T0 + 3 * DAY;
     f.clock.advance(MINUTE);
-    assert_eq!(step(s, &id, HazardAction::Assign, assign("李师傅", deadline)).unwrap(), HazardStatus::Assigned);
+    assert_eq!(
+        step(s, &id, HazardAction::Assign, assign("李师傅", deadline)).unwrap(),
+        HazardStatus::Assigned
+    );
     f.clock.advance(MINUTE);
-    assert_eq!(step(s, &id, HazardAction::StartRectification, StepInput::default()).unwrap(), HazardStatus::Rectifying);
+    assert_eq!(
+        step(
+            s,
+            &id,
+            HazardAction::StartRectification,
+            StepInput::default()
+        )
+        .unwrap(),
+        HazardStatus::Rectifying
+    );
     f.clock.advance(MINUTE);
-    let fixed = StepInput { note: Some("已清理".into()), photos: vec![after_photo.clone()], ..Default::default() };
-    assert_eq!(step(s, &id, HazardAction::MarkRectified, fixed).unwrap(), HazardStatus::Rectified);
+    let fixed = StepInput {
+        note: Some("已清理".into()),
+        photos: vec![after_photo.clone()],
+        ..Default::default()
+    };
+    assert_eq!(
+        step(s, &id, HazardAction::MarkRectified, fixed).unwrap(),
+        HazardStatus::Rectified
+    );
 
     let h = s.hazard(&id).unwrap();
     assert_eq!(h.hazard.status, HazardStatus::Rectified);
@@ -968,7 +1345,13 @@ fn worker_takes_field_steps_and_nothing_more() {
     let before = snapshot(s);
     let e = err(step(s, &id, HazardAction::Verify, note("看过了")));
     assert!(
-        matches!(e, Error::Transition(TransitionError::NotPermitted { role: Role::Worker, action: HazardAction::Verify })),
+        matches!(
+            e,
+            Error::Transition(TransitionError::NotPermitted {
+                role: Role::Worker,
+                action: HazardAction::Verify
+            })
+        ),
         "{e:?}"
     );
     assert!(e.message(Lang::Zh).contains("网格员"));
@@ -977,7 +1360,10 @@ fn worker_takes_field_steps_and_nothing_more() {
     // Steps that are impossible from the current state change nothing.
     let fresh = new_hazard(s, vec![]);
     let before = snapshot(s);
-    for action in [HazardAction::StartRectification, HazardAction::MarkRectified] {
+    for action in [
+        HazardAction::StartRectification,
+        HazardAction::MarkRectified,
+    ] {
         let e = err(step(s, &fresh, action, StepInput::default()));
         assert!(
             matches!(e, Error::Transition(TransitionError::NotFromState { from: HazardStatus::Reported, action: a }) if a == action),
@@ -986,13 +1372,37 @@ fn worker_takes_field_steps_and_nothing_more() {
     }
     // Assigning needs someone to assign to, and a deadline not in the past.
     let e = err(step(s, &fresh, HazardAction::Assign, StepInput::default()));
-    assert!(matches!(e, Error::Transition(TransitionError::Missing("assignee"))), "{e:?}");
-    let e = err(step(s, &fresh, HazardAction::Assign, assign("李师傅", T0 - DAY)));
+    assert!(
+        matches!(e, Error::Transition(TransitionError::Missing("assignee"))),
+        "{e:?}"
+    );
+    let e = err(step(
+        s,
+        &fresh,
+        HazardAction::Assign,
+        assign("李师傅", T0 - DAY),
+    ));
     assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
     // Evidence photos must be on the device.
-    let e = err(step(s, &fresh, HazardAction::Assign, StepInput { photos: vec![UNKNOWN_HASH.into()], ..assign("王师傅", T0 + DAY) }));
+    let e = err(step(
+        s,
+        &fresh,
+        HazardAction::Assign,
+        StepInput {
+            photos: vec![UNKNOWN_HASH.into()],
+            ..assign("王师傅", T0 + DAY)
+        },
+    ));
     assert!(matches!(e, Error::NotFound { what: "photo", .. }), "{e:?}");
-    assert!(matches!(err(step(s, "no-such-hazard", HazardAction::Assign, assign("x", T0 + DAY))), Error::NotFound { .. }));
+    assert!(matches!(
+        err(step(
+            s,
+            "no-such-hazard",
+            HazardAction::Assign,
+            assign("x", T0 + DAY)
+        )),
+        Error::NotFound { .. }
+    ));
     assert_eq!(snapshot(s), before);
     assert_eq!(s.hazard(&fresh).unwrap().events.len(), 1);
 
@@ -1001,7 +1411,12 @@ fn worker_takes_field_steps_and_nothing_more() {
     let actions: Vec<Option<HazardAction>> = ev.iter().map(|e| e.action).collect();
     assert_eq!(
         actions,
-        [None, Some(HazardAction::Assign), Some(HazardAction::StartRectification), Some(HazardAction::MarkRectified)]
+        [
+            None,
+            Some(HazardAction::Assign),
+            Some(HazardAction::StartRectification),
+            Some(HazardAction::MarkRectified)
+        ]
     );
     for e in &ev {
         assert_eq!(e.actor, "u-worker");
@@ -1014,7 +1429,10 @@ fn worker_takes_field_steps_and_nothing_more() {
     assert_eq!(ev[1].note.as_deref(), Some("限期整改"));
     assert_eq!(ev[3].note.as_deref(), Some("已清理"));
     assert_eq!(ev[3].photos, vec![after_photo]);
-    assert_eq!(ev.iter().map(|e| e.at).collect::<Vec<_>>(), [T0, T0 + MINUTE, T0 + 2 * MINUTE, T0 + 3 * MINUTE]);
+    assert_eq!(
+        ev.iter().map(|e| e.at).collect::<Vec<_>>(),
+        [T0, T0 + MINUTE, T0 + 2 * MINUTE, T0 + 3 * MINUTE]
+    );
 }
 
 #[test]
@@ -1031,7 +1449,13 @@ fn supervisor_runs_the_whole_lifecycle_and_every_step_is_recorded() {
     let before = snapshot(s);
     let e = err(step(s, &id, HazardAction::Close, note("直接销号")));
     assert!(
-        matches!(e, Error::Transition(TransitionError::NotFromState { from: HazardStatus::Reported, action: HazardAction::Close })),
+        matches!(
+            e,
+            Error::Transition(TransitionError::NotFromState {
+                from: HazardStatus::Reported,
+                action: HazardAction::Close
+            })
+        ),
         "{e:?}"
     );
     assert!(e.message(Lang::Zh).contains("已上报"));
@@ -1042,28 +1466,55 @@ fn supervisor_runs_the_whole_lifecycle_and_every_step_is_recorded() {
     let plan: Vec<(A, StepInput, S)> = vec![
         (A::Assign, assign("物业刘经理", T0 + 7 * DAY), S::Assigned),
         (A::StartRectification, StepInput::default(), S::Rectifying),
-        (A::MarkRectified, StepInput { photos: vec![p1.clone()], ..note("已移走一半") }, S::Rectified),
+        (
+            A::MarkRectified,
+            StepInput {
+                photos: vec![p1.clone()],
+                ..note("已移走一半")
+            },
+            S::Rectified,
+        ),
         (A::RejectRectification, note("仍有杂物"), S::Rectifying),
-        (A::MarkRectified, StepInput { photos: vec![p2.clone()], ..note("全部清理") }, S::Rectified),
+        (
+            A::MarkRectified,
+            StepInput {
+                photos: vec![p2.clone()],
+                ..note("全部清理")
+            },
+            S::Rectified,
+        ),
         (A::Verify, note("现场复核通过"), S::Verified),
         (A::Close, StepInput::default(), S::Closed),
     ];
     for (action, input, want) in &plan {
         f.clock.advance(MINUTE);
-        assert_eq!(step(s, &id, *action, input.clone()).unwrap(), *want, "{action:?}");
+        assert_eq!(
+            step(s, &id, *action, input.clone()).unwrap(),
+            *want,
+            "{action:?}"
+        );
     }
     assert_eq!(s.hazard(&id).unwrap().hazard.status, S::Closed);
 
     // Reopening needs a reason.
     let before = snapshot(s);
     let e = err(step(s, &id, A::Reopen, StepInput::default()));
-    assert!(matches!(e, Error::Transition(TransitionError::Missing("note"))), "{e:?}");
+    assert!(
+        matches!(e, Error::Transition(TransitionError::Missing("note"))),
+        "{e:?}"
+    );
     assert!(e.message(Lang::Zh).contains("说明"));
     let e = err(step(s, &id, A::Reopen, note("   ")));
-    assert!(matches!(e, Error::Transition(TransitionError::Missing("note"))), "{e:?}");
+    assert!(
+        matches!(e, Error::Transition(TransitionError::Missing("note"))),
+        "{e:?}"
+    );
     assert_eq!(snapshot(s), before);
     f.clock.advance(MINUTE);
-    assert_eq!(step(s, &id, A::Reopen, note("群众再次反映")).unwrap(), S::Assigned);
+    assert_eq!(
+        step(s, &id, A::Reopen, note("群众再次反映")).unwrap(),
+        S::Assigned
+    );
 
     let d = s.hazard(&id).unwrap();
     assert_eq!(d.hazard.status, S::Assigned);
@@ -1084,7 +1535,10 @@ fn supervisor_runs_the_whole_lifecycle_and_every_step_is_recorded() {
     }
     assert_eq!(ev.last().unwrap().note.as_deref(), Some("群众再次反映"));
     for e in ev {
-        assert_eq!((e.actor.as_str(), e.device_id.as_str()), ("u-supervisor", "dev-supervisor-01"));
+        assert_eq!(
+            (e.actor.as_str(), e.device_id.as_str()),
+            ("u-supervisor", "dev-supervisor-01")
+        );
     }
 
     // The outbox carries one step per event, matching it exactly.
@@ -1093,7 +1547,13 @@ fn supervisor_runs_the_whole_lifecycle_and_every_step_is_recorded() {
     for (o, e) in steps.iter().zip(&ev[1..]) {
         assert_eq!(o.entity_id, id);
         match &o.op {
-            Op::HazardStep { event_id, action, from, input, at } => {
+            Op::HazardStep {
+                event_id,
+                action,
+                from,
+                input,
+                at,
+            } => {
                 assert_eq!(event_id, &e.id);
                 assert_eq!(Some(*action), e.action);
                 assert_eq!(Some(*from), e.from_status);
@@ -1116,11 +1576,24 @@ fn overdue_is_past_deadline_and_not_closed() {
     for id in [&open, &closed] {
         step(s, id, HazardAction::Assign, assign("李师傅", T0 + DAY)).unwrap();
     }
-    for a in [HazardAction::MarkRectified, HazardAction::Verify, HazardAction::Close] {
+    for a in [
+        HazardAction::MarkRectified,
+        HazardAction::Verify,
+        HazardAction::Close,
+    ] {
         step(s, &closed, a, StepInput::default()).unwrap();
     }
-    let overdue_only = HazardFilter { overdue_only: true, ..Default::default() };
-    let ids = |filter: &HazardFilter| -> BTreeSet<String> { s.hazards(filter).unwrap().into_iter().map(|h| h.id).collect() };
+    let overdue_only = HazardFilter {
+        overdue_only: true,
+        ..Default::default()
+    };
+    let ids = |filter: &HazardFilter| -> BTreeSet<String> {
+        s.hazards(filter)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
+    };
 
     // Before the deadline nothing is overdue.
     assert!(ids(&overdue_only).is_empty());
@@ -1140,17 +1613,62 @@ fn overdue_is_past_deadline_and_not_closed() {
     assert_eq!(all.len(), 3);
     assert_eq!(all.iter().filter(|h| h.overdue).count(), 1);
     // Other filters agree.
-    assert_eq!(ids(&HazardFilter { open_only: true, ..Default::default() }), set(&[open.as_str(), no_deadline.as_str()]));
-    assert_eq!(ids(&HazardFilter { status: Some(HazardStatus::Closed), ..Default::default() }), set(&[closed.as_str()]));
-    assert_eq!(ids(&HazardFilter { address_code: Some(A502.into()), ..Default::default() }), set(&[]));
-    assert_eq!(ids(&HazardFilter { address_code: Some("x' OR '1'='1".into()), ..Default::default() }), set(&[]));
-    assert_eq!(s.hazards(&HazardFilter { limit: Some(2), ..Default::default() }).unwrap().len(), 2);
+    assert_eq!(
+        ids(&HazardFilter {
+            open_only: true,
+            ..Default::default()
+        }),
+        set(&[open.as_str(), no_deadline.as_str()])
+    );
+    assert_eq!(
+        ids(&HazardFilter {
+            status: Some(HazardStatus::Closed),
+            ..Default::default()
+        }),
+        set(&[closed.as_str()])
+    );
+    assert_eq!(
+        ids(&HazardFilter {
+            address_code: Some(A502.into()),
+            ..Default::default()
+        }),
+        set(&[])
+    );
+    assert_eq!(
+        ids(&HazardFilter {
+            address_code: Some("x' OR '1'='1".into()),
+            ..Default::default()
+        }),
+        set(&[])
+    );
+    assert_eq!(
+        s.hazards(&HazardFilter {
+            limit: Some(2),
+            ..Default::default()
+        })
+        .unwrap()
+        .len(),
+        2
+    );
     // The address view computes overdue the same way.
     let view = s.address_view(A501).unwrap();
-    assert_eq!(view.hazards.iter().filter(|h| h.overdue).map(|h| h.id.clone()).collect::<Vec<_>>(), [open.clone()]);
+    assert_eq!(
+        view.hazards
+            .iter()
+            .filter(|h| h.overdue)
+            .map(|h| h.id.clone())
+            .collect::<Vec<_>>(),
+        [open.clone()]
+    );
 
     // Re-assigning with a new deadline clears it.
-    step(s, &open, HazardAction::Assign, assign("王师傅", T0 + 5 * DAY)).unwrap();
+    step(
+        s,
+        &open,
+        HazardAction::Assign,
+        assign("王师傅", T0 + 5 * DAY),
+    )
+    .unwrap();
     assert!(!s.hazard(&open).unwrap().hazard.overdue);
     assert!(ids(&overdue_only).is_empty());
 }
@@ -1167,7 +1685,10 @@ fn photos_are_checked_and_stored_once() {
     f.store.set_max_photo_bytes(50);
     let photo_dir = f.path().join(PHOTO_DIR);
 
-    for e in [err(f.store.add_photo_file(&fixture_path("ebike.png"))), err(f.store.add_photo(&ebike))] {
+    for e in [
+        err(f.store.add_photo_file(&fixture_path("ebike.png"))),
+        err(f.store.add_photo(&ebike)),
+    ] {
         assert!(
             matches!(e, Error::Photo(PhotoError::TooLarge { size, limit: 50 }) if size == ebike.len() as u64),
             "{e:?}"
@@ -1177,18 +1698,34 @@ fn photos_are_checked_and_stored_once() {
         assert!(zh.contains("MB") && zh.contains("照片过大"), "{zh}");
     }
     assert!(f.store.pending_photos().unwrap().is_empty());
-    assert!(files_under(f.path()).keys().all(|p| !p.starts_with(&photo_dir)), "a refused photo was written");
+    assert!(
+        files_under(f.path())
+            .keys()
+            .all(|p| !p.starts_with(&photo_dir)),
+        "a refused photo was written"
+    );
 
     f.store.set_max_photo_bytes(10 * 1024 * 1024);
-    let e = err(f.store.add_photo(b"GIF89a? no: just some text pretending to be a photo"));
-    assert!(matches!(e, Error::Photo(PhotoError::UnsupportedType)), "{e:?}");
+    let e = err(f
+        .store
+        .add_photo(b"GIF89a? no: just some text pretending to be a photo"));
+    assert!(
+        matches!(e, Error::Photo(PhotoError::UnsupportedType)),
+        "{e:?}"
+    );
     assert_eq!(e.code(), "photo_unsupported");
     // The file name is not trusted either: a text file called .png is still text.
     let fake = f.path().join("fake.png");
     std::fs::write(&fake, "not a png").unwrap();
-    assert!(matches!(err(f.store.add_photo_file(&fake)), Error::Photo(PhotoError::UnsupportedType)));
+    assert!(matches!(
+        err(f.store.add_photo_file(&fake)),
+        Error::Photo(PhotoError::UnsupportedType)
+    ));
     std::fs::remove_file(&fake).unwrap();
-    assert!(matches!(err(f.store.add_photo(b"")), Error::Photo(PhotoError::Empty)));
+    assert!(matches!(
+        err(f.store.add_photo(b"")),
+        Error::Photo(PhotoError::Empty)
+    ));
     assert!(f.store.pending_photos().unwrap().is_empty());
 
     // Same bytes twice (from memory and from a file): one hash, one file, one row.
@@ -1218,17 +1755,44 @@ fn photos_are_checked_and_stored_once() {
 // =====================================================================================
 
 fn entity(kind: EntityKind, pairs: &[(&str, Value)]) -> Entity {
-    Entity { kind, id: format!("{}-1", kind.as_str()), address_code: A501.into(), fields: fields(pairs), deleted: false, updated_at: T0 }
+    Entity {
+        kind,
+        id: format!("{}-1", kind.as_str()),
+        address_code: A501.into(),
+        fields: fields(pairs),
+        deleted: false,
+        updated_at: T0,
+    }
 }
 
 #[test]
 fn volunteer_redaction_of_entities() {
-    let hh = entity(EntityKind::Household, &[("head_name", json!("王秀英")), ("members", json!(2))]);
-    let person = entity(EntityKind::Person, &[("name", json!("王秀英")), ("id_number", json!("320583195001011234"))]);
-    let rental = entity(EntityKind::RentalUnit, &[("rooms", json!(3)), ("landlord_phone", json!("13900000000"))]);
+    let hh = entity(
+        EntityKind::Household,
+        &[("head_name", json!("王秀英")), ("members", json!(2))],
+    );
+    let person = entity(
+        EntityKind::Person,
+        &[
+            ("name", json!("王秀英")),
+            ("id_number", json!("320583195001011234")),
+        ],
+    );
+    let rental = entity(
+        EntityKind::RentalUnit,
+        &[
+            ("rooms", json!(3)),
+            ("landlord_phone", json!("13900000000")),
+        ],
+    );
     let shop = entity(
         EntityKind::Business,
-        &[("name", json!("便民超市")), ("kind", json!("shop")), ("contact_name", json!("陈老板")), ("contact_phone", json!("13700000000"))],
+        &[
+            ("name", json!("便民超市")),
+            ("kind", json!("shop")),
+            ("contact_name", json!("陈老板")),
+            ("contact_phone", json!("13700000000")),
+        ],
     );
     for e in [&hh, &person, &rental] {
         assert_eq!(e.redacted_for(Role::Volunteer), None, "{:?}", e.kind);
@@ -1237,7 +1801,13 @@ fn volunteer_redaction_of_entities() {
         }
     }
     let seen = shop.redacted_for(Role::Volunteer).unwrap();
-    assert_eq!(seen.fields.keys().map(String::as_str).collect::<BTreeSet<_>>(), BTreeSet::from(["kind", "name"]));
+    assert_eq!(
+        seen.fields
+            .keys()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>(),
+        BTreeSet::from(["kind", "name"])
+    );
     assert_eq!(seen.id, shop.id);
     assert_eq!(shop.redacted_for(Role::Worker).unwrap(), shop);
 }
@@ -1276,25 +1846,64 @@ fn volunteer_sees_no_residents_and_cannot_edit() {
     let shop = &view.entities[0];
     assert_eq!(shop.kind, EntityKind::Business);
     assert_eq!(shop.fields.get("name"), Some(&json!("便民超市")));
-    assert!(!shop.fields.contains_key("contact_name") && !shop.fields.contains_key("contact_phone"));
+    assert!(
+        !shop.fields.contains_key("contact_name") && !shop.fields.contains_key("contact_phone")
+    );
     // Nothing personal anywhere in what the view serialises to.
     let text = serde_json::to_string(&view).unwrap();
-    for secret in ["王秀英", "13812345678", "320583195001011234", "赵房东", "陈老板", "13700000000"] {
+    for secret in [
+        "王秀英",
+        "13812345678",
+        "320583195001011234",
+        "赵房东",
+        "陈老板",
+        "13700000000",
+    ] {
         assert!(!text.contains(secret), "volunteer view leaks {secret}");
     }
     // Direct reads are redacted too.
     assert_eq!(s.entity(EntityKind::Household, "hh1").unwrap(), None);
     assert_eq!(s.entity(EntityKind::Person, "p1").unwrap(), None);
     assert_eq!(s.entity(EntityKind::RentalUnit, "r1").unwrap(), None);
-    assert!(!s.entity(EntityKind::Business, "b1").unwrap().unwrap().fields.contains_key("contact_phone"));
+    assert!(
+        !s.entity(EntityKind::Business, "b1")
+            .unwrap()
+            .unwrap()
+            .fields
+            .contains_key("contact_phone")
+    );
 
     // A volunteer may not edit entities, inspect, or raise hazards directly.
     let before = snapshot(s);
-    let e = err(s.put_entity(EntityKind::Household, None, Some(A501), &fields(&[("members", json!(3))])));
+    let e = err(s.put_entity(
+        EntityKind::Household,
+        None,
+        Some(A501),
+        &fields(&[("members", json!(3))]),
+    ));
     assert!(matches!(e, Error::NotPermitted(_)), "{e:?}");
-    assert!(matches!(err(s.put_entity(EntityKind::Business, Some("b1"), None, &fields(&[("name", json!("x"))]))), Error::NotPermitted(_)));
-    assert!(matches!(err(s.record_inspection(&new_inspection(A501, None), &Answers::new(), &ItemPhotos::new(), None)), Error::NotPermitted(_)));
-    assert!(matches!(err(s.start_inspection(&new_inspection(A501, None))), Error::NotPermitted(_)));
+    assert!(matches!(
+        err(s.put_entity(
+            EntityKind::Business,
+            Some("b1"),
+            None,
+            &fields(&[("name", json!("x"))])
+        )),
+        Error::NotPermitted(_)
+    ));
+    assert!(matches!(
+        err(s.record_inspection(
+            &new_inspection(A501, None),
+            &Answers::new(),
+            &ItemPhotos::new(),
+            None
+        )),
+        Error::NotPermitted(_)
+    ));
+    assert!(matches!(
+        err(s.start_inspection(&new_inspection(A501, None))),
+        Error::NotPermitted(_)
+    ));
     let nh = NewHazard {
         address_code: A501.into(),
         category: "fire.escape_blocked".into(),
@@ -1324,12 +1933,20 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
             photos: vec![pic.clone()],
         })
         .unwrap();
-    let r = s.reports().unwrap().into_iter().find(|r| r.id == id).unwrap();
+    let r = s
+        .reports()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
     assert_eq!(r.address_text, far.address_text);
     assert_eq!(r.status, ReportStatus::Pending);
     assert_eq!(r.points, 0);
     assert_eq!(r.photos, vec![pic.clone()]);
-    assert_eq!((r.reporter.as_str(), r.device_id.as_str()), ("u-volunteer", "dev-volunteer-01"));
+    assert_eq!(
+        (r.reporter.as_str(), r.device_id.as_str()),
+        ("u-volunteer", "dev-volunteer-01")
+    );
     let ob = outbox(s);
     assert!(matches!(&ob.last().unwrap().op, Op::ReportCreate { report } if **report == r));
 
@@ -1342,19 +1959,59 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
             photos: vec![],
         })
         .unwrap();
-    let lr = s.reports().unwrap().into_iter().find(|r| r.id == local).unwrap();
+    let lr = s
+        .reports()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == local)
+        .unwrap();
     assert_eq!(lr.address_text, full_text_of(A501));
     assert_eq!(s.address_view(A501).unwrap().reports.len(), 1);
 
     // Refused, with nothing written: unknown address without text, empty text, unknown photo.
     let before = snapshot(s);
-    let base = NewReport { address_code: "nowhere".into(), address_text: None, text: "有问题".into(), photos: vec![] };
-    assert!(matches!(err(s.file_report(&base)), Error::NotFound { what: "address", .. }));
-    assert!(matches!(err(s.file_report(&NewReport { address_text: Some("  ".into()), ..base.clone() })), Error::NotFound { .. }));
-    assert!(matches!(err(s.file_report(&NewReport { text: "  ".into(), address_code: A501.into(), ..base.clone() })), Error::Invalid { .. }));
-    assert!(matches!(err(s.file_report(&NewReport { text: "长".repeat(2001), address_code: A501.into(), ..base.clone() })), Error::Invalid { .. }));
+    let base = NewReport {
+        address_code: "nowhere".into(),
+        address_text: None,
+        text: "有问题".into(),
+        photos: vec![],
+    };
     assert!(matches!(
-        err(s.file_report(&NewReport { address_code: A501.into(), photos: vec![UNKNOWN_HASH.into()], ..base.clone() })),
+        err(s.file_report(&base)),
+        Error::NotFound {
+            what: "address",
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(s.file_report(&NewReport {
+            address_text: Some("  ".into()),
+            ..base.clone()
+        })),
+        Error::NotFound { .. }
+    ));
+    assert!(matches!(
+        err(s.file_report(&NewReport {
+            text: "  ".into(),
+            address_code: A501.into(),
+            ..base.clone()
+        })),
+        Error::Invalid { .. }
+    ));
+    assert!(matches!(
+        err(s.file_report(&NewReport {
+            text: "长".repeat(2001),
+            address_code: A501.into(),
+            ..base.clone()
+        })),
+        Error::Invalid { .. }
+    ));
+    assert!(matches!(
+        err(s.file_report(&NewReport {
+            address_code: A501.into(),
+            photos: vec![UNKNOWN_HASH.into()],
+            ..base.clone()
+        })),
         Error::NotFound { what: "photo", .. }
     ));
     assert_eq!(snapshot(s), before);
@@ -1363,7 +2020,10 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
     assert_eq!(s.points().unwrap(), 0);
     // Once the server accepts one (arriving by sync), its points count — and only its.
     s.write(|t| {
-        t.tx.execute("UPDATE reports SET status = 'accepted', points = 5 WHERE id = ?1", [&id])?;
+        t.tx.execute(
+            "UPDATE reports SET status = 'accepted', points = 5 WHERE id = ?1",
+            [&id],
+        )?;
         t.tx.execute("UPDATE reports SET points = 3 WHERE id = ?1", [&local])?;
         Ok(())
     })
@@ -1396,17 +2056,32 @@ fn edits_queue_only_changed_fields() {
         ("members", json!(3)),
         ("residency", json!("registered")),
     ]);
-    let id = s.put_entity(EntityKind::Household, None, Some(A501), &created).unwrap();
+    let id = s
+        .put_entity(EntityKind::Household, None, Some(A501), &created)
+        .unwrap();
     let (e, queued) = last_upsert(s);
-    assert_eq!((e.entity.as_str(), e.entity_id.as_str()), ("household", id.as_str()));
-    assert!(matches!(&e.op, Op::EntityUpsert { kind: EntityKind::Household, address_code, .. } if address_code == A501));
+    assert_eq!(
+        (e.entity.as_str(), e.entity_id.as_str()),
+        ("household", id.as_str())
+    );
+    assert!(
+        matches!(&e.op, Op::EntityUpsert { kind: EntityKind::Household, address_code, .. } if address_code == A501)
+    );
     assert_eq!(queued, created);
     assert_eq!(s.outbox_len().unwrap(), 1);
 
     // Same head_name, members as the text "3" (normalised to the same number), new phone.
     f.clock.advance(MINUTE);
-    let upd = fields(&[("head_name", json!("王秀英")), ("members", json!("3")), ("phone", json!("13900001111"))]);
-    assert_eq!(s.put_entity(EntityKind::Household, Some(&id), None, &upd).unwrap(), id);
+    let upd = fields(&[
+        ("head_name", json!("王秀英")),
+        ("members", json!("3")),
+        ("phone", json!("13900001111")),
+    ]);
+    assert_eq!(
+        s.put_entity(EntityKind::Household, Some(&id), None, &upd)
+            .unwrap(),
+        id
+    );
     let (_, queued) = last_upsert(s);
     assert_eq!(queued, fields(&[("phone", json!("13900001111"))]));
     assert_eq!(s.outbox_len().unwrap(), 2);
@@ -1418,29 +2093,64 @@ fn edits_queue_only_changed_fields() {
 
     // Putting what is already there queues nothing and writes nothing.
     let before = snapshot(s);
-    s.put_entity(EntityKind::Household, Some(&id), Some(A501), &upd).unwrap();
-    s.put_entity(EntityKind::Household, Some(&id), None, &fields(&[("note", Value::Null)])).unwrap();
-    s.put_entity(EntityKind::Household, Some(&id), None, &Map::new()).unwrap();
+    s.put_entity(EntityKind::Household, Some(&id), Some(A501), &upd)
+        .unwrap();
+    s.put_entity(
+        EntityKind::Household,
+        Some(&id),
+        None,
+        &fields(&[("note", Value::Null)]),
+    )
+    .unwrap();
+    s.put_entity(EntityKind::Household, Some(&id), None, &Map::new())
+        .unwrap();
     assert_eq!(snapshot(s), before);
 
     // Clearing a field is a change, queued as null.
-    s.put_entity(EntityKind::Household, Some(&id), None, &fields(&[("phone", Value::Null)])).unwrap();
+    s.put_entity(
+        EntityKind::Household,
+        Some(&id),
+        None,
+        &fields(&[("phone", Value::Null)]),
+    )
+    .unwrap();
     let (_, queued) = last_upsert(s);
     assert_eq!(queued, fields(&[("phone", Value::Null)]));
-    assert!(!s.entity(EntityKind::Household, &id).unwrap().unwrap().fields.contains_key("phone"));
+    assert!(
+        !s.entity(EntityKind::Household, &id)
+            .unwrap()
+            .unwrap()
+            .fields
+            .contains_key("phone")
+    );
 
     // A reference to an entity that exists is accepted.
     let p = s
-        .put_entity(EntityKind::Person, None, Some(A501), &fields(&[("household_id", json!(id)), ("name", json!("李小明"))]))
+        .put_entity(
+            EntityKind::Person,
+            None,
+            Some(A501),
+            &fields(&[("household_id", json!(id)), ("name", json!("李小明"))]),
+        )
         .unwrap();
-    assert_eq!(s.entity(EntityKind::Person, &p).unwrap().unwrap().fields["household_id"], json!(id));
+    assert_eq!(
+        s.entity(EntityKind::Person, &p).unwrap().unwrap().fields["household_id"],
+        json!(id)
+    );
 }
 
 #[test]
 fn bad_entity_values_are_refused_with_nothing_written() {
     let f = fixture_store(Role::Worker);
     let s = &f.store;
-    let id = s.put_entity(EntityKind::Household, None, Some(A501), &fields(&[("members", json!(2))])).unwrap();
+    let id = s
+        .put_entity(
+            EntityKind::Household,
+            None,
+            Some(A501),
+            &fields(&[("members", json!(2))]),
+        )
+        .unwrap();
     let before = snapshot(s);
 
     let cases: Vec<(&str, Value)> = vec![
@@ -1469,27 +2179,53 @@ fn bad_entity_values_are_refused_with_nothing_written() {
             s.put_entity(EntityKind::Household, Some(&id), None, &mixed),
         ] {
             let e = err(r);
-            assert!(matches!(&e, Error::Invalid { field, .. } if field == name), "{name}={value}: {e:?}");
+            assert!(
+                matches!(&e, Error::Invalid { field, .. } if field == name),
+                "{name}={value}: {e:?}"
+            );
         }
     }
     assert_eq!(snapshot(s), before);
     // The boundary values themselves are fine.
-    s.put_entity(EntityKind::Household, Some(&id), None, &fields(&[("members", json!(0)), ("moved_in", json!("2024-02-29"))]))
-        .unwrap();
+    s.put_entity(
+        EntityKind::Household,
+        Some(&id),
+        None,
+        &fields(&[("members", json!(0)), ("moved_in", json!("2024-02-29"))]),
+    )
+    .unwrap();
     let before = snapshot(s);
 
     // Where and what: outside the grid, nowhere, moving, missing ids.
     let ok = fields(&[("members", json!(4))]);
     let e = err(s.put_entity(EntityKind::Household, None, Some(OUT_OF_SCOPE), &ok));
     assert!(matches!(e, Error::NotPermitted(_)), "{e:?}");
-    assert!(matches!(err(s.put_entity(EntityKind::Household, None, Some("no-such-address"), &ok)), Error::NotFound { what: "address", .. }));
-    assert!(matches!(err(s.put_entity(EntityKind::Household, None, None, &ok)), Error::Invalid { .. }));
-    assert!(matches!(err(s.put_entity(EntityKind::Household, Some(&id), Some(A502), &ok)), Error::Invalid { .. }));
-    assert!(matches!(err(s.put_entity(EntityKind::Household, Some("no-such-id"), None, &ok)), Error::NotFound { .. }));
+    assert!(matches!(
+        err(s.put_entity(EntityKind::Household, None, Some("no-such-address"), &ok)),
+        Error::NotFound {
+            what: "address",
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(s.put_entity(EntityKind::Household, None, None, &ok)),
+        Error::Invalid { .. }
+    ));
+    assert!(matches!(
+        err(s.put_entity(EntityKind::Household, Some(&id), Some(A502), &ok)),
+        Error::Invalid { .. }
+    ));
+    assert!(matches!(
+        err(s.put_entity(EntityKind::Household, Some("no-such-id"), None, &ok)),
+        Error::NotFound { .. }
+    ));
     let dangling = fields(&[("household_id", json!("no-such-household"))]);
     assert!(matches!(
         err(s.put_entity(EntityKind::Person, None, Some(A501), &dangling)),
-        Error::NotFound { what: "household", .. }
+        Error::NotFound {
+            what: "household",
+            ..
+        }
     ));
     assert_eq!(snapshot(s), before);
 }
@@ -1501,40 +2237,99 @@ fn bad_entity_values_are_refused_with_nothing_written() {
 #[test]
 fn hlc_keeps_increasing_across_reopen_even_if_the_clock_goes_back() {
     let f = fixture_store(Role::Worker);
-    let id = f.store.put_entity(EntityKind::Household, None, Some(A501), &fields(&[("members", json!(1))])).unwrap();
+    let id = f
+        .store
+        .put_entity(
+            EntityKind::Household,
+            None,
+            Some(A501),
+            &fields(&[("members", json!(1))]),
+        )
+        .unwrap();
     // Many writes in the same millisecond and a few across time.
     for n in 2..40 {
         if n % 10 == 0 {
             f.clock.advance(1);
         }
-        f.store.put_entity(EntityKind::Household, Some(&id), None, &fields(&[("members", json!(n))])).unwrap();
+        f.store
+            .put_entity(
+                EntityKind::Household,
+                Some(&id),
+                None,
+                &fields(&[("members", json!(n))]),
+            )
+            .unwrap();
     }
     let hz = new_hazard(&f.store, vec![]);
-    step(&f.store, &hz, HazardAction::Assign, assign("李师傅", T0 + DAY)).unwrap();
+    step(
+        &f.store,
+        &hz,
+        HazardAction::Assign,
+        assign("李师傅", T0 + DAY),
+    )
+    .unwrap();
     let before: Vec<String> = outbox(&f.store).into_iter().map(|e| e.hlc).collect();
     assert_eq!(before.len(), 41);
-    assert!(before.windows(2).all(|w| w[0] < w[1]), "stamps not strictly increasing: {before:?}");
+    assert!(
+        before.windows(2).all(|w| w[0] < w[1]),
+        "stamps not strictly increasing: {before:?}"
+    );
     let max = before.last().unwrap().clone();
 
     let f = f.reopen();
     // The phone's clock jumps back a day (manual change, dead RTC battery).
     f.clock.set(T0 - DAY);
-    f.store.put_entity(EntityKind::Household, Some(&id), None, &fields(&[("members", json!(100))])).unwrap();
-    f.store.put_entity(EntityKind::Household, Some(&id), None, &fields(&[("note", json!("回访"))])).unwrap();
+    f.store
+        .put_entity(
+            EntityKind::Household,
+            Some(&id),
+            None,
+            &fields(&[("members", json!(100))]),
+        )
+        .unwrap();
+    f.store
+        .put_entity(
+            EntityKind::Household,
+            Some(&id),
+            None,
+            &fields(&[("note", json!("回访"))]),
+        )
+        .unwrap();
     let after: Vec<String> = outbox(&f.store).into_iter().map(|e| e.hlc).collect();
-    assert_eq!(&after[..before.len()], &before[..], "reopen changed existing entries");
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "reopen changed existing entries"
+    );
     let new = &after[before.len()..];
     assert_eq!(new.len(), 2);
     assert!(new[0] > max, "{} does not sort after {max}", new[0]);
     assert!(new[1] > new[0]);
     // Everything else survived too.
-    assert_eq!(f.store.entity(EntityKind::Household, &id).unwrap().unwrap().fields["members"], json!(100));
-    assert_eq!(f.store.hazard(&hz).unwrap().hazard.status, HazardStatus::Assigned);
+    assert_eq!(
+        f.store
+            .entity(EntityKind::Household, &id)
+            .unwrap()
+            .unwrap()
+            .fields["members"],
+        json!(100)
+    );
+    assert_eq!(
+        f.store.hazard(&hz).unwrap().hazard.status,
+        HazardStatus::Assigned
+    );
 
     // And once more, with a clock further back still.
     let f = f.reopen();
     f.clock.set(T0 - 30 * DAY);
-    f.store.put_entity(EntityKind::Household, Some(&id), None, &fields(&[("members", json!(101))])).unwrap();
+    f.store
+        .put_entity(
+            EntityKind::Household,
+            Some(&id),
+            None,
+            &fields(&[("members", json!(101))]),
+        )
+        .unwrap();
     let last = outbox(&f.store).pop().unwrap().hlc;
     assert!(last > *new.last().unwrap());
 }
@@ -1545,13 +2340,33 @@ fn hlc_keeps_increasing_across_reopen_even_if_the_clock_goes_back() {
 #[test]
 fn an_observed_remote_stamp_is_not_forgotten_on_restart() {
     let f = fixture_store(Role::Worker);
-    let id = f.store.put_entity(EntityKind::Household, None, Some(A501), &fields(&[("members", json!(1))])).unwrap();
-    let remote: gridfield_core::hlc::Hlc = format!("{:013}-{:06}-server", T0 + MINUTE, 7).parse().unwrap();
+    let id = f
+        .store
+        .put_entity(
+            EntityKind::Household,
+            None,
+            Some(A501),
+            &fields(&[("members", json!(1))]),
+        )
+        .unwrap();
+    let remote: gridfield_core::hlc::Hlc = format!("{:013}-{:06}-server", T0 + MINUTE, 7)
+        .parse()
+        .unwrap();
     f.store.observe_hlc(&remote).unwrap();
     let f = f.reopen();
-    f.store.put_entity(EntityKind::Household, Some(&id), None, &fields(&[("members", json!(2))])).unwrap();
+    f.store
+        .put_entity(
+            EntityKind::Household,
+            Some(&id),
+            None,
+            &fields(&[("members", json!(2))]),
+        )
+        .unwrap();
     let next = outbox(&f.store).pop().unwrap().hlc;
-    assert!(next > remote.to_string(), "{next} does not sort after observed {remote}");
+    assert!(
+        next > remote.to_string(),
+        "{next} does not sort after observed {remote}"
+    );
 }
 
 /// Dates are declared `YYYY-MM-DD` and compared as text (moved_in/moved_out), so
@@ -1561,10 +2376,27 @@ fn dates_are_stored_only_in_canonical_form() {
     let f = fixture_store(Role::Worker);
     let s = &f.store;
     let before = snapshot(s);
-    let accepted: Vec<&str> = ["2024-1-5", "24-01-05", "2024-01-05 ", "+2024-01-05", "02024-01-05"]
-        .into_iter()
-        .filter(|d| s.put_entity(EntityKind::Household, None, Some(A501), &fields(&[("moved_in", json!(d))])).is_ok())
-        .collect();
-    assert!(accepted.is_empty(), "non-canonical dates accepted: {accepted:?}");
+    let accepted: Vec<&str> = [
+        "2024-1-5",
+        "24-01-05",
+        "2024-01-05 ",
+        "+2024-01-05",
+        "02024-01-05",
+    ]
+    .into_iter()
+    .filter(|d| {
+        s.put_entity(
+            EntityKind::Household,
+            None,
+            Some(A501),
+            &fields(&[("moved_in", json!(d))]),
+        )
+        .is_ok()
+    })
+    .collect();
+    assert!(
+        accepted.is_empty(),
+        "non-canonical dates accepted: {accepted:?}"
+    );
     assert_eq!(snapshot(s), before);
 }

@@ -41,7 +41,10 @@ pub fn ensure_templates(db: &Db) -> Result<()> {
 
 /// `code,name,level,parent_code` — parents before children.
 pub fn import_grids(db: &Db, file: &Path) -> Result<ImportReport> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| ApiError::bad_request("bad_csv", e.to_string()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(file)
+        .map_err(|e| ApiError::bad_request("bad_csv", e.to_string()))?;
     let mut report = ImportReport::default();
     let mut grids = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -49,24 +52,44 @@ pub fn import_grids(db: &Db, file: &Path) -> Result<ImportReport> {
         let r = match rec {
             Ok(r) => r,
             Err(e) => {
-                report.errors.push(RowError { line, reason: e.to_string() });
+                report.errors.push(RowError {
+                    line,
+                    reason: e.to_string(),
+                });
                 continue;
             }
         };
         let (Some(code), Some(name)) = (opt(r.get(0)), opt(r.get(1))) else {
-            report.errors.push(RowError { line, reason: "code and name are required".into() });
+            report.errors.push(RowError {
+                line,
+                reason: "code and name are required".into(),
+            });
             continue;
         };
         let Ok(level) = r.get(2).unwrap_or("").parse::<u32>() else {
-            report.errors.push(RowError { line, reason: "level must be a number".into() });
+            report.errors.push(RowError {
+                line,
+                reason: "level must be a number".into(),
+            });
             continue;
         };
-        grids.push((line, Grid { code, name, level, parent_code: opt(r.get(3)) }));
+        grids.push((
+            line,
+            Grid {
+                code,
+                name,
+                level,
+                parent_code: opt(r.get(3)),
+            },
+        ));
     }
     for (line, g) in grids {
         match db.write(|tx| logic::add_grid(tx, &g)) {
             Ok(()) => report.imported += 1,
-            Err(e) => report.errors.push(RowError { line, reason: e.message }),
+            Err(e) => report.errors.push(RowError {
+                line,
+                reason: e.message,
+            }),
         }
     }
     Ok(report)
@@ -76,12 +99,22 @@ pub fn import_grids(db: &Db, file: &Path) -> Result<ImportReport> {
 /// `code,grid_code,full_text,street,number,building,unit,room,plate_serial,lat,lon`.
 /// Good rows are imported in chunks; bad rows are reported by line and skipped.
 pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportReport> {
-    let total = std::fs::read_to_string(file).map(|s| s.lines().count().saturating_sub(1) as u64).unwrap_or(0);
-    let bar = if progress { indicatif::ProgressBar::new(total) } else { indicatif::ProgressBar::hidden() };
+    let total = std::fs::read_to_string(file)
+        .map(|s| s.lines().count().saturating_sub(1) as u64)
+        .unwrap_or(0);
+    let bar = if progress {
+        indicatif::ProgressBar::new(total)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 门牌 {per_sec} {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 门牌 {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(file).map_err(|e| ApiError::bad_request("bad_csv", e.to_string()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(file)
+        .map_err(|e| ApiError::bad_request("bad_csv", e.to_string()))?;
     let mut report = ImportReport::default();
     let mut chunk: Vec<(u64, Address)> = Vec::new();
     let flush = |chunk: &mut Vec<(u64, Address)>, report: &mut ImportReport| -> Result<()> {
@@ -93,7 +126,10 @@ pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportRepor
                     if e.status.is_server_error() {
                         return Err(e);
                     }
-                    errs.push(RowError { line: *line, reason: e.message });
+                    errs.push(RowError {
+                        line: *line,
+                        reason: e.message,
+                    });
                 }
             }
             Ok(errs)
@@ -108,20 +144,31 @@ pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportRepor
         let r = match rec {
             Ok(r) => r,
             Err(e) => {
-                report.errors.push(RowError { line, reason: e.to_string() });
+                report.errors.push(RowError {
+                    line,
+                    reason: e.to_string(),
+                });
                 continue;
             }
         };
         let num = |idx: usize| opt(r.get(idx)).map(|s| s.parse::<f64>());
         let (lat, lon) = match (num(9), num(10)) {
             (Some(Err(_)), _) | (_, Some(Err(_))) => {
-                report.errors.push(RowError { line, reason: "coordinates must be numbers".into() });
+                report.errors.push(RowError {
+                    line,
+                    reason: "coordinates must be numbers".into(),
+                });
                 continue;
             }
             (a, b) => (a.and_then(|x| x.ok()), b.and_then(|x| x.ok())),
         };
-        let (Some(code), Some(grid_code), Some(full_text)) = (opt(r.get(0)), opt(r.get(1)), opt(r.get(2))) else {
-            report.errors.push(RowError { line, reason: "code, grid_code and full_text are required".into() });
+        let (Some(code), Some(grid_code), Some(full_text)) =
+            (opt(r.get(0)), opt(r.get(1)), opt(r.get(2)))
+        else {
+            report.errors.push(RowError {
+                line,
+                reason: "code, grid_code and full_text are required".into(),
+            });
             continue;
         };
         chunk.push((
@@ -164,7 +211,8 @@ pub fn sign_plates(db: &Db, grid: &str, out: &mut dyn Write) -> Result<u64> {
     let now = logic::now_ms() / 1000;
     let mut n = 0;
     for r in rows {
-        let a: Address = serde_json::from_str(&r.text(0)?).map_err(|e| ApiError::internal(e.to_string()))?;
+        let a: Address =
+            serde_json::from_str(&r.text(0)?).map_err(|e| ApiError::internal(e.to_string()))?;
         let plate = PlateData {
             address_code: a.code.clone(),
             plate_serial: a.plate_serial.clone().unwrap_or_else(|| a.code.clone()),
@@ -172,8 +220,11 @@ pub fn sign_plates(db: &Db, grid: &str, out: &mut dyn Write) -> Result<u64> {
             address_text: a.full_text.clone(),
             issued_at: now,
         };
-        let qr = issuer.sign(&plate).map_err(|e| ApiError::bad_request("plate", e.to_string()))?;
-        writeln!(out, "{}\t{}\t{}", a.code, plate.plate_serial, qr).map_err(|e| ApiError::internal(e.to_string()))?;
+        let qr = issuer
+            .sign(&plate)
+            .map_err(|e| ApiError::bad_request("plate", e.to_string()))?;
+        writeln!(out, "{}\t{}\t{}", a.code, plate.plate_serial, qr)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         n += 1;
     }
     Ok(n)
@@ -187,7 +238,8 @@ pub fn export(db: &Db, dir: &Path) -> Result<Vec<(String, u64)>> {
     for r in rows {
         let kind = r.text(0)?;
         if !files.contains_key(&kind) {
-            let f = std::fs::File::create(dir.join(format!("{kind}.jsonl"))).map_err(|e| ApiError::internal(e.to_string()))?;
+            let f = std::fs::File::create(dir.join(format!("{kind}.jsonl")))
+                .map_err(|e| ApiError::internal(e.to_string()))?;
             files.insert(kind.clone(), (f, 0));
         }
         let e = files.get_mut(&kind).expect("inserted above");
@@ -200,7 +252,8 @@ pub fn export(db: &Db, dir: &Path) -> Result<Vec<(String, u64)>> {
             &[],
         )
     })?;
-    let mut f = std::fs::File::create(dir.join("conflicts.jsonl")).map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut f = std::fs::File::create(dir.join("conflicts.jsonl"))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     for r in &conflicts {
         let line = serde_json::json!({
             "kind": r.text(0)?, "entity_id": r.text(1)?, "field": r.text(2)?,

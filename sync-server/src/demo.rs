@@ -10,10 +10,35 @@ use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::logic::{self, Server};
 
-const STREETS: &[&str] = &["建设路", "人民路", "朝阳路", "前进西路", "柏庐南路", "同丰路", "马鞍山路", "亭林路", "北门路", "长江北路"];
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "朱", "马", "胡", "郭"];
-const GIVEN: &[&str] = &["秀英", "建国", "桂兰", "志强", "丽娟", "海燕", "伟", "敏", "静", "磊", "军", "洋", "娜", "勇", "艳", "杰"];
-const SHOPS: &[&str] = &["便民超市", "兰州拉面", "五金店", "理发店", "快递驿站", "水果店", "药房", "早餐店"];
+const STREETS: &[&str] = &[
+    "建设路",
+    "人民路",
+    "朝阳路",
+    "前进西路",
+    "柏庐南路",
+    "同丰路",
+    "马鞍山路",
+    "亭林路",
+    "北门路",
+    "长江北路",
+];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "朱", "马", "胡", "郭",
+];
+const GIVEN: &[&str] = &[
+    "秀英", "建国", "桂兰", "志强", "丽娟", "海燕", "伟", "敏", "静", "磊", "军", "洋", "娜", "勇",
+    "艳", "杰",
+];
+const SHOPS: &[&str] = &[
+    "便民超市",
+    "兰州拉面",
+    "五金店",
+    "理发店",
+    "快递驿站",
+    "水果店",
+    "药房",
+    "早餐店",
+];
 
 /// Who the demo creates, and the codes they enroll with.
 pub struct DemoUsers {
@@ -36,17 +61,57 @@ impl Rng {
     }
 }
 
-fn entity(tx: &mut dyn Tx, server: &Server, kind: EntityKind, id: &str, address: &Address, path: &str, fields: Map<String, Value>) -> Result<()> {
-    let stamp = server.clock.lock().unwrap_or_else(|e| e.into_inner()).tick(logic::now_ms()).to_string();
-    let stamps: Map<String, Value> = fields.keys().map(|k| (k.clone(), Value::String(stamp.clone()))).collect();
-    let meta: Map<String, Value> = fields.keys().map(|k| (k.clone(), json!({ "device": "server", "seq": 0 }))).collect();
-    let state = EntityState { kind, id: id.to_string(), address_code: address.code.clone(), fields, stamps, deleted: false };
-    logic::put_record(tx, kind.as_str(), id, path, Some(&address.code), &json!({ "state": state, "meta": meta }))?;
+fn entity(
+    tx: &mut dyn Tx,
+    server: &Server,
+    kind: EntityKind,
+    id: &str,
+    address: &Address,
+    path: &str,
+    fields: Map<String, Value>,
+) -> Result<()> {
+    let stamp = server
+        .clock
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .tick(logic::now_ms())
+        .to_string();
+    let stamps: Map<String, Value> = fields
+        .keys()
+        .map(|k| (k.clone(), Value::String(stamp.clone())))
+        .collect();
+    let meta: Map<String, Value> = fields
+        .keys()
+        .map(|k| (k.clone(), json!({ "device": "server", "seq": 0 })))
+        .collect();
+    let state = EntityState {
+        kind,
+        id: id.to_string(),
+        address_code: address.code.clone(),
+        fields,
+        stamps,
+        deleted: false,
+    };
+    logic::put_record(
+        tx,
+        kind.as_str(),
+        id,
+        path,
+        Some(&address.code),
+        &json!({ "state": state, "meta": meta }),
+    )?;
     Ok(())
 }
 
 fn id_number(rng: &mut Rng) -> String {
-    format!("320583{}{:02}{:02}{:03}{}", 1950 + rng.below(55), 1 + rng.below(12), 1 + rng.below(28), rng.below(1000), rng.below(10))
+    format!(
+        "320583{}{:02}{:02}{:03}{}",
+        1950 + rng.below(55),
+        1 + rng.below(12),
+        1 + rng.below(28),
+        rng.below(1000),
+        rng.below(10)
+    )
 }
 
 /// Seed when the database has no grids yet; return the enrollment codes.
@@ -56,9 +121,19 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
     if !empty {
         return Ok(None);
     }
-    let mut grids = vec![Grid { code: "320583".into(), name: "昆山市".into(), level: 1, parent_code: None }];
+    let mut grids = vec![Grid {
+        code: "320583".into(),
+        name: "昆山市".into(),
+        level: 1,
+        parent_code: None,
+    }];
     for (t, town) in [("001", "玉山镇"), ("002", "周市镇")] {
-        grids.push(Grid { code: format!("320583{t}"), name: town.into(), level: 2, parent_code: Some("320583".into()) });
+        grids.push(Grid {
+            code: format!("320583{t}"),
+            name: town.into(),
+            level: 2,
+            parent_code: Some("320583".into()),
+        });
         for g in 1..=3 {
             grids.push(Grid {
                 code: format!("320583{t}{g:03}"),
@@ -86,7 +161,11 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
                 let shop_addr = Address {
                     code: format!("{}-{town}-{number:04}-00-00-0000", &g.code[..6]),
                     grid_code: g.code.clone(),
-                    full_text: format!("江苏省昆山市{}{street}{number}号{}", &grids[if town == "001" { 1 } else { 5 }].name, SHOPS[number as usize % SHOPS.len()]),
+                    full_text: format!(
+                        "江苏省昆山市{}{street}{number}号{}",
+                        &grids[if town == "001" { 1 } else { 5 }].name,
+                        SHOPS[number as usize % SHOPS.len()]
+                    ),
                     street: Some(street.into()),
                     number: Some(format!("{number}号")),
                     building: None,
@@ -103,9 +182,23 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
                 let mut f = Map::new();
                 f.insert("name".into(), json!(SHOPS[number as usize % SHOPS.len()]));
                 f.insert("kind".into(), json!("shop"));
-                f.insert("contact_name".into(), json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))));
-                f.insert("contact_phone".into(), json!(format!("139{:08}", rng.below(100_000_000))));
-                entity(tx, server, EntityKind::Business, &format!("b-{}", shop_addr.code), &shop_addr, &path, f)?;
+                f.insert(
+                    "contact_name".into(),
+                    json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                );
+                f.insert(
+                    "contact_phone".into(),
+                    json!(format!("139{:08}", rng.below(100_000_000))),
+                );
+                entity(
+                    tx,
+                    server,
+                    EntityKind::Business,
+                    &format!("b-{}", shop_addr.code),
+                    &shop_addr,
+                    &path,
+                    f,
+                )?;
                 made += 1;
                 for b in 1..=3u32 {
                     for u in 1..=2u32 {
@@ -116,9 +209,14 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
                                 }
                                 let room_no = format!("{floor}{room:02}");
                                 let a = Address {
-                                    code: format!("{}-{town}-{number:04}-{b:02}-{u:02}-{floor:02}{room:02}", &g.code[..6]),
+                                    code: format!(
+                                        "{}-{town}-{number:04}-{b:02}-{u:02}-{floor:02}{room:02}",
+                                        &g.code[..6]
+                                    ),
                                     grid_code: g.code.clone(),
-                                    full_text: format!("江苏省昆山市{street}{number}号{b}栋{u}单元{room_no}室"),
+                                    full_text: format!(
+                                        "江苏省昆山市{street}{number}号{b}栋{u}单元{room_no}室"
+                                    ),
                                     street: Some(street.into()),
                                     number: Some(format!("{number}号")),
                                     building: Some(format!("{b}栋")),
@@ -139,31 +237,79 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
                                     let head = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
                                     let mut f = Map::new();
                                     f.insert("head_name".into(), json!(head));
-                                    f.insert("phone".into(), json!(format!("138{:08}", rng.below(100_000_000))));
+                                    f.insert(
+                                        "phone".into(),
+                                        json!(format!("138{:08}", rng.below(100_000_000))),
+                                    );
                                     f.insert("members".into(), json!(1 + rng.below(4)));
-                                    f.insert("residency".into(), json!(if rng.below(4) == 0 { "floating" } else { "registered" }));
+                                    f.insert(
+                                        "residency".into(),
+                                        json!(if rng.below(4) == 0 {
+                                            "floating"
+                                        } else {
+                                            "registered"
+                                        }),
+                                    );
                                     entity(tx, server, EntityKind::Household, &hid, &a, &path, f)?;
                                     let mut p = Map::new();
                                     p.insert("household_id".into(), json!(hid));
                                     p.insert("name".into(), json!(head));
                                     p.insert("id_number".into(), json!(id_number(&mut rng)));
-                                    p.insert("phone".into(), json!(format!("137{:08}", rng.below(100_000_000))));
-                                    entity(tx, server, EntityKind::Person, &format!("p-{}", a.code), &a, &path, p)?;
+                                    p.insert(
+                                        "phone".into(),
+                                        json!(format!("137{:08}", rng.below(100_000_000))),
+                                    );
+                                    entity(
+                                        tx,
+                                        server,
+                                        EntityKind::Person,
+                                        &format!("p-{}", a.code),
+                                        &a,
+                                        &path,
+                                        p,
+                                    )?;
                                 } else if r < 8 {
                                     let rid = format!("r-{}", a.code);
                                     let mut f = Map::new();
-                                    f.insert("landlord_name".into(), json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))));
-                                    f.insert("landlord_phone".into(), json!(format!("135{:08}", rng.below(100_000_000))));
+                                    f.insert(
+                                        "landlord_name".into(),
+                                        json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                                    );
+                                    f.insert(
+                                        "landlord_phone".into(),
+                                        json!(format!("135{:08}", rng.below(100_000_000))),
+                                    );
                                     f.insert("rooms".into(), json!(1 + rng.below(4)));
-                                    f.insert("use".into(), json!(if rng.below(5) == 0 { "shared" } else { "residential" }));
-                                    f.insert("risk_level".into(), json!(["low", "medium", "high"][rng.below(3) as usize]));
+                                    f.insert(
+                                        "use".into(),
+                                        json!(if rng.below(5) == 0 {
+                                            "shared"
+                                        } else {
+                                            "residential"
+                                        }),
+                                    );
+                                    f.insert(
+                                        "risk_level".into(),
+                                        json!(["low", "medium", "high"][rng.below(3) as usize]),
+                                    );
                                     entity(tx, server, EntityKind::RentalUnit, &rid, &a, &path, f)?;
                                     let mut t = Map::new();
                                     t.insert("rental_unit_id".into(), json!(rid));
-                                    t.insert("name".into(), json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))));
+                                    t.insert(
+                                        "name".into(),
+                                        json!(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                                    );
                                     t.insert("id_number".into(), json!(id_number(&mut rng)));
                                     t.insert("residency".into(), json!("floating"));
-                                    entity(tx, server, EntityKind::Person, &format!("t-{}", a.code), &a, &path, t)?;
+                                    entity(
+                                        tx,
+                                        server,
+                                        EntityKind::Person,
+                                        &format!("t-{}", a.code),
+                                        &a,
+                                        &path,
+                                        t,
+                                    )?;
                                 }
                             }
                         }

@@ -17,7 +17,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.to_string(), message: message.into() }
+        ApiError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -50,6 +54,13 @@ impl IntoResponse for ApiError {
         } else {
             self.message
         };
-        (self.status, axum::Json(ErrorBody { error: self.code, message })).into_response()
+        (
+            self.status,
+            axum::Json(ErrorBody {
+                error: self.code,
+                message,
+            }),
+        )
+            .into_response()
     }
 }

@@ -8,10 +8,15 @@ use gridfield_core::checklist::ChecklistTemplate;
 use gridfield_core::hazard::{self, HazardStatus};
 use gridfield_core::hlc::{Hlc, HlcClock, MAX_DRIFT_MS};
 use gridfield_core::i18n::Lang;
-use gridfield_core::model::{self, Address, EntityKind, Grid, ReportStatus, ReviewStatus, Role, Sensitivity};
+use gridfield_core::model::{
+    self, Address, EntityKind, Grid, ReportStatus, ReviewStatus, Role, Sensitivity,
+};
 use gridfield_core::plate::{IssuerPublicKey, PlateIssuer};
 use gridfield_core::records::{Delivery, Hazard, HazardEvent, Inspection, Op, Report};
-use gridfield_core::wire::{self, Change, EnrollRequest, EnrollResponse, EntityState, OpResult, OpStatus, PullResponse, PushOp};
+use gridfield_core::wire::{
+    self, Change, EnrollRequest, EnrollResponse, EntityState, OpResult, OpStatus, PullResponse,
+    PushOp,
+};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -41,13 +46,19 @@ pub struct Server {
 impl Server {
     pub fn new(db: Db) -> Result<Server> {
         let node = format!("srv-{}", &random_hex(4)?);
-        let s = Server { db, clock: Mutex::new(HlcClock::new(node)) };
+        let s = Server {
+            db,
+            clock: Mutex::new(HlcClock::new(node)),
+        };
         s.db.write(|tx| issuer(tx).map(|_| ()))?;
         Ok(s)
     }
 
     fn tick(&self) -> Hlc {
-        self.clock.lock().unwrap_or_else(|e| e.into_inner()).tick(now_ms())
+        self.clock
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .tick(now_ms())
     }
 }
 
@@ -75,16 +86,22 @@ fn valid_code(s: &str) -> bool {
 }
 
 pub fn grid_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
-    tx.query_one("SELECT path FROM grids WHERE code = $1", &[code.into()])?.map(|r| r.text(0)).transpose()
+    tx.query_one("SELECT path FROM grids WHERE code = $1", &[code.into()])?
+        .map(|r| r.text(0))
+        .transpose()
 }
 
 pub fn add_grid(tx: &mut dyn Tx, g: &Grid) -> Result<()> {
     if !valid_code(&g.code) {
-        return Err(ApiError::bad_request("invalid_grid", format!("grid code {:?}: letters, digits and '-' only", g.code)));
+        return Err(ApiError::bad_request(
+            "invalid_grid",
+            format!("grid code {:?}: letters, digits and '-' only", g.code),
+        ));
     }
     let path = match &g.parent_code {
         Some(p) => {
-            let pp = grid_path(tx, p)?.ok_or_else(|| ApiError::not_found(format!("parent grid {p} not found")))?;
+            let pp = grid_path(tx, p)?
+                .ok_or_else(|| ApiError::not_found(format!("parent grid {p} not found")))?;
             format!("{pp}{}/", g.code)
         }
         None => format!("/{}/", g.code),
@@ -92,12 +109,21 @@ pub fn add_grid(tx: &mut dyn Tx, g: &Grid) -> Result<()> {
     if let Some(existing) = grid_path(tx, &g.code)?
         && existing != path
     {
-        return Err(ApiError::conflict("grid_moved", format!("grid {} exists under another parent", g.code)));
+        return Err(ApiError::conflict(
+            "grid_moved",
+            format!("grid {} exists under another parent", g.code),
+        ));
     }
     tx.execute(
         "INSERT INTO grids (code, name, level, parent_code, path) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level",
-        &[g.code.as_str().into(), g.name.as_str().into(), (g.level as i64).into(), g.parent_code.clone().into(), path.as_str().into()],
+        &[
+            g.code.as_str().into(),
+            g.name.as_str().into(),
+            (g.level as i64).into(),
+            g.parent_code.clone().into(),
+            path.as_str().into(),
+        ],
     )?;
     put_record(tx, "grid", &g.code, &path, None, &json!(g))?;
     Ok(())
@@ -105,20 +131,34 @@ pub fn add_grid(tx: &mut dyn Tx, g: &Grid) -> Result<()> {
 
 pub fn add_user(tx: &mut dyn Tx, name: &str, role: Role, grid: &str) -> Result<()> {
     if name.trim().is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::bad_request("invalid_user", "user name must be 1–64 characters"));
+        return Err(ApiError::bad_request(
+            "invalid_user",
+            "user name must be 1–64 characters",
+        ));
     }
     grid_path(tx, grid)?.ok_or_else(|| ApiError::not_found(format!("grid {grid} not found")))?;
     tx.execute(
         "INSERT INTO users (name, role, grid_code, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (name) DO UPDATE SET role = excluded.role, grid_code = excluded.grid_code",
-        &[name.into(), role.as_str().into(), grid.into(), now_ms().into()],
+        &[
+            name.into(),
+            role.as_str().into(),
+            grid.into(),
+            now_ms().into(),
+        ],
     )?;
     Ok(())
 }
 
 /// A single-use enrollment code bound to a user, a role and a grid subtree.
 /// Returned once; only its hash is kept.
-pub fn create_enroll_code(tx: &mut dyn Tx, user: &str, role: Role, grid: &str, ttl_ms: i64) -> Result<String> {
+pub fn create_enroll_code(
+    tx: &mut dyn Tx,
+    user: &str,
+    role: Role,
+    grid: &str,
+    ttl_ms: i64,
+) -> Result<String> {
     add_user(tx, user, role, grid)?;
     let raw = random_hex(6)?.to_uppercase();
     let code = format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]);
@@ -140,15 +180,23 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse> {
         )?
         .ok_or_else(|| ApiError::unauthorized("invalid_code", "注册码无效 (unknown enrollment code)"))?;
     if row.opt_int(4).is_some() {
-        return Err(ApiError::unauthorized("code_used", "注册码已被使用 (enrollment code already used)"));
+        return Err(ApiError::unauthorized(
+            "code_used",
+            "注册码已被使用 (enrollment code already used)",
+        ));
     }
     let now = now_ms();
     if row.int(3)? < now {
-        return Err(ApiError::unauthorized("code_expired", "注册码已过期 (enrollment code expired)"));
+        return Err(ApiError::unauthorized(
+            "code_expired",
+            "注册码已过期 (enrollment code expired)",
+        ));
     }
     let (user, role_s, grid) = (row.text(0)?, row.text(1)?, row.text(2)?);
-    let role = Role::parse(&role_s).ok_or_else(|| ApiError::internal("bad role in enroll_codes"))?;
-    let path = grid_path(tx, &grid)?.ok_or_else(|| ApiError::internal("enroll code grid vanished"))?;
+    let role =
+        Role::parse(&role_s).ok_or_else(|| ApiError::internal("bad role in enroll_codes"))?;
+    let path =
+        grid_path(tx, &grid)?.ok_or_else(|| ApiError::internal("enroll code grid vanished"))?;
     let device_id = uuid::Uuid::now_v7().to_string();
     let token = random_hex(32)?;
     let name: String = req.device_name.chars().take(64).collect();
@@ -168,9 +216,21 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse> {
     )?;
     tx.execute(
         "UPDATE enroll_codes SET used_at = $2, device_id = $3 WHERE code_hash = $1",
-        &[sha256_hex(code.as_bytes()).into(), now.into(), device_id.as_str().into()],
+        &[
+            sha256_hex(code.as_bytes()).into(),
+            now.into(),
+            device_id.as_str().into(),
+        ],
     )?;
-    audit(tx, &user, Some(&device_id), "enroll", "device", &device_id, None)?;
+    audit(
+        tx,
+        &user,
+        Some(&device_id),
+        "enroll",
+        "device",
+        &device_id,
+        None,
+    )?;
     let key = issuer(tx)?.public_key();
     Ok(EnrollResponse {
         device_id,
@@ -192,7 +252,10 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
         )?
         .ok_or_else(|| ApiError::unauthorized("unauthorized", "令牌无效，请重新注册设备 (invalid token)"))?;
     if row.opt_int(6).is_some() {
-        return Err(ApiError::unauthorized("device_revoked", "此设备已被停用，请联系管理员 (device revoked)"));
+        return Err(ApiError::unauthorized(
+            "device_revoked",
+            "此设备已被停用，请联系管理员 (device revoked)",
+        ));
     }
     Ok(DeviceCtx {
         device_id: row.text(0)?,
@@ -205,16 +268,24 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
 }
 
 pub fn revoke_device(tx: &mut dyn Tx, device_id: &str) -> Result<()> {
-    let n = tx.execute("UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", &[device_id.into(), now_ms().into()])?;
+    let n = tx.execute(
+        "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        &[device_id.into(), now_ms().into()],
+    )?;
     if n == 0 {
-        return Err(ApiError::not_found(format!("device {device_id} not found or already revoked")));
+        return Err(ApiError::not_found(format!(
+            "device {device_id} not found or already revoked"
+        )));
     }
     audit(tx, "admin", None, "revoke", "device", device_id, None)
 }
 
 /// The plate issuer key, created on first use and shared by every instance.
 pub fn issuer(tx: &mut dyn Tx) -> Result<PlateIssuer> {
-    if let Some(r) = tx.query_one("SELECT value FROM server_meta WHERE key = 'issuer_seed'", &[])? {
+    if let Some(r) = tx.query_one(
+        "SELECT value FROM server_meta WHERE key = 'issuer_seed'",
+        &[],
+    )? {
         let seed: [u8; 32] = hex::decode(r.text(0)?)
             .ok()
             .and_then(|v| v.try_into().ok())
@@ -222,7 +293,10 @@ pub fn issuer(tx: &mut dyn Tx) -> Result<PlateIssuer> {
         return Ok(PlateIssuer::from_seed(seed));
     }
     let issuer = PlateIssuer::generate().map_err(|e| ApiError::internal(e.to_string()))?;
-    tx.execute("INSERT INTO server_meta (key, value) VALUES ('issuer_seed', $1)", &[hex::encode(issuer.seed()).into()])?;
+    tx.execute(
+        "INSERT INTO server_meta (key, value) VALUES ('issuer_seed', $1)",
+        &[hex::encode(issuer.seed()).into()],
+    )?;
     Ok(issuer)
 }
 
@@ -251,11 +325,20 @@ pub fn audit(
 
 fn next_seq(tx: &mut dyn Tx) -> Result<i64> {
     let r = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM records", &[])?;
-    r.map(|r| r.int(0)).transpose()?.ok_or_else(|| ApiError::internal("no seq"))
+    r.map(|r| r.int(0))
+        .transpose()?
+        .ok_or_else(|| ApiError::internal("no seq"))
 }
 
 /// Store the current state of a record and move it to the head of the change feed.
-pub fn put_record(tx: &mut dyn Tx, kind: &str, id: &str, grid_path: &str, address: Option<&str>, body: &Value) -> Result<i64> {
+pub fn put_record(
+    tx: &mut dyn Tx,
+    kind: &str,
+    id: &str,
+    grid_path: &str,
+    address: Option<&str>,
+    body: &Value,
+) -> Result<i64> {
     let seq = next_seq(tx)?;
     tx.execute(
         "INSERT INTO records (kind, id, grid_path, address_code, seq, body, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -278,7 +361,10 @@ fn op_kind(op: &Op) -> &'static str {
 /// Move a record to the head of the feed without changing it.
 fn touch_record(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<()> {
     let seq = next_seq(tx)?;
-    tx.execute("UPDATE records SET seq = $3 WHERE kind = $1 AND id = $2", &[kind.into(), id.into(), seq.into()])?;
+    tx.execute(
+        "UPDATE records SET seq = $3 WHERE kind = $1 AND id = $2",
+        &[kind.into(), id.into(), seq.into()],
+    )?;
     Ok(())
 }
 
@@ -288,21 +374,36 @@ pub struct Record {
 }
 
 pub fn get_record(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Option<Record>> {
-    let Some(r) = tx.query_one("SELECT grid_path, body FROM records WHERE kind = $1 AND id = $2", &[kind.into(), id.into()])? else {
+    let Some(r) = tx.query_one(
+        "SELECT grid_path, body FROM records WHERE kind = $1 AND id = $2",
+        &[kind.into(), id.into()],
+    )?
+    else {
         return Ok(None);
     };
-    let body = serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(format!("record body: {e}")))?;
-    Ok(Some(Record { grid_path: r.text(0)?, body }))
+    let body = serde_json::from_str(&r.text(1)?)
+        .map_err(|e| ApiError::internal(format!("record body: {e}")))?;
+    Ok(Some(Record {
+        grid_path: r.text(0)?,
+        body,
+    }))
 }
 
 pub fn import_address(tx: &mut dyn Tx, a: &Address) -> Result<()> {
     if !valid_code(&a.code) {
-        return Err(ApiError::bad_request("invalid_address", "address code: letters, digits and '-' only, at most 64"));
+        return Err(ApiError::bad_request(
+            "invalid_address",
+            "address code: letters, digits and '-' only, at most 64",
+        ));
     }
     if a.full_text.trim().is_empty() || a.full_text.chars().count() > 200 {
-        return Err(ApiError::bad_request("invalid_address", "address text must be 1–200 characters"));
+        return Err(ApiError::bad_request(
+            "invalid_address",
+            "address text must be 1–200 characters",
+        ));
     }
-    let path = grid_path(tx, &a.grid_code)?.ok_or_else(|| ApiError::not_found(format!("grid {} not found", a.grid_code)))?;
+    let path = grid_path(tx, &a.grid_code)?
+        .ok_or_else(|| ApiError::not_found(format!("grid {} not found", a.grid_code)))?;
     put_record(tx, "address", &a.code, &path, Some(&a.code), &json!(a))?;
     Ok(())
 }
@@ -310,7 +411,14 @@ pub fn import_address(tx: &mut dyn Tx, a: &Address) -> Result<()> {
 pub fn add_template(tx: &mut dyn Tx, t: &ChecklistTemplate) -> Result<()> {
     let id = format!("{}@{}", t.id, t.version);
     if get_record(tx, "template", &id)?.is_none() {
-        put_record(tx, "template", &id, "/", None, &serde_json::to_value(t).map_err(|e| ApiError::internal(e.to_string()))?)?;
+        put_record(
+            tx,
+            "template",
+            &id,
+            "/",
+            None,
+            &serde_json::to_value(t).map_err(|e| ApiError::internal(e.to_string()))?,
+        )?;
     }
     Ok(())
 }
@@ -335,16 +443,29 @@ pub struct Reject {
 }
 
 fn reject(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Reject {
-    Reject { code, zh: zh.into(), en: en.into() }
+    Reject {
+        code,
+        zh: zh.into(),
+        en: en.into(),
+    }
 }
 
 fn out_of_scope() -> Reject {
-    reject("out_of_scope", "超出本设备的网格范围", "outside this device's grid scope")
+    reject(
+        "out_of_scope",
+        "超出本设备的网格范围",
+        "outside this device's grid scope",
+    )
 }
 
 /// Apply a batch of operations in one transaction. Each op is judged on its own:
 /// rejections are answers, not failures, so the batch always commits.
-pub fn push(server: &Server, dev: &DeviceCtx, ops: &[PushOp], cursor: Option<&str>) -> Result<Vec<OpResult>> {
+pub fn push(
+    server: &Server,
+    dev: &DeviceCtx,
+    ops: &[PushOp],
+    cursor: Option<&str>,
+) -> Result<Vec<OpResult>> {
     let seen = parse_cursor(cursor)?;
     let mut dev = dev.clone();
     dev.acked_seq = dev.acked_seq.max(seen);
@@ -363,20 +484,30 @@ pub fn push(server: &Server, dev: &DeviceCtx, ops: &[PushOp], cursor: Option<&st
 }
 
 fn apply_op(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, p: &PushOp) -> Result<OpResult> {
-    if let Some(r) = tx.query_one("SELECT result FROM applied_ops WHERE op_id = $1", &[p.op_id.as_str().into()])? {
-        let mut prev: OpResult = serde_json::from_str(&r.text(0)?).map_err(|e| ApiError::internal(e.to_string()))?;
+    if let Some(r) = tx.query_one(
+        "SELECT result FROM applied_ops WHERE op_id = $1",
+        &[p.op_id.as_str().into()],
+    )? {
+        let mut prev: OpResult =
+            serde_json::from_str(&r.text(0)?).map_err(|e| ApiError::internal(e.to_string()))?;
         if prev.status == OpStatus::Applied {
             prev.status = OpStatus::Duplicate;
         }
         return Ok(prev);
     }
     if p.op_id.is_empty() || p.op_id.len() > 64 {
-        return Err(ApiError::bad_request("invalid_op", "op_id must be 1–64 characters"));
+        return Err(ApiError::bad_request(
+            "invalid_op",
+            "op_id must be 1–64 characters",
+        ));
     }
     let missing: Vec<String> = {
         let mut m = Vec::new();
         for h in p.op.photo_hashes() {
-            if tx.query_one("SELECT 1 FROM blobs WHERE hash = $1", &[h.as_str().into()])?.is_none() {
+            if tx
+                .query_one("SELECT 1 FROM blobs WHERE hash = $1", &[h.as_str().into()])?
+                .is_none()
+            {
                 m.push(h);
             }
         }
@@ -394,22 +525,57 @@ fn apply_op(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, p: &PushOp) -> Re
     }
     let stamp = stamp_for(server, tx, dev, &p.hlc)?;
     let outcome = match &p.op {
-        Op::EntityUpsert { kind, address_code, fields } => upsert_entity(tx, dev, *kind, &p.entity_id, address_code, fields, &stamp),
+        Op::EntityUpsert {
+            kind,
+            address_code,
+            fields,
+        } => upsert_entity(tx, dev, *kind, &p.entity_id, address_code, fields, &stamp),
         Op::InspectionSubmit { inspection } => submit_inspection(tx, dev, inspection),
         Op::HazardCreate { hazard } => create_hazard(tx, dev, hazard),
-        Op::HazardStep { event_id, action, from: _, input, at } => {
-            hazard_step(tx, dev, &p.entity_id, event_id, *action, input, *at)
-        }
+        Op::HazardStep {
+            event_id,
+            action,
+            from: _,
+            input,
+            at,
+        } => hazard_step(tx, dev, &p.entity_id, event_id, *action, input, *at),
         Op::ReportCreate { report } => create_report(tx, dev, report),
-        Op::InspectionReview { approve, comment, at } => review_inspection(tx, dev, &p.entity_id, *approve, comment.as_deref(), *at),
+        Op::InspectionReview {
+            approve,
+            comment,
+            at,
+        } => review_inspection(tx, dev, &p.entity_id, *approve, comment.as_deref(), *at),
     }?;
     let result = match outcome {
         Ok(conflicts) => {
-            audit(tx, &dev.user, Some(&dev.device_id), p.op.type_name(), "op", &p.op_id, None)?;
-            OpResult { op_id: p.op_id.clone(), status: OpStatus::Applied, code: None, message: None, message_en: None, conflicts }
+            audit(
+                tx,
+                &dev.user,
+                Some(&dev.device_id),
+                p.op.type_name(),
+                "op",
+                &p.op_id,
+                None,
+            )?;
+            OpResult {
+                op_id: p.op_id.clone(),
+                status: OpStatus::Applied,
+                code: None,
+                message: None,
+                message_en: None,
+                conflicts,
+            }
         }
         Err(r) => {
-            audit(tx, &dev.user, Some(&dev.device_id), "rejected", "op", &p.op_id, Some(&json!({ "code": r.code, "reason": r.en })))?;
+            audit(
+                tx,
+                &dev.user,
+                Some(&dev.device_id),
+                "rejected",
+                "op",
+                &p.op_id,
+                Some(&json!({ "code": r.code, "reason": r.en })),
+            )?;
             // The device kept its refused change locally: send it the server's
             // version again so its replica converges.
             touch_record(tx, op_kind(&p.op), &p.entity_id)?;
@@ -428,7 +594,9 @@ fn apply_op(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, p: &PushOp) -> Re
         &[
             p.op_id.as_str().into(),
             dev.device_id.as_str().into(),
-            serde_json::to_string(&result).map_err(|e| ApiError::internal(e.to_string()))?.into(),
+            serde_json::to_string(&result)
+                .map_err(|e| ApiError::internal(e.to_string()))?
+                .into(),
             now_ms().into(),
         ],
     )?;
@@ -438,14 +606,27 @@ fn apply_op(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, p: &PushOp) -> Re
 /// The stamp an op's writes carry. A phone whose clock runs far ahead gets the
 /// server's clock instead, so it cannot win every later merge.
 fn stamp_for(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, hlc: &str) -> Result<Hlc> {
-    let incoming: Hlc = hlc.parse().map_err(|_| ApiError::bad_request("invalid_hlc", "malformed HLC stamp"))?;
+    let incoming: Hlc = hlc
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_hlc", "malformed HLC stamp"))?;
     let now = now_ms();
     let mut clock = server.clock.lock().unwrap_or_else(|e| e.into_inner());
     if incoming.wall_ms > now + MAX_DRIFT_MS {
         let restamped = clock.tick(now);
         drop(clock);
-        audit(tx, &dev.user, Some(&dev.device_id), "clock_skew", "device", &dev.device_id, Some(&json!({ "ahead_ms": incoming.wall_ms - now })))?;
-        return Ok(Hlc { node: dev.device_id.clone(), ..restamped });
+        audit(
+            tx,
+            &dev.user,
+            Some(&dev.device_id),
+            "clock_skew",
+            "device",
+            &dev.device_id,
+            Some(&json!({ "ahead_ms": incoming.wall_ms - now })),
+        )?;
+        return Ok(Hlc {
+            node: dev.device_id.clone(),
+            ..restamped
+        });
     }
     clock.observe(&incoming, now);
     Ok(incoming)
@@ -467,7 +648,15 @@ fn upsert_entity(
     stamp: &Hlc,
 ) -> Outcome {
     if !dev.role.may_edit_entities() {
-        return Ok(Err(reject("not_permitted", format!("{}无权修改{}", dev.role.label(Lang::Zh), kind.label(Lang::Zh)), "this role may not edit entities")));
+        return Ok(Err(reject(
+            "not_permitted",
+            format!(
+                "{}无权修改{}",
+                dev.role.label(Lang::Zh),
+                kind.label(Lang::Zh)
+            ),
+            "this role may not edit entities",
+        )));
     }
     let mut clean = Map::new();
     for (k, v) in fields {
@@ -475,25 +664,52 @@ fn upsert_entity(
             Ok(v) => {
                 clean.insert(k.clone(), v);
             }
-            Err(e) => return Ok(Err(reject("invalid_field", e.message(Lang::Zh), e.message(Lang::En)))),
+            Err(e) => {
+                return Ok(Err(reject(
+                    "invalid_field",
+                    e.message(Lang::Zh),
+                    e.message(Lang::En),
+                )));
+            }
         }
     }
     if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::bad_request("invalid_op", "entity_id must be 1–64 characters"));
+        return Err(ApiError::bad_request(
+            "invalid_op",
+            "entity_id must be 1–64 characters",
+        ));
     }
     let id = id.to_string();
     let existing = get_record(tx, kind.as_str(), &id)?;
     let (path, mut doc) = match existing {
         Some(r) => {
-            let doc: EntityDoc = serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
+            let doc: EntityDoc =
+                serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
             (r.grid_path, doc)
         }
         None => {
             let Some(path) = address_path(tx, address_code)? else {
-                return Ok(Err(reject("unknown_address", "服务器上没有该地址", "the address does not exist on the server")));
+                return Ok(Err(reject(
+                    "unknown_address",
+                    "服务器上没有该地址",
+                    "the address does not exist on the server",
+                )));
             };
-            let state = EntityState { kind, id: id.clone(), address_code: address_code.to_string(), fields: Map::new(), stamps: Map::new(), deleted: false };
-            (path, EntityDoc { state, meta: Map::new() })
+            let state = EntityState {
+                kind,
+                id: id.clone(),
+                address_code: address_code.to_string(),
+                fields: Map::new(),
+                stamps: Map::new(),
+                deleted: false,
+            };
+            (
+                path,
+                EntityDoc {
+                    state,
+                    meta: Map::new(),
+                },
+            )
         }
     };
     if !dev.covers(&path) {
@@ -505,18 +721,43 @@ fn upsert_entity(
     let mut changed = false;
     for (field, value) in clean {
         let old_value = doc.state.fields.get(&field).cloned().unwrap_or(Value::Null);
-        let old_stamp = doc.state.stamps.get(&field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let old_stamp = doc
+            .state
+            .stamps
+            .get(&field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         let old_meta = doc.meta.get(&field).cloned().unwrap_or(Value::Null);
-        let old_device = old_meta.get("device").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let old_device = old_meta
+            .get("device")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         let old_seq = old_meta.get("seq").and_then(|v| v.as_i64()).unwrap_or(0);
         // Concurrent: another device wrote it after this device last pulled.
-        let concurrent = !old_stamp.is_empty() && old_device != dev.device_id && old_seq > dev.acked_seq;
+        let concurrent =
+            !old_stamp.is_empty() && old_device != dev.device_id && old_seq > dev.acked_seq;
         let wins = stamp_s > old_stamp;
         if concurrent && old_value != value {
             let (kept, kept_stamp, kept_dev, lost, lost_stamp, lost_dev) = if wins {
-                (&value, &stamp_s, &dev.device_id, &old_value, &old_stamp, &old_device)
+                (
+                    &value,
+                    &stamp_s,
+                    &dev.device_id,
+                    &old_value,
+                    &old_stamp,
+                    &old_device,
+                )
             } else {
-                (&old_value, &old_stamp, &old_device, &value, &stamp_s, &dev.device_id)
+                (
+                    &old_value,
+                    &old_stamp,
+                    &old_device,
+                    &value,
+                    &stamp_s,
+                    &dev.device_id,
+                )
             };
             tx.execute(
                 "INSERT INTO conflicts (kind, entity_id, field, kept_value, kept_hlc, kept_device, lost_value, lost_hlc, lost_device, grid_path, at)
@@ -539,42 +780,76 @@ fn upsert_entity(
         }
         if wins {
             doc.state.fields.insert(field.clone(), value);
-            doc.state.stamps.insert(field.clone(), Value::String(stamp_s.clone()));
-            doc.meta.insert(field, json!({ "device": dev.device_id, "seq": seq_now }));
+            doc.state
+                .stamps
+                .insert(field.clone(), Value::String(stamp_s.clone()));
+            doc.meta
+                .insert(field, json!({ "device": dev.device_id, "seq": seq_now }));
             changed = true;
         }
     }
     if changed || get_record(tx, kind.as_str(), &id)?.is_none() {
         let addr = doc.state.address_code.clone();
-        put_record(tx, kind.as_str(), &id, &path, Some(&addr), &serde_json::to_value(&doc).map_err(|e| ApiError::internal(e.to_string()))?)?;
+        put_record(
+            tx,
+            kind.as_str(),
+            &id,
+            &path,
+            Some(&addr),
+            &serde_json::to_value(&doc).map_err(|e| ApiError::internal(e.to_string()))?,
+        )?;
     }
     Ok(Ok(conflicts))
 }
 
 fn submit_inspection(tx: &mut dyn Tx, dev: &DeviceCtx, i: &Inspection) -> Outcome {
     if !dev.role.may_inspect() {
-        return Ok(Err(reject("not_permitted", "无权提交检查记录", "this role may not submit inspections")));
+        return Ok(Err(reject(
+            "not_permitted",
+            "无权提交检查记录",
+            "this role may not submit inspections",
+        )));
     }
     let Some(path) = address_path(tx, &i.address_code)? else {
-        return Ok(Err(reject("unknown_address", "服务器上没有该地址", "the address does not exist on the server")));
+        return Ok(Err(reject(
+            "unknown_address",
+            "服务器上没有该地址",
+            "the address does not exist on the server",
+        )));
     };
     if !dev.covers(&path) {
         return Ok(Err(out_of_scope()));
     }
     let tpl = format!("{}@{}", i.template_id, i.template_version);
     let Some(t) = get_record(tx, "template", &tpl)? else {
-        return Ok(Err(reject("unknown_template", "服务器上没有该检查表版本", "unknown checklist template version")));
+        return Ok(Err(reject(
+            "unknown_template",
+            "服务器上没有该检查表版本",
+            "unknown checklist template version",
+        )));
     };
-    let template: ChecklistTemplate = serde_json::from_value(t.body).map_err(|e| ApiError::internal(e.to_string()))?;
+    let template: ChecklistTemplate =
+        serde_json::from_value(t.body).map_err(|e| ApiError::internal(e.to_string()))?;
     // Never trust the client's score: evaluate again against the same version.
     let eval = match template.evaluate(&i.answers, &i.photos) {
         Ok(e) => e,
-        Err(e) => return Ok(Err(reject("answers_invalid", e.message_zh(), e.to_string()))),
+        Err(e) => {
+            return Ok(Err(reject(
+                "answers_invalid",
+                e.message_zh(),
+                e.to_string(),
+            )));
+        }
     };
     if let Some(prev) = get_record(tx, "inspection", &i.id)? {
-        let prev: Inspection = serde_json::from_value(prev.body).map_err(|e| ApiError::internal(e.to_string()))?;
+        let prev: Inspection =
+            serde_json::from_value(prev.body).map_err(|e| ApiError::internal(e.to_string()))?;
         if prev.review_status == ReviewStatus::Approved {
-            return Ok(Err(reject("already_approved", "该检查记录已审核通过，不能再修改", "inspection already approved")));
+            return Ok(Err(reject(
+                "already_approved",
+                "该检查记录已审核通过，不能再修改",
+                "inspection already approved",
+            )));
         }
     }
     let mut stored = i.clone();
@@ -588,38 +863,80 @@ fn submit_inspection(tx: &mut dyn Tx, dev: &DeviceCtx, i: &Inspection) -> Outcom
     stored.reviewed_by = None;
     stored.reviewed_at = None;
     stored.delivery = Delivery::Server;
-    put_record(tx, "inspection", &i.id, &path, Some(&i.address_code), &json!(stored))?;
+    put_record(
+        tx,
+        "inspection",
+        &i.id,
+        &path,
+        Some(&i.address_code),
+        &json!(stored),
+    )?;
     Ok(Ok(Vec::new()))
 }
 
-fn review_inspection(tx: &mut dyn Tx, dev: &DeviceCtx, id: &str, approve: bool, comment: Option<&str>, at: i64) -> Outcome {
+fn review_inspection(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    id: &str,
+    approve: bool,
+    comment: Option<&str>,
+    at: i64,
+) -> Outcome {
     if !matches!(dev.role, Role::Supervisor | Role::Admin) {
-        return Ok(Err(reject("not_permitted", "只有网格长可以审核检查记录", "only supervisors review inspections")));
+        return Ok(Err(reject(
+            "not_permitted",
+            "只有网格长可以审核检查记录",
+            "only supervisors review inspections",
+        )));
     }
     let Some(r) = get_record(tx, "inspection", id)? else {
-        return Ok(Err(reject("not_found", "服务器上没有该检查记录", "inspection not found")));
+        return Ok(Err(reject(
+            "not_found",
+            "服务器上没有该检查记录",
+            "inspection not found",
+        )));
     };
     if !dev.covers(&r.grid_path) {
         return Ok(Err(out_of_scope()));
     }
     let comment = comment.map(str::trim).filter(|c| !c.is_empty());
     if !approve && comment.is_none() {
-        return Ok(Err(reject("comment_required", "退回时必须填写意见", "a comment is required to return an inspection")));
+        return Ok(Err(reject(
+            "comment_required",
+            "退回时必须填写意见",
+            "a comment is required to return an inspection",
+        )));
     }
     review_apply(tx, id, r, &dev.user, approve, comment, at)
 }
 
 /// Shared by device commands and the console: record a review decision.
-pub fn review_apply(tx: &mut dyn Tx, id: &str, r: Record, reviewer: &str, approve: bool, comment: Option<&str>, at: i64) -> Outcome {
-    let mut i: Inspection = serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
+pub fn review_apply(
+    tx: &mut dyn Tx,
+    id: &str,
+    r: Record,
+    reviewer: &str,
+    approve: bool,
+    comment: Option<&str>,
+    at: i64,
+) -> Outcome {
+    let mut i: Inspection =
+        serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
     if i.review_status != ReviewStatus::Submitted {
         return Ok(Err(reject(
             "not_submitted",
-            format!("该检查记录当前为「{}」，不能审核", i.review_status.label(Lang::Zh)),
+            format!(
+                "该检查记录当前为「{}」，不能审核",
+                i.review_status.label(Lang::Zh)
+            ),
             format!("inspection is {}, not submitted", i.review_status.as_str()),
         )));
     }
-    i.review_status = if approve { ReviewStatus::Approved } else { ReviewStatus::Returned };
+    i.review_status = if approve {
+        ReviewStatus::Approved
+    } else {
+        ReviewStatus::Returned
+    };
     i.review_comment = comment.map(String::from);
     i.reviewed_by = Some(reviewer.to_string());
     i.reviewed_at = Some(at);
@@ -637,10 +954,18 @@ struct HazardDoc {
 
 fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Outcome {
     if !dev.role.may_inspect() {
-        return Ok(Err(reject("not_permitted", "无权登记隐患", "this role may not report hazards")));
+        return Ok(Err(reject(
+            "not_permitted",
+            "无权登记隐患",
+            "this role may not report hazards",
+        )));
     }
     let Some(path) = address_path(tx, &h.address_code)? else {
-        return Ok(Err(reject("unknown_address", "服务器上没有该地址", "the address does not exist on the server")));
+        return Ok(Err(reject(
+            "unknown_address",
+            "服务器上没有该地址",
+            "the address does not exist on the server",
+        )));
     };
     if !dev.covers(&path) {
         return Ok(Err(out_of_scope()));
@@ -668,8 +993,18 @@ fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Outcome {
         assignee: None,
         deadline: None,
     };
-    let doc = HazardDoc { hazard: hz, events: vec![first] };
-    put_record(tx, "hazard", &h.id, &path, Some(&h.address_code), &json!(doc))?;
+    let doc = HazardDoc {
+        hazard: hz,
+        events: vec![first],
+    };
+    put_record(
+        tx,
+        "hazard",
+        &h.id,
+        &path,
+        Some(&h.address_code),
+        &json!(doc),
+    )?;
     Ok(Ok(Vec::new()))
 }
 
@@ -684,13 +1019,29 @@ fn hazard_step(
     at: i64,
 ) -> Outcome {
     let Some(r) = get_record(tx, "hazard", id)? else {
-        return Ok(Err(reject("not_found", "服务器上没有该隐患", "hazard not found")));
+        return Ok(Err(reject(
+            "not_found",
+            "服务器上没有该隐患",
+            "hazard not found",
+        )));
     };
     if !dev.covers(&r.grid_path) {
         return Ok(Err(out_of_scope()));
     }
-    let mut doc: HazardDoc = serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
-    step_apply(tx, &mut doc, &r.grid_path, event_id, action, input, at, &dev.user, dev.role, &dev.device_id)
+    let mut doc: HazardDoc =
+        serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
+    step_apply(
+        tx,
+        &mut doc,
+        &r.grid_path,
+        event_id,
+        action,
+        input,
+        at,
+        &dev.user,
+        dev.role,
+        &dev.device_id,
+    )
 }
 
 /// Judge a hazard step against the server's current state and record it.
@@ -710,7 +1061,13 @@ fn step_apply(
     let current = doc.hazard.status;
     let to = match hazard::next_status(current, action, role, input) {
         Ok(to) => to,
-        Err(e) => return Ok(Err(reject("transition_refused", e.message(Lang::Zh), e.message(Lang::En)))),
+        Err(e) => {
+            return Ok(Err(reject(
+                "transition_refused",
+                e.message(Lang::Zh),
+                e.message(Lang::En),
+            )));
+        }
     };
     doc.events.push(HazardEvent {
         id: event_id.to_string(),
@@ -745,7 +1102,11 @@ fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Outcome {
     // A volunteer may report at any address that exists: plates outside one's own
     // grid are scanned too. The report belongs to the address's grid.
     let Some(path) = address_path(tx, &r.address_code)? else {
-        return Ok(Err(reject("unknown_address", "服务器上没有该地址", "the address does not exist on the server")));
+        return Ok(Err(reject(
+            "unknown_address",
+            "服务器上没有该地址",
+            "the address does not exist on the server",
+        )));
     };
     if get_record(tx, "report", &r.id)?.is_some() {
         return Ok(Ok(Vec::new()));
@@ -758,7 +1119,14 @@ fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Outcome {
     rep.decision_note = None;
     rep.hazard_id = None;
     rep.delivery = Delivery::Server;
-    put_record(tx, "report", &r.id, &path, Some(&r.address_code), &json!(rep))?;
+    put_record(
+        tx,
+        "report",
+        &r.id,
+        &path,
+        Some(&r.address_code),
+        &json!(rep),
+    )?;
     Ok(Ok(Vec::new()))
 }
 
@@ -775,7 +1143,12 @@ pub fn parse_cursor(c: Option<&str>) -> Result<i64> {
     }
 }
 
-pub fn pull(server: &Server, dev: &DeviceCtx, cursor: Option<&str>, limit: u32) -> Result<PullResponse> {
+pub fn pull(
+    server: &Server,
+    dev: &DeviceCtx,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<PullResponse> {
     let from = parse_cursor(cursor)?;
     let limit = limit.clamp(1, wire::MAX_PULL_LIMIT) as i64;
     // The cursor a device sends proves it applied everything before it.
@@ -792,7 +1165,12 @@ pub fn pull(server: &Server, dev: &DeviceCtx, cursor: Option<&str>, limit: u32) 
             "SELECT kind, body, seq FROM records
              WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/')
              ORDER BY seq LIMIT $4",
-            &[from.into(), dev.grid_path.as_str().into(), upper.as_str().into(), (limit + 1).into()],
+            &[
+                from.into(),
+                dev.grid_path.as_str().into(),
+                upper.as_str().into(),
+                (limit + 1).into(),
+            ],
         )
     })?;
     let more = rows.len() as i64 > limit;
@@ -800,17 +1178,26 @@ pub fn pull(server: &Server, dev: &DeviceCtx, cursor: Option<&str>, limit: u32) 
     let mut changes = Vec::new();
     for r in rows.into_iter().take(limit as usize) {
         last = r.int(2)?;
-        let body: Value = serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
+        let body: Value =
+            serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
         if let Some(c) = to_change(&r.text(0)?, body, dev)? {
             changes.push(c);
         }
     }
     let server_hlc = server.tick().to_string();
-    Ok(PullResponse { changes, cursor: format!("v1.{last}"), more, server_hlc })
+    Ok(PullResponse {
+        changes,
+        cursor: format!("v1.{last}"),
+        more,
+        server_hlc,
+    })
 }
 
 /// Per-kind checksums of everything in the device's scope as it may see it.
-pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<std::collections::BTreeMap<String, String>> {
+pub fn checksum(
+    server: &Server,
+    dev: &DeviceCtx,
+) -> Result<std::collections::BTreeMap<String, String>> {
     let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
     let rows = server.db.read(|tx| {
         tx.query(
@@ -820,7 +1207,8 @@ pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<std::collections::BT
     })?;
     let mut changes = Vec::with_capacity(rows.len());
     for r in rows {
-        let body: Value = serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
+        let body: Value =
+            serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
         if let Some(c) = to_change(&r.text(0)?, body, dev)? {
             changes.push(c);
         }
@@ -833,25 +1221,39 @@ fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Option<Change>>
     let personal = dev.role.sees_personal_data();
     let bad = |e: serde_json::Error| ApiError::internal(format!("record body: {e}"));
     Ok(match kind {
-        "grid" => Some(Change::Grid { grid: serde_json::from_value(body).map_err(bad)? }),
-        "address" => Some(Change::Address { address: serde_json::from_value(body).map_err(bad)? }),
+        "grid" => Some(Change::Grid {
+            grid: serde_json::from_value(body).map_err(bad)?,
+        }),
+        "address" => Some(Change::Address {
+            address: serde_json::from_value(body).map_err(bad)?,
+        }),
         "template" => Some(Change::Template { body }),
-        "inspection" if personal => Some(Change::Inspection { inspection: serde_json::from_value(body).map_err(bad)? }),
+        "inspection" if personal => Some(Change::Inspection {
+            inspection: serde_json::from_value(body).map_err(bad)?,
+        }),
         "hazard" if personal => {
             let d: HazardDoc = serde_json::from_value(body).map_err(bad)?;
-            Some(Change::Hazard { hazard: Box::new(d.hazard), events: d.events })
+            Some(Change::Hazard {
+                hazard: Box::new(d.hazard),
+                events: d.events,
+            })
         }
         "report" => {
             let r: Report = serde_json::from_value(body).map_err(bad)?;
             // Volunteers see their own reports only.
-            (personal || r.reporter == dev.user).then(|| Change::Report { report: Box::new(r) })
+            (personal || r.reporter == dev.user).then(|| Change::Report {
+                report: Box::new(r),
+            })
         }
         k => match EntityKind::parse(k) {
             Some(ek) if ek.visible_to(dev.role) => {
                 let doc: EntityDoc = serde_json::from_value(body).map_err(bad)?;
                 let mut st = doc.state;
                 if !personal {
-                    let keep = |f: &String| ek.field(f).is_some_and(|s| s.sensitivity == Sensitivity::Public);
+                    let keep = |f: &String| {
+                        ek.field(f)
+                            .is_some_and(|s| s.sensitivity == Sensitivity::Public)
+                    };
                     st.fields.retain(|f, _| keep(f));
                     st.stamps.retain(|f, _| keep(f));
                 }
@@ -873,23 +1275,45 @@ pub enum BlobState {
 }
 
 pub fn blob_state(tx: &mut dyn Tx, hash: &str) -> Result<BlobState> {
-    if tx.query_one("SELECT 1 FROM blobs WHERE hash = $1", &[hash.into()])?.is_some() {
+    if tx
+        .query_one("SELECT 1 FROM blobs WHERE hash = $1", &[hash.into()])?
+        .is_some()
+    {
         return Ok(BlobState::Complete);
     }
-    Ok(match tx.query_one("SELECT length(data) FROM blob_uploads WHERE hash = $1", &[hash.into()])? {
-        Some(r) => BlobState::Partial(r.int(0)? as u64),
-        None => BlobState::Absent,
-    })
+    Ok(
+        match tx.query_one(
+            "SELECT length(data) FROM blob_uploads WHERE hash = $1",
+            &[hash.into()],
+        )? {
+            Some(r) => BlobState::Partial(r.int(0)? as u64),
+            None => BlobState::Absent,
+        },
+    )
 }
 
 /// Append a chunk at `offset`. Returns the new offset, or Complete when the whole
 /// blob arrived and its bytes hash to its name.
-pub fn put_blob_chunk(tx: &mut dyn Tx, hash: &str, offset: u64, total: u64, mime: &str, chunk: &[u8]) -> Result<BlobState> {
+pub fn put_blob_chunk(
+    tx: &mut dyn Tx,
+    hash: &str,
+    offset: u64,
+    total: u64,
+    mime: &str,
+    chunk: &[u8],
+) -> Result<BlobState> {
     if !gridfield_core::photo::is_valid_hash(hash) {
-        return Err(ApiError::bad_request("bad_hash", "blob name must be a lowercase SHA-256 hex digest"));
+        return Err(ApiError::bad_request(
+            "bad_hash",
+            "blob name must be a lowercase SHA-256 hex digest",
+        ));
     }
     if total == 0 || total > MAX_BLOB_BYTES {
-        return Err(ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "photo_too_large", format!("照片超过 {} MB 上限", MAX_BLOB_BYTES / 1048576)));
+        return Err(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "photo_too_large",
+            format!("照片超过 {} MB 上限", MAX_BLOB_BYTES / 1048576),
+        ));
     }
     let have = match blob_state(tx, hash)? {
         BlobState::Complete => return Ok(BlobState::Complete),
@@ -897,13 +1321,25 @@ pub fn put_blob_chunk(tx: &mut dyn Tx, hash: &str, offset: u64, total: u64, mime
         BlobState::Absent => 0,
     };
     if offset != have {
-        return Err(ApiError::conflict("offset_mismatch", format!("expected offset {have}")));
+        return Err(ApiError::conflict(
+            "offset_mismatch",
+            format!("expected offset {have}"),
+        ));
     }
     if have + chunk.len() as u64 > total {
-        return Err(ApiError::bad_request("too_long", "more bytes than upload-length"));
+        return Err(ApiError::bad_request(
+            "too_long",
+            "more bytes than upload-length",
+        ));
     }
     let mut data = if have > 0 {
-        tx.query_one("SELECT data FROM blob_uploads WHERE hash = $1", &[hash.into()])?.map(|r| r.blob(0)).transpose()?.unwrap_or_default()
+        tx.query_one(
+            "SELECT data FROM blob_uploads WHERE hash = $1",
+            &[hash.into()],
+        )?
+        .map(|r| r.blob(0))
+        .transpose()?
+        .unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -911,9 +1347,14 @@ pub fn put_blob_chunk(tx: &mut dyn Tx, hash: &str, offset: u64, total: u64, mime
     if data.len() as u64 == total {
         tx.execute("DELETE FROM blob_uploads WHERE hash = $1", &[hash.into()])?;
         if sha256_hex(&data) != hash {
-            return Err(ApiError::unprocessable("hash_mismatch", "照片内容与其哈希不符 (bytes do not match the hash)"));
+            return Err(ApiError::unprocessable(
+                "hash_mismatch",
+                "照片内容与其哈希不符 (bytes do not match the hash)",
+            ));
         }
-        let mime = gridfield_core::photo::sniff_mime(&data).unwrap_or(mime).to_string();
+        let mime = gridfield_core::photo::sniff_mime(&data)
+            .unwrap_or(mime)
+            .to_string();
         tx.execute(
             "INSERT INTO blobs (hash, size, mime, data, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (hash) DO NOTHING",
             &[hash.into(), (total as i64).into(), mime.into(), V::Blob(data), now_ms().into()],
@@ -924,7 +1365,13 @@ pub fn put_blob_chunk(tx: &mut dyn Tx, hash: &str, offset: u64, total: u64, mime
     tx.execute(
         "INSERT INTO blob_uploads (hash, size, mime, data, updated_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (hash) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-        &[hash.into(), (total as i64).into(), mime.into(), V::Blob(data), now_ms().into()],
+        &[
+            hash.into(),
+            (total as i64).into(),
+            mime.into(),
+            V::Blob(data),
+            now_ms().into(),
+        ],
     )?;
     Ok(BlobState::Partial(n))
 }
@@ -936,8 +1383,13 @@ pub fn discard_upload(tx: &mut dyn Tx, hash: &str) -> Result<()> {
 }
 
 pub fn get_blob(tx: &mut dyn Tx, hash: &str) -> Result<Option<(String, Vec<u8>)>> {
-    Ok(match tx.query_one("SELECT mime, data FROM blobs WHERE hash = $1", &[hash.into()])? {
-        Some(r) => Some((r.text(0)?, r.blob(1)?)),
-        None => None,
-    })
+    Ok(
+        match tx.query_one(
+            "SELECT mime, data FROM blobs WHERE hash = $1",
+            &[hash.into()],
+        )? {
+            Some(r) => Some((r.text(0)?, r.blob(1)?)),
+            None => None,
+        },
+    )
 }

@@ -11,10 +11,19 @@ use gridfield_server::db::Db;
 use gridfield_server::{ApiError, Server, admin, demo, logic};
 
 #[derive(Parser)]
-#[command(name = "gridfield-server", version, about = "网格通 sync server: enrollment, sync, photos, admin")]
+#[command(
+    name = "gridfield-server",
+    version,
+    about = "网格通 sync server: enrollment, sync, photos, admin"
+)]
 struct Cli {
     /// SQLite file (embedded, the default) or a postgres:// URL.
-    #[arg(long, global = true, env = "GRIDFIELD_DB", default_value = "gridfield-server.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "GRIDFIELD_DB",
+        default_value = "gridfield-server.db"
+    )]
     db: String,
     #[command(subcommand)]
     command: Command,
@@ -105,7 +114,10 @@ fn role(s: &str) -> Role {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(cli) {
@@ -120,20 +132,41 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), ApiError> {
     let db = Db::open(&cli.db)?;
     match cli.command {
-        Command::Serve { demo, listen, demo_addresses } => serve(db, demo, listen, demo_addresses, &cli.db),
+        Command::Serve {
+            demo,
+            listen,
+            demo_addresses,
+        } => serve(db, demo, listen, demo_addresses, &cli.db),
         Command::Admin(cmd) => admin_cmd(db, cmd),
     }
 }
 
-fn serve(db: Db, demo_mode: bool, listen: SocketAddr, per_grid: u32, target: &str) -> Result<(), ApiError> {
+fn serve(
+    db: Db,
+    demo_mode: bool,
+    listen: SocketAddr,
+    per_grid: u32,
+    target: &str,
+) -> Result<(), ApiError> {
     admin::ensure_templates(&db)?;
     let server = Arc::new(Server::new(db)?);
-    let codes = if demo_mode { demo::seed(&server, per_grid)? } else { None };
+    let codes = if demo_mode {
+        demo::seed(&server, per_grid)?
+    } else {
+        None
+    };
     let rt = tokio::runtime::Runtime::new().map_err(|e| ApiError::internal(e.to_string()))?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| ApiError::internal(format!("bind {listen}: {e}")))?;
-        let addr = listener.local_addr().map_err(|e| ApiError::internal(e.to_string()))?;
-        println!("gridfield-server listening on http://{addr} ({} at {target})", server.db.backend());
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| ApiError::internal(format!("bind {listen}: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        println!(
+            "gridfield-server listening on http://{addr} ({} at {target})",
+            server.db.backend()
+        );
         if let Some(d) = codes {
             println!("demo district seeded; enrollment codes (single use, 7 days):");
             for (name, role, grid, code) in d.codes {
@@ -142,25 +175,55 @@ fn serve(db: Db, demo_mode: bool, listen: SocketAddr, per_grid: u32, target: &st
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        gridfield_server::launch_with_listener(listener, server, gridfield_server::shutdown_signal())
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))
+        gridfield_server::launch_with_listener(
+            listener,
+            server,
+            gridfield_server::shutdown_signal(),
+        )
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))
     })
 }
 
 fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
     match cmd {
-        AdminCmd::GridAdd { code, name, level, parent } => {
-            db.write(|tx| logic::add_grid(tx, &Grid { code: code.clone(), name, level, parent_code: parent }))?;
+        AdminCmd::GridAdd {
+            code,
+            name,
+            level,
+            parent,
+        } => {
+            db.write(|tx| {
+                logic::add_grid(
+                    tx,
+                    &Grid {
+                        code: code.clone(),
+                        name,
+                        level,
+                        parent_code: parent,
+                    },
+                )
+            })?;
             println!("grid {code} saved");
         }
         AdminCmd::ImportGrids { file } => print_report(admin::import_grids(&db, &file)?, "grids")?,
-        AdminCmd::UserAdd { name, role: r, grid } => {
+        AdminCmd::UserAdd {
+            name,
+            role: r,
+            grid,
+        } => {
             db.write(|tx| logic::add_user(tx, &name, role(&r), &grid))?;
             println!("user {name} saved");
         }
-        AdminCmd::EnrollCode { user, role: r, grid, ttl_hours } => {
-            let code = db.write(|tx| logic::create_enroll_code(tx, &user, role(&r), &grid, ttl_hours * 3600 * 1000))?;
+        AdminCmd::EnrollCode {
+            user,
+            role: r,
+            grid,
+            ttl_hours,
+        } => {
+            let code = db.write(|tx| {
+                logic::create_enroll_code(tx, &user, role(&r), &grid, ttl_hours * 3600 * 1000)
+            })?;
             println!("{code}");
         }
         AdminCmd::ImportPlates { file, no_progress } => {
@@ -170,7 +233,8 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         AdminCmd::SignPlates { grid, out } => {
             let n = match out {
                 Some(p) => {
-                    let mut f = std::fs::File::create(&p).map_err(|e| ApiError::internal(e.to_string()))?;
+                    let mut f =
+                        std::fs::File::create(&p).map_err(|e| ApiError::internal(e.to_string()))?;
                     admin::sign_plates(&db, &grid, &mut f)?
                 }
                 None => admin::sign_plates(&db, &grid, &mut std::io::stdout().lock())?,
@@ -199,6 +263,9 @@ fn print_report(r: admin::ImportReport, what: &str) -> Result<(), ApiError> {
     if r.errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::bad_request("rows_rejected", format!("{} rows rejected (see above)", r.errors.len())))
+        Err(ApiError::bad_request(
+            "rows_rejected",
+            format!("{} rows rejected (see above)", r.errors.len()),
+        ))
     }
 }

@@ -28,7 +28,10 @@ const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn router(state: AppState) -> Router {
     let blobs = Router::new()
-        .route("/v1/blobs/{hash}", get(blob_get).head(blob_head).put(blob_put))
+        .route(
+            "/v1/blobs/{hash}",
+            get(blob_get).head(blob_head).put(blob_put),
+        )
         .layer(DefaultBodyLimit::max(logic::MAX_BLOB_BYTES as usize + 1024));
     Router::new()
         .route("/healthz", get(healthz))
@@ -49,7 +52,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Run blocking storage work off the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(format!("task: {e}")))?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("task: {e}")))?
 }
 
 /// `Json` whose rejections are our JSON errors.
@@ -62,14 +67,22 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(match &e {
-                JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("malformed_json", e.body_text()),
-                JsonRejection::JsonDataError(_) => ApiError::unprocessable("invalid_body", e.body_text()),
-                JsonRejection::MissingJsonContentType(_) => {
-                    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "expected application/json")
+                JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::bad_request("malformed_json", e.body_text())
                 }
-                _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "请求体过大 (request body too large)")
+                JsonRejection::JsonDataError(_) => {
+                    ApiError::unprocessable("invalid_body", e.body_text())
                 }
+                JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "expected application/json",
+                ),
+                _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "请求体过大 (request body too large)",
+                ),
                 _ => ApiError::bad_request("bad_body", e.body_text()),
             }),
         }
@@ -86,7 +99,10 @@ impl FromRequestParts<AppState> for Device {
         if let Some(v) = parts.headers.get(wire::VERSION_HEADER) {
             let v: u32 = v.to_str().ok().and_then(|s| s.parse().ok()).unwrap_or(0);
             if v == 0 {
-                return Err(ApiError::bad_request("unsupported_wire_version", "unknown protocol version"));
+                return Err(ApiError::bad_request(
+                    "unsupported_wire_version",
+                    "unknown protocol version",
+                ));
             }
         }
         let token = parts
@@ -96,7 +112,9 @@ impl FromRequestParts<AppState> for Device {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::unauthorized("unauthorized", "缺少令牌 (missing bearer token)"))?
+            .ok_or_else(|| {
+                ApiError::unauthorized("unauthorized", "缺少令牌 (missing bearer token)")
+            })?
             .to_string();
         let s = state.clone();
         let dev = blocking(move || s.db.read(|tx| logic::authenticate(tx, &token))).await?;
@@ -113,28 +131,61 @@ async fn healthz(State(s): State<AppState>) -> Response {
 }
 
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], OPENAPI).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
 }
 
-async fn enroll(State(s): State<AppState>, ApiJson(req): ApiJson<EnrollRequest>) -> Result<Json<wire::EnrollResponse>> {
+async fn enroll(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<EnrollRequest>,
+) -> Result<Json<wire::EnrollResponse>> {
     if req.code.trim().is_empty() || req.code.len() > 64 {
-        return Err(ApiError::bad_request("invalid_code", "注册码格式不正确 (malformed enrollment code)"));
+        return Err(ApiError::bad_request(
+            "invalid_code",
+            "注册码格式不正确 (malformed enrollment code)",
+        ));
     }
-    Ok(Json(blocking(move || s.db.write(|tx| logic::enroll(tx, &req))).await?))
+    Ok(Json(
+        blocking(move || s.db.write(|tx| logic::enroll(tx, &req))).await?,
+    ))
 }
 
 async fn me(Device(d): Device) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "device_id": d.device_id, "user": d.user, "role": d.role, "grid_scope": d.grid_code }))
+    Json(
+        serde_json::json!({ "device_id": d.device_id, "user": d.user, "role": d.role, "grid_scope": d.grid_code }),
+    )
 }
 
-async fn push(State(s): State<AppState>, Device(d): Device, ApiJson(req): ApiJson<PushRequest>) -> Result<Json<PushResponse>> {
+async fn push(
+    State(s): State<AppState>,
+    Device(d): Device,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>> {
     if req.ops.len() > wire::MAX_PUSH_OPS {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_ops", format!("at most {} operations per push", wire::MAX_PUSH_OPS)));
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_ops",
+            format!("at most {} operations per push", wire::MAX_PUSH_OPS),
+        ));
     }
     let s2 = s.clone();
     let results = blocking(move || logic::push(&s2, &d, &req.ops, req.cursor.as_deref())).await?;
-    let server_hlc = s.clock.lock().unwrap_or_else(|e| e.into_inner()).tick(logic::now_ms()).to_string();
-    Ok(Json(PushResponse { results, server_hlc }))
+    let server_hlc = s
+        .clock
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .tick(logic::now_ms())
+        .to_string();
+    Ok(Json(PushResponse {
+        results,
+        server_hlc,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -143,29 +194,51 @@ struct PullParams {
     limit: Option<u32>,
 }
 
-async fn pull(State(s): State<AppState>, Device(d): Device, Query(p): Query<PullParams>) -> Result<Json<PullResponse>> {
-    Ok(Json(blocking(move || logic::pull(&s, &d, p.cursor.as_deref(), p.limit.unwrap_or(500))).await?))
+async fn pull(
+    State(s): State<AppState>,
+    Device(d): Device,
+    Query(p): Query<PullParams>,
+) -> Result<Json<PullResponse>> {
+    Ok(Json(
+        blocking(move || logic::pull(&s, &d, p.cursor.as_deref(), p.limit.unwrap_or(500))).await?,
+    ))
 }
 
-async fn checksum(State(s): State<AppState>, Device(d): Device) -> Result<Json<wire::ChecksumResponse>> {
-    Ok(Json(wire::ChecksumResponse { kinds: blocking(move || logic::checksum(&s, &d)).await? }))
+async fn checksum(
+    State(s): State<AppState>,
+    Device(d): Device,
+) -> Result<Json<wire::ChecksumResponse>> {
+    Ok(Json(wire::ChecksumResponse {
+        kinds: blocking(move || logic::checksum(&s, &d)).await?,
+    }))
 }
 
 fn check_hash(hash: &str) -> Result<()> {
     if gridfield_core::photo::is_valid_hash(hash) {
         Ok(())
     } else {
-        Err(ApiError::bad_request("bad_hash", "blob name must be a lowercase SHA-256 hex digest"))
+        Err(ApiError::bad_request(
+            "bad_hash",
+            "blob name must be a lowercase SHA-256 hex digest",
+        ))
     }
 }
 
-async fn blob_head(State(s): State<AppState>, Device(_): Device, Path(hash): Path<String>) -> Result<Response> {
+async fn blob_head(
+    State(s): State<AppState>,
+    Device(_): Device,
+    Path(hash): Path<String>,
+) -> Result<Response> {
     check_hash(&hash)?;
     let st = blocking(move || s.db.read(|tx| logic::blob_state(tx, &hash))).await?;
     Ok(match st {
         BlobState::Complete => StatusCode::OK.into_response(),
-        BlobState::Partial(n) => (StatusCode::NOT_FOUND, [("upload-offset", n.to_string())]).into_response(),
-        BlobState::Absent => (StatusCode::NOT_FOUND, [("upload-offset", "0".to_string())]).into_response(),
+        BlobState::Partial(n) => {
+            (StatusCode::NOT_FOUND, [("upload-offset", n.to_string())]).into_response()
+        }
+        BlobState::Absent => {
+            (StatusCode::NOT_FOUND, [("upload-offset", "0".to_string())]).into_response()
+        }
     })
 }
 
@@ -181,22 +254,39 @@ fn header_u64(h: &HeaderMap, name: &str) -> Result<Option<u64>> {
     }
 }
 
-async fn blob_put(State(s): State<AppState>, Device(d): Device, Path(hash): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response> {
+async fn blob_put(
+    State(s): State<AppState>,
+    Device(d): Device,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
     check_hash(&hash)?;
     let offset = header_u64(&headers, "upload-offset")?.unwrap_or(0);
     let total = header_u64(&headers, "upload-length")?.unwrap_or(offset + body.len() as u64);
-    let mime = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream").to_string();
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
     let h2 = hash.clone();
     let s2 = s.clone();
-    let res = blocking(move || s2.db.write(|tx| logic::put_blob_chunk(tx, &h2, offset, total, &mime, &body))).await;
+    let res = blocking(move || {
+        s2.db
+            .write(|tx| logic::put_blob_chunk(tx, &h2, offset, total, &mime, &body))
+    })
+    .await;
     match res {
         Ok(BlobState::Complete) => {
             tracing::debug!(device = %d.device_id, %hash, "blob complete");
             Ok(Json(serde_json::json!({ "status": "complete" })).into_response())
         }
-        Ok(BlobState::Partial(n)) => {
-            Ok((StatusCode::ACCEPTED, [("upload-offset", n.to_string())], Json(serde_json::json!({ "status": "partial", "offset": n }))).into_response())
-        }
+        Ok(BlobState::Partial(n)) => Ok((
+            StatusCode::ACCEPTED,
+            [("upload-offset", n.to_string())],
+            Json(serde_json::json!({ "status": "partial", "offset": n })),
+        )
+            .into_response()),
         Ok(BlobState::Absent) => Err(ApiError::internal("blob vanished")),
         Err(e) if e.code == "hash_mismatch" => {
             // The refused transaction rolled back its own cleanup: drop the bad
@@ -212,7 +302,11 @@ async fn blob_put(State(s): State<AppState>, Device(d): Device, Path(hash): Path
     }
 }
 
-async fn blob_get(State(s): State<AppState>, Device(_): Device, Path(hash): Path<String>) -> Result<Response> {
+async fn blob_get(
+    State(s): State<AppState>,
+    Device(_): Device,
+    Path(hash): Path<String>,
+) -> Result<Response> {
     check_hash(&hash)?;
     let b = blocking(move || s.db.read(|tx| logic::get_blob(tx, &hash))).await?;
     let (mime, data) = b.ok_or_else(|| ApiError::not_found("photo not on the server"))?;

@@ -25,7 +25,16 @@ fn run(backend: Backend, per_grid: u32) -> Figures {
     // The demo district: one lowest-level grid is a worker's slice.
     let server = {
         let mut child = std::process::Command::new(gridfield_tests::bin("gridfield-server"))
-            .args(["--db", &store.target, "serve", "--demo", "--demo-addresses", &per_grid.to_string(), "--listen", "127.0.0.1:0"])
+            .args([
+                "--db",
+                &store.target,
+                "serve",
+                "--demo",
+                "--demo-addresses",
+                &per_grid.to_string(),
+                "--listen",
+                "127.0.0.1:0",
+            ])
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -56,14 +65,17 @@ fn run(backend: Backend, per_grid: u32) -> Figures {
     let ids: Vec<String> = s
         .read(|c| {
             let mut st = c.prepare("SELECT id FROM households ORDER BY id LIMIT 100")?;
-            let v = st.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            let v = st
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(v)
         })
         .unwrap();
     for (i, id) in ids.iter().enumerate() {
         let mut f = Map::new();
         f.insert("note".into(), json!(format!("第{i}次走访：情况正常")));
-        s.put_entity(EntityKind::Household, Some(id), None, &f).unwrap();
+        s.put_entity(EntityKind::Household, Some(id), None, &f)
+            .unwrap();
     }
     drop(s);
     let t = Instant::now();
@@ -71,7 +83,11 @@ fn run(backend: Backend, per_grid: u32) -> Figures {
     let inc_ms = t.elapsed().as_secs_f64() * 1000.0;
     assert_eq!(r["pushed"].as_u64().unwrap(), ids.len() as u64);
     Figures {
-        backend: if backend == Backend::Sqlite { "SQLite" } else { "PostgreSQL" },
+        backend: if backend == Backend::Sqlite {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        },
         records,
         initial_ms,
         initial_bytes,
@@ -84,7 +100,9 @@ fn run(backend: Backend, per_grid: u32) -> Figures {
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let per_grid = if bench { 650 } else { 60 };
-    println!("| server store | records in the grid's slice | initial sync | records/s | bytes/record (down) | 100 offline edits: round trip | bytes up | bytes down |");
+    println!(
+        "| server store | records in the grid's slice | initial sync | records/s | bytes/record (down) | 100 offline edits: round trip | bytes up | bytes down |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let f = run(backend, per_grid);

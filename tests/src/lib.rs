@@ -20,7 +20,11 @@ pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let p = dir.join(name);
-    assert!(p.exists(), "{} not built: run `cargo build --workspace --bins` (scripts/test.sh does)", p.display());
+    assert!(
+        p.exists(),
+        "{} not built: run `cargo build --workspace --bins` (scripts/test.sh does)",
+        p.display()
+    );
     p
 }
 
@@ -41,11 +45,21 @@ pub struct PgCluster {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn pg_bin(name: &str) -> PathBuf {
-    for dir in ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin", "/usr/local/bin", "/usr/bin"] {
+    for dir in [
+        "/usr/lib/postgresql/15/bin",
+        "/usr/lib/postgresql/16/bin",
+        "/usr/lib/postgresql/17/bin",
+        "/usr/local/bin",
+        "/usr/bin",
+    ] {
         let p = Path::new(dir).join(name);
         if p.exists() {
             return p;
@@ -69,25 +83,45 @@ fn as_pg_user(cmd: &Path) -> Command {
 fn unsafe_geteuid() -> u32 {
     // Avoids a libc dependency: the owner of /proc/self is the effective user.
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
 }
 
 impl PgCluster {
     pub fn start() -> PgCluster {
         let dir = tempfile::tempdir().unwrap();
         if unsafe_geteuid() == 0 {
-            Command::new("chown").arg("postgres").arg(dir.path()).status().unwrap();
+            Command::new("chown")
+                .arg("postgres")
+                .arg(dir.path())
+                .status()
+                .unwrap();
         }
         let data = dir.path().join("data");
         let out = as_pg_user(&pg_bin("initdb"))
             .arg("-D")
             .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let port = free_port();
-        let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", dir.path().display());
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            dir.path().display()
+        );
         let out = as_pg_user(&pg_bin("pg_ctl"))
             .arg("-D")
             .arg(&data)
@@ -96,17 +130,34 @@ impl PgCluster {
             .args(["-w", "start"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         PgCluster { dir, port }
     }
 
     /// A fresh database in the cluster.
     pub fn database(&self, name: &str) -> String {
         let out = Command::new(pg_bin("psql"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-c", &format!("CREATE DATABASE {name}")])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-c",
+                &format!("CREATE DATABASE {name}"),
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "createdb: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "createdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 }
@@ -134,19 +185,35 @@ impl Store {
         match backend {
             Backend::Sqlite => {
                 let target = tmp.path().join("server.db").display().to_string();
-                Store { _tmp: tmp, _pg: None, target }
+                Store {
+                    _tmp: tmp,
+                    _pg: None,
+                    target,
+                }
             }
             Backend::Postgres => {
                 let pg = PgCluster::start();
                 let target = pg.database("gridfield");
-                Store { _tmp: tmp, _pg: Some(pg), target }
+                Store {
+                    _tmp: tmp,
+                    _pg: Some(pg),
+                    target,
+                }
             }
         }
     }
 
     pub fn admin(&self, args: &[&str]) -> String {
-        let out = Command::new(bin("gridfield-server")).args(["--db", &self.target, "admin"]).args(args).output().unwrap();
-        assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(bin("gridfield-server"))
+            .args(["--db", &self.target, "admin"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "admin {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -154,11 +221,25 @@ impl Store {
     pub fn seed(&self) {
         let f = fixtures();
         self.admin(&["import-grids", f.join("grids.csv").to_str().unwrap()]);
-        self.admin(&["import-plates", "--no-progress", f.join("addresses.csv").to_str().unwrap()]);
+        self.admin(&[
+            "import-plates",
+            "--no-progress",
+            f.join("addresses.csv").to_str().unwrap(),
+        ]);
     }
 
     pub fn code(&self, user: &str, role: &str, grid: &str) -> String {
-        self.admin(&["enroll-code", "--user", user, "--role", role, "--grid", grid]).trim().to_string()
+        self.admin(&[
+            "enroll-code",
+            "--user",
+            user,
+            "--role",
+            role,
+            "--grid",
+            grid,
+        ])
+        .trim()
+        .to_string()
     }
 }
 
@@ -186,7 +267,10 @@ impl ServerProc {
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(60);
         let url = loop {
-            let line = lines.next().expect("server exited before listening").unwrap();
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
             if let Some(rest) = line.strip_prefix("gridfield-server listening on ") {
                 break rest.split_whitespace().next().unwrap().to_string();
             }
@@ -194,7 +278,11 @@ impl ServerProc {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        ServerProc { child, url, target: target.to_string() }
+        ServerProc {
+            child,
+            url,
+            target: target.to_string(),
+        }
     }
 
     pub fn kill(&mut self) {
@@ -233,7 +321,10 @@ impl Default for Device {
 
 impl Device {
     pub fn new() -> Device {
-        Device { dir: tempfile::tempdir().unwrap(), env: Vec::new() }
+        Device {
+            dir: tempfile::tempdir().unwrap(),
+            env: Vec::new(),
+        }
     }
 
     pub fn enrolled(server: &ServerProc, code: &str) -> Device {
@@ -249,7 +340,9 @@ impl Device {
     pub fn run(&self, args: &[&str]) -> Output {
         let mut c = Command::new(bin("gridfield"));
         c.arg("--data").arg(self.dir.path()).args(args);
-        c.env_remove("GRIDFIELD_DB_KEY").env_remove("GRIDFIELD_LANG").env_remove("GRIDFIELD_DATA");
+        c.env_remove("GRIDFIELD_DB_KEY")
+            .env_remove("GRIDFIELD_LANG")
+            .env_remove("GRIDFIELD_DATA");
         for (k, v) in &self.env {
             c.env(k, v);
         }
@@ -258,7 +351,11 @@ impl Device {
 
     pub fn ok(&self, args: &[&str]) -> String {
         let o = self.run(args);
-        assert!(o.status.success(), "gridfield {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "gridfield {args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8(o.stdout).unwrap()
     }
 
@@ -275,27 +372,43 @@ impl Device {
 
     /// Point the device at another server URL (after a restart on a new port).
     pub fn set_server(&self, url: &str) {
-        self.store().read(|c| {
-            c.execute("UPDATE device_meta SET value = ?1 WHERE key = 'server_url'", [url])?;
-            Ok(())
-        })
-        .unwrap();
+        self.store()
+            .read(|c| {
+                c.execute(
+                    "UPDATE device_meta SET value = ?1 WHERE key = 'server_url'",
+                    [url],
+                )?;
+                Ok(())
+            })
+            .unwrap();
     }
 
     /// Open the device's encrypted database directly, as forensics would.
     pub fn store(&self) -> gridfield_core::Store {
         let key = std::fs::read_to_string(self.dir.path().join("device.key")).unwrap();
-        gridfield_core::Store::open(self.dir.path(), &gridfield_core::DbKey::from_hex(&key).unwrap()).unwrap()
+        gridfield_core::Store::open(
+            self.dir.path(),
+            &gridfield_core::DbKey::from_hex(&key).unwrap(),
+        )
+        .unwrap()
     }
 
     pub fn token(&self) -> String {
         self.store()
-            .read(|c| Ok(c.query_row("SELECT value FROM device_meta WHERE key = 'token'", [], |r| r.get::<_, String>(0))?))
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT value FROM device_meta WHERE key = 'token'",
+                    [],
+                    |r| r.get::<_, String>(0),
+                )?)
+            })
             .unwrap()
     }
 
     pub fn count(&self, sql: &str) -> i64 {
-        self.store().read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap()
+        self.store()
+            .read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?))
+            .unwrap()
     }
 }
 
@@ -322,21 +435,42 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("status {}: body is not JSON ({e}): {}", self.status, String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {}: body is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     /// The status is `status` and the body is exactly `{"error": code, "message": <non-empty text>}`.
     pub fn assert_error(&self, status: u16, code: &str) -> &Self {
         let body = self.json();
-        assert_eq!(self.status, status, "expected {status} {code}, got {}: {body}", self.status);
-        let obj = body.as_object().unwrap_or_else(|| panic!("error body is not an object: {body}"));
-        assert_eq!(obj.get("error").and_then(Value::as_str), Some(code), "{body}");
-        let msg = obj.get("message").and_then(Value::as_str).unwrap_or_else(|| panic!("no message: {body}"));
+        assert_eq!(
+            self.status, status,
+            "expected {status} {code}, got {}: {body}",
+            self.status
+        );
+        let obj = body
+            .as_object()
+            .unwrap_or_else(|| panic!("error body is not an object: {body}"));
+        assert_eq!(
+            obj.get("error").and_then(Value::as_str),
+            Some(code),
+            "{body}"
+        );
+        let msg = obj
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no message: {body}"));
         assert!(!msg.trim().is_empty(), "empty message: {body}");
         assert_eq!(obj.len(), 2, "error body has extra keys: {body}");
         self
@@ -344,7 +478,12 @@ impl Reply {
 }
 
 /// One HTTP request with an agent that returns every status as an answer.
-pub fn try_http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<Reply, ureq::Error> {
+pub fn try_http(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<Reply, ureq::Error> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))
@@ -362,8 +501,19 @@ pub fn try_http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<
     };
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = if head { Vec::new() } else { resp.body_mut().with_config().limit(64 * 1024 * 1024).read_to_vec()? };
-    Ok(Reply { status, headers, body })
+    let body = if head {
+        Vec::new()
+    } else {
+        resp.body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()?
+    };
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
 }
 
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
@@ -385,12 +535,18 @@ impl Device {
                 Ok(out)
             })
             .unwrap();
-        texts.iter().map(|t| serde_json::from_str(t).unwrap_or_else(|e| panic!("{sql}: {e}: {t}"))).collect()
+        texts
+            .iter()
+            .map(|t| serde_json::from_str(t).unwrap_or_else(|e| panic!("{sql}: {e}: {t}")))
+            .collect()
     }
 
     /// The id the server gave this device (`gridfield --json status`).
     pub fn device_id(&self) -> String {
-        self.json(&["status"])["device_id"].as_str().expect("device_id").to_string()
+        self.json(&["status"])["device_id"]
+            .as_str()
+            .expect("device_id")
+            .to_string()
     }
 }
 
@@ -400,7 +556,9 @@ impl Device {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin("gridfield"));
         c.arg("--data").arg(self.dir.path()).args(args);
-        c.env_remove("GRIDFIELD_DB_KEY").env_remove("GRIDFIELD_LANG").env_remove("GRIDFIELD_DATA");
+        c.env_remove("GRIDFIELD_DB_KEY")
+            .env_remove("GRIDFIELD_LANG")
+            .env_remove("GRIDFIELD_DATA");
         for (k, v) in &self.env {
             c.env(k, v);
         }

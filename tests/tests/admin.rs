@@ -8,12 +8,19 @@ use gridfield_core::plate::{IssuerPublicKey, verify};
 use gridfield_tests::*;
 
 fn admin_raw(store: &Store, args: &[&str]) -> std::process::Output {
-    Command::new(bin("gridfield-server")).args(["--db", &store.target, "admin"]).args(args).output().unwrap()
+    Command::new(bin("gridfield-server"))
+        .args(["--db", &store.target, "admin"])
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn plates_and_keys(backend: Backend) {
     let store = Store::new(backend);
-    store.admin(&["import-grids", fixtures().join("grids.csv").to_str().unwrap()]);
+    store.admin(&[
+        "import-grids",
+        fixtures().join("grids.csv").to_str().unwrap(),
+    ]);
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("plates.csv");
     std::fs::write(
@@ -26,15 +33,24 @@ fn plates_and_keys(backend: Backend) {
          A-5,320583001004,江苏省昆山市朝阳路5号,朝阳路,5号,,,,KS-5,,\n",
     )
     .unwrap();
-    let out = admin_raw(&store, &["import-plates", "--no-progress", csv.to_str().unwrap()]);
-    assert!(!out.status.success(), "bad rows must make the import exit non-zero");
+    let out = admin_raw(
+        &store,
+        &["import-plates", "--no-progress", csv.to_str().unwrap()],
+    );
+    assert!(
+        !out.status.success(),
+        "bad rows must make the import exit non-zero"
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stdout.contains("imported 2 plates"), "{stdout}");
     for line in ["line 3:", "line 4:", "line 5:"] {
         assert!(stderr.contains(line), "{line} missing from: {stderr}");
     }
-    assert!(!stderr.contains("line 2:") && !stderr.contains("line 6:"), "{stderr}");
+    assert!(
+        !stderr.contains("line 2:") && !stderr.contains("line 6:"),
+        "{stderr}"
+    );
 
     // Plates signed for grid A verify offline with the exported key, and only A's.
     let key = IssuerPublicKey::from_hex(store.admin(&["issuer-key"]).trim()).unwrap();
@@ -46,7 +62,10 @@ fn plates_and_keys(backend: Backend) {
     assert_eq!(v.data.address_code, "A-1");
     assert_eq!(v.data.address_text, "江苏省昆山市建设路1号");
     let other = gridfield_core::plate::PlateIssuer::from_seed([7; 32]).public_key();
-    assert!(verify(qr, &[other]).is_err(), "a plate must not verify under another issuer's key");
+    assert!(
+        verify(qr, &[other]).is_err(),
+        "a plate must not verify under another issuer's key"
+    );
 
     // A device trusts the server's issuer key from enrollment and verifies the plate offline.
     let server = ServerProc::start(&store);

@@ -52,7 +52,8 @@ fn put_households(d: &Device, prefix: &str, n: usize) {
         f.insert("head_name".into(), json!(format!("{prefix}{i}")));
         f.insert("members".into(), json!((i % 7 + 1) as i64));
         f.insert("phone".into(), json!(format!("139{i:08}")));
-        st.put_entity(EntityKind::Household, None, Some(ADDR_A), &f).unwrap();
+        st.put_entity(EntityKind::Household, None, Some(ADDR_A), &f)
+            .unwrap();
     }
 }
 
@@ -81,9 +82,15 @@ fn sigkill_mid_push_loses_and_duplicates_nothing(backend: Backend) {
         }
         if let Some(st) = child.try_wait().unwrap() {
             let o = child.wait_with_output().unwrap();
-            panic!("the sync ended ({st}) before its first batch was acknowledged: {}", stderr(&o));
+            panic!(
+                "the sync ended ({st}) before its first batch was acknowledged: {}",
+                stderr(&o)
+            );
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "no push batch acknowledged within 300 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no push batch acknowledged within 300 s"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let acked_before_kill = N - outbox(&w);
@@ -96,7 +103,10 @@ fn sigkill_mid_push_loses_and_duplicates_nothing(backend: Backend) {
          the kill came too late and this test exercised nothing",
         acked_before_kill
     );
-    assert!(left > 0, "a failed sync with an empty outbox: the kill came after the push");
+    assert!(
+        left > 0,
+        "a failed sync with an empty outbox: the kill came after the push"
+    );
     eprintln!(
         "[sigkill {backend:?}] {acked_before_kill} acknowledged when killed, {left} left after the failed sync; it said: {}",
         stderr(&o).trim()
@@ -105,27 +115,54 @@ fn sigkill_mid_push_loses_and_duplicates_nothing(backend: Backend) {
     w.set_server(&server.url);
     let r = w.sync();
     assert_eq!(r["rejected"].as_array().unwrap().len(), 0, "{r}");
-    assert_eq!(r["pushed"].as_i64().unwrap() + r["duplicates"].as_i64().unwrap(), left, "every remaining op answered once: {r}");
+    assert_eq!(
+        r["pushed"].as_i64().unwrap() + r["duplicates"].as_i64().unwrap(),
+        left,
+        "every remaining op answered once: {r}"
+    );
     assert_eq!(outbox(&w), 0);
     w.sync();
 
     let fresh = worker(&store, &server, "李娜");
     assert_eq!(fresh.count("SELECT count(*) FROM households"), N);
-    assert_eq!(fresh.count("SELECT count(DISTINCT head_name) FROM households"), N, "no household twice");
-    let names: BTreeSet<String> =
-        fresh.json_rows("SELECT json_quote(head_name) FROM households").into_iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        fresh.count("SELECT count(DISTINCT head_name) FROM households"),
+        N,
+        "no household twice"
+    );
+    let names: BTreeSet<String> = fresh
+        .json_rows("SELECT json_quote(head_name) FROM households")
+        .into_iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     let expected: BTreeSet<String> = (0..N).map(|i| format!("住户{i}")).collect();
     assert_eq!(names, expected);
-    assert_eq!(households(&fresh), households(&w), "the writer and a fresh device agree on every field");
+    assert_eq!(
+        households(&fresh),
+        households(&w),
+        "the writer and a fresh device agree on every field"
+    );
 
     // The server holds each record once.
     let dir = tempfile::tempdir().unwrap();
     store.admin(&["export", "--out", dir.path().to_str().unwrap()]);
     let lines = std::fs::read_to_string(dir.path().join("household.jsonl")).unwrap();
-    let ids: Vec<String> = lines.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["state"]["id"].as_str().unwrap().to_string()).collect();
+    let ids: Vec<String> = lines
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["state"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
     assert_eq!(ids.len() as i64, N);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len() as i64, N);
-    assert_eq!(std::fs::read_to_string(dir.path().join("conflicts.jsonl")).unwrap(), "", "replays are not conflicts");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("conflicts.jsonl")).unwrap(),
+        "",
+        "replays are not conflicts"
+    );
 }
 
 // ---- requirement 7: two server instances on one PostgreSQL ----------------------------
@@ -143,7 +180,10 @@ fn two_server_instances_share_one_postgres() {
     // Both push (and pull) at the same time, through different instances.
     let ca = a.command(&["--json", "sync"]).spawn().unwrap();
     let cb = b.command(&["--json", "sync"]).spawn().unwrap();
-    let (oa, ob) = (ca.wait_with_output().unwrap(), cb.wait_with_output().unwrap());
+    let (oa, ob) = (
+        ca.wait_with_output().unwrap(),
+        cb.wait_with_output().unwrap(),
+    );
     assert!(oa.status.success(), "A's sync: {}", stderr(&oa));
     assert!(ob.status.success(), "B's sync: {}", stderr(&ob));
     for o in [&oa, &ob] {
@@ -156,16 +196,42 @@ fn two_server_instances_share_one_postgres() {
     assert_eq!((outbox(&a), outbox(&b)), (0, 0));
     let ha = households(&a);
     assert_eq!(ha.len(), 600);
-    assert_eq!(ha, households(&b), "both devices hold the same households and values");
+    assert_eq!(
+        ha,
+        households(&b),
+        "both devices hold the same households and values"
+    );
     assert_eq!(a.json_rows(STAMPS), b.json_rows(STAMPS));
     let c = worker(&store, &s1, "王强");
-    assert_eq!(households(&c), ha, "a third device on instance 1 pulls the same 600");
+    assert_eq!(
+        households(&c),
+        ha,
+        "a third device on instance 1 pulls the same 600"
+    );
 
     // The same field edited through each instance converges everywhere.
-    let id = a.json_rows("SELECT json_quote(id) FROM households WHERE head_name = '乙户7'")[0].as_str().unwrap().to_string();
-    a.ok(&["entity", "put", "household", "--id", &id, "note=甲经实例一修改", "members=5"]);
+    let id = a.json_rows("SELECT json_quote(id) FROM households WHERE head_name = '乙户7'")[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.ok(&[
+        "entity",
+        "put",
+        "household",
+        "--id",
+        &id,
+        "note=甲经实例一修改",
+        "members=5",
+    ]);
     std::thread::sleep(Duration::from_millis(5));
-    b.ok(&["entity", "put", "household", "--id", &id, "note=乙经实例二修改"]);
+    b.ok(&[
+        "entity",
+        "put",
+        "household",
+        "--id",
+        &id,
+        "note=乙经实例二修改",
+    ]);
     let ca = a.command(&["--json", "sync"]).spawn().unwrap();
     let cb = b.command(&["--json", "sync"]).spawn().unwrap();
     assert!(ca.wait_with_output().unwrap().status.success());
@@ -173,7 +239,11 @@ fn two_server_instances_share_one_postgres() {
     a.sync();
     b.sync();
     c.sync();
-    let row = |d: &Device| d.json_rows(&format!("SELECT json_object('note', note, 'members', members) FROM households WHERE id = '{id}'"));
+    let row = |d: &Device| {
+        d.json_rows(&format!(
+            "SELECT json_object('note', note, 'members', members) FROM households WHERE id = '{id}'"
+        ))
+    };
     assert_eq!(row(&a), row(&b));
     assert_eq!(row(&a), row(&c));
     // One clock on this machine: B's later edit has the later stamp and wins.
@@ -183,7 +253,10 @@ fn two_server_instances_share_one_postgres() {
     let dir = tempfile::tempdir().unwrap();
     store.admin(&["export", "--out", dir.path().to_str().unwrap()]);
     let log = std::fs::read_to_string(dir.path().join("conflicts.jsonl")).unwrap();
-    let rows: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 1, "{log}");
     assert_eq!(rows[0]["field"], "note");
     assert_eq!(rows[0]["kept"], "\"乙经实例二修改\"");
@@ -234,10 +307,18 @@ struct Proxy {
 
 impl Proxy {
     fn start(upstream_url: &str) -> Proxy {
-        let upstream: SocketAddr = upstream_url.trim_start_matches("http://").parse().expect("upstream host:port");
+        let upstream: SocketAddr = upstream_url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("upstream host:port");
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = Arc::new(Mutex::new(ProxyState { fault: Fault::Pass, counted: 0, cuts: 0, refused: 0 }));
+        let state = Arc::new(Mutex::new(ProxyState {
+            fault: Fault::Pass,
+            counted: 0,
+            cuts: 0,
+            refused: 0,
+        }));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, stp) = (state.clone(), stop.clone());
         let accept = std::thread::spawn(move || {
@@ -256,11 +337,19 @@ impl Proxy {
                     drop(client);
                     continue;
                 }
-                let Ok(server) = TcpStream::connect(upstream) else { continue };
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
                 let _ = client.set_nodelay(true);
                 let _ = server.set_nodelay(true);
-                for (from, to, dir) in [(&client, &server, Dir::Up), (&server, &client, Dir::Down)] {
-                    let (from, to, a, b) = (from.try_clone().unwrap(), to.try_clone().unwrap(), client.try_clone().unwrap(), server.try_clone().unwrap());
+                for (from, to, dir) in [(&client, &server, Dir::Up), (&server, &client, Dir::Down)]
+                {
+                    let (from, to, a, b) = (
+                        from.try_clone().unwrap(),
+                        to.try_clone().unwrap(),
+                        client.try_clone().unwrap(),
+                        server.try_clone().unwrap(),
+                    );
                     let st = st.clone();
                     std::thread::spawn(move || {
                         pump(from, to, dir, &st);
@@ -270,7 +359,13 @@ impl Proxy {
                 }
             }
         });
-        Proxy { url: format!("http://{addr}"), addr, state, stop, accept: Some(accept) }
+        Proxy {
+            url: format!("http://{addr}"),
+            addr,
+            state,
+            stop,
+            accept: Some(accept),
+        }
     }
 
     fn arm(&self, f: Fault) {
@@ -384,7 +479,10 @@ fn value_for(field: &str, idx: usize, dev: usize) -> Value {
 }
 
 fn last_op_id(d: &Device) -> String {
-    d.json_rows("SELECT json_quote(op_id) FROM outbox ORDER BY seq DESC LIMIT 1")[0].as_str().unwrap().to_string()
+    d.json_rows("SELECT json_quote(op_id) FROM outbox ORDER BY seq DESC LIMIT 1")[0]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 struct Case {
@@ -397,20 +495,33 @@ impl Case {
         let op_id = last_op_id(d);
         for (field, value) in fields {
             let idx = self.writes.len();
-            self.writes.push(Written { idx, dev, hh: hh.to_string(), field, value: value.clone(), op_id: op_id.clone(), acked: false });
+            self.writes.push(Written {
+                idx,
+                dev,
+                hh: hh.to_string(),
+                field,
+                value: value.clone(),
+                op_id: op_id.clone(),
+                acked: false,
+            });
         }
     }
 
     fn mark_acked(&mut self, dev: usize, d: &Device) {
-        let queued: HashSet<String> =
-            d.json_rows("SELECT json_quote(op_id) FROM outbox").into_iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let queued: HashSet<String> = d
+            .json_rows("SELECT json_quote(op_id) FROM outbox")
+            .into_iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
         for w in self.writes.iter_mut().filter(|w| w.dev == dev && !w.acked) {
             w.acked = !queued.contains(&w.op_id);
         }
     }
 
     fn write_of(&self, hh: &str, field: &str, v: &Value) -> Option<&Written> {
-        self.writes.iter().find(|w| w.hh == hh && w.field == field && &w.value == v)
+        self.writes
+            .iter()
+            .find(|w| w.hh == hh && w.field == field && &w.value == v)
     }
 
     /// What a replica may hold at any time: only values somebody wrote, never older
@@ -418,15 +529,28 @@ impl Case {
     /// older than any write the server has acknowledged to anyone.
     fn check_replica(&self, dev: usize, d: &Device, synced: bool, step: usize) {
         let rows = households(d);
-        let by_id: BTreeMap<String, &Value> = rows.iter().map(|r| (r["id"].as_str().unwrap().to_string(), r)).collect();
+        let by_id: BTreeMap<String, &Value> = rows
+            .iter()
+            .map(|r| (r["id"].as_str().unwrap().to_string(), r))
+            .collect();
         let ctx = |m: String| format!("seed {} step {step} device {dev}: {m}", self.seed);
         let mut keys: BTreeSet<(&str, &str)> = BTreeSet::new();
         for w in &self.writes {
             keys.insert((w.hh.as_str(), w.field));
         }
         for (hh, field) in keys {
-            let own_last = self.writes.iter().filter(|w| w.hh == hh && w.field == field && w.dev == dev).map(|w| w.idx).max();
-            let acked_last = self.writes.iter().filter(|w| w.hh == hh && w.field == field && w.acked).map(|w| w.idx).max();
+            let own_last = self
+                .writes
+                .iter()
+                .filter(|w| w.hh == hh && w.field == field && w.dev == dev)
+                .map(|w| w.idx)
+                .max();
+            let acked_last = self
+                .writes
+                .iter()
+                .filter(|w| w.hh == hh && w.field == field && w.acked)
+                .map(|w| w.idx)
+                .max();
             let must_have = own_last.is_some() || (synced && acked_last.is_some());
             let Some(row) = by_id.get(hh) else {
                 assert!(!must_have, "{}", ctx(format!("household {hh} missing")));
@@ -437,16 +561,37 @@ impl Case {
                 assert!(!must_have, "{}", ctx(format!("{hh}.{field} is empty")));
                 continue;
             }
-            let w = self.write_of(hh, field, v).unwrap_or_else(|| panic!("{}", ctx(format!("{hh}.{field} = {v}: nobody wrote that"))));
+            let w = self.write_of(hh, field, v).unwrap_or_else(|| {
+                panic!("{}", ctx(format!("{hh}.{field} = {v}: nobody wrote that")))
+            });
             if let Some(o) = own_last {
-                assert!(w.idx >= o, "{}", ctx(format!("{hh}.{field} = {v} (write {}) went back behind its own write {o}", w.idx)));
+                assert!(
+                    w.idx >= o,
+                    "{}",
+                    ctx(format!(
+                        "{hh}.{field} = {v} (write {}) went back behind its own write {o}",
+                        w.idx
+                    ))
+                );
             }
             if synced && let Some(a) = acked_last {
-                assert!(w.idx >= a, "{}", ctx(format!("{hh}.{field} = {v} (write {}) is older than acknowledged write {a}", w.idx)));
+                assert!(
+                    w.idx >= a,
+                    "{}",
+                    ctx(format!(
+                        "{hh}.{field} = {v} (write {}) is older than acknowledged write {a}",
+                        w.idx
+                    ))
+                );
             }
         }
         let ok = d.json_rows("SELECT json_quote(integrity_check) FROM pragma_integrity_check");
-        assert_eq!(ok, [json!("ok")], "{}", ctx("device database damaged".into()));
+        assert_eq!(
+            ok,
+            [json!("ok")],
+            "{}",
+            ctx("device database damaged".into())
+        );
     }
 }
 
@@ -481,13 +626,27 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
             d
         })
         .collect();
-    let mut case = Case { seed, writes: Vec::new() };
+    let mut case = Case {
+        seed,
+        writes: Vec::new(),
+    };
 
     // A few shared households everyone knows.
     for _ in 0..2 {
         let idx = case.writes.len();
-        let (h, m) = (value_for("head_name", idx, 0), value_for("members", idx + 1, 0));
-        let args = ["entity", "put", "household", "--address", ADDR_A, &format!("head_name={}", h.as_str().unwrap()), &format!("members={m}")];
+        let (h, m) = (
+            value_for("head_name", idx, 0),
+            value_for("members", idx + 1, 0),
+        );
+        let args = [
+            "entity",
+            "put",
+            "household",
+            "--address",
+            ADDR_A,
+            &format!("head_name={}", h.as_str().unwrap()),
+            &format!("members={m}"),
+        ];
         let id = devs[0].json(&args)["id"].as_str().unwrap().to_string();
         case.record(0, &devs[0], &id, &[("head_name", h), ("members", m)]);
     }
@@ -502,12 +661,22 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
         let dev = rng.below(devs.len() as u64) as usize;
         let d = &devs[dev];
         if rng.pct(55) {
-            let known: Vec<String> =
-                d.json_rows("SELECT json_quote(id) FROM households ORDER BY id").into_iter().map(|v| v.as_str().unwrap().to_string()).collect();
+            let known: Vec<String> = d
+                .json_rows("SELECT json_quote(id) FROM households ORDER BY id")
+                .into_iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
             let idx = case.writes.len();
             if known.is_empty() || rng.pct(8) {
                 let h = value_for("head_name", idx, dev);
-                let out = d.json(&["entity", "put", "household", "--address", ADDR_A, &format!("head_name={}", h.as_str().unwrap())]);
+                let out = d.json(&[
+                    "entity",
+                    "put",
+                    "household",
+                    "--address",
+                    ADDR_A,
+                    &format!("head_name={}", h.as_str().unwrap()),
+                ]);
                 case.record(dev, d, out["id"].as_str().unwrap(), &[("head_name", h)]);
             } else {
                 let hh = &known[rng.below(known.len() as u64) as usize];
@@ -517,7 +686,14 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                d.ok(&["entity", "put", "household", "--id", hh, &format!("{field}={text}")]);
+                d.ok(&[
+                    "entity",
+                    "put",
+                    "household",
+                    "--id",
+                    hh,
+                    &format!("{field}={text}"),
+                ]);
                 case.record(dev, d, hh, &[(field, v)]);
             }
             edits += 1;
@@ -530,9 +706,17 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
             if o.status.success() {
                 ok_syncs += 1;
                 let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-                assert_eq!(r["rejected"].as_array().unwrap().len(), 0, "seed {seed} step {step}: {r}");
+                assert_eq!(
+                    r["rejected"].as_array().unwrap().len(),
+                    0,
+                    "seed {seed} step {step}: {r}"
+                );
                 duplicates += r["duplicates"].as_u64().unwrap();
-                assert_eq!(outbox(d), 0, "seed {seed} step {step}: a successful sync leaves the outbox empty");
+                assert_eq!(
+                    outbox(d),
+                    0,
+                    "seed {seed} step {step}: a successful sync leaves the outbox empty"
+                );
             } else {
                 assert!(
                     !matches!(fault, Fault::Pass | Fault::CutOnce(..)),
@@ -541,8 +725,15 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
                 );
                 failed_syncs += 1;
                 let e = stderr(&o);
-                assert_eq!(e.lines().count(), 1, "seed {seed} step {step} ({fault:?}): a failed sync says one line: {e:?}");
-                errors.insert(format!("{fault:?}: {}", e.trim().rsplit("：").next().unwrap_or("")));
+                assert_eq!(
+                    e.lines().count(),
+                    1,
+                    "seed {seed} step {step} ({fault:?}): a failed sync says one line: {e:?}"
+                );
+                errors.insert(format!(
+                    "{fault:?}: {}",
+                    e.trim().rsplit("：").next().unwrap_or("")
+                ));
             }
             case.check_replica(dev, d, o.status.success(), step);
         }
@@ -557,9 +748,17 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
         }
         for i in order {
             let o = devs[i].run(&["--json", "sync"]);
-            assert!(o.status.success(), "seed {seed} final round {round} device {i}: {}", stderr(&o));
+            assert!(
+                o.status.success(),
+                "seed {seed} final round {round} device {i}: {}",
+                stderr(&o)
+            );
             let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-            assert_eq!(r["rejected"].as_array().unwrap().len(), 0, "seed {seed}: {r}");
+            assert_eq!(
+                r["rejected"].as_array().unwrap().len(),
+                0,
+                "seed {seed}: {r}"
+            );
             case.mark_acked(i, &devs[i]);
         }
     }
@@ -574,23 +773,56 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
     let server_view = households(&fresh);
     let stamps = fresh.json_rows(STAMPS);
     for (i, d) in devs.iter().enumerate() {
-        assert_eq!(households(d), server_view, "seed {seed}: device {i} differs from what the server holds");
-        assert_eq!(d.json_rows(STAMPS), stamps, "seed {seed}: device {i}'s stamps differ from the server's");
+        assert_eq!(
+            households(d),
+            server_view,
+            "seed {seed}: device {i} differs from what the server holds"
+        );
+        assert_eq!(
+            d.json_rows(STAMPS),
+            stamps,
+            "seed {seed}: device {i}'s stamps differ from the server's"
+        );
     }
     // Per field: the final value is one somebody wrote, and it is the last write
     // (one clock here, so the last write has the greatest stamp).
-    let by_id: BTreeMap<String, &Value> = server_view.iter().map(|r| (r["id"].as_str().unwrap().to_string(), r)).collect();
+    let by_id: BTreeMap<String, &Value> = server_view
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r))
+        .collect();
     let created: BTreeSet<&str> = case.writes.iter().map(|w| w.hh.as_str()).collect();
-    assert_eq!(by_id.len(), created.len(), "seed {seed}: households on the server vs created");
+    assert_eq!(
+        by_id.len(),
+        created.len(),
+        "seed {seed}: households on the server vs created"
+    );
     for hh in &created {
-        let row = by_id.get(*hh).unwrap_or_else(|| panic!("seed {seed}: household {hh} never reached the server"));
+        let row = by_id
+            .get(*hh)
+            .unwrap_or_else(|| panic!("seed {seed}: household {hh} never reached the server"));
         for field in FIELDS {
-            let last = case.writes.iter().filter(|w| w.hh == *hh && w.field == field).max_by_key(|w| w.idx);
+            let last = case
+                .writes
+                .iter()
+                .filter(|w| w.hh == *hh && w.field == field)
+                .max_by_key(|w| w.idx);
             match last {
-                None => assert!(row[field].is_null(), "seed {seed}: {hh}.{field} = {} but nobody wrote it", row[field]),
+                None => assert!(
+                    row[field].is_null(),
+                    "seed {seed}: {hh}.{field} = {} but nobody wrote it",
+                    row[field]
+                ),
                 Some(w) => {
-                    assert!(case.write_of(hh, field, &row[field]).is_some(), "seed {seed}: {hh}.{field} = {}: invented", row[field]);
-                    assert_eq!(row[field], w.value, "seed {seed}: {hh}.{field}: the last write (#{}, device {}) must win", w.idx, w.dev);
+                    assert!(
+                        case.write_of(hh, field, &row[field]).is_some(),
+                        "seed {seed}: {hh}.{field} = {}: invented",
+                        row[field]
+                    );
+                    assert_eq!(
+                        row[field], w.value,
+                        "seed {seed}: {hh}.{field}: the last write (#{}, device {}) must win",
+                        w.idx, w.dev
+                    );
                 }
             }
         }
@@ -605,10 +837,16 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
 }
 
 fn seeds(default: u64) -> Vec<u64> {
-    if let Some(s) = std::env::var("GRIDFIELD_FAULT_SEED").ok().and_then(|s| s.parse().ok()) {
+    if let Some(s) = std::env::var("GRIDFIELD_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         return vec![s];
     }
-    let n = std::env::var("GRIDFIELD_FAULT_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
+    let n = std::env::var("GRIDFIELD_FAULT_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
     (1..=n).map(|i| 0x6772_6964_0000 + i).collect()
 }
 
@@ -622,4 +860,7 @@ fn randomized_convergence_through_faulty_network(backend: Backend) {
     }
 }
 
-on_both_backends!(sigkill_mid_push_loses_and_duplicates_nothing, randomized_convergence_through_faulty_network);
+on_both_backends!(
+    sigkill_mid_push_loses_and_duplicates_nothing,
+    randomized_convergence_through_faulty_network
+);

@@ -60,7 +60,8 @@ pub trait RowExt {
 
 impl RowExt for Row {
     fn text(&self, i: usize) -> Result<String> {
-        self.opt_text(i).ok_or_else(|| ApiError::internal(format!("column {i}: expected text")))
+        self.opt_text(i)
+            .ok_or_else(|| ApiError::internal(format!("column {i}: expected text")))
     }
     fn opt_text(&self, i: usize) -> Option<String> {
         match self.get(i) {
@@ -69,7 +70,8 @@ impl RowExt for Row {
         }
     }
     fn int(&self, i: usize) -> Result<i64> {
-        self.opt_int(i).ok_or_else(|| ApiError::internal(format!("column {i}: expected integer")))
+        self.opt_int(i)
+            .ok_or_else(|| ApiError::internal(format!("column {i}: expected integer")))
     }
     fn opt_int(&self, i: usize) -> Option<i64> {
         match self.get(i) {
@@ -108,7 +110,9 @@ impl Db {
         if target.starts_with("postgres://") || target.starts_with("postgresql://") {
             Ok(Db::Postgres(postgres::PgDb::connect(target)?))
         } else {
-            Ok(Db::Sqlite(sqlite::SqliteDb::open(std::path::Path::new(target))?))
+            Ok(Db::Sqlite(sqlite::SqliteDb::open(std::path::Path::new(
+                target,
+            ))?))
         }
     }
 

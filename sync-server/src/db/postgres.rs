@@ -26,24 +26,36 @@ fn db_err(e: postgres::Error) -> ApiError {
 
 impl PgDb {
     pub fn connect(url: &str) -> Result<Self> {
-        let db = PgDb { url: url.to_string(), idle: Mutex::new(Vec::new()) };
+        let db = PgDb {
+            url: url.to_string(),
+            idle: Mutex::new(Vec::new()),
+        };
         let mut c = db.client()?;
         let mut tx = c.transaction().map_err(db_err)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK]).map_err(db_err)?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").map_err(db_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
+            .map_err(db_err)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            .map_err(db_err)?;
         let v: i64 = tx
             .query_opt("SELECT version FROM schema_version", &[])
             .map_err(db_err)?
             .map(|r| r.get(0))
             .unwrap_or(0);
         if v as usize > MIGRATIONS.len() {
-            return Err(ApiError::internal(format!("database schema {v} is newer than this server")));
+            return Err(ApiError::internal(format!(
+                "database schema {v} is newer than this server"
+            )));
         }
         for m in &MIGRATIONS[v as usize..] {
             tx.batch_execute(m).map_err(db_err)?;
         }
-        tx.execute("DELETE FROM schema_version", &[]).map_err(db_err)?;
-        tx.execute("INSERT INTO schema_version VALUES ($1)", &[&(MIGRATIONS.len() as i64)]).map_err(db_err)?;
+        tx.execute("DELETE FROM schema_version", &[])
+            .map_err(db_err)?;
+        tx.execute(
+            "INSERT INTO schema_version VALUES ($1)",
+            &[&(MIGRATIONS.len() as i64)],
+        )
+        .map_err(db_err)?;
         tx.commit().map_err(db_err)?;
         db.put_back(c);
         Ok(db)
@@ -65,14 +77,20 @@ impl PgDb {
         }
     }
 
-    pub fn transaction<R>(&self, write: bool, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+    pub fn transaction<R>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut dyn Tx) -> Result<R>,
+    ) -> Result<R> {
         let mut client = self.client()?;
         let result = (|| {
             let mut tx = client.transaction().map_err(db_err)?;
             if write {
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(db_err)?;
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                    .map_err(db_err)?;
             } else {
-                tx.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").map_err(db_err)?;
+                tx.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .map_err(db_err)?;
             }
             let mut t = PgTx { tx };
             let out = f(&mut t)?;
@@ -89,7 +107,11 @@ struct PgTx<'c> {
 }
 
 impl ToSql for SqlValue {
-    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self {
             SqlValue::Null => Ok(IsNull::Yes),
             SqlValue::Int(n) => match *ty {
@@ -116,27 +138,55 @@ fn from_pg(row: &postgres::Row, i: usize) -> Result<SqlValue> {
     let ty = row.columns()[i].type_().clone();
     let err = |e: postgres::Error| db_err(e);
     Ok(match ty {
-        Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(err)?.map(SqlValue::Int),
-        Type::INT4 => row.try_get::<_, Option<i32>>(i).map_err(err)?.map(|v| SqlValue::Int(v as i64)),
-        Type::INT2 => row.try_get::<_, Option<i16>>(i).map_err(err)?.map(|v| SqlValue::Int(v as i64)),
-        Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(err)?.map(|v| SqlValue::Int(v as i64)),
-        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map_err(err)?.map(SqlValue::Real),
-        Type::FLOAT4 => row.try_get::<_, Option<f32>>(i).map_err(err)?.map(|v| SqlValue::Real(v as f64)),
-        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map_err(err)?.map(SqlValue::Blob),
-        _ => row.try_get::<_, Option<String>>(i).map_err(err)?.map(SqlValue::Text),
+        Type::INT8 => row
+            .try_get::<_, Option<i64>>(i)
+            .map_err(err)?
+            .map(SqlValue::Int),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)
+            .map_err(err)?
+            .map(|v| SqlValue::Int(v as i64)),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)
+            .map_err(err)?
+            .map(|v| SqlValue::Int(v as i64)),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)
+            .map_err(err)?
+            .map(|v| SqlValue::Int(v as i64)),
+        Type::FLOAT8 => row
+            .try_get::<_, Option<f64>>(i)
+            .map_err(err)?
+            .map(SqlValue::Real),
+        Type::FLOAT4 => row
+            .try_get::<_, Option<f32>>(i)
+            .map_err(err)?
+            .map(|v| SqlValue::Real(v as f64)),
+        Type::BYTEA => row
+            .try_get::<_, Option<Vec<u8>>>(i)
+            .map_err(err)?
+            .map(SqlValue::Blob),
+        _ => row
+            .try_get::<_, Option<String>>(i)
+            .map_err(err)?
+            .map(SqlValue::Text),
     }
     .unwrap_or(SqlValue::Null))
 }
 
 impl Tx for PgTx<'_> {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         self.tx.execute(sql, &refs).map_err(db_err)
     }
 
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = self.tx.query(sql, &refs).map_err(db_err)?;
-        rows.iter().map(|r| (0..r.len()).map(|i| from_pg(r, i)).collect()).collect()
+        rows.iter()
+            .map(|r| (0..r.len()).map(|i| from_pg(r, i)).collect())
+            .collect()
     }
 }

@@ -23,23 +23,40 @@ impl SqliteDb {
              PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;",
         )
         .map_err(db_err)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err)?;
-        let v: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let v: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err)?;
         let v = v as usize;
         if v > MIGRATIONS.len() {
-            return Err(ApiError::internal(format!("database schema {v} is newer than this server")));
+            return Err(ApiError::internal(format!(
+                "database schema {v} is newer than this server"
+            )));
         }
         for m in &MIGRATIONS[v..] {
             tx.execute_batch(m).map_err(db_err)?;
         }
-        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64).map_err(db_err)?;
+        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+            .map_err(db_err)?;
         tx.commit().map_err(db_err)?;
-        Ok(SqliteDb { conn: Mutex::new(conn) })
+        Ok(SqliteDb {
+            conn: Mutex::new(conn),
+        })
     }
 
-    pub fn transaction<R>(&self, write: bool, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+    pub fn transaction<R>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut dyn Tx) -> Result<R>,
+    ) -> Result<R> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let behavior = if write { TransactionBehavior::Immediate } else { TransactionBehavior::Deferred };
+        let behavior = if write {
+            TransactionBehavior::Immediate
+        } else {
+            TransactionBehavior::Deferred
+        };
         let tx = conn.transaction_with_behavior(behavior).map_err(db_err)?;
         let mut t = SqliteTx { tx };
         let out = f(&mut t)?;
@@ -83,14 +100,18 @@ fn to_value(v: &SqlValue) -> Value {
 impl Tx for SqliteTx<'_> {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
         let mut st = self.tx.prepare_cached(&rewrite(sql)).map_err(db_err)?;
-        let n = st.execute(rusqlite::params_from_iter(params.iter().map(to_value))).map_err(db_err)?;
+        let n = st
+            .execute(rusqlite::params_from_iter(params.iter().map(to_value)))
+            .map_err(db_err)?;
         Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
         let mut st = self.tx.prepare_cached(&rewrite(sql)).map_err(db_err)?;
         let n = st.column_count();
-        let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(to_value))).map_err(db_err)?;
+        let mut rows = st
+            .query(rusqlite::params_from_iter(params.iter().map(to_value)))
+            .map_err(db_err)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(db_err)? {
             let mut row = Vec::with_capacity(n);
@@ -113,6 +134,9 @@ impl Tx for SqliteTx<'_> {
 mod tests {
     #[test]
     fn rewrites_placeholders_only() {
-        assert_eq!(super::rewrite("SELECT $1, '$x', $12"), "SELECT ?1, '$x', ?12");
+        assert_eq!(
+            super::rewrite("SELECT $1, '$x', $12"),
+            "SELECT ?1, '$x', ?12"
+        );
     }
 }

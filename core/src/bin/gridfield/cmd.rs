@@ -259,7 +259,9 @@ fn key_for(data: &Path, create: bool) -> Result<DbKey> {
             write_private(&path, key.to_hex().as_bytes())?;
             Ok(key)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotInitialised(data.to_path_buf())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::NotInitialised(data.to_path_buf()))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -285,10 +287,16 @@ pub fn open_store(data: &Path) -> Result<Store> {
     }
     let mut store = Store::open(data, &key_for(data, false)?)?;
     // Lets tests play a phone whose clock is wrong.
-    if let Some(skew) = std::env::var("GRIDFIELD_CLOCK_SKEW_MS").ok().and_then(|s| s.parse::<i64>().ok()) {
+    if let Some(skew) = std::env::var("GRIDFIELD_CLOCK_SKEW_MS")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+    {
         store.set_clock(move || gridfield_core::store::now_ms() + skew);
     }
-    if let Some(max) = std::env::var("GRIDFIELD_MAX_PHOTO_BYTES").ok().and_then(|s| s.parse::<u64>().ok()) {
+    if let Some(max) = std::env::var("GRIDFIELD_MAX_PHOTO_BYTES")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
         store.set_max_photo_bytes(max);
     }
     Ok(store)
@@ -316,14 +324,30 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                 out::json(&d);
             } else {
                 let none = lang.pick("无", "none");
-                println!("{}: {}", lang.pick("服务器", "server"), d.server_url.as_deref().unwrap_or(lang.pick("未注册", "not enrolled")));
+                println!(
+                    "{}: {}",
+                    lang.pick("服务器", "server"),
+                    d.server_url
+                        .as_deref()
+                        .unwrap_or(lang.pick("未注册", "not enrolled"))
+                );
                 println!("{}: {}", lang.pick("设备编号", "device id"), d.device_id);
-                println!("{}: {}", lang.pick("待同步操作", "queued operations"), d.queue_depth);
-                println!("{}: {}", lang.pick("待上传照片", "photos to upload"), d.pending_photos);
+                println!(
+                    "{}: {}",
+                    lang.pick("待同步操作", "queued operations"),
+                    d.queue_depth
+                );
+                println!(
+                    "{}: {}",
+                    lang.pick("待上传照片", "photos to upload"),
+                    d.pending_photos
+                );
                 println!(
                     "{}: {}",
                     lang.pick("上次成功同步", "last successful sync"),
-                    d.last_success.map(fmt_time).unwrap_or_else(|| none.to_string())
+                    d.last_success
+                        .map(fmt_time)
+                        .unwrap_or_else(|| none.to_string())
                 );
                 match &d.last_error {
                     Some(e) => println!(
@@ -335,18 +359,34 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                     ),
                     None => println!("{}: {none}", lang.pick("上次错误", "last error")),
                 }
-                println!("{}: {}", lang.pick("同步位置", "cursor"), d.cursor.as_deref().unwrap_or(none));
+                println!(
+                    "{}: {}",
+                    lang.pick("同步位置", "cursor"),
+                    d.cursor.as_deref().unwrap_or(none)
+                );
             }
         }
-        Command::Inspection(InspectionCmd::Review { id, decision, comment }) => {
+        Command::Inspection(InspectionCmd::Review {
+            id,
+            decision,
+            comment,
+        }) => {
             let approve = decision == "approve";
             store.review_inspection(id, approve, comment.as_deref())?;
             if cli.json {
-                out::json(&serde_json::json!({ "id": id, "review_status": if approve { "approved" } else { "returned" } }));
+                out::json(
+                    &serde_json::json!({ "id": id, "review_status": if approve { "approved" } else { "returned" } }),
+                );
             } else if approve {
-                println!("{} {id}", lang.pick("已通过，待同步：", "approved, waiting to sync:"));
+                println!(
+                    "{} {id}",
+                    lang.pick("已通过，待同步：", "approved, waiting to sync:")
+                );
             } else {
-                println!("{} {id}", lang.pick("已退回，待同步：", "returned, waiting to sync:"));
+                println!(
+                    "{} {id}",
+                    lang.pick("已退回，待同步：", "returned, waiting to sync:")
+                );
             }
         }
         Command::Status => {
@@ -359,10 +399,19 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             if cli.json {
                 out::json(&status);
             } else {
-                println!("{}: {} ({})", lang.pick("设备", "device"), id.device_id, id.role.label(lang));
+                println!(
+                    "{}: {} ({})",
+                    lang.pick("设备", "device"),
+                    id.device_id,
+                    id.role.label(lang)
+                );
                 println!("{}: {}", lang.pick("用户", "user"), id.user);
                 println!("{}: {}", lang.pick("网格", "grid"), id.grid_scope);
-                println!("{}: {}", lang.pick("待同步操作", "queued operations"), status["outbox"]);
+                println!(
+                    "{}: {}",
+                    lang.pick("待同步操作", "queued operations"),
+                    status["outbox"]
+                );
             }
         }
         Command::TrustIssuer { public_key } => {
@@ -371,7 +420,11 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             if cli.json {
                 out::json(&serde_json::json!({ "trusted": k.key_id() }));
             } else {
-                println!("{} {}", lang.pick("已信任门牌签发密钥", "trusted plate issuer key"), k.key_id());
+                println!(
+                    "{} {}",
+                    lang.pick("已信任门牌签发密钥", "trusted plate issuer key"),
+                    k.key_id()
+                );
             }
         }
         Command::ImportGrids { file } => {
@@ -392,7 +445,12 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                 println!("{}", lang.pick("没有找到匹配的地址", "no matching address"));
             } else {
                 for h in hits {
-                    println!("{}  {}  {}", h.code, h.full_text, h.plate_serial.unwrap_or_default());
+                    println!(
+                        "{}  {}  {}",
+                        h.code,
+                        h.full_text,
+                        h.plate_serial.unwrap_or_default()
+                    );
                 }
             }
         }
@@ -403,16 +461,38 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             } else {
                 println!("{}  [{}]", v.address.full_text, v.address.code);
                 for e in &v.entities {
-                    println!("  {} {}  {}", e.kind.label(lang), e.id, Value::Object(e.fields.clone()));
+                    println!(
+                        "  {} {}  {}",
+                        e.kind.label(lang),
+                        e.id,
+                        Value::Object(e.fields.clone())
+                    );
                 }
                 for i in &v.inspections {
-                    println!("  {} {} {} {:?}", lang.pick("检查", "inspection"), i.id, i.review_status.label(lang), i.score);
+                    println!(
+                        "  {} {} {} {:?}",
+                        lang.pick("检查", "inspection"),
+                        i.id,
+                        i.review_status.label(lang),
+                        i.score
+                    );
                 }
                 for h in &v.hazards {
-                    println!("  {} {} {} {}", lang.pick("隐患", "hazard"), h.id, h.status.label(lang), hazard_category_label(&h.category, en));
+                    println!(
+                        "  {} {} {} {}",
+                        lang.pick("隐患", "hazard"),
+                        h.id,
+                        h.status.label(lang),
+                        hazard_category_label(&h.category, en)
+                    );
                 }
                 for r in &v.reports {
-                    println!("  {} {} {}", lang.pick("上报", "report"), r.id, r.status.label(lang));
+                    println!(
+                        "  {} {} {}",
+                        lang.pick("上报", "report"),
+                        r.id,
+                        r.status.label(lang)
+                    );
                 }
             }
         }
@@ -420,19 +500,35 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             let text = match (payload, file) {
                 (Some(p), _) => p.clone(),
                 (None, Some(f)) => fs::read_to_string(f)?,
-                (None, None) => return Err(Error::invalid("payload", "give the QR text or --file")),
+                (None, None) => {
+                    return Err(Error::invalid("payload", "give the QR text or --file"));
+                }
             };
             let scan = store.scan_plate(&text)?;
             if cli.json {
                 out::json(&scan);
             } else if scan.verified {
                 let p = scan.plate.as_ref().expect("verified plate has data");
-                println!("{} {}", lang.pick("✔ 门牌有效", "✔ valid plate"), p.plate_serial);
+                println!(
+                    "{} {}",
+                    lang.pick("✔ 门牌有效", "✔ valid plate"),
+                    p.plate_serial
+                );
                 println!("{}", p.address_text);
                 if !scan.in_scope {
-                    println!("{}", lang.pick("（不在本设备网格范围内，仅显示门牌公开信息）", "(outside this device's grid: plate information only)"));
+                    println!(
+                        "{}",
+                        lang.pick(
+                            "（不在本设备网格范围内，仅显示门牌公开信息）",
+                            "(outside this device's grid: plate information only)"
+                        )
+                    );
                 } else if let Some(v) = &scan.address {
-                    println!("{}: {}", lang.pick("地址编码", "address code"), v.address.code);
+                    println!(
+                        "{}: {}",
+                        lang.pick("地址编码", "address code"),
+                        v.address.code
+                    );
                     for e in &v.entities {
                         println!("  {} {}", e.kind.label(lang), e.id);
                     }
@@ -441,19 +537,37 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                 let (_, msg) = scan.rejection.clone().unwrap_or_default();
                 eprintln!("{}: {msg}", lang.pick("✘ 门牌无效", "✘ invalid plate"));
                 if let Some(p) = &scan.plate {
-                    eprintln!("{}: {}", lang.pick("门牌声称的地址（未经验证）", "address the plate claims (unverified)"), p.address_text);
+                    eprintln!(
+                        "{}: {}",
+                        lang.pick(
+                            "门牌声称的地址（未经验证）",
+                            "address the plate claims (unverified)"
+                        ),
+                        p.address_text
+                    );
                 }
             }
             if !scan.verified {
                 return Ok(ExitCode::from(3));
             }
         }
-        Command::Entity(EntityCmd::Put { kind, id, address, fields }) => {
+        Command::Entity(EntityCmd::Put {
+            kind,
+            id,
+            address,
+            fields,
+        }) => {
             let kind = parse_kind(kind)?;
             let mut map = Map::new();
             for kv in fields {
-                let (k, v) = kv.split_once('=').ok_or_else(|| Error::invalid("field", format!("expected field=value, got {kv}")))?;
-                let v = if v.is_empty() { Value::Null } else { Value::String(v.to_string()) };
+                let (k, v) = kv.split_once('=').ok_or_else(|| {
+                    Error::invalid("field", format!("expected field=value, got {kv}"))
+                })?;
+                let v = if v.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(v.to_string())
+                };
                 map.insert(k.to_string(), v);
             }
             let id = store.put_entity(kind, id.as_deref(), address.as_deref(), &map)?;
@@ -465,7 +579,9 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
         }
         Command::Entity(EntityCmd::Show { kind, id }) => {
             let kind = parse_kind(kind)?;
-            let e = store.entity(kind, id)?.ok_or_else(|| Error::not_found(kind.as_str(), id))?;
+            let e = store
+                .entity(kind, id)?
+                .ok_or_else(|| Error::not_found(kind.as_str(), id))?;
             if cli.json {
                 out::json(&e);
             } else {
@@ -503,7 +619,8 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
         Command::Inspect(a) => inspect(cli, &store, lang, a)?,
         Command::Inspections { status } => {
             let st = status.as_deref().map(|s| {
-                gridfield_core::model::ReviewStatus::parse(s).ok_or_else(|| Error::invalid("status", "draft|submitted|approved|returned"))
+                gridfield_core::model::ReviewStatus::parse(s)
+                    .ok_or_else(|| Error::invalid("status", "draft|submitted|approved|returned"))
             });
             let list = store.inspections(st.transpose()?)?;
             if cli.json {
@@ -538,11 +655,19 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                 (None, None) => unreachable!("clap requires one"),
             };
             let photos = add_photos(&store, &a.photo)?;
-            let id = store.file_report(&NewReport { address_code, address_text, text: a.text.clone(), photos })?;
+            let id = store.file_report(&NewReport {
+                address_code,
+                address_text,
+                text: a.text.clone(),
+                photos,
+            })?;
             if cli.json {
                 out::json(&serde_json::json!({ "id": id }));
             } else {
-                println!("{} {id}", lang.pick("已上报，待同步", "report saved, waiting to sync"));
+                println!(
+                    "{} {id}",
+                    lang.pick("已上报，待同步", "report saved, waiting to sync")
+                );
             }
         }
         Command::Points => {
@@ -553,7 +678,13 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             } else {
                 println!("{}: {points}", lang.pick("积分", "points"));
                 for r in reports {
-                    println!("  {}  {}  {}  {}", fmt_time(r.created_at), r.status.label(lang), r.address_text, r.text);
+                    println!(
+                        "  {}  {}  {}  {}",
+                        fmt_time(r.created_at),
+                        r.status.label(lang),
+                        r.address_text,
+                        r.text
+                    );
                 }
             }
         }
@@ -566,12 +697,21 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             }
         }
         Command::PhotoGet { hash, out: dest } => {
-            let bytes = gridfield_core::sync::fetch_photo(&store, hash, &gridfield_core::sync::CancelHandle::new())?;
+            let bytes = gridfield_core::sync::fetch_photo(
+                &store,
+                hash,
+                &gridfield_core::sync::CancelHandle::new(),
+            )?;
             fs::write(dest, &bytes)?;
             if cli.json {
                 out::json(&serde_json::json!({ "hash": hash, "size": bytes.len() }));
             } else {
-                println!("{} {} ({} B)", lang.pick("照片已保存到", "photo saved to"), dest.display(), bytes.len());
+                println!(
+                    "{} {} ({} B)",
+                    lang.pick("照片已保存到", "photo saved to"),
+                    dest.display(),
+                    bytes.len()
+                );
             }
         }
         Command::Outbox { limit } => {
@@ -579,9 +719,20 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             if cli.json {
                 out::json(&serde_json::json!({ "count": store.outbox_len()?, "entries": entries }));
             } else {
-                println!("{}: {}", lang.pick("待同步操作", "queued operations"), store.outbox_len()?);
+                println!(
+                    "{}: {}",
+                    lang.pick("待同步操作", "queued operations"),
+                    store.outbox_len()?
+                );
                 for e in entries {
-                    println!("  #{} {} {} {} {}", e.seq, fmt_time(e.created_at), e.op.type_name(), e.entity, e.entity_id);
+                    println!(
+                        "  #{} {} {} {} {}",
+                        e.seq,
+                        fmt_time(e.created_at),
+                        e.op.type_name(),
+                        e.entity,
+                        e.entity_id
+                    );
                 }
             }
         }
@@ -593,11 +744,19 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<ExitCode> {
     if Store::exists(&cli.data) {
         return Err(Error::AlreadyInitialised(cli.data.clone()));
     }
-    let issuer = a.issuer_key.as_deref().map(IssuerPublicKey::from_hex).transpose()?;
-    let role = Role::parse(&a.role).ok_or_else(|| Error::invalid("role", "worker|volunteer|supervisor"))?;
+    let issuer = a
+        .issuer_key
+        .as_deref()
+        .map(IssuerPublicKey::from_hex)
+        .transpose()?;
+    let role = Role::parse(&a.role)
+        .ok_or_else(|| Error::invalid("role", "worker|volunteer|supervisor"))?;
     let key = key_for(&cli.data, true)?;
     let identity = Identity {
-        device_id: a.device_id.clone().unwrap_or_else(gridfield_core::store::new_id),
+        device_id: a
+            .device_id
+            .clone()
+            .unwrap_or_else(gridfield_core::store::new_id),
         user: a.user.clone(),
         role,
         grid_scope: a.grid.clone(),
@@ -612,8 +771,16 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<ExitCode> {
     if cli.json {
         out::json(&store.identity());
     } else {
-        let lang = cli.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
-        println!("{} {}", lang.pick("设备已初始化：", "device initialised:"), store.identity().device_id);
+        let lang = cli
+            .lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_default();
+        println!(
+            "{} {}",
+            lang.pick("设备已初始化：", "device initialised:"),
+            store.identity().device_id
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -640,9 +807,20 @@ fn enroll(cli: &Cli, a: &EnrollArgs) -> Result<ExitCode> {
     if cli.json {
         out::json(id);
     } else {
-        println!("{} {}", lang.pick("设备已注册：", "device enrolled:"), id.device_id);
-        println!("  {}: {}  {}: {}  {}: {}", lang.pick("用户", "user"), id.user, lang.pick("角色", "role"), id.role.label(lang),
-            lang.pick("网格", "grid"), id.grid_scope);
+        println!(
+            "{} {}",
+            lang.pick("设备已注册：", "device enrolled:"),
+            id.device_id
+        );
+        println!(
+            "  {}: {}  {}: {}  {}: {}",
+            lang.pick("用户", "user"),
+            id.user,
+            lang.pick("角色", "role"),
+            id.role.label(lang),
+            lang.pick("网格", "grid"),
+            id.grid_scope
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -663,10 +841,20 @@ impl gridfield_core::sync::SyncObserver for ProgressLine {
             SyncPhase::Pull => l.pick("下载更新", "pulling"),
             SyncPhase::Done => l.pick("完成", "done"),
         };
-        let count = if p.total > 0 { format!("{}/{}", p.done, p.total) } else { p.done.to_string() };
+        let count = if p.total > 0 {
+            format!("{}/{}", p.done, p.total)
+        } else {
+            p.done.to_string()
+        };
         let kb = |b: u64| format!("{:.1}", b as f64 / 1024.0);
         let mut e = std::io::stderr().lock();
-        let _ = write!(e, "\r\x1b[2K{}：{phase} {count}  ↑{} KB ↓{} KB", l.pick("同步", "sync"), kb(p.bytes_up), kb(p.bytes_down));
+        let _ = write!(
+            e,
+            "\r\x1b[2K{}：{phase} {count}  ↑{} KB ↓{} KB",
+            l.pick("同步", "sync"),
+            kb(p.bytes_up),
+            kb(p.bytes_down)
+        );
         if p.phase == SyncPhase::Done {
             let _ = write!(e, "\r\x1b[2K");
         }
@@ -679,7 +867,11 @@ fn sync(cli: &Cli, store: &Store, lang: Lang) -> Result<ExitCode> {
     let cancel = gridfield_core::sync::CancelHandle::new();
     let line = ProgressLine { lang };
     let observer: Option<&dyn gridfield_core::sync::SyncObserver> =
-        if !cli.json && std::io::stderr().is_terminal() { Some(&line) } else { None };
+        if !cli.json && std::io::stderr().is_terminal() {
+            Some(&line)
+        } else {
+            None
+        };
     let result = gridfield_core::sync::sync(store, observer, &cancel);
     if observer.is_some() {
         eprint!("\r\x1b[2K");
@@ -709,13 +901,20 @@ fn sync(cli: &Cli, store: &Store, lang: Lang) -> Result<ExitCode> {
         println!(
             "  {} {}（{} {}）",
             report.waiting_photos,
-            lang.pick("条记录等待照片上传，下次同步时继续", "operations wait for photos; they go next sync"),
+            lang.pick(
+                "条记录等待照片上传，下次同步时继续",
+                "operations wait for photos; they go next sync"
+            ),
             lang.pick("上传失败的照片", "photos failed"),
             report.photos_failed
         );
     }
     for r in &report.rejected {
-        let msg = if lang.is_en() { r.message_en.as_deref().unwrap_or(&r.message) } else { &r.message };
+        let msg = if lang.is_en() {
+            r.message_en.as_deref().unwrap_or(&r.message)
+        } else {
+            &r.message
+        };
         println!("  ✘ {} {} — {msg} [{}]", r.entity, r.entity_id, r.code);
     }
     Ok(ExitCode::SUCCESS)
@@ -725,12 +924,17 @@ fn report_count(cli: &Cli, lang: Lang, n: usize, zh: &str, en: &str) {
     if cli.json {
         out::json(&serde_json::json!({ "imported": n }));
     } else {
-        println!("{} {n} {}", lang.pick("已导入", "imported"), lang.pick(zh, en));
+        println!(
+            "{} {n} {}",
+            lang.pick("已导入", "imported"),
+            lang.pick(zh, en)
+        );
     }
 }
 
 fn parse_kind(s: &str) -> Result<EntityKind> {
-    EntityKind::parse(s).ok_or_else(|| Error::invalid("kind", "household | person | rental_unit | business"))
+    EntityKind::parse(s)
+        .ok_or_else(|| Error::invalid("kind", "household | person | rental_unit | business"))
 }
 
 fn plate_error_from_code(code: &str) -> gridfield_core::plate::PlateError {
@@ -745,7 +949,10 @@ fn plate_error_from_code(code: &str) -> gridfield_core::plate::PlateError {
 }
 
 fn csv_reader(file: &Path) -> Result<csv::Reader<fs::File>> {
-    Ok(csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(fs::File::open(file)?))
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(fs::File::open(file)?))
 }
 
 fn csv_err(line: u64, e: impl std::fmt::Display) -> Error {
@@ -762,7 +969,11 @@ fn read_grids(file: &Path) -> Result<Vec<Grid>> {
     for (i, rec) in rdr.records().enumerate() {
         let line = i as u64 + 2;
         let r = rec.map_err(|e| csv_err(line, e))?;
-        let level = r.get(2).unwrap_or("").parse().map_err(|_| csv_err(line, "level must be a number"))?;
+        let level = r
+            .get(2)
+            .unwrap_or("")
+            .parse()
+            .map_err(|_| csv_err(line, "level must be a number"))?;
         out.push(Grid {
             code: opt(r.get(0)).ok_or_else(|| csv_err(line, "code is empty"))?,
             name: opt(r.get(1)).ok_or_else(|| csv_err(line, "name is empty"))?,
@@ -782,7 +993,10 @@ fn read_addresses(file: &Path) -> Result<Vec<Address>> {
         let num = |idx: usize| -> Result<Option<f64>> {
             match opt(r.get(idx)) {
                 None => Ok(None),
-                Some(s) => s.parse().map(Some).map_err(|_| csv_err(line, "coordinates must be numbers")),
+                Some(s) => s
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| csv_err(line, "coordinates must be numbers")),
             }
         };
         out.push(Address {
@@ -803,7 +1017,10 @@ fn read_addresses(file: &Path) -> Result<Vec<Address>> {
 }
 
 fn add_photos(store: &Store, files: &[PathBuf]) -> Result<Vec<String>> {
-    files.iter().map(|f| Ok(store.add_photo_file(f)?.hash)).collect()
+    files
+        .iter()
+        .map(|f| Ok(store.add_photo_file(f)?.hash))
+        .collect()
 }
 
 /// A path (relative to `base`) or an existing hash.
@@ -830,26 +1047,41 @@ fn inspect(cli: &Cli, store: &Store, lang: Lang, a: &InspectArgs) -> Result<()> 
     // Photos are kept first (content-addressed, harmless if the record is refused).
     let mut answers = file.answers;
     for (item_id, v) in answers.iter_mut() {
-        let Some(item) = tpl.item(item_id) else { continue };
+        let Some(item) = tpl.item(item_id) else {
+            continue;
+        };
         match (&item.kind, &*v) {
             (ItemKind::Photo { .. }, Value::Array(list)) => {
                 let hashes = list
                     .iter()
-                    .map(|x| x.as_str().map(|s| photo_ref(store, base, s)).unwrap_or_else(|| Ok(String::new())))
+                    .map(|x| {
+                        x.as_str()
+                            .map(|s| photo_ref(store, base, s))
+                            .unwrap_or_else(|| Ok(String::new()))
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 *v = Value::from(hashes);
             }
-            (ItemKind::Signature, Value::String(s)) => *v = Value::String(photo_ref(store, base, s)?),
+            (ItemKind::Signature, Value::String(s)) => {
+                *v = Value::String(photo_ref(store, base, s)?)
+            }
             _ => {}
         }
     }
     let mut photos = ItemPhotos::new();
     for (item, list) in file.photos {
-        photos.insert(item, list.iter().map(|s| photo_ref(store, base, s)).collect::<Result<_>>()?);
+        photos.insert(
+            item,
+            list.iter()
+                .map(|s| photo_ref(store, base, s))
+                .collect::<Result<_>>()?,
+        );
     }
     let subject = match &a.subject {
         Some(s) => {
-            let (k, id) = s.split_once(':').ok_or_else(|| Error::invalid("subject", "expected kind:id"))?;
+            let (k, id) = s
+                .split_once(':')
+                .ok_or_else(|| Error::invalid("subject", "expected kind:id"))?;
             (Some(parse_kind(k)?), Some(id.to_string()))
         }
         None => (None, None),
@@ -867,7 +1099,11 @@ fn inspect(cli: &Cli, store: &Store, lang: Lang, a: &InspectArgs) -> Result<()> 
         out::json(&outcome);
     } else {
         let e = &outcome.evaluation;
-        println!("{} {}", lang.pick("检查已保存：", "inspection saved:"), outcome.inspection_id);
+        println!(
+            "{} {}",
+            lang.pick("检查已保存：", "inspection saved:"),
+            outcome.inspection_id
+        );
         let verdict = if e.vetoed {
             lang.pick("一票否决，不合格", "vetoed: fail")
         } else if e.passed {
@@ -880,7 +1116,11 @@ fn inspect(cli: &Cli, store: &Store, lang: Lang, a: &InspectArgs) -> Result<()> 
             println!("  ✘ {} (-{})", f.label.get(lang.is_en()), f.deduction);
         }
         if !outcome.hazards_raised.is_empty() {
-            println!("{}: {}", lang.pick("生成隐患", "hazards raised"), outcome.hazards_raised.len());
+            println!(
+                "{}: {}",
+                lang.pick("生成隐患", "hazards raised"),
+                outcome.hazards_raised.len()
+            );
             for h in &outcome.hazards_raised {
                 println!("  {h}");
             }
@@ -892,10 +1132,22 @@ fn inspect(cli: &Cli, store: &Store, lang: Lang, a: &InspectArgs) -> Result<()> 
 fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
     let en = lang.is_en();
     match cmd {
-        HazardCmd::List { status, overdue, open, address } => {
+        HazardCmd::List {
+            status,
+            overdue,
+            open,
+            address,
+        } => {
             let status = status
                 .as_deref()
-                .map(|s| HazardStatus::parse(s).ok_or_else(|| Error::invalid("status", "reported|assigned|rectifying|rectified|verified|closed")))
+                .map(|s| {
+                    HazardStatus::parse(s).ok_or_else(|| {
+                        Error::invalid(
+                            "status",
+                            "reported|assigned|rectifying|rectified|verified|closed",
+                        )
+                    })
+                })
                 .transpose()?;
             let list = store.hazards(&HazardFilter {
                 status,
@@ -914,8 +1166,14 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
                         h.status.label(lang),
                         h.severity.label(en),
                         hazard_category_label(&h.category, en),
-                        h.deadline.map(|d| format!("{} {}", lang.pick("期限", "due"), fmt_date(d))).unwrap_or_default(),
-                        if h.overdue { lang.pick("  【已逾期】", "  [OVERDUE]") } else { "" }
+                        h.deadline
+                            .map(|d| format!("{} {}", lang.pick("期限", "due"), fmt_date(d)))
+                            .unwrap_or_default(),
+                        if h.overdue {
+                            lang.pick("  【已逾期】", "  [OVERDUE]")
+                        } else {
+                            ""
+                        }
                     );
                 }
             }
@@ -926,22 +1184,37 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
                 out::json(&d);
             } else {
                 let h = &d.hazard;
-                println!("{}  {}  {}", h.id, hazard_category_label(&h.category, en), h.status.label(lang));
+                println!(
+                    "{}  {}  {}",
+                    h.id,
+                    hazard_category_label(&h.category, en),
+                    h.status.label(lang)
+                );
                 println!("{}", h.description);
                 for e in &d.events {
                     println!(
                         "  {}  {}  {} → {}  {}",
                         fmt_time(e.at),
                         e.actor,
-                        e.action.map(|a| a.label(lang)).unwrap_or(lang.pick("上报", "reported")),
+                        e.action
+                            .map(|a| a.label(lang))
+                            .unwrap_or(lang.pick("上报", "reported")),
                         e.to_status.label(lang),
                         e.note.clone().unwrap_or_default()
                     );
                 }
             }
         }
-        HazardCmd::New { address, category, severity, description, photo, deadline } => {
-            let severity = Severity::parse(severity).ok_or_else(|| Error::invalid("severity", "low|medium|high|critical"))?;
+        HazardCmd::New {
+            address,
+            category,
+            severity,
+            description,
+            photo,
+            deadline,
+        } => {
+            let severity = Severity::parse(severity)
+                .ok_or_else(|| Error::invalid("severity", "low|medium|high|critical"))?;
             let deadline = deadline.as_deref().map(parse_date_end_of_day).transpose()?;
             let photos = add_photos(store, photo)?;
             let id = store.create_hazard(&NewHazard {
@@ -958,7 +1231,14 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
                 println!("{} {id}", lang.pick("隐患已登记：", "hazard recorded:"));
             }
         }
-        HazardCmd::Move { id, action, assignee, deadline, note, photo } => {
+        HazardCmd::Move {
+            id,
+            action,
+            assignee,
+            deadline,
+            note,
+            photo,
+        } => {
             let action = HazardAction::parse(action).ok_or_else(|| {
                 Error::invalid("action", "assign|start_rectification|mark_rectified|verify|reject_rectification|close|reopen")
             })?;
@@ -972,7 +1252,11 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
             if cli.json {
                 out::json(&serde_json::json!({ "id": id, "status": to }));
             } else {
-                println!("{} {}", lang.pick("隐患状态：", "hazard status:"), to.label(lang));
+                println!(
+                    "{} {}",
+                    lang.pick("隐患状态：", "hazard status:"),
+                    to.label(lang)
+                );
             }
         }
     }

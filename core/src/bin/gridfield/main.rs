@@ -12,10 +12,19 @@ use clap::Parser;
 use gridfield_core::Lang;
 
 #[derive(Parser)]
-#[command(name = "gridfield", version, about = "网格通 headless device: the phone app's core on the command line")]
+#[command(
+    name = "gridfield",
+    version,
+    about = "网格通 headless device: the phone app's core on the command line"
+)]
 pub struct Cli {
     /// The device's data directory (database, photos, key).
-    #[arg(long, global = true, env = "GRIDFIELD_DATA", default_value = "gridfield-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "GRIDFIELD_DATA",
+        default_value = "gridfield-data"
+    )]
     pub data: PathBuf,
     /// Machine-readable JSON on stdout.
     #[arg(long, global = true)]

@@ -4,7 +4,10 @@ use gridfield_core::{Error, Lang};
 use serde::Serialize;
 
 pub fn json<T: Serialize>(v: &T) {
-    println!("{}", serde_json::to_string_pretty(v).expect("serializable output"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("serializable output")
+    );
 }
 
 /// One line on stderr; with --json also a JSON object on stdout for scripts.
@@ -12,7 +15,10 @@ pub fn error(e: &Error, lang: Lang, as_json: bool) {
     let prefix = lang.pick("错误", "error");
     eprintln!("{prefix}: {}", e.message(lang).replace('\n', "; "));
     if as_json {
-        println!("{}", serde_json::json!({ "error": e.code(), "message": e.message(lang) }));
+        println!(
+            "{}",
+            serde_json::json!({ "error": e.code(), "message": e.message(lang) })
+        );
     }
 }
 
@@ -22,7 +28,10 @@ pub fn parse_date_end_of_day(s: &str) -> Result<i64, Error> {
         .map_err(|_| Error::invalid("date", "expected YYYY-MM-DD"))?;
     let t = d.and_hms_milli_opt(23, 59, 59, 999).expect("valid time");
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    Ok(t.and_local_timezone(tz).single().expect("fixed offset is unambiguous").timestamp_millis())
+    Ok(t.and_local_timezone(tz)
+        .single()
+        .expect("fixed offset is unambiguous")
+        .timestamp_millis())
 }
 
 pub fn fmt_time(ms: i64) -> String {

@@ -87,6 +87,42 @@ pub struct Address {
     pub lon: Option<f64>,
 }
 
+impl Address {
+    /// One row of the address / door-plate CSV
+    /// (`code,grid_code,full_text,street,number,building,unit,room,plate_serial,lat,lon`),
+    /// shared by the device's import and the server's admin import. The reason names the column.
+    pub fn from_csv_row(fields: &[&str]) -> Result<Address, String> {
+        let opt = |i: usize| {
+            fields
+                .get(i)
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
+        let req = |i: usize, name: &str| opt(i).ok_or_else(|| format!("{name} is empty"));
+        let num = |i: usize| match opt(i) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| "coordinates must be numbers".to_string()),
+        };
+        Ok(Address {
+            code: req(0, "code")?,
+            grid_code: req(1, "grid_code")?,
+            full_text: req(2, "full_text")?,
+            street: opt(3),
+            number: opt(4),
+            building: opt(5),
+            unit: opt(6),
+            room: opt(7),
+            plate_serial: opt(8),
+            lat: num(9)?,
+            lon: num(10)?,
+        })
+    }
+}
+
 /// The kinds of descriptive entity at an address (一标多实).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

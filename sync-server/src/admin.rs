@@ -151,42 +151,11 @@ pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportRepor
                 continue;
             }
         };
-        let num = |idx: usize| opt(r.get(idx)).map(|s| s.parse::<f64>());
-        let (lat, lon) = match (num(9), num(10)) {
-            (Some(Err(_)), _) | (_, Some(Err(_))) => {
-                report.errors.push(RowError {
-                    line,
-                    reason: "coordinates must be numbers".into(),
-                });
-                continue;
-            }
-            (a, b) => (a.and_then(|x| x.ok()), b.and_then(|x| x.ok())),
-        };
-        let (Some(code), Some(grid_code), Some(full_text)) =
-            (opt(r.get(0)), opt(r.get(1)), opt(r.get(2)))
-        else {
-            report.errors.push(RowError {
-                line,
-                reason: "code, grid_code and full_text are required".into(),
-            });
-            continue;
-        };
-        chunk.push((
-            line,
-            Address {
-                code,
-                grid_code,
-                full_text,
-                street: opt(r.get(3)),
-                number: opt(r.get(4)),
-                building: opt(r.get(5)),
-                unit: opt(r.get(6)),
-                room: opt(r.get(7)),
-                plate_serial: opt(r.get(8)),
-                lat,
-                lon,
-            },
-        ));
+        let fields: Vec<&str> = r.iter().collect();
+        match Address::from_csv_row(&fields) {
+            Ok(a) => chunk.push((line, a)),
+            Err(reason) => report.errors.push(RowError { line, reason }),
+        }
         if chunk.len() >= 5000 {
             flush(&mut chunk, &mut report)?;
         }

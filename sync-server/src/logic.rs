@@ -635,7 +635,12 @@ fn stamp_for(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, hlc: &str) -> Re
 pub type Outcome = Result<std::result::Result<Vec<String>, Reject>>;
 
 fn address_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
-    Ok(get_record(tx, "address", code)?.map(|r| r.grid_path))
+    tx.query_one(
+        "SELECT grid_path FROM records WHERE kind = 'address' AND id = $1",
+        &[code.into()],
+    )?
+    .map(|r| r.text(0))
+    .transpose()
 }
 
 fn upsert_entity(
@@ -681,6 +686,7 @@ fn upsert_entity(
     }
     let id = id.to_string();
     let existing = get_record(tx, kind.as_str(), &id)?;
+    let is_new = existing.is_none();
     let (path, mut doc) = match existing {
         Some(r) => {
             let doc: EntityDoc =
@@ -788,7 +794,7 @@ fn upsert_entity(
             changed = true;
         }
     }
-    if changed || get_record(tx, kind.as_str(), &id)?.is_none() {
+    if changed || is_new {
         let addr = doc.state.address_code.clone();
         put_record(
             tx,

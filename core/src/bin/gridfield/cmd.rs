@@ -643,12 +643,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
         Command::Report(a) => {
             let (address_code, address_text) = match (&a.address, &a.plate) {
                 (_, Some(p)) => {
-                    let scan = store.scan_plate(p)?;
-                    if !scan.verified {
-                        let (code, _) = scan.rejection.unwrap_or_default();
-                        return Err(Error::Plate(plate_error_from_code(&code)));
-                    }
-                    let d = scan.plate.expect("verified plate has data");
+                    let d = gridfield_core::plate::verify(p, &store.trusted_issuers()?)?.data;
                     (d.address_code, Some(d.address_text))
                 }
                 (Some(c), None) => (c.clone(), None),
@@ -937,17 +932,6 @@ fn parse_kind(s: &str) -> Result<EntityKind> {
         .ok_or_else(|| Error::invalid("kind", "household | person | rental_unit | business"))
 }
 
-fn plate_error_from_code(code: &str) -> gridfield_core::plate::PlateError {
-    use gridfield_core::plate::PlateError as P;
-    match code {
-        "plate_unknown_issuer" => P::UnknownIssuer(String::new()),
-        "plate_truncated" => P::Truncated,
-        "plate_not_a_plate" => P::NotAPlate,
-        "plate_bad_signature" => P::BadSignature,
-        _ => P::Malformed("invalid plate".into()),
-    }
-}
-
 fn csv_reader(file: &Path) -> Result<csv::Reader<fs::File>> {
     Ok(csv::ReaderBuilder::new()
         .has_headers(true)
@@ -990,28 +974,8 @@ fn read_addresses(file: &Path) -> Result<Vec<Address>> {
     for (i, rec) in rdr.records().enumerate() {
         let line = i as u64 + 2;
         let r = rec.map_err(|e| csv_err(line, e))?;
-        let num = |idx: usize| -> Result<Option<f64>> {
-            match opt(r.get(idx)) {
-                None => Ok(None),
-                Some(s) => s
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| csv_err(line, "coordinates must be numbers")),
-            }
-        };
-        out.push(Address {
-            code: opt(r.get(0)).ok_or_else(|| csv_err(line, "code is empty"))?,
-            grid_code: opt(r.get(1)).ok_or_else(|| csv_err(line, "grid_code is empty"))?,
-            full_text: opt(r.get(2)).ok_or_else(|| csv_err(line, "full_text is empty"))?,
-            street: opt(r.get(3)),
-            number: opt(r.get(4)),
-            building: opt(r.get(5)),
-            unit: opt(r.get(6)),
-            room: opt(r.get(7)),
-            plate_serial: opt(r.get(8)),
-            lat: num(9)?,
-            lon: num(10)?,
-        });
+        let fields: Vec<&str> = r.iter().collect();
+        out.push(Address::from_csv_row(&fields).map_err(|e| csv_err(line, e))?);
     }
     Ok(out)
 }

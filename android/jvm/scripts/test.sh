@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Compiles the generated Kotlin bindings, the app's non-UI layer and its tests with
+# kotlinc (npm `kotlin-compiler`) and runs the tests on this machine's JDK with JNA
+# (Debian `libjna-java`), against the real gridfield-ffi library and a real
+# gridfield-server process. No Gradle and no Maven Central are needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JVM_DIR=$PWD
+ROOT=$(cd ../.. && pwd)
+
+need_apt=()
+command -v java >/dev/null || need_apt+=(openjdk-17-jdk-headless)
+[[ -f /usr/share/java/jna.jar ]] || need_apt+=(libjna-java)
+[[ -f /usr/share/java/junit4.jar ]] || need_apt+=(junit4)
+if ((${#need_apt[@]})); then
+    echo "installing: ${need_apt[*]}"
+    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+fi
+[[ -x node_modules/kotlin-compiler/bin/kotlinc ]] || npm ci --no-audit --no-fund --loglevel=error
+
+profile=${GRIDFIELD_FFI_PROFILE:-debug}
+gen_flags=()
+[[ $profile == release ]] && gen_flags+=(--release)
+(cd "$ROOT" && bindings/generate.sh "${gen_flags[@]}" >/dev/null)
+(cd "$ROOT" && cargo build --locked --quiet -p gridfield-server --bin gridfield-server)
+
+KLIB=$JVM_DIR/node_modules/kotlin-compiler/lib
+CP=/usr/share/java/jna.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:$KLIB/kotlin-test.jar:$KLIB/kotlin-test-junit.jar
+OUT=$JVM_DIR/build
+mkdir -p "$OUT"
+echo "kotlinc: bindings + app layer + tests"
+node_modules/kotlin-compiler/bin/kotlinc -nowarn -jvm-target 17 -cp "$CP" \
+    src/generated/kotlin src/main/kotlin src/test/kotlin -d "$OUT/gridfield-jvm-tests.jar"
+
+tests=(cn.gridfield.data.OfflineStoreTest cn.gridfield.data.FieldRoundTripTest)
+java -Djna.library.path="$ROOT/target/$profile" \
+    -Dgridfield.root="$ROOT" -Dgridfield.server="$ROOT/target/debug/gridfield-server" \
+    -cp "$OUT/gridfield-jvm-tests.jar:$CP:$KLIB/kotlin-stdlib.jar" \
+    org.junit.runner.JUnitCore "${tests[@]}"

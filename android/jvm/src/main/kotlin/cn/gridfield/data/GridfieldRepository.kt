@@ -1,0 +1,183 @@
+// The app's single door to the Rust core: opens or enrolls the encrypted store with
+// the key from the platform keystore, and exposes every device operation as a
+// suspend function that runs off the UI thread. Screens talk to this, never to
+// the generated bindings directly, so the FFI stays in one place.
+package cn.gridfield.data
+
+import cn.gridfield.ffi.AddressHit
+import cn.gridfield.ffi.AddressView
+import cn.gridfield.ffi.ChecklistTemplate
+import cn.gridfield.ffi.DeviceIdentity
+import cn.gridfield.ffi.Diagnostics
+import cn.gridfield.ffi.GridfieldStore
+import cn.gridfield.ffi.Hazard
+import cn.gridfield.ffi.HazardAction
+import cn.gridfield.ffi.HazardDetail
+import cn.gridfield.ffi.HazardFilter
+import cn.gridfield.ffi.HazardStatus
+import cn.gridfield.ffi.Inspection
+import cn.gridfield.ffi.InspectionSummary
+import cn.gridfield.ffi.Lang
+import cn.gridfield.ffi.NewHazard
+import cn.gridfield.ffi.NewReport
+import cn.gridfield.ffi.PendingOperation
+import cn.gridfield.ffi.PhotoRef
+import cn.gridfield.ffi.PlateScan
+import cn.gridfield.ffi.Report
+import cn.gridfield.ffi.ReviewStatus
+import cn.gridfield.ffi.StepInput
+import cn.gridfield.ffi.CancelHandle
+import cn.gridfield.ffi.enroll as ffiEnroll
+import cn.gridfield.ffi.storeExists
+
+/** Supplies the 32-byte database key, sealed by the Android Keystore / iOS Keychain. */
+interface DatabaseKeyProvider {
+    /** The key for this install, created on first use. */
+    fun databaseKey(): ByteArray
+}
+
+/** The verdict on a scanned door plate, as a screen shows it. */
+sealed class PlateVerdict {
+    /** Genuine and in this device's grid: open the address page. */
+    data class Genuine(val scan: PlateScan, val address: AddressView) : PlateVerdict()
+
+    /** Genuine, but outside this device's scope or not on the phone: show what it says. */
+    data class GenuineElsewhere(val scan: PlateScan) : PlateVerdict()
+
+    /** Forged, altered or from an unknown issuer: flag it on the spot. */
+    data class Forged(val code: String, val reason: String, val claimedAddress: String?) : PlateVerdict()
+}
+
+class GridfieldRepository private constructor(
+    val store: GridfieldStore,
+    private val bg: Background,
+) : AutoCloseable {
+
+    companion object {
+        fun exists(dataDir: String): Boolean = storeExists(dataDir)
+
+        /** Opens the store already on this phone. */
+        suspend fun open(dataDir: String, keys: DatabaseKeyProvider, bg: Background): GridfieldRepository =
+            bg.io { GridfieldRepository(GridfieldStore.open(dataDir, keys.databaseKey()), bg) }
+
+        /** Over a store opened elsewhere (the background worker shares the app's). */
+        fun fromStore(store: GridfieldStore, bg: Background): GridfieldRepository = GridfieldRepository(store, bg)
+
+        /** First start: enroll with the code from the supervisor, creating the store. */
+        suspend fun enroll(
+            dataDir: String,
+            keys: DatabaseKeyProvider,
+            bg: Background,
+            serverUrl: String,
+            code: String,
+            deviceName: String,
+        ): GridfieldRepository = bg.io {
+            GridfieldRepository(ffiEnroll(dataDir, keys.databaseKey(), serverUrl, code, deviceName), bg)
+        }
+    }
+
+    val identity: DeviceIdentity by lazy { store.identity() }
+
+    suspend fun setLang(lang: Lang) = bg.io { store.setLang(lang) }
+    suspend fun lang(): Lang = bg.io { store.lang() }
+
+    // ---- my grid, plates, addresses ----
+
+    suspend fun search(query: String, limit: Int = 50): List<AddressHit> =
+        bg.io { store.searchAddresses(query, limit.toUInt()) }
+
+    suspend fun address(code: String): AddressView = bg.io { store.addressView(code) }
+
+    suspend fun scanPlate(qrText: String): PlateVerdict = bg.io {
+        val scan = store.scanPlate(qrText)
+        val address = scan.address
+        when {
+            !scan.verified -> PlateVerdict.Forged(
+                scan.rejectionCode ?: "plate_invalid",
+                scan.rejectionReason ?: "",
+                scan.plate?.addressText,
+            )
+            address != null -> PlateVerdict.Genuine(scan, address)
+            else -> PlateVerdict.GenuineElsewhere(scan)
+        }
+    }
+
+    // ---- checklists ----
+
+    suspend fun templates(): List<ChecklistTemplate> = bg.io { store.templates() }
+
+    /** Starts a checklist at [addressCode]; the runner saves answers as they come. */
+    suspend fun startChecklist(templateId: String, addressCode: String): ChecklistRunner {
+        val template = bg.io { store.template(templateId, null) }
+        return ChecklistRunner.start(store, bg, template, addressCode)
+    }
+
+    /** Continues a draft, or corrects an inspection the supervisor returned. */
+    suspend fun resumeChecklist(inspectionId: String): ChecklistRunner {
+        val (inspection, template) = bg.io {
+            val i = store.inspection(inspectionId)
+            i to store.template(i.summary.templateId, i.summary.templateVersion)
+        }
+        return ChecklistRunner.resume(store, bg, template, inspection)
+    }
+
+    suspend fun inspections(status: ReviewStatus? = null): List<InspectionSummary> =
+        bg.io { store.inspections(status) }
+
+    suspend fun inspection(id: String): Inspection = bg.io { store.inspection(id) }
+
+    suspend fun reviewInspection(id: String, approve: Boolean, comment: String?) =
+        bg.io { store.reviewInspection(id, approve, comment) }
+
+    // ---- hazards ----
+
+    suspend fun hazards(filter: HazardFilter = HazardFilter(null, false, false, null, null)): List<Hazard> =
+        bg.io { store.hazards(filter) }
+
+    suspend fun overdueHazards(): List<Hazard> =
+        hazards(HazardFilter(status = null, overdueOnly = true, openOnly = true, addressCode = null, limit = null))
+
+    suspend fun hazard(id: String): HazardDetail = bg.io { store.hazard(id) }
+
+    suspend fun reportHazard(new: NewHazard): String = bg.io { store.createHazard(new) }
+
+    suspend fun hazardStep(
+        id: String,
+        action: HazardAction,
+        note: String? = null,
+        assignee: String? = null,
+        deadlineMs: Long? = null,
+        photos: List<String> = emptyList(),
+    ): HazardStatus = bg.io { store.hazardStep(id, action, StepInput(assignee, deadlineMs, note, photos)) }
+
+    // ---- photos ----
+
+    suspend fun addPhoto(bytes: ByteArray): PhotoRef = bg.io { store.addPhoto(bytes) }
+
+    /** From the phone, or downloaded once (a supervisor's photo). */
+    suspend fun photo(hash: String, cancel: CancelHandle = CancelHandle()): ByteArray =
+        bg.io { cancel.use { store.photo(hash, it) } }
+
+    // ---- volunteer ----
+
+    suspend fun fileReport(addressCode: String, text: String, photos: List<String>, addressText: String? = null): String =
+        bg.io { store.fileReport(NewReport(addressCode, addressText, text, photos)) }
+
+    suspend fun reports(): List<Report> = bg.io { store.reports() }
+
+    suspend fun points(): Long = bg.io { store.points() }
+
+    // ---- sync status ----
+
+    suspend fun pendingCount(): Long = bg.io { store.pendingCount().toLong() }
+
+    suspend fun pendingOperations(limit: Int = 200): List<PendingOperation> =
+        bg.io { store.pendingOperations(limit.toUInt()) }
+
+    suspend fun diagnostics(): Diagnostics = bg.io { store.diagnostics() }
+
+    /** A sync controller bound to this store (one per app). */
+    fun syncController(): SyncController = SyncController(store, bg)
+
+    override fun close() = store.close()
+}

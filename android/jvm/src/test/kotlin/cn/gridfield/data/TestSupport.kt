@@ -1,0 +1,98 @@
+// Test support: a real gridfield-server process on loopback (demo district), temp
+// directories, fixtures, and a way to run suspend functions from JUnit without
+// kotlinx.coroutines.
+package cn.gridfield.data
+
+import java.io.BufferedReader
+import java.io.File
+import java.io.InputStreamReader
+import java.nio.file.Files
+import java.security.SecureRandom
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.EmptyCoroutineContext
+import kotlin.coroutines.startCoroutine
+
+/** Runs a suspend block to completion on the calling thread (tests only). */
+fun <T> blocking(block: suspend () -> T): T {
+    val latch = CountDownLatch(1)
+    var result: Result<T>? = null
+    block.startCoroutine(Continuation(EmptyCoroutineContext) { r ->
+        result = r
+        latch.countDown()
+    })
+    check(latch.await(120, TimeUnit.SECONDS)) { "timed out" }
+    return result!!.getOrThrow()
+}
+
+fun tempDir(prefix: String): File = Files.createTempDirectory(prefix).toFile()
+
+fun repoRoot(): File = File(System.getProperty("gridfield.root") ?: "../..").canonicalFile
+
+fun fixture(name: String): File = File(repoRoot(), "core/tests/fixtures/$name")
+
+/** A fresh random key, as the Keystore-backed provider would hand out. */
+class FixedKey(private val key: ByteArray = ByteArray(32).also { SecureRandom().nextBytes(it) }) :
+    DatabaseKeyProvider {
+    override fun databaseKey(): ByteArray = key.copyOf()
+}
+
+/** `gridfield-server serve --demo` on 127.0.0.1 with a free port, stopped by close(). */
+class DemoServer : AutoCloseable {
+    val dir = tempDir("gf-server")
+    val bin = File(System.getProperty("gridfield.server") ?: File(repoRoot(), "target/debug/gridfield-server").path)
+    private val db = File(dir, "server.db")
+    private val process: Process
+    val url: String
+    /** name -> enrollment code, as printed by the demo. */
+    val codes: Map<String, String>
+
+    init {
+        process = ProcessBuilder(bin.path, "--db", db.path, "serve", "--demo", "--listen", "127.0.0.1:0")
+            .redirectError(File(dir, "server.log"))
+            .start()
+        val out = BufferedReader(InputStreamReader(process.inputStream, Charsets.UTF_8))
+        var u: String? = null
+        val c = mutableMapOf<String, String>()
+        var inCodes = false
+        while (true) {
+            val line = out.readLine() ?: error("server exited: " + File(dir, "server.log").readText())
+            if (line.startsWith("gridfield-server listening on ")) {
+                u = line.removePrefix("gridfield-server listening on ").substringBefore(' ')
+            } else if (line.startsWith("demo district seeded")) {
+                inCodes = true
+            } else if (inCodes && line.startsWith("  ")) {
+                val parts = line.trim().split('\t')
+                c[parts[0]] = parts[3]
+                if (c.size >= 4) break // the demo enrolls four people
+            } else if (inCodes) {
+                break
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        Thread { out.useLines { it.forEach { } } }.apply { isDaemon = true }.start()
+        url = u ?: error("no listen address")
+        codes = c
+    }
+
+    /** Signed door plates (`GFP1.` QR texts) for a grid, from the admin CLI. */
+    fun signPlates(grid: String): List<String> {
+        val outFile = File(dir, "plates-$grid.txt")
+        val p = ProcessBuilder(bin.path, "--db", db.path, "admin", "sign-plates", "--grid", grid, "--out", outFile.path)
+            .redirectErrorStream(true).start()
+        val log = p.inputStream.readBytes().toString(Charsets.UTF_8)
+        check(p.waitFor() == 0) { "sign-plates failed: $log" }
+        return outFile.readLines().map { line -> line.split('\t', ',').first { it.startsWith("GFP1.") } }
+    }
+
+    fun stop() {
+        process.destroy()
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+    }
+
+    override fun close() {
+        stop()
+        dir.deleteRecursively()
+    }
+}

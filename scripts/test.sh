@@ -23,3 +23,7 @@ export GRIDFIELD_BENCH_ADDRESSES="${GRIDFIELD_BENCH_ADDRESSES:-20000}"
 # Scenario tests spawn the real binaries of other packages: build them first.
 cargo build --workspace --bins --locked
 cargo test --workspace --all-targets --locked
+
+# The generated Kotlin bindings and the Android app's non-UI layer, compiled with
+# kotlinc and tested on this JDK with JNA against the real library and server.
+android/jvm/scripts/test.sh

@@ -469,3 +469,211 @@ impl CancelHandle {
         self.inner.is_cancelled()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridfield_core::error::Error as CoreError;
+
+    fn offline(dir: &std::path::Path, role: Role) -> Arc<GridfieldStore> {
+        GridfieldStore::create_offline(
+            dir.to_string_lossy().into(),
+            generate_database_key().unwrap(),
+            DeviceIdentity {
+                device_id: "d1".into(),
+                user: "u1".into(),
+                role,
+                grid_scope: "320583001003".into(),
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_error_reaches_the_shell_with_both_languages() {
+        let cases = [
+            (CoreError::WrongKey, "WrongKey"),
+            (CoreError::DiskFull, "StorageFull"),
+            (CoreError::NotEnrolled, "Sync"),
+            (CoreError::Cancelled, "Cancelled"),
+            (CoreError::NotPermitted("inspect".into()), "NotPermitted"),
+            (CoreError::not_found("hazard", "h1"), "NotFound"),
+            (CoreError::invalid("comment", "required"), "InvalidInput"),
+            (
+                CoreError::SchemaTooNew {
+                    found: 9,
+                    supported: 2,
+                },
+                "UpdateRequired",
+            ),
+        ];
+        for (core, variant) in cases {
+            let code = core.code().to_string();
+            let e = GridfieldError::from(core);
+            assert!(format!("{e:?}").starts_with(variant), "{e:?}");
+            assert_eq!(e.code(), code);
+            let zh = e.reason(gridfield_core::Lang::Zh);
+            let en = e.reason(gridfield_core::Lang::En);
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
+            assert!(en.is_ascii(), "{en}");
+        }
+        let server = GridfieldError::from(CoreError::Server {
+            status: 401,
+            code: "unauthorized".into(),
+            message: "token revoked".into(),
+        });
+        assert!(matches!(
+            server,
+            GridfieldError::Sync {
+                http_status: 401,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn keys_must_be_32_bytes_and_the_wrong_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = GridfieldStore::open(dir.path().to_string_lossy().into(), vec![1; 31])
+            .err()
+            .unwrap();
+        assert_eq!(err.code(), "bad_key");
+        drop(offline(dir.path(), Role::Worker));
+        let err = GridfieldStore::open(dir.path().to_string_lossy().into(), vec![7; 32])
+            .err()
+            .unwrap();
+        assert!(matches!(err, GridfieldError::WrongKey { .. }));
+    }
+
+    #[test]
+    fn typed_answers_survive_the_round_trip_through_a_draft() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = offline(dir.path(), Role::Worker);
+        let tpl = s.template("rental_fire_safety".into(), None).unwrap();
+        let photo = s
+            .add_photo(std::fs::read("../core/tests/fixtures/site.png").unwrap())
+            .unwrap();
+        let answers = vec![
+            ItemAnswer {
+                item_id: "ebike_indoor".into(),
+                answer: Answer::YesNoNa {
+                    value: YesNoNa::Yes,
+                },
+            },
+            ItemAnswer {
+                item_id: "extinguisher_count".into(),
+                answer: Answer::Number { value: 2.0 },
+            },
+            ItemAnswer {
+                item_id: "gas_type".into(),
+                answer: Answer::Choice {
+                    option: "piped".into(),
+                },
+            },
+            ItemAnswer {
+                item_id: "remarks".into(),
+                answer: Answer::Text {
+                    value: "楼道堆物".into(),
+                },
+            },
+            ItemAnswer {
+                item_id: "site_photos".into(),
+                answer: Answer::Photos {
+                    hashes: vec![photo.hash.clone()],
+                },
+            },
+            ItemAnswer {
+                item_id: "landlord_signature".into(),
+                answer: Answer::Signature {
+                    hash: photo.hash.clone(),
+                },
+            },
+        ];
+        // Drafts need an address on the device; put the core fixture's in.
+        let csv = std::fs::read_to_string("../core/tests/fixtures/addresses.csv").unwrap();
+        let rows: Vec<_> = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                gridfield_core::model::Address::from_csv_row(&f).unwrap()
+            })
+            .collect();
+        let grids: Vec<_> = std::fs::read_to_string("../core/tests/fixtures/grids.csv")
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                gridfield_core::model::Grid {
+                    code: f[0].into(),
+                    name: f[1].into(),
+                    level: f[2].parse().unwrap(),
+                    parent_code: Some(f[3]).filter(|p| !p.is_empty()).map(Into::into),
+                }
+            })
+            .collect();
+        s.core().import_grids(&grids).unwrap();
+        s.core().import_addresses(&rows).unwrap();
+        let id = s
+            .start_inspection(NewInspection {
+                template_id: tpl.id.clone(),
+                template_version: None,
+                address_code: rows[0].code.clone(),
+                subject_kind: None,
+                subject_id: None,
+                location: None,
+            })
+            .unwrap();
+        s.save_answers(id.clone(), answers.clone(), vec![]).unwrap();
+        let back = s.inspection(id).unwrap();
+        let mut got = back.answers.clone();
+        let mut want = answers;
+        got.sort_by(|a, b| a.item_id.cmp(&b.item_id));
+        want.sort_by(|a, b| a.item_id.cmp(&b.item_id));
+        assert_eq!(got, want);
+
+        // The live check names what is missing, per item, in both languages.
+        let check = s
+            .check_answers(tpl.id.clone(), tpl.version, back.answers, vec![])
+            .unwrap();
+        assert!(!check.complete);
+        let p = check
+            .problems
+            .iter()
+            .find(|p| p.item_id == "ebike_indoor")
+            .expect("failing item without photo");
+        assert_eq!(p.code, "photo_required_on_fail");
+        assert!(p.reason.contains("拍照"));
+        assert!(check.problems.iter().any(|p| p.code == "missing_required"));
+    }
+
+    #[test]
+    fn integer_entity_fields_are_numbers_and_volunteers_cannot_edit() {
+        let json = types::entity_fields_json(
+            EntityKind::RentalUnit,
+            vec![
+                EntityField {
+                    name: "rooms".into(),
+                    value: Some(" 3 ".into()),
+                },
+                EntityField {
+                    name: "landlord_name".into(),
+                    value: None,
+                },
+            ],
+        );
+        assert_eq!(json["rooms"], serde_json::json!(3));
+        assert!(json["landlord_name"].is_null());
+
+        let dir = tempfile::tempdir().unwrap();
+        let s = offline(dir.path(), Role::Volunteer);
+        let err = s
+            .put_entity(EntityKind::Household, None, Some("x".into()), vec![])
+            .unwrap_err();
+        assert!(matches!(err, GridfieldError::NotPermitted { .. }));
+    }
+}

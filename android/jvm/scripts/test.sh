@@ -28,12 +28,19 @@ KLIB=$JVM_DIR/node_modules/kotlin-compiler/lib
 CP=/usr/share/java/jna.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:$KLIB/kotlin-test.jar:$KLIB/kotlin-test-junit.jar
 OUT=$JVM_DIR/build
 mkdir -p "$OUT"
-echo "kotlinc: bindings + app layer + tests"
+echo "kotlinc: bindings + app layer + tests + bench"
+rm -f "$OUT/gridfield-jvm-tests.jar"
 node_modules/kotlin-compiler/bin/kotlinc -nowarn -jvm-target 17 -cp "$CP" \
-    src/generated/kotlin src/main/kotlin src/test/kotlin -d "$OUT/gridfield-jvm-tests.jar"
+    src/generated/kotlin src/main/kotlin src/test/kotlin src/bench/kotlin -d "$OUT/gridfield-jvm-tests.jar"
 
 tests=(cn.gridfield.data.OfflineStoreTest cn.gridfield.data.FieldRoundTripTest)
 java -Djna.library.path="$ROOT/target/$profile" \
     -Dgridfield.root="$ROOT" -Dgridfield.server="$ROOT/target/debug/gridfield-server" \
     -cp "$OUT/gridfield-jvm-tests.jar:$CP:$KLIB/kotlin-stdlib.jar" \
     org.junit.runner.JUnitCore "${tests[@]}"
+
+# The call-cost benchmark runs a few iterations here so it cannot rot; its figures
+# come from scripts/bench-ffi.sh on the release library (docs/BENCHMARKS.md).
+java -Djna.library.path="$ROOT/target/$profile" \
+    -cp "$OUT/gridfield-jvm-tests.jar:$CP:$KLIB/kotlin-stdlib.jar" \
+    cn.gridfield.data.FfiBenchKt --quick

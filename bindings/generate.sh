@@ -23,13 +23,16 @@ while (($#)); do
     shift
 done
 
-cargo_flags=(--locked --quiet)
-[[ $profile == release ]] && cargo_flags+=(--release)
-cargo build "${cargo_flags[@]}" -p gridfield-ffi
+# Library mode reads uniffi's metadata from the library's symbols, and the release
+# profile strips them (phones want the smaller library). The metadata does not
+# depend on the profile, so the bindings are generated from the unstripped debug
+# build; `--release` additionally builds the stripped library that ships.
+cargo build --locked --quiet -p gridfield-ffi
+[[ $profile == release ]] && cargo build --locked --quiet --release -p gridfield-ffi
 cargo build --locked --quiet -p uniffi-bindgen
 
-lib=target/$profile/libgridfield_ffi.so
-[[ -f $lib ]] || lib=target/$profile/libgridfield_ffi.dylib
+lib=target/debug/libgridfield_ffi.so
+[[ -f $lib ]] || lib=target/debug/libgridfield_ffi.dylib
 bindgen=target/debug/uniffi-bindgen
 
 rm -rf "$kotlin_out" "$swift_out"

@@ -314,8 +314,19 @@ pub fn stream(
             let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
         }
     });
-    let s = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    Body::from_stream(s)
+    Body::from_stream(ChunkStream(rx))
+}
+
+/// The receiving end as a body stream; it may be polled again after it ended
+/// (compression layers do), which a closed channel answers with `None` again.
+struct ChunkStream(mpsc::Receiver<std::io::Result<Bytes>>);
+
+impl futures_util::Stream for ChunkStream {
+    type Item = std::io::Result<Bytes>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
 }

@@ -11,6 +11,9 @@ command -v make >/dev/null || need_apt+=(make)
 command -v cc >/dev/null || need_apt+=(gcc)
 # Workspace scenarios start throwaway PostgreSQL clusters of their own.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# Console end-to-end tests: Debian's Chromium driven by playwright-core (npm).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v npm >/dev/null || need_apt+=(nodejs npm)
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
@@ -23,3 +26,10 @@ export GRIDFIELD_BENCH_ADDRESSES="${GRIDFIELD_BENCH_ADDRESSES:-20000}"
 # Scenario tests spawn the real binaries of other packages: build them first.
 cargo build --workspace --bins --locked
 cargo test --workspace --all-targets --locked
+
+# Supervisor console in headless Chromium; playwright never downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+    (cd tests/e2e && npm ci --no-audit --no-fund)
+fi
+(cd tests/e2e && npm test)

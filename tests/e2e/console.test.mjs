@@ -9,9 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import zlib from "node:zlib";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
+// Not import.meta.dirname: Debian 12's Node 18 lacks it.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, "target");
 const SERVER_BIN = path.join(TARGET, "debug", "gridfield-server");
 const CLI_BIN = path.join(TARGET, "debug", "gridfield");

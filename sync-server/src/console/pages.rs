@@ -64,11 +64,11 @@ fn respond(c: &Console, nav: Nav, title: &str, flash: Option<&Flash>, body: &str
     ))
 }
 
-fn csrf_checked(c: &Console, p: &Params) -> std::result::Result<(), Response> {
+fn csrf_checked(c: &Console, p: &Params) -> std::result::Result<(), Box<Response>> {
     if auth::csrf_ok(&c.user.csrf, p.get("csrf").unwrap_or("")) {
         Ok(())
     } else {
-        Err(super::message_page(
+        Err(Box::new(super::message_page(
             c.lang,
             Some(&c.user),
             StatusCode::FORBIDDEN,
@@ -77,7 +77,7 @@ fn csrf_checked(c: &Console, p: &Params) -> std::result::Result<(), Response> {
                 "表单已失效（CSRF 校验失败），请刷新页面后重试。",
                 "The form expired (CSRF check failed); reload the page and try again.",
             ),
-        ))
+        )))
     }
 }
 
@@ -300,7 +300,7 @@ pub async fn login(State(s): State<AppState>, lang: LangChoice, Form(f): Form<Pa
 
 pub async fn logout(State(s): State<AppState>, c: Console, Form(f): Form<Pairs>) -> Response {
     if let Err(r) = csrf_checked(&c, &Params(f)) {
-        return r;
+        return *r;
     }
     let token = c.token.clone();
     if let Err(e) = blocking(move || s.db.write(|tx| auth::logout(tx, &token))).await {
@@ -702,6 +702,7 @@ fn answer_text(item: &gridfield_core::checklist::Item, v: &Value, l: Lang) -> St
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render_inspection(
     c: &Console,
     id: &str,
@@ -943,7 +944,7 @@ pub async fn review(
 ) -> Response {
     let p = Params(f);
     if let Err(r) = csrf_checked(&c, &p) {
-        return r;
+        return *r;
     }
     let l = c.lang.lang;
     let approve = p.get("decision") == Some("approve");
@@ -1000,7 +1001,7 @@ pub async fn batch_approve(
 ) -> Response {
     let p = Params(f);
     if let Err(r) = csrf_checked(&c, &p) {
-        return r;
+        return *r;
     }
     let l = c.lang.lang;
     let ids: Vec<String> = p
@@ -1480,7 +1481,7 @@ pub async fn hazard_step(
         }
     };
     if let Err(r) = csrf_checked(&c, &p) {
-        return r;
+        return *r;
     }
     let Some(action) = p.get("action").and_then(HazardAction::parse) else {
         return show_hazard_error(
@@ -1905,7 +1906,7 @@ pub async fn decide_report(
 ) -> Response {
     let p = Params(f);
     if let Err(r) = csrf_checked(&c, &p) {
-        return r;
+        return *r;
     }
     let l = c.lang.lang;
     let accept = p.get("decision") == Some("accept");
@@ -2198,7 +2199,7 @@ pub async fn address(State(s): State<AppState>, c: Console, Path(code): Path<Str
             _ => {}
         }
     }
-    history.sort_by(|a, b| b.0.cmp(&a.0));
+    history.sort_by_key(|h| std::cmp::Reverse(h.0));
     b.push_str(&format!(
         "<h2>{}</h2><ol class=\"timeline\">",
         t(l, "走访、隐患与上报记录", "Visits, hazards and reports")

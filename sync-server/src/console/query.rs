@@ -173,10 +173,16 @@ pub fn get_in_scope(
 
 /// (code, name, path) of a grid's children, or of the grid itself when it has none.
 pub fn child_grids(tx: &mut dyn Tx, scope_code: &str) -> Result<Vec<(String, String, String)>> {
-    let rows = tx.query(
+    let mut rows = tx.query(
         "SELECT code, name, path FROM grids WHERE parent_code = $1 ORDER BY code",
         &[scope_code.into()],
     )?;
+    if rows.is_empty() {
+        rows = tx.query(
+            "SELECT code, name, path FROM grids WHERE code = $1",
+            &[scope_code.into()],
+        )?;
+    }
     rows.iter()
         .map(|r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)))
         .collect()

@@ -11,6 +11,11 @@ command -v make >/dev/null || need_apt+=(make)
 command -v cc >/dev/null || need_apt+=(gcc)
 # Workspace scenarios start throwaway PostgreSQL clusters of their own.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# Console end-to-end tests: Debian's Chromium driven by playwright-core (npm).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v npm >/dev/null || need_apt+=(nodejs npm)
+# A CJK font, so the screenshots the e2e tests keep show Chinese, not boxes.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
@@ -27,3 +32,10 @@ cargo test --workspace --all-targets --locked
 # The generated Kotlin bindings and the Android app's non-UI layer, compiled with
 # kotlinc and tested on this JDK with JNA against the real library and server.
 android/jvm/scripts/test.sh
+
+# Supervisor console in headless Chromium; playwright never downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+    (cd tests/e2e && npm ci --no-audit --no-fund)
+fi
+(cd tests/e2e && npm test)

@@ -43,6 +43,8 @@ const SHOPS: &[&str] = &[
 /// Who the demo creates, and the codes they enroll with.
 pub struct DemoUsers {
     pub codes: Vec<(String, Role, String, String)>,
+    /// Console accounts (user, password), printed once at start.
+    pub console: Vec<(String, String)>,
 }
 
 struct Rng(u64);
@@ -332,5 +334,20 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
         let code = db.write(|tx| logic::create_enroll_code(tx, name, role, grid, week))?;
         codes.push((name.to_string(), role, grid.to_string(), code));
     }
-    Ok(Some(DemoUsers { codes }))
+    // Console passwords are random per demo database and printed once.
+    let mut console = Vec::new();
+    for (name, role, grid) in [
+        ("赵强", Role::Supervisor, "320583001"),
+        ("管理员", Role::Admin, "320583"),
+    ] {
+        let mut b = [0u8; 6];
+        getrandom::fill(&mut b).map_err(|e| crate::ApiError::internal(e.to_string()))?;
+        let password = format!("demo-{}", hex::encode(b));
+        db.write(|tx| {
+            logic::add_user(tx, name, role, grid)?;
+            crate::console::auth::set_password(tx, name, &password)
+        })?;
+        console.push((name.to_string(), password));
+    }
+    Ok(Some(DemoUsers { codes, console }))
 }

@@ -1,7 +1,8 @@
 //! Gridfield sync server: device enrollment, idempotent push, paged pull, photo
-//! blobs and the admin tasks, over embedded SQLite or PostgreSQL.
+//! blobs, the admin tasks and the supervisor web console, over embedded SQLite or PostgreSQL.
 
 pub mod admin;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -41,6 +41,7 @@ fn random_hex(n: usize) -> Result<String> {
 pub struct Server {
     pub db: Db,
     pub clock: Mutex<HlcClock>,
+    pub console: crate::console::Config,
 }
 
 impl Server {
@@ -49,6 +50,7 @@ impl Server {
         let s = Server {
             db,
             clock: Mutex::new(HlcClock::new(node)),
+            console: crate::console::Config::default(),
         };
         s.db.write(|tx| issuer(tx).map(|_| ()))?;
         Ok(s)
@@ -73,9 +75,25 @@ pub struct DeviceCtx {
     pub acked_seq: i64,
 }
 
+/// Marks audit rows and hazard events written through the web console.
+pub const CONSOLE_DEVICE: &str = "console";
+
 impl DeviceCtx {
-    fn covers(&self, path: &str) -> bool {
+    pub fn covers(&self, path: &str) -> bool {
         path.starts_with(&self.grid_path)
+    }
+
+    /// A console user acting with their own role and grid scope: console decisions
+    /// run through the same rules as a device's commands.
+    pub fn console(user: &str, role: Role, grid_code: &str, grid_path: &str) -> DeviceCtx {
+        DeviceCtx {
+            device_id: CONSOLE_DEVICE.to_string(),
+            user: user.to_string(),
+            role,
+            grid_code: grid_code.to_string(),
+            grid_path: grid_path.to_string(),
+            acked_seq: 0,
+        }
     }
 }
 
@@ -436,6 +454,7 @@ struct EntityDoc {
 // ---- push ------------------------------------------------------------------------------
 
 /// Why an operation was refused, for the person holding the phone.
+#[derive(Debug, Clone)]
 pub struct Reject {
     pub code: &'static str,
     pub zh: String,
@@ -880,7 +899,7 @@ fn submit_inspection(tx: &mut dyn Tx, dev: &DeviceCtx, i: &Inspection) -> Outcom
     Ok(Ok(Vec::new()))
 }
 
-fn review_inspection(
+pub fn review_inspection(
     tx: &mut dyn Tx,
     dev: &DeviceCtx,
     id: &str,
@@ -952,13 +971,14 @@ pub fn review_apply(
     Ok(Ok(Vec::new()))
 }
 
+/// A hazard as the server keeps it: its current state and every step.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct HazardDoc {
-    hazard: Hazard,
-    events: Vec<HazardEvent>,
+pub struct HazardDoc {
+    pub hazard: Hazard,
+    pub events: Vec<HazardEvent>,
 }
 
-fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Outcome {
+pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Outcome {
     if !dev.role.may_inspect() {
         return Ok(Err(reject(
             "not_permitted",
@@ -1015,7 +1035,7 @@ fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Outcome {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn hazard_step(
+pub fn hazard_step(
     tx: &mut dyn Tx,
     dev: &DeviceCtx,
     id: &str,
@@ -1133,6 +1153,116 @@ fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Outcome {
         Some(&r.address_code),
         &json!(rep),
     )?;
+    Ok(Ok(Vec::new()))
+}
+
+/// A supervisor's decision on a volunteer's report.
+pub struct ReportDecision {
+    pub accept: bool,
+    /// Why (required when dismissing): the volunteer sees it after the next sync.
+    pub note: Option<String>,
+    /// 积分 credited when accepted.
+    pub points: i64,
+    /// Accepting may turn the report into a hazard of this category and severity.
+    pub hazard: Option<(String, gridfield_core::checklist::Severity)>,
+}
+
+pub const MAX_REPORT_POINTS: i64 = 100;
+
+/// Accept or dismiss a pending report. The report record changes, so the decision,
+/// the reason and the points reach the volunteer's phone by pull.
+pub fn decide_report(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    id: &str,
+    d: &ReportDecision,
+    at: i64,
+) -> Outcome {
+    if !matches!(dev.role, Role::Supervisor | Role::Admin) {
+        return Ok(Err(reject(
+            "not_permitted",
+            "只有网格长可以处理上报",
+            "only supervisors decide on reports",
+        )));
+    }
+    let Some(r) = get_record(tx, "report", id)? else {
+        return Ok(Err(reject(
+            "not_found",
+            "服务器上没有该上报",
+            "report not found",
+        )));
+    };
+    if !dev.covers(&r.grid_path) {
+        return Ok(Err(out_of_scope()));
+    }
+    let mut rep: Report =
+        serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
+    if rep.status != ReportStatus::Pending {
+        return Ok(Err(reject(
+            "already_decided",
+            format!("该上报已处理（{}）", rep.status.label(Lang::Zh)),
+            format!("report already {}", rep.status.as_str()),
+        )));
+    }
+    let note = d.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if !d.accept && note.is_none() {
+        return Ok(Err(reject(
+            "reason_required",
+            "不采纳时必须填写原因",
+            "a reason is required to dismiss a report",
+        )));
+    }
+    if note.is_some_and(|n| n.chars().count() > 500) {
+        return Ok(Err(reject(
+            "note_too_long",
+            "说明不能超过 500 字",
+            "the note must be at most 500 characters",
+        )));
+    }
+    if d.accept && !(0..=MAX_REPORT_POINTS).contains(&d.points) {
+        return Ok(Err(reject(
+            "invalid_points",
+            format!("积分须在 0–{MAX_REPORT_POINTS} 之间"),
+            format!("points must be 0–{MAX_REPORT_POINTS}"),
+        )));
+    }
+    if d.accept
+        && let Some((category, severity)) = &d.hazard
+    {
+        let hz = Hazard {
+            id: format!("hz-{}", uuid::Uuid::now_v7()),
+            address_code: rep.address_code.clone(),
+            category: category.clone(),
+            severity: *severity,
+            description: rep.text.clone(),
+            status: HazardStatus::Reported,
+            assignee: None,
+            deadline: None,
+            photos: rep.photos.clone(),
+            source_inspection: None,
+            source_item: None,
+            source_report: Some(rep.id.clone()),
+            reported_by: dev.user.clone(),
+            created_at: at,
+            updated_at: at,
+            delivery: Delivery::Server,
+            overdue: false,
+        };
+        if let Err(rej) = create_hazard(tx, dev, &hz)? {
+            return Ok(Err(rej));
+        }
+        rep.hazard_id = Some(hz.id);
+    }
+    rep.status = if d.accept {
+        ReportStatus::Accepted
+    } else {
+        ReportStatus::Dismissed
+    };
+    rep.points = if d.accept { d.points } else { 0 };
+    rep.decision_note = note.map(String::from);
+    rep.delivery = Delivery::Reviewed;
+    let addr = rep.address_code.clone();
+    put_record(tx, "report", id, &r.grid_path, Some(&addr), &json!(rep))?;
     Ok(Ok(Vec::new()))
 }
 

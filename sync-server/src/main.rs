@@ -41,6 +41,12 @@ enum Command {
         /// Addresses per grid in the demo district.
         #[arg(long, default_value_t = 500)]
         demo_addresses: u32,
+        /// Mark the console's session cookie `Secure` (when served behind HTTPS).
+        #[arg(long, env = "GRIDFIELD_SECURE_COOKIE")]
+        secure_cookie: bool,
+        /// An overdue hazard escalates one grid level up per this many hours past its deadline.
+        #[arg(long, default_value_t = 48)]
+        escalate_after_hours: i64,
     },
     /// Administration.
     #[command(subcommand)]
@@ -100,6 +106,16 @@ enum AdminCmd {
     IssuerKey,
     /// Revoke a device: its token stops working at once.
     Revoke { device_id: String },
+    /// Create or update a supervisor or admin with a console password, read from
+    /// the first line of standard input (so it never shows in the process list).
+    ConsoleUser {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["supervisor", "admin"])]
+        role: String,
+        #[arg(long)]
+        grid: String,
+    },
     /// Export every record as JSON lines, one file per kind.
     Export {
         #[arg(long)]
@@ -136,7 +152,16 @@ fn run(cli: Cli) -> Result<(), ApiError> {
             demo,
             listen,
             demo_addresses,
-        } => serve(db, demo, listen, demo_addresses, &cli.db),
+            secure_cookie,
+            escalate_after_hours,
+        } => {
+            let console = gridfield_server::console::Config {
+                secure_cookie,
+                escalate_after_ms: escalate_after_hours.max(1) * 3600 * 1000,
+                ..Default::default()
+            };
+            serve(db, demo, listen, demo_addresses, console, &cli.db)
+        }
         Command::Admin(cmd) => admin_cmd(db, cmd),
     }
 }
@@ -146,10 +171,13 @@ fn serve(
     demo_mode: bool,
     listen: SocketAddr,
     per_grid: u32,
+    console: gridfield_server::console::Config,
     target: &str,
 ) -> Result<(), ApiError> {
     admin::ensure_templates(&db)?;
-    let server = Arc::new(Server::new(db)?);
+    let mut server = Server::new(db)?;
+    server.console = console;
+    let server = Arc::new(server);
     let codes = if demo_mode {
         demo::seed(&server, per_grid)?
     } else {
@@ -171,6 +199,10 @@ fn serve(
             println!("demo district seeded; enrollment codes (single use, 7 days):");
             for (name, role, grid, code) in d.codes {
                 println!("  {name}\t{}\t{grid}\t{code}", role.as_str());
+            }
+            println!("supervisor console: http://{addr}/console (user / password):");
+            for (name, password) in d.console {
+                println!("  {name}\t{password}");
             }
         }
         use std::io::Write;
@@ -245,6 +277,22 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         AdminCmd::Revoke { device_id } => {
             db.write(|tx| logic::revoke_device(tx, &device_id))?;
             println!("device {device_id} revoked");
+        }
+        AdminCmd::ConsoleUser {
+            name,
+            role: r,
+            grid,
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            db.write(|tx| {
+                logic::add_user(tx, &name, role(&r), &grid)?;
+                gridfield_server::console::auth::set_password(tx, &name, password)
+            })?;
+            println!("console user {name} saved");
         }
         AdminCmd::Export { out } => {
             for (kind, n) in admin::export(&db, &out)? {

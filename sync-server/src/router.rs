@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/checksum", get(checksum))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .merge(blobs)
+        .merge(crate::console::router())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(CompressionLayer::new())
         .layer(RequestDecompressionLayer::new())

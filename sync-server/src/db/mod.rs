@@ -96,6 +96,11 @@ pub trait Tx {
     fn query_one(&mut self, sql: &str, params: &[SqlValue]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
+
+    /// For the few statements the backends spell differently (full-text search).
+    fn is_postgres(&self) -> bool {
+        false
+    }
 }
 
 /// The server's database: embedded SQLite by default, PostgreSQL in production.

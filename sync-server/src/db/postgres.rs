@@ -9,7 +9,10 @@ use postgres::{Client, NoTls};
 use super::{Row, SqlValue, Tx};
 use crate::error::{ApiError, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/001_init.sql"),
+    include_str!("../../migrations/postgres/002_console.sql"),
+];
 /// Arbitrary but fixed: the advisory lock key of the write path, and of migrations.
 const WRITE_LOCK: i64 = 0x6772_6964;
 const MIGRATE_LOCK: i64 = 0x6772_6965;
@@ -175,6 +178,10 @@ fn from_pg(row: &postgres::Row, i: usize) -> Result<SqlValue> {
 }
 
 impl Tx for PgTx<'_> {
+    fn is_postgres(&self) -> bool {
+        true
+    }
+
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();

@@ -9,7 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::{Row, SqlValue, Tx};
 use crate::error::{ApiError, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/001_init.sql"),
+    include_str!("../../migrations/sqlite/002_console.sql"),
+];
 
 pub struct SqliteDb {
     conn: Mutex<Connection>,

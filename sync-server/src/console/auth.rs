@@ -1,0 +1,278 @@
+//! Console sign-in: argon2id password hashes, lock-out after repeated failures,
+//! server-side sessions (only a token hash is stored) each with its CSRF token.
+//! Plain functions over `Tx`, so both backends share them.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use gridfield_core::model::Role;
+
+use crate::db::{RowExt, Tx};
+use crate::error::{ApiError, Result};
+use crate::logic::{self, audit, now_ms, sha256_hex};
+
+/// Lock-out policy and session lifetime.
+#[derive(Debug, Clone)]
+pub struct AuthPolicy {
+    pub max_failures: i64,
+    pub lockout_ms: i64,
+    pub session_ms: i64,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        AuthPolicy {
+            max_failures: 5,
+            lockout_ms: 15 * 60 * 1000,
+            session_ms: 12 * 3600 * 1000,
+        }
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+pub fn hash_password(password: &str) -> Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("argon2: {e}")))
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Give an existing supervisor or admin a console password (or change it).
+pub fn set_password(tx: &mut dyn Tx, user: &str, password: &str) -> Result<()> {
+    let row = tx
+        .query_one("SELECT role FROM users WHERE name = $1", &[user.into()])?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
+    let role = Role::parse(&row.text(0)?).ok_or_else(|| ApiError::internal("bad role"))?;
+    if !matches!(role, Role::Supervisor | Role::Admin) {
+        return Err(ApiError::bad_request(
+            "not_permitted",
+            "只有网格长和管理员可以登录管理台 (only supervisors and admins use the console)",
+        ));
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ApiError::bad_request(
+            "weak_password",
+            format!("密码至少 {MIN_PASSWORD_CHARS} 位 (password too short)"),
+        ));
+    }
+    let hash = hash_password(password)?;
+    tx.execute(
+        "INSERT INTO console_accounts (user_name, password_hash, failed, locked_until, updated_at)
+         VALUES ($1, $2, 0, NULL, $3)
+         ON CONFLICT (user_name) DO UPDATE SET password_hash = excluded.password_hash,
+           failed = 0, locked_until = NULL, updated_at = excluded.updated_at",
+        &[user.into(), hash.into(), now_ms().into()],
+    )?;
+    // A new password ends every open session of the account.
+    tx.execute(
+        "DELETE FROM console_sessions WHERE user_name = $1",
+        &[user.into()],
+    )?;
+    audit(tx, "admin", None, "console_password", "user", user, None)
+}
+
+/// Who is signed in: their role and grid subtree.
+#[derive(Debug, Clone)]
+pub struct ConsoleUser {
+    pub name: String,
+    pub role: Role,
+    pub grid_code: String,
+    pub grid_path: String,
+    pub csrf: String,
+}
+
+impl ConsoleUser {
+    pub fn ctx(&self) -> logic::DeviceCtx {
+        logic::DeviceCtx::console(&self.name, self.role, &self.grid_code, &self.grid_path)
+    }
+}
+
+#[derive(Debug, PartialEq)]
+pub enum LoginError {
+    /// Unknown user or wrong password: the same answer for both.
+    BadCredentials,
+    Locked {
+        minutes: i64,
+    },
+}
+
+/// Check a password. Failures count towards a lock-out; a locked account refuses
+/// even the right password until the lock expires. Returns the session token.
+pub fn login(
+    tx: &mut dyn Tx,
+    policy: &AuthPolicy,
+    user: &str,
+    password: &str,
+) -> Result<std::result::Result<String, LoginError>> {
+    let now = now_ms();
+    let Some(row) = tx.query_one(
+        "SELECT a.password_hash, a.failed, a.locked_until, u.role FROM console_accounts a
+         JOIN users u ON u.name = a.user_name WHERE a.user_name = $1",
+        &[user.into()],
+    )?
+    else {
+        // Hash anyway so an unknown name takes as long as a wrong password.
+        let _ = verify_password(password, DUMMY_HASH);
+        return Ok(Err(LoginError::BadCredentials));
+    };
+    if let Some(until) = row.opt_int(2)
+        && until > now
+    {
+        return Ok(Err(LoginError::Locked {
+            minutes: (until - now + 59_999) / 60_000,
+        }));
+    }
+    let role = Role::parse(&row.text(3)?);
+    if !verify_password(password, &row.text(0)?)
+        || !matches!(role, Some(Role::Supervisor | Role::Admin))
+    {
+        let failed = row.int(1)? + 1;
+        let locked = (failed >= policy.max_failures).then_some(now + policy.lockout_ms);
+        tx.execute(
+            "UPDATE console_accounts SET failed = $2, locked_until = $3 WHERE user_name = $1",
+            &[
+                user.into(),
+                if locked.is_some() { 0 } else { failed }.into(),
+                locked.into(),
+            ],
+        )?;
+        audit(
+            tx,
+            user,
+            Some(logic::CONSOLE_DEVICE),
+            if locked.is_some() {
+                "console_locked"
+            } else {
+                "console_login_failed"
+            },
+            "user",
+            user,
+            None,
+        )?;
+        return Ok(Err(match locked {
+            Some(_) => LoginError::Locked {
+                minutes: policy.lockout_ms / 60_000,
+            },
+            None => LoginError::BadCredentials,
+        }));
+    }
+    tx.execute(
+        "UPDATE console_accounts SET failed = 0, locked_until = NULL WHERE user_name = $1",
+        &[user.into()],
+    )?;
+    let token = random_token()?;
+    tx.execute(
+        "DELETE FROM console_sessions WHERE expires_at < $1",
+        &[now.into()],
+    )?;
+    tx.execute(
+        "INSERT INTO console_sessions (token_hash, user_name, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            sha256_hex(token.as_bytes()).into(),
+            user.into(),
+            random_token()?.into(),
+            now.into(),
+            (now + policy.session_ms).into(),
+        ],
+    )?;
+    audit(
+        tx,
+        user,
+        Some(logic::CONSOLE_DEVICE),
+        "console_login",
+        "user",
+        user,
+        None,
+    )?;
+    Ok(Ok(token))
+}
+
+/// An argon2id hash of a random string: verified against when the user is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+
+fn random_token() -> Result<String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(hex::encode(b))
+}
+
+/// The signed-in user behind a session token, if the session is alive.
+pub fn session_user(tx: &mut dyn Tx, token: &str) -> Result<Option<ConsoleUser>> {
+    let Some(r) = tx.query_one(
+        "SELECT u.name, u.role, u.grid_code, g.path, s.csrf FROM console_sessions s
+         JOIN users u ON u.name = s.user_name JOIN grids g ON g.code = u.grid_code
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+        &[sha256_hex(token.as_bytes()).into(), now_ms().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let role = Role::parse(&r.text(1)?);
+    let Some(role @ (Role::Supervisor | Role::Admin)) = role else {
+        return Ok(None);
+    };
+    Ok(Some(ConsoleUser {
+        name: r.text(0)?,
+        role,
+        grid_code: r.text(2)?,
+        grid_path: r.text(3)?,
+        csrf: r.text(4)?,
+    }))
+}
+
+pub fn logout(tx: &mut dyn Tx, token: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM console_sessions WHERE token_hash = $1",
+        &[sha256_hex(token.as_bytes()).into()],
+    )?;
+    Ok(())
+}
+
+/// Constant-time comparison of the form's CSRF token with the session's.
+pub fn csrf_ok(expected: &str, given: &str) -> bool {
+    let (a, b) = (expected.as_bytes(), given.as_bytes());
+    if a.len() != b.len() || a.is_empty() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_differ() {
+        let h1 = hash_password("correct horse").unwrap();
+        let h2 = hash_password("correct horse").unwrap();
+        assert!(h1.starts_with("$argon2id$"));
+        assert_ne!(h1, h2, "salted");
+        assert!(verify_password("correct horse", &h1));
+        assert!(!verify_password("correct horsE", &h1));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn csrf_compare() {
+        assert!(csrf_ok("abc", "abc"));
+        assert!(!csrf_ok("abc", "abd"));
+        assert!(!csrf_ok("abc", "ab"));
+        assert!(!csrf_ok("", ""));
+    }
+}

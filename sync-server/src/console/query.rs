@@ -1,0 +1,508 @@
+//! The console's reads: every query is bounded by the signed-in user's grid
+//! subtree (`GridScope`) and paginated, over indexed generated columns of
+//! `records` (status, category, severity, due_at, at). Plain functions over `Tx`.
+
+use serde_json::Value;
+
+use crate::db::{Row, RowExt, SqlValue as V, Tx};
+use crate::error::{ApiError, Result};
+use crate::logic;
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// A grid subtree: `/320583/320583001/` and everything below it.
+#[derive(Debug, Clone)]
+pub struct GridScope {
+    pub path: String,
+}
+
+impl GridScope {
+    pub fn new(path: &str) -> GridScope {
+        GridScope {
+            path: path.to_string(),
+        }
+    }
+    pub fn covers(&self, path: &str) -> bool {
+        path.starts_with(&self.path)
+    }
+    /// The half-open byte range of paths in this subtree (`/a/` ≤ p < `/a~`).
+    pub fn range(&self) -> (String, String) {
+        (
+            self.path.clone(),
+            format!("{}~", self.path.trim_end_matches('/')),
+        )
+    }
+}
+
+/// Which records a list page or an export shows. Unknown values are ignored by
+/// the page parser, not passed to SQL: every value is a bound parameter.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: &'static str,
+    /// A grid inside the user's scope (narrows it further).
+    pub grid: Option<String>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub severity: Option<String>,
+    /// Open hazards whose deadline is before this instant (overdue: now;
+    /// escalated: now minus the escalation delay).
+    pub due_before: Option<i64>,
+    /// `at` bounds in ms (inclusive from, exclusive to).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub address: Option<String>,
+}
+
+/// Build `WHERE …` for a filter inside a scope; returns SQL and its parameters.
+fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(String, Vec<V>)> {
+    let mut path = scope.path.clone();
+    if let Some(g) = &f.grid
+        && let Some(p) = logic::grid_path(tx, g)?
+        && scope.covers(&p)
+    {
+        path = p;
+    }
+    let (lo, hi) = GridScope::new(&path).range();
+    let mut sql = String::from("kind = $1 AND grid_path >= $2 AND grid_path < $3");
+    let mut params: Vec<V> = vec![f.kind.into(), lo.into(), hi.into()];
+    let mut add = |sql: &mut String, cond: &str, v: V| {
+        params.push(v);
+        sql.push_str(&format!(" AND {cond} ${}", params.len()));
+    };
+    if let Some(s) = &f.status {
+        add(&mut sql, "status =", s.into());
+    }
+    if let Some(c) = &f.category {
+        add(&mut sql, "category =", c.into());
+    }
+    if let Some(s) = &f.severity {
+        add(&mut sql, "severity =", s.into());
+    }
+    if let Some(a) = &f.address {
+        add(&mut sql, "address_code =", a.into());
+    }
+    if let Some(x) = f.from {
+        add(&mut sql, "at >=", x.into());
+    }
+    if let Some(x) = f.to {
+        add(&mut sql, "at <", x.into());
+    }
+    if let Some(t) = f.due_before {
+        add(&mut sql, "due_at <", t.into());
+        sql.push_str(" AND status <> 'closed'");
+    }
+    Ok((sql, params))
+}
+
+pub struct Page {
+    pub rows: Vec<(String, Value)>,
+    pub total: i64,
+}
+
+/// One page of records (id, body), newest first.
+pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, page: i64) -> Result<Page> {
+    let (w, mut params) = where_clause(tx, scope, f)?;
+    let total = tx
+        .query_one(&format!("SELECT COUNT(*) FROM records WHERE {w}"), &params)?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let n = params.len();
+    params.push(PAGE_SIZE.into());
+    params.push((page.max(0) * PAGE_SIZE).into());
+    let rows = tx.query(
+        &format!(
+            "SELECT id, body FROM records WHERE {w} ORDER BY at DESC, id LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
+        &params,
+    )?;
+    Ok(Page {
+        rows: rows.iter().map(id_body).collect::<Result<_>>()?,
+        total,
+    })
+}
+
+/// Keyset pages by change sequence, for exports: each call returns up to
+/// `limit` rows after `after_seq` and the last seq seen.
+pub fn export_page(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    f: &Filter,
+    after_seq: i64,
+    limit: i64,
+) -> Result<(Vec<(String, Value)>, i64)> {
+    let (w, mut params) = where_clause(tx, scope, f)?;
+    let n = params.len();
+    params.push(after_seq.into());
+    params.push(limit.into());
+    let rows = tx.query(
+        &format!(
+            "SELECT id, body, seq FROM records WHERE {w} AND seq > ${} ORDER BY seq LIMIT ${}",
+            n + 1,
+            n + 2
+        ),
+        &params,
+    )?;
+    let last = rows
+        .last()
+        .map(|r| r.int(2))
+        .transpose()?
+        .unwrap_or(after_seq);
+    Ok((rows.iter().map(id_body).collect::<Result<_>>()?, last))
+}
+
+fn id_body(r: &Row) -> Result<(String, Value)> {
+    Ok((
+        r.text(0)?,
+        serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?,
+    ))
+}
+
+/// A record by id, only if it lies inside the scope: a record of another grid is
+/// "not found", so editing a URL reveals nothing.
+pub fn get_in_scope(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    kind: &str,
+    id: &str,
+) -> Result<Option<logic::Record>> {
+    Ok(logic::get_record(tx, kind, id)?.filter(|r| scope.covers(&r.grid_path)))
+}
+
+/// (code, name, path) of a grid's children, or of the grid itself when it has none.
+pub fn child_grids(tx: &mut dyn Tx, scope_code: &str) -> Result<Vec<(String, String, String)>> {
+    let mut rows = tx.query(
+        "SELECT code, name, path FROM grids WHERE parent_code = $1 ORDER BY code",
+        &[scope_code.into()],
+    )?;
+    if rows.is_empty() {
+        rows = tx.query(
+            "SELECT code, name, path FROM grids WHERE code = $1",
+            &[scope_code.into()],
+        )?;
+    }
+    rows.iter()
+        .map(|r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)))
+        .collect()
+}
+
+/// Every grid in the scope, for filter menus (code, name, level).
+pub fn grids_in_scope(tx: &mut dyn Tx, scope: &GridScope) -> Result<Vec<(String, String, i64)>> {
+    let (lo, hi) = scope.range();
+    let rows = tx.query(
+        "SELECT code, name, level FROM grids WHERE path >= $1 AND path < $2 ORDER BY path LIMIT 500",
+        &[lo.into(), hi.into()],
+    )?;
+    rows.iter()
+        .map(|r| Ok((r.text(0)?, r.text(1)?, r.int(2)?)))
+        .collect()
+}
+
+pub fn grid_name(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
+    tx.query_one("SELECT name FROM grids WHERE code = $1", &[code.into()])?
+        .map(|r| r.text(0))
+        .transpose()
+}
+
+/// The chain of grids from a path's root to its leaf: (code, name).
+pub fn grid_chain(tx: &mut dyn Tx, path: &str) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for code in path.split('/').filter(|s| !s.is_empty()) {
+        let name = grid_name(tx, code)?.unwrap_or_else(|| code.to_string());
+        out.push((code.to_string(), name));
+    }
+    Ok(out)
+}
+
+/// (label, count) rows of a GROUP BY over hazards or inspections in scope.
+pub fn count_by(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    kind: &str,
+    column: &str,
+) -> Result<Vec<(String, i64)>> {
+    // `column` is one of ours, never user input.
+    debug_assert!(matches!(column, "status" | "category" | "severity"));
+    let (lo, hi) = scope.range();
+    let rows = tx.query(
+        &format!(
+            "SELECT {column}, COUNT(*) FROM records WHERE kind = $1 AND grid_path >= $2 AND grid_path < $3
+             GROUP BY {column} ORDER BY COUNT(*) DESC"
+        ),
+        &[kind.into(), lo.into(), hi.into()],
+    )?;
+    rows.iter()
+        .map(|r| Ok((r.opt_text(0).unwrap_or_default(), r.int(1)?)))
+        .collect()
+}
+
+/// China Standard Time offset, for grouping by local day.
+pub const TZ_OFFSET_MS: i64 = 8 * 3600 * 1000;
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Inspections per local day since `from` (day number, count).
+pub fn inspections_per_day(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    from: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let (lo, hi) = scope.range();
+    let rows = tx.query(
+        "SELECT (at + $4) / $5, COUNT(*) FROM records
+         WHERE kind = 'inspection' AND grid_path >= $1 AND grid_path < $2 AND at >= $3
+         GROUP BY 1",
+        &[
+            lo.into(),
+            hi.into(),
+            from.into(),
+            TZ_OFFSET_MS.into(),
+            DAY_MS.into(),
+        ],
+    )?;
+    rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect()
+}
+
+/// Per grid: (hazards, rectified-or-closed, overdue).
+pub fn hazard_figures(tx: &mut dyn Tx, path: &str, now: i64) -> Result<(i64, i64, i64)> {
+    let (lo, hi) = GridScope::new(path).range();
+    let r = tx
+        .query_one(
+            "SELECT COUNT(*),
+               COALESCE(SUM(CASE WHEN status IN ('rectified', 'verified', 'closed') THEN 1 ELSE 0 END), 0),
+               COALESCE(SUM(CASE WHEN due_at < $3 AND status <> 'closed' THEN 1 ELSE 0 END), 0)
+             FROM records WHERE kind = 'hazard' AND grid_path >= $1 AND grid_path < $2",
+            &[lo.into(), hi.into(), now.into()],
+        )?
+        .ok_or_else(|| ApiError::internal("no row"))?;
+    Ok((r.int(0)?, num(&r, 1)?, num(&r, 2)?))
+}
+
+/// SUM is NUMERIC on PostgreSQL (read as text) and INTEGER on SQLite.
+fn num(r: &Row, i: usize) -> Result<i64> {
+    match r.get(i) {
+        Some(V::Int(n)) => Ok(*n),
+        Some(V::Text(s)) => s
+            .parse::<f64>()
+            .map(|x| x as i64)
+            .map_err(|_| ApiError::internal("not a number")),
+        Some(V::Real(x)) => Ok(*x as i64),
+        _ => Ok(0),
+    }
+}
+
+/// Addresses with the most open hazards (address code, open hazards).
+pub fn top_risk_addresses(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    let (lo, hi) = scope.range();
+    let rows = tx.query(
+        "SELECT address_code, COUNT(*) FROM records
+         WHERE kind = 'hazard' AND status <> 'closed' AND grid_path >= $1 AND grid_path < $2
+         GROUP BY address_code ORDER BY COUNT(*) DESC, address_code LIMIT $3",
+        &[lo.into(), hi.into(), limit.into()],
+    )?;
+    rows.iter()
+        .map(|r| Ok((r.opt_text(0).unwrap_or_default(), r.int(1)?)))
+        .collect()
+}
+
+pub fn address_text(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
+    Ok(logic::get_record(tx, "address", code)?.and_then(|r| {
+        r.body
+            .get("full_text")
+            .and_then(Value::as_str)
+            .map(String::from)
+    }))
+}
+
+/// Door-plate search in scope. Three characters or more use the trigram index
+/// (FTS5 `trigram` on SQLite, `pg_trgm` GIN on PostgreSQL); shorter fragments
+/// fall back to a bounded LIKE scan of the scope.
+pub fn search_addresses(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<(String, Value)>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (lo, hi) = scope.range();
+    let like = format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = if tx.is_postgres() {
+        tx.query(
+            "SELECT id, body FROM records WHERE kind = 'address' AND search_text LIKE $1 ESCAPE '\\'
+             AND grid_path >= $2 AND grid_path < $3 ORDER BY id LIMIT $4",
+            &[like.into(), lo.into(), hi.into(), limit.into()],
+        )?
+    } else if q.chars().count() >= 3 {
+        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+        tx.query(
+            "SELECT r.id, r.body FROM address_fts f JOIN records r ON r.rowid = f.rowid
+             WHERE address_fts MATCH $1 AND r.grid_path >= $2 AND r.grid_path < $3
+             ORDER BY r.id LIMIT $4",
+            &[phrase.into(), lo.into(), hi.into(), limit.into()],
+        )?
+    } else {
+        tx.query(
+            "SELECT id, body FROM records WHERE kind = 'address' AND grid_path >= $1 AND grid_path < $2
+             AND (body LIKE $3 ESCAPE '\\') ORDER BY id LIMIT $4",
+            &[lo.into(), hi.into(), like.into(), limit.into()],
+        )?
+    };
+    rows.iter().map(id_body).collect()
+}
+
+/// Everything at an address (一标多实): (kind, id, body).
+pub fn at_address(tx: &mut dyn Tx, code: &str) -> Result<Vec<(String, String, Value)>> {
+    let rows = tx.query(
+        "SELECT kind, id, body FROM records WHERE address_code = $1 AND kind <> 'address' ORDER BY kind, at DESC, id",
+        &[code.into()],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.text(0)?,
+                r.text(1)?,
+                serde_json::from_str(&r.text(2)?).map_err(|e| ApiError::internal(e.to_string()))?,
+            ))
+        })
+        .collect()
+}
+
+/// Addresses of a grid subtree, a page at a time (for plate sheets).
+pub fn addresses_page(
+    tx: &mut dyn Tx,
+    path: &str,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<(String, Value)>> {
+    let (lo, hi) = GridScope::new(path).range();
+    let rows = tx.query(
+        "SELECT id, body FROM records WHERE kind = 'address' AND grid_path >= $1 AND grid_path < $2
+         ORDER BY grid_path, id LIMIT $3 OFFSET $4",
+        &[
+            lo.into(),
+            hi.into(),
+            per_page.into(),
+            (page.max(0) * per_page).into(),
+        ],
+    )?;
+    rows.iter().map(id_body).collect()
+}
+
+pub struct ConflictRow {
+    pub kind: String,
+    pub entity_id: String,
+    pub field: String,
+    pub kept: String,
+    pub kept_device: String,
+    pub lost: String,
+    pub lost_device: String,
+    pub at: i64,
+}
+
+pub fn conflicts(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<ConflictRow>> {
+    let (lo, hi) = scope.range();
+    let rows = tx.query(
+        "SELECT kind, entity_id, field, kept_value, kept_device, lost_value, lost_device, at FROM conflicts
+         WHERE grid_path >= $1 AND grid_path < $2 ORDER BY at DESC, id DESC LIMIT $3 OFFSET $4",
+        &[lo.into(), hi.into(), PAGE_SIZE.into(), (page.max(0) * PAGE_SIZE).into()],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(ConflictRow {
+                kind: r.text(0)?,
+                entity_id: r.text(1)?,
+                field: r.text(2)?,
+                kept: r.opt_text(3).unwrap_or_default(),
+                kept_device: r.text(4)?,
+                lost: r.opt_text(5).unwrap_or_default(),
+                lost_device: r.text(6)?,
+                at: r.int(7)?,
+            })
+        })
+        .collect()
+}
+
+pub struct AuditRow {
+    pub at: i64,
+    pub actor: String,
+    pub device: Option<String>,
+    pub action: String,
+    pub kind: String,
+    pub entity_id: String,
+    pub detail: Option<String>,
+}
+
+/// The audit trail of people inside the scope (by their home grid); the root
+/// scope also sees the administrator's own rows.
+pub fn audit(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<AuditRow>> {
+    let (lo, hi) = scope.range();
+    let root = scope.path.matches('/').count() <= 2;
+    let sql = if root {
+        "SELECT a.at, a.actor, a.device_id, a.action, a.kind, a.entity_id, a.detail FROM audit a
+         LEFT JOIN users u ON u.name = a.actor LEFT JOIN grids g ON g.code = u.grid_code
+         WHERE g.path IS NULL OR (g.path >= $1 AND g.path < $2)
+         ORDER BY a.at DESC, a.id DESC LIMIT $3 OFFSET $4"
+    } else {
+        "SELECT a.at, a.actor, a.device_id, a.action, a.kind, a.entity_id, a.detail FROM audit a
+         JOIN users u ON u.name = a.actor JOIN grids g ON g.code = u.grid_code
+         WHERE g.path >= $1 AND g.path < $2
+         ORDER BY a.at DESC, a.id DESC LIMIT $3 OFFSET $4"
+    };
+    let rows = tx.query(
+        sql,
+        &[
+            lo.into(),
+            hi.into(),
+            PAGE_SIZE.into(),
+            (page.max(0) * PAGE_SIZE).into(),
+        ],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditRow {
+                at: r.int(0)?,
+                actor: r.text(1)?,
+                device: r.opt_text(2),
+                action: r.text(3)?,
+                kind: r.text(4)?,
+                entity_id: r.text(5)?,
+                detail: r.opt_text(6),
+            })
+        })
+        .collect()
+}
+
+/// The review history of one record: audit rows naming it.
+pub fn history(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Vec<AuditRow>> {
+    let rows = tx.query(
+        "SELECT at, actor, device_id, action, kind, entity_id, detail FROM audit
+         WHERE kind = $1 AND entity_id = $2 ORDER BY at, id",
+        &[kind.into(), id.into()],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditRow {
+                at: r.int(0)?,
+                actor: r.text(1)?,
+                device: r.opt_text(2),
+                action: r.text(3)?,
+                kind: r.text(4)?,
+                entity_id: r.text(5)?,
+                detail: r.opt_text(6),
+            })
+        })
+        .collect()
+}

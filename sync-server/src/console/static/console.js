@@ -1,0 +1,66 @@
+// Gridfield console: keyboard shortcuts and batch selection. Pages work without it.
+(function () {
+  "use strict";
+  var rows = [];
+  var cursor = -1;
+  function typing(e) {
+    var t = e.target.tagName;
+    return t === "INPUT" || t === "TEXTAREA" || t === "SELECT";
+  }
+  function move(d) {
+    if (!rows.length) return;
+    if (cursor >= 0) rows[cursor].classList.remove("cursor");
+    cursor = Math.max(0, Math.min(rows.length - 1, cursor + d));
+    rows[cursor].classList.add("cursor");
+    rows[cursor].scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var table = document.querySelector("table[data-nav]");
+    if (table) rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-href]"));
+    var all = document.querySelector("input[data-all]");
+    if (all) all.addEventListener("change", function () {
+      document.querySelectorAll("#batch input[name=id]").forEach(function (b) { b.checked = all.checked; });
+    });
+  });
+  var pendingG = false;
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (typing(e)) {
+      if (e.key === "Escape") e.target.blur();
+      return;
+    }
+    if (pendingG) {
+      pendingG = false;
+      var go = { d: "/console", i: "/console/inspections", h: "/console/hazards", r: "/console/reports", p: "/console/addresses" }[e.key];
+      if (go) { window.location = go; e.preventDefault(); }
+      return;
+    }
+    switch (e.key) {
+      case "g": pendingG = true; break;
+      case "j": move(1); e.preventDefault(); break;
+      case "k": move(-1); e.preventDefault(); break;
+      case "Enter": case "o":
+        if (cursor >= 0) { window.location = rows[cursor].getAttribute("data-href"); e.preventDefault(); }
+        break;
+      case "x":
+        if (cursor >= 0) { var b = rows[cursor].querySelector("input[type=checkbox]"); if (b) b.checked = !b.checked; }
+        break;
+      case "A":
+        var batch = document.getElementById("batch");
+        if (batch) { batch.querySelector("button[data-key=A]").click(); e.preventDefault(); }
+        break;
+      case "a":
+        var ap = document.getElementById("approve");
+        if (ap) { ap.click(); e.preventDefault(); }
+        break;
+      case "r":
+        var c = document.getElementById("comment");
+        if (c) { c.focus(); e.preventDefault(); }
+        break;
+      case "/":
+        var q = document.querySelector("input[type=search]");
+        if (q) { q.focus(); e.preventDefault(); }
+        break;
+    }
+  });
+})();

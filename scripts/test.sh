@@ -33,6 +33,10 @@ cargo test --workspace --all-targets --locked
 # kotlinc and tested on this JDK with JNA against the real library and server.
 android/jvm/scripts/test.sh
 
+# No Swift compiler here: the generated Swift and the iOS shell must at least parse
+# (tree-sitter-swift from PyPI).
+ios/scripts/check-swift.sh
+
 # Supervisor console in headless Chromium; playwright never downloads a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -d tests/e2e/node_modules/playwright-core ]; then

@@ -1,0 +1,152 @@
+// The app's single door to the Rust core: opens or enrolls the encrypted store and
+// exposes every device operation as an async call that runs the blocking FFI off the
+// main thread. Screens talk to this, never to the generated bindings directly.
+import Foundation
+import GridfieldFFI
+
+/// The verdict on a scanned door plate (数字门牌), as the scan screen shows it.
+enum PlateVerdict: Sendable {
+    /// Genuine and in this device's grid: open the address page.
+    case genuine(scan: PlateScan, address: GridfieldFFI.AddressView)
+    /// Genuine, but outside this device's scope or not on the phone: show what it says.
+    case genuineElsewhere(scan: PlateScan)
+    /// Forged, altered or from an unknown issuer: flag it on the spot.
+    case forged(code: String, reason: String, claimedAddress: String?)
+}
+
+final class GridfieldRepository: Sendable {
+    let store: GridfieldStore
+    let identity: DeviceIdentity
+
+    /// Blocking core calls run here, not on the cooperative pool: Swift concurrency
+    /// has one thread per core and a sync holding one for a minute would starve it.
+    private static let queue = DispatchQueue(
+        label: "cn.gridfield.core", qos: .userInitiated, attributes: .concurrent)
+
+    private init(store: GridfieldStore) {
+        self.store = store
+        self.identity = store.identity()
+    }
+
+    static func io<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result(catching: body))
+            }
+        }
+    }
+
+    static func exists(dataDir: URL) async -> Bool {
+        (try? await io { storeExists(dataDir: dataDir.path) }) ?? false
+    }
+
+    /// Opens the store already on this phone.
+    static func open(dataDir: URL, key: Data) async throws -> GridfieldRepository {
+        try await io { GridfieldRepository(store: try GridfieldStore.open(dataDir: dataDir.path, key: key)) }
+    }
+
+    /// First start: enroll with the one-time code from the supervisor (network).
+    static func enroll(
+        dataDir: URL, key: Data, serverUrl: String, code: String, deviceName: String
+    ) async throws -> GridfieldRepository {
+        try await io {
+            let store = try GridfieldFFI.enroll(
+                dataDir: dataDir.path, key: key, serverUrl: serverUrl, code: code, deviceName: deviceName)
+            return GridfieldRepository(store: store)
+        }
+    }
+
+    private func io<T: Sendable>(_ body: @escaping @Sendable (GridfieldStore) throws -> T) async throws -> T {
+        let store = self.store
+        return try await Self.io { try body(store) }
+    }
+
+    func setLang(_ lang: Lang) async throws { try await io { try $0.setLang(lang: lang) } }
+
+    // MARK: my grid, plates, addresses
+
+    func search(_ query: String, limit: UInt32 = 100) async throws -> [AddressHit] {
+        try await io { try $0.searchAddresses(query: query, limit: limit) }
+    }
+
+    func address(_ code: String) async throws -> GridfieldFFI.AddressView {
+        try await io { try $0.addressView(code: code) }
+    }
+
+    func scanPlate(_ qrText: String) async throws -> PlateVerdict {
+        try await io { store in
+            let scan = try store.scanPlate(qrText: qrText)
+            if !scan.verified {
+                return .forged(
+                    code: scan.rejectionCode ?? "plate_invalid",
+                    reason: scan.rejectionReason ?? "",
+                    claimedAddress: scan.plate?.addressText)
+            }
+            if let address = scan.address {
+                return .genuine(scan: scan, address: address)
+            }
+            return .genuineElsewhere(scan: scan)
+        }
+    }
+
+    // MARK: checklists and inspections
+
+    func templates() async throws -> [ChecklistTemplate] { try await io { try $0.templates() } }
+
+    func template(_ id: String, version: UInt32?) async throws -> ChecklistTemplate {
+        try await io { try $0.template(id: id, version: version) }
+    }
+
+    func inspection(_ id: String) async throws -> Inspection { try await io { try $0.inspection(id: id) } }
+
+    func inspections(_ status: ReviewStatus? = nil) async throws -> [InspectionSummary] {
+        try await io { try $0.inspections(status: status) }
+    }
+
+    // MARK: hazards
+
+    func hazards(_ filter: HazardFilter) async throws -> [Hazard] { try await io { try $0.hazards(filter: filter) } }
+
+    func hazard(_ id: String) async throws -> HazardDetail { try await io { try $0.hazard(id: id) } }
+
+    func hazardStep(_ id: String, action: HazardAction, input: StepInput) async throws -> HazardStatus {
+        try await io { try $0.hazardStep(hazardId: id, action: action, input: input) }
+    }
+
+    // MARK: photos
+
+    func addPhoto(_ bytes: Data) async throws -> PhotoRef { try await io { try $0.addPhoto(bytes: bytes) } }
+
+    /// From the phone, or downloaded once (a supervisor's photo); cancelled with the task.
+    func photo(_ hash: String) async throws -> Data {
+        let cancel = CancelHandle()
+        return try await withTaskCancellationHandler {
+            try await io { try $0.photo(hash: hash, cancel: cancel) }
+        } onCancel: {
+            cancel.cancel()
+        }
+    }
+
+    // MARK: volunteer reports and points
+
+    func fileReport(_ report: NewReport) async throws -> String { try await io { try $0.fileReport(new: report) } }
+
+    func reports() async throws -> [Report] { try await io { try $0.reports() } }
+
+    func points() async throws -> Int64 { try await io { try $0.points() } }
+
+    // MARK: sync status
+
+    func pendingCount() async throws -> UInt64 { try await io { try $0.pendingCount() } }
+
+    func pendingOperations(limit: UInt32 = 200) async throws -> [PendingOperation] {
+        try await io { try $0.pendingOperations(limit: limit) }
+    }
+
+    func diagnostics() async throws -> Diagnostics { try await io { try $0.diagnostics() } }
+
+    /// One sync round; blocking for as long as the network takes, hence the queue.
+    func sync(observer: SyncObserver, cancel: CancelHandle) async throws -> SyncReport {
+        try await io { try $0.sync(observer: observer, cancel: cancel) }
+    }
+}

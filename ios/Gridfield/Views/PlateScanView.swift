@@ -1,0 +1,225 @@
+// Scan a door plate (数字门牌): the QR is verified offline by the core. A forged plate
+// is shown in red with the reason; a genuine one in this grid opens its address page;
+// a genuine one elsewhere shows what the plate itself says.
+import AVFoundation
+import GridfieldFFI
+import SwiftUI
+
+struct PlateScanView: View {
+    let repository: GridfieldRepository
+    @State private var verdict: PlateVerdict?
+    @State private var error: String?
+    @State private var scanning = true
+    @State private var manualText = ""
+    @State private var showManual = false
+
+    var body: some View {
+        NavigationStack {
+            VStack(spacing: 0) {
+                if scanning {
+                    QRScanner { text in
+                        scanning = false
+                        Task { await verify(text) }
+                    }
+                    .overlay(alignment: .bottom) {
+                        Text("scan.hint")
+                            .padding(8)
+                            .background(.ultraThinMaterial, in: Capsule())
+                            .padding()
+                    }
+                } else {
+                    ScrollView {
+                        VStack(alignment: .leading, spacing: 16) {
+                            if let error {
+                                Text(error).foregroundStyle(.red)
+                            }
+                            if let verdict {
+                                VerdictCard(repository: repository, verdict: verdict)
+                            }
+                            Button {
+                                verdict = nil
+                                error = nil
+                                scanning = true
+                            } label: {
+                                Label("scan.again", systemImage: "qrcode.viewfinder")
+                                    .frame(maxWidth: .infinity)
+                            }
+                            .buttonStyle(.borderedProminent)
+                        }
+                        .padding()
+                    }
+                }
+            }
+            .navigationTitle(Text("scan.title"))
+            .toolbar {
+                Button("scan.manual") { showManual = true }
+            }
+            .alert(Text("scan.manual"), isPresented: $showManual) {
+                TextField("scan.manual_hint", text: $manualText)
+                Button("action.ok") {
+                    scanning = false
+                    let text = manualText
+                    manualText = ""
+                    Task { await verify(text) }
+                }
+                Button("action.cancel", role: .cancel) {}
+            }
+        }
+    }
+
+    private func verify(_ text: String) async {
+        do {
+            verdict = try await repository.scanPlate(text)
+            error = nil
+        } catch {
+            verdict = nil
+            self.error = Presentation.message(error)
+        }
+    }
+}
+
+/// The verdict, with the step that fits it.
+private struct VerdictCard: View {
+    let repository: GridfieldRepository
+    let verdict: PlateVerdict
+
+    var body: some View {
+        switch verdict {
+        case let .forged(_, reason, claimed):
+            VStack(alignment: .leading, spacing: 8) {
+                Label("scan.forged", systemImage: "xmark.octagon.fill")
+                    .font(.title.bold())
+                Text(reason).font(.headline)
+                if let claimed {
+                    Text("scan.claimed").font(.caption)
+                    Text(claimed).strikethrough()
+                }
+            }
+            .foregroundStyle(.white)
+            .padding()
+            .frame(maxWidth: .infinity, alignment: .leading)
+            .background(Color.red, in: RoundedRectangle(cornerRadius: 12))
+        case let .genuine(scan, address):
+            VStack(alignment: .leading, spacing: 8) {
+                Label("scan.genuine", systemImage: "checkmark.seal.fill")
+                    .font(.title2.bold())
+                    .foregroundStyle(.green)
+                Text(address.address.fullText).font(.headline)
+                if repository.identity.role == .volunteer {
+                    NavigationLink {
+                        ReportComposer(
+                            repository: repository, addressCode: address.address.code,
+                            addressText: scan.plate?.addressText)
+                    } label: {
+                        Label("report.new", systemImage: "square.and.pencil")
+                    }
+                } else {
+                    NavigationLink {
+                        AddressScreen(repository: repository, code: address.address.code)
+                    } label: {
+                        Label("scan.open_address", systemImage: "house")
+                    }
+                }
+            }
+        case let .genuineElsewhere(scan):
+            VStack(alignment: .leading, spacing: 8) {
+                Label("scan.genuine_elsewhere", systemImage: "checkmark.seal")
+                    .font(.title2.bold())
+                    .foregroundStyle(.blue)
+                if let plate = scan.plate {
+                    Text(plate.addressText).font(.headline)
+                    LabeledContent {
+                        Text(plate.plateSerial)
+                    } label: {
+                        Text("scan.serial")
+                    }
+                    LabeledContent {
+                        Text(plate.gridCode)
+                    } label: {
+                        Text("scan.grid")
+                    }
+                    NavigationLink {
+                        ReportComposer(
+                            repository: repository, addressCode: plate.addressCode, addressText: plate.addressText)
+                    } label: {
+                        Label("report.new", systemImage: "square.and.pencil")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Camera QR capture with AVFoundation; reports the first code it reads, once.
+struct QRScanner: UIViewControllerRepresentable {
+    let onCode: (String) -> Void
+
+    func makeUIViewController(context: Context) -> ScannerController {
+        let controller = ScannerController()
+        controller.onCode = onCode
+        return controller
+    }
+
+    func updateUIViewController(_ controller: ScannerController, context: Context) {}
+
+    final class ScannerController: UIViewController, AVCaptureMetadataOutputObjectsDelegate {
+        var onCode: ((String) -> Void)?
+        private let session = AVCaptureSession()
+        private let sessionQueue = DispatchQueue(label: "cn.gridfield.camera")
+        private var preview: AVCaptureVideoPreviewLayer?
+        private var delivered = false
+
+        override func viewDidLoad() {
+            super.viewDidLoad()
+            view.backgroundColor = .black
+            AVCaptureDevice.requestAccess(for: .video) { granted in
+                guard granted else { return }
+                DispatchQueue.main.async { self.configure() }
+            }
+        }
+
+        override func viewDidLayoutSubviews() {
+            super.viewDidLayoutSubviews()
+            preview?.frame = view.bounds
+        }
+
+        override func viewWillDisappear(_ animated: Bool) {
+            super.viewWillDisappear(animated)
+            let session = self.session
+            sessionQueue.async { session.stopRunning() }
+        }
+
+        private func configure() {
+            guard let device = AVCaptureDevice.default(for: .video),
+                  let input = try? AVCaptureDeviceInput(device: device),
+                  session.canAddInput(input) else { return }
+            session.addInput(input)
+            let output = AVCaptureMetadataOutput()
+            guard session.canAddOutput(output) else { return }
+            session.addOutput(output)
+            output.setMetadataObjectsDelegate(self, queue: .main)
+            output.metadataObjectTypes = [.qr]
+            let layer = AVCaptureVideoPreviewLayer(session: session)
+            layer.videoGravity = .resizeAspectFill
+            layer.frame = view.bounds
+            view.layer.addSublayer(layer)
+            preview = layer
+            let session = self.session
+            // startRunning blocks until the camera is up: never on the main thread.
+            sessionQueue.async { session.startRunning() }
+        }
+
+        func metadataOutput(
+            _ output: AVCaptureMetadataOutput, didOutput objects: [AVMetadataObject], from connection: AVCaptureConnection
+        ) {
+            guard !delivered,
+                  let code = objects.compactMap({ $0 as? AVMetadataMachineReadableCodeObject }).first?.stringValue
+            else { return }
+            delivered = true
+            UINotificationFeedbackGenerator().notificationOccurred(.success)
+            let session = self.session
+            sessionQueue.async { session.stopRunning() }
+            onCode?(code)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+// The process-wide owner of the Rust store: opened once (by the UI or the background
+// worker, whichever comes first) and shared, because the core wants one writer per
+// database file. Also schedules background sync once the phone is enrolled.
+package cn.gridfield.app
+
+import android.app.Application
+import android.content.Context
+import cn.gridfield.app.sync.SyncScheduler
+import cn.gridfield.data.GridfieldRepository
+import cn.gridfield.data.SyncController
+import cn.gridfield.ffi.DeviceIdentity
+import cn.gridfield.ffi.Lang
+import java.io.File
+import java.util.Locale
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+
+/** An open store with what every screen needs from it, all fetched off the main thread. */
+class Session(
+    val repository: GridfieldRepository,
+    val sync: SyncController,
+    val identity: DeviceIdentity,
+    val labels: Labels,
+)
+
+class GridfieldApp : Application() {
+    /** No-backup storage: the data cannot be restored without the Keystore key anyway. */
+    val dataDir: String by lazy { File(noBackupFilesDir, "store").path }
+    private val keys by lazy { KeystoreKeyProvider(File(noBackupFilesDir, "db.key.sealed"), dataDir) }
+
+    private val lock = Mutex()
+    private val current = MutableStateFlow<Session?>(null)
+    val session: StateFlow<Session?> = current.asStateFlow()
+
+    /** Whether this phone has been enrolled (a store exists). */
+    suspend fun enrolled(): Boolean = IoBackground.io { GridfieldRepository.exists(dataDir) }
+
+    /** The open store, opening it on first use; `null` before enrollment. */
+    suspend fun openSession(): Session? = lock.withLock {
+        current.value ?: if (!enrolled()) {
+            null
+        } else {
+            val repo = GridfieldRepository.open(dataDir, keys, IoBackground)
+            ready(repo).also { SyncScheduler.schedulePeriodic(this) }
+        }
+    }
+
+    /** First start: enroll with the supervisor's one-time code (network). */
+    suspend fun enroll(serverUrl: String, code: String, deviceName: String): Session = lock.withLock {
+        current.value?.let { return@withLock it }
+        val repo = GridfieldRepository.enroll(dataDir, keys, IoBackground, serverUrl, code, deviceName)
+        ready(repo).also {
+            SyncScheduler.schedulePeriodic(this)
+            // Pull the grid right away while the worker is still on a good connection.
+            SyncScheduler.syncSoon(this)
+        }
+    }
+
+    private suspend fun ready(repo: GridfieldRepository): Session {
+        // The controller reads the pending count and `identity` is an FFI call: both on IO.
+        val session = try {
+            val labels = Labels.load()
+            IoBackground.io { Session(repo, repo.syncController(), repo.identity, labels) }
+        } catch (t: Throwable) {
+            repo.close()
+            throw t
+        }
+        session.repository.setLang(currentLang(this))
+        current.value = session
+        return session
+    }
+
+    /** A write was made on the phone: get it to the server when there is a network. */
+    fun afterLocalWrite() = SyncScheduler.syncSoon(this)
+}
+
+/** The user's language for the core's own texts: English if the phone is in English, else Chinese. */
+fun currentLang(context: Context): Lang {
+    val locale: Locale = context.resources.configuration.locales[0]
+    return if (locale.language == Locale.ENGLISH.language) Lang.EN else Lang.ZH
+}
+
+val Context.gridfieldApp: GridfieldApp get() = applicationContext as GridfieldApp

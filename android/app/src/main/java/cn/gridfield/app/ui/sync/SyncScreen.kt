@@ -1,0 +1,221 @@
+// Sync status: how many changes wait on this phone and where each record stands,
+// the last error in words, progress of a running round, and "sync now" / cancel.
+// Nothing here is needed for sync to happen: WorkManager runs it when there is a network.
+package cn.gridfield.app.ui.sync
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Button
+import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.LinearProgressIndicator
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewModelScope
+import cn.gridfield.app.GridfieldApp
+import cn.gridfield.app.R
+import cn.gridfield.app.Session
+import cn.gridfield.app.ui.Danger
+import cn.gridfield.app.ui.Ok
+import cn.gridfield.app.ui.common.BaseViewModel
+import cn.gridfield.app.ui.common.DeliveryBadge
+import cn.gridfield.app.ui.common.ErrorText
+import cn.gridfield.app.ui.common.GridfieldScaffold
+import cn.gridfield.app.ui.common.LocalLang
+import cn.gridfield.app.ui.common.SectionTitle
+import cn.gridfield.app.ui.common.asFlow
+import cn.gridfield.app.ui.common.formatTime
+import cn.gridfield.app.ui.common.sessionViewModel
+import cn.gridfield.data.SyncState
+import cn.gridfield.ffi.Delivery
+import cn.gridfield.ffi.Diagnostics
+import cn.gridfield.ffi.Lang
+import cn.gridfield.ffi.PendingOperation
+import cn.gridfield.ffi.SyncPhase
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.SharingStarted
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.stateIn
+import kotlinx.coroutines.launch
+
+/** A record of this phone's with where it is on its way to the server. */
+data class RecordState(val title: String, val at: Long, val delivery: Delivery)
+
+class SyncViewModel(private val session: Session, lang: Lang, private val app: GridfieldApp) : BaseViewModel(lang) {
+    val state: StateFlow<SyncState> = session.sync.state.asFlow()
+        .stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), session.sync.state.value)
+
+    private val _pending = MutableStateFlow<List<PendingOperation>>(emptyList())
+    val pending: StateFlow<List<PendingOperation>> = _pending.asStateFlow()
+    private val _diagnostics = MutableStateFlow<Diagnostics?>(null)
+    val diagnostics: StateFlow<Diagnostics?> = _diagnostics.asStateFlow()
+    private val _records = MutableStateFlow<List<RecordState>>(emptyList())
+    val records: StateFlow<List<RecordState>> = _records.asStateFlow()
+
+    fun load() = launchSafely {
+        val repo = session.repository
+        _pending.value = repo.pendingOperations()
+        _diagnostics.value = repo.diagnostics()
+        val labels = session.labels
+        val hazards = repo.hazards()
+        labels.loadCategories(hazards.map { it.category })
+        _records.value = buildList {
+            val inspection = app.getString(R.string.op_inspection)
+            val hazard = app.getString(R.string.op_hazard)
+            val report = app.getString(R.string.op_report)
+            repo.inspections().forEach {
+                add(RecordState("$inspection · ${labels.review(it.reviewStatus, lang)}", it.finishedAt ?: it.startedAt, it.delivery))
+            }
+            hazards.forEach { add(RecordState("$hazard · ${labels.category(it.category, lang)}", it.updatedAt, it.delivery)) }
+            repo.reports().forEach { add(RecordState("$report · ${it.text.take(40)}", it.createdAt, it.delivery)) }
+        }.sortedByDescending { it.at }.take(100)
+    }
+
+    fun syncNow() {
+        viewModelScope.launch {
+            val result = session.sync.syncNow()
+            // No network now: WorkManager takes over and runs it when the network is back.
+            if (result is SyncState.Failed && result.retryable) app.afterLocalWrite()
+            load()
+        }
+    }
+
+    fun cancel() = session.sync.cancel()
+}
+
+@Composable
+fun SyncScreen(onBack: () -> Unit) {
+    val vm = sessionViewModel { s, lang, app -> SyncViewModel(s, lang, app) }
+    val state by vm.state.collectAsStateWithLifecycle()
+    val pending by vm.pending.collectAsStateWithLifecycle()
+    val diagnostics by vm.diagnostics.collectAsStateWithLifecycle()
+    val records by vm.records.collectAsStateWithLifecycle()
+    val error by vm.error.collectAsStateWithLifecycle()
+    val lang = LocalLang.current
+    LaunchedEffect(state is SyncState.Running) { vm.load() }
+
+    GridfieldScaffold(title = stringResource(R.string.sync_title), onBack = onBack) { padding ->
+        LazyColumn(Modifier.fillMaxSize().padding(padding).padding(horizontal = 16.dp)) {
+            item {
+                Column(Modifier.padding(vertical = 12.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                    Text(
+                        stringResource(R.string.sync_pending_count, state.pending),
+                        style = MaterialTheme.typography.headlineSmall,
+                    )
+                    StateLine(state, lang)
+                    Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        Button(onClick = vm::syncNow, enabled = state !is SyncState.Running) {
+                            Text(stringResource(R.string.sync_now))
+                        }
+                        OutlinedButton(onClick = vm::cancel, enabled = state is SyncState.Running) {
+                            Text(stringResource(R.string.cancel))
+                        }
+                    }
+                    ErrorText(error)
+                    diagnostics?.let { d ->
+                        d.lastSuccess?.let { Text(stringResource(R.string.sync_last_success, formatTime(it))) }
+                        d.lastError?.let { e ->
+                            Text(
+                                stringResource(R.string.sync_last_error, formatTime(e.at), if (lang == Lang.EN) e.reasonEn else e.reason),
+                                color = Danger,
+                            )
+                        }
+                        if (d.pendingPhotos > 0UL) Text(stringResource(R.string.sync_pending_photos, d.pendingPhotos.toLong()))
+                        d.serverUrl?.let { Text(stringResource(R.string.sync_server, it), style = MaterialTheme.typography.bodySmall) }
+                    }
+                }
+            }
+            if (pending.isNotEmpty()) {
+                item { SectionTitle(stringResource(R.string.sync_queue)) }
+                items(pending, key = { it.opId }) { op ->
+                    Column(Modifier.fillMaxWidth().padding(vertical = 6.dp)) {
+                        Text(operationLabel(op.kind))
+                        Text(
+                            stringResource(R.string.sync_op_detail, formatTime(op.createdAt), op.attempts),
+                            style = MaterialTheme.typography.bodySmall,
+                        )
+                        op.lastError?.let { Text(it, color = Danger, style = MaterialTheme.typography.bodySmall) }
+                    }
+                    HorizontalDivider()
+                }
+            }
+            item { SectionTitle(stringResource(R.string.sync_records)) }
+            items(records) { r ->
+                Row(Modifier.fillMaxWidth().padding(vertical = 6.dp), verticalAlignment = Alignment.CenterVertically) {
+                    Column(Modifier.weight(1f)) {
+                        Text(r.title, maxLines = 1)
+                        Text(formatTime(r.at), style = MaterialTheme.typography.bodySmall)
+                    }
+                    DeliveryBadge(r.delivery)
+                }
+            }
+        }
+    }
+}
+
+@Composable
+private fun StateLine(state: SyncState, lang: Lang) {
+    when (state) {
+        is SyncState.Idle -> Text(stringResource(R.string.sync_idle))
+        is SyncState.Running -> {
+            val p = state.progress
+            val phase = when (p?.phase) {
+                SyncPhase.PHOTOS -> R.string.sync_phase_photos
+                SyncPhase.PUSH -> R.string.sync_phase_push
+                SyncPhase.PULL -> R.string.sync_phase_pull
+                SyncPhase.DONE -> R.string.sync_phase_done
+                null -> R.string.sync_running
+            }
+            Text(stringResource(phase))
+            if (p != null && p.total > 0UL) {
+                LinearProgressIndicator(
+                    progress = { (p.done.toDouble() / p.total.toDouble()).toFloat().coerceIn(0f, 1f) },
+                    modifier = Modifier.fillMaxWidth(),
+                )
+            } else {
+                LinearProgressIndicator(Modifier.fillMaxWidth())
+            }
+        }
+        is SyncState.Succeeded -> {
+            val r = state.report
+            Text(stringResource(R.string.sync_succeeded, r.pushed.toLong(), r.pulled.toLong()), color = Ok)
+            if (r.rejected.isNotEmpty()) {
+                Text(stringResource(R.string.sync_rejected, r.rejected.size), color = Danger)
+                r.rejected.forEach { j -> Text(if (lang == Lang.EN) j.reasonEn ?: j.reason else j.reason, color = Danger) }
+            }
+            if (r.conflicts > 0UL) Text(stringResource(R.string.sync_conflicts, r.conflicts.toLong()))
+            if (r.repaired) Text(stringResource(R.string.sync_repaired))
+        }
+        is SyncState.Cancelled -> Text(stringResource(R.string.sync_cancelled))
+        is SyncState.Failed -> {
+            Text(if (lang == Lang.EN) state.reasonEn else state.reason, color = Danger)
+            Text(stringResource(if (state.retryable) R.string.sync_will_retry else R.string.sync_needs_action))
+        }
+    }
+}
+
+@Composable
+private fun operationLabel(kind: String): String = when (kind) {
+    "inspection_submit" -> stringResource(R.string.op_inspection_submit)
+    "inspection_review" -> stringResource(R.string.op_inspection_review)
+    "hazard_create" -> stringResource(R.string.op_hazard_create)
+    "hazard_step" -> stringResource(R.string.op_hazard_step)
+    "report_create" -> stringResource(R.string.op_report_create)
+    "entity_upsert" -> stringResource(R.string.op_entity_upsert)
+    else -> kind
+}

@@ -364,7 +364,90 @@ pub fn put_record(
            seq = excluded.seq, body = excluded.body, updated_at = excluded.updated_at",
         &[kind.into(), id.into(), grid_path.into(), address.map(String::from).into(), seq.into(), body.to_string().into(), now_ms().into()],
     )?;
+    index_photos(tx, kind, id, grid_path, body)?;
     Ok(seq)
+}
+
+/// Keep `record_photos` in step with a record just stored: the photos it refers to
+/// now, under the grid it belongs to now. Only kinds that carry photos are indexed.
+fn index_photos(
+    tx: &mut dyn Tx,
+    kind: &str,
+    id: &str,
+    grid_path: &str,
+    body: &Value,
+) -> Result<()> {
+    if !matches!(kind, "inspection" | "hazard" | "report") {
+        return Ok(());
+    }
+    tx.execute(
+        "DELETE FROM record_photos WHERE kind = $1 AND record_id = $2",
+        &[kind.into(), id.into()],
+    )?;
+    for hash in photo_refs(kind, body) {
+        tx.execute(
+            "INSERT INTO record_photos (hash, kind, record_id, grid_path) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (hash, kind, record_id) DO NOTHING",
+            &[hash.into(), kind.into(), id.into(), grid_path.into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every photo hash a stored record body refers to: inspection evidence and photo
+/// or signature answers, hazard and hazard-step photos, report photos. Migration
+/// 003 reads the same places to backfill.
+pub fn photo_refs(kind: &str, body: &Value) -> Vec<String> {
+    use gridfield_core::checklist::is_photo_hash;
+    fn strings<'a>(v: Option<&'a Value>, out: &mut Vec<&'a str>) {
+        match v {
+            Some(Value::String(s)) => out.push(s),
+            Some(Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    match kind {
+        "inspection" => {
+            for key in ["photos", "answers"] {
+                if let Some(Value::Object(m)) = body.get(key) {
+                    for v in m.values() {
+                        strings(Some(v), &mut found);
+                    }
+                }
+            }
+        }
+        "hazard" => {
+            strings(body.pointer("/hazard/photos"), &mut found);
+            if let Some(Value::Array(events)) = body.get("events") {
+                for e in events {
+                    strings(e.get("photos"), &mut found);
+                }
+            }
+        }
+        "report" => strings(body.get("photos"), &mut found),
+        _ => {}
+    }
+    let mut out: Vec<String> = found
+        .into_iter()
+        .filter(|s| is_photo_hash(s))
+        .map(String::from)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a record inside the subtree `grid_path` refers to the photo `hash`:
+/// one indexed lookup in `record_photos`.
+pub fn photo_in_scope(tx: &mut dyn Tx, hash: &str, grid_path: &str) -> Result<bool> {
+    let upper = format!("{}~", grid_path.trim_end_matches('/'));
+    Ok(tx
+        .query_one(
+            "SELECT 1 FROM record_photos WHERE hash = $1 AND grid_path >= $2 AND grid_path < $3 LIMIT 1",
+            &[hash.into(), grid_path.into(), upper.as_str().into()],
+        )?
+        .is_some())
 }
 
 fn op_kind(op: &Op) -> &'static str {
@@ -1528,4 +1611,37 @@ pub fn get_blob(tx: &mut dyn Tx, hash: &str) -> Result<Option<(String, Vec<u8>)>
             None => None,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photo_refs_reads_every_place_a_record_keeps_photos() {
+        let (a, b, c, d) = (
+            "a".repeat(64),
+            "b".repeat(64),
+            "c".repeat(64),
+            "d".repeat(64),
+        );
+        let inspection = json!({
+            "photos": { "ebike": [a, b] },
+            "answers": { "signature": c, "site": [d, "not a hash"], "remarks": "text", "n": 3 }
+        });
+        assert_eq!(
+            photo_refs("inspection", &inspection),
+            vec![a.clone(), b.clone(), c.clone(), d.clone()]
+        );
+        let hazard = json!({
+            "hazard": { "photos": [a] },
+            "events": [{ "photos": [a] }, { "photos": [b] }, { "photos": [] }]
+        });
+        assert_eq!(photo_refs("hazard", &hazard), vec![a.clone(), b.clone()]);
+        assert_eq!(
+            photo_refs("report", &json!({ "photos": [c] })),
+            vec![c.clone()]
+        );
+        assert!(photo_refs("household", &json!({ "photos": [d] })).is_empty());
+    }
 }

@@ -196,8 +196,15 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   device(devB, ["sync"]);
   const addrB = "320583-001-0008-02-01-0302";
   device(devB, ["inspect", "--template", "rental_fire_safety", "--address", addrB, "--answers", FAIL_ANSWERS]);
+  // …and a hazard with a photo of its own (bytes no grid A record has).
+  const pngB = path.join(tmp, "grid-b.png");
+  fs.writeFileSync(pngB, Buffer.concat([fs.readFileSync(SITE_PNG), Buffer.from("grid-b")]));
+  device(devB, ["hazard", "new", "--address", addrB, "--category", "fire.escape_blocked",
+    "--description", "楼道堆物（B）", "--photo", pngB]);
   device(devB, ["sync"]);
   const inspectionB = deviceJson(devB, ["inspections"])[0];
+  const photoB = deviceJson(devB, ["hazard", "list"]).find((h) => h.description === "楼道堆物（B）").photos[0];
+  assert.match(photoB, /^[0-9a-f]{64}$/);
 
   // A fresh profile directory per run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(tmp, "chromium-")), {
@@ -327,6 +334,13 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   const resp = await page.goto(`${url}/console/inspections/${inspectionB.id}`);
   assert.equal(resp.status(), 404);
   assert.ok(!(await page.content()).includes(inspectionB.id));
+  // Nor grid B's photo by its hash, while grid A's own photos load.
+  const photoResp = await page.request.get(`${url}/console/photos/${photoB}`);
+  assert.equal(photoResp.status(), 404, "grid B's photo is out of scope");
+  const ownPhoto = Object.values(inspectionsA[0].photos).flat()[0];
+  const ownResp = await page.request.get(`${url}/console/photos/${ownPhoto}`);
+  assert.equal(ownResp.status(), 200);
+  assert.match(ownResp.headers()["content-type"], /^image\//);
   const exp = await page.request.get(`${url}/console/export/inspections.csv?status=submitted`);
   assert.ok(!(await exp.text()).includes(inspectionB.id), "exports stay in scope");
 

@@ -228,6 +228,30 @@ impl Store {
         ]);
     }
 
+    pub fn is_postgres(&self) -> bool {
+        self.target.starts_with("postgres://")
+    }
+
+    /// Run SQL statements straight on the server's database (with no server
+    /// running on it), e.g. to put it back to an older schema version.
+    pub fn sql(&self, sql: &str) {
+        if self.is_postgres() {
+            let out = Command::new(pg_bin("psql"))
+                .args([&self.target, "-v", "ON_ERROR_STOP=1", "-c", sql])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "psql {sql}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            rusqlite::Connection::open(&self.target)
+                .and_then(|c| c.execute_batch(sql))
+                .unwrap_or_else(|e| panic!("sqlite {sql}: {e}"));
+        }
+    }
+
     pub fn code(&self, user: &str, role: &str, grid: &str) -> String {
         self.admin(&[
             "enroll-code",
@@ -256,8 +280,14 @@ impl ServerProc {
     }
 
     pub fn start_target(target: &str) -> ServerProc {
+        Self::start_with(target, &[])
+    }
+
+    /// Start with extra `serve` options (e.g. `--escalate-after-hours 72`).
+    pub fn start_with(target: &str, serve_args: &[&str]) -> ServerProc {
         let mut child = Command::new(bin("gridfield-server"))
             .args(["--db", target, "serve", "--listen", "127.0.0.1:0"])
+            .args(serve_args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

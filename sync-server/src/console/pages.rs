@@ -2472,7 +2472,20 @@ pub async fn photo(State(s): State<AppState>, c: Console, Path(hash): Path<Strin
     if !gridfield_core::photo::is_valid_hash(&hash) {
         return not_found(c.lang, Some(&c.user));
     }
-    match blocking(move || s.db.read(|tx| logic::get_blob(tx, &hash))).await {
+    // A photo is served only when a record in the user's grids refers to it:
+    // knowing a hash from elsewhere must not open another grid's photo.
+    let path = c.user.grid_path.clone();
+    let found = blocking(move || {
+        s.db.read(|tx| {
+            if logic::photo_in_scope(tx, &hash, &path)? {
+                logic::get_blob(tx, &hash)
+            } else {
+                Ok(None)
+            }
+        })
+    })
+    .await;
+    match found {
         Ok(Some((mime, data))) => {
             // Only images are shown inline; anything else downloads as bytes.
             let mime = if mime.starts_with("image/") {

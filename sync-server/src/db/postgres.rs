@@ -12,6 +12,7 @@ use crate::error::{ApiError, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_console.sql"),
+    include_str!("../../migrations/postgres/003_record_photos.sql"),
 ];
 /// Arbitrary but fixed: the advisory lock key of the write path, and of migrations.
 const WRITE_LOCK: i64 = 0x6772_6964;

@@ -12,6 +12,7 @@ use crate::error::{ApiError, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/001_init.sql"),
     include_str!("../../migrations/sqlite/002_console.sql"),
+    include_str!("../../migrations/sqlite/003_record_photos.sql"),
 ];
 
 pub struct SqliteDb {

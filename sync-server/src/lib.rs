@@ -2,6 +2,7 @@
 //! blobs and the admin tasks, over embedded SQLite or PostgreSQL.
 
 pub mod admin;
+pub mod city;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls};
 
-use super::{Row, SqlValue, Tx};
+use super::{RecordRow, Row, SqlValue, Tx};
 use crate::error::{ApiError, Result};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_init.sql")];
@@ -174,7 +174,55 @@ fn from_pg(row: &postgres::Row, i: usize) -> Result<SqlValue> {
     .unwrap_or(SqlValue::Null))
 }
 
+/// COPY's text format: backslash escapes for the few bytes it treats specially.
+fn copy_field(out: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
 impl Tx for PgTx<'_> {
+    fn insert_records(&mut self, rows: &[RecordRow]) -> Result<()> {
+        use std::io::Write;
+        let mut w = self
+            .tx
+            .copy_in(
+                "COPY records (kind, id, grid_path, address_code, seq, body, updated_at) FROM STDIN",
+            )
+            .map_err(db_err)?;
+        let mut buf = Vec::with_capacity(1 << 20);
+        for r in rows {
+            copy_field(&mut buf, &r.kind);
+            buf.push(b'\t');
+            copy_field(&mut buf, &r.id);
+            buf.push(b'\t');
+            copy_field(&mut buf, &r.grid_path);
+            buf.push(b'\t');
+            match &r.address_code {
+                Some(a) => copy_field(&mut buf, a),
+                None => buf.extend_from_slice(b"\\N"),
+            }
+            buf.extend_from_slice(format!("\t{}\t", r.seq).as_bytes());
+            copy_field(&mut buf, &r.body);
+            buf.extend_from_slice(format!("\t{}\n", r.updated_at).as_bytes());
+            if buf.len() > (1 << 20) {
+                w.write_all(&buf)
+                    .map_err(|e| ApiError::internal(format!("postgres copy: {e}")))?;
+                buf.clear();
+            }
+        }
+        w.write_all(&buf)
+            .map_err(|e| ApiError::internal(format!("postgres copy: {e}")))?;
+        w.finish().map_err(db_err)?;
+        Ok(())
+    }
+
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();

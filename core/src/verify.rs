@@ -4,20 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::params;
-use serde_json::{Map, Value};
-
 use crate::error::Result;
 use crate::model::{EntityKind, Grid};
-use crate::store::{self, Store};
-use crate::wire::{self, Change, EntityState};
+use crate::store::Store;
+use crate::wire::{self, Change};
 
 impl Store {
     /// Per-kind checksums of this replica, comparable with `GET /v1/checksum`.
     pub fn replica_checksums(&self) -> Result<BTreeMap<String, String>> {
-        let now = self.now();
         self.read(|c| {
-            let mut changes = Vec::new();
+            let mut lines = wire::DigestLines::default();
             let mut st = c.prepare("SELECT code, name, level, parent_code FROM grids")?;
             for g in st.query_map([], |r| {
                 Ok(Grid {
@@ -27,63 +23,94 @@ impl Store {
                     parent_code: r.get(3)?,
                 })
             })? {
-                changes.push(Change::Grid { grid: g? });
+                lines.add(&Change::Grid { grid: g? });
             }
-            let mut st = c.prepare("SELECT code FROM addresses")?;
-            let codes: Vec<String> = st
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for code in codes {
-                if let Some(a) = store::load_address(c, &code)? {
-                    changes.push(Change::Address { address: a });
-                }
+            // Only the columns the digest line uses, in one pass.
+            let mut st =
+                c.prepare("SELECT code, grid_code, full_text, plate_serial FROM addresses")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                lines.add(&Change::Address {
+                    address: crate::model::Address {
+                        code: r.get(0)?,
+                        grid_code: r.get(1)?,
+                        full_text: r.get(2)?,
+                        street: None,
+                        number: None,
+                        building: None,
+                        unit: None,
+                        room: None,
+                        plate_serial: r.get(3)?,
+                        lat: None,
+                        lon: None,
+                    },
+                });
             }
             let mut st = c.prepare("SELECT body FROM checklist_templates")?;
             for b in st.query_map([], |r| r.get::<_, String>(0))? {
-                changes.push(Change::Template {
+                lines.add(&Change::Template {
                     body: serde_json::from_str(&b?)?,
                 });
             }
-            let mut stamps = c.prepare(
-                "SELECT field, hlc FROM field_versions WHERE entity = ?1 AND entity_id = ?2",
-            )?;
+            // Entities, inspections, hazards and reports digest from a few columns
+            // each, one statement per kind: no record is rebuilt or held.
             for kind in EntityKind::ALL {
-                for e in store::load_entities(c, kind, "?1 = ?1", "")? {
-                    let s: Map<String, Value> = stamps
-                        .query_map(params![kind.as_str(), e.id], |r| {
-                            Ok((r.get::<_, String>(0)?, Value::String(r.get(1)?)))
-                        })?
-                        .collect::<rusqlite::Result<_>>()?;
-                    changes.push(Change::Entity {
-                        entity: EntityState {
-                            kind,
-                            id: e.id,
-                            address_code: e.address_code,
-                            fields: e.fields,
-                            stamps: s,
-                            deleted: e.deleted,
-                        },
-                    });
+                let mut st = c.prepare(&format!(
+                    "SELECT e.id, e.deleted, fv.field, fv.hlc FROM {} e
+                     LEFT JOIN field_versions fv ON fv.entity = ?1 AND fv.entity_id = e.id
+                     ORDER BY e.id, fv.field",
+                    kind.table()
+                ))?;
+                let mut rows = st.query([kind.as_str()])?;
+                let mut cur: Option<(String, bool, Vec<String>)> = None;
+                while let Some(r) = rows.next()? {
+                    let id: String = r.get(0)?;
+                    if cur.as_ref().is_none_or(|c| c.0 != id) {
+                        if let Some((id, deleted, stamps)) = cur.take() {
+                            lines.push(kind.as_str(), wire::entity_line(&id, deleted, &stamps));
+                        }
+                        cur = Some((id, r.get::<_, i64>(1)? != 0, Vec::new()));
+                    }
+                    if let (Some(c), Some(f)) = (cur.as_mut(), r.get::<_, Option<String>>(2)?) {
+                        c.2.push(wire::stamp_item(&f, &r.get::<_, String>(3)?));
+                    }
+                }
+                if let Some((id, deleted, stamps)) = cur {
+                    lines.push(kind.as_str(), wire::entity_line(&id, deleted, &stamps));
                 }
             }
-            for i in store::query_inspections(c, "review_status <> 'draft' AND ?1 = ?1", "")? {
-                changes.push(Change::Inspection {
-                    inspection: Box::new(i),
-                });
+            let mut st = c.prepare(
+                "SELECT id, review_status, review_comment FROM inspections WHERE review_status <> 'draft'",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let comment: Option<String> = r.get(2)?;
+                let line = wire::inspection_line(
+                    &r.get::<_, String>(0)?,
+                    &r.get::<_, String>(1)?,
+                    comment.as_deref(),
+                );
+                lines.push("inspection", line);
             }
-            for h in store::query_hazards(c, "?1 = ?1", "", now)? {
-                let events = store::load_events(c, &h.id)?;
-                changes.push(Change::Hazard {
-                    hazard: Box::new(h),
-                    events,
-                });
+            let mut st = c.prepare(
+                "SELECT h.id, h.status, (SELECT count(*) FROM hazard_events v WHERE v.hazard_id = h.id) FROM hazards h",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let line = wire::hazard_line(
+                    &r.get::<_, String>(0)?,
+                    &r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)? as usize,
+                );
+                lines.push("hazard", line);
             }
-            for r in store::query_reports(c, "?1 = ?1", "")? {
-                changes.push(Change::Report {
-                    report: Box::new(r),
-                });
+            let mut st = c.prepare("SELECT id, status FROM reports")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let line = wire::report_line(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?);
+                lines.push("report", line);
             }
-            Ok(wire::checksums(changes))
+            Ok(lines.checksums())
         })
     }
 }

@@ -179,12 +179,12 @@ pub fn digest_line(c: &Change) -> (String, String) {
             let mut stamps: Vec<String> = e
                 .stamps
                 .iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .map(|(k, v)| stamp_item(k, v.as_str().unwrap_or("")))
                 .collect();
             stamps.sort();
             (
                 e.kind.as_str().into(),
-                format!("{}|{}|{}", e.id, e.deleted, stamps.join(",")),
+                entity_line(&e.id, e.deleted, &stamps),
             )
         }
         Change::Template { body } => (
@@ -197,43 +197,81 @@ pub fn digest_line(c: &Change) -> (String, String) {
         ),
         Change::Inspection { inspection: i } => (
             "inspection".into(),
-            format!(
-                "{}|{}|{}",
-                i.id,
-                i.review_status.as_str(),
-                i.review_comment.as_deref().unwrap_or("")
-            ),
+            inspection_line(&i.id, i.review_status.as_str(), i.review_comment.as_deref()),
         ),
         Change::Hazard { hazard: h, events } => (
             "hazard".into(),
-            format!("{}|{}|{}", h.id, h.status.as_str(), events.len()),
+            hazard_line(&h.id, h.status.as_str(), events.len()),
         ),
-        Change::Report { report: r } => {
-            ("report".into(), format!("{}|{}", r.id, r.status.as_str()))
-        }
+        Change::Report { report: r } => ("report".into(), report_line(&r.id, r.status.as_str())),
     }
+}
+
+// The digest line of each kind, built from its parts, so a replica can digest
+// straight from its columns without rebuilding whole records.
+pub fn stamp_item(field: &str, hlc: &str) -> String {
+    format!("{field}={hlc}")
+}
+/// `sorted_stamps`: `stamp_item`s in order.
+pub fn entity_line(id: &str, deleted: bool, sorted_stamps: &[String]) -> String {
+    format!("{id}|{deleted}|{}", sorted_stamps.join(","))
+}
+pub fn inspection_line(id: &str, review_status: &str, comment: Option<&str>) -> String {
+    format!("{id}|{review_status}|{}", comment.unwrap_or(""))
+}
+pub fn hazard_line(id: &str, status: &str, events: usize) -> String {
+    format!("{id}|{status}|{events}")
+}
+pub fn report_line(id: &str, status: &str) -> String {
+    format!("{id}|{status}")
 }
 
 /// Per-kind `count:sha256` over the sorted digest lines.
 pub fn checksums(
     changes: impl IntoIterator<Item = Change>,
 ) -> std::collections::BTreeMap<String, String> {
-    use sha2::Digest;
-    let mut by_kind: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut lines = DigestLines::default();
     for c in changes {
-        let (k, line) = digest_line(&c);
-        by_kind.entry(k).or_default().push(line);
+        lines.add(&c);
     }
-    by_kind
-        .into_iter()
-        .map(|(k, mut lines)| {
-            lines.sort();
-            let mut h = sha2::Sha256::new();
-            for l in &lines {
-                h.update(l.as_bytes());
-                h.update(b"\n");
+    lines.checksums()
+}
+
+/// Digest lines gathered record by record, so a large replica can be checked
+/// without holding every record at once (only one short line each).
+#[derive(Debug, Default)]
+pub struct DigestLines(std::collections::BTreeMap<String, Vec<String>>);
+
+impl DigestLines {
+    pub fn add(&mut self, c: &Change) {
+        let (k, line) = digest_line(c);
+        self.0.entry(k).or_default().push(line);
+    }
+
+    /// A line built with the `*_line` functions above.
+    pub fn push(&mut self, kind: &str, line: String) {
+        match self.0.get_mut(kind) {
+            Some(v) => v.push(line),
+            None => {
+                self.0.insert(kind.to_string(), vec![line]);
             }
-            (k, format!("{}:{}", lines.len(), hex::encode(h.finalize())))
-        })
-        .collect()
+        }
+    }
+
+    /// Per-kind `count:sha256` over the sorted lines.
+    pub fn checksums(self) -> std::collections::BTreeMap<String, String> {
+        use sha2::Digest;
+        self.0
+            .into_iter()
+            .map(|(k, mut lines)| {
+                lines.sort();
+                let mut h = sha2::Sha256::new();
+                for l in &lines {
+                    h.update(l.as_bytes());
+                    h.update(b"\n");
+                }
+                (k, format!("{}:{}", lines.len(), hex::encode(h.finalize())))
+            })
+            .collect()
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod console;
+pub mod city;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -42,6 +42,7 @@ pub struct Server {
     pub db: Db,
     pub clock: Mutex<HlcClock>,
     pub console: crate::console::Config,
+    pub checksums: ChecksumCache,
 }
 
 impl Server {
@@ -51,6 +52,7 @@ impl Server {
             db,
             clock: Mutex::new(HlcClock::new(node)),
             console: crate::console::Config::default(),
+            checksums: ChecksumCache::default(),
         };
         s.db.write(|tx| issuer(tx).map(|_| ()))?;
         Ok(s)
@@ -1380,10 +1382,15 @@ pub fn pull(
     })?;
     let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
     let rows = server.db.read(|tx| {
+        // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
+        // those bodies: sorting whole rows of a large subtree for every page made
+        // a supervisor's initial pull quadratic in its scope.
         tx.query(
-            "SELECT kind, body, seq FROM records
-             WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/')
-             ORDER BY seq LIMIT $4",
+            "SELECT kind, body, seq FROM records WHERE seq IN (
+               SELECT seq FROM records
+               WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/')
+               ORDER BY seq LIMIT $4)
+             ORDER BY seq",
             &[
                 from.into(),
                 dev.grid_path.as_str().into(),
@@ -1412,27 +1419,112 @@ pub fn pull(
     })
 }
 
+/// Digest lines of one scope as a role sees it, as of a change sequence: kept
+/// between syncs so a device's every-sync verification reads only what changed.
+#[derive(Clone, Default)]
+pub struct ScopeDigest {
+    seq: i64,
+    /// (record kind, id) → (checksum kind, digest line).
+    lines: std::collections::HashMap<(String, String), (String, String)>,
+}
+
+/// Scopes recently verified, most recent last; each holds a line per record.
+#[derive(Default)]
+pub struct ChecksumCache(Mutex<Vec<((String, Role, Option<String>), ScopeDigest)>>);
+
+const CACHED_SCOPES: usize = 16;
+/// Past this many changes since a scope's digest, rebuilding it is as cheap.
+const MAX_DIGEST_DELTA: usize = 20_000;
+
 /// Per-kind checksums of everything in the device's scope as it may see it.
 pub fn checksum(
     server: &Server,
     dev: &DeviceCtx,
 ) -> Result<std::collections::BTreeMap<String, String>> {
+    // Volunteers see only their own reports: their digest is theirs alone.
+    let key = (
+        dev.grid_path.clone(),
+        dev.role,
+        (!dev.role.sees_personal_data()).then(|| dev.user.clone()),
+    );
+    let cached = {
+        let mut c = server.checksums.0.lock().unwrap_or_else(|e| e.into_inner());
+        c.iter().position(|(k, _)| *k == key).map(|i| c.remove(i).1)
+    };
     let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
-    let rows = server.db.read(|tx| {
-        tx.query(
-            "SELECT kind, body FROM records WHERE (grid_path >= $1 AND grid_path < $2) OR grid_path = '/'",
-            &[dev.grid_path.as_str().into(), upper.as_str().into()],
-        )
-    })?;
-    let mut changes = Vec::with_capacity(rows.len());
-    for r in rows {
-        let body: Value =
-            serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
-        if let Some(c) = to_change(&r.text(0)?, body, dev)? {
-            changes.push(c);
+    let digest = server.db.read(|tx| {
+        let head = tx
+            .query_one("SELECT COALESCE(MAX(seq), 0) FROM records", &[])?
+            .map(|r| r.int(0))
+            .transpose()?
+            .unwrap_or(0);
+        let mut d = cached.unwrap_or_default();
+        let delta = if d.seq > 0 {
+            let rows = tx.query(
+                "SELECT kind, id, grid_path, body FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                &[d.seq.into(), head.into(), (MAX_DIGEST_DELTA as i64 + 1).into()],
+            )?;
+            (rows.len() <= MAX_DIGEST_DELTA).then_some(rows)
+        } else {
+            None
+        };
+        let rows = match delta {
+            Some(rows) => rows,
+            None => {
+                d = ScopeDigest::default();
+                tx.query(
+                    "SELECT kind, id, grid_path, body FROM records WHERE ((grid_path >= $1 AND grid_path < $2) OR grid_path = '/') AND seq <= $3",
+                    &[dev.grid_path.as_str().into(), upper.as_str().into(), head.into()],
+                )?
+            }
+        };
+        for r in rows {
+            let (kind, id, path) = (r.text(0)?, r.text(1)?, r.text(2)?);
+            let in_scope = path == "/" || dev.covers(&path);
+            let change = if in_scope {
+                let body: Value = serde_json::from_str(&r.text(3)?)
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                to_change(&kind, body, dev)?
+            } else {
+                None
+            };
+            match change {
+                Some(c) => {
+                    d.lines.insert((kind, id), wire::digest_line(&c));
+                }
+                None => {
+                    d.lines.remove(&(kind, id));
+                }
+            }
         }
+        d.seq = head;
+        Ok(d)
+    })?;
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (k, line) in digest.lines.values() {
+        by_kind.entry(k).or_default().push(line);
     }
-    Ok(wire::checksums(changes))
+    let sums = by_kind
+        .into_iter()
+        .map(|(k, mut lines)| {
+            lines.sort_unstable();
+            let mut h = Sha256::new();
+            for l in &lines {
+                h.update(l.as_bytes());
+                h.update(b"\n");
+            }
+            (
+                k.to_string(),
+                format!("{}:{}", lines.len(), hex::encode(h.finalize())),
+            )
+        })
+        .collect();
+    let mut c = server.checksums.0.lock().unwrap_or_else(|e| e.into_inner());
+    c.push((key, digest));
+    if c.len() > CACHED_SCOPES {
+        c.remove(0);
+    }
+    Ok(sums)
 }
 
 /// The change as this device's role may see it, or nothing.

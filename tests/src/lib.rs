@@ -596,3 +596,154 @@ impl Device {
         c
     }
 }
+
+/// A loopback TCP relay in front of a server that counts the bytes each way: what
+/// really crosses the wire (headers, compression and all), for any HTTP client.
+pub struct CountingProxy {
+    pub url: String,
+    up: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    down: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    addr: std::net::SocketAddr,
+}
+
+impl CountingProxy {
+    /// Relay `127.0.0.1:<free port>` to `target` (`http://host:port`).
+    pub fn start(target: &str) -> CountingProxy {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let to: std::net::SocketAddr = target
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .expect("proxy target host:port");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (up, down) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (u, d, s) = (up.clone(), down.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if s.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = conn else { continue };
+                let Ok(server) = std::net::TcpStream::connect(to) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let pipe = |mut from: std::net::TcpStream,
+                            mut to: std::net::TcpStream,
+                            n: Arc<AtomicU64>| {
+                    std::thread::spawn(move || {
+                        use std::io::{Read, Write};
+                        let mut buf = vec![0u8; 64 * 1024];
+                        loop {
+                            match from.read(&mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(k) => {
+                                    n.fetch_add(k as u64, Ordering::Relaxed);
+                                    if to.write_all(&buf[..k]).is_err() {
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                };
+                pipe(
+                    client.try_clone().unwrap(),
+                    server.try_clone().unwrap(),
+                    u.clone(),
+                );
+                pipe(server, client, d.clone());
+            }
+        });
+        CountingProxy {
+            url: format!("http://{addr}"),
+            up,
+            down,
+            stop,
+            addr,
+        }
+    }
+
+    /// Bytes client → server and server → client since the last call.
+    pub fn take(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering;
+        (
+            self.up.swap(0, Ordering::SeqCst),
+            self.down.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
+impl Drop for CountingProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+    }
+}
+
+/// What a measured child process did.
+pub struct Measured {
+    pub status: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub elapsed: Duration,
+    /// Peak resident set of the child (VmHWM in /proc), sampled every 2 ms.
+    pub max_rss_kib: u64,
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Run a command to completion and report its peak memory and wall time.
+/// (wait4's ru_maxrss would be simpler, but Linux charges the child with the
+/// parent's high-water mark from before its exec, so it over-reports.)
+pub fn run_measured(mut cmd: Command) -> Measured {
+    use std::io::Read;
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let t = Instant::now();
+    let mut child = cmd.spawn().expect("spawn measured command");
+    let pid = child.id();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let readers = (
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = out.read_to_end(&mut v);
+            v
+        }),
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = err.read_to_end(&mut v);
+            v
+        }),
+    );
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if let Some(st) = child.try_wait().expect("wait for measured command") {
+            break st;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let elapsed = t.elapsed();
+    Measured {
+        status: status.code().unwrap_or(-1),
+        stdout: readers.0.join().unwrap_or_default(),
+        stderr: readers.1.join().unwrap_or_default(),
+        elapsed,
+        max_rss_kib: peak,
+    }
+}

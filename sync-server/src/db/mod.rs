@@ -88,10 +88,42 @@ impl RowExt for Row {
     }
 }
 
+/// A `records` row written as is, seq included: bulk loads (the city generator).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    pub kind: String,
+    pub id: String,
+    pub grid_path: String,
+    pub address_code: Option<String>,
+    pub seq: i64,
+    pub body: String,
+    pub updated_at: i64,
+}
+
 /// One transaction on either backend.
 pub trait Tx {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64>;
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>>;
+
+    /// Insert new records in one go (a prepared statement per row here; PostgreSQL
+    /// streams them with COPY).
+    fn insert_records(&mut self, rows: &[RecordRow]) -> Result<()> {
+        for r in rows {
+            self.execute(
+                "INSERT INTO records (kind, id, grid_path, address_code, seq, body, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    r.kind.as_str().into(),
+                    r.id.as_str().into(),
+                    r.grid_path.as_str().into(),
+                    r.address_code.clone().into(),
+                    r.seq.into(),
+                    r.body.as_str().into(),
+                    r.updated_at.into(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
 
     fn query_one(&mut self, sql: &str, params: &[SqlValue]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The city-scale benchmark, side by side with PouchDB, in one run (docs/BENCHMARKS.md):
+# builds the release binaries, installs the PouchDB side (npm ci, registry only),
+# then runs tests/benches/city.rs, which writes its section of docs/BENCHMARKS.md.
+# About 15 minutes on 2 cores. Knobs (environment): GRIDFIELD_BENCH_SCALE (1 = the
+# real city), GRIDFIELD_BENCH_DEVICES, GRIDFIELD_BENCH_LOAD_SECS, GRIDFIELD_BENCH_SEED,
+# GRIDFIELD_BENCH_POUCHDB=0 to skip PouchDB, GRIDFIELD_BENCH_WRITE_DOCS=0 to print only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || {
+    echo "PostgreSQL server binaries missing: run scripts/test.sh once (it installs them)" >&2
+    exit 1
+}
+if [[ "${GRIDFIELD_BENCH_POUCHDB:-1}" != 0 ]]; then
+    command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+    (cd bench/pouchdb && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The server and the `gridfield` device run as shipped (release profile).
+cargo build --release --bins --locked
+cargo bench --locked -p gridfield-tests --bench city

@@ -1,0 +1,157 @@
+//! The benchmark city (`gridfield-server admin gen-city`): the same seed gives the
+//! same records, and what it writes is what devices can pull and verify, on both
+//! server stores.
+
+use gridfield_tests::{Backend, Device, ServerProc, Store, on_both_backends};
+use serde_json::Value;
+
+const SCALE: &str = "0.003";
+
+fn gen_city(store: &Store, seed: &str) -> Value {
+    serde_json::from_str(&store.admin(&["gen-city", "--seed", seed, "--scale", SCALE, "--json"]))
+        .expect("gen-city --json prints its summary")
+}
+
+/// Every record of a SQLite server file. Grids and templates are written by the
+/// server's own functions, which stamp the wall clock into `updated_at`.
+fn records(path: &str) -> Vec<(String, String, String, Option<String>, i64, String, i64)> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT kind, id, grid_path, address_code, seq, body,
+                    CASE WHEN kind IN ('grid', 'template') THEN 0 ELSE updated_at END
+             FROM records ORDER BY seq",
+        )
+        .unwrap();
+    st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_city() {
+    let (a, b, c) = (
+        Store::new(Backend::Sqlite),
+        Store::new(Backend::Sqlite),
+        Store::new(Backend::Sqlite),
+    );
+    let sa = gen_city(&a, "7");
+    let sb = gen_city(&b, "7");
+    gen_city(&c, "8");
+    assert_eq!(sa, sb);
+    let (ra, rb, rc) = (records(&a.target), records(&b.target), records(&c.target));
+    assert_eq!(
+        ra.len() as u64,
+        sa["records"].as_u64().unwrap() + 2,
+        "plus 2 templates"
+    );
+    assert!(ra == rb, "same seed, different records");
+    let differ = ra.iter().zip(&rc).filter(|(x, y)| x.5 != y.5).count();
+    assert!(
+        differ > ra.len() / 2,
+        "another seed changed only {differ} records"
+    );
+
+    // The shape of the city: every kind, about 650 plates per grid.
+    for kind in [
+        "address",
+        "household",
+        "person",
+        "rental_unit",
+        "business",
+        "inspection",
+        "hazard",
+        "report",
+    ] {
+        assert!(
+            sa["by_kind"][kind].as_u64().unwrap_or(0) > 0,
+            "no {kind}: {sa}"
+        );
+    }
+    let plates = sa["by_kind"]["address"].as_u64().unwrap();
+    let leaves = ra
+        .iter()
+        .filter(|r| r.0 == "grid" && r.1.len() == 15)
+        .count() as u64;
+    assert!(
+        (500..=800).contains(&(plates / leaves)),
+        "{plates} plates over {leaves} grids"
+    );
+    // A second run into a populated database is refused rather than mixed in.
+    let out = std::process::Command::new(gridfield_tests::bin("gridfield-server"))
+        .args(["--db", &a.target, "admin", "gen-city", "--scale", SCALE])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+/// A worker and a supervisor enroll against the generated city and pull their
+/// scopes; their replicas verify against the server's checksums.
+fn the_city_syncs_to_devices(backend: Backend) {
+    let store = Store::new(backend);
+    let s = gen_city(&store, "3");
+    let server = ServerProc::start(&store);
+    let grid = s["worker_grid"].as_str().unwrap();
+    let worker = Device::enrolled(&server, &store.code("城市网格员", "worker", grid));
+    let r = worker.sync();
+    assert_eq!(r["verified"], true, "{r}");
+    assert!(r["pulled"].as_u64().unwrap() > 1000, "{r}");
+    let plates = worker.count("SELECT count(*) FROM addresses");
+    assert!(
+        (400..=1000).contains(&plates),
+        "{plates} plates in one grid"
+    );
+    for table in [
+        "households",
+        "persons",
+        "rental_units",
+        "inspections",
+        "hazards",
+    ] {
+        assert!(
+            worker.count(&format!("SELECT count(*) FROM {table}")) > 0,
+            "no {table}"
+        );
+    }
+    assert_eq!(
+        worker.count(&format!(
+            "SELECT count(*) FROM addresses WHERE grid_code <> '{grid}'"
+        )),
+        0,
+        "plates of other grids reached the worker"
+    );
+    // Hazards arrive with their steps, and the year left some open past their deadline.
+    assert!(
+        worker.count("SELECT count(*) FROM hazard_events")
+            > worker.count("SELECT count(*) FROM hazards")
+    );
+    let now = gridfield_core::store::now_ms();
+    assert!(
+        worker.count(&format!(
+            "SELECT count(*) FROM hazards WHERE status <> 'closed' AND deadline < {now}"
+        )) > 0
+    );
+
+    let town = s["subtrees"][0]["code"].as_str().unwrap();
+    let sup = Device::enrolled(&server, &store.code("城市网格长", "supervisor", town));
+    let r = sup.sync();
+    assert_eq!(r["verified"], true, "{r}");
+    // The town's records, plus its grids and the 2 templates.
+    assert!(
+        r["pulled"].as_u64().unwrap() > s["subtrees"][0]["records"].as_u64().unwrap() + 2,
+        "{r}"
+    );
+}
+
+on_both_backends!(the_city_syncs_to_devices);

@@ -2,8 +2,8 @@
 //! blobs, the admin tasks and the supervisor web console, over embedded SQLite or PostgreSQL.
 
 pub mod admin;
-pub mod console;
 pub mod city;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -1247,9 +1247,19 @@ pub fn checksum(
             .unwrap_or(0);
         let mut d = cached.unwrap_or_default();
         let delta = if d.seq > 0 {
+            // Every change since, wherever it is (a record may have left the scope),
+            // but bodies only from inside the scope.
             let rows = tx.query(
-                "SELECT kind, id, grid_path, body FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
-                &[d.seq.into(), head.into(), (MAX_DIGEST_DELTA as i64 + 1).into()],
+                "SELECT kind, id, grid_path,
+                   CASE WHEN (grid_path >= $4 AND grid_path < $5) OR grid_path = '/' THEN body ELSE '' END
+                 FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                &[
+                    d.seq.into(),
+                    head.into(),
+                    (MAX_DIGEST_DELTA as i64 + 1).into(),
+                    dev.grid_path.as_str().into(),
+                    upper.as_str().into(),
+                ],
             )?;
             (rows.len() <= MAX_DIGEST_DELTA).then_some(rows)
         } else {

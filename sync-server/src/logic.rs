@@ -1215,9 +1215,12 @@ pub struct ScopeDigest {
     lines: std::collections::HashMap<(String, String), (String, String)>,
 }
 
+/// A scope as the checksum sees it: grid path, role, and the user for volunteers.
+type ScopeKey = (String, Role, Option<String>);
+
 /// Scopes recently verified, most recent last; each holds a line per record.
 #[derive(Default)]
-pub struct ChecksumCache(Mutex<Vec<((String, Role, Option<String>), ScopeDigest)>>);
+pub struct ChecksumCache(Mutex<Vec<(ScopeKey, ScopeDigest)>>);
 
 const CACHED_SCOPES: usize = 16;
 /// Past this many changes since a scope's digest, rebuilding it is as cheap.

@@ -722,35 +722,70 @@ impl<'a> Round<'a> {
         Ok(())
     }
 
+    /// Pull pages until the server has nothing more. The next page is fetched while
+    /// the current one is applied (one page ahead, no more): the device and the
+    /// server work at the same time instead of waiting for each other.
     fn pull(&mut self) -> Result<()> {
-        let mut cursor = self.store.sync_cursor()?.unwrap_or_default();
-        let limit = PULL_LIMIT.min(wire::MAX_PULL_LIMIT).to_string();
+        let start = self.store.sync_cursor()?.unwrap_or_default();
         self.progress(SyncPhase::Pull, 0, 0);
-        loop {
-            self.cancel.check()?;
-            let mut query = vec![("limit", limit.as_str())];
-            if !cursor.is_empty() {
-                query.insert(0, ("cursor", cursor.as_str()));
-            }
-            let reply = self.http.send(Method::Get, "/v1/pull", &query, &[], None)?;
-            if reply.status != 200 {
-                return Err(reply.error());
-            }
-            let page: PullResponse = reply.json()?;
-            drop(reply);
-            self.report.pulled += self.store.apply_page(&page.changes, &page.cursor)?;
-            if let Ok(h) = page.server_hlc.parse::<Hlc>() {
-                self.store.observe_hlc(&h)?;
-            }
-            let stuck = page.changes.is_empty() && page.cursor == cursor;
-            cursor = page.cursor;
-            self.progress(SyncPhase::Pull, self.report.pulled, 0);
-            // `more` with nothing new and the same cursor would loop forever.
-            if !page.more || stuck {
-                break;
-            }
+        let fetcher = self.http.fork();
+        let (pages, inbox) = std::sync::mpsc::sync_channel::<Result<PullResponse>>(1);
+        let cursor = std::thread::scope(|scope| {
+            let prefetch = scope.spawn(move || {
+                let limit = PULL_LIMIT.min(wire::MAX_PULL_LIMIT).to_string();
+                let mut cursor = start;
+                loop {
+                    let mut query = vec![("limit", limit.as_str())];
+                    if !cursor.is_empty() {
+                        query.insert(0, ("cursor", cursor.as_str()));
+                    }
+                    let page = fetcher
+                        .send(Method::Get, "/v1/pull", &query, &[], None)
+                        .and_then(|reply| {
+                            if reply.status != 200 {
+                                return Err(reply.error());
+                            }
+                            reply.json::<PullResponse>()
+                        });
+                    let (next, last) = match &page {
+                        // `more` with nothing new and the same cursor would loop forever.
+                        Ok(p) => (
+                            p.cursor.clone(),
+                            !p.more || (p.changes.is_empty() && p.cursor == cursor),
+                        ),
+                        Err(_) => (String::new(), true),
+                    };
+                    // The applying side stopped (an error): stop fetching.
+                    if pages.send(page).is_err() || last {
+                        break;
+                    }
+                    cursor = next;
+                }
+                (fetcher.bytes_up.get(), fetcher.bytes_down.get())
+            });
+            let mut cursor = None;
+            let applied: Result<()> = (|| {
+                for page in inbox.iter() {
+                    self.cancel.check()?;
+                    let page = page?;
+                    self.report.pulled += self.store.apply_page(&page.changes, &page.cursor)?;
+                    if let Ok(h) = page.server_hlc.parse::<Hlc>() {
+                        self.store.observe_hlc(&h)?;
+                    }
+                    cursor = Some(page.cursor);
+                    self.progress(SyncPhase::Pull, self.report.pulled, 0);
+                }
+                Ok(())
+            })();
+            drop(inbox);
+            let (up, down) = prefetch.join().unwrap_or((0, 0));
+            self.http.bytes_up.set(self.http.bytes_up.get() + up);
+            self.http.bytes_down.set(self.http.bytes_down.get() + down);
+            applied.map(|()| cursor)
+        })?;
+        if let Some(c) = cursor {
+            self.report.cursor = c;
         }
-        self.report.cursor = cursor;
         Ok(())
     }
 }
@@ -971,6 +1006,20 @@ impl<'a> Http<'a> {
             auth: token.map(|t| format!("Bearer {t}")),
             cancel,
             retry: Retry::default(),
+            bytes_up: Cell::new(0),
+            bytes_down: Cell::new(0),
+        }
+    }
+
+    /// Another client for the same server (its connection pool shared), counting
+    /// its own bytes: for a request made on another thread.
+    fn fork(&self) -> Http<'a> {
+        Http {
+            agent: self.agent.clone(),
+            base: self.base.clone(),
+            auth: self.auth.clone(),
+            cancel: self.cancel,
+            retry: self.retry,
             bytes_up: Cell::new(0),
             bytes_down: Cell::new(0),
         }

@@ -235,6 +235,9 @@ fn stamp(ms: i64) -> String {
     format!("{ms:013}-{:06}-{STAMP_NODE}", 0)
 }
 
+/// A plate of the grid: code, full text, coordinates.
+type Plate = (String, String, Option<(f64, f64)>);
+
 /// What one lowest-level grid holds, kept for the activity year.
 struct GridInfo {
     code: String,
@@ -244,7 +247,7 @@ struct GridInfo {
     worker: String,
     worker_device: String,
     supervisor: String,
-    addresses: Vec<(String, String, Option<(f64, f64)>)>,
+    addresses: Vec<Plate>,
     households: Vec<(String, usize)>,
 }
 
@@ -604,9 +607,8 @@ pub fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result<CitySu
     let reports_per_grid_day = REPORTS * scale / 365.0 / grids.len() as f64;
     let answers = visit_answers(&visit_tpl)?;
     for day in 0..365i64 {
-        for gi in 0..grids.len() {
+        for (gi, g) in grids.iter().enumerate() {
             let mut r = Rng::new(seed, 1_000_000 + (day as u64) * 100_000 + gi as u64);
-            let g = &grids[gi];
             if g.households.is_empty() {
                 continue;
             }

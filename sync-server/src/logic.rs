@@ -360,6 +360,19 @@ pub fn put_record(
     body: &Value,
 ) -> Result<i64> {
     let seq = next_seq(tx)?;
+    put_record_at(tx, seq, kind, id, grid_path, address, body)
+}
+
+/// `put_record` at a seq the caller already took with `next_seq` in this transaction.
+fn put_record_at(
+    tx: &mut dyn Tx,
+    seq: i64,
+    kind: &str,
+    id: &str,
+    grid_path: &str,
+    address: Option<&str>,
+    body: &Value,
+) -> Result<i64> {
     tx.execute(
         "INSERT INTO records (kind, id, grid_path, address_code, seq, body, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (kind, id) DO UPDATE SET grid_path = excluded.grid_path, address_code = excluded.address_code,
@@ -575,10 +588,15 @@ pub fn push(
     dev.acked_seq = dev.acked_seq.max(seen);
     let dev = &dev;
     server.db.write(|tx| {
+        let mut batch = Batch {
+            seen: applied_results(tx, ops)?,
+            ..Batch::default()
+        };
         let mut results = Vec::with_capacity(ops.len());
         for op in ops {
-            results.push(apply_op(server, tx, dev, op)?);
+            results.push(apply_op(server, tx, dev, op, &mut batch)?);
         }
+        batch.write(tx)?;
         tx.execute(
             "UPDATE devices SET last_seen = $2, acked_seq = CASE WHEN acked_seq > $3 THEN acked_seq ELSE $3 END WHERE id = $1",
             &[dev.device_id.as_str().into(), now_ms().into(), dev.acked_seq.into()],
@@ -587,13 +605,108 @@ pub fn push(
     })
 }
 
-fn apply_op(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, p: &PushOp) -> Result<OpResult> {
-    if let Some(r) = tx.query_one(
-        "SELECT result FROM applied_ops WHERE op_id = $1",
-        &[p.op_id.as_str().into()],
-    )? {
-        let mut prev: OpResult =
-            serde_json::from_str(&r.text(0)?).map_err(|e| ApiError::internal(e.to_string()))?;
+/// What a push batch has judged so far and the rows it logs: the op ids and audit
+/// rows are written once per batch, not once per op (a round trip each on PostgreSQL).
+#[derive(Default)]
+struct Batch {
+    /// Results of ops applied before, or earlier in this batch.
+    seen: std::collections::HashMap<String, OpResult>,
+    applied: Vec<[V; 4]>,
+    audit: Vec<[V; 7]>,
+}
+
+/// Rows per multi-row INSERT or IN list.
+const ROWS_PER_STATEMENT: usize = 100;
+
+fn applied_results(
+    tx: &mut dyn Tx,
+    ops: &[PushOp],
+) -> Result<std::collections::HashMap<String, OpResult>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ops.chunks(ROWS_PER_STATEMENT) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let rows = tx.query(
+            &format!(
+                "SELECT op_id, result FROM applied_ops WHERE op_id IN ({})",
+                marks.join(", ")
+            ),
+            &chunk
+                .iter()
+                .map(|p| p.op_id.as_str().into())
+                .collect::<Vec<V>>(),
+        )?;
+        for r in rows {
+            let prev: OpResult =
+                serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
+            out.insert(r.text(0)?, prev);
+        }
+    }
+    Ok(out)
+}
+
+impl Batch {
+    #[allow(clippy::too_many_arguments)]
+    fn audit(
+        &mut self,
+        actor: &str,
+        device: &str,
+        action: &str,
+        kind: &str,
+        id: &str,
+        detail: Option<&Value>,
+    ) {
+        self.audit.push([
+            now_ms().into(),
+            actor.into(),
+            device.into(),
+            action.into(),
+            kind.into(),
+            id.into(),
+            detail.map(|d| d.to_string()).into(),
+        ]);
+    }
+
+    fn write(self, tx: &mut dyn Tx) -> Result<()> {
+        insert_rows(
+            tx,
+            "audit (at, actor, device_id, action, kind, entity_id, detail)",
+            &self.audit,
+        )?;
+        insert_rows(
+            tx,
+            "applied_ops (op_id, device_id, result, at)",
+            &self.applied,
+        )
+    }
+}
+
+/// `INSERT INTO <table_cols> VALUES (…), (…)` in statements of ROWS_PER_STATEMENT rows.
+fn insert_rows<const N: usize>(tx: &mut dyn Tx, table_cols: &str, rows: &[[V; N]]) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let marks: Vec<String> = (1..=N).map(|c| format!("${}", r * N + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let params: Vec<V> = chunk.iter().flat_map(|row| row.iter().cloned()).collect();
+        tx.execute(
+            &format!("INSERT INTO {table_cols} VALUES {}", values.join(", ")),
+            &params,
+        )?;
+    }
+    Ok(())
+}
+
+fn apply_op(
+    server: &Server,
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    p: &PushOp,
+    batch: &mut Batch,
+) -> Result<OpResult> {
+    if let Some(prev) = batch.seen.get(&p.op_id) {
+        let mut prev = prev.clone();
         if prev.status == OpStatus::Applied {
             prev.status = OpStatus::Duplicate;
         }
@@ -652,15 +765,14 @@ fn apply_op(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, p: &PushOp) -> Re
     }?;
     let result = match outcome {
         Ok(conflicts) => {
-            audit(
-                tx,
+            batch.audit(
                 &dev.user,
-                Some(&dev.device_id),
+                &dev.device_id,
                 p.op.type_name(),
                 "op",
                 &p.op_id,
                 None,
-            )?;
+            );
             OpResult {
                 op_id: p.op_id.clone(),
                 status: OpStatus::Applied,
@@ -671,15 +783,14 @@ fn apply_op(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, p: &PushOp) -> Re
             }
         }
         Err(r) => {
-            audit(
-                tx,
+            batch.audit(
                 &dev.user,
-                Some(&dev.device_id),
+                &dev.device_id,
                 "rejected",
                 "op",
                 &p.op_id,
                 Some(&json!({ "code": r.code, "reason": r.en })),
-            )?;
+            );
             // The device kept its refused change locally: send it the server's
             // version again so its replica converges.
             touch_record(tx, op_kind(&p.op), &p.entity_id)?;
@@ -693,17 +804,15 @@ fn apply_op(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, p: &PushOp) -> Re
             }
         }
     };
-    tx.execute(
-        "INSERT INTO applied_ops (op_id, device_id, result, at) VALUES ($1, $2, $3, $4)",
-        &[
-            p.op_id.as_str().into(),
-            dev.device_id.as_str().into(),
-            serde_json::to_string(&result)
-                .map_err(|e| ApiError::internal(e.to_string()))?
-                .into(),
-            now_ms().into(),
-        ],
-    )?;
+    batch.applied.push([
+        p.op_id.as_str().into(),
+        dev.device_id.as_str().into(),
+        serde_json::to_string(&result)
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .into(),
+        now_ms().into(),
+    ]);
+    batch.seen.insert(p.op_id.clone(), result.clone());
     Ok(result)
 }
 
@@ -900,8 +1009,9 @@ fn upsert_entity(
     }
     if changed || is_new {
         let addr = doc.state.address_code.clone();
-        put_record(
+        put_record_at(
             tx,
+            seq_now,
             kind.as_str(),
             &id,
             &path,
@@ -1428,9 +1538,12 @@ pub struct ScopeDigest {
     lines: std::collections::HashMap<(String, String), (String, String)>,
 }
 
+/// A scope as the checksum sees it: grid path, role, and the user for volunteers.
+type ScopeKey = (String, Role, Option<String>);
+
 /// Scopes recently verified, most recent last; each holds a line per record.
 #[derive(Default)]
-pub struct ChecksumCache(Mutex<Vec<((String, Role, Option<String>), ScopeDigest)>>);
+pub struct ChecksumCache(Mutex<Vec<(ScopeKey, ScopeDigest)>>);
 
 const CACHED_SCOPES: usize = 16;
 /// Past this many changes since a scope's digest, rebuilding it is as cheap.
@@ -1460,9 +1573,19 @@ pub fn checksum(
             .unwrap_or(0);
         let mut d = cached.unwrap_or_default();
         let delta = if d.seq > 0 {
+            // Every change since, wherever it is (a record may have left the scope),
+            // but bodies only from inside the scope.
             let rows = tx.query(
-                "SELECT kind, id, grid_path, body FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
-                &[d.seq.into(), head.into(), (MAX_DIGEST_DELTA as i64 + 1).into()],
+                "SELECT kind, id, grid_path,
+                   CASE WHEN (grid_path >= $4 AND grid_path < $5) OR grid_path = '/' THEN body ELSE '' END
+                 FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                &[
+                    d.seq.into(),
+                    head.into(),
+                    (MAX_DIGEST_DELTA as i64 + 1).into(),
+                    dev.grid_path.as_str().into(),
+                    upper.as_str().into(),
+                ],
             )?;
             (rows.len() <= MAX_DIGEST_DELTA).then_some(rows)
         } else {

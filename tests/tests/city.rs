@@ -14,7 +14,10 @@ fn gen_city(store: &Store, seed: &str) -> Value {
 
 /// Every record of a SQLite server file. Grids and templates are written by the
 /// server's own functions, which stamp the wall clock into `updated_at`.
-fn records(path: &str) -> Vec<(String, String, String, Option<String>, i64, String, i64)> {
+/// kind, id, grid_path, address_code, seq, body, updated_at
+type RecordRow = (String, String, String, Option<String>, i64, String, i64);
+
+fn records(path: &str) -> Vec<RecordRow> {
     let c = rusqlite::Connection::open(path).unwrap();
     let mut st = c
         .prepare(

@@ -16,7 +16,9 @@ use gridfield_core::model::{Address, EntityKind, Grid, Role};
 use gridfield_core::store::{HazardFilter, NewInspection};
 use gridfield_core::wire::{Change, PullResponse, PushOp, PushRequest, PushResponse};
 use gridfield_core::{DbKey, Identity};
-use gridfield_tests::{Backend, CountingProxy, Device, ServerProc, Store, bin, run_measured};
+use gridfield_tests::{
+    Backend, CountingProxy, Device, Reply, ServerProc, Store, bin, run_measured,
+};
 use serde_json::{Map, Value, json};
 
 struct Cfg {
@@ -129,6 +131,27 @@ struct BackendFig {
     slice_grid: String,
     inc: IncFig,
     load: LoadFig,
+    console: ConsoleFig,
+}
+
+/// The supervisor console's pages on the city, over HTTP with a signed-in session.
+#[derive(Default, Clone)]
+struct ConsoleFig {
+    /// (page, scope, median ms, max ms, HTML bytes)
+    pages: Vec<(String, String, f64, f64, usize)>,
+    exports: Vec<ExportFig>,
+}
+
+#[derive(Default, Clone)]
+struct ExportFig {
+    what: String,
+    scope: String,
+    rows: u64,
+    bytes: u64,
+    secs: f64,
+    /// Server peak resident memory (VmHWM, KiB) before and after the download.
+    rss_before: Option<u64>,
+    rss_after: Option<u64>,
 }
 
 #[derive(Default, Clone)]
@@ -634,6 +657,17 @@ fn run_backend(cfg: &Cfg, backend: Backend, extras: bool) -> Run {
         .map(|i| store.code(&format!("压测员{i}"), "worker", &leaves[i % leaves.len()]))
         .collect();
     fig.load = load(&server.url, codes, Duration::from_secs(cfg.load_secs));
+
+    eprintln!("[{name}] console pages…");
+    fig.console = console_pages(
+        cfg,
+        &store,
+        &server,
+        &worker,
+        &summary.worker_grid,
+        &scope.code,
+        &fig.scope_name,
+    );
     drop(proxy);
     drop(server);
     Run {
@@ -642,6 +676,201 @@ fn run_backend(cfg: &Cfg, backend: Backend, extras: bool) -> Run {
         scope_changes,
         local,
     }
+}
+
+/// Server peak resident memory (Linux `VmHWM`), in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// A reader that counts the bytes read through it.
+struct Counting<R>(R, u64);
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1 += n as u64;
+        Ok(n)
+    }
+}
+
+/// The console as its users meet it: each page fetched over HTTP with a signed-in
+/// session (median of `inc_reps` fetches after one warm-up), as the city's admin
+/// (the whole city), a supervisor of the large subtree and one of the worker's grid;
+/// then whole-scope exports streamed to a byte counter, with the server's peak memory.
+fn console_pages(
+    cfg: &Cfg,
+    store: &Store,
+    server: &ServerProc,
+    worker: &Device,
+    grid: &str,
+    subtree: &str,
+    subtree_name: &str,
+) -> ConsoleFig {
+    use gridfield_tests::console;
+    const PASSWORD: &str = "bench-console-pass";
+    let city = "320583";
+    store.console_user("基准综治中心", "admin", city, PASSWORD);
+    store.console_user("基准街道网格长", "supervisor", subtree, PASSWORD);
+    store.console_user("基准网格长甲", "supervisor", grid, PASSWORD);
+    // A real address of the worker's grid, and a street-and-number to search for.
+    let (code, term): (String, String) = worker
+        .store()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT code, street || number FROM addresses WHERE street IS NOT NULL ORDER BY code LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    let q = console::percent(&term);
+    let mut fig = ConsoleFig::default();
+    let reps = cfg.inc_reps.max(1);
+    let mut page = |cookie: &str, scope: &str, label: &str, path: &str| -> Reply {
+        let mut ms = Vec::new();
+        let mut last = console::get(&server.url, cookie, path);
+        for _ in 0..reps {
+            let t = Instant::now();
+            last = console::get(&server.url, cookie, path);
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        assert_eq!(
+            last.status,
+            200,
+            "GET {path} as {scope}: {}",
+            String::from_utf8_lossy(&last.body)
+        );
+        let max = ms.iter().cloned().fold(0.0, f64::max);
+        fig.pages.push((
+            label.to_string(),
+            scope.to_string(),
+            median(&mut ms),
+            max,
+            last.body.len(),
+        ));
+        last
+    };
+    let scopes = [
+        ("基准综治中心", format!("city {city} 昆山市")),
+        ("基准街道网格长", subtree_name.to_string()),
+        ("基准网格长甲", format!("grid {grid}")),
+    ];
+    let mut cookies = Vec::new();
+    for (user, scope) in &scopes {
+        let cookie = console::sign_in(&server.url, user, PASSWORD);
+        page(&cookie, scope, "dashboard (charts and figures)", "/console");
+        let queue = page(
+            &cookie,
+            scope,
+            "review queue, page 1",
+            "/console/inspections",
+        );
+        page(
+            &cookie,
+            scope,
+            "approved inspections, page 200",
+            "/console/inspections?status=approved&page=200",
+        );
+        page(
+            &cookie,
+            scope,
+            "hazard board, overdue",
+            "/console/hazards?overdue=1",
+        );
+        page(
+            &cookie,
+            scope,
+            "hazard board, category + severity + status",
+            "/console/hazards?category=fire.ebike_charging&severity=high&status=assigned",
+        );
+        page(
+            &cookie,
+            scope,
+            "report inbox",
+            "/console/reports?status=pending",
+        );
+        page(
+            &cookie,
+            scope,
+            &format!("door-plate search {term:?}"),
+            &format!("/console/addresses?q={q}"),
+        );
+        page(
+            &cookie,
+            scope,
+            "an address with its entities and history",
+            &format!("/console/addresses/{code}"),
+        );
+        let html = String::from_utf8_lossy(&queue.body);
+        if let Some(at) = html.find("href=\"/console/inspections/") {
+            let rest = &html[at + 6..];
+            let href = &rest[..rest.find('"').unwrap()];
+            page(&cookie, scope, "an inspection to review", href);
+        }
+        page(&cookie, scope, "audit trail", "/console/audit");
+        page(&cookie, scope, "conflict log", "/console/conflicts");
+        cookies.push((cookie, scope.clone()));
+    }
+    page(
+        &cookies[2].0,
+        &cookies[2].1,
+        "plate QR sheet of the grid",
+        &format!("/console/plates?grid={grid}"),
+    );
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(1800)))
+        .build()
+        .into();
+    for (i, file) in [
+        (0, "inspections.csv"),
+        (0, "hazards.csv"),
+        (1, "inspections.xlsx"),
+    ] {
+        let (cookie, scope) = &cookies[i];
+        let pid = server.pid();
+        let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+        let rss_before = peak_rss_kib(pid);
+        let t = Instant::now();
+        let mut resp = agent
+            .get(&format!("{}/console/export/{file}", server.url))
+            .header("cookie", cookie)
+            .call()
+            .unwrap_or_else(|e| panic!("export {file}: {e}"));
+        // CSV is parsed as it streams in (the rows must parse); XLSX is counted only.
+        let mut reader = Counting(resp.body_mut().as_reader(), 0);
+        let mut rows = 0u64;
+        if file.ends_with(".csv") {
+            let mut csv = csv::Reader::from_reader(&mut reader);
+            let mut rec = csv::ByteRecord::new();
+            while csv
+                .read_byte_record(&mut rec)
+                .expect("export parses as CSV")
+            {
+                rows += 1;
+            }
+        } else {
+            std::io::copy(&mut reader, &mut std::io::sink()).expect("read export");
+        }
+        let bytes = reader.1;
+        let secs = t.elapsed().as_secs_f64();
+        assert!(bytes > 0, "empty export {file}");
+        fig.exports.push(ExportFig {
+            what: file.to_string(),
+            scope: scope.clone(),
+            rows,
+            bytes,
+            secs,
+            rss_before,
+            rss_after: peak_rss_kib(pid),
+        });
+    }
+    fig
 }
 
 /// The summary `gen-city --json` prints (the server crate's `CitySummary`).
@@ -1307,6 +1536,77 @@ fn report(
         None => format!("{}", l.errors),
         Some(e) => format!("{} (first: {})", l.errors, e.replace('|', "/")),
     });
+    o.push('\n');
+
+    // Console.
+    o.push_str(
+        "**The supervisor console on the city.** Each page fetched over HTTP with a signed-in session \
+         (HTML rendered by the server, median of the fetches after a warm-up, max in brackets), as the city's admin \
+         (every grid), a supervisor of the subtree above and one of the worker's grid. Lists are paginated (50 rows).\n\n| page | scope | ",
+    );
+    o.push_str(&figs.iter().map(|f| f.name).collect::<Vec<_>>().join(" | "));
+    o.push_str(" | HTML |\n|---|---|");
+    o.push_str(&figs.iter().map(|_| "---:").collect::<Vec<_>>().join("|"));
+    o.push_str("|---:|\n");
+    for (label, scope, _, _, bytes) in &figs[0].console.pages {
+        let cells: Vec<String> = figs
+            .iter()
+            .map(|f| {
+                f.console
+                    .pages
+                    .iter()
+                    .find(|p| &p.0 == label && &p.1 == scope)
+                    .map(|p| format!("{:.1} ms ({:.1})", p.2, p.3))
+                    .unwrap_or_default()
+            })
+            .collect();
+        o.push_str(&format!(
+            "| {label} | {scope} | {} | {:.1} KB |\n",
+            cells.join(" | "),
+            *bytes as f64 / 1000.0
+        ));
+    }
+    o.push_str("\nExports, streamed whole (no filter) and parsed as they arrive; the server's peak resident memory is reset before each (Linux `clear_refs`).\n\n| export | scope | rows | ");
+    o.push_str(
+        &figs
+            .iter()
+            .map(|f| format!("{} time; size; server peak memory before → after", f.name))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
+    o.push_str(" |\n|---|---|---:|");
+    o.push_str(&figs.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
+    o.push_str("|\n");
+    let peak = |k: Option<u64>| {
+        k.map(|k| format!("{:.0} MiB", k as f64 / 1024.0))
+            .unwrap_or_else(|| "?".into())
+    };
+    for (i, e) in figs[0].console.exports.iter().enumerate() {
+        let cells: Vec<String> = figs
+            .iter()
+            .filter_map(|f| f.console.exports.get(i))
+            .map(|x| {
+                format!(
+                    "{:.1} s; {:.1} MB; {} → {}",
+                    x.secs,
+                    x.bytes as f64 / 1e6,
+                    peak(x.rss_before),
+                    peak(x.rss_after)
+                )
+            })
+            .collect();
+        o.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            e.what,
+            e.scope,
+            if e.what.ends_with(".csv") {
+                n0(e.rows as f64)
+            } else {
+                "(not counted)".into()
+            },
+            cells.join(" | ")
+        ));
+    }
     o.push('\n');
 
     // Local.

@@ -252,6 +252,38 @@ impl Store {
         }
     }
 
+    /// A console account (`admin console-user`), the password given on stdin.
+    pub fn console_user(&self, name: &str, role: &str, grid: &str, password: &str) {
+        use std::io::Write;
+        let out = Command::new(bin("gridfield-server"))
+            .args([
+                "--db",
+                &self.target,
+                "admin",
+                "console-user",
+                "--name",
+                name,
+            ])
+            .args(["--role", role, "--grid", grid])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin
+                    .take()
+                    .unwrap()
+                    .write_all(format!("{password}\n").as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "console-user {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn code(&self, user: &str, role: &str, grid: &str) -> String {
         self.admin(&[
             "enroll-code",
@@ -324,6 +356,11 @@ impl ServerProc {
     pub fn restart_after_kill(&mut self) {
         self.kill();
         *self = ServerProc::start_target(&self.target.clone());
+    }
+
+    /// The server's process id (e.g. to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn healthy(&self) -> bool {
@@ -507,7 +544,8 @@ impl Reply {
     }
 }
 
-/// One HTTP request with an agent that returns every status as an answer.
+/// One HTTP request with an agent that returns every status as an answer and
+/// follows no redirect (the console answers forms with 303 and sets cookies on it).
 pub fn try_http(
     method: &str,
     url: &str,
@@ -516,6 +554,7 @@ pub fn try_http(
 ) -> Result<Reply, ureq::Error> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into();
@@ -745,5 +784,71 @@ pub fn run_measured(mut cmd: Command) -> Measured {
         stderr: readers.1.join().unwrap_or_default(),
         elapsed,
         max_rss_kib: peak,
+    }
+}
+
+/// The supervisor console over HTTP: sign-in, the session cookie, forms.
+pub mod console {
+    use super::{Reply, http};
+
+    pub const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+    /// `application/x-www-form-urlencoded` body of `pairs`.
+    pub fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+            .into_bytes()
+    }
+
+    /// Percent-encode everything but ASCII letters and digits.
+    pub fn percent(s: &str) -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    pub fn login(base: &str, user: &str, password: &str) -> Reply {
+        http(
+            "POST",
+            &format!("{base}/console/login"),
+            &[FORM],
+            Some(&form(&[("user", user), ("password", password)])),
+        )
+    }
+
+    /// The session cookie (`gf_session=…`) a successful sign-in set.
+    pub fn session(r: &Reply) -> String {
+        assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+        let c = r.header("set-cookie").expect("cookie");
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+            "{c}"
+        );
+        c.split(';').next().unwrap().to_string()
+    }
+
+    /// Sign in and return the session cookie.
+    pub fn sign_in(base: &str, user: &str, password: &str) -> String {
+        session(&login(base, user, password))
+    }
+
+    pub fn get(base: &str, cookie: &str, path: &str) -> Reply {
+        http("GET", &format!("{base}{path}"), &[("cookie", cookie)], None)
+    }
+
+    /// The CSRF token of the first form on a page.
+    pub fn csrf(page: &Reply) -> String {
+        let body = String::from_utf8_lossy(&page.body);
+        let at = body.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+        body[at..at + 64].to_string()
     }
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL: sign-in and lock-out, CSRF refusal, grid scope on record URLs and
 //! exports, a review that reaches the device, door-plate search.
 
+use gridfield_tests::console::{self, FORM, csrf, form, percent, session};
 use gridfield_tests::*;
 
 const FAIL_ANSWERS: &str = concat!(
@@ -11,110 +12,19 @@ const FAIL_ANSWERS: &str = concat!(
 const PASSWORD: &str = "console-pass-1";
 
 fn console_user(store: &Store, name: &str, grid: &str) {
-    let out = std::process::Command::new(bin("gridfield-server"))
-        .args([
-            "--db",
-            &store.target,
-            "admin",
-            "console-user",
-            "--name",
-            name,
-        ])
-        .args(["--role", "supervisor", "--grid", grid])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all(format!("{PASSWORD}\n").as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
-    assert!(out.status.success());
-}
-
-/// One request that does not follow redirects (the console answers forms with 303).
-fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into();
-    let mut b = ureq::http::Request::builder().method(method).uri(url);
-    for (k, v) in headers.iter().filter(|(_, v)| !v.is_empty()) {
-        b = b.header(*k, *v);
-    }
-    let mut resp = match body {
-        Some(bytes) => agent.run(b.body(bytes).unwrap()),
-        None => agent.run(b.body(()).unwrap()),
-    }
-    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-    Reply {
-        status: resp.status().as_u16(),
-        headers: resp.headers().clone(),
-        body: resp.body_mut().read_to_vec().unwrap(),
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", url(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
+    store.console_user(name, "supervisor", grid, PASSWORD);
 }
 
 fn url(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent(s)
 }
-
-const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
 fn login(server: &ServerProc, user: &str, password: &str) -> Reply {
-    http(
-        "POST",
-        &format!("{}/console/login", server.url),
-        &[FORM],
-        Some(&form(&[("user", user), ("password", password)])),
-    )
-}
-
-/// The session cookie (`gf_session=…`) a successful sign-in set.
-fn session(r: &Reply) -> String {
-    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
-    let c = r.header("set-cookie").expect("cookie");
-    assert!(
-        c.contains("HttpOnly") && c.contains("SameSite=Strict"),
-        "{c}"
-    );
-    c.split(';').next().unwrap().to_string()
+    console::login(&server.url, user, password)
 }
 
 fn get(server: &ServerProc, cookie: &str, path: &str) -> Reply {
-    http(
-        "GET",
-        &format!("{}{path}", server.url),
-        &[("cookie", cookie)],
-        None,
-    )
-}
-
-fn csrf(page: &Reply) -> String {
-    let body = String::from_utf8_lossy(&page.body);
-    let at = body.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-    body[at..at + 64].to_string()
+    console::get(&server.url, cookie, path)
 }
 
 fn console_scenario(backend: Backend) {

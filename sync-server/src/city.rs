@@ -632,10 +632,9 @@ pub fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result<CitySu
         }
     }
     sink.flush()?;
-    if db.backend() == "postgres" {
-        // As autovacuum would soon after a bulk load: the planner needs the sizes.
-        db.write(|tx| tx.execute("ANALYZE records", &[]))?;
-    }
+    // Planner statistics for the bulk-loaded data (as autovacuum would do soon after
+    // on PostgreSQL; SQLite's `PRAGMA optimize` at the next open would, later).
+    db.write(|tx| tx.execute("ANALYZE records", &[]))?;
     if let Some(p) = &sink.progress {
         p.finish_and_clear();
     }

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gridfield_core::wire::{self, EnrollRequest, PullResponse, PushRequest, PushResponse};
 use serde::Deserialize;
+use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -45,7 +46,9 @@ pub fn router(state: AppState) -> Router {
         .merge(blobs)
         .merge(crate::console::router())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
-        .layer(CompressionLayer::new())
+        // Fastest gzip: on a server shared by hundreds of devices the CPU is what runs
+        // out first; level 1 gives up a few bytes per record (see docs/BENCHMARKS.md).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(RequestDecompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

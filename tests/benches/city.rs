@@ -717,14 +717,14 @@ fn console_pages(
     store.console_user("基准综治中心", "admin", city, PASSWORD);
     store.console_user("基准街道网格长", "supervisor", subtree, PASSWORD);
     store.console_user("基准网格长甲", "supervisor", grid, PASSWORD);
-    // A real address of the worker's grid, and a street-and-number to search for.
-    let (code, term): (String, String) = worker
+    // A street and number of the worker's grid to search for (streets recur across towns).
+    let term: String = worker
         .store()
         .read(|c| {
             Ok(c.query_row(
-                "SELECT code, street || number FROM addresses WHERE street IS NOT NULL ORDER BY code LIMIT 1",
+                "SELECT street || number FROM addresses WHERE street IS NOT NULL ORDER BY code LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| r.get(0),
             )?)
         })
         .unwrap();
@@ -800,18 +800,30 @@ fn console_pages(
             &format!("door-plate search {term:?}"),
             &format!("/console/addresses?q={q}"),
         );
+        // The first inspection of the queue, and the address it was made at: both
+        // inside this user's grids.
+        let first_link = |r: &Reply, prefix: &str| {
+            let html = String::from_utf8_lossy(&r.body);
+            let at = html.find(&format!("href=\"{prefix}"))? + 6;
+            let rest = &html[at..];
+            Some(rest[..rest.find('"')?].to_string())
+        };
+        let inspection = first_link(&queue, "/console/inspections/")
+            .or_else(|| {
+                let approved =
+                    console::get(&server.url, &cookie, "/console/inspections?status=approved");
+                first_link(&approved, "/console/inspections/")
+            })
+            .unwrap_or_else(|| panic!("{scope}: no inspection"));
+        let insp = page(&cookie, scope, "an inspection to review", &inspection);
+        let address = first_link(&insp, "/console/addresses/")
+            .unwrap_or_else(|| panic!("{scope}: no address on {inspection}"));
         page(
             &cookie,
             scope,
             "an address with its entities and history",
-            &format!("/console/addresses/{code}"),
+            &address,
         );
-        let html = String::from_utf8_lossy(&queue.body);
-        if let Some(at) = html.find("href=\"/console/inspections/") {
-            let rest = &html[at + 6..];
-            let href = &rest[..rest.find('"').unwrap()];
-            page(&cookie, scope, "an inspection to review", href);
-        }
         page(&cookie, scope, "audit trail", "/console/audit");
         page(&cookie, scope, "conflict log", "/console/conflicts");
         cookies.push((cookie, scope.clone()));

@@ -274,6 +274,30 @@ pub struct Subtree {
     pub records: u64,
 }
 
+/// Drop the console's list indexes (migration 004) for the bulk load, or build them
+/// again after it: kept up to date row by row they made the load many times slower,
+/// and built at the end each is one sort.
+fn console_indexes(db: &Db, build: bool) -> Result<()> {
+    let ddl = if db.backend() == "postgres" {
+        include_str!("../migrations/postgres/004_console_indexes.sql")
+    } else {
+        include_str!("../migrations/sqlite/004_console_indexes.sql")
+    };
+    let sql: Vec<&str> = ddl
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect();
+    let sql = sql.join("\n");
+    db.write(|tx| {
+        for stmt in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            if build || stmt.starts_with("DROP") {
+                tx.execute(stmt, &[])?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Buffers records and writes them in big transactions with their final seq.
 struct Sink<'a> {
     db: &'a Db,
@@ -482,6 +506,7 @@ pub fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result<CitySu
         );
         b
     });
+    console_indexes(db, false)?;
     let mut sink = Sink {
         db,
         buf: Vec::with_capacity(BATCH),
@@ -632,6 +657,7 @@ pub fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result<CitySu
         }
     }
     sink.flush()?;
+    console_indexes(db, true)?;
     // Planner statistics for the bulk-loaded data (as autovacuum would do soon after
     // on PostgreSQL; SQLite's `PRAGMA optimize` at the next open would, later).
     db.write(|tx| tx.execute("ANALYZE records", &[]))?;

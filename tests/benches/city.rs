@@ -17,7 +17,7 @@ use gridfield_core::store::{HazardFilter, NewInspection};
 use gridfield_core::wire::{Change, PullResponse, PushOp, PushRequest, PushResponse};
 use gridfield_core::{DbKey, Identity};
 use gridfield_tests::{
-    Backend, CountingProxy, Device, Reply, ServerProc, Store, bin, run_measured,
+    Backend, CountingProxy, Device, Reply, ServerProc, Store, bin, run_measured, vm_hwm_kib,
 };
 use serde_json::{Map, Value, json};
 
@@ -678,15 +678,6 @@ fn run_backend(cfg: &Cfg, backend: Backend, extras: bool) -> Run {
     }
 }
 
-/// Server peak resident memory (Linux `VmHWM`), in KiB.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 /// A reader that counts the bytes read through it.
 struct Counting<R>(R, u64);
 
@@ -847,7 +838,7 @@ fn console_pages(
         let (cookie, scope) = &cookies[i];
         let pid = server.pid();
         let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
-        let rss_before = peak_rss_kib(pid);
+        let rss_before = vm_hwm_kib(pid);
         let t = Instant::now();
         let mut resp = agent
             .get(&format!("{}/console/export/{file}", server.url))
@@ -879,7 +870,7 @@ fn console_pages(
             bytes,
             secs,
             rss_before,
-            rss_after: peak_rss_kib(pid),
+            rss_after: vm_hwm_kib(pid),
         });
     }
     fig

@@ -737,7 +737,8 @@ pub struct Measured {
     pub max_rss_kib: u64,
 }
 
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
+/// Peak resident set of a process (Linux `VmHWM`), in KiB.
+pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     s.lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))

@@ -15,10 +15,6 @@ fn console_user(store: &Store, name: &str, grid: &str) {
     store.console_user(name, "supervisor", grid, PASSWORD);
 }
 
-fn url(s: &str) -> String {
-    percent(s)
-}
-
 fn login(server: &ServerProc, user: &str, password: &str) -> Reply {
     console::login(&server.url, user, password)
 }
@@ -95,7 +91,7 @@ fn console_scenario(backend: Backend) {
     let r = get(
         &server,
         &b,
-        &format!("/console/addresses?q={}", url("建设路12号")),
+        &format!("/console/addresses?q={}", percent("建设路12号")),
     );
     assert!(!String::from_utf8_lossy(&r.body).contains(ADDR_A));
     assert_eq!(
@@ -106,7 +102,7 @@ fn console_scenario(backend: Backend) {
     let r = get(
         &server,
         &b,
-        &format!("/console/addresses?q={}", url("0008-02")),
+        &format!("/console/addresses?q={}", percent("0008-02")),
     );
     assert!(
         String::from_utf8_lossy(&r.body).contains(b_addr),

@@ -343,13 +343,6 @@ pub fn audit(
 
 // ---- records ---------------------------------------------------------------------------
 
-fn next_seq(tx: &mut dyn Tx) -> Result<i64> {
-    let r = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM records", &[])?;
-    r.map(|r| r.int(0))
-        .transpose()?
-        .ok_or_else(|| ApiError::internal("no seq"))
-}
-
 /// Store the current state of a record and move it to the head of the change feed.
 pub fn put_record(
     tx: &mut dyn Tx,
@@ -359,7 +352,7 @@ pub fn put_record(
     address: Option<&str>,
     body: &Value,
 ) -> Result<i64> {
-    let seq = next_seq(tx)?;
+    let seq = tx.next_seq()?;
     put_record_at(tx, seq, kind, id, grid_path, address, body)
 }
 
@@ -476,7 +469,7 @@ fn op_kind(op: &Op) -> &'static str {
 
 /// Move a record to the head of the feed without changing it.
 fn touch_record(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<()> {
-    let seq = next_seq(tx)?;
+    let seq = tx.next_seq()?;
     tx.execute(
         "UPDATE records SET seq = $3 WHERE kind = $1 AND id = $2",
         &[kind.into(), id.into(), seq.into()],
@@ -934,7 +927,7 @@ fn upsert_entity(
     if !dev.covers(&path) {
         return Ok(Err(out_of_scope()));
     }
-    let seq_now = next_seq(tx)?;
+    let seq_now = tx.next_seq()?;
     let stamp_s = stamp.to_string();
     let mut conflicts = Vec::new();
     let mut changed = false;

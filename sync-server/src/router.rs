@@ -34,7 +34,7 @@ pub fn router(state: AppState) -> Router {
             get(blob_get).head(blob_head).put(blob_put),
         )
         .layer(DefaultBodyLimit::max(logic::MAX_BLOB_BYTES as usize + 1024));
-    Router::new()
+    let api = Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/enroll", post(enroll))
@@ -44,11 +44,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/checksum", get(checksum))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .merge(blobs)
-        .merge(crate::console::router())
+        // Default gzip (level 6) for devices: they pay for every byte on a weak
+        // mobile link; level 1 cost 60% more bytes per pulled record for no
+        // measurable gain in records per second (docs/BENCHMARKS.md).
+        .layer(CompressionLayer::new());
+    // Fastest gzip for the console: browsers on the office network, and whole-scope
+    // exports of a hundred megabytes, where the server's CPU matters more than bytes.
+    let console =
+        crate::console::router().layer(CompressionLayer::new().quality(CompressionLevel::Fastest));
+    api.merge(console)
         .fallback(|| async { ApiError::not_found("no such endpoint") })
-        // Fastest gzip: on a server shared by hundreds of devices the CPU is what runs
-        // out first; level 1 gives up a few bytes per record (see docs/BENCHMARKS.md).
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(RequestDecompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -125,6 +125,26 @@ pub trait Tx {
         Ok(())
     }
 
+    /// The transaction's change counter: `None` until `next_seq` first reads it.
+    fn seq_counter(&mut self) -> &mut Option<i64>;
+
+    /// The next change sequence number. Read from the table once per transaction
+    /// and counted on from there: write transactions are serialised (one SQLite
+    /// connection; an advisory lock on PostgreSQL), so nobody else takes seqs
+    /// meanwhile, and a push of 100 edits asks PostgreSQL 99 times less.
+    fn next_seq(&mut self) -> Result<i64> {
+        let next = match *self.seq_counter() {
+            Some(last) => last + 1,
+            None => self
+                .query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM records", &[])?
+                .map(|r| r.int(0))
+                .transpose()?
+                .ok_or_else(|| crate::error::ApiError::internal("no seq"))?,
+        };
+        *self.seq_counter() = Some(next);
+        Ok(next)
+    }
+
     fn query_one(&mut self, sql: &str, params: &[SqlValue]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }

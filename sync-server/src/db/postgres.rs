@@ -144,6 +144,7 @@ impl PgDb {
             let mut t = PgTx {
                 tx,
                 prepared: &mut conn.prepared,
+                seq: None,
             };
             let out = f(&mut t)?;
             t.tx.commit().map_err(db_err)?;
@@ -157,6 +158,7 @@ impl PgDb {
 struct PgTx<'c> {
     tx: postgres::Transaction<'c>,
     prepared: &'c mut HashMap<String, Statement>,
+    seq: Option<i64>,
 }
 
 impl PgTx<'_> {
@@ -252,6 +254,10 @@ fn copy_field(out: &mut Vec<u8>, s: &str) {
 }
 
 impl Tx for PgTx<'_> {
+    fn seq_counter(&mut self) -> &mut Option<i64> {
+        &mut self.seq
+    }
+
     fn is_postgres(&self) -> bool {
         true
     }

@@ -81,7 +81,7 @@ impl SqliteDb {
             TransactionBehavior::Deferred
         };
         let tx = conn.transaction_with_behavior(behavior).map_err(db_err)?;
-        let mut t = SqliteTx { tx };
+        let mut t = SqliteTx { tx, seq: None };
         let out = f(&mut t)?;
         t.tx.commit().map_err(db_err)?;
         Ok(out)
@@ -90,6 +90,7 @@ impl SqliteDb {
 
 struct SqliteTx<'c> {
     tx: rusqlite::Transaction<'c>,
+    seq: Option<i64>,
 }
 
 fn db_err(e: rusqlite::Error) -> ApiError {
@@ -121,6 +122,10 @@ fn to_value(v: &SqlValue) -> Value {
 }
 
 impl Tx for SqliteTx<'_> {
+    fn seq_counter(&mut self) -> &mut Option<i64> {
+        &mut self.seq
+    }
+
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
         let mut st = self.tx.prepare_cached(&rewrite(sql)).map_err(db_err)?;
         let n = st

@@ -581,8 +581,11 @@ pub fn push(
     dev.acked_seq = dev.acked_seq.max(seen);
     let dev = &dev;
     server.db.write(|tx| {
+        let seen = applied_results(tx, ops)?;
+        let entities = prefetch_entities(tx, ops, &seen)?;
         let mut batch = Batch {
-            seen: applied_results(tx, ops)?,
+            seen,
+            entities,
             ..Batch::default()
         };
         let mut results = Vec::with_capacity(ops.len());
@@ -604,6 +607,10 @@ pub fn push(
 struct Batch {
     /// Results of ops applied before, or earlier in this batch.
     seen: std::collections::HashMap<String, OpResult>,
+    /// The stored state (or absence) of the entities the batch edits, read up front;
+    /// an entry is taken out at its first use, so a second edit of the same entity
+    /// reads what the first one wrote.
+    entities: std::collections::HashMap<(String, String), Option<Record>>,
     applied: Vec<[V; 4]>,
     audit: Vec<[V; 7]>,
 }
@@ -632,6 +639,55 @@ fn applied_results(
             let prev: OpResult =
                 serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
             out.insert(r.text(0)?, prev);
+        }
+    }
+    Ok(out)
+}
+
+/// The entities a push batch edits, in one query per kind and ROWS_PER_STATEMENT
+/// ids instead of one per op: with the upsert, one statement per edit on PostgreSQL.
+fn prefetch_entities(
+    tx: &mut dyn Tx,
+    ops: &[PushOp],
+    seen: &std::collections::HashMap<String, OpResult>,
+) -> Result<std::collections::HashMap<(String, String), Option<Record>>> {
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for p in ops {
+        if let Op::EntityUpsert { kind, .. } = &p.op
+            && !seen.contains_key(&p.op_id)
+            && !p.entity_id.is_empty()
+            && p.entity_id.len() <= 64
+        {
+            by_kind.entry(kind.as_str()).or_default().push(&p.entity_id);
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    for (kind, mut ids) in by_kind {
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+            let mut params: Vec<V> = vec![kind.into()];
+            params.extend(chunk.iter().map(|id| V::from(*id)));
+            let rows = tx.query(
+                &format!(
+                    "SELECT id, grid_path, body FROM records WHERE kind = $1 AND id IN ({})",
+                    marks.join(", ")
+                ),
+                &params,
+            )?;
+            for id in chunk {
+                out.insert((kind.to_string(), id.to_string()), None);
+            }
+            for r in rows {
+                let body = serde_json::from_str(&r.text(2)?)
+                    .map_err(|e| ApiError::internal(format!("record body: {e}")))?;
+                let rec = Record {
+                    grid_path: r.text(1)?,
+                    body,
+                };
+                out.insert((kind.to_string(), r.text(0)?), Some(rec));
+            }
         }
     }
     Ok(out)
@@ -739,7 +795,21 @@ fn apply_op(
             kind,
             address_code,
             fields,
-        } => upsert_entity(tx, dev, *kind, &p.entity_id, address_code, fields, &stamp),
+        } => {
+            let known = batch
+                .entities
+                .remove(&(kind.as_str().to_string(), p.entity_id.clone()));
+            upsert_entity(
+                tx,
+                dev,
+                *kind,
+                &p.entity_id,
+                address_code,
+                fields,
+                &stamp,
+                known,
+            )
+        }
         Op::InspectionSubmit { inspection } => submit_inspection(tx, dev, inspection),
         Op::HazardCreate { hazard } => create_hazard(tx, dev, hazard),
         Op::HazardStep {
@@ -849,6 +919,9 @@ fn address_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
     .transpose()
 }
 
+/// `known`: the entity's stored state if the batch already read it (`Some(None)`:
+/// not stored yet); `None` reads it here.
+#[allow(clippy::too_many_arguments)]
 fn upsert_entity(
     tx: &mut dyn Tx,
     dev: &DeviceCtx,
@@ -857,6 +930,7 @@ fn upsert_entity(
     address_code: &str,
     fields: &Map<String, Value>,
     stamp: &Hlc,
+    known: Option<Option<Record>>,
 ) -> Outcome {
     if !dev.role.may_edit_entities() {
         return Ok(Err(reject(
@@ -891,7 +965,10 @@ fn upsert_entity(
         ));
     }
     let id = id.to_string();
-    let existing = get_record(tx, kind.as_str(), &id)?;
+    let existing = match known {
+        Some(known) => known,
+        None => get_record(tx, kind.as_str(), &id)?,
+    };
     let is_new = existing.is_none();
     let (path, mut doc) = match existing {
         Some(r) => {

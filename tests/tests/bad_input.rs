@@ -378,6 +378,75 @@ fn replayed_operation_is_applied_once(backend: Backend) {
     still_serving(&store, &server, &a);
 }
 
+/// One batch that creates an entity and edits it twice, and edits a stored one twice:
+/// each op builds on what the ops before it in the batch wrote (the server reads a
+/// batch's entities up front, and must not hand a later op the state from before).
+fn one_batch_edits_an_entity_several_times(backend: Backend) {
+    let (store, server, a) = setup(backend);
+    let tok = a.token();
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let op = |n: u32, entity: &str, fields: Value| {
+        let mut op = upsert(&format!("batch-op-{n}"), entity, fields);
+        op["hlc"] = json!(format!("{ms:013}-{n:06}-raw"));
+        op
+    };
+    let r0 = push(
+        &server,
+        &tok,
+        &json!({ "ops": [op(0, "hh-batch-0", json!({ "head_name": "旧户主", "members": 1 }))] }),
+    );
+    assert_eq!(
+        r0.json()["results"][0]["status"],
+        "applied",
+        "{}",
+        r0.json()
+    );
+    let ops = [
+        op(
+            1,
+            "hh-batch-1",
+            json!({ "head_name": "新户", "members": 2 }),
+        ),
+        op(2, "hh-batch-0", json!({ "members": 5 })),
+        op(3, "hh-batch-1", json!({ "members": 3 })),
+        op(4, "hh-batch-0", json!({ "phone": "13700000005" })),
+        op(5, "hh-batch-1", json!({ "phone": "13700000001" })),
+    ];
+    let r = push(&server, &tok, &json!({ "ops": ops }));
+    let j = r.json();
+    let st: Vec<&str> = j["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(st, ["applied"; 5], "{j}");
+
+    let b = Device::enrolled(&server, &store.code("李娜", "worker", GRID_A));
+    b.sync();
+    let rows = b.json_rows(
+        "SELECT json_object('id', id, 'head_name', head_name, 'members', members, 'phone', phone)
+         FROM households WHERE id LIKE 'hh-batch-%' ORDER BY id",
+    );
+    assert_eq!(
+        rows,
+        [
+            json!({ "id": "hh-batch-0", "head_name": "旧户主", "members": 5, "phone": "13700000005" }),
+            json!({ "id": "hh-batch-1", "head_name": "新户", "members": 3, "phone": "13700000001" }),
+        ]
+    );
+    // The pushing device converges on the same, with nothing left to verify.
+    let ra = a.sync();
+    assert_eq!(ra["verified"], true, "{ra}");
+    assert_eq!(
+        a.json_rows("SELECT json_object('id', id, 'head_name', head_name, 'members', members, 'phone', phone) FROM households WHERE id LIKE 'hh-batch-%' ORDER BY id"),
+        rows
+    );
+}
+
 fn pseudo_bytes(n: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..n)
@@ -616,6 +685,7 @@ on_both_backends!(
     bad_push_bodies_get_json_errors,
     auth_failures_and_revoked_device,
     replayed_operation_is_applied_once,
+    one_batch_edits_an_entity_several_times,
     photo_uploads_are_checked,
     enrollment_errors,
     openapi_document,

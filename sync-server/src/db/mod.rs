@@ -180,6 +180,17 @@ impl Db {
         }
     }
 
+    /// After a bulk load of records: planner statistics on both backends and, on
+    /// PostgreSQL, a VACUUM too. Rows written by COPY are not yet marked visible to
+    /// all, so every index-only scan (the console's counts) went to the table for
+    /// each row until autovacuum got there.
+    pub fn after_bulk_load(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => self.write(|tx| tx.execute("ANALYZE records", &[]).map(drop)),
+            Db::Postgres(d) => d.maintain("VACUUM (ANALYZE) records"),
+        }
+    }
+
     /// Run `f` in a serialised write transaction; commit on Ok, roll back on Err.
     pub fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         match self {

@@ -80,6 +80,14 @@ impl PgDb {
         Ok(db)
     }
 
+    /// Statements outside any transaction: `VACUUM` refuses to run inside one.
+    pub fn maintain(&self, sql: &str) -> Result<()> {
+        let mut conn = self.client()?;
+        let r = conn.client.batch_execute(sql).map_err(db_err);
+        self.put_back(conn);
+        r
+    }
+
     /// A connection of this instance's pool, waiting while MAX_OPEN are in use.
     fn client(&self) -> Result<Conn> {
         {

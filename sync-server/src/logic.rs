@@ -482,6 +482,14 @@ pub struct Record {
     pub body: Value,
 }
 
+impl Record {
+    fn parse(grid_path: String, body: &str) -> Result<Record> {
+        let body = serde_json::from_str(body)
+            .map_err(|e| ApiError::internal(format!("record body: {e}")))?;
+        Ok(Record { grid_path, body })
+    }
+}
+
 pub fn get_record(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Option<Record>> {
     let Some(r) = tx.query_one(
         "SELECT grid_path, body FROM records WHERE kind = $1 AND id = $2",
@@ -490,12 +498,7 @@ pub fn get_record(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Option<Record
     else {
         return Ok(None);
     };
-    let body = serde_json::from_str(&r.text(1)?)
-        .map_err(|e| ApiError::internal(format!("record body: {e}")))?;
-    Ok(Some(Record {
-        grid_path: r.text(0)?,
-        body,
-    }))
+    Record::parse(r.text(0)?, &r.text(1)?).map(Some)
 }
 
 pub fn import_address(tx: &mut dyn Tx, a: &Address) -> Result<()> {
@@ -624,11 +627,10 @@ fn applied_results(
 ) -> Result<std::collections::HashMap<String, OpResult>> {
     let mut out = std::collections::HashMap::new();
     for chunk in ops.chunks(ROWS_PER_STATEMENT) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let rows = tx.query(
             &format!(
                 "SELECT op_id, result FROM applied_ops WHERE op_id IN ({})",
-                marks.join(", ")
+                placeholders(1, chunk.len())
             ),
             &chunk
                 .iter()
@@ -655,8 +657,6 @@ fn prefetch_entities(
     for p in ops {
         if let Op::EntityUpsert { kind, .. } = &p.op
             && !seen.contains_key(&p.op_id)
-            && !p.entity_id.is_empty()
-            && p.entity_id.len() <= 64
         {
             by_kind.entry(kind.as_str()).or_default().push(&p.entity_id);
         }
@@ -666,13 +666,12 @@ fn prefetch_entities(
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
             let mut params: Vec<V> = vec![kind.into()];
             params.extend(chunk.iter().map(|id| V::from(*id)));
             let rows = tx.query(
                 &format!(
                     "SELECT id, grid_path, body FROM records WHERE kind = $1 AND id IN ({})",
-                    marks.join(", ")
+                    placeholders(2, chunk.len())
                 ),
                 &params,
             )?;
@@ -680,12 +679,7 @@ fn prefetch_entities(
                 out.insert((kind.to_string(), id.to_string()), None);
             }
             for r in rows {
-                let body = serde_json::from_str(&r.text(2)?)
-                    .map_err(|e| ApiError::internal(format!("record body: {e}")))?;
-                let rec = Record {
-                    grid_path: r.text(1)?,
-                    body,
-                };
+                let rec = Record::parse(r.text(1)?, &r.text(2)?)?;
                 out.insert((kind.to_string(), r.text(0)?), Some(rec));
             }
         }
@@ -729,14 +723,17 @@ impl Batch {
     }
 }
 
+/// `$first, $first+1, …`: `n` numbered placeholders.
+fn placeholders(first: usize, n: usize) -> String {
+    let marks: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+    marks.join(", ")
+}
+
 /// `INSERT INTO <table_cols> VALUES (…), (…)` in statements of ROWS_PER_STATEMENT rows.
 fn insert_rows<const N: usize>(tx: &mut dyn Tx, table_cols: &str, rows: &[[V; N]]) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let marks: Vec<String> = (1..=N).map(|c| format!("${}", r * N + c)).collect();
-                format!("({})", marks.join(", "))
-            })
+            .map(|r| format!("({})", placeholders(r * N + 1, N)))
             .collect();
         let params: Vec<V> = chunk.iter().flat_map(|row| row.iter().cloned()).collect();
         tx.execute(

@@ -425,12 +425,12 @@ fn one_batch_edits_an_entity_several_times(backend: Backend) {
         .collect();
     assert_eq!(st, ["applied"; 5], "{j}");
 
+    const BATCH_HOUSEHOLDS: &str =
+        "SELECT json_object('id', id, 'head_name', head_name, 'members', members, 'phone', phone)
+         FROM households WHERE id LIKE 'hh-batch-%' ORDER BY id";
     let b = Device::enrolled(&server, &store.code("李娜", "worker", GRID_A));
     b.sync();
-    let rows = b.json_rows(
-        "SELECT json_object('id', id, 'head_name', head_name, 'members', members, 'phone', phone)
-         FROM households WHERE id LIKE 'hh-batch-%' ORDER BY id",
-    );
+    let rows = b.json_rows(BATCH_HOUSEHOLDS);
     assert_eq!(
         rows,
         [
@@ -441,10 +441,7 @@ fn one_batch_edits_an_entity_several_times(backend: Backend) {
     // The pushing device converges on the same, with nothing left to verify.
     let ra = a.sync();
     assert_eq!(ra["verified"], true, "{ra}");
-    assert_eq!(
-        a.json_rows("SELECT json_object('id', id, 'head_name', head_name, 'members', members, 'phone', phone) FROM households WHERE id LIKE 'hh-batch-%' ORDER BY id"),
-        rows
-    );
+    assert_eq!(a.json_rows(BATCH_HOUSEHOLDS), rows);
 }
 
 fn pseudo_bytes(n: usize, seed: u64) -> Vec<u8> {

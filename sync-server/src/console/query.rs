@@ -445,6 +445,21 @@ pub struct AuditRow {
     pub detail: Option<String>,
 }
 
+impl AuditRow {
+    /// From `at, actor, device_id, action, kind, entity_id, detail`.
+    fn from_row(r: &Row) -> Result<AuditRow> {
+        Ok(AuditRow {
+            at: r.int(0)?,
+            actor: r.text(1)?,
+            device: r.opt_text(2),
+            action: r.text(3)?,
+            kind: r.text(4)?,
+            entity_id: r.text(5)?,
+            detail: r.opt_text(6),
+        })
+    }
+}
+
 /// The audit trail of people inside the scope (by their home grid); the root
 /// scope also sees the administrator's own rows.
 pub fn audit(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<AuditRow>> {
@@ -470,19 +485,7 @@ pub fn audit(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<AuditR
             (page.max(0) * PAGE_SIZE).into(),
         ],
     )?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditRow {
-                at: r.int(0)?,
-                actor: r.text(1)?,
-                device: r.opt_text(2),
-                action: r.text(3)?,
-                kind: r.text(4)?,
-                entity_id: r.text(5)?,
-                detail: r.opt_text(6),
-            })
-        })
-        .collect()
+    rows.iter().map(AuditRow::from_row).collect()
 }
 
 /// The review history of one record: audit rows naming it.
@@ -492,17 +495,5 @@ pub fn history(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Vec<AuditRow>> {
          WHERE kind = $1 AND entity_id = $2 ORDER BY at, id",
         &[kind.into(), id.into()],
     )?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditRow {
-                at: r.int(0)?,
-                actor: r.text(1)?,
-                device: r.opt_text(2),
-                action: r.text(3)?,
-                kind: r.text(4)?,
-                entity_id: r.text(5)?,
-                detail: r.opt_text(6),
-            })
-        })
-        .collect()
+    rows.iter().map(AuditRow::from_row).collect()
 }

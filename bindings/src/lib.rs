@@ -340,7 +340,7 @@ impl GridfieldStore {
         observer: Option<Arc<dyn SyncObserver>>,
         cancel: Arc<CancelHandle>,
     ) -> Result<SyncReport> {
-        let bridge = observer.map(|o| ObserverBridge(o));
+        let bridge = observer.map(ObserverBridge);
         let obs = bridge.as_ref().map(|b| b as &dyn core_sync::SyncObserver);
         Ok(core_sync::sync(&self.inner, obs, &cancel.inner)?.into())
     }
@@ -371,6 +371,26 @@ pub fn enroll(
         &PathBuf::from(data_dir),
         &types::db_key(&key)?,
         &server_url,
+        &code,
+        &device_name,
+    )?))
+}
+
+/// Enroll this phone's existing store again with a new code, for the same user:
+/// after the server found its enrollment in use by another installation (a copied
+/// phone), or after it was revoked. Everything recorded and queued is kept and
+/// goes up on the next sync. Close the old store handle first (its identity is
+/// stale) and use the one returned.
+#[uniffi::export]
+pub fn reenroll(
+    data_dir: String,
+    key: Vec<u8>,
+    code: String,
+    device_name: String,
+) -> Result<Arc<GridfieldStore>> {
+    Ok(GridfieldStore::wrap(core_sync::reenroll(
+        &PathBuf::from(data_dir),
+        &types::db_key(&key)?,
         &code,
         &device_name,
     )?))

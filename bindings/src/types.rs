@@ -1176,6 +1176,21 @@ pub struct SyncReport {
     pub verified: bool,
     /// It did not, and was repaired.
     pub repaired: bool,
+    /// This device's edits that lost to a concurrent edit made elsewhere (the
+    /// other value is current; both are in the server's conflict log).
+    pub lost: Vec<LostEdit>,
+    /// The server turned out restored from a backup: what it lost went up again.
+    pub server_restored: bool,
+    pub reuploaded: u64,
+    /// Local records dropped because the server no longer has them.
+    pub dropped: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct LostEdit {
+    pub entity: String,
+    pub entity_id: String,
+    pub fields: Vec<String>,
 }
 
 impl From<sy::SyncReport> for SyncReport {
@@ -1203,6 +1218,18 @@ impl From<sy::SyncReport> for SyncReport {
             bytes_down: r.bytes_down,
             verified: r.verified,
             repaired: r.repaired,
+            lost: r
+                .lost
+                .into_iter()
+                .map(|l| LostEdit {
+                    entity: l.entity,
+                    entity_id: l.entity_id,
+                    fields: l.fields,
+                })
+                .collect(),
+            server_restored: r.server_restored,
+            reuploaded: r.reuploaded,
+            dropped: r.dropped,
         }
     }
 }
@@ -1225,6 +1252,11 @@ pub struct Diagnostics {
     pub pending_photos: u64,
     pub last_success: Option<i64>,
     pub last_error: Option<SyncErrorInfo>,
+    /// How far this phone's clock is behind the server's (ms); writes are stamped
+    /// in corrected time.
+    pub clock_offset_ms: i64,
+    /// Another installation used this enrollment: `reenroll` with a new code.
+    pub needs_reenroll: bool,
 }
 
 impl From<sy::Diagnostics> for Diagnostics {
@@ -1242,6 +1274,8 @@ impl From<sy::Diagnostics> for Diagnostics {
                 reason_en: e.message_en,
                 at: e.at,
             }),
+            clock_offset_ms: d.clock_offset_ms,
+            needs_reenroll: d.needs_reenroll,
         }
     }
 }

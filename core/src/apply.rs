@@ -10,18 +10,20 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde_json::{Map, Value};
 
 use crate::checklist::ChecklistTemplate;
 use crate::error::Result;
 use crate::hlc::Hlc;
-use crate::records::{Hazard, HazardEvent, Inspection, Report};
+use crate::records::{Hazard, HazardEvent, Inspection, Op, Report};
 use crate::store::{self, Store, Tx};
 use crate::wire::{Change, EntityState};
 
 /// device_meta key of the pull cursor (opaque, from the server).
 pub(crate) const META_CURSOR: &str = "sync_cursor";
+/// Set while a full re-pull runs that ends by dropping what the server lacks.
+const META_REPULL: &str = "repull";
 
 impl Store {
     /// Apply one page of pulled changes and save `cursor`, all in one transaction.
@@ -40,8 +42,15 @@ impl Store {
             })
             .collect();
         self.write(|t| {
+            let repull = store::meta_get(&t.tx, META_REPULL)?.is_some();
             let mut applied = 0u64;
             for c in ordered {
+                if repull && let Some((entity, id)) = record_key(c) {
+                    t.tx.prepare_cached(
+                        "INSERT OR IGNORE INTO repull_seen (entity, entity_id) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![entity, id])?;
+                }
                 if apply_change(t, c, &page_grids)? {
                     applied += 1;
                 }
@@ -51,17 +60,106 @@ impl Store {
         })
     }
 
+    /// Pull everything again from the start, and when that pull ends drop the
+    /// records the server no longer has ([`Store::finish_repull`]).
+    pub(crate) fn start_repull(&self) -> Result<()> {
+        self.write(|t| {
+            t.tx.execute("DELETE FROM device_meta WHERE key = ?1", [META_CURSOR])?;
+            t.tx.execute("DELETE FROM repull_seen", [])?;
+            store::meta_put(&t.tx, META_REPULL, "1")
+        })
+    }
+
+    /// After a complete re-pull: drop local records the server did not send,
+    /// except what this device still needs — anything queued, drafts never sent,
+    /// records the server refused (the worker must see them), and inspections a
+    /// kept hazard came from. Their owners re-upload what the server lost.
+    /// Returns how many records were dropped.
+    pub(crate) fn finish_repull(&self) -> Result<u64> {
+        if self.read(|c| store::meta_get(c, META_REPULL))?.is_none() {
+            return Ok(0);
+        }
+        self.write(|t| {
+            let keep = |entity: &str| {
+                format!(
+                    "id NOT IN (SELECT entity_id FROM repull_seen WHERE entity = '{entity}')
+                     AND id NOT IN (SELECT entity_id FROM outbox WHERE entity = '{entity}')"
+                )
+            };
+            let mut dropped = 0;
+            let gone_hazards = format!(
+                "SELECT id FROM hazards WHERE {} AND delivery NOT IN ('local', 'rejected')",
+                keep("hazard")
+            );
+            t.tx.execute(
+                &format!("DELETE FROM hazard_events WHERE hazard_id IN ({gone_hazards})"),
+                [],
+            )?;
+            dropped += t
+                .tx
+                .execute(&format!("DELETE FROM hazards WHERE id IN ({gone_hazards})"), [])?;
+            dropped += t.tx.execute(
+                &format!(
+                    "DELETE FROM inspections WHERE {} AND delivery NOT IN ('local', 'rejected')
+                     AND id NOT IN (SELECT source_inspection FROM hazards WHERE source_inspection IS NOT NULL)",
+                    keep("inspection")
+                ),
+                [],
+            )?;
+            dropped += t.tx.execute(
+                &format!(
+                    "DELETE FROM reports WHERE {} AND delivery NOT IN ('local', 'rejected')",
+                    keep("report")
+                ),
+                [],
+            )?;
+            for kind in crate::model::EntityKind::ALL {
+                let k = kind.as_str();
+                let gone = format!(
+                    "SELECT id FROM {} WHERE {} AND id NOT IN
+                       (SELECT entity_id FROM audit_log WHERE entity = '{k}' AND action = 'rejected')",
+                    kind.table(),
+                    keep(k)
+                );
+                t.tx.execute(
+                    &format!(
+                        "DELETE FROM field_versions WHERE entity = '{k}' AND entity_id IN ({gone})"
+                    ),
+                    [],
+                )?;
+                dropped += t.tx.execute(
+                    &format!("DELETE FROM {} WHERE id IN ({gone})", kind.table()),
+                    [],
+                )?;
+            }
+            t.tx.execute("DELETE FROM repull_seen", [])?;
+            t.tx.execute("DELETE FROM device_meta WHERE key = ?1", [META_REPULL])?;
+            if dropped > 0 {
+                t.audit(
+                    "replica_reconciled",
+                    "device",
+                    &t.me.device_id,
+                    Some(&serde_json::json!({ "dropped": dropped })),
+                )?;
+            }
+            Ok(dropped as u64)
+        })
+    }
+
     /// The pull cursor saved with the last applied page.
     pub fn sync_cursor(&self) -> Result<Option<String>> {
         self.read(|c| store::meta_get(c, META_CURSOR))
     }
+}
 
-    /// Start the next pull from the beginning (replica repair).
-    pub fn reset_sync_cursor(&self) -> Result<()> {
-        self.write(|t| {
-            t.tx.execute("DELETE FROM device_meta WHERE key = ?1", [META_CURSOR])?;
-            Ok(())
-        })
+/// The local record a change is about (reference data aside).
+fn record_key(c: &Change) -> Option<(&'static str, &str)> {
+    match c {
+        Change::Entity { entity } => Some((entity.kind.as_str(), entity.id.as_str())),
+        Change::Inspection { inspection } => Some(("inspection", inspection.id.as_str())),
+        Change::Hazard { hazard, .. } => Some(("hazard", hazard.id.as_str())),
+        Change::Report { report } => Some(("report", report.id.as_str())),
+        Change::Grid { .. } | Change::Address { .. } | Change::Template { .. } => None,
     }
 }
 
@@ -154,13 +252,31 @@ fn pending_local(t: &Tx<'_>, entity: &str, id: &str) -> Result<bool> {
         .exists(params![entity, id])?)
 }
 
-/// Per-field last-writer-wins while a local edit is still queued: an incoming value
-/// replaces the local one only if its stamp is greater, so the pending edit stays
-/// and reaches the server on the next push. With nothing queued the server's state
-/// is the truth, even if its stamp is lower (it re-stamps phones with a wild clock).
+/// Fields of this entity that queued local writes change.
+fn pending_fields(t: &Tx<'_>, entity: &str, id: &str) -> Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    if !pending_local(t, entity, id)? {
+        return Ok(out);
+    }
+    let mut st =
+        t.tx.prepare_cached("SELECT payload FROM outbox WHERE entity = ?1 AND entity_id = ?2")?;
+    let payloads = st.query_map(params![entity, id], |r| r.get::<_, String>(0))?;
+    for p in payloads {
+        if let Op::EntityUpsert { fields, .. } = serde_json::from_str(&p?)? {
+            out.extend(fields.keys().cloned());
+        }
+    }
+    Ok(out)
+}
+
+/// The server's state is the truth, even where its stamp is lower (it corrects
+/// stamps of phones with a wrong clock) — except for fields a queued local write
+/// changes: that value stays, whatever the incoming stamp, until the server has
+/// judged the write; the round after the push brings its outcome (and a write
+/// that lost is reported as lost). A pull never silently undoes a queued edit.
 fn apply_entity(t: &mut Tx<'_>, e: &EntityState) -> Result<()> {
     let kind = e.kind;
-    let pending = pending_local(t, kind.as_str(), &e.id)?;
+    let pending = pending_fields(t, kind.as_str(), &e.id)?;
     t.tx.prepare_cached(&format!(
         "INSERT INTO {} (id, address_code, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO NOTHING",
         kind.table()
@@ -179,13 +295,7 @@ fn apply_entity(t: &mut Tx<'_>, e: &EntityState) -> Result<()> {
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(Hlc::zero);
         t.observe(&incoming);
-        let local: Option<Hlc> = t
-            .tx
-            .prepare_cached("SELECT hlc FROM field_versions WHERE entity = ?1 AND entity_id = ?2 AND field = ?3")?
-            .query_row(params![kind.as_str(), e.id, name], |r| r.get::<_, String>(0))
-            .optional()?
-            .and_then(|s| s.parse().ok());
-        if !pending || local.as_ref().is_none_or(|l| incoming > *l) {
+        if !pending.contains(name) {
             let mut one = Map::new();
             one.insert(name.clone(), value.clone());
             store::apply_fields(&t.tx, kind, &e.id, &one, &incoming, t.now)?;
@@ -543,7 +653,7 @@ mod tests {
     }
 
     #[test]
-    fn entity_fields_merge_by_stamp() {
+    fn a_pull_never_undoes_a_queued_field_but_takes_the_others() {
         let dir = tempfile::tempdir().unwrap();
         let s = store(dir.path());
         with_reference_data(&s);
@@ -554,8 +664,8 @@ mod tests {
             .put_entity(EntityKind::Household, None, Some(ADDR), &f)
             .unwrap();
         assert_eq!(s.outbox_len().unwrap(), 1);
-        // head_name: the server's value is older than the local edit → local kept.
-        // members: the server's value is newer → overwritten. phone: new → taken.
+        // head_name and members are queued here: kept, whatever the incoming stamps
+        // (the server judges them at the next push). phone is not queued → taken.
         let newer = T0 + 60_000;
         let page = [household(
             &id,
@@ -565,7 +675,7 @@ mod tests {
         s.apply_page(&page, "c2").unwrap();
         let e = s.entity(EntityKind::Household, &id).unwrap().unwrap();
         assert_eq!(e.fields["head_name"], "本地名");
-        assert_eq!(e.fields["members"], 5);
+        assert_eq!(e.fields["members"], 2);
         assert_eq!(e.fields["phone"], "13800000000");
         let stored: String = s
             .read(|c| {
@@ -576,7 +686,10 @@ mod tests {
                 )?)
             })
             .unwrap();
-        assert_eq!(stored, stamp(newer));
+        assert!(
+            stored < stamp(newer),
+            "the queued write keeps its own stamp"
+        );
         // The incoming stamp was observed: the next local edit orders after it.
         let mut g = Map::new();
         g.insert("members".into(), json!(6));

@@ -175,6 +175,10 @@ impl Error {
                 "invalid_code" => "注册码无效，请核对后重试".into(),
                 "code_used" => "注册码已被使用，请向管理员申请新的注册码".into(),
                 "code_expired" => "注册码已过期，请向管理员申请新的注册码".into(),
+                "device_cloned" => {
+                    "本设备的数据已在另一部手机上使用，请向管理员申请新的注册码并重新注册本机（未同步的数据仍保存在本机）".into()
+                }
+                "server_restored" => "同步服务器已从备份恢复，本机将重新上传服务器缺少的记录".into(),
                 "unauthorized" => {
                     "设备授权无效或已失效，请联系管理员重新注册设备（未同步的数据仍保存在本机）"
                         .into()
@@ -201,6 +205,8 @@ fn server_code(status: u16, code: &str) -> &'static str {
         (_, "invalid_code") => "invalid_code",
         (_, "code_used") => "code_used",
         (_, "code_expired") => "code_expired",
+        (_, "device_cloned") => "device_cloned",
+        (_, "server_restored") => "server_restored",
         (401, _) => "unauthorized",
         (403, _) => "forbidden",
         (426, _) | (_, "wire_version") => "upgrade_required",

@@ -107,6 +107,18 @@ impl HlcClock {
         self.last()
     }
 
+    /// After the wall clock was corrected: a last stamp more than the drift limit
+    /// ahead of `now_ms` came from a clock that ran fast; continue from `now_ms`.
+    /// Returns whether the clock moved.
+    pub fn rebase(&mut self, now_ms: i64) -> bool {
+        if self.last_wall > now_ms + MAX_DRIFT_MS {
+            self.last_wall = now_ms;
+            self.last_counter = 0;
+            return true;
+        }
+        false
+    }
+
     /// Merge a stamp received from elsewhere, so our next stamp orders after it.
     /// A remote wall far ahead of our physical time is capped: a peer with a wild
     /// clock must not drag every later stamp into the future.
@@ -178,6 +190,17 @@ mod tests {
         c.observe(&remote, 1_000_000);
         let next = c.tick(1_000_000);
         assert!(next.wall_ms <= 1_000_000 + MAX_DRIFT_MS);
+    }
+
+    #[test]
+    fn rebase_drops_a_future_left_by_a_fast_clock_only() {
+        let mut c = HlcClock::new("d1");
+        let three_days = 3 * 24 * 3600 * 1000;
+        c.tick(1_000_000 + three_days);
+        assert!(c.rebase(1_000_000));
+        assert!(c.tick(1_000_000).wall_ms <= 1_000_000);
+        c.tick(1_000_100);
+        assert!(!c.rebase(1_000_000), "a stamp within the drift limit stays");
     }
 
     #[test]

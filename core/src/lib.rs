@@ -11,6 +11,9 @@ pub mod error;
 pub mod hazard;
 pub mod hlc;
 pub mod i18n;
+#[cfg_attr(not(feature = "sync"), allow(dead_code))]
+pub(crate) mod link;
+pub mod merge;
 pub mod model;
 pub mod photo;
 pub mod plate;

@@ -156,6 +156,11 @@ pub enum Op {
         kind: EntityKind,
         address_code: String,
         fields: serde_json::Map<String, serde_json::Value>,
+        /// Per field, the stamp of the value this write replaced on the writer's
+        /// replica (absent: the field had no value there). `None` from apps older
+        /// than the causal merge. See [`crate::merge`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bases: Option<serde_json::Map<String, serde_json::Value>>,
     },
     InspectionSubmit {
         inspection: Box<Inspection>,

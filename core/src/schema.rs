@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The whole current schema. Timestamps are integer milliseconds since the epoch;
 /// HLC stamps are TEXT whose order is their causal order.
@@ -237,9 +237,37 @@ CREATE TABLE outbox (
     hlc        TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     attempts   INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
+    last_error TEXT,
+    replay     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX outbox_entity ON outbox(entity, entity_id);
+"#;
+
+/// Version 3: what a restored server lost can be re-uploaded and reconciled.
+const SENT_AND_REPULL: &str = r#"
+-- Operations the server acknowledged, kept for a while (sync::SENT_RETENTION_MS):
+-- if the server turns out restored from a backup, they go up again (replays of
+-- what it still has are answered `duplicate`).
+CREATE TABLE sent_ops (
+    seq        INTEGER PRIMARY KEY,
+    op_id      TEXT NOT NULL UNIQUE,
+    kind       TEXT NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    hlc        TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    acked_at   INTEGER NOT NULL
+);
+CREATE INDEX sent_ops_acked ON sent_ops(acked_at);
+
+-- Records a full re-pull has brought so far; when it ends, local records the
+-- server no longer has (and that nothing here still needs) are dropped.
+CREATE TABLE repull_seen (
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id)
+) WITHOUT ROWID;
 
 "#;
 
@@ -291,6 +319,7 @@ pub fn init(conn: &mut Connection) -> Result<()> {
     let current: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == 0 {
         tx.execute_batch(CREATE_SCHEMA)?;
+        tx.execute_batch(SENT_AND_REPULL)?;
         tx.execute_batch(ADDRESS_FTS)?;
     } else {
         for from in current..VERSION {
@@ -308,6 +337,10 @@ fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
             conn.execute_batch(UPGRADE_1_TO_2)?;
             conn.execute_batch(ADDRESS_FTS)?;
             conn.execute_batch("INSERT INTO address_fts(address_fts) VALUES ('rebuild');")?;
+        }
+        2 => {
+            conn.execute_batch("ALTER TABLE outbox ADD COLUMN replay INTEGER NOT NULL DEFAULT 0;")?;
+            conn.execute_batch(SENT_AND_REPULL)?;
         }
         _ => unreachable!("no upgrade from schema version {from}"),
     }

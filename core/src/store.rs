@@ -56,6 +56,8 @@ pub struct Store {
     pub(crate) identity: Identity,
     pub(crate) clock: ClockFn,
     pub(crate) hlc: Mutex<HlcClock>,
+    /// What this device knows of the server's clock and of its own installation.
+    pub(crate) link: crate::link::Link,
 }
 
 /// An open write transaction with everything a write needs to record itself.
@@ -258,6 +260,7 @@ impl Store {
         };
         let last: Option<Hlc> = meta_get(&conn, META_HLC)?.and_then(|s| s.parse().ok());
         let hlc = HlcClock::restore(identity.device_id.clone(), last.as_ref());
+        let link = crate::link::Link::load(&conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
             dir: dir.to_path_buf(),
@@ -265,6 +268,7 @@ impl Store {
             identity,
             clock: Box::new(now_ms),
             hlc: Mutex::new(hlc),
+            link,
         })
     }
 
@@ -293,8 +297,10 @@ impl Store {
         self.photos = PhotoStore::new(self.dir.join(PHOTO_DIR), max);
     }
 
+    /// The time this device records and stamps with: its own clock corrected by
+    /// the offset measured against the server's (zero before any contact).
     pub fn now(&self) -> i64 {
-        (self.clock)()
+        (self.clock)() + self.link.clock_offset()
     }
 
     /// Inspection answers describe residents: volunteers never read them.
@@ -658,6 +664,21 @@ impl Store {
             if existing.is_some() && changed.is_empty() {
                 return Ok(id);
             }
+            // What each written field replaces here: the write's causal base.
+            let mut bases = Map::new();
+            if existing.is_some() {
+                let mut st = t.tx.prepare_cached(
+                    "SELECT hlc FROM field_versions WHERE entity = ?1 AND entity_id = ?2 AND field = ?3",
+                )?;
+                for name in changed.keys() {
+                    if let Some(b) = st
+                        .query_row(params![kind.as_str(), id, name], |r| r.get::<_, String>(0))
+                        .optional()?
+                    {
+                        bases.insert(name.clone(), Value::String(b));
+                    }
+                }
+            }
             let hlc = t.stamp();
             if existing.is_none() {
                 t.tx.execute(
@@ -673,6 +694,7 @@ impl Store {
                 kind,
                 address_code: address_code.clone(),
                 fields: changed.clone(),
+                bases: Some(bases),
             };
             t.outbox(kind.as_str(), &id, &op, &hlc)?;
             let names: Vec<&String> = changed.keys().collect();

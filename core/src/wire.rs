@@ -13,6 +13,13 @@ use crate::records::{Hazard, HazardEvent, Inspection, Op, Report};
 pub const WIRE_VERSION: u32 = 1;
 /// Request header carrying the client's wire version.
 pub const VERSION_HEADER: &str = "x-gridfield-wire";
+/// Response header carrying the server's clock (ms since the epoch) on every
+/// answer: devices measure their clock's offset from it and stamp in corrected time.
+pub const TIME_HEADER: &str = "x-gridfield-time";
+/// Request header `<install id>.<request seq>`: which installation of an
+/// enrollment speaks, and its request counter, so a copied data directory (two
+/// installations with one token) is noticed.
+pub const INSTALL_HEADER: &str = "x-gridfield-install";
 /// Push batches: enough to amortise a round trip, small enough for a cut to cost little.
 pub const MAX_PUSH_OPS: usize = 500;
 pub const MAX_PULL_LIMIT: u32 = 1000;
@@ -58,6 +65,13 @@ pub struct PushRequest {
     /// these ops, so the server can tell informed overwrites from concurrent ones.
     #[serde(default)]
     pub cursor: Option<String>,
+    /// The device's (corrected) clock when it sent the push: a phone whose clock
+    /// jumped since its last contact has its stamps corrected by the difference.
+    #[serde(default)]
+    pub device_time: Option<i64>,
+    /// These ops are re-uploads after the device found the server restored.
+    #[serde(default)]
+    pub replay: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +101,9 @@ pub struct OpResult {
     /// Fields this op wrote that were overwritten concurrently (kept in the conflict log).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<String>,
+    /// Of those, the fields where this op's value lost (the other is current).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,6 +111,10 @@ pub struct PushResponse {
     pub results: Vec<OpResult>,
     /// The server's clock after the push; the device observes it.
     pub server_hlc: String,
+    /// The feed position after the push (a pull cursor): how far the server had
+    /// got when it acknowledged these ops, so a later rollback shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
 }
 
 /// One descriptive entity as replicated: values with their stamps.
@@ -151,6 +172,12 @@ pub struct PullResponse {
 pub struct ChecksumResponse {
     pub kinds: std::collections::BTreeMap<String, String>,
 }
+
+/// Error code of a pull whose cursor this server cannot have issued: the server
+/// was restored from a backup or replaced. The device re-uploads what it kept.
+pub const SERVER_RESTORED: &str = "server_restored";
+/// Error code of a request from a second installation of one enrollment.
+pub const DEVICE_CLONED: &str = "device_cloned";
 
 /// Every error answer: `{"error": "<code>", "message": "<text>"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

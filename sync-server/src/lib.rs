@@ -7,7 +7,9 @@ pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod install;
 pub mod logic;
+pub mod restore;
 pub mod router;
 
 use std::future::Future;

@@ -8,6 +8,7 @@ use gridfield_core::checklist::ChecklistTemplate;
 use gridfield_core::hazard::{self, HazardStatus};
 use gridfield_core::hlc::{Hlc, HlcClock, MAX_DRIFT_MS};
 use gridfield_core::i18n::Lang;
+use gridfield_core::merge;
 use gridfield_core::model::{
     self, Address, EntityKind, Grid, ReportStatus, ReviewStatus, Role, Sensitivity,
 };
@@ -15,7 +16,7 @@ use gridfield_core::plate::{IssuerPublicKey, PlateIssuer};
 use gridfield_core::records::{Delivery, Hazard, HazardEvent, Inspection, Op, Report};
 use gridfield_core::wire::{
     self, Change, EnrollRequest, EnrollResponse, EntityState, OpResult, OpStatus, PullResponse,
-    PushOp,
+    PushOp, PushRequest,
 };
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -74,7 +75,6 @@ pub struct DeviceCtx {
     pub role: Role,
     pub grid_code: String,
     pub grid_path: String,
-    pub acked_seq: i64,
 }
 
 /// Marks audit rows and hazard events written through the web console.
@@ -94,7 +94,6 @@ impl DeviceCtx {
             role,
             grid_code: grid_code.to_string(),
             grid_path: grid_path.to_string(),
-            acked_seq: 0,
         }
     }
 }
@@ -267,11 +266,11 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse> {
 pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
     let row = tx
         .query_one(
-            "SELECT id, user_name, role, grid_code, grid_path, acked_seq, revoked_at FROM devices WHERE token_hash = $1",
+            "SELECT id, user_name, role, grid_code, grid_path, revoked_at FROM devices WHERE token_hash = $1",
             &[sha256_hex(token.as_bytes()).into()],
         )?
         .ok_or_else(|| ApiError::unauthorized("unauthorized", "令牌无效，请重新注册设备 (invalid token)"))?;
-    if row.opt_int(6).is_some() {
+    if row.opt_int(5).is_some() {
         return Err(ApiError::unauthorized(
             "device_revoked",
             "此设备已被停用，请联系管理员 (device revoked)",
@@ -283,7 +282,6 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
         role: Role::parse(&row.text(2)?).ok_or_else(|| ApiError::internal("bad role"))?,
         grid_code: row.text(3)?,
         grid_path: row.text(4)?,
-        acked_seq: row.int(5)?,
     })
 }
 
@@ -573,34 +571,64 @@ fn out_of_scope() -> Reject {
 
 /// Apply a batch of operations in one transaction. Each op is judged on its own:
 /// rejections are answers, not failures, so the batch always commits.
+/// Returns the answers and the feed position after the batch.
 pub fn push(
     server: &Server,
     dev: &DeviceCtx,
-    ops: &[PushOp],
-    cursor: Option<&str>,
-) -> Result<Vec<OpResult>> {
-    let seen = parse_cursor(cursor)?;
-    let mut dev = dev.clone();
-    dev.acked_seq = dev.acked_seq.max(seen);
-    let dev = &dev;
+    req: &PushRequest,
+) -> Result<(Vec<OpResult>, String)> {
+    let ops = &req.ops;
+    let skew_ms = req
+        .device_time
+        .map(|t| t - now_ms())
+        .filter(|s| *s > SKEW_TOLERANCE_MS)
+        .unwrap_or(0);
     server.db.write(|tx| {
         let seen = applied_results(tx, ops)?;
         let entities = prefetch_entities(tx, ops, &seen)?;
         let mut batch = Batch {
             seen,
             entities,
+            skew_ms,
             ..Batch::default()
         };
+        if skew_ms > 0 {
+            audit(
+                tx,
+                &dev.user,
+                Some(&dev.device_id),
+                "clock_corrected",
+                "device",
+                &dev.device_id,
+                Some(&json!({ "ahead_ms": skew_ms })),
+            )?;
+        }
         let mut results = Vec::with_capacity(ops.len());
         for op in ops {
             results.push(apply_op(server, tx, dev, op, &mut batch)?);
         }
         batch.write(tx)?;
+        let here = crate::restore::current(tx)?;
+        if req.replay {
+            let applied = results
+                .iter()
+                .filter(|r| r.status == OpStatus::Applied)
+                .count();
+            audit(
+                tx,
+                &dev.user,
+                Some(&dev.device_id),
+                "reupload",
+                "device",
+                &dev.device_id,
+                Some(&json!({ "epoch": here.epoch, "ops": ops.len(), "applied": applied })),
+            )?;
+        }
         tx.execute(
-            "UPDATE devices SET last_seen = $2, acked_seq = CASE WHEN acked_seq > $3 THEN acked_seq ELSE $3 END WHERE id = $1",
-            &[dev.device_id.as_str().into(), now_ms().into(), dev.acked_seq.into()],
+            "UPDATE devices SET last_seen = $2 WHERE id = $1",
+            &[dev.device_id.as_str().into(), now_ms().into()],
         )?;
-        Ok(results)
+        Ok((results, here.encode()))
     })
 }
 
@@ -616,6 +644,8 @@ struct Batch {
     entities: std::collections::HashMap<(String, String), Option<Record>>,
     applied: Vec<[V; 4]>,
     audit: Vec<[V; 7]>,
+    /// How far ahead the device's clock was at push (0 within tolerance).
+    skew_ms: i64,
 }
 
 /// Rows per multi-row INSERT or IN list.
@@ -784,28 +814,27 @@ fn apply_op(
             message: Some(format!("还有 {} 张照片未上传", missing.len())),
             message_en: Some(format!("{} photos not uploaded yet", missing.len())),
             conflicts: Vec::new(),
+            lost: Vec::new(),
         });
     }
-    let stamp = stamp_for(server, tx, dev, &p.hlc)?;
+    let stamp = stamp_for(server, tx, dev, &p.hlc, batch.skew_ms)?;
     let outcome = match &p.op {
         Op::EntityUpsert {
             kind,
             address_code,
             fields,
+            bases,
         } => {
             let known = batch
                 .entities
                 .remove(&(kind.as_str().to_string(), p.entity_id.clone()));
-            upsert_entity(
-                tx,
-                dev,
-                *kind,
-                &p.entity_id,
-                address_code,
+            let write = FieldWrite {
                 fields,
-                &stamp,
-                known,
-            )
+                bases: bases.as_ref(),
+                stamp: &stamp,
+                orig: &p.hlc,
+            };
+            upsert_entity(tx, dev, *kind, &p.entity_id, address_code, write, known)
         }
         Op::InspectionSubmit { inspection } => submit_inspection(tx, dev, inspection),
         Op::HazardCreate { hazard } => create_hazard(tx, dev, hazard),
@@ -824,7 +853,7 @@ fn apply_op(
         } => review_inspection(tx, dev, &p.entity_id, *approve, comment.as_deref(), *at),
     }?;
     let result = match outcome {
-        Ok(conflicts) => {
+        Ok(merged) => {
             batch.audit(
                 &dev.user,
                 &dev.device_id,
@@ -839,7 +868,8 @@ fn apply_op(
                 code: None,
                 message: None,
                 message_en: None,
-                conflicts,
+                conflicts: merged.conflicts,
+                lost: merged.lost,
             }
         }
         Err(r) => {
@@ -861,6 +891,7 @@ fn apply_op(
                 message: Some(r.zh),
                 message_en: Some(r.en),
                 conflicts: Vec::new(),
+                lost: Vec::new(),
             }
         }
     };
@@ -876,12 +907,21 @@ fn apply_op(
     Ok(result)
 }
 
-/// The stamp an op's writes carry. A phone whose clock runs far ahead gets the
-/// server's clock instead, so it cannot win every later merge.
-fn stamp_for(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, hlc: &str) -> Result<Hlc> {
-    let incoming: Hlc = hlc
+/// The stamp an op's writes carry: corrected by the skew the device's clock showed
+/// at push (`skew_ms`, positive when it runs fast), so an edit made offline on a
+/// phone days fast orders where it really happened. A stamp still far ahead of
+/// the server's clock (no push-time reading) gets the server's clock instead.
+fn stamp_for(
+    server: &Server,
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    hlc: &str,
+    skew_ms: i64,
+) -> Result<Hlc> {
+    let mut incoming: Hlc = hlc
         .parse()
         .map_err(|_| ApiError::bad_request("invalid_hlc", "malformed HLC stamp"))?;
+    incoming.wall_ms = (incoming.wall_ms - skew_ms).max(0);
     let now = now_ms();
     let mut clock = server.clock.lock().unwrap_or_else(|e| e.into_inner());
     if incoming.wall_ms > now + MAX_DRIFT_MS {
@@ -905,7 +945,20 @@ fn stamp_for(server: &Server, tx: &mut dyn Tx, dev: &DeviceCtx, hlc: &str) -> Re
     Ok(incoming)
 }
 
-pub type Outcome = Result<std::result::Result<Vec<String>, Reject>>;
+/// A device clock this far ahead at push has jumped since its last contact (it
+/// corrects itself from every answer): its stamps are corrected by the skew.
+pub const SKEW_TOLERANCE_MS: i64 = 60_000;
+
+/// What an applied op did to fields written concurrently: every field whose
+/// value was judged against a write it had not seen (`conflicts`, logged), and of
+/// those the ones where this op's value lost (`lost`).
+#[derive(Debug, Default)]
+pub struct Merged {
+    pub conflicts: Vec<String>,
+    pub lost: Vec<String>,
+}
+
+pub type Outcome = Result<std::result::Result<Merged, Reject>>;
 
 fn address_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
     tx.query_one(
@@ -916,17 +969,24 @@ fn address_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
     .transpose()
 }
 
+/// One pushed entity write: its fields, what each replaced on the device
+/// (`bases`), the stamp it is judged with and the stamp the device gave it.
+struct FieldWrite<'a> {
+    fields: &'a Map<String, Value>,
+    bases: Option<&'a Map<String, Value>>,
+    stamp: &'a Hlc,
+    orig: &'a str,
+}
+
 /// `known`: the entity's stored state if the batch already read it (`Some(None)`:
 /// not stored yet); `None` reads it here.
-#[allow(clippy::too_many_arguments)]
 fn upsert_entity(
     tx: &mut dyn Tx,
     dev: &DeviceCtx,
     kind: EntityKind,
     id: &str,
     address_code: &str,
-    fields: &Map<String, Value>,
-    stamp: &Hlc,
+    write: FieldWrite<'_>,
     known: Option<Option<Record>>,
 ) -> Outcome {
     if !dev.role.may_edit_entities() {
@@ -941,7 +1001,7 @@ fn upsert_entity(
         )));
     }
     let mut clean = Map::new();
-    for (k, v) in fields {
+    for (k, v) in write.fields {
         match model::validate_field(kind, k, v) {
             Ok(v) => {
                 clean.insert(k.clone(), v);
@@ -1002,8 +1062,7 @@ fn upsert_entity(
         return Ok(Err(out_of_scope()));
     }
     let seq_now = tx.next_seq()?;
-    let stamp_s = stamp.to_string();
-    let mut conflicts = Vec::new();
+    let mut merged = Merged::default();
     let mut changed = false;
     for (field, value) in clean {
         let old_value = doc.state.fields.get(&field).cloned().unwrap_or(Value::Null);
@@ -1020,57 +1079,66 @@ fn upsert_entity(
             .and_then(|v| v.as_str())
             .unwrap_or("")
             .to_string();
-        let old_seq = old_meta.get("seq").and_then(|v| v.as_i64()).unwrap_or(0);
-        // Concurrent: another device wrote it after this device last pulled.
-        let concurrent =
-            !old_stamp.is_empty() && old_device != dev.device_id && old_seq > dev.acked_seq;
-        let wins = stamp_s > old_stamp;
-        if concurrent && old_value != value {
-            let (kept, kept_stamp, kept_dev, lost, lost_stamp, lost_dev) = if wins {
-                (
-                    &value,
-                    &stamp_s,
-                    &dev.device_id,
-                    &old_value,
-                    &old_stamp,
-                    &old_device,
-                )
-            } else {
-                (
-                    &old_value,
-                    &old_stamp,
-                    &old_device,
-                    &value,
-                    &stamp_s,
-                    &dev.device_id,
-                )
-            };
-            tx.execute(
-                "INSERT INTO conflicts (kind, entity_id, field, kept_value, kept_hlc, kept_device, lost_value, lost_hlc, lost_device, grid_path, at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                &[
-                    kind.as_str().into(),
-                    id.as_str().into(),
-                    field.as_str().into(),
-                    kept.to_string().into(),
-                    kept_stamp.as_str().into(),
-                    kept_dev.as_str().into(),
-                    lost.to_string().into(),
-                    lost_stamp.as_str().into(),
-                    lost_dev.as_str().into(),
-                    path.as_str().into(),
-                    now_ms().into(),
-                ],
-            )?;
-            conflicts.push(field.clone());
-        }
-        if wins {
+        let old_orig = old_meta.get("orig").and_then(|v| v.as_str());
+        let base = match write.bases {
+            Some(b) => b.get(&field).and_then(|v| v.as_str()),
+            // An app older than the causal merge sends no bases: a device
+            // overwriting its own value saw it; anyone else's it may not have.
+            None if old_device == dev.device_id => Some(old_stamp.as_str()),
+            None => None,
+        };
+        let current = merge::Current {
+            stamp: &old_stamp,
+            orig: old_orig,
+        };
+        let stored_stamp = match merge::judge(Some(current), base, &write.stamp.to_string()) {
+            merge::Verdict::Successor => {
+                let cur: Option<Hlc> = old_stamp.parse().ok();
+                Some(merge::successor_stamp(cur.as_ref(), write.stamp))
+            }
+            merge::Verdict::Concurrent { incoming_wins } => {
+                if old_value != value {
+                    let incoming = (&value, write.stamp.to_string(), dev.device_id.as_str());
+                    let stored = (&old_value, old_stamp.clone(), old_device.as_str());
+                    let (kept, lost) = if incoming_wins {
+                        (incoming, stored)
+                    } else {
+                        (stored, incoming)
+                    };
+                    tx.execute(
+                        "INSERT INTO conflicts (kind, entity_id, field, kept_value, kept_hlc, kept_device, lost_value, lost_hlc, lost_device, grid_path, at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        &[
+                            kind.as_str().into(),
+                            id.as_str().into(),
+                            field.as_str().into(),
+                            kept.0.to_string().into(),
+                            kept.1.as_str().into(),
+                            kept.2.into(),
+                            lost.0.to_string().into(),
+                            lost.1.as_str().into(),
+                            lost.2.into(),
+                            path.as_str().into(),
+                            now_ms().into(),
+                        ],
+                    )?;
+                    merged.conflicts.push(field.clone());
+                    if !incoming_wins {
+                        merged.lost.push(field.clone());
+                    }
+                }
+                incoming_wins.then(|| write.stamp.clone())
+            }
+        };
+        if let Some(st) = stored_stamp {
+            let st = st.to_string();
+            let mut meta = json!({ "device": dev.device_id, "seq": seq_now });
+            if st != write.orig {
+                meta["orig"] = json!(write.orig);
+            }
             doc.state.fields.insert(field.clone(), value);
-            doc.state
-                .stamps
-                .insert(field.clone(), Value::String(stamp_s.clone()));
-            doc.meta
-                .insert(field, json!({ "device": dev.device_id, "seq": seq_now }));
+            doc.state.stamps.insert(field.clone(), Value::String(st));
+            doc.meta.insert(field, meta);
             changed = true;
         }
     }
@@ -1086,7 +1154,11 @@ fn upsert_entity(
             &serde_json::to_value(&doc).map_err(|e| ApiError::internal(e.to_string()))?,
         )?;
     }
-    Ok(Ok(conflicts))
+    if !changed && !merged.lost.is_empty() {
+        // The device still shows its losing value: send it the current one.
+        touch_record(tx, kind.as_str(), &id)?;
+    }
+    Ok(Ok(merged))
 }
 
 fn submit_inspection(tx: &mut dyn Tx, dev: &DeviceCtx, i: &Inspection) -> Outcome {
@@ -1158,7 +1230,7 @@ fn submit_inspection(tx: &mut dyn Tx, dev: &DeviceCtx, i: &Inspection) -> Outcom
         Some(&i.address_code),
         &json!(stored),
     )?;
-    Ok(Ok(Vec::new()))
+    Ok(Ok(Merged::default()))
 }
 
 pub fn review_inspection(
@@ -1230,7 +1302,7 @@ pub fn review_apply(
     i.delivery = Delivery::Reviewed;
     let addr = i.address_code.clone();
     put_record(tx, "inspection", id, &r.grid_path, Some(&addr), &json!(i))?;
-    Ok(Ok(Vec::new()))
+    Ok(Ok(Merged::default()))
 }
 
 /// A hazard as the server keeps it: its current state and every step.
@@ -1259,7 +1331,7 @@ pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Outcome {
         return Ok(Err(out_of_scope()));
     }
     if get_record(tx, "hazard", &h.id)?.is_some() {
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok(Merged::default()));
     }
     let mut hz = h.clone();
     hz.status = HazardStatus::Reported;
@@ -1293,7 +1365,7 @@ pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Outcome {
         Some(&h.address_code),
         &json!(doc),
     )?;
-    Ok(Ok(Vec::new()))
+    Ok(Ok(Merged::default()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1383,7 +1455,7 @@ fn step_apply(
     let addr = doc.hazard.address_code.clone();
     let id = doc.hazard.id.clone();
     put_record(tx, "hazard", &id, path, Some(&addr), &json!(doc))?;
-    Ok(Ok(Vec::new()))
+    Ok(Ok(Merged::default()))
 }
 
 fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Outcome {
@@ -1397,7 +1469,7 @@ fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Outcome {
         )));
     };
     if get_record(tx, "report", &r.id)?.is_some() {
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok(Merged::default()));
     }
     let mut rep = r.clone();
     rep.reporter = dev.user.clone();
@@ -1415,7 +1487,7 @@ fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Outcome {
         Some(&r.address_code),
         &json!(rep),
     )?;
-    Ok(Ok(Vec::new()))
+    Ok(Ok(Merged::default()))
 }
 
 /// A supervisor's decision on a volunteer's report.
@@ -1525,38 +1597,31 @@ pub fn decide_report(
     rep.delivery = Delivery::Reviewed;
     let addr = rep.address_code.clone();
     put_record(tx, "report", id, &r.grid_path, Some(&addr), &json!(rep))?;
-    Ok(Ok(Vec::new()))
+    Ok(Ok(Merged::default()))
 }
 
 // ---- pull ------------------------------------------------------------------------------
-
-pub fn parse_cursor(c: Option<&str>) -> Result<i64> {
-    match c.filter(|s| !s.is_empty()) {
-        None => Ok(0),
-        Some(s) => s
-            .strip_prefix("v1.")
-            .and_then(|n| n.parse::<i64>().ok())
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::bad_request("bad_cursor", "malformed pull cursor")),
-    }
-}
 
 pub fn pull(
     server: &Server,
     dev: &DeviceCtx,
     cursor: Option<&str>,
+    seen: Option<&str>,
     limit: u32,
 ) -> Result<PullResponse> {
-    let from = parse_cursor(cursor)?;
     let limit = limit.clamp(1, wire::MAX_PULL_LIMIT) as i64;
-    // The cursor a device sends proves it applied everything before it.
-    server.db.write(|tx| {
+    // A restore found here is recorded (committed) before the refusal goes out.
+    let checked = server.db.write(|tx| {
+        let checked = crate::restore::check_pull(tx, dev, cursor, seen);
+        // The cursor a device sends proves it applied everything before it.
+        let from = checked.as_ref().map(|c| c.1).unwrap_or(0);
         tx.execute(
             "UPDATE devices SET acked_seq = CASE WHEN acked_seq > $2 THEN acked_seq ELSE $2 END, last_seen = $3 WHERE id = $1",
             &[dev.device_id.as_str().into(), from.into(), now_ms().into()],
         )?;
-        Ok(())
+        Ok(checked)
     })?;
+    let (here, from) = checked?;
     let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
     let rows = server.db.read(|tx| {
         // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
@@ -1590,7 +1655,7 @@ pub fn pull(
     let server_hlc = server.tick().to_string();
     Ok(PullResponse {
         changes,
-        cursor: format!("v1.{last}"),
+        cursor: crate::restore::Position { seq: last, ..here }.encode(),
         more,
         server_hlc,
     })

@@ -134,6 +134,18 @@ enum AdminCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Record that this database was restored from a backup: a new epoch starts,
+    /// and every device re-uploads on its next sync what the backup lacks.
+    RecordRestore {
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Restores recorded (by an admin or detected from a device), and what each
+    /// device re-uploaded after them.
+    Restores {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn role(s: &str) -> Role {
@@ -332,6 +344,43 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         AdminCmd::Export { out } => {
             for (kind, n) in admin::export(&db, &out)? {
                 println!("{kind}\t{n}");
+            }
+        }
+        AdminCmd::RecordRestore { note } => {
+            let epoch = db.write(|tx| {
+                gridfield_server::restore::record_restore(tx, "admin", note.as_deref(), None)
+            })?;
+            println!("restore recorded: epoch {epoch}; devices re-upload on their next sync");
+        }
+        AdminCmd::Restores { json } => {
+            let rows = db.read(gridfield_server::restore::restores)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows)
+                        .map_err(|e| ApiError::internal(e.to_string()))?
+                );
+                return Ok(());
+            }
+            for r in &rows {
+                println!(
+                    "epoch {}\t{}\t{}\thead seq {}{}{}",
+                    r.epoch,
+                    r.at,
+                    r.source,
+                    r.head_seq,
+                    r.detected_by
+                        .as_deref()
+                        .map(|d| format!("\tdetected by {d}"))
+                        .unwrap_or_default(),
+                    r.note
+                        .as_deref()
+                        .map(|n| format!("\t{n}"))
+                        .unwrap_or_default()
+                );
+                for (dev, (ops, applied)) in &r.reuploads {
+                    println!("  {dev}\tre-uploaded {ops} ops, {applied} applied again");
+                }
             }
         }
     }

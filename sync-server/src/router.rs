@@ -55,11 +55,19 @@ pub fn router(state: AppState) -> Router {
     api.merge(console)
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(RequestDecompressionLayer::new())
+        .layer(axum::middleware::map_response(server_time))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 /// Run blocking storage work off the async threads.
+/// Every answer carries the server's clock: devices stamp in corrected time.
+async fn server_time(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(wire::TIME_HEADER, HeaderValue::from(logic::now_ms()));
+    r
+}
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
@@ -125,8 +133,21 @@ impl FromRequestParts<AppState> for Device {
                 ApiError::unauthorized("unauthorized", "缺少令牌 (missing bearer token)")
             })?
             .to_string();
+        let install = parts
+            .headers
+            .get(wire::INSTALL_HEADER)
+            .map(|v| v.to_str().unwrap_or("").to_string());
         let s = state.clone();
-        let dev = blocking(move || s.db.read(|tx| logic::authenticate(tx, &token))).await?;
+        let dev = blocking(move || {
+            let dev = s.db.read(|tx| logic::authenticate(tx, &token))?;
+            if let Some(h) = install
+                && !s.db.write(|tx| crate::install::record(tx, &dev, &h))?
+            {
+                return Err(crate::install::cloned_error());
+            }
+            Ok(dev)
+        })
+        .await?;
         Ok(Device(dev))
     }
 }
@@ -184,7 +205,7 @@ async fn push(
         ));
     }
     let s2 = s.clone();
-    let results = blocking(move || logic::push(&s2, &d, &req.ops, req.cursor.as_deref())).await?;
+    let (results, head) = blocking(move || logic::push(&s2, &d, &req)).await?;
     let server_hlc = s
         .clock
         .lock()
@@ -194,12 +215,15 @@ async fn push(
     Ok(Json(PushResponse {
         results,
         server_hlc,
+        head: Some(head),
     }))
 }
 
 #[derive(Deserialize)]
 struct PullParams {
     cursor: Option<String>,
+    /// The highest position any answer gave the device (see `restore.rs`).
+    seen: Option<String>,
     limit: Option<u32>,
 }
 
@@ -209,7 +233,16 @@ async fn pull(
     Query(p): Query<PullParams>,
 ) -> Result<Json<PullResponse>> {
     Ok(Json(
-        blocking(move || logic::pull(&s, &d, p.cursor.as_deref(), p.limit.unwrap_or(500))).await?,
+        blocking(move || {
+            logic::pull(
+                &s,
+                &d,
+                p.cursor.as_deref(),
+                p.seen.as_deref(),
+                p.limit.unwrap_or(500),
+            )
+        })
+        .await?,
     ))
 }
 

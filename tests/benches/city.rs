@@ -495,6 +495,7 @@ fn load(url: &str, codes: Vec<String>, run_for: Duration) -> LoadFig {
                                         kind: EntityKind::Household,
                                         address_code: addr.clone(),
                                         fields,
+                                        bases: Some(Map::new()),
                                     },
                                 }
                             })
@@ -502,6 +503,8 @@ fn load(url: &str, codes: Vec<String>, run_for: Duration) -> LoadFig {
                         let body = PushRequest {
                             ops: batch,
                             cursor: Some(cursor.clone()),
+                            device_time: None,
+                            replay: false,
                         };
                         let t = Instant::now();
                         let res = agent

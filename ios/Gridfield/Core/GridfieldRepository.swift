@@ -56,6 +56,19 @@ final class GridfieldRepository: Sendable {
         }
     }
 
+    /// The server found this phone's enrollment in use by another installation (a
+    /// copied phone): enroll again with a new code for the same user, keeping
+    /// everything recorded and queued. Drop the old repository first.
+    static func reenroll(
+        dataDir: URL, key: Data, code: String, deviceName: String
+    ) async throws -> GridfieldRepository {
+        try await io {
+            let store = try GridfieldFFI.reenroll(
+                dataDir: dataDir.path, key: key, code: code, deviceName: deviceName)
+            return GridfieldRepository(store: store)
+        }
+    }
+
     private func io<T: Sendable>(_ body: @escaping @Sendable (GridfieldStore) throws -> T) async throws -> T {
         let store = self.store
         return try await Self.io { try body(store) }

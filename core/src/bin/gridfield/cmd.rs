@@ -84,6 +84,9 @@ pub enum Command {
     },
     /// Enroll this device with the sync server using a one-time code (instead of init).
     Enroll(EnrollArgs),
+    /// Enroll this device's existing data again with a new code (after the server
+    /// found a second installation using its enrollment); nothing recorded is lost.
+    Reenroll(ReenrollArgs),
     /// Upload photos, push queued operations, pull changes from the server.
     Sync,
     /// Sync state: queue depth, pending photos, last success and last error.
@@ -91,6 +94,16 @@ pub enum Command {
     /// Inspection review (supervisors).
     #[command(subcommand)]
     Inspection(InspectionCmd),
+}
+
+#[derive(Args)]
+pub struct ReenrollArgs {
+    /// One-time enrollment code from the administrator, for the same user.
+    #[arg(long)]
+    code: String,
+    /// A name for this device as administrators will see it.
+    #[arg(long)]
+    name: Option<String>,
 }
 
 #[derive(Args)]
@@ -309,6 +322,9 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
     if let Command::Enroll(a) = &cli.command {
         return enroll(cli, a);
     }
+    if let Command::Reenroll(a) = &cli.command {
+        return reenroll(cli, a, lang);
+    }
     let store = open_store(&cli.data)?;
     let lang = match lang {
         Some(l) => l,
@@ -316,7 +332,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
     };
     let en = lang.is_en();
     match &cli.command {
-        Command::Init(_) | Command::Enroll(_) => unreachable!(),
+        Command::Init(_) | Command::Enroll(_) | Command::Reenroll(_) => unreachable!(),
         Command::Sync => return sync(cli, &store, lang),
         Command::Diagnostics => {
             let d = gridfield_core::sync::diagnostics(&store)?;
@@ -364,6 +380,29 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                     lang.pick("同步位置", "cursor"),
                     d.cursor.as_deref().unwrap_or(none)
                 );
+                println!(
+                    "{}: {} ms",
+                    lang.pick("本机时钟校正", "clock correction"),
+                    d.clock_offset_ms
+                );
+                if d.needs_reenroll {
+                    println!(
+                        "{}",
+                        lang.pick(
+                            "本设备的注册已在另一部手机上使用：请用新的注册码执行 reenroll",
+                            "this enrollment is used by another installation: run reenroll with a new code"
+                        )
+                    );
+                }
+                if let Some(r) = &d.last_recovery {
+                    println!(
+                        "{}: {} ({} {})",
+                        lang.pick("服务器从备份恢复", "server restored"),
+                        fmt_time(r.at),
+                        lang.pick("重新上传操作", "operations re-uploaded"),
+                        r.requeued
+                    );
+                }
             }
         }
         Command::Inspection(InspectionCmd::Review {
@@ -911,6 +950,57 @@ fn sync(cli: &Cli, store: &Store, lang: Lang) -> Result<ExitCode> {
             &r.message
         };
         println!("  ✘ {} {} — {msg} [{}]", r.entity, r.entity_id, r.code);
+    }
+    for l in &report.lost {
+        println!(
+            "  ⚠ {} {} {}: {}",
+            l.entity,
+            l.entity_id,
+            lang.pick(
+                "的修改与他人同时修改冲突，以对方为准（已记入冲突记录）",
+                "edit lost to a concurrent edit (kept in the conflict log)"
+            ),
+            l.fields.join(", ")
+        );
+    }
+    if report.server_restored {
+        println!(
+            "  {} {}",
+            lang.pick(
+                "同步服务器已从备份恢复，已重新上传操作：",
+                "the server was restored from a backup; operations re-uploaded:"
+            ),
+            report.reuploaded
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn reenroll(cli: &Cli, a: &ReenrollArgs, lang: Option<Lang>) -> Result<ExitCode> {
+    if !Store::exists(&cli.data) {
+        return Err(Error::NotInitialised(cli.data.clone()));
+    }
+    let key = key_for(&cli.data, false)?;
+    let name = a
+        .name
+        .clone()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "gridfield-cli".to_string());
+    let store = gridfield_core::sync::reenroll(&cli.data, &key, &a.code, &name)?;
+    let lang = match lang {
+        Some(l) => l,
+        None => store.lang()?,
+    };
+    let id = store.identity();
+    if cli.json {
+        out::json(id);
+    } else {
+        println!(
+            "{} {}",
+            lang.pick("设备已重新注册：", "device re-enrolled:"),
+            id.device_id
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,6 +28,7 @@ import cn.gridfield.ffi.ReviewStatus
 import cn.gridfield.ffi.StepInput
 import cn.gridfield.ffi.CancelHandle
 import cn.gridfield.ffi.enroll as ffiEnroll
+import cn.gridfield.ffi.reenroll as ffiReenroll
 import cn.gridfield.ffi.storeExists
 
 /** Supplies the 32-byte database key, sealed by the Android Keystore / iOS Keychain. */
@@ -73,6 +74,21 @@ class GridfieldRepository private constructor(
             deviceName: String,
         ): GridfieldRepository = bg.io {
             GridfieldRepository(ffiEnroll(dataDir, keys.databaseKey(), serverUrl, code, deviceName), bg)
+        }
+
+        /**
+         * The server found this phone's enrollment in use by another installation
+         * (a copied phone): enroll again with a new code for the same user, keeping
+         * everything recorded and queued. Close the old repository first.
+         */
+        suspend fun reenroll(
+            dataDir: String,
+            keys: DatabaseKeyProvider,
+            bg: Background,
+            code: String,
+            deviceName: String,
+        ): GridfieldRepository = bg.io {
+            GridfieldRepository(ffiReenroll(dataDir, keys.databaseKey(), code, deviceName), bg)
         }
     }
 

@@ -32,6 +32,9 @@ use crate::wire::{
     PushResponse,
 };
 
+mod recovery;
+pub use recovery::{RecoveryInfo, reenroll};
+
 pub(crate) const META_SERVER_URL: &str = "server_url";
 pub(crate) const META_TOKEN: &str = "token";
 const META_LAST_SUCCESS: &str = "sync_last_success";
@@ -192,6 +195,25 @@ pub struct SyncReport {
     pub verified: bool,
     /// It did not, and was re-pulled from the start.
     pub repaired: bool,
+    /// Edits of this device that lost to a concurrent edit made elsewhere; the
+    /// other value is current and both are in the server's conflict log.
+    pub lost: Vec<LostEdit>,
+    /// The server turned out restored from a backup (or replaced): what it lost
+    /// was re-uploaded and the replica reconciled.
+    pub server_restored: bool,
+    /// Operations re-uploaded after a restore.
+    pub reuploaded: u64,
+    /// Local records dropped by reconciliation (the server no longer has them).
+    pub dropped: u64,
+}
+
+/// Fields of one of this device's edits that lost a concurrent merge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LostEdit {
+    pub op_id: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,6 +237,13 @@ pub struct Diagnostics {
     pub last_success: Option<i64>,
     pub last_error: Option<SyncErrorInfo>,
     pub cursor: Option<String>,
+    /// Measured offset of this device's clock from the server's (ms; positive: the
+    /// device is behind). Writes are stamped in corrected time.
+    pub clock_offset_ms: i64,
+    /// A second installation used this enrollment: re-enroll to sync again.
+    pub needs_reenroll: bool,
+    /// The last time the server was found restored, and what was re-uploaded.
+    pub last_recovery: Option<RecoveryInfo>,
 }
 
 // ---- enrollment -----------------------------------------------------------------------
@@ -237,6 +266,7 @@ pub fn enroll(
     }
     let cancel = CancelHandle::new();
     let http = Http::new(&base, None, &cancel);
+    let sent_raw = store::now_ms();
     let req = EnrollRequest {
         code: code.trim().to_string(),
         device_name: device_name.to_string(),
@@ -289,6 +319,7 @@ pub fn enroll(
         )
     })?;
     if resp.server_time > 0 {
+        store.observe_server_time(resp.server_time, sent_raw, store::now_ms())?;
         store.observe_hlc(&Hlc {
             wall_ms: resp.server_time,
             counter: 0,
@@ -308,9 +339,14 @@ pub fn sync(
     cancel: &CancelHandle,
 ) -> Result<SyncReport> {
     let _running = RunningGuard::acquire(store.dir())?;
-    let result =
-        SyncConfig::load(store).and_then(|cfg| Round::new(store, &cfg, observer, cancel).run());
+    let result = recovery::check_not_cloned(store)
+        .and_then(|()| SyncConfig::load(store))
+        .and_then(|cfg| Round::new(store, &cfg, observer, cancel).run());
     let now = store.now();
+    match &result {
+        Err(e) if e.code() == wire::DEVICE_CLONED => recovery::mark_cloned(store)?,
+        _ => {}
+    }
     match &result {
         Ok(_) => {
             let _ = store.write(|t| store::meta_put(&t.tx, META_LAST_SUCCESS, &now.to_string()));
@@ -342,7 +378,7 @@ pub fn fetch_photo(store: &Store, hash: &str, cancel: &CancelHandle) -> Result<V
         return Ok(store.photos().get(hash)?);
     }
     let cfg = SyncConfig::load(store)?;
-    let http = Http::new(&cfg.server_url, Some(&cfg.token), cancel);
+    let http = Http::new(&cfg.server_url, Some(&cfg.token), cancel).linked(store);
     let reply = http.send(Method::Get, &format!("/v1/blobs/{hash}"), &[], &[], None)?;
     if reply.status != 200 {
         return Err(reply.error());
@@ -381,6 +417,9 @@ pub fn diagnostics(store: &Store) -> Result<Diagnostics> {
         last_success: last_success.and_then(|s| s.parse().ok()),
         last_error: last_error.and_then(|s| serde_json::from_str(&s).ok()),
         cursor,
+        clock_offset_ms: store.clock_offset(),
+        needs_reenroll: recovery::check_not_cloned(store).is_err(),
+        last_recovery: recovery::last_recovery(store)?,
     })
 }
 
@@ -425,6 +464,8 @@ struct Queued {
     entity_id: String,
     hlc: String,
     op: Op,
+    /// A re-upload after a restore.
+    replay: bool,
 }
 
 impl<'a> Round<'a> {
@@ -436,7 +477,7 @@ impl<'a> Round<'a> {
     ) -> Self {
         Round {
             store,
-            http: Http::new(&cfg.server_url, Some(&cfg.token), cancel),
+            http: Http::new(&cfg.server_url, Some(&cfg.token), cancel).linked(store),
             observer,
             cancel,
             report: SyncReport::default(),
@@ -445,9 +486,13 @@ impl<'a> Round<'a> {
 
     fn run(mut self) -> Result<SyncReport> {
         self.cancel.check()?;
+        recovery::prune_sent(self.store)?;
         let held_back = self.upload_photos()?;
         self.push(&held_back)?;
-        self.pull()?;
+        match self.pull() {
+            Err(e) if e.code() == wire::SERVER_RESTORED => self.recover()?,
+            other => other?,
+        }
         self.verify()?;
         self.progress(SyncPhase::Done, 0, 0);
         self.report.bytes_up = self.http.bytes_up.get();
@@ -587,6 +632,10 @@ impl<'a> Round<'a> {
             let mut batch: Vec<Queued> = Vec::new();
             let mut bytes = 0usize;
             for q in rows {
+                // Re-uploads go in requests of their own (the server counts them).
+                if batch.first().is_some_and(|f| f.replay != q.replay) {
+                    break;
+                }
                 let key = (q.entity.clone(), q.entity_id.clone());
                 if blocked.contains(&key)
                     || q.op
@@ -623,6 +672,8 @@ impl<'a> Round<'a> {
                     })
                     .collect(),
                 cursor: self.store.sync_cursor()?,
+                device_time: Some(self.store.now()),
+                replay: batch[0].replay,
             };
             let reply = self.http.send(
                 Method::Post,
@@ -636,6 +687,9 @@ impl<'a> Round<'a> {
             }
             let resp: PushResponse = reply.json()?;
             self.record_push(&batch, &resp, &mut blocked)?;
+            if let Some(head) = &resp.head {
+                recovery::note_seen(self.store, head)?;
+            }
             if let Ok(h) = resp.server_hlc.parse::<Hlc>() {
                 self.store.observe_hlc(&h)?;
             }
@@ -655,12 +709,23 @@ impl<'a> Round<'a> {
     ) -> Result<()> {
         let by_id: HashMap<&str, &Queued> = batch.iter().map(|q| (q.op_id.as_str(), q)).collect();
         let mut rejected = Vec::new();
+        let mut lost = Vec::new();
         let mut counts = (0u64, 0u64, 0u64, 0u64); // pushed, duplicates, conflicts, waiting
         self.store.write(|t| {
             for r in &resp.results {
                 // An answer for an operation we did not send is ignored.
                 let Some(q) = by_id.get(r.op_id.as_str()) else { continue };
                 counts.2 += r.conflicts.len() as u64;
+                if !r.lost.is_empty() {
+                    t.audit("conflict_lost", &q.entity, &q.entity_id,
+                        Some(&serde_json::json!({ "op_id": q.op_id, "fields": r.lost })))?;
+                    lost.push(LostEdit {
+                        op_id: q.op_id.clone(),
+                        entity: q.entity.clone(),
+                        entity_id: q.entity_id.clone(),
+                        fields: r.lost.clone(),
+                    });
+                }
                 match r.status {
                     OpStatus::Applied | OpStatus::Duplicate => {
                         if r.status == OpStatus::Applied {
@@ -668,7 +733,7 @@ impl<'a> Round<'a> {
                         } else {
                             counts.1 += 1;
                         }
-                        t.tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?.execute([&q.op_id])?;
+                        recovery::keep_sent(t, &q.op_id)?;
                         if let Some(table) = delivery_table(&q.entity) {
                             // Still 'local' and nothing newer queued for it: it is on the server now.
                             t.tx.prepare_cached(&format!(
@@ -677,6 +742,13 @@ impl<'a> Round<'a> {
                             ))?
                             .execute(params![q.entity_id, q.entity])?;
                         }
+                    }
+                    OpStatus::Rejected if q.replay => {
+                        // A re-upload the restored server judged differently this time: the
+                        // record went on its way long ago, so nothing is marked refused.
+                        t.tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?.execute([&q.op_id])?;
+                        t.audit("replay_rejected", &q.entity, &q.entity_id,
+                            Some(&serde_json::json!({ "op_id": q.op_id, "code": r.code })))?;
                     }
                     OpStatus::Rejected => {
                         t.tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?.execute([&q.op_id])?;
@@ -719,6 +791,7 @@ impl<'a> Round<'a> {
         self.report.conflicts += counts.2;
         self.report.waiting_photos += counts.3;
         self.report.rejected.extend(rejected);
+        self.report.lost.extend(lost);
         Ok(())
     }
 
@@ -727,6 +800,7 @@ impl<'a> Round<'a> {
     /// server work at the same time instead of waiting for each other.
     fn pull(&mut self) -> Result<()> {
         let start = self.store.sync_cursor()?.unwrap_or_default();
+        let seen = recovery::seen(self.store)?;
         self.progress(SyncPhase::Pull, 0, 0);
         let fetcher = self.http.fork();
         let (pages, inbox) = std::sync::mpsc::sync_channel::<Result<PullResponse>>(1);
@@ -738,6 +812,9 @@ impl<'a> Round<'a> {
                     let mut query = vec![("limit", limit.as_str())];
                     if !cursor.is_empty() {
                         query.insert(0, ("cursor", cursor.as_str()));
+                    }
+                    if let Some(s) = &seen {
+                        query.push(("seen", s.as_str()));
                     }
                     let page = fetcher
                         .send(Method::Get, "/v1/pull", &query, &[], None)
@@ -786,6 +863,7 @@ impl<'a> Round<'a> {
         if let Some(c) = cursor {
             self.report.cursor = c;
         }
+        self.report.dropped += self.store.finish_repull()?;
         Ok(())
     }
 }
@@ -807,7 +885,7 @@ impl Round<'_> {
             self.report.verified = true;
             return Ok(());
         }
-        self.store.reset_sync_cursor()?;
+        self.store.start_repull()?;
         self.pull()?;
         self.report.repaired = true;
         self.report.verified = Some(self.store.replica_checksums()?) == self.server_checksums()?;
@@ -839,15 +917,15 @@ fn delivery_table(entity: &str) -> Option<&'static str> {
 fn outbox_after(store: &Store, after_seq: i64, limit: usize) -> Result<Vec<Queued>> {
     store.read(|c| {
         let mut st = c.prepare_cached(
-            "SELECT seq, op_id, entity, entity_id, hlc, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, op_id, entity, entity_id, hlc, payload, replay FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
         let rows = st.query_map(params![after_seq, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?, r.get::<_, bool>(6)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, op_id, entity, entity_id, hlc, payload) = row?;
-            out.push(Queued { seq, op_id, entity, entity_id, hlc, op: serde_json::from_str(&payload)? });
+            let (seq, op_id, entity, entity_id, hlc, payload, replay) = row?;
+            out.push(Queued { seq, op_id, entity, entity_id, hlc, op: serde_json::from_str(&payload)?, replay });
         }
         Ok(out)
     })
@@ -949,6 +1027,10 @@ impl Reply {
         })
     }
 
+    fn header_i64(&self, name: &str) -> Option<i64> {
+        self.headers.get(name)?.to_str().ok()?.trim().parse().ok()
+    }
+
     fn offset(&self) -> Option<u64> {
         self.headers
             .get("upload-offset")?
@@ -986,6 +1068,9 @@ struct Http<'a> {
     base: String,
     auth: Option<String>,
     cancel: &'a CancelHandle,
+    /// The device store this client speaks for: it numbers each request of this
+    /// installation and learns the server's clock from each answer.
+    store: Option<&'a Store>,
     retry: Retry,
     bytes_up: Cell<u64>,
     bytes_down: Cell<u64>,
@@ -1005,10 +1090,16 @@ impl<'a> Http<'a> {
             base: base.trim_end_matches('/').to_string(),
             auth: token.map(|t| format!("Bearer {t}")),
             cancel,
+            store: None,
             retry: Retry::default(),
             bytes_up: Cell::new(0),
             bytes_down: Cell::new(0),
         }
+    }
+
+    fn linked(mut self, store: &'a Store) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// Another client for the same server (its connection pool shared), counting
@@ -1019,6 +1110,7 @@ impl<'a> Http<'a> {
             base: self.base.clone(),
             auth: self.auth.clone(),
             cancel: self.cancel,
+            store: self.store,
             retry: self.retry,
             bytes_up: Cell::new(0),
             bytes_down: Cell::new(0),
@@ -1047,7 +1139,18 @@ impl<'a> Http<'a> {
         let mut attempt = 1;
         loop {
             self.cancel.check()?;
-            let outcome = self.once(method, &url, headers, body);
+            // Every attempt is a request of its own: a retry never repeats a number.
+            let mut headers = headers.to_vec();
+            let sent_raw = self.store.map(|s| s.raw_now());
+            if let Some(s) = self.store {
+                headers.push((wire::INSTALL_HEADER, s.request_id()?));
+            }
+            let outcome = self.once(method, &url, &headers, body);
+            if let (Some(s), Some(sent), Ok(r)) = (self.store, sent_raw, &outcome)
+                && let Some(t) = r.header_i64(wire::TIME_HEADER)
+            {
+                s.observe_server_time(t, sent, s.raw_now())?;
+            }
             let last = attempt >= self.retry.attempts;
             match outcome {
                 Ok(r) if r.status >= 500 || r.status == 429 => {

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod proxy;
+pub use proxy::{Dir, Fault, Proxy};
+
 pub const GRID_A: &str = "320583001003";
 pub const GRID_B: &str = "320583001004";
 pub const TOWN: &str = "320583001";
@@ -252,6 +255,84 @@ impl Store {
         }
     }
 
+    /// A backup of the server's database as it is now, as an operator would take
+    /// it (no server running on it): a file copy, or a template database.
+    pub fn backup(&self, name: &str) -> Backup {
+        if self.is_postgres() {
+            // The stopped server's sessions may take a moment to end.
+            let sql = format!("CREATE DATABASE {name} TEMPLATE gridfield");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !self.pg_admin(&sql) {
+                assert!(Instant::now() < deadline, "{sql} kept failing");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Backup(name.to_string())
+        } else {
+            for ext in ["", "-wal", "-shm"] {
+                let from = format!("{}{ext}", self.target);
+                if Path::new(&from).exists() {
+                    std::fs::copy(&from, format!("{}.{name}{ext}", self.target)).unwrap();
+                }
+            }
+            Backup(name.to_string())
+        }
+    }
+
+    /// Put the database back to a backup (no server running on it).
+    pub fn restore(&self, b: &Backup) {
+        if self.is_postgres() {
+            assert!(self.pg_admin("DROP DATABASE gridfield WITH (FORCE)"));
+            assert!(self.pg_admin(&format!("CREATE DATABASE gridfield TEMPLATE {}", b.0)));
+        } else {
+            for ext in ["", "-wal", "-shm"] {
+                let to = format!("{}{ext}", self.target);
+                let _ = std::fs::remove_file(&to);
+                let from = format!("{}.{}{ext}", self.target, b.0);
+                if Path::new(&from).exists() {
+                    std::fs::copy(&from, &to).unwrap();
+                }
+            }
+        }
+    }
+
+    /// The first column of a query on the server's database, one line per row
+    /// (no server needs to be stopped: reads only).
+    pub fn query_lines(&self, sql: &str) -> Vec<String> {
+        if self.is_postgres() {
+            let out = Command::new(pg_bin("psql"))
+                .args([&self.target, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "psql {sql}");
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(String::from)
+                .collect()
+        } else {
+            let c = rusqlite::Connection::open(&self.target).unwrap();
+            let mut st = c.prepare(sql).unwrap();
+            st.query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        }
+    }
+
+    /// One statement on the cluster's maintenance database; false if it failed.
+    fn pg_admin(&self, sql: &str) -> bool {
+        let url = self
+            .target
+            .strip_suffix("/gridfield")
+            .map(|b| format!("{b}/postgres"))
+            .expect("a gridfield database");
+        Command::new(pg_bin("psql"))
+            .args([&url, "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
     /// A console account (`admin console-user`), the password given on stdin.
     pub fn console_user(&self, name: &str, role: &str, grid: &str, password: &str) {
         use std::io::Write;
@@ -298,6 +379,9 @@ impl Store {
         .to_string()
     }
 }
+
+/// A database backup taken by [`Store::backup`].
+pub struct Backup(String);
 
 /// A running server process.
 pub struct ServerProc {
@@ -402,6 +486,29 @@ impl Device {
 
     pub fn data(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// A second phone made from a copy of this one's data directory (a restored
+    /// phone backup, a phone swap): same enrollment, same key, same everything.
+    pub fn copy_of(other: &Device) -> Device {
+        fn copy_dir(from: &Path, to: &Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for e in std::fs::read_dir(from).unwrap() {
+                let e = e.unwrap();
+                let dest = to.join(e.file_name());
+                if e.file_type().unwrap().is_dir() {
+                    copy_dir(&e.path(), &dest);
+                } else {
+                    std::fs::copy(e.path(), dest).unwrap();
+                }
+            }
+        }
+        let d = Device::new();
+        copy_dir(other.data(), d.data());
+        Device {
+            dir: d.dir,
+            env: other.env.clone(),
+        }
     }
 
     pub fn run(&self, args: &[&str]) -> Output {

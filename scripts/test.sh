@@ -27,6 +27,14 @@ export GRIDFIELD_BENCH_ADDRESSES="${GRIDFIELD_BENCH_ADDRESSES:-20000}"
 
 # Scenario tests spawn the real binaries of other packages: build them first.
 cargo build --workspace --bins --locked
+
+# Formatting and lints are part of the tests (where the toolchain ships them).
+if cargo fmt --version >/dev/null 2>&1; then
+    cargo fmt --all -- --check
+fi
+if cargo clippy --version >/dev/null 2>&1; then
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+fi
 cargo test --workspace --all-targets --locked
 
 # The generated Kotlin bindings and the Android app's non-UI layer, compiled with

@@ -695,13 +695,13 @@ fn scanning_plates_with_the_issuer_trusted() {
         let local = s.address(&vec.plate.address_code).unwrap();
         let expect_in_scope = vec.plate.grid_code == SCOPE;
         assert_eq!(scan.in_scope, expect_in_scope, "valid[{i}] scope");
-        if expect_in_scope && local.is_some() {
+        if expect_in_scope && let Some(local) = local {
             let view = scan
                 .address
                 .as_ref()
                 .unwrap_or_else(|| panic!("valid[{i}]: no address view"));
             assert_eq!(view.address.code, vec.plate.address_code);
-            assert_eq!(view.address, local.unwrap());
+            assert_eq!(view.address, local);
         } else {
             assert!(
                 scan.address.is_none(),
@@ -1658,7 +1658,7 @@ fn overdue_is_past_deadline_and_not_closed() {
             .filter(|h| h.overdue)
             .map(|h| h.id.clone())
             .collect::<Vec<_>>(),
-        [open.clone()]
+        std::slice::from_ref(&open)
     );
 
     // Re-assigning with a new deadline clears it.

@@ -136,6 +136,9 @@ pub fn check_pull(
     let head = head(tx)?;
     let mut from = 0;
     let mut verdict: Option<&'static str> = None;
+    // The highest epoch a device names: a backup from before a recorded restore
+    // must not issue positions of an epoch devices have already seen.
+    let mut seen_epoch = epoch;
     for (i, s) in [cursor, seen].into_iter().enumerate() {
         let Some(s) = s.filter(|s| !s.is_empty()) else {
             continue;
@@ -148,6 +151,7 @@ pub fn check_pull(
             }
             Sent::Full(p) if p.epoch != epoch => {
                 verdict = verdict.or(Some("epoch"));
+                seen_epoch = seen_epoch.max(p.epoch);
                 p.seq
             }
             Sent::Full(p) => p.seq,
@@ -167,8 +171,9 @@ pub fn check_pull(
     match verdict {
         None => Ok((here, from)),
         Some(why) => {
-            if why == "ahead" {
-                let e = record_restore(tx, "detected", None, Some(&dev.device_id))?;
+            if why == "ahead" || seen_epoch > epoch {
+                let e =
+                    record_restore_after(tx, seen_epoch, "detected", None, Some(&dev.device_id))?;
                 tracing::warn!(device = %dev.device_id, epoch = e, "a device had seen past this server's head: restore recorded");
             }
             Err(restored_error(why))
@@ -204,7 +209,19 @@ pub fn record_restore(
     device: Option<&str>,
 ) -> Result<i64> {
     let (_, epoch) = identity(tx)?;
-    let next = epoch + 1;
+    record_restore_after(tx, epoch, source, note, device)
+}
+
+/// A new epoch above `after` (and above the current one).
+fn record_restore_after(
+    tx: &mut dyn Tx,
+    after: i64,
+    source: &str,
+    note: Option<&str>,
+    device: Option<&str>,
+) -> Result<i64> {
+    let (_, epoch) = identity(tx)?;
+    let next = epoch.max(after) + 1;
     let head = head(tx)?;
     tx.execute(
         "INSERT INTO server_meta (key, value) VALUES ('epoch', $1)

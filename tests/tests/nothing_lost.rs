@@ -344,6 +344,45 @@ fn a_restored_server_gets_back_what_it_lost(backend: Backend) {
     );
 }
 
+/// A restore recorded by the admin: devices that synced before the backup and have
+/// pushed the restored server past another device's position since do not hide
+/// the restore from it — the epoch does.
+fn a_recorded_restore_reaches_every_device(backend: Backend) {
+    let (store, mut server) = setup(backend);
+    let a = worker(&store, &server, "张伟");
+    let b = worker(&store, &server, "李娜");
+    let hh = household(&a);
+    a.sync();
+    b.sync();
+    server.kill();
+    let backup = store.backup("nightly");
+    server = ServerProc::start(&store);
+    a.set_server(&server.url);
+    set(&a, &hh, "note=备份之后的修改");
+    assert_eq!(a.sync()["pushed"], 1);
+
+    server.kill();
+    store.restore(&backup);
+    store.admin(&["record-restore", "--note", "恢复到昨晚备份"]);
+    server = ServerProc::start(&store);
+    a.set_server(&server.url);
+    b.set_server(&server.url);
+    // B moves the restored server's head past A's position.
+    for i in 0..6 {
+        set(&b, &hh, &format!("members={}", i + 1));
+        b.sync();
+    }
+    let r = a.sync();
+    assert_eq!(r["server_restored"], true, "{r}");
+    assert_eq!(r["verified"], true, "{r}");
+    b.sync();
+    assert_eq!(field(&b, &hh, "note"), "备份之后的修改");
+    assert_eq!(field(&a, &hh, "members"), 6);
+    let restores = store.admin(&["restores"]);
+    assert!(restores.contains("恢复到昨晚备份"), "{restores}");
+    assert!(restores.contains(&a.device_id()), "{restores}");
+}
+
 /// Failure 5: a phone three days fast edits offline; a correct phone edits the
 /// same field later and syncs; the fast phone syncs last. The later real edit
 /// wins, the fast phone's is in the conflict log, and from then on the fast
@@ -396,5 +435,6 @@ on_both_backends!(
     a_slow_phone_can_change_what_it_has_seen,
     a_cloned_phone_is_detected_and_loses_nothing,
     a_restored_server_gets_back_what_it_lost,
+    a_recorded_restore_reaches_every_device,
     a_fast_phones_late_offline_edit_loses_to_a_later_real_edit,
 );

@@ -377,6 +377,7 @@ pub fn fetch_photo(store: &Store, hash: &str, cancel: &CancelHandle) -> Result<V
     if store.photos().contains(hash) {
         return Ok(store.photos().get(hash)?);
     }
+    recovery::check_not_cloned(store)?;
     let cfg = SyncConfig::load(store)?;
     let http = Http::new(&cfg.server_url, Some(&cfg.token), cancel).linked(store);
     let reply = http.send(Method::Get, &format!("/v1/blobs/{hash}"), &[], &[], None)?;

@@ -17,6 +17,9 @@ struct SyncStatusView: View {
                         Text("sync.pending")
                     }
                     if let diagnostics = sync.diagnostics {
+                        if diagnostics.needsReenroll {
+                            Text("sync.needs_reenroll").foregroundStyle(.red)
+                        }
                         LabeledContent {
                             Text(String(diagnostics.pendingPhotos))
                         } label: {

@@ -135,6 +135,7 @@ fun SyncScreen(onBack: () -> Unit) {
                                 color = Danger,
                             )
                         }
+                        if (d.needsReenroll) Text(stringResource(R.string.sync_needs_reenroll), color = Danger)
                         if (d.pendingPhotos > 0UL) Text(stringResource(R.string.sync_pending_photos, d.pendingPhotos.toLong()))
                         d.serverUrl?.let { Text(stringResource(R.string.sync_server, it), style = MaterialTheme.typography.bodySmall) }
                     }
@@ -199,6 +200,8 @@ private fun StateLine(state: SyncState, lang: Lang) {
                 r.rejected.forEach { j -> Text(if (lang == Lang.EN) j.reasonEn ?: j.reason else j.reason, color = Danger) }
             }
             if (r.conflicts > 0UL) Text(stringResource(R.string.sync_conflicts, r.conflicts.toLong()))
+            if (r.lost.isNotEmpty()) Text(stringResource(R.string.sync_lost, r.lost.size), color = Danger)
+            if (r.serverRestored) Text(stringResource(R.string.sync_server_restored, r.reuploaded.toLong()))
             if (r.repaired) Text(stringResource(R.string.sync_repaired))
         }
         is SyncState.Cancelled -> Text(stringResource(R.string.sync_cancelled))

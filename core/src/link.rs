@@ -62,11 +62,6 @@ impl Link {
 }
 
 impl Store {
-    /// The device's own clock, uncorrected.
-    pub(crate) fn raw_now(&self) -> i64 {
-        (self.clock)()
-    }
-
     /// How far this device's clock is behind the server's (negative: ahead), as
     /// last measured.
     pub fn clock_offset(&self) -> i64 {

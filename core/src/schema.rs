@@ -238,7 +238,10 @@ CREATE TABLE outbox (
     created_at INTEGER NOT NULL,
     attempts   INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    replay     INTEGER NOT NULL DEFAULT 0
+    replay     INTEGER NOT NULL DEFAULT 0,
+    -- The clock offset (ms) in force when the op was stamped: the push tells the
+    -- server the time by that offset, so a clock corrected since is accounted for.
+    clock_offset INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX outbox_entity ON outbox(entity, entity_id);
 "#;
@@ -257,6 +260,7 @@ CREATE TABLE sent_ops (
     payload    TEXT NOT NULL,
     hlc        TEXT NOT NULL,
     created_at INTEGER NOT NULL,
+    clock_offset INTEGER NOT NULL,
     acked_at   INTEGER NOT NULL
 );
 CREATE INDEX sent_ops_acked ON sent_ops(acked_at);
@@ -339,7 +343,10 @@ fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
             conn.execute_batch("INSERT INTO address_fts(address_fts) VALUES ('rebuild');")?;
         }
         2 => {
-            conn.execute_batch("ALTER TABLE outbox ADD COLUMN replay INTEGER NOT NULL DEFAULT 0;")?;
+            conn.execute_batch(
+                "ALTER TABLE outbox ADD COLUMN replay INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE outbox ADD COLUMN clock_offset INTEGER NOT NULL DEFAULT 0;",
+            )?;
             conn.execute_batch(SENT_AND_REPULL)?;
         }
         _ => unreachable!("no upgrade from schema version {from}"),

@@ -66,6 +66,8 @@ pub struct Tx<'a> {
     pub now: i64,
     pub me: &'a Identity,
     hlc: HlcClock,
+    /// The clock offset `now` was corrected with.
+    offset: i64,
 }
 
 impl Tx<'_> {
@@ -107,8 +109,8 @@ impl Tx<'_> {
         let op_id = new_id();
         self.tx
             .prepare_cached(
-                "INSERT INTO outbox (op_id, kind, entity, entity_id, payload, hlc, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO outbox (op_id, kind, entity, entity_id, payload, hlc, created_at, clock_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 op_id,
@@ -117,7 +119,8 @@ impl Tx<'_> {
                 entity_id,
                 serde_json::to_string(op)?,
                 hlc.to_string(),
-                self.now
+                self.now,
+                self.offset
             ])?;
         Ok(op_id)
     }
@@ -300,7 +303,12 @@ impl Store {
     /// The time this device records and stamps with: its own clock corrected by
     /// the offset measured against the server's (zero before any contact).
     pub fn now(&self) -> i64 {
-        (self.clock)() + self.link.clock_offset()
+        self.raw_now() + self.link.clock_offset()
+    }
+
+    /// The device's own clock, uncorrected.
+    pub(crate) fn raw_now(&self) -> i64 {
+        (self.clock)()
     }
 
     /// Inspection answers describe residents: volunteers never read them.
@@ -323,11 +331,13 @@ impl Store {
         let mut conn = self.conn();
         let mut hlc_guard = self.hlc.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let offset = self.link.clock_offset();
         let mut t = Tx {
             tx,
-            now: self.now(),
+            now: self.raw_now() + offset,
             me: &self.identity,
             hlc: hlc_guard.clone(),
+            offset,
         };
         // On any error the transaction rolls back on drop and the clock is not advanced.
         let out = f(&mut t)?;

@@ -581,7 +581,7 @@ pub fn push(
     let skew_ms = req
         .device_time
         .map(|t| t - now_ms())
-        .filter(|s| *s > SKEW_TOLERANCE_MS)
+        .filter(|s| s.abs() > SKEW_TOLERANCE_MS)
         .unwrap_or(0);
     server.db.write(|tx| {
         let seen = applied_results(tx, ops)?;
@@ -592,7 +592,7 @@ pub fn push(
             skew_ms,
             ..Batch::default()
         };
-        if skew_ms > 0 {
+        if skew_ms != 0 {
             audit(
                 tx,
                 &dev.user,
@@ -600,7 +600,7 @@ pub fn push(
                 "clock_corrected",
                 "device",
                 &dev.device_id,
-                Some(&json!({ "ahead_ms": skew_ms })),
+                Some(&json!({ "skew_ms": skew_ms })),
             )?;
         }
         let mut results = Vec::with_capacity(ops.len());
@@ -908,9 +908,10 @@ fn apply_op(
 }
 
 /// The stamp an op's writes carry: corrected by the skew the device's clock showed
-/// at push (`skew_ms`, positive when it runs fast), so an edit made offline on a
-/// phone days fast orders where it really happened. A stamp still far ahead of
-/// the server's clock (no push-time reading) gets the server's clock instead.
+/// at push (`skew_ms`, positive when it runs fast; the device tells the time as
+/// its clock did when it stamped these ops), so an edit made offline on a phone
+/// days off orders where it really happened — never later than now. A stamp
+/// still far ahead of the server's clock gets the server's clock instead.
 fn stamp_for(
     server: &Server,
     tx: &mut dyn Tx,
@@ -921,8 +922,10 @@ fn stamp_for(
     let mut incoming: Hlc = hlc
         .parse()
         .map_err(|_| ApiError::bad_request("invalid_hlc", "malformed HLC stamp"))?;
-    incoming.wall_ms = (incoming.wall_ms - skew_ms).max(0);
     let now = now_ms();
+    if skew_ms != 0 {
+        incoming.wall_ms = (incoming.wall_ms - skew_ms).clamp(0, now);
+    }
     let mut clock = server.clock.lock().unwrap_or_else(|e| e.into_inner());
     if incoming.wall_ms > now + MAX_DRIFT_MS {
         let restamped = clock.tick(now);
@@ -945,8 +948,8 @@ fn stamp_for(
     Ok(incoming)
 }
 
-/// A device clock this far ahead at push has jumped since its last contact (it
-/// corrects itself from every answer): its stamps are corrected by the skew.
+/// A device clock this far off at push has changed since it stamped the ops (it
+/// corrects itself from every answer): their stamps are corrected by the skew.
 pub const SKEW_TOLERANCE_MS: i64 = 60_000;
 
 /// What an applied op did to fields written concurrently: every field whose

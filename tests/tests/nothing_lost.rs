@@ -13,6 +13,10 @@ use gridfield_tests::*;
 use serde_json::{Value, json};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
+const SITE_PNG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../core/tests/fixtures/site.png"
+);
 
 fn setup(backend: Backend) -> (Store, ServerProc) {
     let store = Store::new(backend);
@@ -397,6 +401,17 @@ fn a_fast_phones_late_offline_edit_loses_to_a_later_real_edit(backend: Backend) 
     fast.env
         .push(("GRIDFIELD_CLOCK_SKEW_MS".into(), (3 * DAY_MS).to_string()));
     set(&fast, &hh, "note=快三天的手机离线写的");
+    // A report with a photo too: the round starts with the photo's upload, whose
+    // answer already corrects the phone's clock before the push goes out.
+    fast.ok(&[
+        "report",
+        "--address",
+        ADDR_A,
+        "--text",
+        "楼道堆放杂物",
+        "--photo",
+        SITE_PNG,
+    ]);
     std::thread::sleep(Duration::from_millis(20));
     set(&normal, &hh, "note=稍后真实的修改");
     normal.sync();
@@ -430,7 +445,36 @@ fn a_fast_phones_late_offline_edit_loses_to_a_later_real_edit(backend: Backend) 
     assert_eq!(field(&normal, &hh, "note"), "校正之后写的");
 }
 
+/// A phone whose clock was set three days back after its last contact edits a
+/// field offline after a correct phone edited it: its edit is the later one in
+/// real time and wins, though its own clock put it three days earlier.
+fn a_slow_phones_later_offline_edit_wins(backend: Backend) {
+    let (store, server) = setup(backend);
+    let normal = worker(&store, &server, "张伟");
+    let hh = household(&normal);
+    normal.sync();
+    let mut slow = worker(&store, &server, "李娜");
+    slow.env
+        .push(("GRIDFIELD_CLOCK_SKEW_MS".into(), (-3 * DAY_MS).to_string()));
+    set(&normal, &hh, "note=正常手机先写的");
+    normal.sync();
+    std::thread::sleep(Duration::from_millis(20));
+    set(&slow, &hh, "note=慢手机后写的");
+    let r = slow.sync();
+    assert_eq!(r["pushed"], 1, "{r}");
+    normal.sync();
+    assert_eq!(
+        field(&normal, &hh, "note"),
+        "慢手机后写的",
+        "the later real edit wins"
+    );
+    let log = conflicts(&store);
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["lost"], json!("正常手机先写的").to_string());
+}
+
 on_both_backends!(
+    a_slow_phones_later_offline_edit_wins,
     an_edit_made_while_a_pull_is_in_flight_is_never_lost,
     a_slow_phone_can_change_what_it_has_seen,
     a_cloned_phone_is_detected_and_loses_nothing,

@@ -344,7 +344,9 @@ pub fn sync(
         .and_then(|cfg| Round::new(store, &cfg, observer, cancel).run());
     let now = store.now();
     match &result {
-        Err(e) if e.code() == wire::DEVICE_CLONED => recovery::mark_cloned(store)?,
+        Err(e) if e.code() == wire::DEVICE_CLONED && recovery::check_not_cloned(store).is_ok() => {
+            recovery::mark_cloned(store)?
+        }
         _ => {}
     }
     match &result {
@@ -467,6 +469,8 @@ struct Queued {
     op: Op,
     /// A re-upload after a restore.
     replay: bool,
+    /// The clock offset in force when it was stamped.
+    clock_offset: i64,
 }
 
 impl<'a> Round<'a> {
@@ -633,8 +637,13 @@ impl<'a> Round<'a> {
             let mut batch: Vec<Queued> = Vec::new();
             let mut bytes = 0usize;
             for q in rows {
-                // Re-uploads go in requests of their own (the server counts them).
-                if batch.first().is_some_and(|f| f.replay != q.replay) {
+                // Re-uploads go in requests of their own (the server counts them), and
+                // so do ops stamped under another clock offset (each push tells the
+                // time as its ops' clock told it).
+                if batch
+                    .first()
+                    .is_some_and(|f| f.replay != q.replay || f.clock_offset != q.clock_offset)
+                {
                     break;
                 }
                 let key = (q.entity.clone(), q.entity_id.clone());
@@ -673,7 +682,9 @@ impl<'a> Round<'a> {
                     })
                     .collect(),
                 cursor: self.store.sync_cursor()?,
-                device_time: Some(self.store.now()),
+                // This clock's reading now, corrected as these ops' stamps were: the
+                // server moves their stamps by however far that is off.
+                device_time: Some(self.store.raw_now() + batch[0].clock_offset),
                 replay: batch[0].replay,
             };
             let reply = self.http.send(
@@ -918,15 +929,15 @@ fn delivery_table(entity: &str) -> Option<&'static str> {
 fn outbox_after(store: &Store, after_seq: i64, limit: usize) -> Result<Vec<Queued>> {
     store.read(|c| {
         let mut st = c.prepare_cached(
-            "SELECT seq, op_id, entity, entity_id, hlc, payload, replay FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, op_id, entity, entity_id, hlc, payload, replay, clock_offset FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
         let rows = st.query_map(params![after_seq, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?, r.get::<_, bool>(6)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?, r.get::<_, bool>(6)?, r.get(7)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, op_id, entity, entity_id, hlc, payload, replay) = row?;
-            out.push(Queued { seq, op_id, entity, entity_id, hlc, op: serde_json::from_str(&payload)?, replay });
+            let (seq, op_id, entity, entity_id, hlc, payload, replay, clock_offset) = row?;
+            out.push(Queued { seq, op_id, entity, entity_id, hlc, op: serde_json::from_str(&payload)?, replay, clock_offset });
         }
         Ok(out)
     })

@@ -38,8 +38,8 @@ pub struct RecoveryInfo {
 /// Move an acknowledged op from the outbox to the kept ones.
 pub(super) fn keep_sent(t: &Tx<'_>, op_id: &str) -> Result<()> {
     t.tx.prepare_cached(
-        "INSERT OR REPLACE INTO sent_ops (seq, op_id, kind, entity, entity_id, payload, hlc, created_at, acked_at)
-         SELECT seq, op_id, kind, entity, entity_id, payload, hlc, created_at, ?2 FROM outbox WHERE op_id = ?1",
+        "INSERT OR REPLACE INTO sent_ops (seq, op_id, kind, entity, entity_id, payload, hlc, created_at, clock_offset, acked_at)
+         SELECT seq, op_id, kind, entity, entity_id, payload, hlc, created_at, clock_offset, ?2 FROM outbox WHERE op_id = ?1",
     )?
     .execute(params![op_id, t.now])?;
     t.tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?
@@ -75,8 +75,8 @@ pub(super) fn last_recovery(store: &Store) -> Result<Option<RecoveryInfo>> {
 fn requeue_sent(store: &Store) -> Result<u64> {
     store.write(|t| {
         let n = t.tx.execute(
-            "INSERT OR IGNORE INTO outbox (seq, op_id, kind, entity, entity_id, payload, hlc, created_at, replay)
-             SELECT seq, op_id, kind, entity, entity_id, payload, hlc, created_at, 1 FROM sent_ops",
+            "INSERT OR IGNORE INTO outbox (seq, op_id, kind, entity, entity_id, payload, hlc, created_at, clock_offset, replay)
+             SELECT seq, op_id, kind, entity, entity_id, payload, hlc, created_at, clock_offset, 1 FROM sent_ops",
             [],
         )? as u64;
         t.tx.execute("DELETE FROM sent_ops", [])?;

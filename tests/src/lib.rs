@@ -380,6 +380,21 @@ impl Store {
     }
 }
 
+/// A server on a fresh store with grids A and B and the fixture addresses.
+pub fn seeded_server(backend: Backend) -> (Store, ServerProc) {
+    let store = Store::new(backend);
+    store.seed();
+    let server = ServerProc::start(&store);
+    (store, server)
+}
+
+/// A worker's device in `grid`, enrolled and synced once.
+pub fn synced_worker(store: &Store, server: &ServerProc, name: &str, grid: &str) -> Device {
+    let d = Device::enrolled(server, &store.code(name, "worker", grid));
+    d.sync();
+    d
+}
+
 /// A database backup taken by [`Store::backup`].
 pub struct Backup(String);
 

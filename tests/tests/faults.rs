@@ -12,19 +12,6 @@ use gridfield_core::model::EntityKind;
 use gridfield_tests::*;
 use serde_json::{Map, Value, json};
 
-fn setup(backend: Backend) -> (Store, ServerProc) {
-    let store = Store::new(backend);
-    store.seed();
-    let server = ServerProc::start(&store);
-    (store, server)
-}
-
-fn worker(store: &Store, server: &ServerProc, name: &str) -> Device {
-    let d = Device::enrolled(server, &store.code(name, "worker", GRID_A));
-    d.sync();
-    d
-}
-
 fn outbox(d: &Device) -> i64 {
     d.count("SELECT count(*) FROM outbox")
 }
@@ -63,8 +50,8 @@ fn stderr(o: &Output) -> String {
 /// completes; every record is on the server exactly once.
 fn sigkill_mid_push_loses_and_duplicates_nothing(backend: Backend) {
     const N: i64 = 3000;
-    let (store, mut server) = setup(backend);
-    let w = worker(&store, &server, "张伟");
+    let (store, mut server) = seeded_server(backend);
+    let w = synced_worker(&store, &server, "张伟", GRID_A);
     put_households(&w, "住户", N as usize);
     assert_eq!(outbox(&w), N);
 
@@ -118,7 +105,7 @@ fn sigkill_mid_push_loses_and_duplicates_nothing(backend: Backend) {
     assert_eq!(outbox(&w), 0);
     w.sync();
 
-    let fresh = worker(&store, &server, "李娜");
+    let fresh = synced_worker(&store, &server, "李娜", GRID_A);
     assert_eq!(fresh.count("SELECT count(*) FROM households"), N);
     assert_eq!(
         fresh.count("SELECT count(DISTINCT head_name) FROM households"),
@@ -167,8 +154,8 @@ fn two_server_instances_share_one_postgres() {
     store.seed();
     let s1 = ServerProc::start(&store);
     let s2 = ServerProc::start(&store);
-    let a = worker(&store, &s1, "张伟");
-    let b = worker(&store, &s2, "李娜");
+    let a = synced_worker(&store, &s1, "张伟", GRID_A);
+    let b = synced_worker(&store, &s2, "李娜", GRID_A);
     put_households(&a, "甲户", 300);
     put_households(&b, "乙户", 300);
 
@@ -197,7 +184,7 @@ fn two_server_instances_share_one_postgres() {
         "both devices hold the same households and values"
     );
     assert_eq!(a.json_rows(STAMPS), b.json_rows(STAMPS));
-    let c = worker(&store, &s1, "王强");
+    let c = synced_worker(&store, &s1, "王强", GRID_A);
     assert_eq!(
         households(&c),
         ha,
@@ -567,7 +554,7 @@ fn conflict_log(store: &Store) -> Vec<Value> {
 fn convergence_case(backend: Backend, seed: u64, steps: usize) {
     let t0 = Instant::now();
     let mut rng = Rng(seed);
-    let (store, server) = setup(backend);
+    let (store, server) = seeded_server(backend);
     let proxy = Proxy::start(&server.url);
     let names = ["张伟", "李娜", "王强"];
     let skewed = rng.pct(50);

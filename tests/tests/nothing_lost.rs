@@ -18,19 +18,6 @@ const SITE_PNG: &str = concat!(
     "/../core/tests/fixtures/site.png"
 );
 
-fn setup(backend: Backend) -> (Store, ServerProc) {
-    let store = Store::new(backend);
-    store.seed();
-    let server = ServerProc::start(&store);
-    (store, server)
-}
-
-fn worker(store: &Store, server: &ServerProc, name: &str) -> Device {
-    let d = Device::enrolled(server, &store.code(name, "worker", GRID_A));
-    d.sync();
-    d
-}
-
 fn household(d: &Device) -> String {
     d.json(&[
         "entity",
@@ -80,11 +67,11 @@ fn lost_fields(report: &Value) -> Vec<String> {
 /// judged it, and then be in the conflict log (it lost to the later Y), with A
 /// told that it lost — not answered `applied` and dropped.
 fn an_edit_made_while_a_pull_is_in_flight_is_never_lost(backend: Backend) {
-    let (store, server) = setup(backend);
+    let (store, server) = seeded_server(backend);
     let proxy = Proxy::start(&server.url);
-    let a = worker(&store, &server, "张伟");
+    let a = synced_worker(&store, &server, "张伟", GRID_A);
     a.set_server(&proxy.url);
-    let b = worker(&store, &server, "李娜");
+    let b = synced_worker(&store, &server, "李娜", GRID_A);
     let hh = household(&a);
     a.sync();
     b.sync();
@@ -134,8 +121,8 @@ fn an_edit_made_while_a_pull_is_in_flight_is_never_lost(backend: Backend) {
 /// a write naming the current stamp as its base wins; one naming an older base
 /// is concurrent, loses to the newer stamp and is logged.
 fn a_slow_phone_can_change_what_it_has_seen(backend: Backend) {
-    let (store, server) = setup(backend);
-    let normal = worker(&store, &server, "张伟");
+    let (store, server) = seeded_server(backend);
+    let normal = synced_worker(&store, &server, "张伟", GRID_A);
     let hh = household(&normal);
     normal.sync();
     let mut slow = Device::enrolled(&server, &store.code("李娜", "worker", GRID_A));
@@ -213,8 +200,8 @@ fn a_slow_phone_can_change_what_it_has_seen(backend: Backend) {
 /// and pushes what it had queued: one value is current, the other is in the
 /// conflict log. Nothing either copy wrote is lost.
 fn a_cloned_phone_is_detected_and_loses_nothing(backend: Backend) {
-    let (store, server) = setup(backend);
-    let a = worker(&store, &server, "张伟");
+    let (store, server) = seeded_server(backend);
+    let a = synced_worker(&store, &server, "张伟", GRID_A);
     let hh = household(&a);
     a.sync();
     let clone = Device::copy_of(&a);
@@ -274,9 +261,9 @@ fn a_cloned_phone_is_detected_and_loses_nothing(backend: Backend) {
 /// edit it acknowledged. The device notices on its next sync, re-uploads both,
 /// drops what the server lost from others, verifies, and the admin sees it.
 fn a_restored_server_gets_back_what_it_lost(backend: Backend) {
-    let (store, mut server) = setup(backend);
-    let a = worker(&store, &server, "张伟");
-    let b = worker(&store, &server, "李娜");
+    let (store, mut server) = seeded_server(backend);
+    let a = synced_worker(&store, &server, "张伟", GRID_A);
+    let b = synced_worker(&store, &server, "李娜", GRID_A);
     let hh = household(&a);
     a.sync();
     b.sync();
@@ -329,7 +316,7 @@ fn a_restored_server_gets_back_what_it_lost(backend: Backend) {
     );
 
     // A device enrolled now sees what A re-uploaded.
-    let c = worker(&store, &server, "王强");
+    let c = synced_worker(&store, &server, "王强", GRID_A);
     assert_eq!(field(&c, &hh, "note"), "备份之后的修改");
     assert_eq!(
         c.count("SELECT count(*) FROM reports"),
@@ -352,9 +339,9 @@ fn a_restored_server_gets_back_what_it_lost(backend: Backend) {
 /// pushed the restored server past another device's position since do not hide
 /// the restore from it — the epoch does.
 fn a_recorded_restore_reaches_every_device(backend: Backend) {
-    let (store, mut server) = setup(backend);
-    let a = worker(&store, &server, "张伟");
-    let b = worker(&store, &server, "李娜");
+    let (store, mut server) = seeded_server(backend);
+    let a = synced_worker(&store, &server, "张伟", GRID_A);
+    let b = synced_worker(&store, &server, "李娜", GRID_A);
     let hh = household(&a);
     a.sync();
     b.sync();
@@ -392,11 +379,11 @@ fn a_recorded_restore_reaches_every_device(backend: Backend) {
 /// wins, the fast phone's is in the conflict log, and from then on the fast
 /// phone stamps in the server's time.
 fn a_fast_phones_late_offline_edit_loses_to_a_later_real_edit(backend: Backend) {
-    let (store, server) = setup(backend);
-    let normal = worker(&store, &server, "张伟");
+    let (store, server) = seeded_server(backend);
+    let normal = synced_worker(&store, &server, "张伟", GRID_A);
     let hh = household(&normal);
     normal.sync();
-    let mut fast = worker(&store, &server, "李娜");
+    let mut fast = synced_worker(&store, &server, "李娜", GRID_A);
     // The clock jumps three days ahead after its last contact.
     fast.env
         .push(("GRIDFIELD_CLOCK_SKEW_MS".into(), (3 * DAY_MS).to_string()));
@@ -449,11 +436,11 @@ fn a_fast_phones_late_offline_edit_loses_to_a_later_real_edit(backend: Backend) 
 /// field offline after a correct phone edited it: its edit is the later one in
 /// real time and wins, though its own clock put it three days earlier.
 fn a_slow_phones_later_offline_edit_wins(backend: Backend) {
-    let (store, server) = setup(backend);
-    let normal = worker(&store, &server, "张伟");
+    let (store, server) = seeded_server(backend);
+    let normal = synced_worker(&store, &server, "张伟", GRID_A);
     let hh = household(&normal);
     normal.sync();
-    let mut slow = worker(&store, &server, "李娜");
+    let mut slow = synced_worker(&store, &server, "李娜", GRID_A);
     slow.env
         .push(("GRIDFIELD_CLOCK_SKEW_MS".into(), (-3 * DAY_MS).to_string()));
     set(&normal, &hh, "note=正常手机先写的");

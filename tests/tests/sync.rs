@@ -14,19 +14,6 @@ const SITE_PNG: &str = concat!(
     "/../core/tests/fixtures/site.png"
 );
 
-fn setup(backend: Backend) -> (Store, ServerProc) {
-    let store = Store::new(backend);
-    store.seed();
-    let server = ServerProc::start(&store);
-    (store, server)
-}
-
-fn worker(store: &Store, server: &ServerProc, name: &str, grid: &str) -> Device {
-    let d = Device::enrolled(server, &store.code(name, "worker", grid));
-    d.sync();
-    d
-}
-
 fn entity(d: &Device, kind: &str, id: &str) -> Value {
     d.json(&["entity", "show", kind, id])
 }
@@ -34,9 +21,9 @@ fn entity(d: &Device, kind: &str, id: &str) -> Value {
 /// Scenario 1: Two workers edit the same household offline; all replicas converge and the
 /// overwritten value is in the server's conflict log.
 fn concurrent_edits_converge_with_conflict_log(backend: Backend) {
-    let (store, server) = setup(backend);
-    let a = worker(&store, &server, "张伟", GRID_A);
-    let b = worker(&store, &server, "李娜", GRID_A);
+    let (store, server) = seeded_server(backend);
+    let a = synced_worker(&store, &server, "张伟", GRID_A);
+    let b = synced_worker(&store, &server, "李娜", GRID_A);
     let hh = a.json(&[
         "entity",
         "put",
@@ -93,7 +80,7 @@ fn concurrent_edits_converge_with_conflict_log(backend: Backend) {
     );
 
     // A third device that enrolls now sees the same.
-    let c = worker(&store, &server, "王强", GRID_A);
+    let c = synced_worker(&store, &server, "王强", GRID_A);
     assert_eq!(entity(&c, "household", &hh)["fields"], fa);
 
     let dir = tempfile::tempdir().unwrap();
@@ -124,9 +111,9 @@ fn hazard_id(d: &Device, category: &str) -> String {
 /// Scenario 2: A hazard moves through its lifecycle across devices; a stale step from a
 /// phone that was offline is refused with a reason it shows.
 fn hazard_lifecycle_and_stale_step(backend: Backend) {
-    let (store, server) = setup(backend);
-    let w1 = worker(&store, &server, "张伟", GRID_A);
-    let w2 = worker(&store, &server, "李娜", GRID_A);
+    let (store, server) = seeded_server(backend);
+    let w1 = synced_worker(&store, &server, "张伟", GRID_A);
+    let w2 = synced_worker(&store, &server, "李娜", GRID_A);
     let sup = Device::enrolled(&server, &store.code("赵强", "supervisor", TOWN));
 
     w1.ok(&[
@@ -241,8 +228,8 @@ fn hazard_lifecycle_and_stale_step(backend: Backend) {
 /// Scenario 3: A volunteer's replica holds no personal data; grid A's device receives
 /// nothing of grid B and its writes into grid B are refused.
 fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
-    let (store, server) = setup(backend);
-    let wa = worker(&store, &server, "张伟", GRID_A);
+    let (store, server) = seeded_server(backend);
+    let wa = synced_worker(&store, &server, "张伟", GRID_A);
     let hh = wa.json(&[
         "entity",
         "put",
@@ -334,7 +321,7 @@ fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
     );
     assert_eq!(v.count("SELECT count(*) FROM businesses WHERE contact_phone IS NOT NULL OR contact_name IS NOT NULL"), 0);
 
-    let wb = worker(&store, &server, "刘洋", GRID_B);
+    let wb = synced_worker(&store, &server, "刘洋", GRID_B);
     assert_eq!(
         wb.count(&format!(
             "SELECT count(*) FROM addresses WHERE grid_code <> '{GRID_B}'"
@@ -384,8 +371,8 @@ fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
 
 /// Scenario 6: A phone whose clock is three days fast does not win over later real edits.
 fn a_fast_clock_does_not_win_forever(backend: Backend) {
-    let (store, server) = setup(backend);
-    let normal = worker(&store, &server, "张伟", GRID_A);
+    let (store, server) = seeded_server(backend);
+    let normal = synced_worker(&store, &server, "张伟", GRID_A);
     let mut fast = Device::enrolled(&server, &store.code("李娜", "worker", GRID_A));
     fast.env.push((
         "GRIDFIELD_CLOCK_SKEW_MS".into(),
@@ -443,8 +430,8 @@ fn a_fast_clock_does_not_win_forever(backend: Backend) {
 /// A replica that drifted (a lost row, a stale field) is detected by checksum and
 /// repaired by the next sync, without losing a queued local edit.
 fn a_drifted_replica_repairs_itself(backend: Backend) {
-    let (store, server) = setup(backend);
-    let a = worker(&store, &server, "张伟", GRID_A);
+    let (store, server) = seeded_server(backend);
+    let a = synced_worker(&store, &server, "张伟", GRID_A);
     let hh = a.json(&[
         "entity",
         "put",

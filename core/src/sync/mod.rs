@@ -261,28 +261,7 @@ pub fn enroll(
         return Err(Error::AlreadyInitialised(dir.to_path_buf()));
     }
     let base = normalise_url(server_url)?;
-    if code.trim().is_empty() {
-        return Err(Error::invalid("code", "required"));
-    }
-    let cancel = CancelHandle::new();
-    let http = Http::new(&base, None, &cancel);
-    let sent_raw = store::now_ms();
-    let req = EnrollRequest {
-        code: code.trim().to_string(),
-        device_name: device_name.to_string(),
-        wire_version: Some(wire::WIRE_VERSION),
-    };
-    let reply = http.send(
-        Method::Post,
-        "/v1/enroll",
-        &[],
-        &[],
-        Some(&serde_json::to_vec(&req)?),
-    )?;
-    if reply.status != 200 {
-        return Err(reply.error());
-    }
-    let resp: EnrollResponse = reply.json()?;
+    let (resp, sent_raw) = request_enrollment(&base, code, device_name)?;
     // Check everything before creating anything.
     let issuers = resp
         .issuer_keys
@@ -327,6 +306,23 @@ pub fn enroll(
         })?;
     }
     Ok(store)
+}
+
+/// `POST /v1/enroll` with a one-time code; the answer and this device's clock
+/// when the request went out (to measure the offset from the server's clock).
+fn request_enrollment(base: &str, code: &str, device_name: &str) -> Result<(EnrollResponse, i64)> {
+    if code.trim().is_empty() {
+        return Err(Error::invalid("code", "required"));
+    }
+    let cancel = CancelHandle::new();
+    let http = Http::new(base, None, &cancel);
+    let req = EnrollRequest {
+        code: code.trim().to_string(),
+        device_name: device_name.to_string(),
+        wire_version: Some(wire::WIRE_VERSION),
+    };
+    let sent_raw = store::now_ms();
+    Ok((http.post_json("/v1/enroll", &req)?, sent_raw))
 }
 
 // ---- the sync round ---------------------------------------------------------------------
@@ -687,17 +683,7 @@ impl<'a> Round<'a> {
                 device_time: Some(self.store.raw_now() + batch[0].clock_offset),
                 replay: batch[0].replay,
             };
-            let reply = self.http.send(
-                Method::Post,
-                "/v1/push",
-                &[],
-                &[],
-                Some(&serde_json::to_vec(&req)?),
-            )?;
-            if reply.status != 200 {
-                return Err(reply.error());
-            }
-            let resp: PushResponse = reply.json()?;
+            let resp: PushResponse = self.http.post_json("/v1/push", &req)?;
             self.record_push(&batch, &resp, &mut blocked)?;
             if let Some(head) = &resp.head {
                 recovery::note_seen(self.store, head)?;
@@ -1232,6 +1218,26 @@ impl<'a> Http<'a> {
             headers,
             body,
         })
+    }
+
+    /// POST a JSON body and read a JSON answer; any other status than 200 is the
+    /// server's error.
+    fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T> {
+        let reply = self.send(
+            Method::Post,
+            path,
+            &[],
+            &[],
+            Some(&serde_json::to_vec(body)?),
+        )?;
+        if reply.status != 200 {
+            return Err(reply.error());
+        }
+        reply.json()
     }
 
     /// Sleep for the backoff, waking early to honour a cancel.

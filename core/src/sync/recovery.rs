@@ -12,11 +12,11 @@ use std::path::Path;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::{META_SERVER_URL, META_TOKEN, Method, Round, SyncConfig, normalise_url};
+use super::{META_SERVER_URL, META_TOKEN, Round, SyncConfig, normalise_url};
 use crate::db::DbKey;
 use crate::error::{Error, Result};
 use crate::store::{self, Identity, Store, Tx};
-use crate::wire::{self, EnrollRequest, EnrollResponse};
+use crate::wire;
 
 /// Acknowledged operations are kept this long, to re-upload to a server restored
 /// from a backup up to this old.
@@ -157,28 +157,7 @@ pub fn reenroll(dir: &Path, key: &DbKey, code: &str, device_name: &str) -> Resul
     let store = Store::open(dir, key)?;
     let cfg = SyncConfig::load(&store)?;
     let base = normalise_url(&cfg.server_url)?;
-    if code.trim().is_empty() {
-        return Err(Error::invalid("code", "required"));
-    }
-    let cancel = super::CancelHandle::new();
-    let http = super::Http::new(&base, None, &cancel);
-    let req = EnrollRequest {
-        code: code.trim().to_string(),
-        device_name: device_name.to_string(),
-        wire_version: Some(wire::WIRE_VERSION),
-    };
-    let sent_raw = store::now_ms();
-    let reply = http.send(
-        Method::Post,
-        "/v1/enroll",
-        &[],
-        &[],
-        Some(&serde_json::to_vec(&req)?),
-    )?;
-    if reply.status != 200 {
-        return Err(reply.error());
-    }
-    let resp: EnrollResponse = reply.json()?;
+    let (resp, sent_raw) = super::request_enrollment(&base, code, device_name)?;
     let old = store.identity().clone();
     if resp.user != old.user || resp.token.is_empty() {
         return Err(Error::invalid(

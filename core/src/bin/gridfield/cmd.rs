@@ -819,18 +819,22 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The name administrators see: given, or this host's.
+fn device_name(given: &Option<String>) -> String {
+    given
+        .clone()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "gridfield-cli".to_string())
+}
+
 fn enroll(cli: &Cli, a: &EnrollArgs) -> Result<ExitCode> {
     // Refuse before contacting the server (and before creating a key file).
     if Store::exists(&cli.data) {
         return Err(Error::AlreadyInitialised(cli.data.clone()));
     }
     let key = key_for(&cli.data, true)?;
-    let name = a
-        .name
-        .clone()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "gridfield-cli".to_string());
+    let name = device_name(&a.name);
     let store = gridfield_core::sync::enroll(&cli.data, &key, &a.server, &a.code, &name)?;
     let lang = cli.lang.as_deref().and_then(Lang::parse);
     if let Some(l) = lang {
@@ -981,12 +985,7 @@ fn reenroll(cli: &Cli, a: &ReenrollArgs, lang: Option<Lang>) -> Result<ExitCode>
         return Err(Error::NotInitialised(cli.data.clone()));
     }
     let key = key_for(&cli.data, false)?;
-    let name = a
-        .name
-        .clone()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "gridfield-cli".to_string());
+    let name = device_name(&a.name);
     let store = gridfield_core::sync::reenroll(&cli.data, &key, &a.code, &name)?;
     let lang = match lang {
         Some(l) => l,

@@ -45,9 +45,14 @@ fn advance(max: u64, window: u64, seq: u64) -> Option<(u64, u64)> {
     Some((max, window | (1 << back)))
 }
 
-/// Record this request of `dev`'s installation; `Ok(false)` when it comes from a
-/// second installation (the refusal is recorded and committed by the caller).
-pub fn record(tx: &mut dyn Tx, dev: &DeviceCtx, header: &str) -> Result<bool> {
+/// Record this request of `dev`'s installation, if it named one (inside the
+/// write transaction a push or pull takes anyway: no round trip of its own);
+/// `Ok(false)` when it comes from a second installation — the caller commits the
+/// record of that and answers with [`cloned_error`].
+pub fn check(tx: &mut dyn Tx, dev: &DeviceCtx) -> Result<bool> {
+    let Some(header) = &dev.install else {
+        return Ok(true);
+    };
     let (install, seq) = parse(header)?;
     let row = tx
         .query_one(

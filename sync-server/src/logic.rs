@@ -75,6 +75,9 @@ pub struct DeviceCtx {
     pub role: Role,
     pub grid_code: String,
     pub grid_path: String,
+    /// The installation header the request carried (`install.rs`): checked inside
+    /// the write transaction of each push and pull.
+    pub install: Option<String>,
 }
 
 /// Marks audit rows and hazard events written through the web console.
@@ -94,6 +97,7 @@ impl DeviceCtx {
             role,
             grid_code: grid_code.to_string(),
             grid_path: grid_path.to_string(),
+            install: None,
         }
     }
 }
@@ -282,6 +286,7 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
         role: Role::parse(&row.text(2)?).ok_or_else(|| ApiError::internal("bad role"))?,
         grid_code: row.text(3)?,
         grid_path: row.text(4)?,
+        install: None,
     })
 }
 
@@ -583,7 +588,11 @@ pub fn push(
         .map(|t| t - now_ms())
         .filter(|s| s.abs() > SKEW_TOLERANCE_MS)
         .unwrap_or(0);
-    server.db.write(|tx| {
+    let pushed = server.db.write(|tx| {
+        // A second installation is refused, and that is recorded (committed).
+        if !crate::install::check(tx, dev)? {
+            return Ok(None);
+        }
         let seen = applied_results(tx, ops)?;
         let entities = prefetch_entities(tx, ops, &seen)?;
         let mut batch = Batch {
@@ -628,8 +637,9 @@ pub fn push(
             "UPDATE devices SET last_seen = $2 WHERE id = $1",
             &[dev.device_id.as_str().into(), now_ms().into()],
         )?;
-        Ok((results, here.encode()))
-    })
+        Ok(Some((results, here.encode())))
+    })?;
+    pushed.ok_or_else(crate::install::cloned_error)
 }
 
 /// What a push batch has judged so far and the rows it logs: the op ids and audit
@@ -1615,6 +1625,9 @@ pub fn pull(
     let limit = limit.clamp(1, wire::MAX_PULL_LIMIT) as i64;
     // A restore found here is recorded (committed) before the refusal goes out.
     let checked = server.db.write(|tx| {
+        if !crate::install::check(tx, dev)? {
+            return Ok(Err(crate::install::cloned_error()));
+        }
         let checked = crate::restore::check_pull(tx, dev, cursor, seen);
         // The cursor a device sends proves it applied everything before it.
         let from = checked.as_ref().map(|c| c.1).unwrap_or(0);

@@ -138,16 +138,8 @@ impl FromRequestParts<AppState> for Device {
             .get(wire::INSTALL_HEADER)
             .map(|v| v.to_str().unwrap_or("").to_string());
         let s = state.clone();
-        let dev = blocking(move || {
-            let dev = s.db.read(|tx| logic::authenticate(tx, &token))?;
-            if let Some(h) = install
-                && !s.db.write(|tx| crate::install::record(tx, &dev, &h))?
-            {
-                return Err(crate::install::cloned_error());
-            }
-            Ok(dev)
-        })
-        .await?;
+        let mut dev = blocking(move || s.db.read(|tx| logic::authenticate(tx, &token))).await?;
+        dev.install = install;
         Ok(Device(dev))
     }
 }

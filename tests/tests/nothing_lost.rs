@@ -274,9 +274,18 @@ fn a_restored_server_gets_back_what_it_lost(backend: Backend) {
     b.set_server(&server.url);
 
     set(&a, &hh, "note=备份之后的修改");
-    a.ok(&["report", "--address", ADDR_A, "--text", "楼道堆放杂物"]);
+    a.ok(&[
+        "report",
+        "--address",
+        ADDR_A,
+        "--text",
+        "楼道堆放杂物",
+        "--photo",
+        SITE_PNG,
+    ]);
     let r = a.sync();
     assert_eq!(r["pushed"], 2, "{r}");
+    assert_eq!(r["photos_uploaded"], 1, "{r}");
     // B writes a household after the backup too, syncs, and is then lost with its phone.
     let lost_hh = b.json(&[
         "entity",
@@ -322,6 +331,21 @@ fn a_restored_server_gets_back_what_it_lost(backend: Backend) {
         c.count("SELECT count(*) FROM reports"),
         1,
         "the report is back"
+    );
+    // And its photo, which the restored server had lost too.
+    let photo =
+        c.json_rows("SELECT json_quote(json_extract(photos, '$[0]')) FROM reports")[0].clone();
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("p.png");
+    c.ok(&[
+        "photo-get",
+        photo.as_str().unwrap(),
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(SITE_PNG).unwrap()
     );
     let reports = store.admin(&["restores"]);
     assert!(reports.contains("detected"), "{reports}");

@@ -295,6 +295,17 @@ impl Store {
         }
     }
 
+    /// The server's conflict log, as `admin export` writes it.
+    pub fn conflict_log(&self) -> Vec<Value> {
+        let dir = tempfile::tempdir().unwrap();
+        self.admin(&["export", "--out", dir.path().to_str().unwrap()]);
+        std::fs::read_to_string(dir.path().join("conflicts.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     /// The first column of a query on the server's database, one line per row
     /// (no server needs to be stopped: reads only).
     pub fn query_lines(&self, sql: &str) -> Vec<String> {

@@ -540,17 +540,6 @@ fn random_edit(case: &mut Case, rng: &mut Rng, dev: usize, d: &Device) {
     }
 }
 
-/// The server's conflict log (`admin export`).
-fn conflict_log(store: &Store) -> Vec<Value> {
-    let dir = tempfile::tempdir().unwrap();
-    store.admin(&["export", "--out", dir.path().to_str().unwrap()]);
-    std::fs::read_to_string(dir.path().join("conflicts.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 fn convergence_case(backend: Backend, seed: u64, steps: usize) {
     let t0 = Instant::now();
     let mut rng = Rng(seed);
@@ -751,7 +740,7 @@ fn convergence_case(backend: Backend, seed: u64, steps: usize) {
         created.len(),
         "seed {seed}: households on the server vs created"
     );
-    let conflicts = conflict_log(&store);
+    let conflicts = store.conflict_log();
     case.check_nothing_lost(&by_id, &conflicts);
     // Per field: the final value is one somebody wrote; with one clock, the last write.
     for hh in &created {

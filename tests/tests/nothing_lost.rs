@@ -41,17 +41,6 @@ fn field(d: &Device, hh: &str, f: &str) -> Value {
     d.json(&["entity", "show", "household", hh])["fields"][f].clone()
 }
 
-/// The server's conflict log (`admin export`).
-fn conflicts(store: &Store) -> Vec<Value> {
-    let dir = tempfile::tempdir().unwrap();
-    store.admin(&["export", "--out", dir.path().to_str().unwrap()]);
-    std::fs::read_to_string(dir.path().join("conflicts.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 fn lost_fields(report: &Value) -> Vec<String> {
     report["lost"]
         .as_array()
@@ -101,7 +90,7 @@ fn an_edit_made_while_a_pull_is_in_flight_is_never_lost(backend: Backend) {
     let r = a.sync();
     assert_eq!(r["pushed"], 1, "{r}");
     assert_eq!(lost_fields(&r), ["note"], "A is told its edit lost: {r}");
-    let log = conflicts(&store);
+    let log = store.conflict_log();
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["field"], "note");
     assert_eq!(log[0]["lost"], json!("甲在同步时写的").to_string());
@@ -146,7 +135,7 @@ fn a_slow_phone_can_change_what_it_has_seen(backend: Backend) {
     let d = slow.json(&["diagnostics"]);
     let offset = d["clock_offset_ms"].as_i64().unwrap();
     assert!((offset - 3 * DAY_MS).abs() < 60_000, "{d}");
-    assert!(conflicts(&store).is_empty());
+    assert!(store.conflict_log().is_empty());
 
     // The rule itself, on a stamp three days old.
     let current = normal.json_rows(&format!(
@@ -189,7 +178,7 @@ fn a_slow_phone_can_change_what_it_has_seen(backend: Backend) {
     assert_eq!(r["lost"], json!(["note"]), "{r}");
     normal.sync();
     assert_eq!(field(&normal, &hh, "note"), "看过当前值");
-    let log = conflicts(&store);
+    let log = store.conflict_log();
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["lost"], json!("没看过当前值").to_string());
 }
@@ -239,7 +228,7 @@ fn a_cloned_phone_is_detected_and_loses_nothing(backend: Backend) {
     assert_eq!(notes[0], notes[1], "replicas converge");
     assert_eq!(field(&a, &hh, "phone"), "13900000009");
     assert_eq!(field(&clone, &hh, "members"), 3);
-    let log = conflicts(&store);
+    let log = store.conflict_log();
     assert_eq!(log.len(), 1, "the two concurrent notes: {log:?}");
     let both: Vec<String> = [&log[0]["kept"], &log[0]["lost"]]
         .iter()
@@ -436,7 +425,7 @@ fn a_fast_phones_late_offline_edit_loses_to_a_later_real_edit(backend: Backend) 
     assert_eq!(lost_fields(&r), ["note"], "{r}");
     fast.sync();
     assert_eq!(field(&fast, &hh, "note"), "稍后真实的修改");
-    let log = conflicts(&store);
+    let log = store.conflict_log();
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["lost"], json!("快三天的手机离线写的").to_string());
 
@@ -479,7 +468,7 @@ fn a_slow_phones_later_offline_edit_wins(backend: Backend) {
         "慢手机后写的",
         "the later real edit wins"
     );
-    let log = conflicts(&store);
+    let log = store.conflict_log();
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["lost"], json!("正常手机先写的").to_string());
 }

@@ -1,12 +1,16 @@
 //! Photos as content-addressed files next to the database: the SHA-256 of the
 //! bytes names the file, so a photo taken twice is stored once and its identity
-//! can be checked by anyone who has the bytes.
+//! can be checked by anyone who has the bytes. `refs` says which photos a record uses.
+
+mod refs;
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+pub use refs::{inspection_refs, refs_of};
 
 /// Phones take 3–8 MB photos; anything beyond this is a mistake or an attack.
 pub const DEFAULT_MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
@@ -54,6 +58,7 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// A photo is identified by the SHA-256 of its bytes: 64 lowercase hex digits.
 pub fn is_valid_hash(s: &str) -> bool {
     s.len() == 64
         && s.bytes()

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
-use crate::model::Role;
+use crate::role::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -146,6 +146,17 @@ pub enum TransitionError {
 }
 
 impl TransitionError {
+    /// Stable identifier of the reason, for catalogs and clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransitionError::NotFromState { .. } => "hazard.not_from_state",
+            TransitionError::NotPermitted { .. } => "hazard.not_permitted",
+            TransitionError::Missing("assignee") => "hazard.assignee_required",
+            TransitionError::Missing("note") => "hazard.note_required",
+            TransitionError::Missing(_) => "hazard.missing",
+        }
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
             (TransitionError::NotFromState { from, action }, Lang::Zh) => {
@@ -185,22 +196,10 @@ pub fn next_status(
     input: &StepInput,
 ) -> Result<HazardStatus, TransitionError> {
     use HazardAction as A;
-    use HazardStatus as S;
     if !action.allowed_for(role) {
         return Err(TransitionError::NotPermitted { role, action });
     }
-    let to = match (from, action) {
-        // Re-assigning an open hazard moves it back to assigned.
-        (S::Reported | S::Assigned | S::Rectifying, A::Assign) => S::Assigned,
-        (S::Assigned, A::StartRectification) => S::Rectifying,
-        // A quick fix may be reported without a separate "started" step.
-        (S::Assigned | S::Rectifying, A::MarkRectified) => S::Rectified,
-        (S::Rectified, A::Verify) => S::Verified,
-        (S::Rectified, A::RejectRectification) => S::Rectifying,
-        (S::Verified, A::Close) => S::Closed,
-        (S::Verified | S::Closed, A::Reopen) => S::Assigned,
-        _ => return Err(TransitionError::NotFromState { from, action }),
-    };
+    let to = target(from, action).ok_or(TransitionError::NotFromState { from, action })?;
     if action == A::Assign
         && input
             .assignee
@@ -215,6 +214,25 @@ pub fn next_status(
         return Err(TransitionError::Missing("note"));
     }
     Ok(to)
+}
+
+/// Where `action` leads from `from`, whoever asks and with whatever input:
+/// the transition table of the lifecycle, and nothing else.
+pub fn target(from: HazardStatus, action: HazardAction) -> Option<HazardStatus> {
+    use HazardAction as A;
+    use HazardStatus as S;
+    Some(match (from, action) {
+        // Re-assigning an open hazard moves it back to assigned.
+        (S::Reported | S::Assigned | S::Rectifying, A::Assign) => S::Assigned,
+        (S::Assigned, A::StartRectification) => S::Rectifying,
+        // A quick fix may be reported without a separate "started" step.
+        (S::Assigned | S::Rectifying, A::MarkRectified) => S::Rectified,
+        (S::Rectified, A::Verify) => S::Verified,
+        (S::Rectified, A::RejectRectification) => S::Rectifying,
+        (S::Verified, A::Close) => S::Closed,
+        (S::Verified | S::Closed, A::Reopen) => S::Assigned,
+        _ => return None,
+    })
 }
 
 /// Overdue = past its deadline and not closed.

@@ -1,0 +1,261 @@
+//! Entity kinds and their declared fields (住户, 人员, 出租房屋, 单位场所): what each
+//! kind holds, who may see which field, and the check of one field value.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+use crate::role::Role;
+
+/// The kinds of descriptive entity at an address (一标多实).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// 住户
+    Household,
+    /// 人员
+    Person,
+    /// 出租房屋
+    RentalUnit,
+    /// 单位 / 场所
+    Business,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    Int,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// One of a fixed set of values.
+    Enum(&'static [&'static str]),
+    /// Reference to another entity's id (same scope).
+    Ref(EntityKind),
+}
+
+/// Why a field is hidden from some roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensitivity {
+    Public,
+    /// Personal data: ID numbers, phones, names of residents.
+    Personal,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub sensitivity: Sensitivity,
+    pub max_len: usize,
+}
+
+const fn f(
+    name: &'static str,
+    ty: FieldType,
+    sensitivity: Sensitivity,
+    max_len: usize,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty,
+        sensitivity,
+        max_len,
+    }
+}
+
+use FieldType as T;
+use Sensitivity::{Personal as P, Public as U};
+
+pub const RESIDENCY: &[&str] = &["registered", "floating"];
+pub const RENTAL_USE: &[&str] = &["residential", "shared", "commercial"];
+pub const RISK_LEVEL: &[&str] = &["low", "medium", "high"];
+pub const BUSINESS_KIND: &[&str] = &[
+    "shop",
+    "restaurant",
+    "enterprise",
+    "venue",
+    "school",
+    "other",
+];
+
+const HOUSEHOLD_FIELDS: &[FieldSpec] = &[
+    f("head_name", T::Text, P, 64),
+    f("phone", T::Text, P, 32),
+    f("members", T::Int, P, 0),
+    f("residency", T::Enum(RESIDENCY), P, 0),
+    f("moved_in", T::Date, P, 0),
+    f("moved_out", T::Date, P, 0),
+    f("note", T::Text, P, 500),
+];
+const PERSON_FIELDS: &[FieldSpec] = &[
+    f("household_id", T::Ref(EntityKind::Household), P, 0),
+    f("rental_unit_id", T::Ref(EntityKind::RentalUnit), P, 0),
+    f("name", T::Text, P, 64),
+    f("id_number", T::Text, P, 18),
+    f("phone", T::Text, P, 32),
+    f("residency", T::Enum(RESIDENCY), P, 0),
+    f("moved_in", T::Date, P, 0),
+    f("moved_out", T::Date, P, 0),
+];
+const RENTAL_FIELDS: &[FieldSpec] = &[
+    f("landlord_name", T::Text, P, 64),
+    f("landlord_phone", T::Text, P, 32),
+    f("rooms", T::Int, U, 0),
+    f("use", T::Enum(RENTAL_USE), U, 0),
+    f("risk_level", T::Enum(RISK_LEVEL), U, 0),
+    f("note", T::Text, P, 500),
+];
+const BUSINESS_FIELDS: &[FieldSpec] = &[
+    f("name", T::Text, U, 128),
+    f("kind", T::Enum(BUSINESS_KIND), U, 0),
+    f("contact_name", T::Text, P, 64),
+    f("contact_phone", T::Text, P, 32),
+];
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 4] = [
+        EntityKind::Household,
+        EntityKind::Person,
+        EntityKind::RentalUnit,
+        EntityKind::Business,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Household => "household",
+            EntityKind::Person => "person",
+            EntityKind::RentalUnit => "rental_unit",
+            EntityKind::Business => "business",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntityKind> {
+        EntityKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// SQL table; a closed set, never user input.
+    pub fn table(self) -> &'static str {
+        match self {
+            EntityKind::Household => "households",
+            EntityKind::Person => "persons",
+            EntityKind::RentalUnit => "rental_units",
+            EntityKind::Business => "businesses",
+        }
+    }
+
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            EntityKind::Household => HOUSEHOLD_FIELDS,
+            EntityKind::Person => PERSON_FIELDS,
+            EntityKind::RentalUnit => RENTAL_FIELDS,
+            EntityKind::Business => BUSINESS_FIELDS,
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields().iter().find(|f| f.name == name)
+    }
+
+    /// Whether a role may see this kind of entity at all. Volunteers see neither
+    /// residents nor rental units (tenants hang off them), only public venues.
+    pub fn visible_to(self, role: Role) -> bool {
+        role.sees_personal_data() || matches!(self, EntityKind::Business)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            EntityKind::Household => lang.pick("住户", "household"),
+            EntityKind::Person => lang.pick("人员", "person"),
+            EntityKind::RentalUnit => lang.pick("出租房屋", "rental unit"),
+            EntityKind::Business => lang.pick("单位场所", "business"),
+        }
+    }
+}
+
+/// One descriptive entity as stored: its fields as JSON values (null = unset).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub kind: EntityKind,
+    pub id: String,
+    pub address_code: String,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub deleted: bool,
+    pub updated_at: i64,
+}
+
+impl Entity {
+    /// The same entity with what `role` may not see removed.
+    pub fn redacted_for(&self, role: Role) -> Option<Entity> {
+        if !self.kind.visible_to(role) {
+            return None;
+        }
+        let mut e = self.clone();
+        if !role.sees_personal_data() {
+            e.fields.retain(|name, _| {
+                self.kind
+                    .field(name)
+                    .is_some_and(|s| s.sensitivity == Sensitivity::Public)
+            });
+        }
+        Some(e)
+    }
+}
+
+/// Check one field value against the entity kind's declared type, as the device
+/// does on entry; the server uses it to judge what devices send.
+pub fn validate_field(
+    kind: EntityKind,
+    name: &str,
+    value: &serde_json::Value,
+) -> crate::Result<serde_json::Value> {
+    let spec = kind.field(name).ok_or_else(|| {
+        crate::Error::invalid(
+            name.to_string(),
+            format!("not a field of {}", kind.as_str()),
+        )
+    })?;
+    crate::store::check_field(spec.ty, spec.max_len, name, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volunteer_redaction_drops_personal_fields_and_kinds() {
+        let mut fields = serde_json::Map::new();
+        fields.insert("name".into(), "便民超市".into());
+        fields.insert("contact_phone".into(), "13800000000".into());
+        let shop = Entity {
+            kind: EntityKind::Business,
+            id: "b1".into(),
+            address_code: "a".into(),
+            fields,
+            deleted: false,
+            updated_at: 0,
+        };
+        let seen = shop.redacted_for(Role::Volunteer).unwrap();
+        assert!(seen.fields.contains_key("name"));
+        assert!(!seen.fields.contains_key("contact_phone"));
+        assert!(
+            shop.redacted_for(Role::Worker)
+                .unwrap()
+                .fields
+                .contains_key("contact_phone")
+        );
+        let hh = Entity {
+            kind: EntityKind::Household,
+            ..shop.clone()
+        };
+        assert!(hh.redacted_for(Role::Volunteer).is_none());
+    }
+
+    #[test]
+    fn every_field_spec_is_unique() {
+        for k in EntityKind::ALL {
+            let mut names: Vec<_> = k.fields().iter().map(|f| f.name).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), k.fields().len(), "{k:?}");
+        }
+    }
+}

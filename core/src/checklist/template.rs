@@ -1,0 +1,244 @@
+//! Checklist templates (检查表): the versioned JSON shape of sections and items,
+//! item kinds and fail rules, and the templates shipped with the app.
+
+use serde::{Deserialize, Serialize};
+
+use super::Text;
+use super::validation::TemplateError;
+use crate::hazard::Severity;
+
+const BUILTIN_JSON: [&str; 2] = [
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/rental_fire_safety.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/household_visit.v1.json"
+    )),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HazardSpec {
+    pub category: String,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppliesTo {
+    RentalUnit,
+    Household,
+    Address,
+    Business,
+}
+
+impl AppliesTo {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppliesTo::RentalUnit => "rental_unit",
+            AppliesTo::Household => "household",
+            AppliesTo::Address => "address",
+            AppliesTo::Business => "business",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistTemplate {
+    pub id: String,
+    pub version: u32,
+    pub title: Text,
+    pub applies_to: AppliesTo,
+    pub total_score: u32,
+    pub pass_score: u32,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub id: String,
+    pub title: Text,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: String,
+    pub label: Text,
+    #[serde(flatten)]
+    pub kind: ItemKind,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail: Option<FailRule>,
+    #[serde(default)]
+    pub deduction: u32,
+    /// 一票否决: failing this item fails the whole inspection regardless of score.
+    #[serde(default)]
+    pub veto: bool,
+    #[serde(default)]
+    pub photo_on_fail: bool,
+    /// Raised when the item fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hazard: Option<HazardSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ItemKind {
+    YesNoNa,
+    Number {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+        #[serde(default)]
+        integer: bool,
+    },
+    Text {
+        max_len: u32,
+    },
+    SingleChoice {
+        options: Vec<ChoiceOption>,
+    },
+    MultiChoice {
+        options: Vec<ChoiceOption>,
+    },
+    Photo {
+        min: u32,
+        max: u32,
+    },
+    Signature,
+}
+
+impl ItemKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ItemKind::YesNoNa => "yes_no_na",
+            ItemKind::Number { .. } => "number",
+            ItemKind::Text { .. } => "text",
+            ItemKind::SingleChoice { .. } => "single_choice",
+            ItemKind::MultiChoice { .. } => "multi_choice",
+            ItemKind::Photo { .. } => "photo",
+            ItemKind::Signature => "signature",
+        }
+    }
+
+    pub fn options(&self) -> Option<&[ChoiceOption]> {
+        match self {
+            ItemKind::SingleChoice { options } | ItemKind::MultiChoice { options } => Some(options),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    pub id: String,
+    pub label: Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YesNoNa {
+    Yes,
+    No,
+    Na,
+}
+
+impl YesNoNa {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            YesNoNa::Yes => "yes",
+            YesNoNa::No => "no",
+            YesNoNa::Na => "na",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [YesNoNa::Yes, YesNoNa::No, YesNoNa::Na]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// When an answered item counts as failed. JSON: `{"answer": "yes"}`, `{"below": 1}`,
+/// `{"above": 10}`, `{"any_of": ["bed_space"]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "FailRuleJson", into = "FailRuleJson")]
+pub enum FailRule {
+    Answer { equals: YesNoNa },
+    Below { value: f64 },
+    Above { value: f64 },
+    AnyOf { options: Vec<String> },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FailRuleJson {
+    Answer(YesNoNa),
+    Below(f64),
+    Above(f64),
+    AnyOf(Vec<String>),
+}
+
+impl From<FailRuleJson> for FailRule {
+    fn from(j: FailRuleJson) -> Self {
+        match j {
+            FailRuleJson::Answer(equals) => FailRule::Answer { equals },
+            FailRuleJson::Below(value) => FailRule::Below { value },
+            FailRuleJson::Above(value) => FailRule::Above { value },
+            FailRuleJson::AnyOf(options) => FailRule::AnyOf { options },
+        }
+    }
+}
+
+impl From<FailRule> for FailRuleJson {
+    fn from(r: FailRule) -> Self {
+        match r {
+            FailRule::Answer { equals } => FailRuleJson::Answer(equals),
+            FailRule::Below { value } => FailRuleJson::Below(value),
+            FailRule::Above { value } => FailRuleJson::Above(value),
+            FailRule::AnyOf { options } => FailRuleJson::AnyOf(options),
+        }
+    }
+}
+
+impl ChecklistTemplate {
+    /// Parses and self-checks a template.
+    pub fn from_json(json: &str) -> Result<Self, TemplateError> {
+        let t: ChecklistTemplate =
+            serde_json::from_str(json).map_err(|e| TemplateError::Json(e.to_string()))?;
+        t.check()?;
+        Ok(t)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("template serialization cannot fail")
+    }
+
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items().find(|i| i.id == id)
+    }
+
+    /// All items in template order.
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.sections.iter().flat_map(|s| s.items.iter())
+    }
+}
+
+/// The templates shipped with the app, parsed from the embedded JSON.
+pub fn builtin_templates() -> Vec<ChecklistTemplate> {
+    BUILTIN_JSON
+        .iter()
+        .map(|json| {
+            ChecklistTemplate::from_json(json)
+                .unwrap_or_else(|e| panic!("shipped checklist template is broken: {e}"))
+        })
+        .collect()
+}

@@ -1,0 +1,87 @@
+//! What kind of hazard and how bad: the category codes the built-in checklists
+//! raise (with their labels) and the severity scale (隐患等级).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(&self, english: bool) -> &'static str {
+        match (self, english) {
+            (Severity::Low, false) => "低",
+            (Severity::Medium, false) => "中",
+            (Severity::High, false) => "高",
+            (Severity::Critical, false) => "重大",
+            (Severity::Low, true) => "Low",
+            (Severity::Medium, true) => "Medium",
+            (Severity::High, true) => "High",
+            (Severity::Critical, true) => "Critical",
+        }
+    }
+}
+
+/// Hazard category codes used by the built-in templates.
+pub const HAZARD_CATEGORIES: [&str; 12] = [
+    "fire.ebike_charging",
+    "fire.escape_blocked",
+    "fire.exit_locked",
+    "fire.window_bars",
+    "fire.no_smoke_alarm",
+    "fire.no_extinguisher",
+    "electrical.wiring",
+    "electrical.overload",
+    "gas.safety",
+    "fire.flammable_partition",
+    "housing.overcrowding",
+    "social.dispute",
+];
+
+/// Display label for a hazard category code; unknown codes (e.g. from a newer server) are shown as-is.
+pub fn hazard_category_label(code: &str, english: bool) -> String {
+    let (zh, en) = match code {
+        "fire.ebike_charging" => (
+            "电动自行车违规停放充电",
+            "E-bike indoor parking or charging",
+        ),
+        "fire.escape_blocked" => ("疏散通道堵塞", "Blocked escape route"),
+        "fire.exit_locked" => ("安全出口锁闭", "Locked safety exit"),
+        "fire.window_bars" => ("防盗窗未设逃生口", "Window bars without escape opening"),
+        "fire.no_smoke_alarm" => ("未安装烟感报警器", "No smoke alarm"),
+        "fire.no_extinguisher" => ("灭火器缺失或失效", "Missing or expired fire extinguisher"),
+        "electrical.wiring" => ("电气线路隐患", "Unsafe electrical wiring"),
+        "electrical.overload" => ("超负荷用电", "Electrical overload"),
+        "gas.safety" => ("燃气安全隐患", "Gas safety hazard"),
+        "fire.flammable_partition" => ("易燃可燃材料隔断", "Flammable partitions"),
+        "housing.overcrowding" => ("群租超员", "Overcrowding / group renting"),
+        "social.dispute" => ("矛盾纠纷", "Conflict or dispute"),
+        _ => return code.to_string(),
+    };
+    if english { en } else { zh }.to_string()
+}

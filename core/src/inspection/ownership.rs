@@ -1,0 +1,174 @@
+//! Who may write an inspection: start one, save answers, submit or resubmit it.
+//! This is the device's rule (role, the inspector's own record, only a draft or
+//! a returned one); the server adopts it so no device overwrites another's work.
+
+use super::{Inspection, ReviewStatus};
+use crate::i18n::Lang;
+use crate::role::Role;
+
+/// Why writing an inspection was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteRefusal {
+    /// Volunteers do not inspect.
+    NotPermitted,
+    /// The inspection belongs to another inspector.
+    NotOwner,
+    /// Submitted and waiting for review: nothing to change until it is returned.
+    AlreadySubmitted,
+    /// Approved is final.
+    AlreadyApproved,
+}
+
+impl WriteRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            WriteRefusal::NotPermitted => "inspection.not_permitted",
+            WriteRefusal::NotOwner => "inspection.not_owner",
+            WriteRefusal::AlreadySubmitted => "inspection.already_submitted",
+            WriteRefusal::AlreadyApproved => "inspection.already_approved",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            WriteRefusal::NotPermitted => {
+                lang.pick("无权提交检查记录", "this role may not submit inspections")
+            }
+            WriteRefusal::NotOwner => lang.pick(
+                "这是其他检查人员的检查记录，不能修改",
+                "this inspection belongs to another inspector",
+            ),
+            WriteRefusal::AlreadySubmitted => lang.pick(
+                "只有草稿或被退回的检查记录可以修改",
+                "only a draft or returned inspection can be edited",
+            ),
+            WriteRefusal::AlreadyApproved => lang.pick(
+                "该检查记录已审核通过，不能再修改",
+                "inspection already approved",
+            ),
+        }
+        .to_string()
+    }
+
+    /// One of each reason, for tests that walk every message.
+    pub fn samples() -> Vec<WriteRefusal> {
+        vec![
+            WriteRefusal::NotPermitted,
+            WriteRefusal::NotOwner,
+            WriteRefusal::AlreadySubmitted,
+            WriteRefusal::AlreadyApproved,
+        ]
+    }
+}
+
+/// Whether `user` with `role` may write the inspection `existing` (`None`: a
+/// new one, with this user as its inspector). Starting, saving answers,
+/// submitting and resubmitting all pass through here.
+///
+/// The server today refuses only approved inspections and takes the sender as
+/// the inspector; adopting this rule there refuses a resubmission while one is
+/// still submitted and any write to another inspector's record.
+pub fn check_write(
+    role: Role,
+    user: &str,
+    existing: Option<&Inspection>,
+) -> Result<(), WriteRefusal> {
+    if !role.may_inspect() {
+        return Err(WriteRefusal::NotPermitted);
+    }
+    let Some(i) = existing else {
+        return Ok(());
+    };
+    if i.inspector != user {
+        return Err(WriteRefusal::NotOwner);
+    }
+    match i.review_status {
+        ReviewStatus::Draft | ReviewStatus::Returned => Ok(()),
+        ReviewStatus::Submitted => Err(WriteRefusal::AlreadySubmitted),
+        ReviewStatus::Approved => Err(WriteRefusal::AlreadyApproved),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Delivery;
+
+    fn inspection(inspector: &str, review_status: ReviewStatus) -> Inspection {
+        Inspection {
+            id: "i1".into(),
+            template_id: "t".into(),
+            template_version: 1,
+            address_code: "a".into(),
+            subject_kind: None,
+            subject_id: None,
+            inspector: inspector.into(),
+            device_id: "d".into(),
+            started_at: 0,
+            finished_at: None,
+            location: None,
+            answers: Default::default(),
+            photos: Default::default(),
+            score: None,
+            passed: None,
+            vetoed: None,
+            review_status,
+            review_comment: None,
+            reviewed_by: None,
+            reviewed_at: None,
+            delivery: Delivery::Local,
+        }
+    }
+
+    #[test]
+    fn an_inspector_writes_a_new_draft_or_returned_inspection_of_their_own() {
+        for role in [Role::Worker, Role::Supervisor, Role::Admin] {
+            assert_eq!(check_write(role, "张三", None), Ok(()));
+            for s in [ReviewStatus::Draft, ReviewStatus::Returned] {
+                assert_eq!(
+                    check_write(role, "张三", Some(&inspection("张三", s))),
+                    Ok(())
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn volunteers_never_write_inspections() {
+        assert_eq!(
+            check_write(Role::Volunteer, "v", None),
+            Err(WriteRefusal::NotPermitted)
+        );
+    }
+
+    #[test]
+    fn another_inspectors_record_is_refused_whatever_its_state() {
+        for s in ReviewStatus::ALL {
+            assert_eq!(
+                check_write(Role::Supervisor, "李四", Some(&inspection("张三", s))),
+                Err(WriteRefusal::NotOwner),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn submitted_and_approved_are_not_written() {
+        assert_eq!(
+            check_write(
+                Role::Worker,
+                "张三",
+                Some(&inspection("张三", ReviewStatus::Submitted))
+            ),
+            Err(WriteRefusal::AlreadySubmitted)
+        );
+        assert_eq!(
+            check_write(
+                Role::Worker,
+                "张三",
+                Some(&inspection("张三", ReviewStatus::Approved))
+            ),
+            Err(WriteRefusal::AlreadyApproved)
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! Roles (角色): what a signed-in user may do and see. Every rule that asks
+//! "may this person…" starts from a `Role`; the scope half lives in `grid`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// What a user may do and see. A scope is a grid subtree plus one role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 网格员
+    Worker,
+    /// 志愿者 / 百姓楼长
+    Volunteer,
+    /// 网格长 / 综治中心
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Worker, Role::Volunteer, Role::Supervisor, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Worker => "worker",
+            Role::Volunteer => "volunteer",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "worker" => Some(Role::Worker),
+            "volunteer" => Some(Role::Volunteer),
+            "supervisor" => Some(Role::Supervisor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Role::Worker => lang.pick("网格员", "grid worker"),
+            Role::Volunteer => lang.pick("志愿者", "volunteer"),
+            Role::Supervisor => lang.pick("网格长", "supervisor"),
+            Role::Admin => lang.pick("管理员", "administrator"),
+        }
+    }
+
+    /// Volunteers never see ID numbers, phones or tenants.
+    pub fn sees_personal_data(self) -> bool {
+        !matches!(self, Role::Volunteer)
+    }
+
+    pub fn may_inspect(self) -> bool {
+        matches!(self, Role::Worker | Role::Supervisor | Role::Admin)
+    }
+
+    pub fn may_edit_entities(self) -> bool {
+        matches!(self, Role::Worker | Role::Supervisor | Role::Admin)
+    }
+
+    /// Reviewing inspections and deciding on reports are a supervisor's decisions
+    /// (an administrator may stand in).
+    pub fn supervises(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
+    }
+}

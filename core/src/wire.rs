@@ -5,8 +5,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::model::{Address, EntityKind, Grid, Role};
-use crate::records::{Hazard, HazardEvent, Inspection, Op, Report};
+use crate::address::{Address, EntityKind};
+use crate::grid::Grid;
+use crate::hazard::{Hazard, HazardEvent};
+use crate::inspection::Inspection;
+use crate::op::Op;
+use crate::record::RecordKind;
+use crate::report::Report;
+use crate::role::Role;
 
 /// Bumped when a body changes incompatibly; the server answers in the newest
 /// version both sides know, so an older app keeps syncing during a rollout.
@@ -191,9 +197,12 @@ pub struct ErrorBody {
 /// its own storage (field stamps for entities, workflow state for records).
 pub fn digest_line(c: &Change) -> (String, String) {
     match c {
-        Change::Grid { grid } => ("grid".into(), format!("{}|{}", grid.code, grid.name)),
+        Change::Grid { grid } => (
+            RecordKind::Grid.as_str().into(),
+            format!("{}|{}", grid.code, grid.name),
+        ),
         Change::Address { address: a } => (
-            "address".into(),
+            RecordKind::Address.as_str().into(),
             format!(
                 "{}|{}|{}|{}",
                 a.code,
@@ -215,7 +224,7 @@ pub fn digest_line(c: &Change) -> (String, String) {
             )
         }
         Change::Template { body } => (
-            "template".into(),
+            RecordKind::Template.as_str().into(),
             format!(
                 "{}@{}",
                 body.get("id").and_then(Value::as_str).unwrap_or(""),
@@ -223,14 +232,17 @@ pub fn digest_line(c: &Change) -> (String, String) {
             ),
         ),
         Change::Inspection { inspection: i } => (
-            "inspection".into(),
+            RecordKind::Inspection.as_str().into(),
             inspection_line(&i.id, i.review_status.as_str(), i.review_comment.as_deref()),
         ),
         Change::Hazard { hazard: h, events } => (
-            "hazard".into(),
+            RecordKind::Hazard.as_str().into(),
             hazard_line(&h.id, h.status.as_str(), events.len()),
         ),
-        Change::Report { report: r } => ("report".into(), report_line(&r.id, r.status.as_str())),
+        Change::Report { report: r } => (
+            RecordKind::Report.as_str().into(),
+            report_line(&r.id, r.status.as_str()),
+        ),
     }
 }
 

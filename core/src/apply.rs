@@ -14,8 +14,8 @@ use rusqlite::params;
 use serde_json::{Map, Value};
 
 use crate::checklist::ChecklistTemplate;
+use crate::clock::hlc::Hlc;
 use crate::error::Result;
-use crate::hlc::Hlc;
 use crate::records::{Hazard, HazardEvent, Inspection, Op, Report};
 use crate::store::{self, Store, Tx};
 use crate::wire::{Change, EntityState};
@@ -42,7 +42,7 @@ impl Store {
             })
             .collect();
         self.write(|t| {
-            let repull = store::meta_get(&t.tx, META_REPULL)?.is_some();
+            let repull = store::meta::meta_get(&t.tx, META_REPULL)?.is_some();
             let mut applied = 0u64;
             for c in ordered {
                 if repull && let Some((entity, id)) = record_key(c) {
@@ -55,7 +55,7 @@ impl Store {
                     applied += 1;
                 }
             }
-            store::meta_put(&t.tx, META_CURSOR, cursor)?;
+            store::meta::meta_put(&t.tx, META_CURSOR, cursor)?;
             Ok(applied)
         })
     }
@@ -66,7 +66,7 @@ impl Store {
         self.write(|t| {
             t.tx.execute("DELETE FROM device_meta WHERE key = ?1", [META_CURSOR])?;
             t.tx.execute("DELETE FROM repull_seen", [])?;
-            store::meta_put(&t.tx, META_REPULL, "1")
+            store::meta::meta_put(&t.tx, META_REPULL, "1")
         })
     }
 
@@ -76,7 +76,10 @@ impl Store {
     /// kept hazard came from. Their owners re-upload what the server lost.
     /// Returns how many records were dropped.
     pub(crate) fn finish_repull(&self) -> Result<u64> {
-        if self.read(|c| store::meta_get(c, META_REPULL))?.is_none() {
+        if self
+            .read(|c| store::meta::meta_get(c, META_REPULL))?
+            .is_none()
+        {
             return Ok(0);
         }
         self.write(|t| {
@@ -148,7 +151,7 @@ impl Store {
 
     /// The pull cursor saved with the last applied page.
     pub fn sync_cursor(&self) -> Result<Option<String>> {
-        self.read(|c| store::meta_get(c, META_CURSOR))
+        self.read(|c| store::meta::meta_get(c, META_CURSOR))
     }
 }
 
@@ -220,7 +223,7 @@ fn apply_change(t: &mut Tx<'_>, c: &Change, page_grids: &HashSet<&str>) -> Resul
         }
         Change::Template { body } => {
             let tpl = ChecklistTemplate::from_json(&body.to_string())?;
-            store::insert_template(&t.tx, &tpl)?;
+            store::templates::insert_template(&t.tx, &tpl)?;
         }
         Change::Entity { entity } => apply_entity(t, entity)?,
         Change::Inspection { inspection } => {
@@ -298,7 +301,7 @@ fn apply_entity(t: &mut Tx<'_>, e: &EntityState) -> Result<()> {
         if !pending.contains(name) {
             let mut one = Map::new();
             one.insert(name.clone(), value.clone());
-            store::apply_fields(&t.tx, kind, &e.id, &one, &incoming, t.now)?;
+            store::entities::apply_fields(&t.tx, kind, &e.id, &one, &incoming, t.now)?;
         }
     }
     t.tx.prepare_cached(&format!(
@@ -514,10 +517,10 @@ fn upsert_report(t: &Tx<'_>, r: &Report) -> Result<()> {
 mod tests {
     use super::*;
     use crate::checklist::Severity;
-    use crate::db::DbKey;
     use crate::hazard::{HazardAction, HazardStatus};
     use crate::model::{Address, EntityKind, Grid, ReportStatus, ReviewStatus, Role};
     use crate::records::Delivery;
+    use crate::store::db::DbKey;
     use crate::store::{Identity, NewHazard};
     use serde_json::json;
 
@@ -858,7 +861,9 @@ mod tests {
         let s = store(dir.path());
         with_reference_data(&s);
         assert_eq!(s.sync_cursor().unwrap().as_deref(), Some("c0"));
-        let hlc_before: Option<String> = s.read(|c| store::meta_get(c, store::META_HLC)).unwrap();
+        let hlc_before: Option<String> = s
+            .read(|c| store::meta::meta_get(c, store::meta::META_HLC))
+            .unwrap();
         let bad = Inspection {
             id: "i-bad".into(),
             template_id: "no_such_template".into(),
@@ -901,7 +906,8 @@ mod tests {
         assert!(s.entity(EntityKind::Household, "h9").unwrap().is_none());
         // The clock did not move either.
         assert_eq!(
-            s.read(|c| store::meta_get(c, store::META_HLC)).unwrap(),
+            s.read(|c| store::meta::meta_get(c, store::meta::META_HLC))
+                .unwrap(),
             hlc_before
         );
     }

@@ -6,26 +6,22 @@
 #[cfg_attr(not(feature = "sync"), allow(dead_code))]
 pub mod apply;
 pub mod checklist;
-pub mod db;
+pub mod clock;
 pub mod error;
 pub mod hazard;
-pub mod hlc;
 pub mod i18n;
-#[cfg_attr(not(feature = "sync"), allow(dead_code))]
-pub(crate) mod link;
-pub mod merge;
 pub mod model;
 pub mod photo;
 pub mod plate;
 pub mod records;
-pub mod schema;
 pub mod store;
 #[cfg(feature = "sync")]
 pub mod sync;
 pub mod verify;
 pub mod wire;
 
-pub use db::DbKey;
+pub use clock::{hlc, merge};
 pub use error::{Error, Result};
 pub use i18n::Lang;
+pub use store::db::DbKey;
 pub use store::{Identity, Store};

@@ -19,13 +19,13 @@ use std::time::Duration;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use crate::db::DbKey;
+use crate::clock::hlc::Hlc;
 use crate::error::{Error, Result};
-use crate::hlc::Hlc;
 use crate::i18n::Lang;
 use crate::photo::{self, PhotoError, PhotoRef};
 use crate::plate::IssuerPublicKey;
 use crate::records::Op;
+use crate::store::db::DbKey;
 use crate::store::{self, Identity, Store};
 use crate::wire::{
     self, EnrollRequest, EnrollResponse, ErrorBody, OpStatus, PullResponse, PushOp, PushRequest,
@@ -74,8 +74,8 @@ impl SyncConfig {
     pub fn load(store: &Store) -> Result<SyncConfig> {
         store.read(|c| {
             match (
-                store::meta_get(c, META_SERVER_URL)?,
-                store::meta_get(c, META_TOKEN)?,
+                store::meta::meta_get(c, META_SERVER_URL)?,
+                store::meta::meta_get(c, META_TOKEN)?,
             ) {
                 (Some(server_url), Some(token)) => Ok(SyncConfig { server_url, token }),
                 _ => Err(Error::NotEnrolled),
@@ -87,8 +87,8 @@ impl SyncConfig {
     pub fn save(&self, store: &Store) -> Result<()> {
         let url = normalise_url(&self.server_url)?;
         store.write(|t| {
-            store::meta_put(&t.tx, META_SERVER_URL, &url)?;
-            store::meta_put(&t.tx, META_TOKEN, &self.token)?;
+            store::meta::meta_put(&t.tx, META_SERVER_URL, &url)?;
+            store::meta::meta_put(&t.tx, META_TOKEN, &self.token)?;
             t.audit(
                 "sync_config",
                 "device",
@@ -279,16 +279,20 @@ pub fn enroll(
     };
     let store = Store::init(dir, key, identity)?;
     store.write(|t| {
-        store::meta_put(&t.tx, META_SERVER_URL, &base)?;
-        store::meta_put(&t.tx, META_TOKEN, &resp.token)?;
-        let mut keys = store::issuer_keys(&t.tx)?;
+        store::meta::meta_put(&t.tx, META_SERVER_URL, &base)?;
+        store::meta::meta_put(&t.tx, META_TOKEN, &resp.token)?;
+        let mut keys = store::meta::issuer_keys(&t.tx)?;
         for k in &issuers {
             if !keys.contains(k) {
                 keys.push(*k);
             }
         }
         let hexes: Vec<String> = keys.iter().map(|k| k.to_hex()).collect();
-        store::meta_put(&t.tx, store::META_ISSUERS, &serde_json::to_string(&hexes)?)?;
+        store::meta::meta_put(
+            &t.tx,
+            store::meta::META_ISSUERS,
+            &serde_json::to_string(&hexes)?,
+        )?;
         let ids: Vec<String> = issuers.iter().map(|k| k.key_id()).collect();
         t.audit(
             "enroll",
@@ -347,7 +351,8 @@ pub fn sync(
     }
     match &result {
         Ok(_) => {
-            let _ = store.write(|t| store::meta_put(&t.tx, META_LAST_SUCCESS, &now.to_string()));
+            let _ =
+                store.write(|t| store::meta::meta_put(&t.tx, META_LAST_SUCCESS, &now.to_string()));
         }
         Err(Error::Cancelled) => {}
         Err(e) => {
@@ -358,7 +363,7 @@ pub fn sync(
                 at: now,
             };
             if let Ok(json) = serde_json::to_string(&info) {
-                let _ = store.write(|t| store::meta_put(&t.tx, META_LAST_ERROR, &json));
+                let _ = store.write(|t| store::meta::meta_put(&t.tx, META_LAST_ERROR, &json));
             }
         }
     }
@@ -400,11 +405,11 @@ pub fn fetch_photo(store: &Store, hash: &str, cancel: &CancelHandle) -> Result<V
 pub fn diagnostics(store: &Store) -> Result<Diagnostics> {
     let (server_url, token, last_success, last_error, cursor) = store.read(|c| {
         Ok((
-            store::meta_get(c, META_SERVER_URL)?,
-            store::meta_get(c, META_TOKEN)?,
-            store::meta_get(c, META_LAST_SUCCESS)?,
-            store::meta_get(c, META_LAST_ERROR)?,
-            store::meta_get(c, crate::apply::META_CURSOR)?,
+            store::meta::meta_get(c, META_SERVER_URL)?,
+            store::meta::meta_get(c, META_TOKEN)?,
+            store::meta::meta_get(c, META_LAST_SUCCESS)?,
+            store::meta::meta_get(c, META_LAST_ERROR)?,
+            store::meta::meta_get(c, crate::apply::META_CURSOR)?,
         ))
     })?;
     Ok(Diagnostics {

@@ -2,9 +2,6 @@
 //! verification, checklists and hazards — everything a grid worker's phone does
 //! with no network at all. Plain Rust; the FFI lives in `gridfield-ffi`.
 
-// Used by the sync client; compiled without it too (the server links the core without `sync`).
-#[cfg_attr(not(feature = "sync"), allow(dead_code))]
-pub mod apply;
 pub mod checklist;
 pub mod clock;
 pub mod error;

@@ -104,6 +104,7 @@ impl Tx<'_> {
     }
 
     /// Merge a remote stamp (sync), saved with this transaction.
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))]
     pub(crate) fn observe(&mut self, remote: &Hlc) {
         self.hlc.observe(remote, self.now);
     }

@@ -157,7 +157,7 @@ pub fn reenroll(dir: &Path, key: &DbKey, code: &str, device_name: &str) -> Resul
     let store = Store::open(dir, key)?;
     let cfg = SyncConfig::load(&store)?;
     let base = normalise_url(&cfg.server_url)?;
-    let (resp, sent_raw) = super::request_enrollment(&base, code, device_name)?;
+    let (resp, sent_raw) = super::enroll::request_enrollment(&base, code, device_name)?;
     let old = store.identity().clone();
     if resp.user != old.user || resp.token.is_empty() {
         return Err(Error::invalid(

@@ -1,4 +1,4 @@
-//! 1. Encryption at rest: nothing personal readable in the files, init never
+//! Encryption at rest: nothing personal readable in the files, init never
 //! replaces a store, open needs one.
 
 use gridfield_core::model::{EntityKind, Role};

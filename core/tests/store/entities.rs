@@ -1,4 +1,4 @@
-//! 9. Entity edits: only changed fields queued, bad values refused with nothing
+//! Entity edits: only changed fields queued, bad values refused with nothing
 //! written, dates stored only in canonical form.
 
 use gridfield_core::model::{EntityKind, Role};

@@ -1,4 +1,4 @@
-//! 6. The hazard lifecycle: who may take which step, every step recorded, overdue.
+//! The hazard lifecycle: who may take which step, every step recorded, overdue.
 
 use std::collections::BTreeSet;
 

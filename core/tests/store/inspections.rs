@@ -1,5 +1,5 @@
-//! 4. Inspections (scoring, vetoes, hazards raised, drafts in sittings, answers
-//! that do not fit) and 5. template versions.
+//! Inspections (scoring, vetoes, hazards raised, drafts in sittings, answers
+//! that do not fit) and template versions.
 
 use std::collections::BTreeSet;
 

@@ -1,4 +1,4 @@
-//! 7. Photos: size and type checks, stored once.
+//! Photos: size and type checks, stored once.
 
 use gridfield_core::model::Role;
 use gridfield_core::photo::PhotoError;

@@ -1,4 +1,4 @@
-//! 3. Door plates: trusted issuers, forged plates, plates outside scope.
+//! Door plates: trusted issuers, forged plates, plates outside scope.
 
 use gridfield_core::Lang;
 use gridfield_core::model::Role;

@@ -1,4 +1,4 @@
-//! 10. Surviving a restart: HLC stamps keep increasing even when the clock goes
+//! Surviving a restart: HLC stamps keep increasing even when the clock goes
 //! back, and an observed remote stamp is not forgotten.
 
 use gridfield_core::hazard::{HazardAction, HazardStatus};

@@ -1,4 +1,4 @@
-//! 2. Address search by whatever a person types, query syntax taken as text.
+//! Address search by whatever a person types, query syntax taken as text.
 
 use std::collections::BTreeSet;
 

@@ -1,4 +1,4 @@
-//! 8. Volunteers: redacted entities, no residents, reports anywhere, points only
+//! Volunteers: redacted entities, no residents, reports anywhere, points only
 //! when accepted.
 
 use std::collections::BTreeSet;

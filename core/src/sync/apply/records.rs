@@ -155,7 +155,7 @@ pub(super) fn upsert_hazard(t: &Tx<'_>, h: &Hazard, events: &[HazardEvent]) -> R
         st.execute(params![
             e.id,
             h.id,
-            // The first event of a hazard is its report, stored as such (see store::insert_event).
+            // The first event of a hazard is its report, stored as such (see store::hazards::insert_event).
             e.action.map(|a| a.as_str()).unwrap_or("report"),
             e.from_status.map(|s| s.as_str()),
             e.to_status.as_str(),

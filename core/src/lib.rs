@@ -25,16 +25,8 @@ pub mod model;
 pub mod records;
 
 // Storage, sync and wire.
-// Used by the sync client; compiled without it too (the server links the core without `sync`).
-#[cfg_attr(not(feature = "sync"), allow(dead_code))]
-pub mod apply;
-pub mod db;
+pub mod clock;
 pub mod error;
-pub mod hlc;
-#[cfg_attr(not(feature = "sync"), allow(dead_code))]
-pub(crate) mod link;
-pub mod merge;
-pub mod schema;
 pub mod store;
 #[cfg(feature = "sync")]
 pub mod sync;
@@ -44,7 +36,8 @@ pub mod wire;
 #[cfg(test)]
 mod refusal_text;
 
-pub use db::DbKey;
+pub use clock::{hlc, merge};
 pub use error::{Error, Result};
 pub use i18n::Lang;
+pub use store::db::DbKey;
 pub use store::{Identity, Store};

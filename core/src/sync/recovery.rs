@@ -13,8 +13,8 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::{META_SERVER_URL, META_TOKEN, Round, SyncConfig, normalise_url};
-use crate::db::DbKey;
 use crate::error::{Error, Result};
+use crate::store::db::DbKey;
 use crate::store::{self, Identity, Store, Tx};
 use crate::wire;
 
@@ -57,16 +57,16 @@ pub(super) fn prune_sent(store: &Store) -> Result<()> {
 }
 
 pub(super) fn note_seen(store: &Store, head: &str) -> Result<()> {
-    store.read(|c| store::meta_put(c, META_SEEN, head))
+    store.read(|c| store::meta::meta_put(c, META_SEEN, head))
 }
 
 pub(super) fn seen(store: &Store) -> Result<Option<String>> {
-    store.read(|c| store::meta_get(c, META_SEEN))
+    store.read(|c| store::meta::meta_get(c, META_SEEN))
 }
 
 pub(super) fn last_recovery(store: &Store) -> Result<Option<RecoveryInfo>> {
     Ok(store
-        .read(|c| store::meta_get(c, META_RECOVERY))?
+        .read(|c| store::meta::meta_get(c, META_RECOVERY))?
         .and_then(|s| serde_json::from_str(&s).ok()))
 }
 
@@ -101,7 +101,7 @@ fn requeue_sent(store: &Store) -> Result<u64> {
             at: t.now,
             requeued: n,
         };
-        store::meta_put(&t.tx, META_RECOVERY, &serde_json::to_string(&info)?)?;
+        store::meta::meta_put(&t.tx, META_RECOVERY, &serde_json::to_string(&info)?)?;
         t.audit(
             "server_restored",
             "device",
@@ -129,7 +129,7 @@ impl Round<'_> {
 // ---- a second installation ----------------------------------------------------------
 
 pub(super) fn check_not_cloned(store: &Store) -> Result<()> {
-    match store.read(|c| store::meta_get(c, META_CLONED))? {
+    match store.read(|c| store::meta::meta_get(c, META_CLONED))? {
         Some(_) => Err(Error::Server {
             status: 409,
             code: wire::DEVICE_CLONED.into(),
@@ -143,7 +143,7 @@ pub(super) fn check_not_cloned(store: &Store) -> Result<()> {
 /// (the other copy keeps it); everything queued stays for the re-enrollment.
 pub(super) fn mark_cloned(store: &Store) -> Result<()> {
     store.write(|t| {
-        store::meta_put(&t.tx, META_CLONED, "1")?;
+        store::meta::meta_put(&t.tx, META_CLONED, "1")?;
         t.audit("device_cloned", "device", &t.me.device_id, None)
     })
 }
@@ -157,7 +157,7 @@ pub fn reenroll(dir: &Path, key: &DbKey, code: &str, device_name: &str) -> Resul
     let store = Store::open(dir, key)?;
     let cfg = SyncConfig::load(&store)?;
     let base = normalise_url(&cfg.server_url)?;
-    let (resp, sent_raw) = super::request_enrollment(&base, code, device_name)?;
+    let (resp, sent_raw) = super::enroll::request_enrollment(&base, code, device_name)?;
     let old = store.identity().clone();
     if resp.user != old.user || resp.token.is_empty() {
         return Err(Error::invalid(
@@ -172,13 +172,13 @@ pub fn reenroll(dir: &Path, key: &DbKey, code: &str, device_name: &str) -> Resul
         grid_scope: resp.grid_scope.clone(),
     };
     store.write(|t| {
-        store::meta_put(
+        store::meta::meta_put(
             &t.tx,
-            store::META_IDENTITY,
+            store::meta::META_IDENTITY,
             &serde_json::to_string(&identity)?,
         )?;
-        store::meta_put(&t.tx, META_TOKEN, &resp.token)?;
-        store::meta_put(&t.tx, META_SERVER_URL, &base)?;
+        store::meta::meta_put(&t.tx, META_TOKEN, &resp.token)?;
+        store::meta::meta_put(&t.tx, META_SERVER_URL, &base)?;
         t.tx.execute(
             "DELETE FROM device_meta WHERE key IN (?1, ?2)",
             params![META_CLONED, META_SEEN],

@@ -359,7 +359,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// The version-1 schema as it shipped, kept to test upgrades from it.
-    pub const V1_SCHEMA: &str = include_str!("../tests/schemas/v1.sql");
+    pub const V1_SCHEMA: &str = include_str!("../../tests/schemas/v1.sql");
 
     /// Everything that makes two schemas equal, normalised so that a column added
     /// by ALTER TABLE compares equal to one declared inline.

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use rusqlite::Connection;
 
 use crate::error::Result;
-use crate::store::{Store, meta_get, meta_put};
+use crate::store::Store;
+use crate::store::meta::{META_HLC, meta_get, meta_put};
 
 const META_OFFSET: &str = "clock_offset_ms";
 const META_INSTALL: &str = "install_id";
@@ -88,7 +89,7 @@ impl Store {
         // stamps already (by the skew the push showed).
         let mut h = self.hlc.lock().unwrap_or_else(|e| e.into_inner());
         if h.rebase(self.now()) {
-            meta_put(&conn, crate::store::META_HLC, &h.last().to_string())?;
+            meta_put(&conn, META_HLC, &h.last().to_string())?;
         }
         Ok(())
     }

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::schema;
 use crate::error::{Error, Result};
-use crate::schema;
 
 /// A 256-bit raw SQLCipher key. The shell keeps it in the platform keystore
 /// (Android Keystore, iOS Keychain); it never appears in logs or errors.

@@ -5,7 +5,7 @@
 //! replica, recorded in the same transaction as the write. Concurrency is judged
 //! by what the writer had seen when it wrote, never by when it pushed.
 
-use crate::hlc::Hlc;
+use crate::clock::hlc::Hlc;
 
 /// The stored version of one field as the judge needs it.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,278 @@
+//! Descriptive entities at an address (households, units, people...): field-level
+//! edits with a causal base per field, so two workers editing different fields of
+//! one household never overwrite each other, and the typed row mapping.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+
+use super::addresses::address_in_scope;
+use super::{Tx, new_id};
+use crate::clock::hlc::Hlc;
+use crate::error::{Error, Result};
+use crate::model::{Entity, EntityKind, FieldType, Role};
+use crate::records::Op;
+
+/// Who may edit, and the fields checked against their declared types: done
+/// before the write transaction opens.
+pub(crate) fn check_put(
+    role: Role,
+    kind: EntityKind,
+    fields: &Map<String, Value>,
+) -> Result<Map<String, Value>> {
+    if !role.may_edit_entities() {
+        return Err(Error::NotPermitted(format!("edit {}", kind.as_str())));
+    }
+    let mut clean = Map::new();
+    for (name, value) in fields {
+        let spec = kind.field(name).ok_or_else(|| {
+            Error::invalid(name.clone(), format!("not a field of {}", kind.as_str()))
+        })?;
+        clean.insert(
+            name.clone(),
+            check_field(spec.ty, spec.max_len, name, value)?,
+        );
+    }
+    Ok(clean)
+}
+
+/// Create (no `id`) or update an entity with already checked fields; only the
+/// fields whose value changes are stamped and queued.
+pub(crate) fn put(
+    t: &mut Tx<'_>,
+    kind: EntityKind,
+    id: Option<&str>,
+    address_code: Option<&str>,
+    clean: Map<String, Value>,
+) -> Result<String> {
+    let (id, address_code, existing) = match id {
+        Some(id) => {
+            let e =
+                load_entity(&t.tx, kind, id)?.ok_or_else(|| Error::not_found(kind.as_str(), id))?;
+            if let Some(a) = address_code
+                && a != e.address_code
+            {
+                return Err(Error::invalid(
+                    "address",
+                    "an entity cannot move to another address",
+                ));
+            }
+            (id.to_string(), e.address_code.clone(), Some(e))
+        }
+        None => {
+            let a = address_code
+                .ok_or_else(|| Error::invalid("address", "required for a new entity"))?;
+            address_in_scope(t, a)?;
+            (new_id(), a.to_string(), None)
+        }
+    };
+    for (name, v) in &clean {
+        if let FieldType::Ref(target) = kind.field(name).map(|s| s.ty).unwrap_or(FieldType::Text)
+            && let Some(rid) = v.as_str()
+            && load_entity(&t.tx, target, rid)?.is_none()
+        {
+            return Err(Error::not_found(target.as_str(), rid));
+        }
+    }
+    let changed: Map<String, Value> = match &existing {
+        Some(e) => clean
+            .into_iter()
+            .filter(|(k, v)| e.fields.get(k).unwrap_or(&Value::Null) != v)
+            .collect(),
+        None => clean,
+    };
+    if existing.is_some() && changed.is_empty() {
+        return Ok(id);
+    }
+    // What each written field replaces here: the write's causal base.
+    let mut bases = Map::new();
+    if existing.is_some() {
+        let mut st = t.tx.prepare_cached(
+            "SELECT hlc FROM field_versions WHERE entity = ?1 AND entity_id = ?2 AND field = ?3",
+        )?;
+        for name in changed.keys() {
+            if let Some(b) = st
+                .query_row(params![kind.as_str(), id, name], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                bases.insert(name.clone(), Value::String(b));
+            }
+        }
+    }
+    let hlc = t.stamp();
+    if existing.is_none() {
+        t.tx.execute(
+            &format!(
+                "INSERT INTO {} (id, address_code, updated_at) VALUES (?1, ?2, ?3)",
+                kind.table()
+            ),
+            params![id, address_code, t.now],
+        )?;
+    }
+    apply_fields(&t.tx, kind, &id, &changed, &hlc, t.now)?;
+    let op = Op::EntityUpsert {
+        kind,
+        address_code: address_code.clone(),
+        fields: changed.clone(),
+        bases: Some(bases),
+    };
+    t.outbox(kind.as_str(), &id, &op, &hlc)?;
+    let names: Vec<&String> = changed.keys().collect();
+    t.audit(
+        if existing.is_some() {
+            "update"
+        } else {
+            "create"
+        },
+        kind.as_str(),
+        &id,
+        Some(&serde_json::json!({ "fields": names })),
+    )?;
+    Ok(id)
+}
+
+/// Check one entity field value against its declared type; null clears a field.
+pub(crate) fn check_field(ty: FieldType, max_len: usize, name: &str, v: &Value) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let bad = |why: &str| Error::invalid(name.to_string(), why.to_string());
+    match ty {
+        FieldType::Text => {
+            let s = v.as_str().ok_or_else(|| bad("expected text"))?;
+            if s.chars().count() > max_len {
+                return Err(bad(&format!("longer than {max_len} characters")));
+            }
+            Ok(Value::String(s.to_string()))
+        }
+        FieldType::Int => {
+            let n = match v {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| bad("expected a whole number"))?;
+            if !(0..=100_000).contains(&n) {
+                return Err(bad("out of range"));
+            }
+            Ok(Value::from(n))
+        }
+        FieldType::Date => {
+            let s = v
+                .as_str()
+                .ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|d| d.format("%Y-%m-%d").to_string() == s)
+                .ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
+            Ok(Value::String(s.to_string()))
+        }
+        FieldType::Enum(allowed) => {
+            let s = v.as_str().ok_or_else(|| bad("expected text"))?;
+            if !allowed.contains(&s) {
+                return Err(bad(&format!("must be one of {}", allowed.join(", "))));
+            }
+            Ok(Value::String(s.to_string()))
+        }
+        FieldType::Ref(_) => {
+            let s = v.as_str().ok_or_else(|| bad("expected an id"))?;
+            if s.is_empty() || s.len() > 64 {
+                return Err(bad("expected an id"));
+            }
+            Ok(Value::String(s.to_string()))
+        }
+    }
+}
+
+fn entity_columns(kind: EntityKind) -> String {
+    kind.fields()
+        .iter()
+        .map(|f| format!("\"{}\"", f.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn load_entities(
+    c: &Connection,
+    kind: EntityKind,
+    where_: &str,
+    arg: &str,
+) -> Result<Vec<Entity>> {
+    let sql = format!(
+        "SELECT id, address_code, deleted, updated_at, {} FROM {} WHERE {where_}",
+        entity_columns(kind),
+        kind.table()
+    );
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st.query_map([arg], |r| {
+        let mut fields = Map::new();
+        for (i, f) in kind.fields().iter().enumerate() {
+            let v: rusqlite::types::Value = r.get(4 + i)?;
+            let j = match v {
+                rusqlite::types::Value::Null => continue,
+                rusqlite::types::Value::Integer(n) => Value::from(n),
+                rusqlite::types::Value::Real(x) => Value::from(x),
+                rusqlite::types::Value::Text(s) => Value::String(s),
+                rusqlite::types::Value::Blob(_) => continue,
+            };
+            fields.insert(f.name.to_string(), j);
+        }
+        Ok(Entity {
+            kind,
+            id: r.get(0)?,
+            address_code: r.get(1)?,
+            deleted: r.get::<_, i64>(2)? != 0,
+            updated_at: r.get(3)?,
+            fields,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(crate) fn load_entity(c: &Connection, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
+    Ok(load_entities(c, kind, "id = ?1", id)?.pop())
+}
+
+/// Write field values and their HLC stamps. Shared by local edits and sync merges.
+pub(crate) fn apply_fields(
+    c: &Connection,
+    kind: EntityKind,
+    id: &str,
+    fields: &Map<String, Value>,
+    hlc: &Hlc,
+    now: i64,
+) -> Result<()> {
+    let stamp = hlc.to_string();
+    for (name, v) in fields {
+        let spec = kind
+            .field(name)
+            .ok_or_else(|| Error::invalid(name.clone(), "unknown field"))?;
+        let sql = format!(
+            "UPDATE {} SET \"{}\" = ?2, updated_at = ?3 WHERE id = ?1",
+            kind.table(),
+            spec.name
+        );
+        let value: rusqlite::types::Value = match v {
+            Value::Null => rusqlite::types::Value::Null,
+            Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap_or(0)),
+            Value::String(s) => rusqlite::types::Value::Text(s.clone()),
+            other => rusqlite::types::Value::Text(other.to_string()),
+        };
+        c.prepare_cached(&sql)?.execute(params![id, value, now])?;
+        c.prepare_cached(
+            "INSERT INTO field_versions (entity, entity_id, field, hlc) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(entity, entity_id, field) DO UPDATE SET hlc = excluded.hlc",
+        )?
+        .execute(params![kind.as_str(), id, name, stamp])?;
+    }
+    Ok(())
+}
+
+/// An entity as `role` may see it (None if hidden or absent).
+pub(crate) fn for_role(
+    c: &Connection,
+    role: Role,
+    kind: EntityKind,
+    id: &str,
+) -> Result<Option<Entity>> {
+    Ok(load_entity(c, kind, id)?.and_then(|e| e.redacted_for(role)))
+}

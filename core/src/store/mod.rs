@@ -1,0 +1,513 @@
+//! The device store: the encrypted SQLite file, the photo folder next to it, and
+//! every local operation a grid worker or volunteer performs offline. Each write
+//! is one short transaction that saves the data, its outbox entry, its HLC stamp
+//! and an audit row together — so nothing is ever half-written.
+//!
+//! `Store` owns the connection (the single writer) and the transactions; each of
+//! its methods delegates to the storage module of its concept, written as free
+//! functions over a connection or a write transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::checklist::{self, Answers, ChecklistTemplate, ItemPhotos};
+use crate::clock::hlc::{Hlc, HlcClock};
+use crate::clock::link::Link;
+use crate::error::{Error, Result};
+use crate::hazard::{HazardAction, HazardStatus, StepInput};
+use crate::i18n::Lang;
+use crate::model::{Address, Entity, EntityKind, GeoPoint, Grid, ReviewStatus, Role};
+use crate::photo::{self, PhotoRef, PhotoStore};
+use crate::plate::IssuerPublicKey;
+use crate::records::{Hazard, Inspection, Op, OutboxEntry, Report};
+
+pub(crate) mod addresses;
+pub(crate) mod audit;
+pub mod db;
+pub(crate) mod entities;
+pub(crate) mod hazards;
+pub(crate) mod inspections;
+pub(crate) mod meta;
+pub(crate) mod outbox;
+pub(crate) mod photos;
+pub(crate) mod plates;
+pub(crate) mod reports;
+pub mod schema;
+pub(crate) mod templates;
+pub(crate) mod validate;
+
+pub use addresses::{AddressHit, AddressView};
+// The entity field check is also the model's (`model.rs` calls it by this path).
+pub(crate) use entities::check_field;
+pub use hazards::{HazardDetail, HazardFilter, NewHazard};
+pub use inspections::{InspectionOutcome, NewInspection};
+pub use plates::PlateScan;
+pub use reports::NewReport;
+
+use db::DbKey;
+use meta::{META_HLC, META_IDENTITY, meta_get, meta_put};
+
+pub const DB_FILE: &str = "gridfield.db";
+pub const PHOTO_DIR: &str = "photos";
+
+/// Who this device is: set at enrollment (or offline init), fixed afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub device_id: String,
+    pub user: String,
+    pub role: Role,
+    /// Root of the grid subtree this device works in.
+    pub grid_scope: String,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+type ClockFn = Box<dyn Fn() -> i64 + Send + Sync>;
+
+pub struct Store {
+    pub(crate) conn: Mutex<Connection>,
+    pub(crate) dir: PathBuf,
+    pub(crate) photos: PhotoStore,
+    pub(crate) identity: Identity,
+    pub(crate) clock: ClockFn,
+    pub(crate) hlc: Mutex<HlcClock>,
+    /// What this device knows of the server's clock and of its own installation.
+    pub(crate) link: Link,
+}
+
+/// An open write transaction with everything a write needs to record itself.
+pub struct Tx<'a> {
+    pub tx: Transaction<'a>,
+    pub now: i64,
+    pub me: &'a Identity,
+    hlc: HlcClock,
+    /// The clock offset `now` was corrected with.
+    offset: i64,
+}
+
+impl Tx<'_> {
+    pub fn stamp(&mut self) -> Hlc {
+        self.hlc.tick(self.now)
+    }
+
+    /// Merge a remote stamp (sync), saved with this transaction.
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))]
+    pub(crate) fn observe(&mut self, remote: &Hlc) {
+        self.hlc.observe(remote, self.now);
+    }
+
+    pub fn audit(
+        &self,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        detail: Option<&Value>,
+    ) -> Result<()> {
+        audit::record(self, action, entity, entity_id, detail)
+    }
+
+    /// Queue an operation for push, stamped with `hlc`.
+    pub fn outbox(&self, entity: &str, entity_id: &str, op: &Op, hlc: &Hlc) -> Result<String> {
+        outbox::queue(self, entity, entity_id, op, hlc)
+    }
+}
+
+impl Store {
+    /// Create a new device store in `dir`. Fails if one exists: a second init
+    /// must never silently replace a worker's data.
+    pub fn init(dir: &Path, key: &DbKey, identity: Identity) -> Result<Store> {
+        let db_path = dir.join(DB_FILE);
+        if db_path.exists() {
+            return Err(Error::AlreadyInitialised(dir.to_path_buf()));
+        }
+        if identity.device_id.trim().is_empty() || identity.user.trim().is_empty() {
+            return Err(Error::invalid(
+                "identity",
+                "device id and user are required",
+            ));
+        }
+        std::fs::create_dir_all(dir)?;
+        let mut conn = db::open(&db_path, key)?;
+        {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO device_meta (key, value) VALUES (?1, ?2)",
+                params![META_IDENTITY, serde_json::to_string(&identity)?],
+            )?;
+            for t in checklist::builtin_templates() {
+                templates::insert_template(&tx, &t)?;
+            }
+            tx.commit()?;
+        }
+        drop(conn);
+        Store::open(dir, key)
+    }
+
+    pub fn open(dir: &Path, key: &DbKey) -> Result<Store> {
+        let db_path = dir.join(DB_FILE);
+        if !db_path.exists() {
+            return Err(Error::NotInitialised(dir.to_path_buf()));
+        }
+        let conn = db::open(&db_path, key)?;
+        let identity: Identity = match meta_get(&conn, META_IDENTITY)? {
+            Some(s) => serde_json::from_str(&s)?,
+            None => return Err(Error::NotInitialised(dir.to_path_buf())),
+        };
+        let last: Option<Hlc> = meta_get(&conn, META_HLC)?.and_then(|s| s.parse().ok());
+        let hlc = HlcClock::restore(identity.device_id.clone(), last.as_ref());
+        let link = Link::load(&conn)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            dir: dir.to_path_buf(),
+            photos: PhotoStore::new(dir.join(PHOTO_DIR), photo::DEFAULT_MAX_PHOTO_BYTES),
+            identity,
+            clock: Box::new(now_ms),
+            hlc: Mutex::new(hlc),
+            link,
+        })
+    }
+
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_FILE).exists()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub fn photos(&self) -> &PhotoStore {
+        &self.photos
+    }
+
+    /// Replace the time source (tests, and devices whose clock is known to be off).
+    pub fn set_clock(&mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) {
+        self.clock = Box::new(clock);
+    }
+
+    pub fn set_max_photo_bytes(&mut self, max: u64) {
+        self.photos = PhotoStore::new(self.dir.join(PHOTO_DIR), max);
+    }
+
+    /// The time this device records and stamps with: its own clock corrected by
+    /// the offset measured against the server's (zero before any contact).
+    pub fn now(&self) -> i64 {
+        self.raw_now() + self.link.clock_offset()
+    }
+
+    /// The device's own clock, uncorrected.
+    pub(crate) fn raw_now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Inspection answers describe residents: volunteers never read them.
+    fn require_personal_data(&self, what: &str) -> Result<()> {
+        if self.identity.role.sees_personal_data() {
+            Ok(())
+        } else {
+            Err(Error::NotPermitted(format!("read {what}")))
+        }
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction
+        // (it rolls back on drop), so the connection is still sound.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Run `f` inside one immediate transaction; the HLC state is saved with it.
+    pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let mut hlc_guard = self.hlc.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let offset = self.link.clock_offset();
+        let mut t = Tx {
+            tx,
+            now: self.raw_now() + offset,
+            me: &self.identity,
+            hlc: hlc_guard.clone(),
+            offset,
+        };
+        // On any error the transaction rolls back on drop and the clock is not advanced.
+        let out = f(&mut t)?;
+        let last = t.hlc.last().to_string();
+        meta_put(&t.tx, META_HLC, &last)?;
+        let Tx { tx, hlc, .. } = t;
+        tx.commit()?;
+        *hlc_guard = hlc;
+        Ok(out)
+    }
+
+    /// Read-only access for queries.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.conn();
+        f(&conn)
+    }
+
+    /// Merge a remote HLC so later local stamps order after it, and keep that
+    /// across restarts (locks in the same order as `write`).
+    pub fn observe_hlc(&self, remote: &Hlc) -> Result<()> {
+        let conn = self.conn();
+        let mut h = self.hlc.lock().unwrap_or_else(|e| e.into_inner());
+        h.observe(remote, self.now());
+        meta_put(&conn, META_HLC, &h.last().to_string())
+    }
+
+    // ---- settings -------------------------------------------------------------
+
+    pub fn lang(&self) -> Result<Lang> {
+        self.read(meta::lang)
+    }
+
+    pub fn set_lang(&self, lang: Lang) -> Result<()> {
+        self.write(|t| meta::set_lang(&t.tx, lang))
+    }
+
+    /// Trust a plate issuer's public key (several may be trusted during rotation).
+    pub fn trust_issuer(&self, key: IssuerPublicKey) -> Result<()> {
+        self.write(|t| {
+            meta::trust_issuer(&t.tx, key)?;
+            t.audit("trust_issuer", "issuer", &key.key_id(), None)
+        })
+    }
+
+    pub fn trusted_issuers(&self) -> Result<Vec<IssuerPublicKey>> {
+        self.read(meta::issuer_keys)
+    }
+
+    // ---- reference data (arrives by import or sync, not from the worker) ----
+
+    pub fn import_grids(&self, grids: &[Grid]) -> Result<usize> {
+        self.write(|t| addresses::import_grids(t, grids))
+    }
+
+    /// Insert or update addresses in one transaction (a whole grid is ~650).
+    pub fn import_addresses(&self, addresses: &[Address]) -> Result<usize> {
+        self.write(|t| addresses::import_addresses(t, addresses))
+    }
+
+    pub fn grid(&self, code: &str) -> Result<Option<Grid>> {
+        self.read(|c| addresses::grid(c, code))
+    }
+
+    /// Whether `grid_code` lies in this device's scope subtree.
+    pub fn in_scope(&self, grid_code: &str) -> Result<bool> {
+        self.read(|c| addresses::grid_in_subtree(c, grid_code, &self.identity.grid_scope))
+    }
+
+    pub fn address(&self, code: &str) -> Result<Option<Address>> {
+        self.read(|c| addresses::load_address(c, code))
+    }
+
+    /// Find addresses by any fragment a person would type (see `addresses::search`).
+    pub fn search_addresses(&self, query: &str, limit: u32) -> Result<Vec<AddressHit>> {
+        self.read(|c| addresses::search(c, query, limit))
+    }
+
+    /// Everything at an address, filtered for this device's role.
+    pub fn address_view(&self, code: &str) -> Result<AddressView> {
+        let now = self.now();
+        self.read(|c| addresses::view(c, &self.identity, code, now))
+    }
+
+    // ---- door plates ------------------------------------------------------------
+
+    /// Verify a scanned plate offline and find its address.
+    pub fn scan_plate(&self, qr_text: &str) -> Result<PlateScan> {
+        let now = self.now();
+        self.read(|c| plates::scan(c, &self.identity, qr_text, now))
+    }
+
+    // ---- descriptive entities (一标多实) -------------------------------------------
+
+    /// Create (no `id`) or update an entity, field by field. Only fields whose value
+    /// changes are stamped and queued, so two workers editing different fields of
+    /// one household never overwrite each other.
+    pub fn put_entity(
+        &self,
+        kind: EntityKind,
+        id: Option<&str>,
+        address_code: Option<&str>,
+        fields: &Map<String, Value>,
+    ) -> Result<String> {
+        let clean = entities::check_put(self.identity.role, kind, fields)?;
+        self.write(|t| entities::put(t, kind, id, address_code, clean))
+    }
+
+    pub fn entity(&self, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
+        self.read(|c| entities::for_role(c, self.identity.role, kind, id))
+    }
+
+    // ---- photos -----------------------------------------------------------------
+
+    /// Keep a photo on the device. The file is written before any record refers to it.
+    pub fn add_photo(&self, bytes: &[u8]) -> Result<PhotoRef> {
+        let r = self.photos.put(bytes)?;
+        self.register_photo(&r)?;
+        Ok(r)
+    }
+
+    pub fn add_photo_file(&self, path: &Path) -> Result<PhotoRef> {
+        let r = self.photos.put_file(path)?;
+        self.register_photo(&r)?;
+        Ok(r)
+    }
+
+    fn register_photo(&self, r: &PhotoRef) -> Result<()> {
+        let conn = self.conn();
+        photos::register(&conn, r, self.now())
+    }
+
+    /// Photos referenced by records but not yet uploaded.
+    pub fn pending_photos(&self) -> Result<Vec<PhotoRef>> {
+        self.read(photos::pending)
+    }
+
+    // ---- checklists and inspections ------------------------------------------------
+
+    pub fn templates(&self) -> Result<Vec<ChecklistTemplate>> {
+        self.read(templates::all)
+    }
+
+    /// A template version; the newest when `version` is None.
+    pub fn template(&self, id: &str, version: Option<u32>) -> Result<ChecklistTemplate> {
+        self.read(|c| templates::load_template(c, id, version))
+    }
+
+    /// Store a template version (from the server). Versions are immutable once stored.
+    pub fn add_template(&self, t: &ChecklistTemplate) -> Result<()> {
+        t.check()?;
+        self.write(|w| templates::insert_template(&w.tx, t))
+    }
+
+    /// Record a finished inspection in one transaction: validated against its
+    /// template version, scored, hazards raised for failing items, all queued.
+    /// Answers that do not fit change nothing.
+    pub fn record_inspection(
+        &self,
+        new: &NewInspection,
+        answers: &Answers,
+        photos: &ItemPhotos,
+        started_at: Option<i64>,
+    ) -> Result<InspectionOutcome> {
+        if !self.identity.role.may_inspect() {
+            return Err(Error::NotPermitted("inspect".into()));
+        }
+        self.write(|t| inspections::record(t, new, answers, photos, started_at))
+    }
+
+    /// Start a draft inspection (a long checklist may take several sittings).
+    pub fn start_inspection(&self, new: &NewInspection) -> Result<String> {
+        if !self.identity.role.may_inspect() {
+            return Err(Error::NotPermitted("inspect".into()));
+        }
+        self.write(|t| inspections::start(t, new))
+    }
+
+    /// Save partial answers of a draft (or a returned inspection being corrected).
+    pub fn save_answers(&self, id: &str, answers: &Answers, photos: &ItemPhotos) -> Result<()> {
+        self.write(|t| inspections::save_answers(t, id, answers, photos))
+    }
+
+    /// Finish a draft or resubmit a returned inspection, with its saved answers.
+    pub fn submit_inspection(
+        &self,
+        id: &str,
+        location: Option<GeoPoint>,
+    ) -> Result<InspectionOutcome> {
+        self.write(|t| inspections::submit_saved(t, id, location))
+    }
+
+    /// A supervisor approves or returns a submitted inspection (queued as a command).
+    pub fn review_inspection(&self, id: &str, approve: bool, comment: Option<&str>) -> Result<()> {
+        let comment = inspections::check_review(self.identity.role, approve, comment)?;
+        self.write(|t| inspections::review(t, id, approve, comment))
+    }
+
+    pub fn inspection(&self, id: &str) -> Result<Inspection> {
+        self.require_personal_data("inspections")?;
+        self.read(|c| inspections::load_inspection(c, id))
+    }
+
+    pub fn inspections(&self, status: Option<ReviewStatus>) -> Result<Vec<Inspection>> {
+        self.require_personal_data("inspections")?;
+        self.read(|c| inspections::list(c, status))
+    }
+
+    // ---- hazards ------------------------------------------------------------------
+
+    pub fn create_hazard(&self, new: &NewHazard) -> Result<String> {
+        hazards::check_new(self.identity.role, new)?;
+        self.write(|t| hazards::create(t, new))
+    }
+
+    /// Take one lifecycle step. Refused offline if impossible from the state this
+    /// device knows; the server judges again against its own state when it syncs.
+    pub fn hazard_step(
+        &self,
+        id: &str,
+        action: HazardAction,
+        input: &StepInput,
+    ) -> Result<HazardStatus> {
+        if let Some(n) = &input.note {
+            validate::check_text("note", n)?;
+        }
+        self.write(|t| hazards::step(t, id, action, input))
+    }
+
+    pub fn hazards(&self, filter: &HazardFilter) -> Result<Vec<Hazard>> {
+        let now = self.now();
+        self.read(|c| hazards::list(c, filter, now))
+    }
+
+    pub fn hazard(&self, id: &str) -> Result<HazardDetail> {
+        let now = self.now();
+        self.read(|c| hazards::detail(c, id, now))
+    }
+
+    // ---- volunteer reports ----------------------------------------------------------
+
+    pub fn file_report(&self, new: &NewReport) -> Result<String> {
+        reports::check_new(new)?;
+        self.write(|t| reports::file(t, new))
+    }
+
+    pub fn reports(&self) -> Result<Vec<Report>> {
+        self.read(reports::list)
+    }
+
+    /// 积分: points credited for this user's accepted reports.
+    pub fn points(&self) -> Result<i64> {
+        self.read(|c| reports::points(c, &self.identity.user))
+    }
+
+    // ---- outbox and audit ---------------------------------------------------------------
+
+    pub fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
+        self.read(|c| outbox::list(c, limit))
+    }
+
+    pub fn outbox_len(&self) -> Result<u64> {
+        self.read(outbox::len)
+    }
+
+    pub fn audit_len(&self) -> Result<u64> {
+        self.read(audit::len)
+    }
+}

@@ -1,0 +1,83 @@
+//! Pull: the server's change feed, page by page from the saved cursor, one page
+//! fetched ahead while the current one is applied (see `apply`), until the server
+//! has nothing more; a re-pull ends by dropping what the server lacks.
+
+use super::transport::Method;
+use super::{PULL_LIMIT, Round, SyncPhase, recovery};
+use crate::clock::hlc::Hlc;
+use crate::error::Result;
+use crate::wire::{self, PullResponse};
+
+impl Round<'_> {
+    /// Pull pages until the server has nothing more. The next page is fetched while
+    /// the current one is applied (one page ahead, no more): the device and the
+    /// server work at the same time instead of waiting for each other.
+    pub(super) fn pull(&mut self) -> Result<()> {
+        let start = self.store.sync_cursor()?.unwrap_or_default();
+        let seen = recovery::seen(self.store)?;
+        self.progress(SyncPhase::Pull, 0, 0);
+        let fetcher = self.http.fork();
+        let (pages, inbox) = std::sync::mpsc::sync_channel::<Result<PullResponse>>(1);
+        let cursor = std::thread::scope(|scope| {
+            let prefetch = scope.spawn(move || {
+                let limit = PULL_LIMIT.min(wire::MAX_PULL_LIMIT).to_string();
+                let mut cursor = start;
+                loop {
+                    let mut query = vec![("limit", limit.as_str())];
+                    if !cursor.is_empty() {
+                        query.insert(0, ("cursor", cursor.as_str()));
+                    }
+                    if let Some(s) = &seen {
+                        query.push(("seen", s.as_str()));
+                    }
+                    let page = fetcher
+                        .send(Method::Get, "/v1/pull", &query, &[], None)
+                        .and_then(|reply| {
+                            if reply.status != 200 {
+                                return Err(reply.error());
+                            }
+                            reply.json::<PullResponse>()
+                        });
+                    let (next, last) = match &page {
+                        // `more` with nothing new and the same cursor would loop forever.
+                        Ok(p) => (
+                            p.cursor.clone(),
+                            !p.more || (p.changes.is_empty() && p.cursor == cursor),
+                        ),
+                        Err(_) => (String::new(), true),
+                    };
+                    // The applying side stopped (an error): stop fetching.
+                    if pages.send(page).is_err() || last {
+                        break;
+                    }
+                    cursor = next;
+                }
+                (fetcher.bytes_up.get(), fetcher.bytes_down.get())
+            });
+            let mut cursor = None;
+            let applied: Result<()> = (|| {
+                for page in inbox.iter() {
+                    self.cancel.check()?;
+                    let page = page?;
+                    self.report.pulled += self.store.apply_page(&page.changes, &page.cursor)?;
+                    if let Ok(h) = page.server_hlc.parse::<Hlc>() {
+                        self.store.observe_hlc(&h)?;
+                    }
+                    cursor = Some(page.cursor);
+                    self.progress(SyncPhase::Pull, self.report.pulled, 0);
+                }
+                Ok(())
+            })();
+            drop(inbox);
+            let (up, down) = prefetch.join().unwrap_or((0, 0));
+            self.http.bytes_up.set(self.http.bytes_up.get() + up);
+            self.http.bytes_down.set(self.http.bytes_down.get() + down);
+            applied.map(|()| cursor)
+        })?;
+        if let Some(c) = cursor {
+            self.report.cursor = c;
+        }
+        self.report.dropped += self.store.finish_repull()?;
+        Ok(())
+    }
+}

@@ -17,6 +17,7 @@ pub mod op;
 pub mod photo;
 pub mod plate;
 pub mod record;
+pub mod refusal;
 pub mod report;
 pub mod role;
 

@@ -1,6 +1,6 @@
 //! Walks every refusal reason and verdict the domain rules give, in both
 //! languages: Chinese text has no English words, English text no Chinese.
-//! (The two checks are local for now; one catalog test will hold them later.)
+//! The checks are `i18n::assert_languages_pure`, shared by every surface.
 
 use crate::hazard::{HazardAction, HazardRefusal, HazardStatus, TransitionError};
 use crate::i18n::Lang;
@@ -9,39 +9,8 @@ use crate::plate::{PlateError, PlateVerdict};
 use crate::report::DecisionRefusal;
 use crate::role::Role;
 
-/// ASCII words allowed in Chinese text (abbreviations users know).
-const ALLOWED_IN_ZH: &[&str] = &["ID", "QR", "CSV", "Excel", "URL", "HTTP", "SHA"];
-
-fn assert_chinese(code: &str, text: &str) {
-    let mut word = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_alphabetic() {
-            word.push(c);
-        } else if !word.is_empty() {
-            assert!(
-                ALLOWED_IN_ZH.contains(&word.as_str()),
-                "{code}: English word {word:?} in Chinese text {text:?}"
-            );
-            word.clear();
-        }
-    }
-}
-
-fn assert_english(code: &str, text: &str) {
-    let chinese_punct = "，。：；！？（）【】、“”「」";
-    for c in text.chars() {
-        let cjk = ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3000}'..='\u{303f}').contains(&c);
-        assert!(
-            !cjk && !chinese_punct.contains(c),
-            "{code}: {c:?} in English text {text:?}"
-        );
-    }
-}
-
 fn check(code: &str, zh: String, en: String) {
-    assert!(!zh.is_empty() && !en.is_empty(), "{code}");
-    assert_chinese(code, &zh);
-    assert_english(code, &en);
+    crate::i18n::assert_languages_pure(code, &zh, &en);
 }
 
 #[test]

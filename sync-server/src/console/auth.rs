@@ -239,15 +239,6 @@ pub fn logout(tx: &mut dyn Tx, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// Constant-time comparison of the form's CSRF token with the session's.
-pub fn csrf_ok(expected: &str, given: &str) -> bool {
-    let (a, b) = (expected.as_bytes(), given.as_bytes());
-    if a.len() != b.len() || a.is_empty() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,13 +257,5 @@ mod tests {
     #[test]
     fn dummy_hash_parses() {
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
-    }
-
-    #[test]
-    fn csrf_compare() {
-        assert!(csrf_ok("abc", "abc"));
-        assert!(!csrf_ok("abc", "abd"));
-        assert!(!csrf_ok("abc", "ab"));
-        assert!(!csrf_ok("", ""));
     }
 }

@@ -1,7 +1,7 @@
 //! Server-drawn inline SVG charts (no scripts, no CDN). Every bar is a link to the
-//! filtered list behind it.
+//! filtered list behind it. The geometry is computed here; the markup is a template.
 
-use super::html::esc;
+use askama::Template;
 
 pub struct Bar {
     pub label: String,
@@ -11,92 +11,116 @@ pub struct Bar {
     pub href: String,
 }
 
+/// One bar placed on the canvas, coordinates already formatted.
+pub struct Placed<'a> {
+    pub bar: &'a Bar,
+    pub x: String,
+    pub y: String,
+    pub w: String,
+    pub h: String,
+    pub label_x: String,
+    pub label_y: String,
+    pub value_x: String,
+    pub value_y: String,
+    /// Whether this bar's value (columns) or axis label is drawn.
+    pub show_value: bool,
+    pub show_label: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/chart_columns.html")]
+pub struct Columns<'a> {
+    pub title: &'a str,
+    pub height: String,
+    pub bars: Vec<Placed<'a>>,
+}
+
+#[derive(Template)]
+#[template(path = "console/chart_rows.html")]
+pub struct Rows<'a> {
+    pub title: &'a str,
+    pub height: String,
+    pub bars: Vec<Placed<'a>>,
+}
+
+const W: f64 = 640.0;
+
+fn f1(v: f64) -> String {
+    format!("{v:.1}")
+}
+
 /// Vertical bars (e.g. inspections per day).
 pub fn columns(title: &str, bars: &[Bar]) -> String {
-    let w = 640.0;
     let h = 200.0;
     let n = bars.len().max(1) as f64;
     let max = bars.iter().map(|b| b.value).fold(1.0_f64, f64::max);
-    let bw = w / n;
-    let mut s = format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption><svg viewBox=\"0 0 {w} {}\" role=\"img\" aria-label=\"{}\">",
-        esc(title),
-        h + 34.0,
-        esc(title)
-    );
-    for (i, b) in bars.iter().enumerate() {
-        let bh = (b.value / max) * (h - 16.0);
-        let x = i as f64 * bw;
-        s.push_str(&format!(
-            "<a href=\"{}\"><title>{}: {}</title><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" class=\"bar\"/>",
-            esc(&b.href),
-            esc(&b.label),
-            esc(&b.text),
-            x + 2.0,
-            h - bh,
-            (bw - 4.0).max(1.0),
-            bh.max(0.5)
-        ));
-        if b.value > 0.0 {
-            s.push_str(&format!(
-                "<text x=\"{:.1}\" y=\"{:.1}\" class=\"val\" text-anchor=\"middle\">{}</text>",
-                x + bw / 2.0,
-                h - bh - 3.0,
-                esc(&b.text)
-            ));
-        }
-        s.push_str("</a>");
-        // Label every few bars so 30 days stay readable.
-        let every = (bars.len() / 8).max(1);
-        if i % every == 0 {
-            s.push_str(&format!(
-                "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"middle\">{}</text>",
-                x + bw / 2.0,
-                h + 16.0,
-                esc(&b.label)
-            ));
-        }
+    let bw = W / n;
+    // Label every few bars so 30 days stay readable.
+    let every = (bars.len() / 8).max(1);
+    let placed = bars
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let bh = (b.value / max) * (h - 16.0);
+            let x = i as f64 * bw;
+            Placed {
+                bar: b,
+                x: f1(x + 2.0),
+                y: f1(h - bh),
+                w: f1((bw - 4.0).max(1.0)),
+                h: f1(bh.max(0.5)),
+                value_x: f1(x + bw / 2.0),
+                value_y: f1(h - bh - 3.0),
+                label_x: f1(x + bw / 2.0),
+                label_y: f1(h + 16.0),
+                show_value: b.value > 0.0,
+                show_label: i % every == 0,
+            }
+        })
+        .collect();
+    Columns {
+        title,
+        height: format!("{}", h + 34.0),
+        bars: placed,
     }
-    s.push_str("</svg></figure>");
-    s
+    .render()
+    .unwrap_or_default()
 }
 
 /// Horizontal bars (e.g. hazards by category).
 pub fn rows(title: &str, bars: &[Bar]) -> String {
     let lw = 200.0;
-    let w = 640.0;
     let rh = 24.0;
     let max = bars.iter().map(|b| b.value).fold(1.0_f64, f64::max);
     let h = rh * bars.len().max(1) as f64;
-    let mut s = format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">",
-        esc(title),
-        esc(title)
-    );
-    for (i, b) in bars.iter().enumerate() {
-        let y = i as f64 * rh;
-        let bw = (b.value / max) * (w - lw - 60.0);
-        s.push_str(&format!(
-            "<a href=\"{}\"><title>{}: {}</title>\
-             <text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"end\">{}</text>\
-             <rect x=\"{lw}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" class=\"bar\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" class=\"val\">{}</text></a>",
-            esc(&b.href),
-            esc(&b.label),
-            esc(&b.text),
-            lw - 6.0,
-            y + rh * 0.68,
-            esc(&b.label),
-            y + 3.0,
-            bw.max(0.5),
-            rh - 6.0,
-            lw + bw + 6.0,
-            y + rh * 0.68,
-            esc(&b.text)
-        ));
+    let placed = bars
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let y = i as f64 * rh;
+            let bw = (b.value / max) * (W - lw - 60.0);
+            Placed {
+                bar: b,
+                x: format!("{lw}"),
+                y: f1(y + 3.0),
+                w: f1(bw.max(0.5)),
+                h: f1(rh - 6.0),
+                label_x: f1(lw - 6.0),
+                label_y: f1(y + rh * 0.68),
+                value_x: f1(lw + bw + 6.0),
+                value_y: f1(y + rh * 0.68),
+                show_value: true,
+                show_label: true,
+            }
+        })
+        .collect();
+    Rows {
+        title,
+        height: format!("{h}"),
+        bars: placed,
     }
-    s.push_str("</svg></figure>");
-    s
+    .render()
+    .unwrap_or_default()
 }
 
 #[cfg(test)]

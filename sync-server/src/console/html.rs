@@ -1,28 +1,44 @@
-//! HTML building blocks: escaping, the page frame (navigation, language switch,
-//! flash messages), dates in China Standard Time and label lookups. Every value
-//! that came from a user or a device goes through `esc`.
+//! What every console page shares: the HTML escaper the templates use, the page
+//! frame (navigation, language switch, flash), select options, pagers, dates in
+//! China Standard Time, and rendering a template into a response.
 
+use std::fmt;
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use gridfield_core::i18n::Lang;
 
+use super::LangChoice;
 use super::auth::ConsoleUser;
+use super::msg::Msg;
 
-/// Escape text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+/// The templates' escaper (see `askama.toml`): the same entities the console
+/// always wrote, so a value from a user or a device is never markup.
+#[derive(Clone, Copy)]
+pub struct Escape;
+
+impl askama::filters::Escaper for Escape {
+    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, s: &str) -> fmt::Result {
+        let mut last = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let rep = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&#39;",
+                _ => continue,
+            };
+            dest.write_str(&s[last..i])?;
+            dest.write_str(rep)?;
+            last = i + 1;
         }
+        dest.write_str(&s[last..])
     }
-    out
 }
 
-/// Percent-encode a query-string value.
+/// Percent-encode a query-string value or path segment.
 pub fn url(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
@@ -48,16 +64,6 @@ pub fn date(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// `yyyy-mm-dd` (a local day) → its first millisecond, CST.
-pub fn parse_date(s: &str) -> Option<i64> {
-    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
-    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() - super::query::TZ_OFFSET_MS)
-}
-
-pub fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    lang.pick(zh, en)
-}
-
 /// Which navigation entry is current.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Nav {
@@ -71,144 +77,162 @@ pub enum Nav {
     None,
 }
 
+const NAV: [(Nav, &str, Msg); 7] = [
+    (Nav::Dashboard, "/console", Msg::NavDashboard),
+    (Nav::Review, "/console/inspections", Msg::NavReview),
+    (Nav::Hazards, "/console/hazards", Msg::NavHazards),
+    (Nav::Reports, "/console/reports", Msg::NavReports),
+    (Nav::Addresses, "/console/addresses", Msg::NavPlates),
+    (Nav::Conflicts, "/console/conflicts", Msg::NavConflicts),
+    (Nav::Audit, "/console/audit", Msg::NavAudit),
+];
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub on: bool,
+}
+
+#[derive(Clone)]
 pub struct Flash {
     pub ok: bool,
     pub text: String,
 }
 
-/// The page frame around `body`.
-pub fn page(
-    lang: Lang,
-    user: Option<&ConsoleUser>,
-    nav: Nav,
-    title: &str,
-    flash: Option<&Flash>,
-    body: &str,
-) -> String {
-    let mut h = String::with_capacity(body.len() + 4096);
-    h.push_str(&format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · {}</title><link rel=\"stylesheet\" href=\"/console/static/console.css\">\
-         <script src=\"/console/static/console.js\" defer></script></head><body>",
-        if lang.is_en() { "en" } else { "zh-CN" },
-        esc(title),
-        t(lang, "网格通管理台", "Gridfield console"),
-    ));
-    h.push_str("<header class=\"top\"><a class=\"brand\" href=\"/console\">");
-    h.push_str(t(lang, "网格通 · 管理台", "Gridfield · Console"));
-    h.push_str("</a>");
-    if let Some(u) = user {
-        h.push_str("<nav>");
-        let items: [(Nav, &str, &str, &str, &str); 7] = [
-            (Nav::Dashboard, "/console", "概览", "Dashboard", "g d"),
-            (Nav::Review, "/console/inspections", "审核", "Review", "g i"),
-            (Nav::Hazards, "/console/hazards", "隐患", "Hazards", "g h"),
-            (Nav::Reports, "/console/reports", "上报", "Reports", "g r"),
-            (
-                Nav::Addresses,
-                "/console/addresses",
-                "门牌",
-                "Door plates",
-                "g p",
-            ),
-            (
-                Nav::Conflicts,
-                "/console/conflicts",
-                "冲突",
-                "Conflicts",
-                "",
-            ),
-            (Nav::Audit, "/console/audit", "审计", "Audit", ""),
-        ];
-        for (n, href, zh, en, _) in items {
-            h.push_str(&format!(
-                "<a href=\"{href}\"{}>{}</a>",
-                if n == nav { " class=\"on\"" } else { "" },
-                t(lang, zh, en)
-            ));
+impl Flash {
+    pub fn err(text: impl Into<String>) -> Flash {
+        Flash {
+            ok: false,
+            text: text.into(),
         }
-        h.push_str("</nav>");
-        h.push_str(&format!(
-            "<div class=\"who\"><span>{} · {}</span>\
-             <form method=\"post\" action=\"/console/logout\">{}<button class=\"link\">{}</button></form>",
-            esc(&u.name),
-            u.role.label(lang),
-            csrf_field(u),
-            t(lang, "退出", "Sign out"),
-        ));
-    } else {
-        h.push_str("<div class=\"who\">");
     }
-    h.push_str(&format!(
-        "<a class=\"lang\" href=\"?lang={}\">{}</a></div></header><main>",
-        if lang.is_en() { "zh" } else { "en" },
-        if lang.is_en() { "中文" } else { "English" }
-    ));
-    if let Some(f) = flash {
-        h.push_str(&format!(
-            "<p class=\"flash {}\" role=\"{}\">{}</p>",
-            if f.ok { "ok" } else { "err" },
-            if f.ok { "status" } else { "alert" },
-            esc(&f.text)
-        ));
-    }
-    h.push_str(body);
-    h.push_str("</main></body></html>");
-    h
 }
 
-pub fn csrf_field(u: &ConsoleUser) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(&u.csrf)
-    )
+/// What the shared layout (`console/base.html`) needs from every page.
+pub struct Frame<'a> {
+    pub lang: Lang,
+    pub user: Option<&'a ConsoleUser>,
+    pub nav: Nav,
+    pub title: String,
+    pub flash: Option<Flash>,
 }
 
-/// `<option>`s with the current value selected; the first is "all".
-pub fn options(lang: Lang, current: Option<&str>, items: &[(String, String)]) -> String {
-    let mut h = format!("<option value=\"\">{}</option>", t(lang, "全部", "all"));
-    for (v, label) in items {
-        h.push_str(&format!(
-            "<option value=\"{}\"{}>{}</option>",
-            esc(v),
-            if current == Some(v.as_str()) {
-                " selected"
-            } else {
-                ""
-            },
-            esc(label)
-        ));
+impl<'a> Frame<'a> {
+    pub fn new(lang: Lang, user: Option<&'a ConsoleUser>, nav: Nav, title: Msg) -> Frame<'a> {
+        Frame {
+            lang,
+            user,
+            nav,
+            title: title.text(lang),
+            flash: None,
+        }
     }
-    h
+
+    pub fn with_flash(mut self, flash: Option<Flash>) -> Frame<'a> {
+        self.flash = flash;
+        self
+    }
+
+    /// A catalog message in the page's language.
+    pub fn t(&self, m: Msg) -> String {
+        m.text(self.lang)
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        self.lang.pick("zh-CN", "en")
+    }
+
+    /// The language switch names the other language in that language.
+    pub fn other_lang(&self) -> (&'static str, &'static str) {
+        if self.lang.is_en() {
+            ("zh", "中文")
+        } else {
+            ("en", "English")
+        }
+    }
+
+    pub fn nav_items(&self) -> Vec<NavItem> {
+        NAV.iter()
+            .map(|(n, href, m)| NavItem {
+                href,
+                label: m.text(self.lang),
+                on: *n == self.nav,
+            })
+            .collect()
+    }
 }
 
-/// Previous / next links keeping the other query parameters.
-pub fn pager(lang: Lang, base: &str, query: &str, page: i64, total: i64, per_page: i64) -> String {
-    let pages = (total + per_page - 1) / per_page;
-    let sep = if query.is_empty() { "" } else { "&" };
-    let mut h = format!(
-        "<p class=\"pager\">{} {} · {} {}/{} ",
-        t(lang, "共", "total"),
-        total,
-        t(lang, "页", "page"),
-        page + 1,
-        pages.max(1)
-    );
-    if page > 0 {
-        h.push_str(&format!(
-            "<a rel=\"prev\" href=\"{base}?{query}{sep}page={}\">‹ {}</a> ",
-            page - 1,
-            t(lang, "上一页", "previous")
-        ));
+/// One `<option>` of a filter select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options for `pairs` with `current` selected.
+pub fn choices(pairs: Vec<(String, String)>, current: Option<&str>) -> Vec<Choice> {
+    pairs
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: current == Some(value.as_str()),
+            value,
+            label,
+        })
+        .collect()
+}
+
+/// Previous / next links keeping the other query parameters. `total` is known
+/// for filtered lists; the logs only know whether a page was full.
+pub struct Pager {
+    pub summary: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn counted(lang: Lang, base: &str, query: &str, page: i64, total: i64, per: i64) -> Pager {
+        let pages = (total + per - 1) / per;
+        let sep = if query.is_empty() { "" } else { "&" };
+        Pager {
+            summary: Some(
+                Msg::Pager {
+                    total,
+                    page: page + 1,
+                    pages: pages.max(1),
+                }
+                .text(lang),
+            ),
+            prev: (page > 0).then(|| format!("{base}?{query}{sep}page={}", page - 1)),
+            next: (page + 1 < pages).then(|| format!("{base}?{query}{sep}page={}", page + 1)),
+        }
     }
-    if page + 1 < pages {
-        h.push_str(&format!(
-            "<a rel=\"next\" href=\"{base}?{query}{sep}page={}\">{} ›</a>",
-            page + 1,
-            t(lang, "下一页", "next")
-        ));
+
+    pub fn uncounted(base: &str, page: i64, full: bool) -> Pager {
+        Pager {
+            summary: None,
+            prev: (page > 0).then(|| format!("{base}?page={}", page - 1)),
+            next: full.then(|| format!("{base}?page={}", page + 1)),
+        }
     }
-    h.push_str("</p>");
-    h
+}
+
+/// Render a page template as an HTML response (remembering a chosen language).
+pub fn render(lang: LangChoice, status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => lang.apply(
+            (
+                status,
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                body,
+            )
+                .into_response(),
+        ),
+        Err(e) => {
+            tracing::error!("console template: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

@@ -1,0 +1,94 @@
+//! Downloads: the filtered list exports (CSV, XLSX; streamed by `export`) and
+//! photos, each served only inside the user's grids.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::errors::not_found;
+use super::export::{self, Format};
+use super::forms::{Pairs, Params};
+use super::html;
+use super::list::{filter_from, scope};
+use super::{AppState, Console, blocking};
+use crate::logic::{self, now_ms};
+
+pub async fn export(
+    State(s): State<AppState>,
+    c: Console,
+    Path(file): Path<String>,
+    Query(q): Query<Pairs>,
+) -> Response {
+    let (kind, format) = match file.as_str() {
+        "inspections.csv" => ("inspection", Format::Csv),
+        "inspections.xlsx" => ("inspection", Format::Xlsx),
+        "hazards.csv" => ("hazard", Format::Csv),
+        "hazards.xlsx" => ("hazard", Format::Xlsx),
+        "reports.csv" => ("report", Format::Csv),
+        "reports.xlsx" => ("report", Format::Xlsx),
+        _ => return not_found(c.lang, Some(&c.user)),
+    };
+    let p = Params(q);
+    let f = filter_from(kind, &p, now_ms(), s.console.escalate_after_ms);
+    let stamp = html::date(now_ms()).replace('-', "");
+    let (ctype, ext) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    let body = export::stream(s.clone(), scope(&c), f, format, c.lang.lang);
+    (
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{kind}s-{stamp}.{ext}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn photo(State(s): State<AppState>, c: Console, Path(hash): Path<String>) -> Response {
+    if !gridfield_core::photo::is_valid_hash(&hash) {
+        return not_found(c.lang, Some(&c.user));
+    }
+    // A photo is served only when a record in the user's grids refers to it:
+    // knowing a hash from elsewhere must not open another grid's photo.
+    let path = c.user.grid_path.clone();
+    let found = blocking(move || {
+        s.db.read(|tx| {
+            if logic::photo_in_scope(tx, &hash, &path)? {
+                logic::get_blob(tx, &hash)
+            } else {
+                Ok(None)
+            }
+        })
+    })
+    .await;
+    match found {
+        Ok(Some((mime, data))) => {
+            // Only images are shown inline; anything else downloads as bytes.
+            let mime = if mime.starts_with("image/") {
+                mime
+            } else {
+                "application/octet-stream".into()
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                ],
+                data,
+            )
+                .into_response()
+        }
+        Ok(None) => not_found(c.lang, Some(&c.user)),
+        Err(e) => c.finish(Err(e)),
+    }
+}

@@ -1,0 +1,399 @@
+//! The hazard board, one hazard with its steps, and the console's steps (assign,
+//! verify, reject, close, reopen) through the same state machine as a device's.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gridfield_core::checklist::{HAZARD_CATEGORIES, Severity, hazard_category_label};
+use gridfield_core::hazard::{HazardAction, HazardStatus, StepInput, is_overdue};
+use serde_json::{Value, json};
+
+use super::auth::ConsoleUser;
+use super::errors::{flash_for, missing, refused};
+use super::forms::{self, Pairs, Params};
+use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, date, datetime, render};
+use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
+use super::msg::Msg;
+use super::query::{self, GridScope, PAGE_SIZE};
+use super::{AppState, Console, blocking, csrf, redirect};
+use crate::error::{ApiError, Result};
+use crate::logic::{self, HazardDoc, now_ms};
+
+/// The grid an overdue hazard has escalated to: one level up per `after_ms` past due.
+fn escalation(
+    chain: &[(String, String)],
+    deadline: Option<i64>,
+    open: bool,
+    now: i64,
+    after_ms: i64,
+) -> Option<String> {
+    let d = deadline?;
+    if !open || now - d < after_ms || chain.len() < 2 {
+        return None;
+    }
+    let levels = ((now - d) / after_ms) as usize;
+    let idx = chain.len().saturating_sub(1 + levels);
+    Some(chain[idx].1.clone())
+}
+
+pub struct Row {
+    pub id: String,
+    pub overdue: bool,
+    pub created: String,
+    pub category: String,
+    pub severity: Option<(&'static str, &'static str)>,
+    pub status: Option<(&'static str, &'static str)>,
+    pub address: String,
+    pub assignee: String,
+    pub deadline: String,
+    pub escalated_to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/hazards.html")]
+struct ListPage<'a> {
+    frame: Frame<'a>,
+    grids: Vec<Choice>,
+    categories: Vec<Choice>,
+    severities: Vec<Choice>,
+    statuses: Vec<Choice>,
+    overdue_only: bool,
+    escalated_only: bool,
+    query: String,
+    rows: Vec<Row>,
+    pager: Pager,
+}
+
+pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
+    let p = Params(q);
+    let l = c.lang.lang;
+    let en = l.is_en();
+    let now = now_ms();
+    let after = s.console.escalate_after_ms;
+    let f = filter_from("hazard", &p, now, after);
+    let page = p.page();
+    let sc = scope(&c);
+    let res = blocking(move || {
+        s.db.read(|tx| {
+            let pg = query::list(tx, &sc, &f, page)?;
+            let mut rows = Vec::new();
+            for (id, body) in pg.rows {
+                let h = body.get("hazard").cloned().unwrap_or(Value::Null);
+                let addr = query::address_text(tx, jstr(&h, "address_code"))?.unwrap_or_default();
+                let path = logic::get_record(tx, "hazard", &id)?
+                    .map(|r| r.grid_path)
+                    .unwrap_or_default();
+                let chain = query::grid_chain(tx, &path)?;
+                rows.push((id, h, addr, chain));
+            }
+            Ok((rows, pg.total, query::grids_in_scope(tx, &sc)?))
+        })
+    })
+    .await;
+    let (rows, total, grids) = match res {
+        Ok(v) => v,
+        Err(e) => return c.finish(Err(e)),
+    };
+    let fq = filter_query(&p);
+    let rows = rows
+        .iter()
+        .map(|(id, h, addr, chain)| {
+            let st = HazardStatus::parse(jstr(h, "status"));
+            let deadline = h.get("deadline").and_then(Value::as_i64);
+            let open = st.is_some_and(|x| x.is_open());
+            Row {
+                id: id.clone(),
+                overdue: is_overdue(st.unwrap_or(HazardStatus::Closed), deadline, now),
+                created: datetime(h.get("created_at").and_then(Value::as_i64).unwrap_or(0)),
+                category: hazard_category_label(jstr(h, "category"), en),
+                severity: Severity::parse(jstr(h, "severity")).map(|x| (x.as_str(), x.label(en))),
+                status: st.map(|x| (x.as_str(), x.label(l))),
+                address: address_or_code(addr, jstr(h, "address_code")),
+                assignee: jstr(h, "assignee").to_string(),
+                deadline: deadline.map(date).unwrap_or_default(),
+                escalated_to: escalation(chain, deadline, open, now, after)
+                    .map(|grid| Msg::EscalatedTo { grid }.text(l)),
+            }
+        })
+        .collect();
+    let categories = HAZARD_CATEGORIES
+        .iter()
+        .map(|k| (k.to_string(), hazard_category_label(k, en)))
+        .collect();
+    let severities = Severity::ALL
+        .iter()
+        .map(|x| (x.as_str().to_string(), x.label(en).to_string()))
+        .collect();
+    let statuses = HazardStatus::ALL
+        .iter()
+        .map(|x| (x.as_str().to_string(), x.label(l).to_string()))
+        .collect();
+    let view = ListPage {
+        frame: Frame::new(l, Some(&c.user), Nav::Hazards, Msg::Hazards)
+            .with_flash(p.get("ok").and_then(|k| flash_for(k, l))),
+        grids: grid_choices(&grids, p.get("grid")),
+        categories: choices(categories, p.get("category")),
+        severities: choices(severities, p.get("severity")),
+        statuses: choices(statuses, p.get("status")),
+        overdue_only: p.get("overdue").is_some(),
+        escalated_only: p.get("escalated").is_some(),
+        pager: Pager::counted(l, "/console/hazards", &fq, page, total, PAGE_SIZE),
+        query: fq,
+        rows,
+    };
+    render(c.lang, StatusCode::OK, &view)
+}
+
+/// One step of the timeline, in words.
+pub struct Step {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub to_status: &'static str,
+    pub via: String,
+    pub note: Option<String>,
+    pub assignee: Option<String>,
+    pub deadline: Option<String>,
+    pub photos: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/hazard.html")]
+struct ShowPage<'a> {
+    frame: Frame<'a>,
+    user: &'a ConsoleUser,
+    h: &'a gridfield_core::records::Hazard,
+    category: String,
+    status: (&'static str, &'static str),
+    severity: &'static str,
+    address: String,
+    deadline: String,
+    overdue: bool,
+    grid_chain: String,
+    photos: Vec<String>,
+    escalated_to: Option<String>,
+    can_assign: bool,
+    typed_assignee: String,
+    typed_deadline: String,
+    typed_note: &'a str,
+    steps: Vec<Step>,
+}
+
+struct Loaded {
+    doc: HazardDoc,
+    address: String,
+    chain: Vec<(String, String)>,
+}
+
+fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
+    s.db.read(|tx| {
+        let r = query::get_in_scope(tx, sc, "hazard", id)?.ok_or_else(missing)?;
+        let doc: HazardDoc =
+            serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
+        let address = query::address_text(tx, &doc.hazard.address_code)?.unwrap_or_default();
+        let chain = query::grid_chain(tx, &r.grid_path)?;
+        Ok(Loaded {
+            doc,
+            address,
+            chain,
+        })
+    })
+}
+
+fn valid_photos(hashes: &[String]) -> Vec<String> {
+    hashes
+        .iter()
+        .filter(|p| gridfield_core::photo::is_valid_hash(p))
+        .cloned()
+        .collect()
+}
+
+fn show_page(
+    c: &Console,
+    after_ms: i64,
+    d: &Loaded,
+    flash: Option<Flash>,
+    status: StatusCode,
+    typed: &Params,
+) -> Response {
+    let l = c.lang.lang;
+    let h = &d.doc.hazard;
+    let now = now_ms();
+    let steps = d
+        .doc
+        .events
+        .iter()
+        .map(|e| Step {
+            at: datetime(e.at),
+            actor: e.actor.clone(),
+            action: e
+                .action
+                .map(|a| a.label(l).to_string())
+                .unwrap_or_else(|| Msg::StepReported.text(l)),
+            to_status: e.to_status.label(l),
+            via: if e.device_id == logic::CONSOLE_DEVICE {
+                Msg::ViaConsole.text(l)
+            } else {
+                Msg::ViaDevice.text(l)
+            },
+            note: e.note.clone(),
+            assignee: e.assignee.clone(),
+            deadline: e.deadline.map(date),
+            photos: valid_photos(&e.photos),
+        })
+        .collect();
+    let view = ShowPage {
+        frame: Frame::new(l, Some(&c.user), Nav::Hazards, Msg::Hazard).with_flash(flash),
+        user: &c.user,
+        h,
+        category: hazard_category_label(&h.category, l.is_en()),
+        status: (h.status.as_str(), h.status.label(l)),
+        severity: h.severity.label(l.is_en()),
+        address: address_or_code(&d.address, &h.address_code),
+        deadline: h.deadline.map(date).unwrap_or_else(|| "—".into()),
+        overdue: is_overdue(h.status, h.deadline, now),
+        grid_chain: d
+            .chain
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(" › "),
+        photos: valid_photos(&h.photos),
+        escalated_to: escalation(&d.chain, h.deadline, h.status.is_open(), now, after_ms)
+            .map(|grid| Msg::EscalatedNotice { grid }.text(l)),
+        can_assign: h.status.is_open()
+            && matches!(
+                h.status,
+                HazardStatus::Reported | HazardStatus::Assigned | HazardStatus::Rectifying
+            ),
+        typed_assignee: match typed.get("assignee") {
+            Some(a) => a.to_string(),
+            None => h.assignee.clone().unwrap_or_default(),
+        },
+        typed_deadline: match typed.get("deadline") {
+            Some(t) => t.to_string(),
+            None => h.deadline.map(date).unwrap_or_default(),
+        },
+        typed_note: typed.get("note").unwrap_or(""),
+        steps,
+    };
+    render(c.lang, status, &view)
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Query(q): Query<Pairs>,
+) -> Response {
+    let sc = scope(&c);
+    let after = s.console.escalate_after_ms;
+    let flash = Params(q).get("ok").and_then(|k| flash_for(k, c.lang.lang));
+    let res = blocking(move || load(&s, &sc, &id)).await;
+    c.finish(res.map(|d| show_page(&c, after, &d, flash, StatusCode::OK, &Params::default())))
+}
+
+/// The hazard page again, with why the step was not taken and what was typed.
+async fn show_error(
+    s: &AppState,
+    c: &Console,
+    id: &str,
+    msg: String,
+    status: StatusCode,
+    typed: Params,
+) -> Response {
+    let (s2, id2, sc) = (s.clone(), id.to_string(), scope(c));
+    let after = s.console.escalate_after_ms;
+    let res = blocking(move || load(&s2, &sc, &id2)).await;
+    c.finish(res.map(|d| show_page(c, after, &d, Some(Flash::err(msg)), status, &typed)))
+}
+
+pub async fn step(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    m: Multipart,
+) -> Response {
+    let l = c.lang.lang;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let (p, photo) = match forms::read_multipart(m).await {
+        Ok(v) => v,
+        Err(msg) => {
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            return show_error(&s, &c, &id, msg.text(l), status, Params::default()).await;
+        }
+    };
+    if let Err(r) = csrf::check(&c, &p) {
+        return *r;
+    }
+    let Some(action) = p.get("action").and_then(HazardAction::parse) else {
+        return show_error(&s, &c, &id, Msg::UnknownAction.text(l), unprocessable, p).await;
+    };
+    let now = now_ms();
+    // Validate what the state machine does not know about: dates and photos.
+    let deadline = match p
+        .get("deadline")
+        .map(|d| forms::deadline(d, now))
+        .transpose()
+    {
+        Ok(d) => d,
+        Err(msg) => return show_error(&s, &c, &id, msg.text(l), unprocessable, p).await,
+    };
+    let mut photos = Vec::new();
+    let mut blob = None;
+    if let Some(bytes) = photo {
+        let mime = match forms::photo(&bytes, logic::MAX_BLOB_BYTES) {
+            Ok(m) => m,
+            Err((status, msg)) => return show_error(&s, &c, &id, msg.text(l), status, p).await,
+        };
+        let hash = logic::sha256_hex(&bytes);
+        photos.push(hash.clone());
+        blob = Some((hash, mime.to_string(), bytes));
+    }
+    let input = StepInput {
+        assignee: p.get("assignee").map(String::from),
+        deadline,
+        note: p.get("note").map(String::from),
+        photos,
+    };
+    let close_too = action == HazardAction::Verify && p.get("close").is_some();
+    let (s2, user, id2, sc) = (s.clone(), c.user.clone(), id.clone(), scope(&c));
+    let res = blocking(move || {
+        s2.db.write(|tx| {
+            query::get_in_scope(tx, &sc, "hazard", &id2)?.ok_or_else(missing)?;
+            if let Some((hash, mime, bytes)) = &blob {
+                logic::put_blob_chunk(tx, hash, 0, bytes.len() as u64, mime, bytes)?;
+            }
+            let dev = user.ctx();
+            let mut steps = vec![(action, input)];
+            if close_too {
+                steps.push((HazardAction::Close, StepInput::default()));
+            }
+            for (a, inp) in steps {
+                let ev = format!("ev-{}", uuid::Uuid::now_v7());
+                if let Err(r) = logic::hazard_step(tx, &dev, &id2, &ev, a, &inp, now_ms())? {
+                    return Err(refused(r, l));
+                }
+                logic::audit(
+                    tx,
+                    &user.name,
+                    Some(logic::CONSOLE_DEVICE),
+                    "hazard_step",
+                    "hazard",
+                    &id2,
+                    Some(&json!({ "action": a.as_str(), "note": inp.note })),
+                )?;
+            }
+            Ok(())
+        })
+    })
+    .await;
+    match res {
+        Ok(()) => redirect(&format!("/console/hazards/{}?ok=step", html::url(&id))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            show_error(&s, &c, &id, e.message, unprocessable, p).await
+        }
+        Err(e) => c.finish(Err(e)),
+    }
+}

@@ -1,0 +1,233 @@
+//! The volunteers' report inbox, one report, and the accept / dismiss decision
+//! (points, optionally a hazard) made through `logic` as a device's.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gridfield_core::checklist::{HAZARD_CATEGORIES, Severity, hazard_category_label};
+use gridfield_core::model::ReportStatus;
+use gridfield_core::records::Report;
+use serde_json::{Value, json};
+
+use super::auth::ConsoleUser;
+use super::errors::{flash_for, missing, refused};
+use super::forms::{Pairs, Params};
+use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, datetime, render};
+use super::list::{filter_from, filter_query, grid_choices, jstr, scope};
+use super::msg::Msg;
+use super::query::{self, GridScope, PAGE_SIZE};
+use super::{AppState, Console, blocking, csrf, redirect};
+use crate::error::{ApiError, Result};
+use crate::logic::{self, now_ms};
+
+pub struct Row {
+    pub id: String,
+    pub created: String,
+    pub address: String,
+    pub text: String,
+    pub reporter: String,
+    pub status: Option<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/reports.html")]
+struct ListPage<'a> {
+    frame: Frame<'a>,
+    statuses: Vec<Choice>,
+    grids: Vec<Choice>,
+    query: String,
+    rows: Vec<Row>,
+    pager: Pager,
+}
+
+pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
+    let mut p = Params(q);
+    if !p.has("status") {
+        p.0.push(("status".into(), "pending".into()));
+    }
+    let l = c.lang.lang;
+    let f = filter_from("report", &p, now_ms(), 0);
+    let page = p.page();
+    let sc = scope(&c);
+    let res = blocking(move || {
+        s.db.read(|tx| {
+            Ok((
+                query::list(tx, &sc, &f, page)?,
+                query::grids_in_scope(tx, &sc)?,
+            ))
+        })
+    })
+    .await;
+    let (pg, grids) = match res {
+        Ok(v) => v,
+        Err(e) => return c.finish(Err(e)),
+    };
+    let fq = filter_query(&p);
+    let statuses = [
+        ReportStatus::Pending,
+        ReportStatus::Accepted,
+        ReportStatus::Dismissed,
+    ]
+    .iter()
+    .map(|x| (x.as_str().to_string(), x.label(l).to_string()))
+    .collect();
+    let rows = pg
+        .rows
+        .iter()
+        .map(|(id, r)| Row {
+            id: id.clone(),
+            created: html::datetime(r.get("created_at").and_then(Value::as_i64).unwrap_or(0)),
+            address: jstr(r, "address_text").to_string(),
+            text: jstr(r, "text").chars().take(60).collect(),
+            reporter: jstr(r, "reporter").to_string(),
+            status: ReportStatus::parse(jstr(r, "status")).map(|x| (x.as_str(), x.label(l))),
+        })
+        .collect();
+    let view = ListPage {
+        frame: Frame::new(l, Some(&c.user), Nav::Reports, Msg::Reports)
+            .with_flash(p.get("ok").and_then(|k| flash_for(k, l))),
+        statuses: choices(statuses, p.get("status")),
+        grids: grid_choices(&grids, p.get("grid")),
+        pager: Pager::counted(l, "/console/reports", &fq, page, pg.total, PAGE_SIZE),
+        query: fq,
+        rows,
+    };
+    render(c.lang, StatusCode::OK, &view)
+}
+
+#[derive(Template)]
+#[template(path = "console/report.html")]
+struct ShowPage<'a> {
+    frame: Frame<'a>,
+    user: &'a ConsoleUser,
+    r: &'a Report,
+    status: (&'static str, &'static str),
+    photos: Vec<String>,
+    max_points: i64,
+    points: &'a str,
+    dismiss_note: &'a str,
+    categories: Vec<Choice>,
+    severities: Vec<Choice>,
+}
+
+fn show_page(c: &Console, r: &Report, flash: Option<Flash>, typed: &Params) -> Response {
+    let l = c.lang.lang;
+    let status = if flash.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let categories = HAZARD_CATEGORIES
+        .iter()
+        .map(|k| (k.to_string(), hazard_category_label(k, l.is_en())))
+        .collect();
+    let severities = Severity::ALL
+        .iter()
+        .map(|x| (x.as_str().to_string(), x.label(l.is_en()).to_string()))
+        .collect();
+    let view = ShowPage {
+        frame: Frame::new(l, Some(&c.user), Nav::Reports, Msg::Report).with_flash(flash),
+        user: &c.user,
+        r,
+        status: (r.status.as_str(), r.status.label(l)),
+        photos: r
+            .photos
+            .iter()
+            .filter(|p| gridfield_core::photo::is_valid_hash(p))
+            .cloned()
+            .collect(),
+        max_points: logic::MAX_REPORT_POINTS,
+        points: typed.get("points").unwrap_or("5"),
+        dismiss_note: if typed.get("decision") == Some("dismiss") {
+            typed.get("note").unwrap_or("")
+        } else {
+            ""
+        },
+        categories: choices(categories, None),
+        severities: choices(severities, Some(Severity::Medium.as_str())),
+    };
+    render(c.lang, status, &view)
+}
+
+fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Report> {
+    s.db.read(|tx| {
+        let r = query::get_in_scope(tx, sc, "report", id)?.ok_or_else(missing)?;
+        serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))
+    })
+}
+
+pub async fn show(State(s): State<AppState>, c: Console, Path(id): Path<String>) -> Response {
+    let sc = scope(&c);
+    let res = blocking(move || load(&s, &sc, &id)).await;
+    c.finish(res.map(|r| show_page(&c, &r, None, &Params::default())))
+}
+
+pub async fn decide(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let p = Params(f);
+    if let Err(r) = csrf::check(&c, &p) {
+        return *r;
+    }
+    let l = c.lang.lang;
+    let accept = p.get("decision") == Some("accept");
+    let points = match p.get("points").map(str::parse::<i64>) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => -1,
+    };
+    let hazard = (accept && p.get("make_hazard").is_some()).then(|| {
+        (
+            p.get("category").unwrap_or("social.dispute").to_string(),
+            p.get("severity")
+                .and_then(Severity::parse)
+                .unwrap_or(Severity::Medium),
+        )
+    });
+    let d = logic::ReportDecision {
+        accept,
+        note: p.get("note").map(String::from),
+        points,
+        hazard,
+    };
+    let sc = scope(&c);
+    let (s2, user, id2, sc2) = (s.clone(), c.user.clone(), id.clone(), sc.clone());
+    let res = blocking(move || {
+        s2.db.write(|tx| {
+            query::get_in_scope(tx, &sc2, "report", &id2)?.ok_or_else(missing)?;
+            match logic::decide_report(tx, &user.ctx(), &id2, &d, now_ms())? {
+                Ok(_) => logic::audit(
+                    tx,
+                    &user.name,
+                    Some(logic::CONSOLE_DEVICE),
+                    if d.accept {
+                        "report_accept"
+                    } else {
+                        "report_dismiss"
+                    },
+                    "report",
+                    &id2,
+                    Some(&json!({ "points": d.points, "note": d.note })),
+                ),
+                Err(r) => Err(refused(r, l)),
+            }
+        })
+    })
+    .await;
+    match res {
+        Ok(()) => redirect(if accept {
+            "/console/reports?ok=accepted"
+        } else {
+            "/console/reports?ok=dismissed"
+        }),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let res = blocking(move || load(&s, &sc, &id)).await;
+            c.finish(res.map(|r| show_page(&c, &r, Some(Flash::err(e.message)), &p)))
+        }
+        Err(e) => c.finish(Err(e)),
+    }
+}

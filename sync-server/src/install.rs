@@ -10,7 +10,8 @@ use serde_json::json;
 
 use crate::db::{RowExt, Tx};
 use crate::error::{ApiError, Result};
-use crate::logic::{DeviceCtx, audit, now_ms};
+use crate::rules::audit::audit;
+use crate::rules::{DeviceCtx, now_ms};
 
 /// Request numbers this far behind the highest seen can only come from a copy
 /// (one installation has at most a few requests in flight at once).

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::db::{RowExt, Tx};
 use crate::error::{ApiError, Result};
-use crate::logic::{DeviceCtx, audit, now_ms};
+use crate::rules::audit::audit;
+use crate::rules::{DeviceCtx, now_ms};
 
 /// Where a device stands in one database's change feed, as the server issued it.
 #[derive(Debug, Clone, PartialEq, Eq)]

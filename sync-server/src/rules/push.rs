@@ -410,9 +410,6 @@ fn stamp_for(
 /// corrects itself from every answer): their stamps are corrected by the skew.
 pub const SKEW_TOLERANCE_MS: i64 = 60_000;
 
-/// What an applied op did to fields written concurrently: every field whose
-/// value was judged against a write it had not seen (`conflicts`, logged), and of
-
 /// The record an op changes, to send back to a device whose op was refused.
 fn op_kind(op: &Op) -> RecordKind {
     match op {

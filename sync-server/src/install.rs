@@ -102,8 +102,7 @@ pub fn check(tx: &mut dyn Tx, dev: &DeviceCtx) -> Result<bool> {
 pub fn cloned_error() -> ApiError {
     ApiError::conflict(
         gridfield_core::wire::DEVICE_CLONED,
-        "本设备的数据已在另一部手机上使用，请用新的注册码重新注册本机（未同步的数据仍保存在本机） \
-         (this enrollment is in use by another installation: re-enroll this device with a new code)",
+        crate::messages::Msg::DeviceCloned.wire(),
     )
 }
 

@@ -5,7 +5,10 @@
 
 use axum::http::StatusCode;
 
+use gridfield_core::i18n::Lang;
+
 use crate::error::ApiError;
+use crate::messages::Msg;
 use crate::rules::Error;
 
 impl From<Error> for ApiError {
@@ -19,14 +22,17 @@ impl From<Error> for ApiError {
             Error::OffsetMismatch { offset } => {
                 ApiError::conflict("offset_mismatch", format!("expected offset {offset}"))
             }
-            Error::HashMismatch => ApiError::unprocessable(
-                "hash_mismatch",
-                "照片内容与其哈希不符 (bytes do not match the hash)",
-            ),
+            Error::HashMismatch => {
+                ApiError::unprocessable("hash_mismatch", Msg::HashMismatch.wire())
+            }
+            // Chinese only, as phones have always shown it.
             Error::PhotoTooLarge { max_bytes } => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "photo_too_large",
-                format!("照片超过 {} MB 上限", max_bytes / 1048576),
+                Msg::PhotoTooLarge {
+                    max_mb: max_bytes / 1048576,
+                }
+                .text(Lang::Zh),
             ),
             Error::TooLong => ApiError::bad_request("too_long", "more bytes than upload-length"),
             Error::Http(e) => e,

@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use super::v1::{blobs, devices, sync};
 use crate::error::{ApiError, Result};
+use crate::messages::Msg;
 use crate::rules::{self, DeviceCtx};
 use crate::server::Server;
 
@@ -103,7 +104,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
                 _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "too_large",
-                    "请求体过大 (request body too large)",
+                    Msg::BodyTooLarge.wire(),
                 ),
                 _ => ApiError::bad_request("bad_body", e.body_text()),
             }),
@@ -134,9 +135,7 @@ impl FromRequestParts<AppState> for Device {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("unauthorized", "缺少令牌 (missing bearer token)")
-            })?
+            .ok_or_else(|| ApiError::unauthorized("unauthorized", Msg::MissingToken.wire()))?
             .to_string();
         let install = parts
             .headers

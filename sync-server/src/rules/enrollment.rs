@@ -9,6 +9,7 @@ use super::audit::audit;
 use super::grids::{add_user, grid_path};
 use super::{CONSOLE_DEVICE, Error, Result, now_ms, random_hex, sha256_hex};
 use crate::db::{RowExt, Tx};
+use crate::messages::Msg;
 
 /// The authenticated device making a request.
 #[derive(Debug, Clone)]
@@ -70,18 +71,15 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse> {
             "SELECT user_name, role, grid_code, expires_at, used_at FROM enroll_codes WHERE code_hash = $1",
             &[sha256_hex(code.as_bytes()).into()],
         )?
-        .ok_or_else(|| Error::unauthorized("invalid_code", "注册码无效 (unknown enrollment code)"))?;
+        .ok_or_else(|| Error::unauthorized("invalid_code", Msg::UnknownEnrollCode.wire()))?;
     if row.opt_int(4).is_some() {
-        return Err(Error::unauthorized(
-            "code_used",
-            "注册码已被使用 (enrollment code already used)",
-        ));
+        return Err(Error::unauthorized("code_used", Msg::EnrollCodeUsed.wire()));
     }
     let now = now_ms();
     if row.int(3)? < now {
         return Err(Error::unauthorized(
             "code_expired",
-            "注册码已过期 (enrollment code expired)",
+            Msg::EnrollCodeExpired.wire(),
         ));
     }
     let (user, role_s, grid) = (row.text(0)?, row.text(1)?, row.text(2)?);
@@ -140,11 +138,11 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
             "SELECT id, user_name, role, grid_code, grid_path, revoked_at FROM devices WHERE token_hash = $1",
             &[sha256_hex(token.as_bytes()).into()],
         )?
-        .ok_or_else(|| Error::unauthorized("unauthorized", "令牌无效，请重新注册设备 (invalid token)"))?;
+        .ok_or_else(|| Error::unauthorized("unauthorized", Msg::InvalidToken.wire()))?;
     if row.opt_int(5).is_some() {
         return Err(Error::unauthorized(
             "device_revoked",
-            "此设备已被停用，请联系管理员 (device revoked)",
+            Msg::DeviceRevoked.wire(),
         ));
     }
     Ok(DeviceCtx {

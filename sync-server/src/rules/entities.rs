@@ -9,9 +9,12 @@ use gridfield_core::model::{self, EntityKind};
 use gridfield_core::wire::EntityState;
 use serde_json::{Map, Value, json};
 
-use super::{DeviceCtx, Error, Merged, Result, now_ms, out_of_scope, reject, unknown_address};
+use super::{
+    DeviceCtx, Error, Merged, Result, now_ms, out_of_scope, refuse, reject, unknown_address,
+};
 use crate::db::Tx;
 use crate::db::records::{self, EntityDoc, Record, RecordKind};
+use crate::messages::Msg;
 
 /// One pushed entity write: its fields, what each replaced on the device
 /// (`bases`), the stamp it is judged with and the stamp the device gave it.
@@ -34,14 +37,12 @@ pub(crate) fn upsert_entity(
     known: Option<Option<Record>>,
 ) -> Result<Merged> {
     if !dev.role.may_edit_entities() {
-        return Err(reject(
+        return Err(refuse(
             "not_permitted",
-            format!(
-                "{}无权修改{}",
-                dev.role.label(Lang::Zh),
-                kind.label(Lang::Zh)
-            ),
-            "this role may not edit entities",
+            Msg::EntityEditNotPermitted {
+                role: dev.role,
+                kind,
+            },
         ));
     }
     let mut clean = Map::new();

@@ -2,7 +2,10 @@
 //! one place (`api::error`). A `Refused` is a domain answer (a push reports it per
 //! operation); the others end the request.
 
+use gridfield_core::i18n::Lang;
+
 use crate::error::ApiError;
+use crate::messages::Msg;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -22,20 +25,17 @@ pub(crate) fn reject(code: &'static str, zh: impl Into<String>, en: impl Into<St
     })
 }
 
+/// A refusal in the server's own words (the catalog).
+pub(crate) fn refuse(code: &'static str, msg: Msg) -> Error {
+    reject(code, msg.text(Lang::Zh), msg.text(Lang::En))
+}
+
 pub(crate) fn out_of_scope() -> Error {
-    reject(
-        "out_of_scope",
-        "超出本设备的网格范围",
-        "outside this device's grid scope",
-    )
+    refuse("out_of_scope", Msg::OutOfScope)
 }
 
 pub(crate) fn unknown_address() -> Error {
-    reject(
-        "unknown_address",
-        "服务器上没有该地址",
-        "the address does not exist on the server",
-    )
+    refuse("unknown_address", Msg::UnknownAddress)
 }
 
 #[derive(Debug, thiserror::Error)]

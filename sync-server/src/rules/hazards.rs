@@ -8,17 +8,14 @@ use gridfield_core::records::{Delivery, Hazard, HazardEvent};
 
 pub use crate::db::records::HazardDoc;
 
-use super::{DeviceCtx, Merged, Result, out_of_scope, reject, unknown_address};
+use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, reject, unknown_address};
 use crate::db::Tx;
 use crate::db::records::{self, RecordKind};
+use crate::messages::Msg;
 
 pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Result<Merged> {
     if !dev.role.may_inspect() {
-        return Err(reject(
-            "not_permitted",
-            "无权登记隐患",
-            "this role may not report hazards",
-        ));
+        return Err(refuse("not_permitted", Msg::HazardNotPermitted));
     }
     let Some(path) = records::address_path(tx, &h.address_code)? else {
         return Err(unknown_address());
@@ -74,11 +71,7 @@ pub fn hazard_step(
     at: i64,
 ) -> Result<Merged> {
     let Some(r) = records::get(tx, RecordKind::Hazard, id)? else {
-        return Err(reject(
-            "not_found",
-            "服务器上没有该隐患",
-            "hazard not found",
-        ));
+        return Err(refuse("not_found", Msg::HazardNotFound));
     };
     if !dev.covers(&r.grid_path) {
         return Err(out_of_scope());

@@ -2,14 +2,14 @@
 //! version, and a supervisor's review (approve, or return with a comment).
 
 use gridfield_core::checklist::ChecklistTemplate;
-use gridfield_core::i18n::Lang;
 use gridfield_core::model::{ReviewStatus, Role};
 use gridfield_core::records::{Delivery, Inspection};
 use serde_json::json;
 
-use super::{DeviceCtx, Merged, Result, out_of_scope, reject, unknown_address};
+use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, reject, unknown_address};
 use crate::db::Tx;
 use crate::db::records::{self, Record, RecordKind};
+use crate::messages::Msg;
 
 pub(crate) fn submit_inspection(
     tx: &mut dyn Tx,
@@ -17,11 +17,7 @@ pub(crate) fn submit_inspection(
     i: &Inspection,
 ) -> Result<Merged> {
     if !dev.role.may_inspect() {
-        return Err(reject(
-            "not_permitted",
-            "无权提交检查记录",
-            "this role may not submit inspections",
-        ));
+        return Err(refuse("not_permitted", Msg::InspectNotPermitted));
     }
     let Some(path) = records::address_path(tx, &i.address_code)? else {
         return Err(unknown_address());
@@ -31,11 +27,7 @@ pub(crate) fn submit_inspection(
     }
     let tpl = format!("{}@{}", i.template_id, i.template_version);
     let Some(t) = records::get(tx, RecordKind::Template, &tpl)? else {
-        return Err(reject(
-            "unknown_template",
-            "服务器上没有该检查表版本",
-            "unknown checklist template version",
-        ));
+        return Err(refuse("unknown_template", Msg::UnknownTemplate));
     };
     let template: ChecklistTemplate = t.doc()?;
     // Never trust the client's score: evaluate again against the same version.
@@ -46,11 +38,7 @@ pub(crate) fn submit_inspection(
     if let Some(prev) = records::get(tx, RecordKind::Inspection, &i.id)? {
         let prev: Inspection = prev.doc()?;
         if prev.review_status == ReviewStatus::Approved {
-            return Err(reject(
-                "already_approved",
-                "该检查记录已审核通过，不能再修改",
-                "inspection already approved",
-            ));
+            return Err(refuse("already_approved", Msg::InspectionAlreadyApproved));
         }
     }
     let mut stored = i.clone();
@@ -84,29 +72,17 @@ pub fn review_inspection(
     at: i64,
 ) -> Result<Merged> {
     if !matches!(dev.role, Role::Supervisor | Role::Admin) {
-        return Err(reject(
-            "not_permitted",
-            "只有网格长可以审核检查记录",
-            "only supervisors review inspections",
-        ));
+        return Err(refuse("not_permitted", Msg::ReviewNotPermitted));
     }
     let Some(r) = records::get(tx, RecordKind::Inspection, id)? else {
-        return Err(reject(
-            "not_found",
-            "服务器上没有该检查记录",
-            "inspection not found",
-        ));
+        return Err(refuse("not_found", Msg::InspectionNotFound));
     };
     if !dev.covers(&r.grid_path) {
         return Err(out_of_scope());
     }
     let comment = comment.map(str::trim).filter(|c| !c.is_empty());
     if !approve && comment.is_none() {
-        return Err(reject(
-            "comment_required",
-            "退回时必须填写意见",
-            "a comment is required to return an inspection",
-        ));
+        return Err(refuse("comment_required", Msg::CommentRequired));
     }
     review_apply(tx, id, r, &dev.user, approve, comment, at)
 }
@@ -124,13 +100,11 @@ pub fn review_apply(
     let path = r.grid_path.clone();
     let mut i: Inspection = r.doc()?;
     if i.review_status != ReviewStatus::Submitted {
-        return Err(reject(
+        return Err(refuse(
             "not_submitted",
-            format!(
-                "该检查记录当前为「{}」，不能审核",
-                i.review_status.label(Lang::Zh)
-            ),
-            format!("inspection is {}, not submitted", i.review_status.as_str()),
+            Msg::NotSubmitted {
+                status: i.review_status,
+            },
         ));
     }
     i.review_status = if approve {

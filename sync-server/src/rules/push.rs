@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use gridfield_core::hlc::{Hlc, MAX_DRIFT_MS};
+use gridfield_core::i18n::Lang;
 use gridfield_core::records::Op;
 use gridfield_core::wire::{OpResult, OpStatus, PushOp, PushRequest};
 use serde_json::{Value, json};
@@ -14,6 +15,7 @@ use super::entities::{FieldWrite, upsert_entity};
 use super::{DeviceCtx, Error, Result, now_ms};
 use crate::db::records::{self, Record, RecordKind};
 use crate::db::{RowExt, SqlValue as V, Tx};
+use crate::messages::Msg;
 use crate::server::Server;
 
 /// Apply a batch of operations in one transaction. Each op is judged on its own:
@@ -255,12 +257,15 @@ fn apply_op(
         m
     };
     if !missing.is_empty() {
+        let pending = Msg::PendingPhotos {
+            missing: missing.len(),
+        };
         return Ok(OpResult {
             op_id: p.op_id.clone(),
             status: OpStatus::PendingPhotos,
             code: Some("pending_photos".into()),
-            message: Some(format!("还有 {} 张照片未上传", missing.len())),
-            message_en: Some(format!("{} photos not uploaded yet", missing.len())),
+            message: Some(pending.text(Lang::Zh)),
+            message_en: Some(pending.text(Lang::En)),
             conflicts: Vec::new(),
             lost: Vec::new(),
         });

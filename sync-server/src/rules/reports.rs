@@ -3,15 +3,16 @@
 
 use gridfield_core::checklist::Severity;
 use gridfield_core::hazard::HazardStatus;
-use gridfield_core::i18n::Lang;
+
 use gridfield_core::model::{ReportStatus, Role};
 use gridfield_core::records::{Delivery, Hazard, Report};
 use serde_json::json;
 
 use super::hazards::create_hazard;
-use super::{DeviceCtx, Merged, Result, out_of_scope, reject, unknown_address};
+use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, unknown_address};
 use crate::db::Tx;
 use crate::db::records::{self, RecordKind};
+use crate::messages::Msg;
 
 pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Result<Merged> {
     // A volunteer may report at any address that exists: plates outside one's own
@@ -53,6 +54,8 @@ pub struct ReportDecision {
 }
 
 pub const MAX_REPORT_POINTS: i64 = 100;
+/// The longest decision note, in characters.
+const MAX_NOTE_CHARS: usize = 500;
 
 /// Accept or dismiss a pending report. The report record changes, so the decision,
 /// the reason and the points reach the volunteer's phone by pull.
@@ -64,18 +67,10 @@ pub fn decide_report(
     at: i64,
 ) -> Result<Merged> {
     if !matches!(dev.role, Role::Supervisor | Role::Admin) {
-        return Err(reject(
-            "not_permitted",
-            "只有网格长可以处理上报",
-            "only supervisors decide on reports",
-        ));
+        return Err(refuse("not_permitted", Msg::ReportDecisionNotPermitted));
     }
     let Some(r) = records::get(tx, RecordKind::Report, id)? else {
-        return Err(reject(
-            "not_found",
-            "服务器上没有该上报",
-            "report not found",
-        ));
+        return Err(refuse("not_found", Msg::ReportNotFound));
     };
     if !dev.covers(&r.grid_path) {
         return Err(out_of_scope());
@@ -83,32 +78,29 @@ pub fn decide_report(
     let path = r.grid_path.clone();
     let mut rep: Report = r.doc()?;
     if rep.status != ReportStatus::Pending {
-        return Err(reject(
+        return Err(refuse(
             "already_decided",
-            format!("该上报已处理（{}）", rep.status.label(Lang::Zh)),
-            format!("report already {}", rep.status.as_str()),
+            Msg::ReportAlreadyDecided { status: rep.status },
         ));
     }
     let note = d.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if !d.accept && note.is_none() {
-        return Err(reject(
-            "reason_required",
-            "不采纳时必须填写原因",
-            "a reason is required to dismiss a report",
-        ));
+        return Err(refuse("reason_required", Msg::ReasonRequired));
     }
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(reject(
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(refuse(
             "note_too_long",
-            "说明不能超过 500 字",
-            "the note must be at most 500 characters",
+            Msg::NoteTooLong {
+                max: MAX_NOTE_CHARS,
+            },
         ));
     }
     if d.accept && !(0..=MAX_REPORT_POINTS).contains(&d.points) {
-        return Err(reject(
+        return Err(refuse(
             "invalid_points",
-            format!("积分须在 0–{MAX_REPORT_POINTS} 之间"),
-            format!("points must be 0–{MAX_REPORT_POINTS}"),
+            Msg::InvalidPoints {
+                max: MAX_REPORT_POINTS,
+            },
         ));
     }
     if d.accept

@@ -7,6 +7,7 @@ use gridfield_core::wire::{EnrollRequest, EnrollResponse};
 
 use crate::api::router::{ApiJson, AppState, Device, blocking};
 use crate::error::{ApiError, Result};
+use crate::messages::Msg;
 use crate::rules::enrollment;
 
 pub async fn enroll(
@@ -16,7 +17,7 @@ pub async fn enroll(
     if req.code.trim().is_empty() || req.code.len() > 64 {
         return Err(ApiError::bad_request(
             "invalid_code",
-            "注册码格式不正确 (malformed enrollment code)",
+            Msg::MalformedEnrollCode.wire(),
         ));
     }
     Ok(Json(

@@ -4,7 +4,7 @@
 //!
 //! `GRIDFIELD_CONSOLE_BENCH_DB=<sqlite path | postgres://…> cargo bench -p
 //! gridfield-server --bench console` prints the figures (e.g. on the city that
-//! `gridfield-server admin gen-city` generates). Without the variable it prints a
+//! `gridfield-city` generates). Without the variable it prints a
 //! note and skips. Under `cargo test` it runs once on a tiny seeded database so
 //! the code cannot rot. Figures are printed, never asserted.
 
@@ -29,7 +29,7 @@ fn main() {
             _ => {
                 println!(
                     "console bench skipped: set GRIDFIELD_CONSOLE_BENCH_DB to a server database \
-                     (a SQLite file or postgres://…), e.g. one made by `gridfield-server admin gen-city`"
+                     (a SQLite file or postgres://…), e.g. one made by `gridfield-city`"
                 );
                 return;
             }

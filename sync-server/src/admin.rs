@@ -10,7 +10,7 @@ use gridfield_core::plate::PlateData;
 
 use crate::db::{Db, RowExt};
 use crate::error::{ApiError, Result};
-use crate::logic;
+use crate::rules;
 
 /// One bad CSV row: its line number and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +33,7 @@ fn opt(s: Option<&str>) -> Option<String> {
 pub fn ensure_templates(db: &Db) -> Result<()> {
     db.write(|tx| {
         for t in builtin_templates() {
-            logic::add_template(tx, &t)?;
+            rules::grids::add_template(tx, &t)?;
         }
         Ok(())
     })
@@ -84,7 +84,7 @@ pub fn import_grids(db: &Db, file: &Path) -> Result<ImportReport> {
         ));
     }
     for (line, g) in grids {
-        match db.write(|tx| logic::add_grid(tx, &g)) {
+        match db.write(|tx| Ok(rules::grids::add_grid(tx, &g)?)) {
             Ok(()) => report.imported += 1,
             Err(e) => report.errors.push(RowError {
                 line,
@@ -122,7 +122,7 @@ pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportRepor
         let errs = db.write(|tx| {
             let mut errs = Vec::new();
             for (line, a) in &rows {
-                if let Err(e) = logic::import_address(tx, a) {
+                if let Err(e) = rules::grids::import_address(tx, a).map_err(ApiError::from) {
                     if e.status.is_server_error() {
                         return Err(e);
                     }
@@ -169,15 +169,15 @@ pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportRepor
 /// `address_code<TAB>plate_serial<TAB>QR text`.
 pub fn sign_plates(db: &Db, grid: &str, out: &mut dyn Write) -> Result<u64> {
     let (issuer, rows) = db.read(|tx| {
-        let path = logic::grid_path(tx, grid)?.ok_or_else(|| ApiError::not_found(format!("grid {grid} not found")))?;
+        let path = rules::grids::grid_path(tx, grid)?.ok_or_else(|| ApiError::not_found(format!("grid {grid} not found")))?;
         let upper = format!("{}~", path.trim_end_matches('/'));
         let rows = tx.query(
             "SELECT body FROM records WHERE kind = 'address' AND grid_path >= $1 AND grid_path < $2 ORDER BY id",
             &[path.as_str().into(), upper.as_str().into()],
         )?;
-        Ok((logic::issuer(tx)?, rows))
+        Ok((rules::plates::issuer(tx)?, rows))
     })?;
-    let now = logic::now_ms() / 1000;
+    let now = rules::now_ms() / 1000;
     let mut n = 0;
     for r in rows {
         let a: Address =

@@ -3,12 +3,13 @@
 //! units and shops — plus workers, a volunteer and a supervisor with codes.
 
 use gridfield_core::model::{Address, EntityKind, Grid, Role};
-use gridfield_core::wire::EntityState;
 use serde_json::{Map, Value, json};
 
+use crate::db::records::{self, EntityDoc, RecordKind};
 use crate::db::{Db, Tx};
 use crate::error::Result;
-use crate::logic::{self, Server};
+use crate::rules;
+use crate::server::Server;
 
 const STREETS: &[&str] = &[
     "建设路",
@@ -72,35 +73,15 @@ fn entity(
     path: &str,
     fields: Map<String, Value>,
 ) -> Result<()> {
-    let stamp = server
-        .clock
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .tick(logic::now_ms())
-        .to_string();
-    let stamps: Map<String, Value> = fields
-        .keys()
-        .map(|k| (k.clone(), Value::String(stamp.clone())))
-        .collect();
-    let meta: Map<String, Value> = fields
-        .keys()
-        .map(|k| (k.clone(), json!({ "device": "server", "seq": 0 })))
-        .collect();
-    let state = EntityState {
-        kind,
-        id: id.to_string(),
-        address_code: address.code.clone(),
-        fields,
-        stamps,
-        deleted: false,
-    };
-    logic::put_record(
+    let stamp = server.tick().to_string();
+    let doc = EntityDoc::seeded(kind, id, &address.code, fields, &stamp);
+    records::put(
         tx,
-        kind.as_str(),
+        RecordKind::Entity(kind),
         id,
         path,
         Some(&address.code),
-        &json!({ "state": state, "meta": meta }),
+        &records::to_body(&doc)?,
     )?;
     Ok(())
 }
@@ -145,7 +126,7 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
             });
         }
     }
-    db.write(|tx| grids.iter().try_for_each(|g| logic::add_grid(tx, g)))?;
+    db.write_as(|tx| grids.iter().try_for_each(|g| rules::grids::add_grid(tx, g)))?;
     crate::admin::ensure_templates(db)?;
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -155,7 +136,7 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
         let gi: usize = g.code[9..].parse().unwrap_or(1);
         let street = STREETS[(gi - 1 + if town == "001" { 0 } else { 3 }) % STREETS.len()];
         db.write(|tx| {
-            let path = logic::grid_path(tx, &g.code)?.unwrap_or_default();
+            let path = rules::grids::grid_path(tx, &g.code)?.unwrap_or_default();
             let mut made = 0;
             let mut number = 1 + gi as u32 * 20;
             while made < addresses_per_grid {
@@ -180,7 +161,7 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
                     lat: Some(31.38 + rng.below(1000) as f64 / 100000.0),
                     lon: Some(120.97 + rng.below(1000) as f64 / 100000.0),
                 };
-                logic::import_address(tx, &shop_addr)?;
+                rules::grids::import_address(tx, &shop_addr)?;
                 let mut f = Map::new();
                 f.insert("name".into(), json!(SHOPS[number as usize % SHOPS.len()]));
                 f.insert("kind".into(), json!("shop"));
@@ -231,7 +212,7 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
                                     lat: shop_addr.lat,
                                     lon: shop_addr.lon,
                                 };
-                                logic::import_address(tx, &a)?;
+                                rules::grids::import_address(tx, &a)?;
                                 made += 1;
                                 let r = rng.below(10);
                                 if r < 6 {
@@ -331,7 +312,8 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
     ];
     let mut codes = Vec::new();
     for (name, role, grid) in users {
-        let code = db.write(|tx| logic::create_enroll_code(tx, name, role, grid, week))?;
+        let code =
+            db.write_as(|tx| rules::enrollment::create_enroll_code(tx, name, role, grid, week))?;
         codes.push((name.to_string(), role, grid.to_string(), code));
     }
     // Console passwords are random per demo database and printed once.
@@ -344,7 +326,7 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
         getrandom::fill(&mut b).map_err(|e| crate::ApiError::internal(e.to_string()))?;
         let password = format!("demo-{}", hex::encode(b));
         db.write(|tx| {
-            logic::add_user(tx, name, role, grid)?;
+            rules::grids::add_user(tx, name, role, grid)?;
             crate::console::auth::set_password(tx, name, &password)
         })?;
         console.push((name.to_string(), password));

@@ -50,7 +50,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = if self.status.is_server_error() {
             tracing::error!(code = %self.code, "{}", self.message);
-            "服务器内部错误，请稍后重试 (internal server error)".to_string()
+            crate::messages::Msg::InternalError.wire()
         } else {
             self.message
         };

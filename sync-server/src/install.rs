@@ -10,7 +10,8 @@ use serde_json::json;
 
 use crate::db::{RowExt, Tx};
 use crate::error::{ApiError, Result};
-use crate::logic::{DeviceCtx, audit, now_ms};
+use crate::rules::audit::audit;
+use crate::rules::{DeviceCtx, now_ms};
 
 /// Request numbers this far behind the highest seen can only come from a copy
 /// (one installation has at most a few requests in flight at once).
@@ -101,8 +102,7 @@ pub fn check(tx: &mut dyn Tx, dev: &DeviceCtx) -> Result<bool> {
 pub fn cloned_error() -> ApiError {
     ApiError::conflict(
         gridfield_core::wire::DEVICE_CLONED,
-        "本设备的数据已在另一部手机上使用，请用新的注册码重新注册本机（未同步的数据仍保存在本机） \
-         (this enrollment is in use by another installation: re-enroll this device with a new code)",
+        crate::messages::Msg::DeviceCloned.wire(),
     )
 }
 

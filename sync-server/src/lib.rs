@@ -2,21 +2,23 @@
 //! blobs, the admin tasks and the supervisor web console, over embedded SQLite or PostgreSQL.
 
 pub mod admin;
-pub mod city;
+pub mod api;
 pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod install;
 pub mod logic;
+pub mod messages;
 pub mod restore;
-pub mod router;
+pub mod rules;
+pub mod server;
 
 use std::future::Future;
 use std::sync::Arc;
 
 pub use error::{ApiError, Result};
-pub use logic::Server;
+pub use server::Server;
 
 /// Serve on an already-bound listener until `shutdown` resolves, then finish the
 /// requests in flight. Tests bind port 0 and pass the listener in.
@@ -25,7 +27,7 @@ pub async fn launch_with_listener(
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router::router(server);
+    let app = api::router::router(server);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

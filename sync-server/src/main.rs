@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use gridfield_core::model::{Grid, Role};
 use gridfield_server::db::Db;
-use gridfield_server::{ApiError, Server, admin, demo, logic};
+use gridfield_server::{ApiError, Server, admin, demo, rules};
 
 #[derive(Parser)]
 #[command(
@@ -115,19 +115,6 @@ enum AdminCmd {
         role: String,
         #[arg(long)]
         grid: String,
-    },
-    /// Generate a seeded city for benchmarks into an empty database (scale 1: 1,231
-    /// grids, 800,000 door plates, their residents and a year of activity).
-    GenCity {
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long, default_value_t = 1.0)]
-        scale: f64,
-        /// Print the summary as JSON (counts, a worker's grid, subtrees with their sizes).
-        #[arg(long)]
-        json: bool,
-        #[arg(long)]
-        no_progress: bool,
     },
     /// Export every record as JSON lines, one file per kind.
     Export {
@@ -250,8 +237,8 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             level,
             parent,
         } => {
-            db.write(|tx| {
-                logic::add_grid(
+            db.write_as(|tx| {
+                rules::grids::add_grid(
                     tx,
                     &Grid {
                         code: code.clone(),
@@ -269,7 +256,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             role: r,
             grid,
         } => {
-            db.write(|tx| logic::add_user(tx, &name, role(&r), &grid))?;
+            db.write_as(|tx| rules::grids::add_user(tx, &name, role(&r), &grid))?;
             println!("user {name} saved");
         }
         AdminCmd::EnrollCode {
@@ -278,8 +265,14 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             grid,
             ttl_hours,
         } => {
-            let code = db.write(|tx| {
-                logic::create_enroll_code(tx, &user, role(&r), &grid, ttl_hours * 3600 * 1000)
+            let code = db.write_as(|tx| {
+                rules::enrollment::create_enroll_code(
+                    tx,
+                    &user,
+                    role(&r),
+                    &grid,
+                    ttl_hours * 3600 * 1000,
+                )
             })?;
             println!("{code}");
         }
@@ -298,9 +291,12 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             };
             eprintln!("signed {n} plates");
         }
-        AdminCmd::IssuerKey => println!("{}", db.write(logic::issuer_public_key)?.to_hex()),
+        AdminCmd::IssuerKey => println!(
+            "{}",
+            db.write_as(rules::plates::issuer_public_key)?.to_hex()
+        ),
         AdminCmd::Revoke { device_id } => {
-            db.write(|tx| logic::revoke_device(tx, &device_id))?;
+            db.write_as(|tx| rules::enrollment::revoke_device(tx, &device_id))?;
             println!("device {device_id} revoked");
         }
         AdminCmd::ConsoleUser {
@@ -314,32 +310,10 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             let password = password.trim_end_matches(['\r', '\n']);
             db.write(|tx| {
-                logic::add_user(tx, &name, role(&r), &grid)?;
+                rules::grids::add_user(tx, &name, role(&r), &grid)?;
                 gridfield_server::console::auth::set_password(tx, &name, password)
             })?;
             println!("console user {name} saved");
-        }
-        AdminCmd::GenCity {
-            seed,
-            scale,
-            json,
-            no_progress,
-        } => {
-            let s = gridfield_server::city::generate(&db, seed, scale, !no_progress && !json)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&s).map_err(|e| ApiError::internal(e.to_string()))?
-                );
-            } else {
-                println!(
-                    "城市已生成 city generated: {} records (seed {seed}, scale {scale})",
-                    s.records
-                );
-                for (kind, n) in &s.by_kind {
-                    println!("  {kind}\t{n}");
-                }
-            }
         }
         AdminCmd::Export { out } => {
             for (kind, n) in admin::export(&db, &out)? {

@@ -8,7 +8,9 @@ use serde_json::json;
 
 use crate::db::{RowExt, Tx};
 use crate::error::{ApiError, Result};
-use crate::logic::{DeviceCtx, audit, now_ms};
+use crate::messages::Msg;
+use crate::rules::audit::audit;
+use crate::rules::{DeviceCtx, now_ms};
 
 /// Where a device stands in one database's change feed, as the server issued it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,22 +184,11 @@ pub fn check_pull(
 }
 
 fn restored_error(why: &str) -> ApiError {
-    let (zh, en) = match why {
-        "replaced" => (
-            "同步服务器已更换为另一个数据库",
-            "the sync server now runs on another database",
-        ),
-        _ => (
-            "同步服务器已从备份恢复，部分数据需要重新上传",
-            "the sync server was restored from a backup",
-        ),
+    let msg = match why {
+        "replaced" => Msg::ServerReplaced,
+        _ => Msg::ServerRestored,
     };
-    ApiError::conflict(
-        wire::SERVER_RESTORED,
-        format!(
-            "{zh}；本机将重新上传服务器缺少的记录 ({en}: this device re-uploads what it lacks)"
-        ),
-    )
+    ApiError::conflict(wire::SERVER_RESTORED, msg.wire())
 }
 
 /// Start a new epoch after a restore; every device's next pull re-uploads what it

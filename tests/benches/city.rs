@@ -1,5 +1,5 @@
 //! City-scale figures, side by side with PouchDB, in one run: a generated city
-//! (`gridfield-server admin gen-city`) on embedded SQLite and on PostgreSQL, real
+//! (`gridfield-city`) on embedded SQLite and on PostgreSQL, real
 //! `gridfield` devices syncing through a byte-counting loopback relay, many
 //! simulated devices at once, local store operations, the raw SQLite floor, and
 //! PouchDB replicating the same records. `scripts/bench.sh` runs it with
@@ -587,15 +587,18 @@ fn run_backend(cfg: &Cfg, backend: Backend, extras: bool) -> Run {
     eprintln!("[{name}] generating the city (scale {})…", cfg.scale);
     let store = Store::new(backend);
     let t = Instant::now();
-    let summary: gridfield_server_summary::CitySummary = serde_json::from_str(&store.admin(&[
-        "gen-city",
-        "--seed",
-        &cfg.seed.to_string(),
-        "--scale",
-        &cfg.scale.to_string(),
-        "--json",
-    ]))
-    .expect("gen-city summary");
+    let out = std::process::Command::new(bin("gridfield-city"))
+        .args(["--db", &store.target, "--seed", &cfg.seed.to_string()])
+        .args(["--scale", &cfg.scale.to_string(), "--json"])
+        .output()
+        .expect("gridfield-city runs");
+    assert!(
+        out.status.success(),
+        "gridfield-city: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: gridfield_server_summary::CitySummary =
+        serde_json::from_slice(&out.stdout).expect("gridfield-city summary");
     let gen_secs = secs(t.elapsed());
     let mut fig = BackendFig {
         name,
@@ -879,7 +882,7 @@ fn console_pages(
     fig
 }
 
-/// The summary `gen-city --json` prints (the server crate's `CitySummary`).
+/// The summary `gridfield-city --json` prints (its `CitySummary`).
 mod gridfield_server_summary {
     #[derive(serde::Deserialize)]
     pub struct CitySummary {
@@ -1308,7 +1311,7 @@ fn report(
     ));
     let f0 = &figs[0];
     o.push_str(&format!(
-        "**The city.** `gridfield-server admin gen-city --seed {} --scale {}`: {} records — {}.\n\n",
+        "**The city.** `gridfield-city --seed {} --scale {}`: {} records — {}.\n\n",
         cfg.seed,
         cfg.scale,
         n0(f0.gen_records as f64),
@@ -1714,6 +1717,7 @@ fn main() {
     let t = Instant::now();
     // Fail early, before the long part, if a binary is missing.
     bin("gridfield-server");
+    bin("gridfield-city");
     bin("gridfield");
     let sqlite = run_backend(&cfg, Backend::Sqlite, true);
     let pg = run_backend(&cfg, Backend::Postgres, false);

@@ -1,4 +1,4 @@
-//! The benchmark city (`gridfield-server admin gen-city`): the same seed gives the
+//! The benchmark city (`gridfield-city`): the same seed gives the
 //! same records, and what it writes is what devices can pull and verify, on both
 //! server stores.
 
@@ -7,9 +7,23 @@ use serde_json::Value;
 
 const SCALE: &str = "0.003";
 
+/// `gridfield-city` into the store, with the arguments after `--db`.
+fn city(store: &Store, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(gridfield_tests::bin("gridfield-city"))
+        .args(["--db", &store.target])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn gen_city(store: &Store, seed: &str) -> Value {
-    serde_json::from_str(&store.admin(&["gen-city", "--seed", seed, "--scale", SCALE, "--json"]))
-        .expect("gen-city --json prints its summary")
+    let out = city(store, &["--seed", seed, "--scale", SCALE, "--json"]);
+    assert!(
+        out.status.success(),
+        "gridfield-city: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("gridfield-city --json prints its summary")
 }
 
 /// Every record of a SQLite server file. Grids and templates are written by the
@@ -92,10 +106,7 @@ fn the_same_seed_gives_the_same_city() {
         "{plates} plates over {leaves} grids"
     );
     // A second run into a populated database is refused rather than mixed in.
-    let out = std::process::Command::new(gridfield_tests::bin("gridfield-server"))
-        .args(["--db", &a.target, "admin", "gen-city", "--scale", SCALE])
-        .output()
-        .unwrap();
+    let out = city(&a, &["--scale", SCALE]);
     assert!(!out.status.success());
 }
 

@@ -4,6 +4,7 @@
 //! advisory lock), which keeps the change sequence gap-free for pull cursors.
 
 pub mod postgres;
+pub mod records;
 pub mod sqlite;
 
 use crate::error::{ApiError, Result};
@@ -196,6 +197,43 @@ impl Db {
         match self {
             Db::Sqlite(d) => d.transaction(true, f),
             Db::Postgres(d) => d.transaction(true, f),
+        }
+    }
+
+    /// `write` for work with an error type of its own (the rules'): rolls back
+    /// on Err like `write`, and hands the typed error back intact.
+    pub fn write_as<R, E: From<ApiError>>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> std::result::Result<R, E>,
+    ) -> std::result::Result<R, E> {
+        let mut failed = None;
+        let out = self.write(|tx| {
+            f(tx).map_err(|e| {
+                failed = Some(e);
+                ApiError::internal("rolled back")
+            })
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => out.map_err(E::from),
+        }
+    }
+
+    /// `read` for work with an error type of its own (the rules').
+    pub fn read_as<R, E: From<ApiError>>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> std::result::Result<R, E>,
+    ) -> std::result::Result<R, E> {
+        let mut failed = None;
+        let out = self.read(|tx| {
+            f(tx).map_err(|e| {
+                failed = Some(e);
+                ApiError::internal("rolled back")
+            })
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => out.map_err(E::from),
         }
     }
 

@@ -1,0 +1,171 @@
+//! HTTP: routes, the shared state, the auth extractor and the middleware stack.
+//! Handlers live in `v1/`; each unpacks a request and calls `rules` on a
+//! blocking thread.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gridfield_core::wire;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use super::v1::{blobs, devices, sync};
+use crate::error::{ApiError, Result};
+use crate::messages::Msg;
+use crate::rules::{self, DeviceCtx};
+use crate::server::Server;
+
+pub type AppState = Arc<Server>;
+
+/// JSON bodies above this are refused with 413 (a push batch is far smaller).
+pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
+const OPENAPI: &str = include_str!("../openapi.json");
+
+pub fn router(state: AppState) -> Router {
+    let blobs = Router::new()
+        .route(
+            "/v1/blobs/{hash}",
+            get(blobs::get).head(blobs::head).put(blobs::put),
+        )
+        .layer(DefaultBodyLimit::max(
+            rules::photos::MAX_BLOB_BYTES as usize + 1024,
+        ));
+    let api = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/enroll", post(devices::enroll))
+        .route("/v1/push", post(sync::push))
+        .route("/v1/pull", get(sync::pull))
+        .route("/v1/me", get(devices::me))
+        .route("/v1/checksum", get(sync::checksum))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .merge(blobs)
+        // Default gzip (level 6) for devices: they pay for every byte on a weak
+        // mobile link; level 1 cost 60% more bytes per pulled record for no
+        // measurable gain in records per second (docs/BENCHMARKS.md).
+        .layer(CompressionLayer::new());
+    // Fastest gzip for the console: browsers on the office network, and whole-scope
+    // exports of a hundred megabytes, where the server's CPU matters more than bytes.
+    let console =
+        crate::console::router().layer(CompressionLayer::new().quality(CompressionLevel::Fastest));
+    api.merge(console)
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .layer(RequestDecompressionLayer::new())
+        .layer(axum::middleware::map_response(server_time))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Every answer carries the server's clock: devices stamp in corrected time.
+async fn server_time(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(wire::TIME_HEADER, HeaderValue::from(rules::now_ms()));
+    r
+}
+
+/// Run blocking storage work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static, E: From<ApiError> + Send + 'static>(
+    f: impl FnOnce() -> std::result::Result<T, E> + Send + 'static,
+) -> std::result::Result<T, E> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| E::from(ApiError::internal(format!("task: {e}"))))?
+}
+
+/// `Json` whose rejections are our JSON errors.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(match &e {
+                JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::bad_request("malformed_json", e.body_text())
+                }
+                JsonRejection::JsonDataError(_) => {
+                    ApiError::unprocessable("invalid_body", e.body_text())
+                }
+                JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "expected application/json",
+                ),
+                _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    Msg::BodyTooLarge.wire(),
+                ),
+                _ => ApiError::bad_request("bad_body", e.body_text()),
+            }),
+        }
+    }
+}
+
+/// The authenticated device: bearer token, checked on every request.
+pub struct Device(pub DeviceCtx);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        if let Some(v) = parts.headers.get(wire::VERSION_HEADER) {
+            let v: u32 = v.to_str().ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+            if v == 0 {
+                return Err(ApiError::bad_request(
+                    "unsupported_wire_version",
+                    "unknown protocol version",
+                ));
+            }
+        }
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::unauthorized("unauthorized", Msg::MissingToken.wire()))?
+            .to_string();
+        let install = parts
+            .headers
+            .get(wire::INSTALL_HEADER)
+            .map(|v| v.to_str().unwrap_or("").to_string());
+        let s = state.clone();
+        let mut dev = blocking(move || {
+            s.db.read_as(|tx| rules::enrollment::authenticate(tx, &token))
+        })
+        .await?;
+        dev.install = install;
+        Ok(Device(dev))
+    }
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    let backend = s.db.backend();
+    match blocking(move || s.db.read(|tx| tx.query("SELECT 1", &[]).map(|_| ()))).await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok", "backend": backend })).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}

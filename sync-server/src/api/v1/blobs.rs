@@ -1,0 +1,115 @@
+//! `/v1/blobs/{hash}`: photos by their SHA-256 name. HEAD tells how far an upload
+//! got, PUT appends a chunk at `upload-offset` (resumable), GET downloads.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::api::router::{AppState, Device, blocking};
+use crate::error::{ApiError, Result};
+use crate::rules::Error;
+use crate::rules::photos::{self, BlobState};
+
+fn check_hash(hash: &str) -> Result<()> {
+    if gridfield_core::photo::is_valid_hash(hash) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "bad_hash",
+            "blob name must be a lowercase SHA-256 hex digest",
+        ))
+    }
+}
+
+pub async fn head(
+    State(s): State<AppState>,
+    Device(_): Device,
+    Path(hash): Path<String>,
+) -> Result<Response> {
+    check_hash(&hash)?;
+    let st = blocking(move || s.db.read_as(|tx| photos::blob_state(tx, &hash))).await?;
+    Ok(match st {
+        BlobState::Complete => StatusCode::OK.into_response(),
+        BlobState::Partial(n) => {
+            (StatusCode::NOT_FOUND, [("upload-offset", n.to_string())]).into_response()
+        }
+        BlobState::Absent => {
+            (StatusCode::NOT_FOUND, [("upload-offset", "0".to_string())]).into_response()
+        }
+    })
+}
+
+fn header_u64(h: &HeaderMap, name: &str) -> Result<Option<u64>> {
+    match h.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request("bad_header", format!("{name} must be a number"))),
+    }
+}
+
+pub async fn put(
+    State(s): State<AppState>,
+    Device(d): Device,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    check_hash(&hash)?;
+    let offset = header_u64(&headers, "upload-offset")?.unwrap_or(0);
+    let total = header_u64(&headers, "upload-length")?.unwrap_or(offset + body.len() as u64);
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let h2 = hash.clone();
+    let s2 = s.clone();
+    let res = blocking(move || {
+        s2.db
+            .write_as(|tx| photos::put_blob_chunk(tx, &h2, offset, total, &mime, &body))
+    })
+    .await;
+    match res {
+        Ok(BlobState::Complete) => {
+            tracing::debug!(device = %d.device_id, %hash, "blob complete");
+            Ok(Json(serde_json::json!({ "status": "complete" })).into_response())
+        }
+        Ok(BlobState::Partial(n)) => Ok((
+            StatusCode::ACCEPTED,
+            [("upload-offset", n.to_string())],
+            Json(serde_json::json!({ "status": "partial", "offset": n })),
+        )
+            .into_response()),
+        Ok(BlobState::Absent) => Err(ApiError::internal("blob vanished")),
+        Err(Error::HashMismatch) => {
+            // The refused transaction rolled back its own cleanup: drop the bad
+            // partial copy now, or every resume would rebuild the same wrong bytes.
+            blocking(move || s.db.write_as(|tx| photos::discard_upload(tx, &hash))).await?;
+            Err(Error::HashMismatch.into())
+        }
+        Err(Error::OffsetMismatch { offset }) => Ok((
+            StatusCode::CONFLICT,
+            [("upload-offset", offset.to_string())],
+            ApiError::from(Error::OffsetMismatch { offset }),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn get(
+    State(s): State<AppState>,
+    Device(_): Device,
+    Path(hash): Path<String>,
+) -> Result<Response> {
+    check_hash(&hash)?;
+    let b = blocking(move || s.db.read_as(|tx| photos::get_blob(tx, &hash))).await?;
+    let (mime, data) = b.ok_or_else(|| ApiError::not_found("photo not on the server"))?;
+    Ok(([(header::CONTENT_TYPE, mime)], data).into_response())
+}

@@ -1,0 +1,356 @@
+//! The one place that reads and writes the `records` table: typed record kinds,
+//! the stored document shapes (entity, hazard), the change-feed position and the
+//! photo index kept in step with every write. Rules, demo and the city generator
+//! all store records through here.
+
+use gridfield_core::checklist::is_photo_hash;
+use gridfield_core::model::EntityKind;
+use gridfield_core::records::{Hazard, HazardEvent};
+use gridfield_core::wire::EntityState;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::{RecordRow, RowExt, Tx};
+use crate::error::{ApiError, Result};
+
+/// What a `records` row holds. A core `RecordKind` will replace this one; until
+/// then it only names the kinds the table stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    Grid,
+    Address,
+    Template,
+    Inspection,
+    Hazard,
+    Report,
+    /// A descriptive entity at an address (一标多实).
+    Entity(EntityKind),
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Grid => "grid",
+            RecordKind::Address => "address",
+            RecordKind::Template => "template",
+            RecordKind::Inspection => "inspection",
+            RecordKind::Hazard => "hazard",
+            RecordKind::Report => "report",
+            RecordKind::Entity(k) => k.as_str(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecordKind> {
+        Some(match s {
+            "grid" => RecordKind::Grid,
+            "address" => RecordKind::Address,
+            "template" => RecordKind::Template,
+            "inspection" => RecordKind::Inspection,
+            "hazard" => RecordKind::Hazard,
+            "report" => RecordKind::Report,
+            other => RecordKind::Entity(EntityKind::parse(other)?),
+        })
+    }
+
+    /// Kinds whose documents refer to photos (indexed in `record_photos`).
+    pub fn carries_photos(self) -> bool {
+        matches!(
+            self,
+            RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report
+        )
+    }
+}
+
+/// A stored record: where it belongs and its document.
+pub struct Record {
+    pub grid_path: String,
+    pub body: Value,
+}
+
+impl Record {
+    pub fn parse(grid_path: String, body: &str) -> Result<Record> {
+        let body = serde_json::from_str(body)
+            .map_err(|e| ApiError::internal(format!("record body: {e}")))?;
+        Ok(Record { grid_path, body })
+    }
+
+    /// The document as its typed shape.
+    pub fn doc<T: serde::de::DeserializeOwned>(self) -> Result<T> {
+        serde_json::from_value(self.body)
+            .map_err(|e| ApiError::internal(format!("record body: {e}")))
+    }
+}
+
+/// A descriptive entity as the server keeps it: the replicated state plus, per
+/// field, which device wrote it and at which feed position (to tell concurrent
+/// overwrites from informed ones).
+#[derive(Serialize, serde::Deserialize)]
+pub struct EntityDoc {
+    pub state: EntityState,
+    #[serde(default)]
+    pub meta: Map<String, Value>,
+}
+
+impl EntityDoc {
+    /// An entity written by the server itself (demo, city): every field stamped
+    /// `stamp`, attributed to "server" at feed position 0.
+    pub fn seeded(
+        kind: EntityKind,
+        id: &str,
+        address_code: &str,
+        fields: Map<String, Value>,
+        stamp: &str,
+    ) -> EntityDoc {
+        let stamps = fields
+            .keys()
+            .map(|k| (k.clone(), Value::String(stamp.to_string())))
+            .collect();
+        let meta = fields
+            .keys()
+            .map(|k| (k.clone(), json!({ "device": "server", "seq": 0 })))
+            .collect();
+        EntityDoc {
+            state: EntityState {
+                kind,
+                id: id.to_string(),
+                address_code: address_code.to_string(),
+                fields,
+                stamps,
+                deleted: false,
+            },
+            meta,
+        }
+    }
+}
+
+/// A hazard as the server keeps it: its current state and every step.
+#[derive(Serialize, serde::Deserialize)]
+pub struct HazardDoc {
+    pub hazard: Hazard,
+    pub events: Vec<HazardEvent>,
+}
+
+/// Any document as the JSON value stored (keys in the order the table always had).
+pub fn to_body(doc: &impl Serialize) -> Result<Value> {
+    serde_json::to_value(doc).map_err(|e| ApiError::internal(format!("record body: {e}")))
+}
+
+impl RecordRow {
+    /// A row for a bulk load at a seq the loader counts itself.
+    pub fn new(
+        kind: RecordKind,
+        id: String,
+        grid_path: &str,
+        address_code: Option<&str>,
+        seq: i64,
+        body: &Value,
+        updated_at: i64,
+    ) -> RecordRow {
+        RecordRow {
+            kind: kind.as_str().to_string(),
+            id,
+            grid_path: grid_path.to_string(),
+            address_code: address_code.map(String::from),
+            seq,
+            body: body.to_string(),
+            updated_at,
+        }
+    }
+}
+
+pub fn get(tx: &mut dyn Tx, kind: RecordKind, id: &str) -> Result<Option<Record>> {
+    let Some(r) = tx.query_one(
+        "SELECT grid_path, body FROM records WHERE kind = $1 AND id = $2",
+        &[kind.as_str().into(), id.into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    Record::parse(r.text(0)?, &r.text(1)?).map(Some)
+}
+
+/// Store the current state of a record and move it to the head of the change feed.
+pub fn put(
+    tx: &mut dyn Tx,
+    kind: RecordKind,
+    id: &str,
+    grid_path: &str,
+    address: Option<&str>,
+    body: &Value,
+) -> Result<i64> {
+    let seq = tx.next_seq()?;
+    put_at(tx, seq, kind, id, grid_path, address, body)
+}
+
+/// `put` at a seq the caller already took with `next_seq` in this transaction.
+pub fn put_at(
+    tx: &mut dyn Tx,
+    seq: i64,
+    kind: RecordKind,
+    id: &str,
+    grid_path: &str,
+    address: Option<&str>,
+    body: &Value,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO records (kind, id, grid_path, address_code, seq, body, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (kind, id) DO UPDATE SET grid_path = excluded.grid_path, address_code = excluded.address_code,
+           seq = excluded.seq, body = excluded.body, updated_at = excluded.updated_at",
+        &[kind.as_str().into(), id.into(), grid_path.into(), address.map(String::from).into(), seq.into(), body.to_string().into(), crate::rules::now_ms().into()],
+    )?;
+    index_photos(tx, kind, id, grid_path, body)?;
+    Ok(seq)
+}
+
+/// Move a record to the head of the feed without changing it.
+pub fn touch(tx: &mut dyn Tx, kind: RecordKind, id: &str) -> Result<()> {
+    let seq = tx.next_seq()?;
+    tx.execute(
+        "UPDATE records SET seq = $3 WHERE kind = $1 AND id = $2",
+        &[kind.as_str().into(), id.into(), seq.into()],
+    )?;
+    Ok(())
+}
+
+/// The grid path of a door plate (standard address), if the server has it.
+pub fn address_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
+    tx.query_one(
+        "SELECT grid_path FROM records WHERE kind = 'address' AND id = $1",
+        &[code.into()],
+    )?
+    .map(|r| r.text(0))
+    .transpose()
+}
+
+/// Keep `record_photos` in step with a record just stored: the photos it refers to
+/// now, under the grid it belongs to now. Only kinds that carry photos are indexed.
+fn index_photos(
+    tx: &mut dyn Tx,
+    kind: RecordKind,
+    id: &str,
+    grid_path: &str,
+    body: &Value,
+) -> Result<()> {
+    if !kind.carries_photos() {
+        return Ok(());
+    }
+    tx.execute(
+        "DELETE FROM record_photos WHERE kind = $1 AND record_id = $2",
+        &[kind.as_str().into(), id.into()],
+    )?;
+    for hash in photo_refs(kind, body) {
+        tx.execute(
+            "INSERT INTO record_photos (hash, kind, record_id, grid_path) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (hash, kind, record_id) DO NOTHING",
+            &[
+                hash.into(),
+                kind.as_str().into(),
+                id.into(),
+                grid_path.into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every photo hash a stored record body refers to: inspection evidence and photo
+/// or signature answers, hazard and hazard-step photos, report photos. Migration
+/// 003 reads the same places to backfill.
+pub fn photo_refs(kind: RecordKind, body: &Value) -> Vec<String> {
+    fn strings<'a>(v: Option<&'a Value>, out: &mut Vec<&'a str>) {
+        match v {
+            Some(Value::String(s)) => out.push(s),
+            Some(Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    match kind {
+        RecordKind::Inspection => {
+            for key in ["photos", "answers"] {
+                if let Some(Value::Object(m)) = body.get(key) {
+                    for v in m.values() {
+                        strings(Some(v), &mut found);
+                    }
+                }
+            }
+        }
+        RecordKind::Hazard => {
+            strings(body.pointer("/hazard/photos"), &mut found);
+            if let Some(Value::Array(events)) = body.get("events") {
+                for e in events {
+                    strings(e.get("photos"), &mut found);
+                }
+            }
+        }
+        RecordKind::Report => strings(body.get("photos"), &mut found),
+        _ => {}
+    }
+    let mut out: Vec<String> = found
+        .into_iter()
+        .filter(|s| is_photo_hash(s))
+        .map(String::from)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photo_refs_reads_every_place_a_record_keeps_photos() {
+        let (a, b, c, d) = (
+            "a".repeat(64),
+            "b".repeat(64),
+            "c".repeat(64),
+            "d".repeat(64),
+        );
+        let inspection = json!({
+            "photos": { "ebike": [a, b] },
+            "answers": { "signature": c, "site": [d, "not a hash"], "remarks": "text", "n": 3 }
+        });
+        assert_eq!(
+            photo_refs(RecordKind::Inspection, &inspection),
+            vec![a.clone(), b.clone(), c.clone(), d.clone()]
+        );
+        let hazard = json!({
+            "hazard": { "photos": [a] },
+            "events": [{ "photos": [a] }, { "photos": [b] }, { "photos": [] }]
+        });
+        assert_eq!(
+            photo_refs(RecordKind::Hazard, &hazard),
+            vec![a.clone(), b.clone()]
+        );
+        assert_eq!(
+            photo_refs(RecordKind::Report, &json!({ "photos": [c] })),
+            vec![c.clone()]
+        );
+        assert!(
+            photo_refs(
+                RecordKind::Entity(EntityKind::Household),
+                &json!({ "photos": [d] })
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn record_kinds_round_trip_through_their_names() {
+        let mut kinds = vec![
+            RecordKind::Grid,
+            RecordKind::Address,
+            RecordKind::Template,
+            RecordKind::Inspection,
+            RecordKind::Hazard,
+            RecordKind::Report,
+        ];
+        kinds.extend(EntityKind::ALL.map(RecordKind::Entity));
+        for k in kinds {
+            assert_eq!(RecordKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(RecordKind::parse("op"), None);
+    }
+}

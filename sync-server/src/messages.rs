@@ -1,0 +1,313 @@
+//! The server's message catalog: every sentence the server says to a person (a
+//! refused operation, an API error the phone shows), keyed by identifier, Chinese
+//! and English side by side. Domain labels (roles, kinds, statuses) come from core.
+
+use gridfield_core::i18n::Lang;
+use gridfield_core::model::{EntityKind, ReportStatus, ReviewStatus, Role};
+
+/// One message the server can say; variants with fields take parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    // ---- refusals of an operation (push answers, console decisions)
+    OutOfScope,
+    UnknownAddress,
+    EntityEditNotPermitted { role: Role, kind: EntityKind },
+    InspectNotPermitted,
+    UnknownTemplate,
+    InspectionAlreadyApproved,
+    ReviewNotPermitted,
+    InspectionNotFound,
+    CommentRequired,
+    NotSubmitted { status: ReviewStatus },
+    HazardNotPermitted,
+    HazardNotFound,
+    ReportDecisionNotPermitted,
+    ReportNotFound,
+    ReportAlreadyDecided { status: ReportStatus },
+    ReasonRequired,
+    NoteTooLong { max: usize },
+    InvalidPoints { max: i64 },
+    PendingPhotos { missing: usize },
+    // ---- API errors
+    UnknownEnrollCode,
+    EnrollCodeUsed,
+    EnrollCodeExpired,
+    MalformedEnrollCode,
+    MissingToken,
+    InvalidToken,
+    DeviceRevoked,
+    DeviceCloned,
+    ServerRestored,
+    ServerReplaced,
+    BodyTooLarge,
+    PhotoTooLarge { max_mb: u64 },
+    HashMismatch,
+    InternalError,
+}
+
+impl Msg {
+    pub fn text(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        let pick = |z: &str, e: &str| if zh { z.to_string() } else { e.to_string() };
+        match self {
+            Msg::OutOfScope => pick("超出本设备的网格范围", "outside this device's grid scope"),
+            Msg::UnknownAddress => pick(
+                "服务器上没有该地址",
+                "the address does not exist on the server",
+            ),
+            Msg::EntityEditNotPermitted { role, kind } => {
+                if zh {
+                    format!("{}无权修改{}", role.label(lang), kind.label(lang))
+                } else {
+                    "this role may not edit entities".to_string()
+                }
+            }
+            Msg::InspectNotPermitted => {
+                pick("无权提交检查记录", "this role may not submit inspections")
+            }
+            Msg::UnknownTemplate => pick(
+                "服务器上没有该检查表版本",
+                "unknown checklist template version",
+            ),
+            Msg::InspectionAlreadyApproved => pick(
+                "该检查记录已审核通过，不能再修改",
+                "inspection already approved",
+            ),
+            Msg::ReviewNotPermitted => pick(
+                "只有网格长可以审核检查记录",
+                "only supervisors review inspections",
+            ),
+            Msg::InspectionNotFound => pick("服务器上没有该检查记录", "inspection not found"),
+            Msg::CommentRequired => pick(
+                "退回时必须填写意见",
+                "a comment is required to return an inspection",
+            ),
+            Msg::NotSubmitted { status } => {
+                if zh {
+                    format!("该检查记录当前为「{}」，不能审核", status.label(lang))
+                } else {
+                    format!("inspection is {}, not submitted", status.as_str())
+                }
+            }
+            Msg::HazardNotPermitted => pick("无权登记隐患", "this role may not report hazards"),
+            Msg::HazardNotFound => pick("服务器上没有该隐患", "hazard not found"),
+            Msg::ReportDecisionNotPermitted => pick(
+                "只有网格长可以处理上报",
+                "only supervisors decide on reports",
+            ),
+            Msg::ReportNotFound => pick("服务器上没有该上报", "report not found"),
+            Msg::ReportAlreadyDecided { status } => {
+                if zh {
+                    format!("该上报已处理（{}）", status.label(lang))
+                } else {
+                    format!("report already {}", status.as_str())
+                }
+            }
+            Msg::ReasonRequired => pick(
+                "不采纳时必须填写原因",
+                "a reason is required to dismiss a report",
+            ),
+            Msg::NoteTooLong { max } => {
+                if zh {
+                    format!("说明不能超过 {max} 字")
+                } else {
+                    format!("the note must be at most {max} characters")
+                }
+            }
+            Msg::InvalidPoints { max } => {
+                if zh {
+                    format!("积分须在 0–{max} 之间")
+                } else {
+                    format!("points must be 0–{max}")
+                }
+            }
+            Msg::PendingPhotos { missing } => {
+                if zh {
+                    format!("还有 {missing} 张照片未上传")
+                } else {
+                    format!("{missing} photos not uploaded yet")
+                }
+            }
+            Msg::UnknownEnrollCode => pick("注册码无效", "unknown enrollment code"),
+            Msg::EnrollCodeUsed => pick("注册码已被使用", "enrollment code already used"),
+            Msg::EnrollCodeExpired => pick("注册码已过期", "enrollment code expired"),
+            Msg::MalformedEnrollCode => pick("注册码格式不正确", "malformed enrollment code"),
+            Msg::MissingToken => pick("缺少令牌", "missing bearer token"),
+            Msg::InvalidToken => pick("令牌无效，请重新注册设备", "invalid token"),
+            Msg::DeviceRevoked => pick("此设备已被停用，请联系管理员", "device revoked"),
+            Msg::DeviceCloned => pick(
+                "本设备的数据已在另一部手机上使用，请用新的注册码重新注册本机（未同步的数据仍保存在本机）",
+                "this enrollment is in use by another installation: re-enroll this device with a new code",
+            ),
+            Msg::ServerRestored => pick(
+                "同步服务器已从备份恢复，部分数据需要重新上传；本机将重新上传服务器缺少的记录",
+                "the sync server was restored from a backup: this device re-uploads what it lacks",
+            ),
+            Msg::ServerReplaced => pick(
+                "同步服务器已更换为另一个数据库；本机将重新上传服务器缺少的记录",
+                "the sync server now runs on another database: this device re-uploads what it lacks",
+            ),
+            Msg::BodyTooLarge => pick("请求体过大", "request body too large"),
+            Msg::PhotoTooLarge { max_mb } => {
+                if zh {
+                    format!("照片超过 {max_mb} MB 上限")
+                } else {
+                    format!("the photo is larger than {max_mb} MB")
+                }
+            }
+            Msg::HashMismatch => pick("照片内容与其哈希不符", "bytes do not match the hash"),
+            Msg::InternalError => pick("服务器内部错误，请稍后重试", "internal server error"),
+        }
+    }
+
+    /// The `message` of an API error body: Chinese first, English in brackets, as
+    /// phones of every version show it.
+    pub fn wire(&self) -> String {
+        format!("{} ({})", self.text(Lang::Zh), self.text(Lang::En))
+    }
+
+    /// Every message once, with sample parameters (for the catalog's tests).
+    pub fn samples() -> Vec<Msg> {
+        vec![
+            Msg::OutOfScope,
+            Msg::UnknownAddress,
+            Msg::EntityEditNotPermitted {
+                role: Role::Volunteer,
+                kind: EntityKind::Household,
+            },
+            Msg::InspectNotPermitted,
+            Msg::UnknownTemplate,
+            Msg::InspectionAlreadyApproved,
+            Msg::ReviewNotPermitted,
+            Msg::InspectionNotFound,
+            Msg::CommentRequired,
+            Msg::NotSubmitted {
+                status: ReviewStatus::Approved,
+            },
+            Msg::HazardNotPermitted,
+            Msg::HazardNotFound,
+            Msg::ReportDecisionNotPermitted,
+            Msg::ReportNotFound,
+            Msg::ReportAlreadyDecided {
+                status: ReportStatus::Accepted,
+            },
+            Msg::ReasonRequired,
+            Msg::NoteTooLong { max: 500 },
+            Msg::InvalidPoints { max: 100 },
+            Msg::PendingPhotos { missing: 2 },
+            Msg::UnknownEnrollCode,
+            Msg::EnrollCodeUsed,
+            Msg::EnrollCodeExpired,
+            Msg::MalformedEnrollCode,
+            Msg::MissingToken,
+            Msg::InvalidToken,
+            Msg::DeviceRevoked,
+            Msg::DeviceCloned,
+            Msg::ServerRestored,
+            Msg::ServerReplaced,
+            Msg::BodyTooLarge,
+            Msg::PhotoTooLarge { max_mb: 10 },
+            Msg::HashMismatch,
+            Msg::InternalError,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ASCII letter runs a Chinese message may contain.
+    const ALLOWED_IN_ZH: &[&str] = &["ID", "QR", "CSV", "Excel", "URL", "HTTP", "MB"];
+
+    /// Runs of ASCII letters in `s` that are not allowed tokens.
+    fn english_words(s: &str) -> Vec<String> {
+        s.split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty() && !ALLOWED_IN_ZH.contains(w))
+            .map(String::from)
+            .collect()
+    }
+
+    /// CJK characters or Chinese punctuation in `s`.
+    fn chinese_chars(s: &str) -> Vec<char> {
+        const PUNCT: &str = "，。：；！？（）【】、“”「」";
+        s.chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c) || PUNCT.contains(*c))
+            .collect()
+    }
+
+    #[test]
+    fn every_message_is_one_language_in_each() {
+        for m in Msg::samples() {
+            let zh = m.text(Lang::Zh);
+            let en = m.text(Lang::En);
+            assert!(english_words(&zh).is_empty(), "{m:?} zh: {zh}");
+            assert!(!chinese_chars(&zh).is_empty(), "{m:?} zh: {zh}");
+            assert!(chinese_chars(&en).is_empty(), "{m:?} en: {en}");
+            assert!(!en.is_empty(), "{m:?}");
+        }
+    }
+
+    #[test]
+    fn samples_cover_every_variant_once() {
+        let samples = Msg::samples();
+        let kinds: std::collections::HashSet<_> =
+            samples.iter().map(std::mem::discriminant).collect();
+        assert_eq!(kinds.len(), samples.len());
+        // Adding a variant without a sample fails to compile here.
+        for m in &samples {
+            match m {
+                Msg::OutOfScope
+                | Msg::UnknownAddress
+                | Msg::EntityEditNotPermitted { .. }
+                | Msg::InspectNotPermitted
+                | Msg::UnknownTemplate
+                | Msg::InspectionAlreadyApproved
+                | Msg::ReviewNotPermitted
+                | Msg::InspectionNotFound
+                | Msg::CommentRequired
+                | Msg::NotSubmitted { .. }
+                | Msg::HazardNotPermitted
+                | Msg::HazardNotFound
+                | Msg::ReportDecisionNotPermitted
+                | Msg::ReportNotFound
+                | Msg::ReportAlreadyDecided { .. }
+                | Msg::ReasonRequired
+                | Msg::NoteTooLong { .. }
+                | Msg::InvalidPoints { .. }
+                | Msg::PendingPhotos { .. }
+                | Msg::UnknownEnrollCode
+                | Msg::EnrollCodeUsed
+                | Msg::EnrollCodeExpired
+                | Msg::MalformedEnrollCode
+                | Msg::MissingToken
+                | Msg::InvalidToken
+                | Msg::DeviceRevoked
+                | Msg::DeviceCloned
+                | Msg::ServerRestored
+                | Msg::ServerReplaced
+                | Msg::BodyTooLarge
+                | Msg::PhotoTooLarge { .. }
+                | Msg::HashMismatch
+                | Msg::InternalError => {}
+            }
+        }
+    }
+
+    #[test]
+    fn wire_messages_keep_the_bytes_phones_know() {
+        assert_eq!(
+            Msg::InvalidToken.wire(),
+            "令牌无效，请重新注册设备 (invalid token)"
+        );
+        assert_eq!(
+            Msg::DeviceCloned.wire(),
+            "本设备的数据已在另一部手机上使用，请用新的注册码重新注册本机（未同步的数据仍保存在本机） \
+             (this enrollment is in use by another installation: re-enroll this device with a new code)"
+        );
+        assert_eq!(
+            Msg::ServerRestored.wire(),
+            "同步服务器已从备份恢复，部分数据需要重新上传；本机将重新上传服务器缺少的记录 (the sync server was restored from a backup: this device re-uploads what it lacks)"
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! Descriptive entities at an address (一标多实: households, people, rental units,
+//! businesses): a per-field merge of pushed edits against the stored state, with
+//! every concurrent overwrite kept in the conflict log.
+
+use gridfield_core::hlc::Hlc;
+use gridfield_core::i18n::Lang;
+use gridfield_core::merge;
+use gridfield_core::model::{self, EntityKind};
+use gridfield_core::wire::EntityState;
+use serde_json::{Map, Value, json};
+
+use super::{
+    DeviceCtx, Error, Merged, Result, now_ms, out_of_scope, refuse, reject, unknown_address,
+};
+use crate::db::Tx;
+use crate::db::records::{self, EntityDoc, Record, RecordKind};
+use crate::messages::Msg;
+
+/// One pushed entity write: its fields, what each replaced on the device
+/// (`bases`), the stamp it is judged with and the stamp the device gave it.
+pub(crate) struct FieldWrite<'a> {
+    pub fields: &'a Map<String, Value>,
+    pub bases: Option<&'a Map<String, Value>>,
+    pub stamp: &'a Hlc,
+    pub orig: &'a str,
+}
+
+/// `known`: the entity's stored state if the batch already read it (`Some(None)`:
+/// not stored yet); `None` reads it here.
+pub(crate) fn upsert_entity(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    kind: EntityKind,
+    id: &str,
+    address_code: &str,
+    write: FieldWrite<'_>,
+    known: Option<Option<Record>>,
+) -> Result<Merged> {
+    if !dev.role.may_edit_entities() {
+        return Err(refuse(
+            "not_permitted",
+            Msg::EntityEditNotPermitted {
+                role: dev.role,
+                kind,
+            },
+        ));
+    }
+    let mut clean = Map::new();
+    for (k, v) in write.fields {
+        match model::validate_field(kind, k, v) {
+            Ok(v) => {
+                clean.insert(k.clone(), v);
+            }
+            Err(e) => {
+                return Err(reject(
+                    "invalid_field",
+                    e.message(Lang::Zh),
+                    e.message(Lang::En),
+                ));
+            }
+        }
+    }
+    if id.is_empty() || id.len() > 64 {
+        return Err(Error::invalid(
+            "invalid_op",
+            "entity_id must be 1–64 characters",
+        ));
+    }
+    let id = id.to_string();
+    let rkind = RecordKind::Entity(kind);
+    let existing = match known {
+        Some(known) => known,
+        None => records::get(tx, rkind, &id)?,
+    };
+    let is_new = existing.is_none();
+    let (path, mut doc) = match existing {
+        Some(r) => (r.grid_path.clone(), r.doc::<EntityDoc>()?),
+        None => {
+            let Some(path) = records::address_path(tx, address_code)? else {
+                return Err(unknown_address());
+            };
+            let state = EntityState {
+                kind,
+                id: id.clone(),
+                address_code: address_code.to_string(),
+                fields: Map::new(),
+                stamps: Map::new(),
+                deleted: false,
+            };
+            (
+                path,
+                EntityDoc {
+                    state,
+                    meta: Map::new(),
+                },
+            )
+        }
+    };
+    if !dev.covers(&path) {
+        return Err(out_of_scope());
+    }
+    let seq_now = tx.next_seq()?;
+    let mut merged = Merged::default();
+    let mut changed = false;
+    for (field, value) in clean {
+        let old_value = doc.state.fields.get(&field).cloned().unwrap_or(Value::Null);
+        let old_stamp = doc
+            .state
+            .stamps
+            .get(&field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let old_meta = doc.meta.get(&field).cloned().unwrap_or(Value::Null);
+        let old_device = old_meta
+            .get("device")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let old_orig = old_meta.get("orig").and_then(|v| v.as_str());
+        let base = match write.bases {
+            Some(b) => b.get(&field).and_then(|v| v.as_str()),
+            // An app older than the causal merge sends no bases: a device
+            // overwriting its own value saw it; anyone else's it may not have.
+            None if old_device == dev.device_id => Some(old_stamp.as_str()),
+            None => None,
+        };
+        let current = merge::Current {
+            stamp: &old_stamp,
+            orig: old_orig,
+        };
+        let stored_stamp = match merge::judge(Some(current), base, &write.stamp.to_string()) {
+            merge::Verdict::Successor => {
+                let cur: Option<Hlc> = old_stamp.parse().ok();
+                Some(merge::successor_stamp(cur.as_ref(), write.stamp))
+            }
+            merge::Verdict::Concurrent { incoming_wins } => {
+                if old_value != value {
+                    let incoming = (&value, write.stamp.to_string(), dev.device_id.as_str());
+                    let stored = (&old_value, old_stamp.clone(), old_device.as_str());
+                    let (kept, lost) = if incoming_wins {
+                        (incoming, stored)
+                    } else {
+                        (stored, incoming)
+                    };
+                    tx.execute(
+                        "INSERT INTO conflicts (kind, entity_id, field, kept_value, kept_hlc, kept_device, lost_value, lost_hlc, lost_device, grid_path, at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        &[
+                            kind.as_str().into(),
+                            id.as_str().into(),
+                            field.as_str().into(),
+                            kept.0.to_string().into(),
+                            kept.1.as_str().into(),
+                            kept.2.into(),
+                            lost.0.to_string().into(),
+                            lost.1.as_str().into(),
+                            lost.2.into(),
+                            path.as_str().into(),
+                            now_ms().into(),
+                        ],
+                    )?;
+                    merged.conflicts.push(field.clone());
+                    if !incoming_wins {
+                        merged.lost.push(field.clone());
+                    }
+                }
+                incoming_wins.then(|| write.stamp.clone())
+            }
+        };
+        if let Some(st) = stored_stamp {
+            let st = st.to_string();
+            let mut meta = json!({ "device": dev.device_id, "seq": seq_now });
+            if st != write.orig {
+                meta["orig"] = json!(write.orig);
+            }
+            doc.state.fields.insert(field.clone(), value);
+            doc.state.stamps.insert(field.clone(), Value::String(st));
+            doc.meta.insert(field, meta);
+            changed = true;
+        }
+    }
+    if changed || is_new {
+        let addr = doc.state.address_code.clone();
+        records::put_at(
+            tx,
+            seq_now,
+            rkind,
+            &id,
+            &path,
+            Some(&addr),
+            &records::to_body(&doc)?,
+        )?;
+    }
+    if !changed && !merged.lost.is_empty() {
+        // The device still shows its losing value: send it the current one.
+        records::touch(tx, rkind, &id)?;
+    }
+    Ok(merged)
+}

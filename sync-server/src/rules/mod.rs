@@ -1,0 +1,49 @@
+//! The server side of the domain rules, one module per concept. Each takes a
+//! storage transaction (or the server state) and a typed input, and answers a
+//! typed result or a `rules::Error`; HTTP lives in `api/`, SQL for records in `db/`.
+
+pub mod audit;
+pub mod checksum;
+pub mod enrollment;
+pub mod entities;
+mod error;
+pub mod grids;
+pub mod hazards;
+pub mod inspections;
+pub mod photos;
+pub mod plates;
+pub mod pull;
+pub mod push;
+pub mod reports;
+
+use sha2::{Digest, Sha256};
+
+pub use enrollment::DeviceCtx;
+pub use error::{Error, Reject, Result};
+pub(crate) use error::{out_of_scope, refuse, reject, unknown_address};
+
+/// Marks audit rows and hazard events written through the web console.
+pub const CONSOLE_DEVICE: &str = "console";
+
+pub fn now_ms() -> i64 {
+    gridfield_core::store::now_ms()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub(crate) fn random_hex(n: usize) -> Result<String> {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).map_err(|e| Error::internal(e.to_string()))?;
+    Ok(hex::encode(b))
+}
+
+/// What an applied op did to fields written concurrently: every field whose
+/// value was judged against a write it had not seen (`conflicts`, logged), and of
+/// those the ones where this op's value lost (`lost`).
+#[derive(Debug, Default)]
+pub struct Merged {
+    pub conflicts: Vec<String>,
+    pub lost: Vec<String>,
+}

@@ -1,0 +1,124 @@
+//! Pull: the change feed of a device's grid subtree, paged by sequence, each
+//! record shown as the device's role may see it (volunteers: public fields and
+//! their own reports only).
+
+use gridfield_core::model::Sensitivity;
+use gridfield_core::records::Report;
+use gridfield_core::wire::{self, Change, PullResponse};
+use serde_json::Value;
+
+use super::{DeviceCtx, Error, Result, now_ms};
+use crate::db::RowExt;
+use crate::db::records::{EntityDoc, HazardDoc, RecordKind};
+use crate::server::Server;
+
+pub fn pull(
+    server: &Server,
+    dev: &DeviceCtx,
+    cursor: Option<&str>,
+    seen: Option<&str>,
+    limit: u32,
+) -> Result<PullResponse> {
+    let limit = limit.clamp(1, wire::MAX_PULL_LIMIT) as i64;
+    // A restore found here is recorded (committed) before the refusal goes out.
+    let checked = server.db.write(|tx| {
+        if !crate::install::check(tx, dev)? {
+            return Ok(Err(crate::install::cloned_error()));
+        }
+        let checked = crate::restore::check_pull(tx, dev, cursor, seen);
+        // The cursor a device sends proves it applied everything before it.
+        let from = checked.as_ref().map(|c| c.1).unwrap_or(0);
+        tx.execute(
+            "UPDATE devices SET acked_seq = CASE WHEN acked_seq > $2 THEN acked_seq ELSE $2 END, last_seen = $3 WHERE id = $1",
+            &[dev.device_id.as_str().into(), from.into(), now_ms().into()],
+        )?;
+        Ok(checked)
+    })?;
+    let (here, from) = checked?;
+    let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
+    let rows = server.db.read(|tx| {
+        // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
+        // those bodies: sorting whole rows of a large subtree for every page made
+        // a supervisor's initial pull quadratic in its scope.
+        tx.query(
+            "SELECT kind, body, seq FROM records WHERE seq IN (
+               SELECT seq FROM records
+               WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/')
+               ORDER BY seq LIMIT $4)
+             ORDER BY seq",
+            &[
+                from.into(),
+                dev.grid_path.as_str().into(),
+                upper.as_str().into(),
+                (limit + 1).into(),
+            ],
+        )
+    })?;
+    let more = rows.len() as i64 > limit;
+    let mut last = from;
+    let mut changes = Vec::new();
+    for r in rows.into_iter().take(limit as usize) {
+        last = r.int(2)?;
+        let body: Value = serde_json::from_str(&r.text(1)?).map_err(Error::internal)?;
+        if let Some(c) = to_change(&r.text(0)?, body, dev)? {
+            changes.push(c);
+        }
+    }
+    let server_hlc = server.tick().to_string();
+    Ok(PullResponse {
+        changes,
+        cursor: crate::restore::Position { seq: last, ..here }.encode(),
+        more,
+        server_hlc,
+    })
+}
+
+/// The change as this device's role may see it, or nothing.
+pub(crate) fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Option<Change>> {
+    let personal = dev.role.sees_personal_data();
+    let bad = |e: serde_json::Error| Error::internal(format!("record body: {e}"));
+    let Some(kind) = RecordKind::parse(kind) else {
+        return Ok(None);
+    };
+    Ok(match kind {
+        RecordKind::Grid => Some(Change::Grid {
+            grid: serde_json::from_value(body).map_err(bad)?,
+        }),
+        RecordKind::Address => Some(Change::Address {
+            address: serde_json::from_value(body).map_err(bad)?,
+        }),
+        RecordKind::Template => Some(Change::Template { body }),
+        RecordKind::Inspection if personal => Some(Change::Inspection {
+            inspection: serde_json::from_value(body).map_err(bad)?,
+        }),
+        RecordKind::Hazard if personal => {
+            let d: HazardDoc = serde_json::from_value(body).map_err(bad)?;
+            Some(Change::Hazard {
+                hazard: Box::new(d.hazard),
+                events: d.events,
+            })
+        }
+        RecordKind::Report => {
+            let r: Report = serde_json::from_value(body).map_err(bad)?;
+            // Volunteers see their own reports only.
+            (personal || r.reporter == dev.user).then(|| Change::Report {
+                report: Box::new(r),
+            })
+        }
+        RecordKind::Inspection | RecordKind::Hazard => None,
+        RecordKind::Entity(ek) if ek.visible_to(dev.role) => {
+            let doc: EntityDoc = serde_json::from_value(body).map_err(bad)?;
+            let mut st = doc.state;
+            if !personal {
+                let keep = |f: &String| {
+                    ek.field(f)
+                        .is_some_and(|s| s.sensitivity == Sensitivity::Public)
+                };
+                st.fields.retain(|f, _| keep(f));
+                st.stamps.retain(|f, _| keep(f));
+            }
+            Some(Change::Entity { entity: st })
+        }
+        RecordKind::Entity(_) => None,
+    })
+}

@@ -342,7 +342,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     )
     .unwrap();
     let err = d.fails(&["import-addresses", bad.to_str().unwrap()]);
-    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("第 3 行"), "{err}");
     assert_eq!(
         d.json(&["search", "某路1号"]).as_array().unwrap().len(),
         0,
@@ -453,4 +453,187 @@ fn volunteer_cannot_edit_or_inspect_but_can_report() {
     let p = d.json(&["points"]);
     assert_eq!(p["points"], 0);
     assert_eq!(p["reports"][0]["status"], "pending");
+}
+
+/// Latin words a Chinese help page may show: command and flag names, value
+/// placeholders, the CSV columns it documents, and abbreviations read as such.
+fn assert_no_english_words(text: &str) {
+    const ALLOWED: &[&str] = &[
+        "gridfield",
+        "init",
+        "status",
+        "trust",
+        "issuer",
+        "import",
+        "grids",
+        "addresses",
+        "search",
+        "address",
+        "scan",
+        "entity",
+        "template",
+        "inspect",
+        "inspections",
+        "hazard",
+        "report",
+        "points",
+        "photo",
+        "get",
+        "outbox",
+        "enroll",
+        "reenroll",
+        "sync",
+        "diagnostics",
+        "inspection",
+        "help",
+        "list",
+        "show",
+        "new",
+        "move",
+        "put",
+        "review",
+        "data",
+        "json",
+        "lang",
+        "version",
+        "zh",
+        "en",
+        "code",
+        "name",
+        "level",
+        "parent_code",
+        "grid_code",
+        "full_text",
+        "street",
+        "number",
+        "building",
+        "unit",
+        "room",
+        "plate_serial",
+        "lat",
+        "lon",
+        "id",
+        "assign",
+        "start_rectification",
+        "mark_rectified",
+        "verify",
+        "reject_rectification",
+        "close",
+        "reopen",
+        "CSV",
+        "JSON",
+        "GRIDFIELD_DATA",
+        "GRIDFIELD_LANG",
+        "DATA",
+        "LANG",
+        "YYYY",
+        "MM",
+        "DD",
+        "ID",
+        "h",
+        "V",
+        "ACTION",
+        "ASSIGNEE",
+        "DEADLINE",
+        "NOTE",
+        "PHOTO",
+        "field",
+        "value",
+    ];
+    let is_word = |c: char| c.is_ascii_alphabetic() || c == '_' || c == '-';
+    for token in text.split(|c: char| !is_word(c)) {
+        // Flags (`--assignee`, `-h`) are names a person types.
+        if token.starts_with('-') {
+            continue;
+        }
+        for word in token.split('-') {
+            let word = word.trim_matches('_');
+            assert!(
+                word.is_empty() || ALLOWED.contains(&word),
+                "English word {word:?} in Chinese help:\n{text}"
+            );
+        }
+    }
+}
+
+fn cli_output(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gridfield"))
+        .args(args)
+        .env_remove("GRIDFIELD_LANG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn help_is_chinese_by_default_and_english_on_request() {
+    for args in [&["--help"][..], &["hazard", "move", "--help"], &["help"]] {
+        let o = cli_output(args);
+        let help = String::from_utf8(o.stdout).unwrap() + &String::from_utf8(o.stderr).unwrap();
+        assert!(help.contains("用法: gridfield"), "{help}");
+        assert!(help.contains("选项:"), "{help}");
+        assert_no_english_words(&help);
+    }
+    let o = cli_output(&["--help"]);
+    let help = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        help.contains("命令:") && help.contains("显示帮助"),
+        "{help}"
+    );
+
+    for args in [
+        &["--lang", "en", "--help"][..],
+        &["--lang=en", "hazard", "move", "-h"],
+    ] {
+        let o = cli_output(args);
+        assert!(o.status.success());
+        let help = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            help.contains("Usage: gridfield") && help.contains("Options:"),
+            "{help}"
+        );
+        assert!(
+            !help.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)
+                || "，。：；！？（）【】、“”".contains(c)),
+            "Chinese in English help:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn parse_errors_are_chinese_by_default() {
+    let o = cli_output(&["init", "--user", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.starts_with("错误: 缺少必填参数"), "{err}");
+    assert!(err.contains("用法: gridfield init"), "{err}");
+    assert_no_english_words(
+        &err.replace("<USER>", "")
+            .replace("<ROLE>", "")
+            .replace("<GRID>", ""),
+    );
+
+    let err = String::from_utf8(cli_output(&["--bogus"]).stderr).unwrap();
+    assert!(err.starts_with("错误: 未知参数 '--bogus'"), "{err}");
+    let err = String::from_utf8(cli_output(&["init", "--role", "boss"]).stderr).unwrap();
+    assert!(err.contains("'boss'") && err.contains("可选值"), "{err}");
+
+    let o = cli_output(&["--lang", "en", "init", "--user", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.starts_with("error: the following required arguments"),
+        "{err}"
+    );
+    assert!(err.contains("Usage: gridfield init"), "{err}");
+}
+
+#[test]
+fn system_detail_stays_out_of_chinese_errors() {
+    let d = Device::worker();
+    let missing = d.data().join("no-such.csv");
+    let err = d.fails(&["import-grids", missing.to_str().unwrap()]);
+    assert!(err.starts_with("错误: 找不到文件"), "{err}");
+    assert!(!err.contains("No such file"), "{err}");
+    let err = d.fails(&["--lang", "en", "import-grids", missing.to_str().unwrap()]);
+    assert!(err.starts_with("error: file: No such file"), "{err}");
 }

@@ -2,23 +2,23 @@
 //! exactly like a phone owns its app sandbox, and is how the product is
 //! demonstrated and tested without a phone.
 
+mod catalog;
 mod cmd;
+mod device;
 mod out;
+mod parse;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{FromArgMatches, Parser};
 use gridfield_core::Lang;
 
+/// The global options; every text `--help` shows comes from the catalog
+/// (`parse::command`), so nothing here is documented for clap.
 #[derive(Parser)]
-#[command(
-    name = "gridfield",
-    version,
-    about = "网格通 headless device: the phone app's core on the command line"
-)]
+#[command(name = "gridfield", version)]
 pub struct Cli {
-    /// The device's data directory (database, photos, key).
     #[arg(
         long,
         global = true,
@@ -26,10 +26,8 @@ pub struct Cli {
         default_value = "gridfield-data"
     )]
     pub data: PathBuf,
-    /// Machine-readable JSON on stdout.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Language of messages: zh (default) or en.
     #[arg(long, global = true, env = "GRIDFIELD_LANG")]
     pub lang: Option<String>,
     #[command(subcommand)]
@@ -37,13 +35,20 @@ pub struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<_> = std::env::args_os().collect();
+    let ui = parse::lang_from_args(&args).unwrap_or_default();
+    let cli = match parse::command(ui)
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => return parse::report_error(e, ui),
+    };
     let lang = cli.lang.as_deref().and_then(Lang::parse);
     match cmd::run(&cli, lang) {
         Ok(code) => code,
         Err(e) => {
-            let lang = lang.unwrap_or_default();
-            out::error(&e, lang, cli.json);
+            out::error(&e, lang.unwrap_or_default(), cli.json);
             ExitCode::from(1)
         }
     }

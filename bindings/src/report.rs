@@ -1,0 +1,81 @@
+//! Volunteer reports (上报) and points (积分), with the store's report calls.
+
+use gridfield_core::records::{self as rec};
+use gridfield_core::store as st;
+
+use crate::error::Result;
+use crate::*;
+
+/// 上报 from a volunteer.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Report {
+    pub id: String,
+    pub address_code: String,
+    pub address_text: String,
+    pub text: String,
+    pub photos: Vec<String>,
+    pub reporter: String,
+    pub status: ReportStatus,
+    /// 积分 credited when accepted.
+    pub points: i64,
+    /// Why it was accepted or dismissed.
+    pub decision_note: Option<String>,
+    pub hazard_id: Option<String>,
+    pub created_at: i64,
+    pub delivery: Delivery,
+}
+
+impl From<rec::Report> for Report {
+    fn from(r: rec::Report) -> Self {
+        Report {
+            id: r.id,
+            address_code: r.address_code,
+            address_text: r.address_text,
+            text: r.text,
+            photos: r.photos,
+            reporter: r.reporter,
+            status: r.status.into(),
+            points: r.points,
+            decision_note: r.decision_note,
+            hazard_id: r.hazard_id,
+            created_at: r.created_at,
+            delivery: r.delivery.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct NewReport {
+    pub address_code: String,
+    /// Needed when the address is not on this device (a scanned plate outside scope).
+    pub address_text: Option<String>,
+    pub text: String,
+    pub photos: Vec<String>,
+}
+
+impl From<NewReport> for st::NewReport {
+    fn from(n: NewReport) -> Self {
+        st::NewReport {
+            address_code: n.address_code,
+            address_text: n.address_text,
+            text: n.text,
+            photos: n.photos,
+        }
+    }
+}
+
+#[uniffi::export]
+impl GridfieldStore {
+    pub fn file_report(&self, new: NewReport) -> Result<String> {
+        Ok(self.inner.file_report(&new.into())?)
+    }
+
+    pub fn reports(&self) -> Result<Vec<Report>> {
+        Ok(self.inner.reports()?.into_iter().map(Into::into).collect())
+    }
+
+    /// 积分 from accepted reports.
+    pub fn points(&self) -> Result<i64> {
+        Ok(self.inner.points()?)
+    }
+}

@@ -1,9 +1,7 @@
 //! Hazards (隐患) and their lifecycle as the shells see them, with the store's
 //! hazard calls.
 
-use gridfield_core::hazard::{
-    self as hz, HazardAction as CoreHazardAction, StepInput as CoreStepInput,
-};
+use gridfield_core::hazard::{self as hz, StepInput as CoreStepInput};
 use gridfield_core::records::{self as rec};
 use gridfield_core::store as st;
 
@@ -196,16 +194,8 @@ impl GridfieldStore {
     pub fn hazard(&self, id: String) -> Result<HazardDetail> {
         let d = self.inner.hazard(&id)?;
         let role = self.inner.identity().role;
-        // Any input a step could need: this asks only "may this role, from this state".
-        let probe = hz::StepInput {
-            assignee: Some("-".into()),
-            deadline: Some(i64::MAX / 2),
-            note: Some("-".into()),
-            photos: vec!["0".repeat(64)],
-        };
-        let actions = CoreHazardAction::ALL
+        let actions = hz::allowed_actions(role, d.hazard.status)
             .into_iter()
-            .filter(|a| hz::next_status(d.hazard.status, *a, role, &probe).is_ok())
             .map(Into::into)
             .collect();
         Ok(HazardDetail {

@@ -28,9 +28,34 @@ impl From<gridfield_core::plate::PlateData> for DoorPlate {
     }
 }
 
+/// What a scan means, decided by the core (`plate::verdict`): shells switch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PlateVerdictKind {
+    /// Genuine, in this device's scope, its address on the phone.
+    Genuine,
+    /// Genuine, but outside this device's scope or not on the phone yet.
+    GenuineOutsideScope,
+    /// Forged, altered, truncated, unknown issuer, or not a plate.
+    Forged,
+}
+
+impl From<gridfield_core::plate::VerdictKind> for PlateVerdictKind {
+    fn from(k: gridfield_core::plate::VerdictKind) -> Self {
+        use gridfield_core::plate::VerdictKind as K;
+        match k {
+            K::Genuine => PlateVerdictKind::Genuine,
+            K::GenuineOutsideScope => PlateVerdictKind::GenuineOutsideScope,
+            K::Forged => PlateVerdictKind::Forged,
+        }
+    }
+}
+
 /// The verdict on a scanned plate. A forged plate is a verdict to show, not an error.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PlateScan {
+    pub verdict: PlateVerdictKind,
+    /// The verdict in the store's language, ready to show.
+    pub verdict_text: String,
     pub verified: bool,
     /// Stable code when not verified (`bad_signature`, `unknown_issuer`, `malformed`…).
     pub rejection_code: Option<String>,
@@ -51,6 +76,8 @@ impl From<st::PlateScan> for PlateScan {
             None => (None, None),
         };
         PlateScan {
+            verdict: s.verdict.into(),
+            verdict_text: s.verdict_text,
             verified: s.verified,
             rejection_code,
             rejection_reason,

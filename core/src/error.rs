@@ -87,6 +87,17 @@ impl Error {
         }
     }
 
+    /// A domain rule's refusal (`crate::refusal`): a matter of role or ownership is
+    /// "not permitted", anything else invalid input; the words are the rule's.
+    pub fn refused(r: impl Into<crate::refusal::Refusal>) -> Self {
+        let r = r.into();
+        if r.is_permission() {
+            Error::NotPermitted(r.message(Lang::En))
+        } else {
+            Error::invalid(r.code(), r.message(Lang::En))
+        }
+    }
+
     pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
         Error::NotFound {
             what,

@@ -5,6 +5,7 @@
 use crate::hazard::{HazardRefusal, TransitionError};
 use crate::i18n::Lang;
 use crate::inspection::{ReviewRefusal, WriteRefusal};
+use crate::record::NotAuthor;
 use crate::report::DecisionRefusal;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,7 @@ pub enum Refusal {
     Report(DecisionRefusal),
     HazardCreate(HazardRefusal),
     HazardStep(TransitionError),
+    NotAuthor(NotAuthor),
 }
 
 impl Refusal {
@@ -25,6 +27,7 @@ impl Refusal {
             Refusal::Report(r) => r.code(),
             Refusal::HazardCreate(r) => r.code(),
             Refusal::HazardStep(r) => r.code(),
+            Refusal::NotAuthor(r) => r.code(),
         }
     }
 
@@ -58,6 +61,7 @@ impl Refusal {
             Refusal::Report(r) => r.message(lang),
             Refusal::HazardCreate(r) => r.message(lang),
             Refusal::HazardStep(r) => r.message(lang),
+            Refusal::NotAuthor(r) => r.message(lang),
         }
     }
 
@@ -68,6 +72,7 @@ impl Refusal {
         all.extend(ReviewRefusal::samples().into_iter().map(Refusal::from));
         all.extend(DecisionRefusal::samples().into_iter().map(Refusal::from));
         all.extend(HazardRefusal::samples().into_iter().map(Refusal::from));
+        all.push(Refusal::NotAuthor(NotAuthor));
         all
     }
 }
@@ -88,7 +93,8 @@ macro_rules! from_reason {
     )*};
 }
 from_reason!(WriteRefusal => InspectionWrite, ReviewRefusal => Review,
-    DecisionRefusal => Report, HazardRefusal => HazardCreate, TransitionError => HazardStep);
+    DecisionRefusal => Report, HazardRefusal => HazardCreate, TransitionError => HazardStep,
+    NotAuthor => NotAuthor);
 
 #[cfg(test)]
 mod tests {

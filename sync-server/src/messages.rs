@@ -3,7 +3,7 @@
 //! and English side by side. Domain labels (roles, kinds, statuses) come from core.
 
 use gridfield_core::i18n::Lang;
-use gridfield_core::model::{EntityKind, ReportStatus, ReviewStatus, Role};
+use gridfield_core::model::{EntityKind, Role};
 
 /// One message the server can say; variants with fields take parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,21 +12,10 @@ pub enum Msg {
     OutOfScope,
     UnknownAddress,
     EntityEditNotPermitted { role: Role, kind: EntityKind },
-    InspectNotPermitted,
     UnknownTemplate,
-    InspectionAlreadyApproved,
-    ReviewNotPermitted,
     InspectionNotFound,
-    CommentRequired,
-    NotSubmitted { status: ReviewStatus },
-    HazardNotPermitted,
     HazardNotFound,
-    ReportDecisionNotPermitted,
     ReportNotFound,
-    ReportAlreadyDecided { status: ReportStatus },
-    ReasonRequired,
-    NoteTooLong { max: usize },
-    InvalidPoints { max: i64 },
     PendingPhotos { missing: usize },
     // ---- API errors
     UnknownEnrollCode,
@@ -62,65 +51,13 @@ impl Msg {
                     "this role may not edit entities".to_string()
                 }
             }
-            Msg::InspectNotPermitted => {
-                pick("无权提交检查记录", "this role may not submit inspections")
-            }
             Msg::UnknownTemplate => pick(
                 "服务器上没有该检查表版本",
                 "unknown checklist template version",
             ),
-            Msg::InspectionAlreadyApproved => pick(
-                "该检查记录已审核通过，不能再修改",
-                "inspection already approved",
-            ),
-            Msg::ReviewNotPermitted => pick(
-                "只有网格长可以审核检查记录",
-                "only supervisors review inspections",
-            ),
             Msg::InspectionNotFound => pick("服务器上没有该检查记录", "inspection not found"),
-            Msg::CommentRequired => pick(
-                "退回时必须填写意见",
-                "a comment is required to return an inspection",
-            ),
-            Msg::NotSubmitted { status } => {
-                if zh {
-                    format!("该检查记录当前为「{}」，不能审核", status.label(lang))
-                } else {
-                    format!("inspection is {}, not submitted", status.as_str())
-                }
-            }
-            Msg::HazardNotPermitted => pick("无权登记隐患", "this role may not report hazards"),
             Msg::HazardNotFound => pick("服务器上没有该隐患", "hazard not found"),
-            Msg::ReportDecisionNotPermitted => pick(
-                "只有网格长可以处理上报",
-                "only supervisors decide on reports",
-            ),
             Msg::ReportNotFound => pick("服务器上没有该上报", "report not found"),
-            Msg::ReportAlreadyDecided { status } => {
-                if zh {
-                    format!("该上报已处理（{}）", status.label(lang))
-                } else {
-                    format!("report already {}", status.as_str())
-                }
-            }
-            Msg::ReasonRequired => pick(
-                "不采纳时必须填写原因",
-                "a reason is required to dismiss a report",
-            ),
-            Msg::NoteTooLong { max } => {
-                if zh {
-                    format!("说明不能超过 {max} 字")
-                } else {
-                    format!("the note must be at most {max} characters")
-                }
-            }
-            Msg::InvalidPoints { max } => {
-                if zh {
-                    format!("积分须在 0–{max} 之间")
-                } else {
-                    format!("points must be 0–{max}")
-                }
-            }
             Msg::PendingPhotos { missing } => {
                 if zh {
                     format!("还有 {missing} 张照片未上传")
@@ -175,25 +112,10 @@ impl Msg {
                 role: Role::Volunteer,
                 kind: EntityKind::Household,
             },
-            Msg::InspectNotPermitted,
             Msg::UnknownTemplate,
-            Msg::InspectionAlreadyApproved,
-            Msg::ReviewNotPermitted,
             Msg::InspectionNotFound,
-            Msg::CommentRequired,
-            Msg::NotSubmitted {
-                status: ReviewStatus::Approved,
-            },
-            Msg::HazardNotPermitted,
             Msg::HazardNotFound,
-            Msg::ReportDecisionNotPermitted,
             Msg::ReportNotFound,
-            Msg::ReportAlreadyDecided {
-                status: ReportStatus::Accepted,
-            },
-            Msg::ReasonRequired,
-            Msg::NoteTooLong { max: 500 },
-            Msg::InvalidPoints { max: 100 },
             Msg::PendingPhotos { missing: 2 },
             Msg::UnknownEnrollCode,
             Msg::EnrollCodeUsed,
@@ -260,21 +182,10 @@ mod tests {
                 Msg::OutOfScope
                 | Msg::UnknownAddress
                 | Msg::EntityEditNotPermitted { .. }
-                | Msg::InspectNotPermitted
                 | Msg::UnknownTemplate
-                | Msg::InspectionAlreadyApproved
-                | Msg::ReviewNotPermitted
                 | Msg::InspectionNotFound
-                | Msg::CommentRequired
-                | Msg::NotSubmitted { .. }
-                | Msg::HazardNotPermitted
                 | Msg::HazardNotFound
-                | Msg::ReportDecisionNotPermitted
                 | Msg::ReportNotFound
-                | Msg::ReportAlreadyDecided { .. }
-                | Msg::ReasonRequired
-                | Msg::NoteTooLong { .. }
-                | Msg::InvalidPoints { .. }
                 | Msg::PendingPhotos { .. }
                 | Msg::UnknownEnrollCode
                 | Msg::EnrollCodeUsed

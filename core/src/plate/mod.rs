@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::PlateError;
 pub use issuer::{IssuerPublicKey, PlateIssuer};
-pub use verdict::{Placement, PlateVerdict, verdict};
+pub use verdict::{Placement, PlateVerdict, VerdictKind, verdict};
 pub use verify::{decode_unverified, verify};
 
 pub const PLATE_FORMAT_VERSION: u32 = 1;

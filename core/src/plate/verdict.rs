@@ -29,7 +29,24 @@ pub enum PlateVerdict {
     Forged { reason: PlateError },
 }
 
+/// The verdict without its data, for records and the shells to switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    Genuine,
+    GenuineOutsideScope,
+    Forged,
+}
+
 impl PlateVerdict {
+    pub fn kind(&self) -> VerdictKind {
+        match self {
+            PlateVerdict::Genuine(_) => VerdictKind::Genuine,
+            PlateVerdict::GenuineOutsideScope { .. } => VerdictKind::GenuineOutsideScope,
+            PlateVerdict::Forged { .. } => VerdictKind::Forged,
+        }
+    }
+
     /// Stable identifier: the verdict, or for a forged plate its reason's code.
     pub fn code(&self) -> &'static str {
         match self {

@@ -182,3 +182,44 @@ mod tests {
         }
     }
 }
+
+/// A create whose id is already taken is refused unless it comes from the record's
+/// author: then it is the author's own retry (a lost answer, a restored server)
+/// and the first write stands. Otherwise a device would overwrite, or be told
+/// "applied" for, another user's hazard or report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAuthor;
+
+impl NotAuthor {
+    pub fn code(&self) -> &'static str {
+        "record.not_owner"
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        lang.pick(
+            "该编号的记录属于其他人员，不能覆盖",
+            "a record with this id belongs to another user",
+        )
+        .to_string()
+    }
+}
+
+/// Whether `user` may create a record whose id already exists with `author`.
+pub fn check_recreate(author: &str, user: &str) -> Result<(), NotAuthor> {
+    if author == user {
+        Ok(())
+    } else {
+        Err(NotAuthor)
+    }
+}
+
+#[cfg(test)]
+mod recreate_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_author_retries_a_create() {
+        assert_eq!(check_recreate("张伟", "张伟"), Ok(()));
+        assert_eq!(check_recreate("张伟", "李娜"), Err(NotAuthor));
+    }
+}

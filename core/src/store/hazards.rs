@@ -42,9 +42,7 @@ pub struct HazardDetail {
 
 /// Who may report a hazard, and its required text: checked before the write opens.
 pub(crate) fn check_new(role: Role, new: &NewHazard) -> Result<()> {
-    if !role.may_inspect() {
-        return Err(Error::NotPermitted("report hazard".into()));
-    }
+    crate::hazard::check_create(role).map_err(Error::refused)?;
     required_text("description", &new.description)?;
     required_text("category", &new.category)
 }

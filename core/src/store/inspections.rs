@@ -16,6 +16,7 @@ use super::{Tx, new_id};
 use crate::checklist::{self, Answers, ChecklistTemplate, Evaluation, ItemPhotos};
 use crate::error::{Error, Result};
 use crate::hazard::HazardStatus;
+use crate::inspection::{self, ReviewDecision, review};
 use crate::model::{EntityKind, GeoPoint, ReviewStatus, Role};
 use crate::photo;
 use crate::records::{Delivery, Hazard, Inspection, Op};
@@ -70,15 +71,7 @@ pub(crate) fn save_answers(
     photos: &ItemPhotos,
 ) -> Result<()> {
     let insp = load_inspection(&t.tx, id)?;
-    if !matches!(
-        insp.review_status,
-        ReviewStatus::Draft | ReviewStatus::Returned
-    ) {
-        return Err(Error::invalid(
-            "inspection",
-            "only a draft or returned inspection can be edited",
-        ));
-    }
+    inspection::check_write(t.me.role, &t.me.user, Some(&insp)).map_err(Error::refused)?;
     let tpl = load_template(&t.tx, &insp.template_id, Some(insp.template_version))?;
     tpl.check_partial(answers, photos)?;
     check_photos_known(&t.tx, photos.values().flatten())?;
@@ -101,12 +94,7 @@ pub(crate) fn submit_saved(
     location: Option<GeoPoint>,
 ) -> Result<InspectionOutcome> {
     let insp = load_inspection(&t.tx, id)?;
-    if !matches!(
-        insp.review_status,
-        ReviewStatus::Draft | ReviewStatus::Returned
-    ) {
-        return Err(Error::invalid("inspection", "already submitted"));
-    }
+    inspection::check_write(t.me.role, &t.me.user, Some(&insp)).map_err(Error::refused)?;
     let tpl = load_template(&t.tx, &insp.template_id, Some(insp.template_version))?;
     submit(
         t,
@@ -118,40 +106,27 @@ pub(crate) fn submit_saved(
     )
 }
 
-/// Who may review, and the comment a review needs (required to return): checked
-/// before the write transaction opens. Returns the trimmed comment.
-pub(crate) fn check_review(
-    role: Role,
-    approve: bool,
-    comment: Option<&str>,
-) -> Result<Option<&str>> {
-    if !matches!(role, Role::Supervisor | Role::Admin) {
-        return Err(Error::NotPermitted("review inspections".into()));
-    }
-    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
-    if !approve && comment.is_none() {
-        return Err(Error::invalid("comment", "required"));
-    }
-    if let Some(c) = comment {
+/// The review rule without the record (role and comment; the same rule as the
+/// server's, `inspection::review::check`), before the write transaction opens,
+/// plus the device's text checks on the comment.
+pub(crate) fn check_review(role: Role, approve: bool, comment: Option<&str>) -> Result<()> {
+    let decision = ReviewDecision::from_approve(approve);
+    let ok =
+        review::check(role, ReviewStatus::Submitted, decision, comment).map_err(Error::refused)?;
+    if let Some(c) = ok.comment {
         check_text("comment", c)?;
     }
-    Ok(comment)
+    Ok(())
 }
 
-/// Approve or return a submitted inspection (queued as a command).
+/// Approve or return a submitted inspection (queued as a command), judged by the
+/// core's review rule against the inspection's current state.
 pub(crate) fn review(t: &mut Tx<'_>, id: &str, approve: bool, comment: Option<&str>) -> Result<()> {
     let insp = load_inspection(&t.tx, id)?;
-    if insp.review_status != ReviewStatus::Submitted {
-        return Err(Error::invalid(
-            "inspection",
-            "only a submitted inspection can be reviewed",
-        ));
-    }
-    let status = if approve {
-        ReviewStatus::Approved
-    } else {
-        ReviewStatus::Returned
-    };
+    let decision = ReviewDecision::from_approve(approve);
+    let ok =
+        review::check(t.me.role, insp.review_status, decision, comment).map_err(Error::refused)?;
+    let (status, comment) = (ok.status, ok.comment);
     t.tx.execute(
         "UPDATE inspections SET review_status = ?2, review_comment = ?3, reviewed_by = ?4, reviewed_at = ?5,
             updated_at = ?5 WHERE id = ?1",

@@ -20,6 +20,7 @@ use crate::clock::link::Link;
 use crate::error::{Error, Result};
 use crate::hazard::{HazardAction, HazardStatus, StepInput};
 use crate::i18n::Lang;
+use crate::inspection;
 use crate::model::{Address, Entity, EntityKind, GeoPoint, Grid, ReviewStatus, Role};
 use crate::photo::{self, PhotoRef, PhotoStore};
 use crate::plate::IssuerPublicKey;
@@ -406,17 +407,15 @@ impl Store {
         photos: &ItemPhotos,
         started_at: Option<i64>,
     ) -> Result<InspectionOutcome> {
-        if !self.identity.role.may_inspect() {
-            return Err(Error::NotPermitted("inspect".into()));
-        }
+        inspection::check_write(self.identity.role, &self.identity.user, None)
+            .map_err(Error::refused)?;
         self.write(|t| inspections::record(t, new, answers, photos, started_at))
     }
 
     /// Start a draft inspection (a long checklist may take several sittings).
     pub fn start_inspection(&self, new: &NewInspection) -> Result<String> {
-        if !self.identity.role.may_inspect() {
-            return Err(Error::NotPermitted("inspect".into()));
-        }
+        inspection::check_write(self.identity.role, &self.identity.user, None)
+            .map_err(Error::refused)?;
         self.write(|t| inspections::start(t, new))
     }
 
@@ -436,7 +435,7 @@ impl Store {
 
     /// A supervisor approves or returns a submitted inspection (queued as a command).
     pub fn review_inspection(&self, id: &str, approve: bool, comment: Option<&str>) -> Result<()> {
-        let comment = inspections::check_review(self.identity.role, approve, comment)?;
+        inspections::check_review(self.identity.role, approve, comment)?;
         self.write(|t| inspections::review(t, id, approve, comment))
     }
 

@@ -8,13 +8,17 @@ use serde::{Deserialize, Serialize};
 use super::Identity;
 use super::addresses::{self, AddressView, grid_in_subtree, load_address};
 use super::meta;
-use crate::error::Result;
-use crate::plate::{self, PlateData};
+use crate::error::{Error, Result};
+use crate::plate::{self, Placement, PlateData, PlateVerdict, VerdictKind};
 
 /// What scanning a plate showed. A forged plate is not an error of the app: it is
 /// a verdict to show the person holding the phone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlateScan {
+    /// The core's verdict (`plate::verdict`): what the shells switch on.
+    pub verdict: VerdictKind,
+    /// The verdict in the store's language, ready to show.
+    pub verdict_text: String,
     pub verified: bool,
     /// Stable code and readable reason when not verified.
     pub rejection: Option<(String, String)>,
@@ -26,43 +30,51 @@ pub struct PlateScan {
     pub address: Option<AddressView>,
 }
 
-/// Verify a scanned plate offline and find its address.
+/// Verify a scanned plate offline and find its address; the verdict is the core's.
 pub(crate) fn scan(c: &Connection, me: &Identity, qr_text: &str, now: i64) -> Result<PlateScan> {
     let trusted = meta::issuer_keys(c)?;
     let lang = meta::lang(c)?;
-    match plate::verify(qr_text, &trusted) {
-        Ok(v) => {
-            let in_scope = grid_in_subtree(c, &v.data.grid_code, &me.grid_scope)?;
-            let local = load_address(c, &v.data.address_code)?;
-            let address = match local {
-                Some(a) if in_scope && a.grid_code == v.data.grid_code => {
-                    Some(addresses::view(c, me, &a.code, now)?)
-                }
-                _ => None,
-            };
-            Ok(PlateScan {
-                verified: true,
-                rejection: None,
-                plate: Some(v.data),
-                issuer_key_id: Some(v.issuer_key_id),
-                in_scope,
-                address,
-            })
-        }
-        Err(e) => {
-            let msg = if lang.is_en() {
-                e.to_string()
-            } else {
-                e.message_zh()
-            };
-            Ok(PlateScan {
-                verified: false,
-                rejection: Some((e.code().to_string(), msg)),
-                plate: plate::decode_unverified(qr_text).ok(),
-                issuer_key_id: None,
-                in_scope: false,
-                address: None,
-            })
-        }
-    }
+    let mut address = None;
+    let verdict = plate::verdict(plate::verify(qr_text, &trusted), |data| {
+        let in_scope = grid_in_subtree(c, &data.grid_code, &me.grid_scope)?;
+        let on_device = match load_address(c, &data.address_code)? {
+            Some(a) if in_scope && a.grid_code == data.grid_code => {
+                address = Some(addresses::view(c, me, &a.code, now)?);
+                true
+            }
+            _ => false,
+        };
+        Ok::<_, Error>(Placement {
+            in_scope,
+            on_device,
+        })
+    })?;
+    let (kind, text) = (verdict.kind(), verdict.message(lang));
+    let genuine = match verdict {
+        PlateVerdict::Genuine(v) => Ok((v, true)),
+        PlateVerdict::GenuineOutsideScope { plate, in_scope } => Ok((plate, in_scope)),
+        PlateVerdict::Forged { reason } => Err(reason),
+    };
+    Ok(match genuine {
+        Ok((v, in_scope)) => PlateScan {
+            verdict: kind,
+            verdict_text: text,
+            verified: true,
+            rejection: None,
+            plate: Some(v.data),
+            issuer_key_id: Some(v.issuer_key_id),
+            in_scope,
+            address,
+        },
+        Err(reason) => PlateScan {
+            verdict: kind,
+            verdict_text: text.clone(),
+            verified: false,
+            rejection: Some((reason.code().to_string(), text)),
+            plate: plate::decode_unverified(qr_text).ok(),
+            issuer_key_id: None,
+            in_scope: false,
+            address: None,
+        },
+    })
 }

@@ -88,17 +88,22 @@ final class GridfieldRepository: Sendable {
 
     func scanPlate(_ qrText: String) async throws -> PlateVerdict {
         try await io { store in
+            // The core decides the verdict; the shell only maps it to its screens.
             let scan = try store.scanPlate(qrText: qrText)
-            if !scan.verified {
+            switch scan.verdict {
+            case .forged:
                 return .forged(
                     code: scan.rejectionCode ?? "plate_invalid",
-                    reason: scan.rejectionReason ?? "",
+                    reason: scan.verdictText,
                     claimedAddress: scan.plate?.addressText)
+            case .genuine:
+                if let address = scan.address {
+                    return .genuine(scan: scan, address: address)
+                }
+                return .genuineElsewhere(scan: scan)
+            case .genuineOutsideScope:
+                return .genuineElsewhere(scan: scan)
             }
-            if let address = scan.address {
-                return .genuine(scan: scan, address: address)
-            }
-            return .genuineElsewhere(scan: scan)
         }
     }
 

@@ -3,6 +3,7 @@
 //! operation); the others end the request.
 
 use gridfield_core::i18n::Lang;
+use gridfield_core::refusal::Refusal;
 
 use crate::error::ApiError;
 use crate::messages::Msg;
@@ -28,6 +29,19 @@ pub(crate) fn reject(code: &'static str, zh: impl Into<String>, en: impl Into<St
 /// A refusal in the server's own words (the catalog).
 pub(crate) fn refuse(code: &'static str, msg: Msg) -> Error {
     reject(code, msg.text(Lang::Zh), msg.text(Lang::En))
+}
+
+/// A domain rule's refusal from the core, in the same words the device shows,
+/// under its protocol-v1 wire code.
+impl From<Refusal> for Error {
+    fn from(r: Refusal) -> Error {
+        reject(r.wire_code(), r.message(Lang::Zh), r.message(Lang::En))
+    }
+}
+
+/// Shorthand for a core rule's reason (`WriteRefusal`, `ReviewRefusal`, ...).
+pub(crate) fn refused(r: impl Into<Refusal>) -> Error {
+    Error::from(r.into())
 }
 
 pub(crate) fn out_of_scope() -> Error {

@@ -4,26 +4,27 @@
 use gridfield_core::hazard::{self, HazardAction, HazardStatus, StepInput};
 use gridfield_core::i18n::Lang;
 use gridfield_core::model::Role;
+use gridfield_core::record;
 use gridfield_core::records::{Delivery, Hazard, HazardEvent};
 
 pub use crate::db::records::HazardDoc;
 
-use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, reject, unknown_address};
+use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, refused, reject, unknown_address};
 use crate::db::Tx;
 use crate::db::records::{self, RecordKind};
 use crate::messages::Msg;
 
 pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Result<Merged> {
-    if !dev.role.may_inspect() {
-        return Err(refuse("not_permitted", Msg::HazardNotPermitted));
-    }
+    hazard::check_create(dev.role).map_err(refused)?;
     let Some(path) = records::address_path(tx, &h.address_code)? else {
         return Err(unknown_address());
     };
     if !dev.covers(&path) {
         return Err(out_of_scope());
     }
-    if records::get(tx, RecordKind::Hazard, &h.id)?.is_some() {
+    if let Some(prev) = records::get(tx, RecordKind::Hazard, &h.id)? {
+        let prev: HazardDoc = prev.doc()?;
+        record::check_recreate(&prev.hazard.reported_by, &dev.user).map_err(refused)?;
         return Ok(Merged::default());
     }
     let mut hz = h.clone();

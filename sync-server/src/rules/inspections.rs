@@ -2,11 +2,12 @@
 //! version, and a supervisor's review (approve, or return with a comment).
 
 use gridfield_core::checklist::ChecklistTemplate;
+use gridfield_core::inspection::{self, ReviewDecision, ReviewRefusal, WriteRefusal, review};
 use gridfield_core::model::{ReviewStatus, Role};
 use gridfield_core::records::{Delivery, Inspection};
 use serde_json::json;
 
-use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, reject, unknown_address};
+use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, refused, reject, unknown_address};
 use crate::db::Tx;
 use crate::db::records::{self, Record, RecordKind};
 use crate::messages::Msg;
@@ -16,9 +17,8 @@ pub(crate) fn submit_inspection(
     dev: &DeviceCtx,
     i: &Inspection,
 ) -> Result<Merged> {
-    if !dev.role.may_inspect() {
-        return Err(refuse("not_permitted", Msg::InspectNotPermitted));
-    }
+    // The role first (nothing else is worth reading for a volunteer).
+    inspection::check_write(dev.role, &dev.user, None).map_err(refused)?;
     let Some(path) = records::address_path(tx, &i.address_code)? else {
         return Err(unknown_address());
     };
@@ -37,8 +37,12 @@ pub(crate) fn submit_inspection(
     };
     if let Some(prev) = records::get(tx, RecordKind::Inspection, &i.id)? {
         let prev: Inspection = prev.doc()?;
-        if prev.review_status == ReviewStatus::Approved {
-            return Err(refuse("already_approved", Msg::InspectionAlreadyApproved));
+        match inspection::check_write(dev.role, &dev.user, Some(&prev)) {
+            // The owner's submit over a submitted one is its own replay (an answer
+            // lost on the way, a restored server): the device refuses a second
+            // submission, so the server may take this one again.
+            Ok(()) | Err(WriteRefusal::AlreadySubmitted) => {}
+            Err(r) => return Err(refused(r)),
         }
     }
     let mut stored = i.clone();
@@ -71,8 +75,8 @@ pub fn review_inspection(
     comment: Option<&str>,
     at: i64,
 ) -> Result<Merged> {
-    if !matches!(dev.role, Role::Supervisor | Role::Admin) {
-        return Err(refuse("not_permitted", Msg::ReviewNotPermitted));
+    if !dev.role.supervises() {
+        return Err(refused(ReviewRefusal::NotPermitted));
     }
     let Some(r) = records::get(tx, RecordKind::Inspection, id)? else {
         return Err(refuse("not_found", Msg::InspectionNotFound));
@@ -80,18 +84,17 @@ pub fn review_inspection(
     if !dev.covers(&r.grid_path) {
         return Err(out_of_scope());
     }
-    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
-    if !approve && comment.is_none() {
-        return Err(refuse("comment_required", Msg::CommentRequired));
-    }
-    review_apply(tx, id, r, &dev.user, approve, comment, at)
+    review_apply(tx, id, r, dev.role, &dev.user, approve, comment, at)
 }
 
-/// Shared by device commands and the console: record a review decision.
+/// Shared by device commands and the console: judge a review decision by the
+/// core's rule (the same one the supervisor's phone applies) and record it.
+#[allow(clippy::too_many_arguments)]
 pub fn review_apply(
     tx: &mut dyn Tx,
     id: &str,
     r: Record,
+    role: Role,
     reviewer: &str,
     approve: bool,
     comment: Option<&str>,
@@ -99,20 +102,10 @@ pub fn review_apply(
 ) -> Result<Merged> {
     let path = r.grid_path.clone();
     let mut i: Inspection = r.doc()?;
-    if i.review_status != ReviewStatus::Submitted {
-        return Err(refuse(
-            "not_submitted",
-            Msg::NotSubmitted {
-                status: i.review_status,
-            },
-        ));
-    }
-    i.review_status = if approve {
-        ReviewStatus::Approved
-    } else {
-        ReviewStatus::Returned
-    };
-    i.review_comment = comment.map(String::from);
+    let decision = ReviewDecision::from_approve(approve);
+    let reviewed = review::check(role, i.review_status, decision, comment).map_err(refused)?;
+    i.review_status = reviewed.status;
+    i.review_comment = reviewed.comment.map(String::from);
     i.reviewed_by = Some(reviewer.to_string());
     i.reviewed_at = Some(at);
     i.delivery = Delivery::Reviewed;

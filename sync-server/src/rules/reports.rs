@@ -3,13 +3,14 @@
 
 use gridfield_core::checklist::Severity;
 use gridfield_core::hazard::HazardStatus;
-
-use gridfield_core::model::{ReportStatus, Role};
+use gridfield_core::model::ReportStatus;
+use gridfield_core::record;
 use gridfield_core::records::{Delivery, Hazard, Report};
+use gridfield_core::report::{DecisionRefusal, decision};
 use serde_json::json;
 
 use super::hazards::create_hazard;
-use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, unknown_address};
+use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, refused, unknown_address};
 use crate::db::Tx;
 use crate::db::records::{self, RecordKind};
 use crate::messages::Msg;
@@ -20,7 +21,9 @@ pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Res
     let Some(path) = records::address_path(tx, &r.address_code)? else {
         return Err(unknown_address());
     };
-    if records::get(tx, RecordKind::Report, &r.id)?.is_some() {
+    if let Some(prev) = records::get(tx, RecordKind::Report, &r.id)? {
+        let prev: Report = prev.doc()?;
+        record::check_recreate(&prev.reporter, &dev.user).map_err(refused)?;
         return Ok(Merged::default());
     }
     let mut rep = r.clone();
@@ -53,9 +56,7 @@ pub struct ReportDecision {
     pub hazard: Option<(String, Severity)>,
 }
 
-pub const MAX_REPORT_POINTS: i64 = 100;
-/// The longest decision note, in characters.
-const MAX_NOTE_CHARS: usize = 500;
+pub const MAX_REPORT_POINTS: i64 = decision::MAX_POINTS;
 
 /// Accept or dismiss a pending report. The report record changes, so the decision,
 /// the reason and the points reach the volunteer's phone by pull.
@@ -66,8 +67,8 @@ pub fn decide_report(
     d: &ReportDecision,
     at: i64,
 ) -> Result<Merged> {
-    if !matches!(dev.role, Role::Supervisor | Role::Admin) {
-        return Err(refuse("not_permitted", Msg::ReportDecisionNotPermitted));
+    if !dev.role.supervises() {
+        return Err(refused(DecisionRefusal::NotPermitted));
     }
     let Some(r) = records::get(tx, RecordKind::Report, id)? else {
         return Err(refuse("not_found", Msg::ReportNotFound));
@@ -77,32 +78,8 @@ pub fn decide_report(
     }
     let path = r.grid_path.clone();
     let mut rep: Report = r.doc()?;
-    if rep.status != ReportStatus::Pending {
-        return Err(refuse(
-            "already_decided",
-            Msg::ReportAlreadyDecided { status: rep.status },
-        ));
-    }
-    let note = d.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if !d.accept && note.is_none() {
-        return Err(refuse("reason_required", Msg::ReasonRequired));
-    }
-    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-        return Err(refuse(
-            "note_too_long",
-            Msg::NoteTooLong {
-                max: MAX_NOTE_CHARS,
-            },
-        ));
-    }
-    if d.accept && !(0..=MAX_REPORT_POINTS).contains(&d.points) {
-        return Err(refuse(
-            "invalid_points",
-            Msg::InvalidPoints {
-                max: MAX_REPORT_POINTS,
-            },
-        ));
-    }
+    let decided = decision::check(dev.role, rep.status, d.accept, d.note.as_deref(), d.points)
+        .map_err(refused)?;
     if d.accept
         && let Some((category, severity)) = &d.hazard
     {
@@ -128,13 +105,9 @@ pub fn decide_report(
         create_hazard(tx, dev, &hz)?;
         rep.hazard_id = Some(hz.id);
     }
-    rep.status = if d.accept {
-        ReportStatus::Accepted
-    } else {
-        ReportStatus::Dismissed
-    };
-    rep.points = if d.accept { d.points } else { 0 };
-    rep.decision_note = note.map(String::from);
+    rep.status = decided.status;
+    rep.points = decided.points;
+    rep.decision_note = decided.note.map(String::from);
     rep.delivery = Delivery::Reviewed;
     let addr = rep.address_code.clone();
     records::put(tx, RecordKind::Report, id, &path, Some(&addr), &json!(rep))?;

@@ -14,6 +14,7 @@ import cn.gridfield.ffi.Hazard
 import cn.gridfield.ffi.HazardAction
 import cn.gridfield.ffi.HazardDetail
 import cn.gridfield.ffi.HazardFilter
+import cn.gridfield.ffi.PlateVerdictKind
 import cn.gridfield.ffi.HazardStatus
 import cn.gridfield.ffi.Inspection
 import cn.gridfield.ffi.InspectionSummary
@@ -105,16 +106,18 @@ class GridfieldRepository private constructor(
     suspend fun address(code: String): AddressView = bg.io { store.addressView(code) }
 
     suspend fun scanPlate(qrText: String): PlateVerdict = bg.io {
+        // The core decides the verdict; the shell only maps it to its screens.
         val scan = store.scanPlate(qrText)
         val address = scan.address
-        when {
-            !scan.verified -> PlateVerdict.Forged(
+        when (scan.verdict) {
+            PlateVerdictKind.FORGED -> PlateVerdict.Forged(
                 scan.rejectionCode ?: "plate_invalid",
-                scan.rejectionReason ?: "",
+                scan.verdictText,
                 scan.plate?.addressText,
             )
-            address != null -> PlateVerdict.Genuine(scan, address)
-            else -> PlateVerdict.GenuineElsewhere(scan)
+            PlateVerdictKind.GENUINE ->
+                if (address != null) PlateVerdict.Genuine(scan, address) else PlateVerdict.GenuineElsewhere(scan)
+            PlateVerdictKind.GENUINE_OUTSIDE_SCOPE -> PlateVerdict.GenuineElsewhere(scan)
         }
     }
 

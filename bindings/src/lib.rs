@@ -428,13 +428,13 @@ pub fn hazard_action_label(action: HazardAction, lang: Lang) -> String {
 /// 电动车室内充电, 逃生通道堵塞… for a category code.
 #[uniffi::export]
 pub fn hazard_category_label(category: String, lang: Lang) -> String {
-    checklist::hazard_category_label(&category, lang == Lang::En)
+    checklist::hazard_category_label(&category, lang.into())
 }
 
 #[uniffi::export]
 pub fn severity_label(severity: Severity, lang: Lang) -> String {
     checklist::Severity::from(severity)
-        .label(lang == Lang::En)
+        .label(lang.into())
         .into()
 }
 
@@ -494,6 +494,8 @@ impl CancelHandle {
 mod tests {
     use super::*;
     use gridfield_core::error::Error as CoreError;
+    use gridfield_core::error::{Action, Input, Invalid};
+    use gridfield_core::record::RecordKind;
 
     fn offline(dir: &std::path::Path, role: Role) -> Arc<GridfieldStore> {
         GridfieldStore::create_offline(
@@ -516,9 +518,12 @@ mod tests {
             (CoreError::DiskFull, "StorageFull"),
             (CoreError::NotEnrolled, "Sync"),
             (CoreError::Cancelled, "Cancelled"),
-            (CoreError::NotPermitted("inspect".into()), "NotPermitted"),
-            (CoreError::not_found("hazard", "h1"), "NotFound"),
-            (CoreError::invalid("comment", "required"), "InvalidInput"),
+            (CoreError::NotPermitted(Action::Inspect), "NotPermitted"),
+            (CoreError::not_found(RecordKind::Hazard, "h1"), "NotFound"),
+            (
+                CoreError::invalid(Input::Comment, Invalid::Required),
+                "InvalidInput",
+            ),
             (
                 CoreError::SchemaTooNew {
                     found: 9,

@@ -332,7 +332,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         "--deadline",
         "2020-01-01",
     ]);
-    assert!(err.contains("deadline"), "{err}");
+    assert!(err.contains("整改期限"), "{err}");
 
     // A malformed CSV row is named by its line.
     let bad = d.data().join("bad.csv");
@@ -342,7 +342,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     )
     .unwrap();
     let err = d.fails(&["import-addresses", bad.to_str().unwrap()]);
-    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("第 3 行"), "{err}");
     assert_eq!(
         d.json(&["search", "某路1号"]).as_array().unwrap().len(),
         0,

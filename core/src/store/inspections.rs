@@ -14,10 +14,12 @@ use super::templates::load_template;
 use super::validate::check_text;
 use super::{Tx, new_id};
 use crate::checklist::{self, Answers, ChecklistTemplate, Evaluation, ItemPhotos};
+use crate::error::{Action, Input, Invalid};
 use crate::error::{Error, Result};
 use crate::hazard::HazardStatus;
 use crate::model::{EntityKind, GeoPoint, ReviewStatus, Role};
 use crate::photo;
+use crate::record::RecordKind;
 use crate::records::{Delivery, Hazard, Inspection, Op};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -75,8 +77,8 @@ pub(crate) fn save_answers(
         ReviewStatus::Draft | ReviewStatus::Returned
     ) {
         return Err(Error::invalid(
-            "inspection",
-            "only a draft or returned inspection can be edited",
+            Input::Inspection,
+            Invalid::OnlyDraftOrReturnedEdited,
         ));
     }
     let tpl = load_template(&t.tx, &insp.template_id, Some(insp.template_version))?;
@@ -105,7 +107,7 @@ pub(crate) fn submit_saved(
         insp.review_status,
         ReviewStatus::Draft | ReviewStatus::Returned
     ) {
-        return Err(Error::invalid("inspection", "already submitted"));
+        return Err(Error::invalid(Input::Inspection, Invalid::AlreadySubmitted));
     }
     let tpl = load_template(&t.tx, &insp.template_id, Some(insp.template_version))?;
     submit(
@@ -126,14 +128,14 @@ pub(crate) fn check_review(
     comment: Option<&str>,
 ) -> Result<Option<&str>> {
     if !matches!(role, Role::Supervisor | Role::Admin) {
-        return Err(Error::NotPermitted("review inspections".into()));
+        return Err(Error::NotPermitted(Action::ReviewInspections));
     }
     let comment = comment.map(str::trim).filter(|c| !c.is_empty());
     if !approve && comment.is_none() {
-        return Err(Error::invalid("comment", "required"));
+        return Err(Error::invalid(Input::Comment, Invalid::Required));
     }
     if let Some(c) = comment {
-        check_text("comment", c)?;
+        check_text(Input::Comment, c)?;
     }
     Ok(comment)
 }
@@ -143,8 +145,8 @@ pub(crate) fn review(t: &mut Tx<'_>, id: &str, approve: bool, comment: Option<&s
     let insp = load_inspection(&t.tx, id)?;
     if insp.review_status != ReviewStatus::Submitted {
         return Err(Error::invalid(
-            "inspection",
-            "only a submitted inspection can be reviewed",
+            Input::Inspection,
+            Invalid::OnlySubmittedReviewed,
         ));
     }
     let status = if approve {
@@ -189,9 +191,9 @@ fn insert_draft(
 ) -> Result<()> {
     address_in_scope(t, &new.address_code)?;
     if let (Some(k), Some(sid)) = (new.subject_kind, &new.subject_id) {
-        let e = load_entity(&t.tx, k, sid)?.ok_or_else(|| Error::not_found(k.as_str(), sid))?;
+        let e = load_entity(&t.tx, k, sid)?.ok_or_else(|| Error::not_found(k, sid))?;
         if e.address_code != new.address_code {
-            return Err(Error::invalid("subject", "not at this address"));
+            return Err(Error::invalid(Input::Subject, Invalid::NotAtThisAddress));
         }
     }
     t.tx.execute(
@@ -281,7 +283,7 @@ fn submit(
             severity: spec.severity,
             description: format!(
                 "{}（检查项：{}）",
-                checklist::hazard_category_label(&spec.category, false),
+                checklist::hazard_category_label(&spec.category, crate::i18n::Lang::Zh),
                 f.label.zh
             ),
             status: HazardStatus::Reported,
@@ -361,5 +363,5 @@ pub(crate) fn query_inspections(
 pub(crate) fn load_inspection(c: &Connection, id: &str) -> Result<Inspection> {
     query_inspections(c, "id = ?1", id)?
         .pop()
-        .ok_or_else(|| Error::not_found("inspection", id))
+        .ok_or_else(|| Error::not_found(RecordKind::Inspection, id))
 }

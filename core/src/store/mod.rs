@@ -17,12 +17,14 @@ use serde_json::{Map, Value};
 use crate::checklist::{self, Answers, ChecklistTemplate, ItemPhotos};
 use crate::clock::hlc::{Hlc, HlcClock};
 use crate::clock::link::Link;
+use crate::error::{Action, Input, Invalid};
 use crate::error::{Error, Result};
 use crate::hazard::{HazardAction, HazardStatus, StepInput};
 use crate::i18n::Lang;
 use crate::model::{Address, Entity, EntityKind, GeoPoint, Grid, ReviewStatus, Role};
 use crate::photo::{self, PhotoRef, PhotoStore};
 use crate::plate::IssuerPublicKey;
+use crate::record::RecordKind;
 use crate::records::{Hazard, Inspection, Op, OutboxEntry, Report};
 
 pub(crate) mod addresses;
@@ -135,8 +137,8 @@ impl Store {
         }
         if identity.device_id.trim().is_empty() || identity.user.trim().is_empty() {
             return Err(Error::invalid(
-                "identity",
-                "device id and user are required",
+                Input::Identity,
+                Invalid::DeviceAndUserRequired,
             ));
         }
         std::fs::create_dir_all(dir)?;
@@ -217,11 +219,11 @@ impl Store {
     }
 
     /// Inspection answers describe residents: volunteers never read them.
-    fn require_personal_data(&self, what: &str) -> Result<()> {
+    fn require_personal_data(&self, what: RecordKind) -> Result<()> {
         if self.identity.role.sees_personal_data() {
             Ok(())
         } else {
-            Err(Error::NotPermitted(format!("read {what}")))
+            Err(Error::NotPermitted(Action::ReadPersonalData(what)))
         }
     }
 
@@ -407,7 +409,7 @@ impl Store {
         started_at: Option<i64>,
     ) -> Result<InspectionOutcome> {
         if !self.identity.role.may_inspect() {
-            return Err(Error::NotPermitted("inspect".into()));
+            return Err(Error::NotPermitted(Action::Inspect));
         }
         self.write(|t| inspections::record(t, new, answers, photos, started_at))
     }
@@ -415,7 +417,7 @@ impl Store {
     /// Start a draft inspection (a long checklist may take several sittings).
     pub fn start_inspection(&self, new: &NewInspection) -> Result<String> {
         if !self.identity.role.may_inspect() {
-            return Err(Error::NotPermitted("inspect".into()));
+            return Err(Error::NotPermitted(Action::Inspect));
         }
         self.write(|t| inspections::start(t, new))
     }
@@ -441,12 +443,12 @@ impl Store {
     }
 
     pub fn inspection(&self, id: &str) -> Result<Inspection> {
-        self.require_personal_data("inspections")?;
+        self.require_personal_data(RecordKind::Inspection)?;
         self.read(|c| inspections::load_inspection(c, id))
     }
 
     pub fn inspections(&self, status: Option<ReviewStatus>) -> Result<Vec<Inspection>> {
-        self.require_personal_data("inspections")?;
+        self.require_personal_data(RecordKind::Inspection)?;
         self.read(|c| inspections::list(c, status))
     }
 
@@ -466,7 +468,7 @@ impl Store {
         input: &StepInput,
     ) -> Result<HazardStatus> {
         if let Some(n) = &input.note {
-            validate::check_text("note", n)?;
+            validate::check_text(Input::Note, n)?;
         }
         self.write(|t| hazards::step(t, id, action, input))
     }

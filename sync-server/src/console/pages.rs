@@ -459,7 +459,7 @@ pub async fn dashboard(State(s): State<AppState>, c: Console) -> Response {
     let cats: Vec<Bar> = by_cat
         .iter()
         .map(|(c, n)| Bar {
-            label: hazard_category_label(c, l.is_en()),
+            label: hazard_category_label(c, l),
             value: *n as f64,
             text: n.to_string(),
             href: format!("/console/hazards?category={}", html::url(c)),
@@ -1095,11 +1095,11 @@ pub async fn hazards(State(s): State<AppState>, c: Console, Query(q): Query<Pair
     let fq = filter_query(&p);
     let cats: Vec<(String, String)> = HAZARD_CATEGORIES
         .iter()
-        .map(|c| (c.to_string(), hazard_category_label(c, l.is_en())))
+        .map(|c| (c.to_string(), hazard_category_label(c, l)))
         .collect();
     let sevs: Vec<(String, String)> = Severity::ALL
         .iter()
-        .map(|x| (x.as_str().to_string(), x.label(l.is_en()).to_string()))
+        .map(|x| (x.as_str().to_string(), x.label(l).to_string()))
         .collect();
     let sts: Vec<(String, String)> = HazardStatus::ALL
         .iter()
@@ -1152,8 +1152,8 @@ pub async fn hazards(State(s): State<AppState>, c: Console, Query(q): Query<Pair
             if overdue { " class=\"overdue\"" } else { "" },
             html::datetime(h.get("created_at").and_then(Value::as_i64).unwrap_or(0)),
             html::url(id),
-            esc(&hazard_category_label(jstr(h, "category"), l.is_en())),
-            Severity::parse(jstr(h, "severity")).map(|x| status_badge(x.as_str(), x.label(l.is_en()))).unwrap_or_default(),
+            esc(&hazard_category_label(jstr(h, "category"), l)),
+            Severity::parse(jstr(h, "severity")).map(|x| status_badge(x.as_str(), x.label(l))).unwrap_or_default(),
             st.map(|x| status_badge(x.as_str(), x.label(l))).unwrap_or_default(),
             esc(if addr.is_empty() { jstr(h, "address_code") } else { addr }),
             esc(jstr(h, "assignee")),
@@ -1222,7 +1222,7 @@ fn render_hazard(
     let mut b = format!(
         "<p class=\"crumbs\"><a href=\"/console/hazards\">{}</a> ›</p><h1>{} {}</h1>",
         t(l, "隐患看板", "Hazard board"),
-        esc(&hazard_category_label(&h.category, l.is_en())),
+        esc(&hazard_category_label(&h.category, l)),
         status_badge(h.status.as_str(), h.status.label(l)),
     );
     b.push_str(&format!(
@@ -1237,7 +1237,7 @@ fn render_hazard(
             addr
         }),
         t(l, "等级", "Severity"),
-        h.severity.label(l.is_en()),
+        h.severity.label(l),
         t(l, "描述", "Description"),
         esc(&h.description),
         t(l, "责任人", "Assignee"),
@@ -1823,7 +1823,7 @@ fn render_report(
     } else {
         let cats: Vec<(String, String)> = HAZARD_CATEGORIES
             .iter()
-            .map(|c| (c.to_string(), hazard_category_label(c, l.is_en())))
+            .map(|c| (c.to_string(), hazard_category_label(c, l)))
             .collect();
         let sev_opts: String = Severity::ALL
             .iter()
@@ -1836,7 +1836,7 @@ fn render_report(
                     } else {
                         ""
                     },
-                    x.label(l.is_en())
+                    x.label(l)
                 )
             })
             .collect();
@@ -2177,7 +2177,7 @@ pub async fn address(State(s): State<AppState>, c: Console, Path(code): Path<Str
                         "<a href=\"/console/hazards/{}\">{}</a> · {} · {}",
                         html::url(id),
                         t(l, "隐患", "hazard"),
-                        esc(&hazard_category_label(jstr(&h, "category"), l.is_en())),
+                        esc(&hazard_category_label(jstr(&h, "category"), l)),
                         HazardStatus::parse(jstr(&h, "status"))
                             .map(|x| x.label(l))
                             .unwrap_or("")

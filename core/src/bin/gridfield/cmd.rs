@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use gridfield_core::checklist::{Answers, ItemKind, ItemPhotos, Severity, hazard_category_label};
+use gridfield_core::error::{Choices, Input, Invalid};
 use gridfield_core::hazard::{HazardAction, HazardStatus, StepInput};
 use gridfield_core::model::{Address, EntityKind, GeoPoint, Grid, Role};
 use gridfield_core::plate::IssuerPublicKey;
@@ -522,7 +523,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                         lang.pick("隐患", "hazard"),
                         h.id,
                         h.status.label(lang),
-                        hazard_category_label(&h.category, en)
+                        hazard_category_label(&h.category, lang)
                     );
                 }
                 for r in &v.reports {
@@ -540,7 +541,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
                 (Some(p), _) => p.clone(),
                 (None, Some(f)) => fs::read_to_string(f)?,
                 (None, None) => {
-                    return Err(Error::invalid("payload", "give the QR text or --file"));
+                    return Err(Error::invalid(Input::QrPayload, Invalid::QrTextOrFile));
                 }
             };
             let scan = store.scan_plate(&text)?;
@@ -600,7 +601,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             let mut map = Map::new();
             for kv in fields {
                 let (k, v) = kv.split_once('=').ok_or_else(|| {
-                    Error::invalid("field", format!("expected field=value, got {kv}"))
+                    Error::invalid(Input::Assignment, Invalid::ExpectedAssignment)
                 })?;
                 let v = if v.is_empty() {
                     Value::Null
@@ -620,7 +621,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
             let kind = parse_kind(kind)?;
             let e = store
                 .entity(kind, id)?
-                .ok_or_else(|| Error::not_found(kind.as_str(), id))?;
+                .ok_or_else(|| Error::not_found(kind, id))?;
             if cli.json {
                 out::json(&e);
             } else {
@@ -658,8 +659,9 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Result<ExitCode> {
         Command::Inspect(a) => inspect(cli, &store, lang, a)?,
         Command::Inspections { status } => {
             let st = status.as_deref().map(|s| {
-                gridfield_core::model::ReviewStatus::parse(s)
-                    .ok_or_else(|| Error::invalid("status", "draft|submitted|approved|returned"))
+                gridfield_core::model::ReviewStatus::parse(s).ok_or_else(|| {
+                    Error::invalid(Input::Status, Invalid::NotOneOf(Choices::ReviewStatuses))
+                })
             });
             let list = store.inspections(st.transpose()?)?;
             if cli.json {
@@ -784,7 +786,7 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<ExitCode> {
         .map(IssuerPublicKey::from_hex)
         .transpose()?;
     let role = Role::parse(&a.role)
-        .ok_or_else(|| Error::invalid("role", "worker|volunteer|supervisor"))?;
+        .ok_or_else(|| Error::invalid(Input::Role, Invalid::NotOneOf(Choices::Roles)))?;
     let key = key_for(&cli.data, true)?;
     let identity = Identity {
         device_id: a
@@ -1018,7 +1020,7 @@ fn report_count(cli: &Cli, lang: Lang, n: usize, zh: &str, en: &str) {
 
 fn parse_kind(s: &str) -> Result<EntityKind> {
     EntityKind::parse(s)
-        .ok_or_else(|| Error::invalid("kind", "household | person | rental_unit | business"))
+        .ok_or_else(|| Error::invalid(Input::Kind, Invalid::NotOneOf(Choices::EntityKinds)))
 }
 
 fn csv_reader(file: &Path) -> Result<csv::Reader<fs::File>> {
@@ -1028,8 +1030,9 @@ fn csv_reader(file: &Path) -> Result<csv::Reader<fs::File>> {
         .from_reader(fs::File::open(file)?))
 }
 
-fn csv_err(line: u64, e: impl std::fmt::Display) -> Error {
-    Error::invalid(format!("CSV line {line}"), e.to_string())
+/// The row's own reason (English) is dropped from the message; the line is named.
+fn csv_err(line: u64, _e: impl std::fmt::Display) -> Error {
+    Error::invalid(Input::CsvLine(line), Invalid::BadRow)
 }
 
 fn opt(s: Option<&str>) -> Option<String> {
@@ -1134,7 +1137,7 @@ fn inspect(cli: &Cli, store: &Store, lang: Lang, a: &InspectArgs) -> Result<()> 
         Some(s) => {
             let (k, id) = s
                 .split_once(':')
-                .ok_or_else(|| Error::invalid("subject", "expected kind:id"))?;
+                .ok_or_else(|| Error::invalid(Input::Subject, Invalid::ExpectedKindAndId))?;
             (Some(parse_kind(k)?), Some(id.to_string()))
         }
         None => (None, None),
@@ -1183,7 +1186,6 @@ fn inspect(cli: &Cli, store: &Store, lang: Lang, a: &InspectArgs) -> Result<()> 
 }
 
 fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
-    let en = lang.is_en();
     match cmd {
         HazardCmd::List {
             status,
@@ -1195,10 +1197,7 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
                 .as_deref()
                 .map(|s| {
                     HazardStatus::parse(s).ok_or_else(|| {
-                        Error::invalid(
-                            "status",
-                            "reported|assigned|rectifying|rectified|verified|closed",
-                        )
+                        Error::invalid(Input::Status, Invalid::NotOneOf(Choices::HazardStatuses))
                     })
                 })
                 .transpose()?;
@@ -1217,8 +1216,8 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
                         "{}  {}  {}  {}  {}{}",
                         h.id,
                         h.status.label(lang),
-                        h.severity.label(en),
-                        hazard_category_label(&h.category, en),
+                        h.severity.label(lang),
+                        hazard_category_label(&h.category, lang),
                         h.deadline
                             .map(|d| format!("{} {}", lang.pick("期限", "due"), fmt_date(d)))
                             .unwrap_or_default(),
@@ -1240,7 +1239,7 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
                 println!(
                     "{}  {}  {}",
                     h.id,
-                    hazard_category_label(&h.category, en),
+                    hazard_category_label(&h.category, lang),
                     h.status.label(lang)
                 );
                 println!("{}", h.description);
@@ -1266,8 +1265,9 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
             photo,
             deadline,
         } => {
-            let severity = Severity::parse(severity)
-                .ok_or_else(|| Error::invalid("severity", "low|medium|high|critical"))?;
+            let severity = Severity::parse(severity).ok_or_else(|| {
+                Error::invalid(Input::Severity, Invalid::NotOneOf(Choices::Severities))
+            })?;
             let deadline = deadline.as_deref().map(parse_date_end_of_day).transpose()?;
             let photos = add_photos(store, photo)?;
             let id = store.create_hazard(&NewHazard {
@@ -1293,7 +1293,10 @@ fn hazard(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Result<()> {
             photo,
         } => {
             let action = HazardAction::parse(action).ok_or_else(|| {
-                Error::invalid("action", "assign|start_rectification|mark_rectified|verify|reject_rectification|close|reopen")
+                Error::invalid(
+                    Input::HazardAction,
+                    Invalid::NotOneOf(Choices::HazardActions),
+                )
             })?;
             let input = StepInput {
                 assignee: assignee.clone(),

@@ -1,5 +1,6 @@
 //! Output: readable Chinese (or English) for people, JSON for scripts.
 
+use gridfield_core::error::{Input, Invalid};
 use gridfield_core::{Error, Lang};
 use serde::Serialize;
 
@@ -25,7 +26,7 @@ pub fn error(e: &Error, lang: Lang, as_json: bool) {
 /// A deadline given as a date means the end of that day, China time.
 pub fn parse_date_end_of_day(s: &str) -> Result<i64, Error> {
     let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid("date", "expected YYYY-MM-DD"))?;
+        .map_err(|_| Error::invalid(Input::Date, Invalid::BadDate))?;
     let t = d.and_hms_milli_opt(23, 59, 59, 999).expect("valid time");
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     Ok(t.and_local_timezone(tz)

@@ -54,14 +54,19 @@ mod tests {
 
     #[test]
     fn every_error_reaches_the_shell_with_both_languages() {
+        use gridfield_core::error::{Action, Input, Invalid};
+        use gridfield_core::record::RecordKind;
         let cases = [
             (CoreError::WrongKey, "WrongKey"),
             (CoreError::DiskFull, "StorageFull"),
             (CoreError::NotEnrolled, "Sync"),
             (CoreError::Cancelled, "Cancelled"),
-            (CoreError::NotPermitted("inspect".into()), "NotPermitted"),
-            (CoreError::not_found("hazard", "h1"), "NotFound"),
-            (CoreError::invalid("comment", "required"), "InvalidInput"),
+            (CoreError::NotPermitted(Action::Inspect), "NotPermitted"),
+            (CoreError::not_found(RecordKind::Hazard, "h1"), "NotFound"),
+            (
+                CoreError::invalid(Input::Comment, Invalid::Required),
+                "InvalidInput",
+            ),
             (
                 CoreError::SchemaTooNew {
                     found: 9,

@@ -35,7 +35,7 @@ impl Lang {
 /// ASCII words allowed inside Chinese text: abbreviations users read as such.
 pub const ALLOWED_IN_ZH: &[&str] = &[
     "ID", "QR", "CSV", "Excel", "XLSX", "URL", "HTTP", "HTTPS", "SHA", "JSON", "GPS", "JPEG",
-    "PNG", "WebP", "MB", "KB",
+    "PNG", "WebP", "HEIC", "MB", "KB",
 ];
 
 /// English words in a Chinese text (beyond [`ALLOWED_IN_ZH`]): what a test that walks

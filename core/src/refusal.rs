@@ -8,7 +8,7 @@ use crate::inspection::{ReviewRefusal, WriteRefusal};
 use crate::record::NotAuthor;
 use crate::report::DecisionRefusal;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     InspectionWrite(WriteRefusal),
     Review(ReviewRefusal),

@@ -332,7 +332,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         "--deadline",
         "2020-01-01",
     ]);
-    assert!(err.contains("deadline"), "{err}");
+    assert!(err.contains("整改期限"), "{err}");
 
     // A malformed CSV row is named by its line.
     let bad = d.data().join("bad.csv");

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use serde_json::Value;
+
+use crate::error::{Choices, Error, Input, Invalid, Result};
 use crate::i18n::Lang;
 use crate::role::Role;
 
@@ -40,12 +43,22 @@ pub enum Sensitivity {
     Personal,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldSpec {
     pub name: &'static str,
     pub ty: FieldType,
     pub sensitivity: Sensitivity,
     pub max_len: usize,
+    /// What people call the field, in Chinese and English (`label`).
+    zh: &'static str,
+    en: &'static str,
+}
+
+impl FieldSpec {
+    /// The field's name for people; messages and forms use it, never `name`.
+    pub fn label(&self, lang: Lang) -> &'static str {
+        lang.pick(self.zh, self.en)
+    }
 }
 
 const fn f(
@@ -53,12 +66,15 @@ const fn f(
     ty: FieldType,
     sensitivity: Sensitivity,
     max_len: usize,
+    (zh, en): (&'static str, &'static str),
 ) -> FieldSpec {
     FieldSpec {
         name,
         ty,
         sensitivity,
         max_len,
+        zh,
+        en,
     }
 }
 
@@ -78,37 +94,91 @@ pub const BUSINESS_KIND: &[&str] = &[
 ];
 
 const HOUSEHOLD_FIELDS: &[FieldSpec] = &[
-    f("head_name", T::Text, P, 64),
-    f("phone", T::Text, P, 32),
-    f("members", T::Int, P, 0),
-    f("residency", T::Enum(RESIDENCY), P, 0),
-    f("moved_in", T::Date, P, 0),
-    f("moved_out", T::Date, P, 0),
-    f("note", T::Text, P, 500),
+    f(
+        "head_name",
+        T::Text,
+        P,
+        64,
+        ("户主姓名", "head of household"),
+    ),
+    f("phone", T::Text, P, 32, ("联系电话", "phone")),
+    f("members", T::Int, P, 0, ("家庭人数", "household members")),
+    f(
+        "residency",
+        T::Enum(RESIDENCY),
+        P,
+        0,
+        ("户籍类型", "residency"),
+    ),
+    f("moved_in", T::Date, P, 0, ("迁入日期", "moved in")),
+    f("moved_out", T::Date, P, 0, ("迁出日期", "moved out")),
+    f("note", T::Text, P, 500, ("备注", "note")),
 ];
 const PERSON_FIELDS: &[FieldSpec] = &[
-    f("household_id", T::Ref(EntityKind::Household), P, 0),
-    f("rental_unit_id", T::Ref(EntityKind::RentalUnit), P, 0),
-    f("name", T::Text, P, 64),
-    f("id_number", T::Text, P, 18),
-    f("phone", T::Text, P, 32),
-    f("residency", T::Enum(RESIDENCY), P, 0),
-    f("moved_in", T::Date, P, 0),
-    f("moved_out", T::Date, P, 0),
+    f(
+        "household_id",
+        T::Ref(EntityKind::Household),
+        P,
+        0,
+        ("所属住户", "household"),
+    ),
+    f(
+        "rental_unit_id",
+        T::Ref(EntityKind::RentalUnit),
+        P,
+        0,
+        ("所住出租房屋", "rental unit"),
+    ),
+    f("name", T::Text, P, 64, ("姓名", "name")),
+    f("id_number", T::Text, P, 18, ("身份证号", "ID number")),
+    f("phone", T::Text, P, 32, ("联系电话", "phone")),
+    f(
+        "residency",
+        T::Enum(RESIDENCY),
+        P,
+        0,
+        ("户籍类型", "residency"),
+    ),
+    f("moved_in", T::Date, P, 0, ("迁入日期", "moved in")),
+    f("moved_out", T::Date, P, 0, ("迁出日期", "moved out")),
 ];
 const RENTAL_FIELDS: &[FieldSpec] = &[
-    f("landlord_name", T::Text, P, 64),
-    f("landlord_phone", T::Text, P, 32),
-    f("rooms", T::Int, U, 0),
-    f("use", T::Enum(RENTAL_USE), U, 0),
-    f("risk_level", T::Enum(RISK_LEVEL), U, 0),
-    f("note", T::Text, P, 500),
+    f(
+        "landlord_name",
+        T::Text,
+        P,
+        64,
+        ("房东姓名", "landlord's name"),
+    ),
+    f(
+        "landlord_phone",
+        T::Text,
+        P,
+        32,
+        ("房东电话", "landlord's phone"),
+    ),
+    f("rooms", T::Int, U, 0, ("房间数", "rooms")),
+    f("use", T::Enum(RENTAL_USE), U, 0, ("用途", "use")),
+    f(
+        "risk_level",
+        T::Enum(RISK_LEVEL),
+        U,
+        0,
+        ("风险等级", "risk level"),
+    ),
+    f("note", T::Text, P, 500, ("备注", "note")),
 ];
 const BUSINESS_FIELDS: &[FieldSpec] = &[
-    f("name", T::Text, U, 128),
-    f("kind", T::Enum(BUSINESS_KIND), U, 0),
-    f("contact_name", T::Text, P, 64),
-    f("contact_phone", T::Text, P, 32),
+    f("name", T::Text, U, 128, ("名称", "name")),
+    f("kind", T::Enum(BUSINESS_KIND), U, 0, ("类型", "kind")),
+    f("contact_name", T::Text, P, 64, ("联系人", "contact name")),
+    f(
+        "contact_phone",
+        T::Text,
+        P,
+        32,
+        ("联系电话", "contact phone"),
+    ),
 ];
 
 impl EntityKind {
@@ -207,13 +277,84 @@ pub fn validate_field(
     name: &str,
     value: &serde_json::Value,
 ) -> crate::Result<serde_json::Value> {
-    let spec = kind.field(name).ok_or_else(|| {
-        crate::Error::invalid(
-            name.to_string(),
-            format!("not a field of {}", kind.as_str()),
-        )
-    })?;
-    crate::store::check_field(spec.ty, spec.max_len, name, value)
+    let spec = kind
+        .field(name)
+        .ok_or_else(|| crate::Error::not_a_field(kind, name))?;
+    check_field(spec, value)
+}
+
+/// Check one entity field value against its declared type; null clears a field.
+pub fn check_field(spec: &'static FieldSpec, v: &Value) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let bad = |why: Invalid| Error::invalid(Input::Field(spec), why);
+    match spec.ty {
+        FieldType::Text => {
+            let s = v.as_str().ok_or_else(|| bad(Invalid::ExpectedText))?;
+            if s.chars().count() > spec.max_len {
+                return Err(bad(Invalid::TooLong { max: spec.max_len }));
+            }
+            Ok(Value::String(s.to_string()))
+        }
+        FieldType::Int => {
+            let n = match v {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| bad(Invalid::NotANumber))?;
+            if !(0..=100_000).contains(&n) {
+                return Err(bad(Invalid::OutOfRange));
+            }
+            Ok(Value::from(n))
+        }
+        FieldType::Date => {
+            let s = v.as_str().ok_or_else(|| bad(Invalid::BadDate))?;
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|d| d.format("%Y-%m-%d").to_string() == s)
+                .ok_or_else(|| bad(Invalid::BadDate))?;
+            Ok(Value::String(s.to_string()))
+        }
+        FieldType::Enum(allowed) => {
+            let s = v.as_str().ok_or_else(|| bad(Invalid::ExpectedText))?;
+            if !allowed.contains(&s) {
+                return Err(bad(Invalid::NotOneOf(Choices::Values(allowed))));
+            }
+            Ok(Value::String(s.to_string()))
+        }
+        FieldType::Ref(_) => {
+            let s = v.as_str().ok_or_else(|| bad(Invalid::ExpectedId))?;
+            if s.is_empty() || s.len() > 64 {
+                return Err(bad(Invalid::ExpectedId));
+            }
+            Ok(Value::String(s.to_string()))
+        }
+    }
+}
+
+/// What people call a value of an enumerated field (`RESIDENCY`, `RENTAL_USE`,
+/// `RISK_LEVEL`, `BUSINESS_KIND`); an unknown value is shown as stored.
+pub fn value_label(value: &str, lang: Lang) -> &str {
+    let (zh, en) = match value {
+        "registered" => ("户籍人口", "registered resident"),
+        "floating" => ("流动人口", "floating population"),
+        "residential" => ("居住", "residential"),
+        "shared" => ("合租", "shared"),
+        "commercial" => ("商用", "commercial"),
+        "low" => ("低", "low"),
+        "medium" => ("中", "medium"),
+        "high" => ("高", "high"),
+        "shop" => ("商店", "shop"),
+        "restaurant" => ("餐饮", "restaurant"),
+        "enterprise" => ("企业", "enterprise"),
+        "venue" => ("场所", "venue"),
+        "school" => ("学校", "school"),
+        "other" => ("其他", "other"),
+        _ => return value,
+    };
+    lang.pick(zh, en)
 }
 
 #[cfg(test)]

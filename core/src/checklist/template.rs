@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Text;
 use super::validation::TemplateError;
 use crate::hazard::Severity;
+use crate::i18n::Lang;
 
 const BUILTIN_JSON: [&str; 2] = [
     include_str!(concat!(
@@ -160,10 +161,28 @@ impl YesNoNa {
         }
     }
 
+    pub const ALL: [YesNoNa; 3] = [YesNoNa::Yes, YesNoNa::No, YesNoNa::Na];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [YesNoNa::Yes, YesNoNa::No, YesNoNa::Na]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The answer as people read it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            YesNoNa::Yes => lang.pick("是", "yes"),
+            YesNoNa::No => lang.pick("否", "no"),
+            YesNoNa::Na => lang.pick("不适用", "n/a"),
+        }
+    }
+}
+
+/// An inspection's or an item's result as people read it: 合格 / 不合格.
+pub fn pass_label(passed: bool, lang: Lang) -> &'static str {
+    if passed {
+        lang.pick("合格", "pass")
+    } else {
+        lang.pick("不合格", "fail")
     }
 }
 

@@ -4,6 +4,8 @@ use super::answers::EXPECTED_PHOTOS_IN_ANSWER;
 use super::*;
 use serde_json::json;
 
+use crate::i18n::Lang;
+
 const H1: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const H2: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
@@ -94,14 +96,17 @@ fn builtin_templates_parse_and_check() {
 #[test]
 fn hazard_labels() {
     for code in HAZARD_CATEGORIES {
-        assert_ne!(hazard_category_label(code, false), code);
-        assert_ne!(hazard_category_label(code, true), code);
+        assert_ne!(hazard_category_label(code, Lang::Zh), code);
+        assert_ne!(hazard_category_label(code, Lang::En), code);
     }
     assert_eq!(
-        hazard_category_label("fire.ebike_charging", false),
+        hazard_category_label("fire.ebike_charging", Lang::Zh),
         "电动自行车违规停放充电"
     );
-    assert_eq!(hazard_category_label("future.thing", true), "future.thing");
+    assert_eq!(
+        hazard_category_label("future.thing", Lang::En),
+        "future.thing"
+    );
 }
 
 #[test]
@@ -110,7 +115,7 @@ fn severity_and_text_helpers() {
         assert_eq!(Severity::parse(s.as_str()), Some(s));
     }
     assert_eq!(Severity::parse("severe"), None);
-    assert_eq!(Severity::Critical.label(false), "重大");
+    assert_eq!(Severity::Critical.label(Lang::Zh), "重大");
     assert!(Severity::Low < Severity::Critical);
     let t = Text::new("消防", "");
     assert_eq!(t.get(true), "消防");

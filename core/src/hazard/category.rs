@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Lang;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -33,16 +35,12 @@ impl Severity {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
-    pub fn label(&self, english: bool) -> &'static str {
-        match (self, english) {
-            (Severity::Low, false) => "低",
-            (Severity::Medium, false) => "中",
-            (Severity::High, false) => "高",
-            (Severity::Critical, false) => "重大",
-            (Severity::Low, true) => "Low",
-            (Severity::Medium, true) => "Medium",
-            (Severity::High, true) => "High",
-            (Severity::Critical, true) => "Critical",
+    pub fn label(&self, lang: Lang) -> &'static str {
+        match self {
+            Severity::Low => lang.pick("低", "Low"),
+            Severity::Medium => lang.pick("中", "Medium"),
+            Severity::High => lang.pick("高", "High"),
+            Severity::Critical => lang.pick("重大", "Critical"),
         }
     }
 }
@@ -64,7 +62,7 @@ pub const HAZARD_CATEGORIES: [&str; 12] = [
 ];
 
 /// Display label for a hazard category code; unknown codes (e.g. from a newer server) are shown as-is.
-pub fn hazard_category_label(code: &str, english: bool) -> String {
+pub fn hazard_category_label(code: &str, lang: Lang) -> String {
     let (zh, en) = match code {
         "fire.ebike_charging" => (
             "电动自行车违规停放充电",
@@ -83,5 +81,5 @@ pub fn hazard_category_label(code: &str, english: bool) -> String {
         "social.dispute" => ("矛盾纠纷", "Conflict or dispute"),
         _ => return code.to_string(),
     };
-    if english { en } else { zh }.to_string()
+    lang.pick(zh, en).to_string()
 }

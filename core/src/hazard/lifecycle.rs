@@ -132,7 +132,7 @@ impl HazardAction {
 }
 
 /// Why a step was refused; travels back to the device that asked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("cannot {action} a hazard that is {from}", action = .action.as_str(), from = .from.as_str())]
     NotFromState {

@@ -10,8 +10,10 @@ use super::hazards::query_hazards;
 use super::inspections::query_inspections;
 use super::reports::query_reports;
 use super::{Identity, Tx};
+use crate::error::{Action, Input, Invalid};
 use crate::error::{Error, Result};
 use crate::model::{Address, Entity, EntityKind, Grid};
+use crate::record::RecordKind;
 use crate::records::{Hazard, Inspection, Report};
 
 /// A search hit.
@@ -40,7 +42,7 @@ pub(crate) fn import_grids(t: &Tx<'_>, grids: &[Grid]) -> Result<usize> {
     )?;
     for g in grids {
         if g.code.trim().is_empty() {
-            return Err(Error::invalid("grid code", "empty"));
+            return Err(Error::invalid(Input::GridCode, Invalid::Required));
         }
         st.execute(params![g.code, g.name, g.level, g.parent_code])?;
     }
@@ -179,7 +181,8 @@ pub(crate) fn search(c: &Connection, query: &str, limit: u32) -> Result<Vec<Addr
 /// Everything at an address, filtered for the role of `me`.
 pub(crate) fn view(c: &Connection, me: &Identity, code: &str, now: i64) -> Result<AddressView> {
     let role = me.role;
-    let address = load_address(c, code)?.ok_or_else(|| Error::not_found("address", code))?;
+    let address =
+        load_address(c, code)?.ok_or_else(|| Error::not_found(RecordKind::Address, code))?;
     let mut entities = Vec::new();
     for kind in EntityKind::ALL {
         if !kind.visible_to(role) {
@@ -211,29 +214,34 @@ pub(crate) fn view(c: &Connection, me: &Identity, code: &str, now: i64) -> Resul
 
 fn validate_address(a: &Address) -> Result<()> {
     if a.code.trim().is_empty() || a.code.len() > 64 {
-        return Err(Error::invalid("address code", "must be 1–64 characters"));
+        return Err(Error::invalid(
+            Input::AddressCode,
+            Invalid::Length { min: 1, max: 64 },
+        ));
     }
     if a.grid_code.trim().is_empty() {
-        return Err(Error::invalid("grid code", "required"));
+        return Err(Error::invalid(Input::GridCode, Invalid::Required));
     }
     if a.full_text.trim().is_empty() || a.full_text.chars().count() > 200 {
-        return Err(Error::invalid("address text", "must be 1–200 characters"));
+        return Err(Error::invalid(
+            Input::AddressText,
+            Invalid::Length { min: 1, max: 200 },
+        ));
     }
     if let (Some(lat), Some(lon)) = (a.lat, a.lon)
         && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon))
     {
-        return Err(Error::invalid("coordinates", "out of range"));
+        return Err(Error::invalid(Input::Coordinates, Invalid::OutOfRange));
     }
     Ok(())
 }
 
 /// The address, if it exists on this device and lies in its grid scope.
 pub(crate) fn address_in_scope(t: &Tx<'_>, code: &str) -> Result<Address> {
-    let addr = load_address(&t.tx, code)?.ok_or_else(|| Error::not_found("address", code))?;
+    let addr =
+        load_address(&t.tx, code)?.ok_or_else(|| Error::not_found(RecordKind::Address, code))?;
     if !grid_in_subtree(&t.tx, &addr.grid_code, &t.me.grid_scope)? {
-        return Err(Error::NotPermitted(
-            "address outside this device's grid".into(),
-        ));
+        return Err(Error::NotPermitted(Action::TouchOutsideScope));
     }
     Ok(addr)
 }

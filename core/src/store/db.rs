@@ -7,6 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::schema;
 use crate::error::{Error, Result};
+use crate::error::{Input, Invalid};
 
 /// A 256-bit raw SQLCipher key. The shell keeps it in the platform keystore
 /// (Android Keystore, iOS Keychain); it never appears in logs or errors.
@@ -25,10 +26,11 @@ impl DbKey {
     }
 
     pub fn from_hex(s: &str) -> Result<Self> {
-        let v = hex::decode(s.trim()).map_err(|_| Error::invalid("key", "not hex"))?;
+        let v = hex::decode(s.trim())
+            .map_err(|_| Error::invalid(Input::DatabaseKey, Invalid::NotHex))?;
         let bytes: [u8; 32] = v
             .try_into()
-            .map_err(|_| Error::invalid("key", "must be 32 bytes (64 hex digits)"))?;
+            .map_err(|_| Error::invalid(Input::DatabaseKey, Invalid::WrongKeyLength))?;
         Ok(DbKey(bytes))
     }
 

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::addresses::address_in_scope;
 use super::{Tx, new_id};
 use crate::clock::hlc::Hlc;
-use crate::error::{Error, Result};
+use crate::error::{Action, Error, Input, Invalid, Result};
 use crate::model::{Entity, EntityKind, FieldType, Role};
 use crate::records::Op;
 
@@ -20,17 +20,14 @@ pub(crate) fn check_put(
     fields: &Map<String, Value>,
 ) -> Result<Map<String, Value>> {
     if !role.may_edit_entities() {
-        return Err(Error::NotPermitted(format!("edit {}", kind.as_str())));
+        return Err(Error::NotPermitted(Action::EditEntity(kind)));
     }
     let mut clean = Map::new();
     for (name, value) in fields {
-        let spec = kind.field(name).ok_or_else(|| {
-            Error::invalid(name.clone(), format!("not a field of {}", kind.as_str()))
-        })?;
-        clean.insert(
-            name.clone(),
-            check_field(spec.ty, spec.max_len, name, value)?,
-        );
+        let spec = kind
+            .field(name)
+            .ok_or_else(|| Error::not_a_field(kind, name))?;
+        clean.insert(name.clone(), crate::address::check_field(spec, value)?);
     }
     Ok(clean)
 }
@@ -46,21 +43,17 @@ pub(crate) fn put(
 ) -> Result<String> {
     let (id, address_code, existing) = match id {
         Some(id) => {
-            let e =
-                load_entity(&t.tx, kind, id)?.ok_or_else(|| Error::not_found(kind.as_str(), id))?;
+            let e = load_entity(&t.tx, kind, id)?.ok_or_else(|| Error::not_found(kind, id))?;
             if let Some(a) = address_code
                 && a != e.address_code
             {
-                return Err(Error::invalid(
-                    "address",
-                    "an entity cannot move to another address",
-                ));
+                return Err(Error::invalid(Input::Address, Invalid::CannotMoveAddress));
             }
             (id.to_string(), e.address_code.clone(), Some(e))
         }
         None => {
             let a = address_code
-                .ok_or_else(|| Error::invalid("address", "required for a new entity"))?;
+                .ok_or_else(|| Error::invalid(Input::Address, Invalid::RequiredForNew))?;
             address_in_scope(t, a)?;
             (new_id(), a.to_string(), None)
         }
@@ -70,7 +63,7 @@ pub(crate) fn put(
             && let Some(rid) = v.as_str()
             && load_entity(&t.tx, target, rid)?.is_none()
         {
-            return Err(Error::not_found(target.as_str(), rid));
+            return Err(Error::not_found(target, rid));
         }
     }
     let changed: Map<String, Value> = match &existing {
@@ -128,59 +121,6 @@ pub(crate) fn put(
         Some(&serde_json::json!({ "fields": names })),
     )?;
     Ok(id)
-}
-
-/// Check one entity field value against its declared type; null clears a field.
-pub(crate) fn check_field(ty: FieldType, max_len: usize, name: &str, v: &Value) -> Result<Value> {
-    if v.is_null() {
-        return Ok(Value::Null);
-    }
-    let bad = |why: &str| Error::invalid(name.to_string(), why.to_string());
-    match ty {
-        FieldType::Text => {
-            let s = v.as_str().ok_or_else(|| bad("expected text"))?;
-            if s.chars().count() > max_len {
-                return Err(bad(&format!("longer than {max_len} characters")));
-            }
-            Ok(Value::String(s.to_string()))
-        }
-        FieldType::Int => {
-            let n = match v {
-                Value::Number(n) => n.as_i64(),
-                Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            }
-            .ok_or_else(|| bad("expected a whole number"))?;
-            if !(0..=100_000).contains(&n) {
-                return Err(bad("out of range"));
-            }
-            Ok(Value::from(n))
-        }
-        FieldType::Date => {
-            let s = v
-                .as_str()
-                .ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
-            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .filter(|d| d.format("%Y-%m-%d").to_string() == s)
-                .ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
-            Ok(Value::String(s.to_string()))
-        }
-        FieldType::Enum(allowed) => {
-            let s = v.as_str().ok_or_else(|| bad("expected text"))?;
-            if !allowed.contains(&s) {
-                return Err(bad(&format!("must be one of {}", allowed.join(", "))));
-            }
-            Ok(Value::String(s.to_string()))
-        }
-        FieldType::Ref(_) => {
-            let s = v.as_str().ok_or_else(|| bad("expected an id"))?;
-            if s.is_empty() || s.len() > 64 {
-                return Err(bad("expected an id"));
-            }
-            Ok(Value::String(s.to_string()))
-        }
-    }
 }
 
 fn entity_columns(kind: EntityKind) -> String {
@@ -245,7 +185,7 @@ pub(crate) fn apply_fields(
     for (name, v) in fields {
         let spec = kind
             .field(name)
-            .ok_or_else(|| Error::invalid(name.clone(), "unknown field"))?;
+            .ok_or_else(|| Error::not_a_field(kind, name))?;
         let sql = format!(
             "UPDATE {} SET \"{}\" = ?2, updated_at = ?3 WHERE id = ?1",
             kind.table(),

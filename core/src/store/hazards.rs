@@ -11,8 +11,10 @@ use super::validate::required_text;
 use super::{Identity, Tx, new_id};
 use crate::checklist::Severity;
 use crate::error::{Error, Result};
+use crate::error::{Input, Invalid};
 use crate::hazard::{self, HazardAction, HazardStatus, StepInput};
 use crate::model::Role;
+use crate::record::RecordKind;
 use crate::records::{Delivery, Hazard, HazardEvent, Op};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,8 +45,8 @@ pub struct HazardDetail {
 /// Who may report a hazard, and its required text: checked before the write opens.
 pub(crate) fn check_new(role: Role, new: &NewHazard) -> Result<()> {
     crate::hazard::check_create(role).map_err(Error::refused)?;
-    required_text("description", &new.description)?;
-    required_text("category", &new.category)
+    required_text(Input::Description, &new.description)?;
+    required_text(Input::Category, &new.category)
 }
 
 /// Report a hazard seen at an address in scope.
@@ -83,13 +85,13 @@ pub(crate) fn step(
 ) -> Result<HazardStatus> {
     let h = query_hazards(&t.tx, "id = ?1", id, t.now)?
         .pop()
-        .ok_or_else(|| Error::not_found("hazard", id))?;
+        .ok_or_else(|| Error::not_found(RecordKind::Hazard, id))?;
     let to = hazard::next_status(h.status, action, t.me.role, input)?;
     if action == HazardAction::Assign
         && let Some(d) = input.deadline
         && d < t.now
     {
-        return Err(Error::invalid("deadline", "in the past"));
+        return Err(Error::invalid(Input::Deadline, Invalid::InThePast));
     }
     check_photos_known(&t.tx, input.photos.iter())?;
     let hlc = t.stamp();
@@ -163,7 +165,7 @@ pub(crate) fn list(c: &Connection, filter: &HazardFilter, now: i64) -> Result<Ve
 pub(crate) fn detail(c: &Connection, id: &str, now: i64) -> Result<HazardDetail> {
     let hazard = query_hazards(c, "id = ?1", id, now)?
         .pop()
-        .ok_or_else(|| Error::not_found("hazard", id))?;
+        .ok_or_else(|| Error::not_found(RecordKind::Hazard, id))?;
     let events = load_events(c, id)?;
     Ok(HazardDetail { hazard, events })
 }

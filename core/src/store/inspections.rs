@@ -15,10 +15,12 @@ use super::validate::check_text;
 use super::{Tx, new_id};
 use crate::checklist::{self, Answers, ChecklistTemplate, Evaluation, ItemPhotos};
 use crate::error::{Error, Result};
+use crate::error::{Input, Invalid};
 use crate::hazard::HazardStatus;
 use crate::inspection::{self, ReviewDecision, review};
 use crate::model::{EntityKind, GeoPoint, ReviewStatus, Role};
 use crate::photo;
+use crate::record::RecordKind;
 use crate::records::{Delivery, Hazard, Inspection, Op};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -114,7 +116,7 @@ pub(crate) fn check_review(role: Role, approve: bool, comment: Option<&str>) -> 
     let ok =
         review::check(role, ReviewStatus::Submitted, decision, comment).map_err(Error::refused)?;
     if let Some(c) = ok.comment {
-        check_text("comment", c)?;
+        check_text(Input::Comment, c)?;
     }
     Ok(())
 }
@@ -164,9 +166,9 @@ fn insert_draft(
 ) -> Result<()> {
     address_in_scope(t, &new.address_code)?;
     if let (Some(k), Some(sid)) = (new.subject_kind, &new.subject_id) {
-        let e = load_entity(&t.tx, k, sid)?.ok_or_else(|| Error::not_found(k.as_str(), sid))?;
+        let e = load_entity(&t.tx, k, sid)?.ok_or_else(|| Error::not_found(k, sid))?;
         if e.address_code != new.address_code {
-            return Err(Error::invalid("subject", "not at this address"));
+            return Err(Error::invalid(Input::Subject, Invalid::NotAtThisAddress));
         }
     }
     t.tx.execute(
@@ -256,7 +258,7 @@ fn submit(
             severity: spec.severity,
             description: format!(
                 "{}（检查项：{}）",
-                checklist::hazard_category_label(&spec.category, false),
+                checklist::hazard_category_label(&spec.category, crate::i18n::Lang::Zh),
                 f.label.zh
             ),
             status: HazardStatus::Reported,
@@ -336,5 +338,5 @@ pub(crate) fn query_inspections(
 pub(crate) fn load_inspection(c: &Connection, id: &str) -> Result<Inspection> {
     query_inspections(c, "id = ?1", id)?
         .pop()
-        .ok_or_else(|| Error::not_found("inspection", id))
+        .ok_or_else(|| Error::not_found(RecordKind::Inspection, id))
 }

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use crate::checklist::{self, Answers, ChecklistTemplate, ItemPhotos};
 use crate::clock::hlc::{Hlc, HlcClock};
 use crate::clock::link::Link;
+use crate::error::{Action, Input, Invalid};
 use crate::error::{Error, Result};
 use crate::hazard::{HazardAction, HazardStatus, StepInput};
 use crate::i18n::Lang;
@@ -24,6 +25,7 @@ use crate::inspection;
 use crate::model::{Address, Entity, EntityKind, GeoPoint, Grid, ReviewStatus, Role};
 use crate::photo::{self, PhotoRef, PhotoStore};
 use crate::plate::IssuerPublicKey;
+use crate::record::RecordKind;
 use crate::records::{Hazard, Inspection, Op, OutboxEntry, Report};
 
 pub(crate) mod addresses;
@@ -43,7 +45,6 @@ pub(crate) mod validate;
 
 pub use addresses::{AddressHit, AddressView};
 // The entity field check is also the model's (`model.rs` calls it by this path).
-pub(crate) use entities::check_field;
 pub use hazards::{HazardDetail, HazardFilter, NewHazard};
 pub use inspections::{InspectionOutcome, NewInspection};
 pub use plates::PlateScan;
@@ -136,8 +137,8 @@ impl Store {
         }
         if identity.device_id.trim().is_empty() || identity.user.trim().is_empty() {
             return Err(Error::invalid(
-                "identity",
-                "device id and user are required",
+                Input::Identity,
+                Invalid::DeviceAndUserRequired,
             ));
         }
         std::fs::create_dir_all(dir)?;
@@ -218,11 +219,11 @@ impl Store {
     }
 
     /// Inspection answers describe residents: volunteers never read them.
-    fn require_personal_data(&self, what: &str) -> Result<()> {
+    fn require_personal_data(&self, what: RecordKind) -> Result<()> {
         if self.identity.role.sees_personal_data() {
             Ok(())
         } else {
-            Err(Error::NotPermitted(format!("read {what}")))
+            Err(Error::NotPermitted(Action::ReadPersonalData(what)))
         }
     }
 
@@ -440,12 +441,12 @@ impl Store {
     }
 
     pub fn inspection(&self, id: &str) -> Result<Inspection> {
-        self.require_personal_data("inspections")?;
+        self.require_personal_data(RecordKind::Inspection)?;
         self.read(|c| inspections::load_inspection(c, id))
     }
 
     pub fn inspections(&self, status: Option<ReviewStatus>) -> Result<Vec<Inspection>> {
-        self.require_personal_data("inspections")?;
+        self.require_personal_data(RecordKind::Inspection)?;
         self.read(|c| inspections::list(c, status))
     }
 
@@ -465,7 +466,7 @@ impl Store {
         input: &StepInput,
     ) -> Result<HazardStatus> {
         if let Some(n) = &input.note {
-            validate::check_text("note", n)?;
+            validate::check_text(Input::Note, n)?;
         }
         self.write(|t| hazards::step(t, id, action, input))
     }

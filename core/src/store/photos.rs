@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, params};
 
+use crate::error::Missing;
 use crate::error::{Error, Result};
 use crate::photo::{self, PhotoRef};
 
@@ -39,7 +40,7 @@ pub(crate) fn check_photos_known<'a>(
     let mut st = c.prepare_cached("SELECT 1 FROM photos WHERE hash = ?1")?;
     for h in hashes {
         if !photo::is_valid_hash(h) || !st.exists([h])? {
-            return Err(Error::not_found("photo", h.as_str()));
+            return Err(Error::not_found(Missing::Photo, h.as_str()));
         }
     }
     Ok(())

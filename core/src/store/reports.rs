@@ -9,8 +9,10 @@ use super::addresses::load_address;
 use super::photos::check_photos_known;
 use super::validate::required_text;
 use super::{Tx, new_id};
+use crate::error::Input;
 use crate::error::{Error, Result};
 use crate::model::ReportStatus;
+use crate::record::RecordKind;
 use crate::records::{Delivery, Op, Report};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,8 +26,8 @@ pub struct NewReport {
 
 /// The text and address a report needs: checked before the write opens.
 pub(crate) fn check_new(new: &NewReport) -> Result<()> {
-    required_text("text", &new.text)?;
-    required_text("address", &new.address_code)
+    required_text(Input::ReportText, &new.text)?;
+    required_text(Input::Address, &new.address_code)
 }
 
 /// File a report, queued for the server to decide.
@@ -33,7 +35,7 @@ pub(crate) fn file(t: &mut Tx<'_>, new: &NewReport) -> Result<String> {
     let address_text = match (load_address(&t.tx, &new.address_code)?, &new.address_text) {
         (Some(a), _) => a.full_text,
         (None, Some(txt)) if !txt.trim().is_empty() => txt.clone(),
-        (None, _) => return Err(Error::not_found("address", &new.address_code)),
+        (None, _) => return Err(Error::not_found(RecordKind::Address, &new.address_code)),
     };
     check_photos_known(&t.tx, new.photos.iter())?;
     let r = Report {

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::checklist::ChecklistTemplate;
 use crate::error::{Error, Result};
+use crate::record::RecordKind;
 
 /// Every stored template version, by id then version.
 pub(crate) fn all(c: &Connection) -> Result<Vec<ChecklistTemplate>> {
@@ -48,6 +49,6 @@ pub(crate) fn load_template(
             )
             .optional()?,
     };
-    let body = body.ok_or_else(|| Error::not_found("template", id))?;
+    let body = body.ok_or_else(|| Error::not_found(RecordKind::Template, id))?;
     Ok(ChecklistTemplate::from_json(&body)?)
 }

@@ -7,6 +7,7 @@ use super::transport::Http;
 use super::{CancelHandle, META_SERVER_URL, META_TOKEN, normalise_url};
 use crate::clock::hlc::Hlc;
 use crate::error::{Error, Result};
+use crate::error::{Input, Invalid};
 use crate::plate::IssuerPublicKey;
 use crate::store::db::DbKey;
 use crate::store::{self, Identity, Store};
@@ -33,7 +34,7 @@ pub fn enroll(
         .map(|h| IssuerPublicKey::from_hex(h))
         .collect::<Result<Vec<_>, _>>()?;
     if resp.token.is_empty() {
-        return Err(Error::invalid("token", "empty"));
+        return Err(Error::invalid(Input::Token, Invalid::Required));
     }
     let identity = Identity {
         device_id: resp.device_id.clone(),
@@ -84,7 +85,7 @@ pub(super) fn request_enrollment(
     device_name: &str,
 ) -> Result<(EnrollResponse, i64)> {
     if code.trim().is_empty() {
-        return Err(Error::invalid("code", "required"));
+        return Err(Error::invalid(Input::EnrollmentCode, Invalid::Required));
     }
     let cancel = CancelHandle::new();
     let http = Http::new(base, None, &cancel);

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+use crate::error::{Input, Invalid};
 use crate::i18n::Lang;
 use crate::store::{self, Store};
 use crate::wire;
@@ -104,7 +105,10 @@ impl SyncConfig {
 fn normalise_url(url: &str) -> Result<String> {
     let u = url.trim().trim_end_matches('/');
     if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() <= "https://".len() {
-        return Err(Error::invalid("server", "expected http(s)://host[:port]"));
+        return Err(Error::invalid(
+            Input::ServerAddress,
+            Invalid::NotAServerAddress,
+        ));
     }
     Ok(u.to_string())
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::transport::{Http, Method};
 use super::{BLOB_CHUNK, CancelHandle, Round, SyncConfig, SyncPhase, recovery};
 use crate::error::{Error, Result};
+use crate::error::{Input, Invalid};
 use crate::photo::{self, PhotoError, PhotoRef};
 use crate::records::Op;
 use crate::store::Store;
@@ -18,7 +19,7 @@ use crate::store::Store;
 /// against its hash and kept, so it is fetched once.
 pub fn fetch_photo(store: &Store, hash: &str, cancel: &CancelHandle) -> Result<Vec<u8>> {
     if !crate::photo::is_valid_hash(hash) {
-        return Err(Error::invalid("photo", "not a photo hash"));
+        return Err(Error::invalid(Input::Photo, Invalid::NotAPhotoHash));
     }
     if store.photos().contains(hash) {
         return Ok(store.photos().get(hash)?);

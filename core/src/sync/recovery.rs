@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{META_SERVER_URL, META_TOKEN, Round, SyncConfig, normalise_url};
 use crate::error::{Error, Result};
+use crate::error::{Input, Invalid};
 use crate::store::db::DbKey;
 use crate::store::{self, Identity, Store, Tx};
 use crate::wire;
@@ -161,8 +162,8 @@ pub fn reenroll(dir: &Path, key: &DbKey, code: &str, device_name: &str) -> Resul
     let old = store.identity().clone();
     if resp.user != old.user || resp.token.is_empty() {
         return Err(Error::invalid(
-            "code",
-            "the code belongs to another user: this device's data stays with its user",
+            Input::EnrollmentCode,
+            Invalid::CodeOfAnotherUser,
         ));
     }
     let identity = Identity {

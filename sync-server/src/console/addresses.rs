@@ -162,7 +162,7 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
                     at: h.get("created_at").and_then(Value::as_i64).unwrap_or(0),
                     href: format!("/console/hazards/{}", super::html::url(id)),
                     kind: Msg::KindHazard.text(l),
-                    what: hazard_category_label(jstr(&h, "category"), l.is_en()),
+                    what: hazard_category_label(jstr(&h, "category"), l),
                     status: HazardStatus::parse(jstr(&h, "status"))
                         .map(|x| x.label(l))
                         .unwrap_or(""),

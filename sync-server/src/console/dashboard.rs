@@ -166,7 +166,7 @@ fn view<'a>(c: &'a Console, f: &Figures) -> DashboardPage<'a> {
         .iter()
         .map(|(cat, n)| {
             count_bar(
-                hazard_category_label(cat, l.is_en()),
+                hazard_category_label(cat, l),
                 *n,
                 format!("/console/hazards?category={}", html::url(cat)),
             )

@@ -86,7 +86,6 @@ fn time(v: &Value, k: &str) -> String {
 }
 
 pub fn cells(kind: &str, body: &Value, lang: Lang) -> Vec<String> {
-    let en = lang.is_en();
     match kind {
         "inspection" => vec![
             s(body, "id"),
@@ -110,9 +109,9 @@ pub fn cells(kind: &str, body: &Value, lang: Lang) -> Vec<String> {
             let h = body.get("hazard").cloned().unwrap_or(Value::Null);
             vec![
                 s(&h, "id"),
-                hazard_category_label(&s(&h, "category"), en),
+                hazard_category_label(&s(&h, "category"), lang),
                 Severity::parse(&s(&h, "severity"))
-                    .map(|x| x.label(en).to_string())
+                    .map(|x| x.label(lang).to_string())
                     .unwrap_or_default(),
                 HazardStatus::parse(&s(&h, "status"))
                     .map(|x| x.label(lang).to_string())

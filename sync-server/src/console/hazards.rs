@@ -68,7 +68,6 @@ struct ListPage<'a> {
 pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
     let p = Params(q);
     let l = c.lang.lang;
-    let en = l.is_en();
     let now = now_ms();
     let after = s.console.escalate_after_ms;
     let f = filter_from("hazard", &p, now, after);
@@ -106,8 +105,8 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 id: id.clone(),
                 overdue: is_overdue(st.unwrap_or(HazardStatus::Closed), deadline, now),
                 created: datetime(h.get("created_at").and_then(Value::as_i64).unwrap_or(0)),
-                category: hazard_category_label(jstr(h, "category"), en),
-                severity: Severity::parse(jstr(h, "severity")).map(|x| (x.as_str(), x.label(en))),
+                category: hazard_category_label(jstr(h, "category"), l),
+                severity: Severity::parse(jstr(h, "severity")).map(|x| (x.as_str(), x.label(l))),
                 status: st.map(|x| (x.as_str(), x.label(l))),
                 address: address_or_code(addr, jstr(h, "address_code")),
                 assignee: jstr(h, "assignee").to_string(),
@@ -119,11 +118,11 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         .collect();
     let categories = HAZARD_CATEGORIES
         .iter()
-        .map(|k| (k.to_string(), hazard_category_label(k, en)))
+        .map(|k| (k.to_string(), hazard_category_label(k, l)))
         .collect();
     let severities = Severity::ALL
         .iter()
-        .map(|x| (x.as_str().to_string(), x.label(en).to_string()))
+        .map(|x| (x.as_str().to_string(), x.label(l).to_string()))
         .collect();
     let statuses = HazardStatus::ALL
         .iter()
@@ -247,9 +246,9 @@ fn show_page(
         frame: Frame::new(l, Some(&c.user), Nav::Hazards, Msg::Hazard).with_flash(flash),
         user: &c.user,
         h,
-        category: hazard_category_label(&h.category, l.is_en()),
+        category: hazard_category_label(&h.category, l),
         status: (h.status.as_str(), h.status.label(l)),
-        severity: h.severity.label(l.is_en()),
+        severity: h.severity.label(l),
         address: address_or_code(&d.address, &h.address_code),
         deadline: h.deadline.map(date).unwrap_or_else(|| "—".into()),
         overdue: is_overdue(h.status, h.deadline, now),

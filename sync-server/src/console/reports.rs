@@ -120,11 +120,11 @@ fn show_page(c: &Console, r: &Report, flash: Option<Flash>, typed: &Params) -> R
     };
     let categories = HAZARD_CATEGORIES
         .iter()
-        .map(|k| (k.to_string(), hazard_category_label(k, l.is_en())))
+        .map(|k| (k.to_string(), hazard_category_label(k, l)))
         .collect();
     let severities = Severity::ALL
         .iter()
-        .map(|x| (x.as_str().to_string(), x.label(l.is_en()).to_string()))
+        .map(|x| (x.as_str().to_string(), x.label(l).to_string()))
         .collect();
     let view = ShowPage {
         frame: Frame::new(l, Some(&c.user), Nav::Reports, Msg::Report).with_flash(flash),

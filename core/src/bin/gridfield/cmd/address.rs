@@ -63,7 +63,7 @@ pub fn address(cli: &Cli, store: &Store, lang: Lang, a: &AddressArgs) -> Outcome
             Msg::Hazard.text(lang),
             h.id,
             h.status.label(lang),
-            hazard_category_label(&h.category, lang.is_en())
+            hazard_category_label(&h.category, lang)
         );
     }
     for r in &v.reports {

@@ -68,9 +68,9 @@ pub fn run(cli: &Cli, store: &Store, lang: Lang, cmd: &EntityCmd) -> Outcome<()>
         }
         EntityCmd::Show { kind, id } => {
             let kind = parse_kind(kind)?;
-            let e = store
-                .entity(kind, id)?
-                .ok_or_else(|| Error::not_found(kind.as_str(), id))?;
+            let e = store.entity(kind, id)?.ok_or_else(|| {
+                Error::not_found(gridfield_core::record::RecordKind::from(kind), id)
+            })?;
             if cli.json {
                 out::json(&e);
             } else {

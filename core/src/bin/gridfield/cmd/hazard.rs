@@ -144,7 +144,6 @@ fn list(cli: &Cli, store: &Store, lang: Lang, filter: &HazardFilter) -> Outcome<
         out::json(&list);
         return Ok(());
     }
-    let en = lang.is_en();
     for h in list {
         let due = h
             .deadline
@@ -159,8 +158,8 @@ fn list(cli: &Cli, store: &Store, lang: Lang, filter: &HazardFilter) -> Outcome<
             "{}  {}  {}  {}  {due}{overdue}",
             h.id,
             h.status.label(lang),
-            h.severity.label(en),
-            hazard_category_label(&h.category, en),
+            h.severity.label(lang),
+            hazard_category_label(&h.category, lang),
         );
     }
     Ok(())
@@ -173,7 +172,7 @@ fn show(cli: &Cli, store: &Store, lang: Lang, id: &str) -> Outcome<()> {
         return Ok(());
     }
     let h = &d.hazard;
-    let category = hazard_category_label(&h.category, lang.is_en());
+    let category = hazard_category_label(&h.category, lang);
     println!("{}  {category}  {}", h.id, h.status.label(lang));
     println!("{}", h.description);
     for e in &d.events {

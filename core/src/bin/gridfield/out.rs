@@ -56,16 +56,13 @@ impl Failure {
         }
     }
 
-    /// The message in `lang`. The core's message, except where it would carry a
-    /// system's English detail into Chinese text.
+    /// The message in `lang`: the core's, made more precise where the CLI knows
+    /// what happened to a file (the system's detail stays in logs, in no language).
     pub fn message(&self, lang: Lang) -> String {
         let e = match self {
             Failure::Refused(m) => return m.text(lang),
             Failure::Core(e) => e,
         };
-        if lang.is_en() {
-            return e.message(lang);
-        }
         let msg = match e {
             Error::Io(io) => match io.kind() {
                 std::io::ErrorKind::NotFound => Msg::FileNotFound,

@@ -16,7 +16,7 @@ use gridfield_server::Server;
 use gridfield_server::console::export::{self, Format};
 use gridfield_server::console::query::{self, Filter, GridScope, PAGE_SIZE};
 use gridfield_server::db::{Db, RowExt, Tx};
-use gridfield_server::logic::now_ms;
+use gridfield_server::rules::now_ms;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 

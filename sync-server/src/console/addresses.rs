@@ -18,7 +18,8 @@ use super::list::{jstr, scope};
 use super::msg::Msg;
 use super::query;
 use super::{AppState, Console, blocking};
-use crate::logic::{self, now_ms};
+use crate::db::records::RecordKind;
+use crate::rules::{self, now_ms};
 
 pub struct Found {
     pub code: String,
@@ -123,7 +124,8 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
     let sc = scope(&c);
     let res = blocking(move || {
         s.db.read(|tx| {
-            let a = query::get_in_scope(tx, &sc, "address", &code)?.ok_or_else(missing)?;
+            let a =
+                query::get_in_scope(tx, &sc, RecordKind::Address, &code)?.ok_or_else(missing)?;
             Ok((a.body, query::at_address(tx, &code)?))
         })
     })
@@ -242,10 +244,10 @@ pub async fn plates(State(s): State<AppState>, c: Console, Query(q): Query<Pairs
     let grid = p.get("grid").unwrap_or(&c.user.grid_code).to_string();
     let res = blocking(move || {
         s.db.read(|tx| {
-            let path = logic::grid_path(tx, &grid)?
+            let path = rules::grids::grid_path(tx, &grid)?
                 .filter(|p| sc.covers(p))
                 .ok_or_else(missing)?;
-            let issuer = logic::issuer(tx)?;
+            let issuer = rules::plates::issuer(tx)?;
             let rows = query::addresses_page(tx, &path, page, PLATES_PER_SHEET + 1)?;
             let name = query::grid_name(tx, &grid)?.unwrap_or_default();
             Ok((issuer, rows, name, grid))

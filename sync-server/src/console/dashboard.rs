@@ -16,7 +16,7 @@ use super::query::{self, DAY_MS, Filter, TZ_OFFSET_MS};
 use super::{AppState, Console, blocking};
 use crate::db::Tx;
 use crate::error::Result;
-use crate::logic::now_ms;
+use crate::rules::now_ms;
 
 /// What the dashboard shows, read in one transaction.
 struct Figures {

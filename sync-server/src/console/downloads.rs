@@ -11,7 +11,7 @@ use super::forms::{Pairs, Params};
 use super::html;
 use super::list::{filter_from, scope};
 use super::{AppState, Console, blocking};
-use crate::logic::{self, now_ms};
+use crate::rules::{self, now_ms};
 
 pub async fn export(
     State(s): State<AppState>,
@@ -62,8 +62,8 @@ pub async fn photo(State(s): State<AppState>, c: Console, Path(hash): Path<Strin
     let path = c.user.grid_path.clone();
     let found = blocking(move || {
         s.db.read(|tx| {
-            if logic::photo_in_scope(tx, &hash, &path)? {
-                logic::get_blob(tx, &hash)
+            if rules::photos::photo_in_scope(tx, &hash, &path)? {
+                Ok(rules::photos::get_blob(tx, &hash)?)
             } else {
                 Ok(None)
             }

@@ -4,9 +4,10 @@
 
 use serde_json::Value;
 
+use crate::db::records::{self, Record, RecordKind};
 use crate::db::{Row, RowExt, SqlValue as V, Tx};
 use crate::error::{ApiError, Result};
-use crate::logic;
+use crate::rules;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -57,7 +58,7 @@ pub struct Filter {
 fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(String, Vec<V>)> {
     let mut path = scope.path.clone();
     if let Some(g) = &f.grid
-        && let Some(p) = logic::grid_path(tx, g)?
+        && let Some(p) = rules::grids::grid_path(tx, g)?
         && scope.covers(&p)
     {
         path = p;
@@ -165,10 +166,10 @@ fn id_body(r: &Row) -> Result<(String, Value)> {
 pub fn get_in_scope(
     tx: &mut dyn Tx,
     scope: &GridScope,
-    kind: &str,
+    kind: RecordKind,
     id: &str,
-) -> Result<Option<logic::Record>> {
-    Ok(logic::get_record(tx, kind, id)?.filter(|r| scope.covers(&r.grid_path)))
+) -> Result<Option<Record>> {
+    Ok(records::get(tx, kind, id)?.filter(|r| scope.covers(&r.grid_path)))
 }
 
 /// (code, name, path) of a grid's children, or of the grid itself when it has none.
@@ -311,7 +312,7 @@ pub fn top_risk_addresses(
 }
 
 pub fn address_text(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
-    Ok(logic::get_record(tx, "address", code)?.and_then(|r| {
+    Ok(records::get(tx, RecordKind::Address, code)?.and_then(|r| {
         r.body
             .get("full_text")
             .and_then(Value::as_str)

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gridfield_core::checklist::hazard_category_label;
 use gridfield_core::hazard::HazardStatus;
+use gridfield_core::record::RecordKind;
 
 use super::chart::{self, Bar};
 use super::html::{self, Frame, Nav, render};
@@ -54,17 +55,16 @@ impl Figures {
             top_risk.push((code, text, n));
         }
         let escalated = Filter {
-            kind: "hazard",
             due_before: Some(now - esc_ms),
-            ..Default::default()
+            ..Filter::of(RecordKind::Hazard)
         };
         Ok(Figures {
             today,
             per_day: query::inspections_per_day(tx, sc, since)?,
-            by_category: query::count_by(tx, sc, "hazard", "category")?,
-            by_status: query::count_by(tx, sc, "hazard", "status")?,
-            inspection_status: query::count_by(tx, sc, "inspection", "status")?,
-            report_status: query::count_by(tx, sc, "report", "status")?,
+            by_category: query::count_by(tx, sc, RecordKind::Hazard, "category")?,
+            by_status: query::count_by(tx, sc, RecordKind::Hazard, "status")?,
+            inspection_status: query::count_by(tx, sc, RecordKind::Inspection, "status")?,
+            report_status: query::count_by(tx, sc, RecordKind::Report, "status")?,
             grids,
             overdue: query::hazard_figures(tx, &sc.path, now)?.2,
             top_risk,

@@ -4,6 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use gridfield_core::record::RecordKind;
 
 use super::errors::not_found;
 use super::export::{self, Format};
@@ -20,12 +21,12 @@ pub async fn export(
     Query(q): Query<Pairs>,
 ) -> Response {
     let (kind, format) = match file.as_str() {
-        "inspections.csv" => ("inspection", Format::Csv),
-        "inspections.xlsx" => ("inspection", Format::Xlsx),
-        "hazards.csv" => ("hazard", Format::Csv),
-        "hazards.xlsx" => ("hazard", Format::Xlsx),
-        "reports.csv" => ("report", Format::Csv),
-        "reports.xlsx" => ("report", Format::Xlsx),
+        "inspections.csv" => (RecordKind::Inspection, Format::Csv),
+        "inspections.xlsx" => (RecordKind::Inspection, Format::Xlsx),
+        "hazards.csv" => (RecordKind::Hazard, Format::Csv),
+        "hazards.xlsx" => (RecordKind::Hazard, Format::Xlsx),
+        "reports.csv" => (RecordKind::Report, Format::Csv),
+        "reports.xlsx" => (RecordKind::Report, Format::Xlsx),
         _ => return not_found(c.lang, Some(&c.user)),
     };
     let p = Params(q);

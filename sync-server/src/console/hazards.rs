@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gridfield_core::checklist::{HAZARD_CATEGORIES, Severity, hazard_category_label};
 use gridfield_core::hazard::{HazardAction, HazardStatus, StepInput, is_overdue};
+use gridfield_core::record::RecordKind;
 use serde_json::{Value, json};
 
 use super::auth::ConsoleUser;
@@ -17,7 +18,7 @@ use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr
 use super::msg::Msg;
 use super::query::{self, GridScope, PAGE_SIZE};
 use super::{AppState, Console, blocking, csrf, redirect};
-use crate::db::records::{self, HazardDoc, RecordKind};
+use crate::db::records::{self, HazardDoc};
 use crate::error::{ApiError, Result};
 use crate::rules::photos::MAX_BLOB_BYTES;
 use crate::rules::{self, CONSOLE_DEVICE, now_ms, sha256_hex};
@@ -73,7 +74,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let en = l.is_en();
     let now = now_ms();
     let after = s.console.escalate_after_ms;
-    let f = filter_from("hazard", &p, now, after);
+    let f = filter_from(RecordKind::Hazard, &p, now, after);
     let page = p.page();
     let sc = scope(&c);
     let res = blocking(move || {
@@ -383,7 +384,7 @@ pub async fn step(
                     &user.name,
                     Some(CONSOLE_DEVICE),
                     "hazard_step",
-                    "hazard",
+                    RecordKind::Hazard.as_str(),
                     &id2,
                     Some(&json!({ "action": a.as_str(), "note": inp.note })),
                 )?;

@@ -8,6 +8,7 @@ use axum::response::Response;
 use gridfield_core::checklist::{ChecklistTemplate, Item, ItemKind, is_photo_hash};
 use gridfield_core::i18n::Lang;
 use gridfield_core::model::ReviewStatus;
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::Inspection;
 use serde_json::{Value, json};
 
@@ -19,7 +20,7 @@ use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr
 use super::msg::Msg;
 use super::query::{self, AuditRow, GridScope, PAGE_SIZE};
 use super::{AppState, Console, blocking, csrf, redirect};
-use crate::db::records::{self, RecordKind};
+use crate::db::records;
 use crate::error::{ApiError, Result};
 use crate::rules::{self, CONSOLE_DEVICE, now_ms};
 
@@ -54,7 +55,12 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         p.0.push(("status".into(), "submitted".into()));
     }
     let l = c.lang.lang;
-    let f = filter_from("inspection", &p, now_ms(), s.console.escalate_after_ms);
+    let f = filter_from(
+        RecordKind::Inspection,
+        &p,
+        now_ms(),
+        s.console.escalate_after_ms,
+    );
     let page = p.page();
     let sc = scope(&c);
     let res = blocking(move || {
@@ -234,7 +240,7 @@ fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
         )?
         .and_then(|t| serde_json::from_value(t.body).ok());
         let address = query::address_text(tx, &i.address_code)?.unwrap_or_default();
-        let history = query::history(tx, "inspection", id)?;
+        let history = query::history(tx, RecordKind::Inspection, id)?;
         Ok(Loaded {
             i,
             tpl,
@@ -314,7 +320,7 @@ fn review_one(
         &c.name,
         Some(CONSOLE_DEVICE),
         "inspection_review",
-        "inspection",
+        RecordKind::Inspection.as_str(),
         id,
         Some(&json!({ "approve": approve, "comment": comment })),
     )?)

@@ -2,9 +2,10 @@
 //! subtree (`GridScope`) and paginated, over indexed generated columns of
 //! `records` (status, category, severity, due_at, at). Plain functions over `Tx`.
 
+use gridfield_core::record::RecordKind;
 use serde_json::Value;
 
-use crate::db::records::{self, Record, RecordKind};
+use crate::db::records::{self, Record};
 use crate::db::{Row, RowExt, SqlValue as V, Tx};
 use crate::error::{ApiError, Result};
 use crate::rules;
@@ -37,9 +38,9 @@ impl GridScope {
 
 /// Which records a list page or an export shows. Unknown values are ignored by
 /// the page parser, not passed to SQL: every value is a bound parameter.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Filter {
-    pub kind: &'static str,
+    pub kind: RecordKind,
     /// A grid inside the user's scope (narrows it further).
     pub grid: Option<String>,
     pub status: Option<String>,
@@ -54,6 +55,23 @@ pub struct Filter {
     pub address: Option<String>,
 }
 
+impl Filter {
+    /// Every record of a kind in the scope (no further condition).
+    pub fn of(kind: RecordKind) -> Filter {
+        Filter {
+            kind,
+            grid: None,
+            status: None,
+            category: None,
+            severity: None,
+            due_before: None,
+            from: None,
+            to: None,
+            address: None,
+        }
+    }
+}
+
 /// Build `WHERE …` for a filter inside a scope; returns SQL and its parameters.
 fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(String, Vec<V>)> {
     let mut path = scope.path.clone();
@@ -65,7 +83,7 @@ fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(Strin
     }
     let (lo, hi) = GridScope::new(&path).range();
     let mut sql = String::from("kind = $1 AND grid_path >= $2 AND grid_path < $3");
-    let mut params: Vec<V> = vec![f.kind.into(), lo.into(), hi.into()];
+    let mut params: Vec<V> = vec![f.kind.as_str().into(), lo.into(), hi.into()];
     let mut add = |sql: &mut String, cond: &str, v: V| {
         params.push(v);
         sql.push_str(&format!(" AND {cond} ${}", params.len()));
@@ -221,7 +239,7 @@ pub fn grid_chain(tx: &mut dyn Tx, path: &str) -> Result<Vec<(String, String)>> 
 pub fn count_by(
     tx: &mut dyn Tx,
     scope: &GridScope,
-    kind: &str,
+    kind: RecordKind,
     column: &str,
 ) -> Result<Vec<(String, i64)>> {
     // `column` is one of ours, never user input.
@@ -232,7 +250,7 @@ pub fn count_by(
             "SELECT {column}, COUNT(*) FROM records WHERE kind = $1 AND grid_path >= $2 AND grid_path < $3
              GROUP BY {column} ORDER BY COUNT(*) DESC"
         ),
-        &[kind.into(), lo.into(), hi.into()],
+        &[kind.as_str().into(), lo.into(), hi.into()],
     )?;
     rows.iter()
         .map(|r| Ok((r.opt_text(0).unwrap_or_default(), r.int(1)?)))
@@ -490,11 +508,11 @@ pub fn audit(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<AuditR
 }
 
 /// The review history of one record: audit rows naming it.
-pub fn history(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Vec<AuditRow>> {
+pub fn history(tx: &mut dyn Tx, kind: RecordKind, id: &str) -> Result<Vec<AuditRow>> {
     let rows = tx.query(
         "SELECT at, actor, device_id, action, kind, entity_id, detail FROM audit
          WHERE kind = $1 AND entity_id = $2 ORDER BY at, id",
-        &[kind.into(), id.into()],
+        &[kind.as_str().into(), id.into()],
     )?;
     rows.iter().map(AuditRow::from_row).collect()
 }

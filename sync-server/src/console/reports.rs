@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gridfield_core::checklist::{HAZARD_CATEGORIES, Severity, hazard_category_label};
 use gridfield_core::model::ReportStatus;
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
 use serde_json::{Value, json};
 
@@ -18,7 +19,6 @@ use super::list::{filter_from, filter_query, grid_choices, jstr, scope};
 use super::msg::Msg;
 use super::query::{self, GridScope, PAGE_SIZE};
 use super::{AppState, Console, blocking, csrf, redirect};
-use crate::db::records::RecordKind;
 use crate::error::{ApiError, Result};
 use crate::rules::reports::{MAX_REPORT_POINTS, ReportDecision};
 use crate::rules::{self, CONSOLE_DEVICE, now_ms};
@@ -49,7 +49,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         p.0.push(("status".into(), "pending".into()));
     }
     let l = c.lang.lang;
-    let f = filter_from("report", &p, now_ms(), 0);
+    let f = filter_from(RecordKind::Report, &p, now_ms(), 0);
     let page = p.page();
     let sc = scope(&c);
     let res = blocking(move || {
@@ -214,7 +214,7 @@ pub async fn decide(
                 } else {
                     "report_dismiss"
                 },
-                "report",
+                RecordKind::Report.as_str(),
                 &id2,
                 Some(&json!({ "points": d.points, "note": d.note })),
             )?)

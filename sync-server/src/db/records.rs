@@ -3,8 +3,8 @@
 //! photo index kept in step with every write. Rules, demo and the city generator
 //! all store records through here.
 
+use gridfield_core::address::EntityKind;
 use gridfield_core::checklist::is_photo_hash;
-use gridfield_core::model::EntityKind;
 use gridfield_core::records::{Hazard, HazardEvent};
 use gridfield_core::wire::EntityState;
 use serde::Serialize;
@@ -13,52 +13,15 @@ use serde_json::{Map, Value, json};
 use super::{RecordRow, RowExt, Tx};
 use crate::error::{ApiError, Result};
 
-/// What a `records` row holds. A core `RecordKind` will replace this one; until
-/// then it only names the kinds the table stores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RecordKind {
-    Grid,
-    Address,
-    Template,
-    Inspection,
-    Hazard,
-    Report,
-    /// A descriptive entity at an address (一标多实).
-    Entity(EntityKind),
-}
+use gridfield_core::record::RecordKind;
 
-impl RecordKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordKind::Grid => "grid",
-            RecordKind::Address => "address",
-            RecordKind::Template => "template",
-            RecordKind::Inspection => "inspection",
-            RecordKind::Hazard => "hazard",
-            RecordKind::Report => "report",
-            RecordKind::Entity(k) => k.as_str(),
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RecordKind> {
-        Some(match s {
-            "grid" => RecordKind::Grid,
-            "address" => RecordKind::Address,
-            "template" => RecordKind::Template,
-            "inspection" => RecordKind::Inspection,
-            "hazard" => RecordKind::Hazard,
-            "report" => RecordKind::Report,
-            other => RecordKind::Entity(EntityKind::parse(other)?),
-        })
-    }
-
-    /// Kinds whose documents refer to photos (indexed in `record_photos`).
-    pub fn carries_photos(self) -> bool {
-        matches!(
-            self,
-            RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report
-        )
-    }
+/// Kinds whose documents refer to photos (indexed in `record_photos`). The
+/// server stores hazard steps inside the hazard's document, never on their own.
+fn carries_photos(kind: RecordKind) -> bool {
+    matches!(
+        kind,
+        RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report
+    )
 }
 
 /// A stored record: where it belongs and its document.
@@ -231,7 +194,7 @@ fn index_photos(
     grid_path: &str,
     body: &Value,
 ) -> Result<()> {
-    if !kind.carries_photos() {
+    if !carries_photos(kind) {
         return Ok(());
     }
     tx.execute(
@@ -328,28 +291,30 @@ mod tests {
             photo_refs(RecordKind::Report, &json!({ "photos": [c] })),
             vec![c.clone()]
         );
-        assert!(
-            photo_refs(
-                RecordKind::Entity(EntityKind::Household),
-                &json!({ "photos": [d] })
-            )
-            .is_empty()
-        );
+        assert!(photo_refs(RecordKind::Household, &json!({ "photos": [d] })).is_empty());
     }
 
     #[test]
     fn record_kinds_round_trip_through_their_names() {
-        let mut kinds = vec![
-            RecordKind::Grid,
-            RecordKind::Address,
-            RecordKind::Template,
-            RecordKind::Inspection,
-            RecordKind::Hazard,
-            RecordKind::Report,
+        // The `records.kind` strings already stored: the core's names must keep them.
+        let stored = [
+            (RecordKind::Grid, "grid"),
+            (RecordKind::Address, "address"),
+            (RecordKind::Template, "template"),
+            (RecordKind::Inspection, "inspection"),
+            (RecordKind::Hazard, "hazard"),
+            (RecordKind::Report, "report"),
+            (RecordKind::Household, "household"),
+            (RecordKind::Person, "person"),
+            (RecordKind::RentalUnit, "rental_unit"),
+            (RecordKind::Business, "business"),
         ];
-        kinds.extend(EntityKind::ALL.map(RecordKind::Entity));
-        for k in kinds {
-            assert_eq!(RecordKind::parse(k.as_str()), Some(k));
+        for (k, name) in stored {
+            assert_eq!(k.as_str(), name);
+            assert_eq!(RecordKind::parse(name), Some(k));
+        }
+        for e in EntityKind::ALL {
+            assert_eq!(RecordKind::from(e).as_str(), e.as_str());
         }
         assert_eq!(RecordKind::parse("op"), None);
     }

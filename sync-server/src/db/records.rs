@@ -4,7 +4,6 @@
 //! all store records through here.
 
 use gridfield_core::address::EntityKind;
-use gridfield_core::checklist::is_photo_hash;
 use gridfield_core::records::{Hazard, HazardEvent};
 use gridfield_core::wire::EntityState;
 use serde::Serialize;
@@ -13,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::{RecordRow, RowExt, Tx};
 use crate::error::{ApiError, Result};
 
+use gridfield_core::photo::refs_of;
 use gridfield_core::record::RecordKind;
 
 /// Kinds whose documents refer to photos (indexed in `record_photos`). The
@@ -186,7 +186,8 @@ pub fn address_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
 }
 
 /// Keep `record_photos` in step with a record just stored: the photos it refers to
-/// now, under the grid it belongs to now. Only kinds that carry photos are indexed.
+/// now (the core's rule, as the device reads it), under the grid it belongs to
+/// now. Only kinds that carry photos are indexed.
 fn index_photos(
     tx: &mut dyn Tx,
     kind: RecordKind,
@@ -201,7 +202,7 @@ fn index_photos(
         "DELETE FROM record_photos WHERE kind = $1 AND record_id = $2",
         &[kind.as_str().into(), id.into()],
     )?;
-    for hash in photo_refs(kind, body) {
+    for hash in refs_of(kind, body) {
         tx.execute(
             "INSERT INTO record_photos (hash, kind, record_id, grid_path) VALUES ($1, $2, $3, $4)
              ON CONFLICT (hash, kind, record_id) DO NOTHING",
@@ -216,83 +217,9 @@ fn index_photos(
     Ok(())
 }
 
-/// Every photo hash a stored record body refers to: inspection evidence and photo
-/// or signature answers, hazard and hazard-step photos, report photos. Migration
-/// 003 reads the same places to backfill.
-pub fn photo_refs(kind: RecordKind, body: &Value) -> Vec<String> {
-    fn strings<'a>(v: Option<&'a Value>, out: &mut Vec<&'a str>) {
-        match v {
-            Some(Value::String(s)) => out.push(s),
-            Some(Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str)),
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    match kind {
-        RecordKind::Inspection => {
-            for key in ["photos", "answers"] {
-                if let Some(Value::Object(m)) = body.get(key) {
-                    for v in m.values() {
-                        strings(Some(v), &mut found);
-                    }
-                }
-            }
-        }
-        RecordKind::Hazard => {
-            strings(body.pointer("/hazard/photos"), &mut found);
-            if let Some(Value::Array(events)) = body.get("events") {
-                for e in events {
-                    strings(e.get("photos"), &mut found);
-                }
-            }
-        }
-        RecordKind::Report => strings(body.get("photos"), &mut found),
-        _ => {}
-    }
-    let mut out: Vec<String> = found
-        .into_iter()
-        .filter(|s| is_photo_hash(s))
-        .map(String::from)
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn photo_refs_reads_every_place_a_record_keeps_photos() {
-        let (a, b, c, d) = (
-            "a".repeat(64),
-            "b".repeat(64),
-            "c".repeat(64),
-            "d".repeat(64),
-        );
-        let inspection = json!({
-            "photos": { "ebike": [a, b] },
-            "answers": { "signature": c, "site": [d, "not a hash"], "remarks": "text", "n": 3 }
-        });
-        assert_eq!(
-            photo_refs(RecordKind::Inspection, &inspection),
-            vec![a.clone(), b.clone(), c.clone(), d.clone()]
-        );
-        let hazard = json!({
-            "hazard": { "photos": [a] },
-            "events": [{ "photos": [a] }, { "photos": [b] }, { "photos": [] }]
-        });
-        assert_eq!(
-            photo_refs(RecordKind::Hazard, &hazard),
-            vec![a.clone(), b.clone()]
-        );
-        assert_eq!(
-            photo_refs(RecordKind::Report, &json!({ "photos": [c] })),
-            vec![c.clone()]
-        );
-        assert!(photo_refs(RecordKind::Household, &json!({ "photos": [d] })).is_empty());
-    }
 
     #[test]
     fn record_kinds_round_trip_through_their_names() {

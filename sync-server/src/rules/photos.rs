@@ -7,8 +7,6 @@ use gridfield_core::photo;
 use super::{Error, Result, now_ms, sha256_hex};
 use crate::db::{RowExt, SqlValue as V, Tx};
 
-pub use crate::db::records::photo_refs;
-
 /// Whether a record inside the subtree `grid_path` refers to the photo `hash`:
 /// one indexed lookup in `record_photos`.
 pub fn photo_in_scope(tx: &mut dyn Tx, hash: &str, grid_path: &str) -> Result<bool> {

@@ -11,11 +11,12 @@
 use std::io::Write;
 use std::time::Instant;
 
+use gridfield_core::grid::GridScope;
 use gridfield_core::i18n::Lang;
 use gridfield_core::record::RecordKind;
 use gridfield_server::Server;
 use gridfield_server::console::export::{self, Format};
-use gridfield_server::console::query::{self, Filter, GridScope, PAGE_SIZE};
+use gridfield_server::console::query::{self, Filter, PAGE_SIZE};
 use gridfield_server::db::{Db, RowExt, Tx};
 use gridfield_server::rules::now_ms;
 

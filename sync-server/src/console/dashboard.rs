@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use gridfield_core::checklist::hazard_category_label;
+use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::record::RecordKind;
 
@@ -36,13 +37,7 @@ struct Figures {
 }
 
 impl Figures {
-    fn read(
-        tx: &mut dyn Tx,
-        sc: &query::GridScope,
-        grid: &str,
-        now: i64,
-        esc_ms: i64,
-    ) -> Result<Figures> {
+    fn read(tx: &mut dyn Tx, sc: &GridScope, grid: &str, now: i64, esc_ms: i64) -> Result<Figures> {
         let today = (now + TZ_OFFSET_MS) / DAY_MS;
         let since = (today - 29) * DAY_MS - TZ_OFFSET_MS;
         let mut grids = Vec::new();

@@ -8,6 +8,7 @@ use std::io::Write;
 
 use axum::body::{Body, Bytes};
 use gridfield_core::checklist::{Severity, hazard_category_label};
+use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::i18n::Lang;
 use gridfield_core::model::{ReportStatus, ReviewStatus};
@@ -16,7 +17,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::html;
-use super::query::{self, Filter, GridScope};
+use super::query::{self, Filter};
 use crate::db::Db;
 use crate::error::{ApiError, Result};
 

@@ -3,6 +3,7 @@
 //! grid choices of a filter form.
 
 use gridfield_core::checklist::Severity;
+use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::model::{ReportStatus, ReviewStatus};
 use gridfield_core::record::RecordKind;
@@ -11,7 +12,7 @@ use serde_json::Value;
 use super::Console;
 use super::forms::{Params, parse_date};
 use super::html::{self, Choice, choices};
-use super::query::{DAY_MS, Filter, GridScope};
+use super::query::{DAY_MS, Filter};
 
 pub fn scope(c: &Console) -> GridScope {
     GridScope::new(&c.user.grid_path)

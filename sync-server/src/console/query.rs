@@ -2,6 +2,7 @@
 //! subtree (`GridScope`) and paginated, over indexed generated columns of
 //! `records` (status, category, severity, due_at, at). Plain functions over `Tx`.
 
+use gridfield_core::grid::GridScope;
 use gridfield_core::record::RecordKind;
 use serde_json::Value;
 
@@ -11,30 +12,6 @@ use crate::error::{ApiError, Result};
 use crate::rules;
 
 pub const PAGE_SIZE: i64 = 50;
-
-/// A grid subtree: `/320583/320583001/` and everything below it.
-#[derive(Debug, Clone)]
-pub struct GridScope {
-    pub path: String,
-}
-
-impl GridScope {
-    pub fn new(path: &str) -> GridScope {
-        GridScope {
-            path: path.to_string(),
-        }
-    }
-    pub fn covers(&self, path: &str) -> bool {
-        path.starts_with(&self.path)
-    }
-    /// The half-open byte range of paths in this subtree (`/a/` ≤ p < `/a~`).
-    pub fn range(&self) -> (String, String) {
-        (
-            self.path.clone(),
-            format!("{}~", self.path.trim_end_matches('/')),
-        )
-    }
-}
 
 /// Which records a list page or an export shows. Unknown values are ignored by
 /// the page parser, not passed to SQL: every value is a bound parameter.

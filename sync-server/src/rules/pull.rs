@@ -36,7 +36,7 @@ pub fn pull(
         Ok(checked)
     })?;
     let (here, from) = checked?;
-    let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
+    let (lower, upper) = dev.scope().range();
     let rows = server.db.read(|tx| {
         // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
         // those bodies: sorting whole rows of a large subtree for every page made
@@ -49,7 +49,7 @@ pub fn pull(
              ORDER BY seq",
             &[
                 from.into(),
-                dev.grid_path.as_str().into(),
+                lower.as_str().into(),
                 upper.as_str().into(),
                 (limit + 1).into(),
             ],

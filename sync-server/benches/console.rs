@@ -11,12 +11,14 @@
 use std::io::Write;
 use std::time::Instant;
 
+use gridfield_core::grid::GridScope;
 use gridfield_core::i18n::Lang;
+use gridfield_core::record::RecordKind;
 use gridfield_server::Server;
 use gridfield_server::console::export::{self, Format};
-use gridfield_server::console::query::{self, Filter, GridScope, PAGE_SIZE};
+use gridfield_server::console::query::{self, Filter, PAGE_SIZE};
 use gridfield_server::db::{Db, RowExt, Tx};
-use gridfield_server::logic::now_ms;
+use gridfield_server::rules::now_ms;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -47,19 +49,19 @@ fn main() {
     let (root, leaf) = scopes(&db);
     let figures = db
         .read(|tx| {
-            let n = |tx: &mut dyn Tx, kind: &str| {
+            let n = |tx: &mut dyn Tx, kind: RecordKind| {
                 tx.query_one(
                     "SELECT COUNT(*) FROM records WHERE kind = $1",
-                    &[kind.into()],
+                    &[kind.as_str().into()],
                 )
                 .map(|r| r.and_then(|r| r.opt_int(0)).unwrap_or(0))
             };
             Ok(format!(
                 "{} addresses, {} inspections, {} hazards, {} reports",
-                n(tx, "address")?,
-                n(tx, "inspection")?,
-                n(tx, "hazard")?,
-                n(tx, "report")?
+                n(tx, RecordKind::Address)?,
+                n(tx, RecordKind::Inspection)?,
+                n(tx, RecordKind::Hazard)?,
+                n(tx, RecordKind::Report)?
             ))
         })
         .unwrap();
@@ -73,9 +75,8 @@ fn main() {
 
     for (name, sc) in [("root", &root), ("leaf", &leaf)] {
         let submitted = Filter {
-            kind: "inspection",
             status: Some("submitted".into()),
-            ..Default::default()
+            ..Filter::of(RecordKind::Inspection)
         };
         time(&db, runs, "review queue, page 1", name, |tx| {
             Ok(query::list(tx, sc, &submitted, 0)?.rows.len())
@@ -91,19 +92,15 @@ fn main() {
             name,
             |tx| Ok(query::list(tx, sc, &submitted, deep)?.rows.len()),
         );
-        let board = Filter {
-            kind: "hazard",
-            ..Default::default()
-        };
+        let board = Filter::of(RecordKind::Hazard);
         time(&db, runs, "hazard board, no filter", name, |tx| {
             Ok(query::list(tx, sc, &board, 0)?.rows.len())
         });
         let filtered = Filter {
-            kind: "hazard",
             category: Some("fire.ebike_charging".into()),
             severity: Some("high".into()),
             status: Some("assigned".into()),
-            ..Default::default()
+            ..Filter::of(RecordKind::Hazard)
         };
         time(
             &db,
@@ -113,9 +110,8 @@ fn main() {
             |tx| Ok(query::list(tx, sc, &filtered, 0)?.rows.len()),
         );
         let overdue = Filter {
-            kind: "hazard",
             due_before: Some(now_ms()),
-            ..Default::default()
+            ..Filter::of(RecordKind::Hazard)
         };
         time(&db, runs, "hazard board, overdue", name, |tx| {
             Ok(query::list(tx, sc, &overdue, 0)?.rows.len())
@@ -196,10 +192,10 @@ fn dashboard(tx: &mut dyn Tx, sc: &GridScope) -> gridfield_server::Result<usize>
     let now = now_ms();
     let mut n = query::inspections_per_day(tx, sc, now - 30 * DAY_MS)?.len();
     for (kind, col) in [
-        ("hazard", "category"),
-        ("hazard", "status"),
-        ("inspection", "status"),
-        ("report", "status"),
+        (RecordKind::Hazard, "category"),
+        (RecordKind::Hazard, "status"),
+        (RecordKind::Inspection, "status"),
+        (RecordKind::Report, "status"),
     ] {
         n += query::count_by(tx, sc, kind, col)?.len();
     }
@@ -271,13 +267,10 @@ fn peak_rss_kib() -> Option<u64> {
 fn export_figures(db: &Db, sc: &GridScope) {
     println!("| export (CSV, whole scope) | rows | MB | s | peak RSS before → after (MiB) |");
     println!("| --- | ---: | ---: | ---: | --- |");
-    for kind in ["inspection", "hazard"] {
+    for kind in [RecordKind::Inspection, RecordKind::Hazard] {
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let before = peak_rss_kib();
-        let filter = Filter {
-            kind,
-            ..Default::default()
-        };
+        let filter = Filter::of(kind);
         let mut sink = Sink(0);
         let t = Instant::now();
         let rows = export::write_export(db, sc, &filter, Format::Csv, Lang::Zh, &mut sink)

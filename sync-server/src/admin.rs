@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use gridfield_core::checklist::builtin_templates;
+use gridfield_core::grid::GridScope;
 use gridfield_core::model::{Address, Grid};
 use gridfield_core::plate::PlateData;
 
@@ -170,10 +171,10 @@ pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportRepor
 pub fn sign_plates(db: &Db, grid: &str, out: &mut dyn Write) -> Result<u64> {
     let (issuer, rows) = db.read(|tx| {
         let path = rules::grids::grid_path(tx, grid)?.ok_or_else(|| ApiError::not_found(format!("grid {grid} not found")))?;
-        let upper = format!("{}~", path.trim_end_matches('/'));
+        let (lower, upper) = GridScope::new(&path).range();
         let rows = tx.query(
             "SELECT body FROM records WHERE kind = 'address' AND grid_path >= $1 AND grid_path < $2 ORDER BY id",
-            &[path.as_str().into(), upper.as_str().into()],
+            &[lower.into(), upper.into()],
         )?;
         Ok((rules::plates::issuer(tx)?, rows))
     })?;

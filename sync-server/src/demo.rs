@@ -3,9 +3,10 @@
 //! units and shops — plus workers, a volunteer and a supervisor with codes.
 
 use gridfield_core::model::{Address, EntityKind, Grid, Role};
+use gridfield_core::record::RecordKind;
 use serde_json::{Map, Value, json};
 
-use crate::db::records::{self, EntityDoc, RecordKind};
+use crate::db::records::{self, EntityDoc};
 use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::rules;
@@ -77,7 +78,7 @@ fn entity(
     let doc = EntityDoc::seeded(kind, id, &address.code, fields, &stamp);
     records::put(
         tx,
-        RecordKind::Entity(kind),
+        RecordKind::from(kind),
         id,
         path,
         Some(&address.code),

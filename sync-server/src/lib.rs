@@ -8,7 +8,6 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod install;
-pub mod logic;
 pub mod messages;
 pub mod restore;
 pub mod rules;

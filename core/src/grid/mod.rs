@@ -34,16 +34,33 @@ impl GridScope {
     }
 
     /// The half-open range of paths in this subtree for an indexed SQL query:
-    /// `lower <= grid_path < upper`, with `upper` = the path without its final
-    /// `/` followed by `~`, which sorts after `/` and every code character.
+    /// `lower <= grid_path < upper` (byte order, as SQLite and PostgreSQL's
+    /// `COLLATE "C"` compare). Exactly the paths [`GridScope::covers`] accepts.
     pub fn range(&self) -> (String, String) {
         (self.path.clone(), self.upper())
     }
 
-    /// The exclusive upper bound of [`GridScope::range`].
+    /// The exclusive upper bound of [`GridScope::range`]: the path with its last
+    /// character replaced by the next one (`/32/3205/` → `/32/32050`), the
+    /// smallest string above every path that starts with this one. A `~` after
+    /// the code instead would also admit a sibling whose code extends this one
+    /// (`/32/32050/` inside `/32/3205/`).
     pub fn upper(&self) -> String {
-        format!("{}~", self.path.trim_end_matches('/'))
+        let mut upper = self.path.clone();
+        match upper.pop() {
+            Some(last) => upper.push(next_char(last)),
+            // The empty path covers everything; nothing sorts above the last char.
+            None => upper.push(char::MAX),
+        }
+        upper
     }
+}
+
+/// The next character in code-point (and so UTF-8 byte) order.
+fn next_char(c: char) -> char {
+    (c as u32 + 1..=char::MAX as u32)
+        .find_map(char::from_u32)
+        .unwrap_or(char::MAX)
 }
 
 #[cfg(test)]
@@ -61,14 +78,17 @@ mod tests {
     }
 
     #[test]
-    fn range_matches_the_servers_bounds() {
-        // The bounds the server wrote by hand: (path, trim_end('/') + "~").
-        for path in ["/32/3205/", "/", "/a/b", "/a//"] {
+    fn range_ends_at_the_path_with_its_slash_bumped() {
+        for (path, upper) in [
+            ("/32/3205/", "/32/32050"),
+            ("/", "0"),
+            ("/a/b/", "/a/b0"),
+            ("/a//", "/a/0"),
+        ] {
             let (lo, hi) = GridScope::new(path).range();
             assert_eq!(lo, path);
-            assert_eq!(hi, format!("{}~", path.trim_end_matches('/')));
+            assert_eq!(hi, upper, "{path}");
         }
-        assert_eq!(GridScope::new("/").range(), ("/".into(), "~".into()));
     }
 
     #[test]
@@ -79,8 +99,12 @@ mod tests {
             "/32/3205/",
             "/32/3205/9/",
             "/32/3205/z-1/",
+            "/32/3205/~/",
             "/32/3204/",
             "/32/3206/",
+            "/32/32050/",
+            "/32/3205-1/",
+            "/32/3205a/",
             "/32/",
         ] {
             let in_range = p >= lo.as_str() && p < hi.as_str();
@@ -89,14 +113,23 @@ mod tests {
     }
 
     #[test]
-    fn range_is_wider_than_covers_for_a_sibling_extending_the_code() {
-        // Today's semantics, kept as they are: `/32/32050/` is not under
-        // `/32/3205/` but sorts inside its SQL range. Narrowing the upper bound
-        // to `/32/32050` would be exact; that is a behaviour change left for later.
+    fn range_excludes_a_sibling_extending_the_code() {
+        // `/32/32050/` is not under `/32/3205/`; the old bound `/32/3205~` let
+        // it into the SQL range. The exact bound keeps it out.
         let s = GridScope::new("/32/3205/");
         let (lo, hi) = s.range();
         let p = "/32/32050/";
-        assert!(p >= lo.as_str() && p < hi.as_str());
+        assert!(!(p >= lo.as_str() && p < hi.as_str()));
         assert!(!s.covers(p));
+    }
+
+    #[test]
+    fn the_root_range_holds_every_path() {
+        let s = GridScope::new("/");
+        let (lo, hi) = s.range();
+        for p in ["/", "/32/", "/~/", "/z/y/"] {
+            assert!(p >= lo.as_str() && p < hi.as_str(), "{p}");
+            assert!(s.covers(p));
+        }
     }
 }

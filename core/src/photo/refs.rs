@@ -133,4 +133,36 @@ mod tests {
         );
         assert!(refs_of(RecordKind::Address, &json!({"photos": [A]})).is_empty());
     }
+
+    #[test]
+    fn photo_refs_reads_every_place_a_record_keeps_photos() {
+        // Moved from the server's own copy (db/records.rs) when it began calling this.
+        let (a, b, c, d) = (
+            "a".repeat(64),
+            "b".repeat(64),
+            "c".repeat(64),
+            "d".repeat(64),
+        );
+        let inspection = json!({
+            "photos": { "ebike": [a, b] },
+            "answers": { "signature": c, "site": [d, "not a hash"], "remarks": "text", "n": 3 }
+        });
+        assert_eq!(
+            refs_of(RecordKind::Inspection, &inspection),
+            vec![a.clone(), b.clone(), c.clone(), d.clone()]
+        );
+        let hazard = json!({
+            "hazard": { "photos": [a] },
+            "events": [{ "photos": [a] }, { "photos": [b] }, { "photos": [] }]
+        });
+        assert_eq!(
+            refs_of(RecordKind::Hazard, &hazard),
+            vec![a.clone(), b.clone()]
+        );
+        assert_eq!(
+            refs_of(RecordKind::Report, &json!({ "photos": [c] })),
+            vec![c.clone()]
+        );
+        assert!(refs_of(RecordKind::Household, &json!({ "photos": [d] })).is_empty());
+    }
 }

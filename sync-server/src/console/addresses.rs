@@ -9,6 +9,7 @@ use gridfield_core::checklist::hazard_category_label;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::model::{Address, EntityKind, ReportStatus, ReviewStatus};
 use gridfield_core::plate::PlateData;
+use gridfield_core::record::RecordKind;
 use serde_json::Value;
 
 use super::errors::missing;
@@ -18,7 +19,7 @@ use super::list::{jstr, scope};
 use super::msg::Msg;
 use super::query;
 use super::{AppState, Console, blocking};
-use crate::logic::{self, now_ms};
+use crate::rules::{self, now_ms};
 
 pub struct Found {
     pub code: String,
@@ -123,7 +124,8 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
     let sc = scope(&c);
     let res = blocking(move || {
         s.db.read(|tx| {
-            let a = query::get_in_scope(tx, &sc, "address", &code)?.ok_or_else(missing)?;
+            let a =
+                query::get_in_scope(tx, &sc, RecordKind::Address, &code)?.ok_or_else(missing)?;
             Ok((a.body, query::at_address(tx, &code)?))
         })
     })
@@ -146,8 +148,8 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
         .collect();
     let mut events: Vec<Event> = items
         .iter()
-        .filter_map(|(k, id, body)| match k.as_str() {
-            "inspection" => Some(Event {
+        .filter_map(|(k, id, body)| match RecordKind::parse(k)? {
+            RecordKind::Inspection => Some(Event {
                 at: body.get("started_at").and_then(Value::as_i64).unwrap_or(0),
                 href: format!("/console/inspections/{}", super::html::url(id)),
                 kind: Msg::KindInspection.text(l),
@@ -156,7 +158,7 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
                     .map(|r| r.label(l))
                     .unwrap_or(""),
             }),
-            "hazard" => {
+            RecordKind::Hazard => {
                 let h = body.get("hazard").cloned().unwrap_or(Value::Null);
                 Some(Event {
                     at: h.get("created_at").and_then(Value::as_i64).unwrap_or(0),
@@ -168,7 +170,7 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
                         .unwrap_or(""),
                 })
             }
-            "report" => Some(Event {
+            RecordKind::Report => Some(Event {
                 at: body.get("created_at").and_then(Value::as_i64).unwrap_or(0),
                 href: format!("/console/reports/{}", super::html::url(id)),
                 kind: Msg::KindReport.text(l),
@@ -242,10 +244,10 @@ pub async fn plates(State(s): State<AppState>, c: Console, Query(q): Query<Pairs
     let grid = p.get("grid").unwrap_or(&c.user.grid_code).to_string();
     let res = blocking(move || {
         s.db.read(|tx| {
-            let path = logic::grid_path(tx, &grid)?
+            let path = rules::grids::grid_path(tx, &grid)?
                 .filter(|p| sc.covers(p))
                 .ok_or_else(missing)?;
-            let issuer = logic::issuer(tx)?;
+            let issuer = rules::plates::issuer(tx)?;
             let rows = query::addresses_page(tx, &path, page, PLATES_PER_SHEET + 1)?;
             let name = query::grid_name(tx, &grid)?.unwrap_or_default();
             Ok((issuer, rows, name, grid))

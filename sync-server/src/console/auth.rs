@@ -9,7 +9,8 @@ use gridfield_core::model::Role;
 
 use crate::db::{RowExt, Tx};
 use crate::error::{ApiError, Result};
-use crate::logic::{self, audit, now_ms, sha256_hex};
+use crate::rules::audit::audit;
+use crate::rules::{self, CONSOLE_DEVICE, now_ms, sha256_hex};
 
 /// Lock-out policy and session lifetime.
 #[derive(Debug, Clone)]
@@ -79,7 +80,15 @@ pub fn set_password(tx: &mut dyn Tx, user: &str, password: &str) -> Result<()> {
         "DELETE FROM console_sessions WHERE user_name = $1",
         &[user.into()],
     )?;
-    audit(tx, "admin", None, "console_password", "user", user, None)
+    Ok(audit(
+        tx,
+        "admin",
+        None,
+        "console_password",
+        "user",
+        user,
+        None,
+    )?)
 }
 
 /// Who is signed in: their role and grid subtree.
@@ -93,8 +102,8 @@ pub struct ConsoleUser {
 }
 
 impl ConsoleUser {
-    pub fn ctx(&self) -> logic::DeviceCtx {
-        logic::DeviceCtx::console(&self.name, self.role, &self.grid_code, &self.grid_path)
+    pub fn ctx(&self) -> rules::DeviceCtx {
+        rules::DeviceCtx::console(&self.name, self.role, &self.grid_code, &self.grid_path)
     }
 }
 
@@ -150,7 +159,7 @@ pub fn login(
         audit(
             tx,
             user,
-            Some(logic::CONSOLE_DEVICE),
+            Some(CONSOLE_DEVICE),
             if locked.is_some() {
                 "console_locked"
             } else {
@@ -189,7 +198,7 @@ pub fn login(
     audit(
         tx,
         user,
-        Some(logic::CONSOLE_DEVICE),
+        Some(CONSOLE_DEVICE),
         "console_login",
         "user",
         user,

@@ -6,7 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use gridfield_core::checklist::hazard_category_label;
+use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::HazardStatus;
+use gridfield_core::record::RecordKind;
 
 use super::chart::{self, Bar};
 use super::html::{self, Frame, Nav, render};
@@ -16,7 +18,7 @@ use super::query::{self, DAY_MS, Filter, TZ_OFFSET_MS};
 use super::{AppState, Console, blocking};
 use crate::db::Tx;
 use crate::error::Result;
-use crate::logic::now_ms;
+use crate::rules::now_ms;
 
 /// What the dashboard shows, read in one transaction.
 struct Figures {
@@ -35,13 +37,7 @@ struct Figures {
 }
 
 impl Figures {
-    fn read(
-        tx: &mut dyn Tx,
-        sc: &query::GridScope,
-        grid: &str,
-        now: i64,
-        esc_ms: i64,
-    ) -> Result<Figures> {
+    fn read(tx: &mut dyn Tx, sc: &GridScope, grid: &str, now: i64, esc_ms: i64) -> Result<Figures> {
         let today = (now + TZ_OFFSET_MS) / DAY_MS;
         let since = (today - 29) * DAY_MS - TZ_OFFSET_MS;
         let mut grids = Vec::new();
@@ -54,17 +50,16 @@ impl Figures {
             top_risk.push((code, text, n));
         }
         let escalated = Filter {
-            kind: "hazard",
             due_before: Some(now - esc_ms),
-            ..Default::default()
+            ..Filter::of(RecordKind::Hazard)
         };
         Ok(Figures {
             today,
             per_day: query::inspections_per_day(tx, sc, since)?,
-            by_category: query::count_by(tx, sc, "hazard", "category")?,
-            by_status: query::count_by(tx, sc, "hazard", "status")?,
-            inspection_status: query::count_by(tx, sc, "inspection", "status")?,
-            report_status: query::count_by(tx, sc, "report", "status")?,
+            by_category: query::count_by(tx, sc, RecordKind::Hazard, "category")?,
+            by_status: query::count_by(tx, sc, RecordKind::Hazard, "status")?,
+            inspection_status: query::count_by(tx, sc, RecordKind::Inspection, "status")?,
+            report_status: query::count_by(tx, sc, RecordKind::Report, "status")?,
             grids,
             overdue: query::hazard_figures(tx, &sc.path, now)?.2,
             top_risk,

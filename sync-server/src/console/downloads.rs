@@ -4,6 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use gridfield_core::record::RecordKind;
 
 use super::errors::not_found;
 use super::export::{self, Format};
@@ -11,7 +12,7 @@ use super::forms::{Pairs, Params};
 use super::html;
 use super::list::{filter_from, scope};
 use super::{AppState, Console, blocking};
-use crate::logic::{self, now_ms};
+use crate::rules::{self, now_ms};
 
 pub async fn export(
     State(s): State<AppState>,
@@ -20,12 +21,12 @@ pub async fn export(
     Query(q): Query<Pairs>,
 ) -> Response {
     let (kind, format) = match file.as_str() {
-        "inspections.csv" => ("inspection", Format::Csv),
-        "inspections.xlsx" => ("inspection", Format::Xlsx),
-        "hazards.csv" => ("hazard", Format::Csv),
-        "hazards.xlsx" => ("hazard", Format::Xlsx),
-        "reports.csv" => ("report", Format::Csv),
-        "reports.xlsx" => ("report", Format::Xlsx),
+        "inspections.csv" => (RecordKind::Inspection, Format::Csv),
+        "inspections.xlsx" => (RecordKind::Inspection, Format::Xlsx),
+        "hazards.csv" => (RecordKind::Hazard, Format::Csv),
+        "hazards.xlsx" => (RecordKind::Hazard, Format::Xlsx),
+        "reports.csv" => (RecordKind::Report, Format::Csv),
+        "reports.xlsx" => (RecordKind::Report, Format::Xlsx),
         _ => return not_found(c.lang, Some(&c.user)),
     };
     let p = Params(q);
@@ -62,8 +63,8 @@ pub async fn photo(State(s): State<AppState>, c: Console, Path(hash): Path<Strin
     let path = c.user.grid_path.clone();
     let found = blocking(move || {
         s.db.read(|tx| {
-            if logic::photo_in_scope(tx, &hash, &path)? {
-                logic::get_blob(tx, &hash)
+            if rules::photos::photo_in_scope(tx, &hash, &path)? {
+                Ok(rules::photos::get_blob(tx, &hash)?)
             } else {
                 Ok(None)
             }

@@ -11,7 +11,7 @@ use super::html::{Flash, Frame, Nav, render};
 use super::msg::Msg;
 use super::{Console, LangChoice};
 use crate::error::ApiError;
-use crate::logic::Reject;
+use crate::rules::{self, Reject};
 
 #[derive(Template)]
 #[template(path = "console/message.html")]
@@ -82,6 +82,17 @@ pub fn missing() -> ApiError {
 /// write transaction it was raised in.
 pub fn refused(r: Reject, lang: Lang) -> ApiError {
     ApiError::unprocessable(r.code, if lang.is_en() { r.en } else { r.zh })
+}
+
+/// A rule's answer to a console decision: a refusal becomes an error in the
+/// user's language (rolling back the write transaction), anything else maps as
+/// the API maps it.
+pub fn decided<T>(r: rules::Result<T>, lang: Lang) -> Result<T, ApiError> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(rules::Error::Refused(r)) => Err(refused(r, lang)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A flash message carried across a redirect by a short code.

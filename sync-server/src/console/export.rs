@@ -8,14 +8,16 @@ use std::io::Write;
 
 use axum::body::{Body, Bytes};
 use gridfield_core::checklist::{Severity, hazard_category_label};
+use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::i18n::Lang;
 use gridfield_core::model::{ReportStatus, ReviewStatus};
+use gridfield_core::record::RecordKind;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::html;
-use super::query::{self, Filter, GridScope};
+use super::query::{self, Filter};
 use crate::db::Db;
 use crate::error::{ApiError, Result};
 
@@ -29,10 +31,10 @@ pub enum Format {
 }
 
 /// Column headers and the cells of one row, for a kind.
-pub fn headers(kind: &str, lang: Lang) -> Vec<&'static str> {
+pub fn headers(kind: RecordKind, lang: Lang) -> Vec<&'static str> {
     let l = |zh, en| lang.pick(zh, en);
     match kind {
-        "inspection" => vec![
+        RecordKind::Inspection => vec![
             l("编号", "id"),
             l("检查表", "template"),
             l("地址编码", "address code"),
@@ -44,7 +46,7 @@ pub fn headers(kind: &str, lang: Lang) -> Vec<&'static str> {
             l("审核意见", "review comment"),
             l("审核人", "reviewer"),
         ],
-        "hazard" => vec![
+        RecordKind::Hazard => vec![
             l("编号", "id"),
             l("类别", "category"),
             l("等级", "severity"),
@@ -85,9 +87,9 @@ fn time(v: &Value, k: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn cells(kind: &str, body: &Value, lang: Lang) -> Vec<String> {
+pub fn cells(kind: RecordKind, body: &Value, lang: Lang) -> Vec<String> {
     match kind {
-        "inspection" => vec![
+        RecordKind::Inspection => vec![
             s(body, "id"),
             s(body, "template_id"),
             s(body, "address_code"),
@@ -105,7 +107,7 @@ pub fn cells(kind: &str, body: &Value, lang: Lang) -> Vec<String> {
             s(body, "review_comment"),
             s(body, "reviewed_by"),
         ],
-        "hazard" => {
+        RecordKind::Hazard => {
             let h = body.get("hazard").cloned().unwrap_or(Value::Null);
             vec![
                 s(&h, "id"),

@@ -6,19 +6,23 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gridfield_core::checklist::{HAZARD_CATEGORIES, Severity, hazard_category_label};
+use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::{HazardAction, HazardStatus, StepInput, is_overdue};
+use gridfield_core::record::RecordKind;
 use serde_json::{Value, json};
 
 use super::auth::ConsoleUser;
-use super::errors::{flash_for, missing, refused};
+use super::errors::{decided, flash_for, missing};
 use super::forms::{self, Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, date, datetime, render};
 use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
 use super::msg::Msg;
-use super::query::{self, GridScope, PAGE_SIZE};
+use super::query::{self, PAGE_SIZE};
 use super::{AppState, Console, blocking, csrf, redirect};
+use crate::db::records::{self, HazardDoc};
 use crate::error::{ApiError, Result};
-use crate::logic::{self, HazardDoc, now_ms};
+use crate::rules::photos::MAX_BLOB_BYTES;
+use crate::rules::{self, CONSOLE_DEVICE, now_ms, sha256_hex};
 
 /// The grid an overdue hazard has escalated to: one level up per `after_ms` past due.
 fn escalation(
@@ -70,7 +74,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let l = c.lang.lang;
     let now = now_ms();
     let after = s.console.escalate_after_ms;
-    let f = filter_from("hazard", &p, now, after);
+    let f = filter_from(RecordKind::Hazard, &p, now, after);
     let page = p.page();
     let sc = scope(&c);
     let res = blocking(move || {
@@ -80,7 +84,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
             for (id, body) in pg.rows {
                 let h = body.get("hazard").cloned().unwrap_or(Value::Null);
                 let addr = query::address_text(tx, jstr(&h, "address_code"))?.unwrap_or_default();
-                let path = logic::get_record(tx, "hazard", &id)?
+                let path = records::get(tx, RecordKind::Hazard, &id)?
                     .map(|r| r.grid_path)
                     .unwrap_or_default();
                 let chain = query::grid_chain(tx, &path)?;
@@ -187,7 +191,7 @@ struct Loaded {
 
 fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
     s.db.read(|tx| {
-        let r = query::get_in_scope(tx, sc, "hazard", id)?.ok_or_else(missing)?;
+        let r = query::get_in_scope(tx, sc, RecordKind::Hazard, id)?.ok_or_else(missing)?;
         let doc: HazardDoc =
             serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
         let address = query::address_text(tx, &doc.hazard.address_code)?.unwrap_or_default();
@@ -231,7 +235,7 @@ fn show_page(
                 .map(|a| a.label(l).to_string())
                 .unwrap_or_else(|| Msg::StepReported.text(l)),
             to_status: e.to_status.label(l),
-            via: if e.device_id == logic::CONSOLE_DEVICE {
+            via: if e.device_id == CONSOLE_DEVICE {
                 Msg::ViaConsole.text(l)
             } else {
                 Msg::ViaDevice.text(l)
@@ -342,11 +346,11 @@ pub async fn step(
     let mut photos = Vec::new();
     let mut blob = None;
     if let Some(bytes) = photo {
-        let mime = match forms::photo(&bytes, logic::MAX_BLOB_BYTES) {
+        let mime = match forms::photo(&bytes, MAX_BLOB_BYTES) {
             Ok(m) => m,
             Err((status, msg)) => return show_error(&s, &c, &id, msg.text(l), status, p).await,
         };
-        let hash = logic::sha256_hex(&bytes);
+        let hash = sha256_hex(&bytes);
         photos.push(hash.clone());
         blob = Some((hash, mime.to_string(), bytes));
     }
@@ -360,9 +364,9 @@ pub async fn step(
     let (s2, user, id2, sc) = (s.clone(), c.user.clone(), id.clone(), scope(&c));
     let res = blocking(move || {
         s2.db.write(|tx| {
-            query::get_in_scope(tx, &sc, "hazard", &id2)?.ok_or_else(missing)?;
+            query::get_in_scope(tx, &sc, RecordKind::Hazard, &id2)?.ok_or_else(missing)?;
             if let Some((hash, mime, bytes)) = &blob {
-                logic::put_blob_chunk(tx, hash, 0, bytes.len() as u64, mime, bytes)?;
+                rules::photos::put_blob_chunk(tx, hash, 0, bytes.len() as u64, mime, bytes)?;
             }
             let dev = user.ctx();
             let mut steps = vec![(action, input)];
@@ -371,15 +375,16 @@ pub async fn step(
             }
             for (a, inp) in steps {
                 let ev = format!("ev-{}", uuid::Uuid::now_v7());
-                if let Err(r) = logic::hazard_step(tx, &dev, &id2, &ev, a, &inp, now_ms())? {
-                    return Err(refused(r, l));
-                }
-                logic::audit(
+                decided(
+                    rules::hazards::hazard_step(tx, &dev, &id2, &ev, a, &inp, now_ms()),
+                    l,
+                )?;
+                rules::audit::audit(
                     tx,
                     &user.name,
-                    Some(logic::CONSOLE_DEVICE),
+                    Some(CONSOLE_DEVICE),
                     "hazard_step",
-                    "hazard",
+                    RecordKind::Hazard.as_str(),
                     &id2,
                     Some(&json!({ "action": a.as_str(), "note": inp.note })),
                 )?;

@@ -1,26 +1,29 @@
 //! The inspection review queue, one inspection with its answers, and the review
-//! decisions (one, or a batch all-or-nothing) made through `logic` as a device's.
+//! decisions (one, or a batch all-or-nothing) made through `rules` as a device's.
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gridfield_core::checklist::{ChecklistTemplate, Item, ItemKind, is_photo_hash};
+use gridfield_core::grid::GridScope;
 use gridfield_core::i18n::Lang;
 use gridfield_core::model::ReviewStatus;
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::Inspection;
 use serde_json::{Value, json};
 
 use super::auth::ConsoleUser;
-use super::errors::{flash_for, message_page, missing, refused};
+use super::errors::{decided, flash_for, message_page, missing};
 use super::forms::{Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, datetime, render};
 use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
 use super::msg::Msg;
-use super::query::{self, AuditRow, GridScope, PAGE_SIZE};
+use super::query::{self, AuditRow, PAGE_SIZE};
 use super::{AppState, Console, blocking, csrf, redirect};
+use crate::db::records;
 use crate::error::{ApiError, Result};
-use crate::logic::{self, now_ms};
+use crate::rules::{self, CONSOLE_DEVICE, now_ms};
 
 pub struct Row {
     pub id: String,
@@ -53,7 +56,12 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         p.0.push(("status".into(), "submitted".into()));
     }
     let l = c.lang.lang;
-    let f = filter_from("inspection", &p, now_ms(), s.console.escalate_after_ms);
+    let f = filter_from(
+        RecordKind::Inspection,
+        &p,
+        now_ms(),
+        s.console.escalate_after_ms,
+    );
     let page = p.page();
     let sc = scope(&c);
     let res = blocking(move || {
@@ -223,17 +231,17 @@ struct Loaded {
 
 fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
     s.db.read(|tx| {
-        let r = query::get_in_scope(tx, sc, "inspection", id)?.ok_or_else(missing)?;
+        let r = query::get_in_scope(tx, sc, RecordKind::Inspection, id)?.ok_or_else(missing)?;
         let i: Inspection =
             serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
-        let tpl = logic::get_record(
+        let tpl = records::get(
             tx,
-            "template",
+            RecordKind::Template,
             &format!("{}@{}", i.template_id, i.template_version),
         )?
         .and_then(|t| serde_json::from_value(t.body).ok());
         let address = query::address_text(tx, &i.address_code)?.unwrap_or_default();
-        let history = query::history(tx, "inspection", id)?;
+        let history = query::history(tx, RecordKind::Inspection, id)?;
         Ok(Loaded {
             i,
             tpl,
@@ -303,19 +311,20 @@ fn review_one(
     approve: bool,
     comment: Option<&str>,
 ) -> Result<()> {
-    query::get_in_scope(tx, sc, "inspection", id)?.ok_or_else(missing)?;
-    match logic::review_inspection(tx, &c.ctx(), id, approve, comment, now_ms())? {
-        Ok(_) => logic::audit(
-            tx,
-            &c.name,
-            Some(logic::CONSOLE_DEVICE),
-            "inspection_review",
-            "inspection",
-            id,
-            Some(&json!({ "approve": approve, "comment": comment })),
-        ),
-        Err(r) => Err(refused(r, lang)),
-    }
+    query::get_in_scope(tx, sc, RecordKind::Inspection, id)?.ok_or_else(missing)?;
+    decided(
+        rules::inspections::review_inspection(tx, &c.ctx(), id, approve, comment, now_ms()),
+        lang,
+    )?;
+    Ok(rules::audit::audit(
+        tx,
+        &c.name,
+        Some(CONSOLE_DEVICE),
+        "inspection_review",
+        RecordKind::Inspection.as_str(),
+        id,
+        Some(&json!({ "approve": approve, "comment": comment })),
+    )?)
 }
 
 pub async fn review(

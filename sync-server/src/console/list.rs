@@ -3,14 +3,16 @@
 //! grid choices of a filter form.
 
 use gridfield_core::checklist::Severity;
+use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::model::{ReportStatus, ReviewStatus};
+use gridfield_core::record::RecordKind;
 use serde_json::Value;
 
 use super::Console;
 use super::forms::{Params, parse_date};
 use super::html::{self, Choice, choices};
-use super::query::{DAY_MS, Filter, GridScope};
+use super::query::{DAY_MS, Filter};
 
 pub fn scope(c: &Console) -> GridScope {
     GridScope::new(&c.user.grid_path)
@@ -23,10 +25,10 @@ pub fn jstr<'a>(v: &'a Value, k: &str) -> &'a str {
 
 /// The filter a list page or export asks for; values that mean nothing for the
 /// kind are dropped.
-pub fn filter_from(kind: &'static str, p: &Params, now: i64, escalate_ms: i64) -> Filter {
+pub fn filter_from(kind: RecordKind, p: &Params, now: i64, escalate_ms: i64) -> Filter {
     let status = p.get("status").map(String::from).filter(|v| match kind {
-        "inspection" => ReviewStatus::parse(v).is_some(),
-        "hazard" => HazardStatus::parse(v).is_some(),
+        RecordKind::Inspection => ReviewStatus::parse(v).is_some(),
+        RecordKind::Hazard => HazardStatus::parse(v).is_some(),
         _ => ReportStatus::parse(v).is_some(),
     });
     let due_before = if p.get("escalated").is_some() {
@@ -48,7 +50,11 @@ pub fn filter_from(kind: &'static str, p: &Params, now: i64, escalate_ms: i64) -
             .get("severity")
             .filter(|v| Severity::parse(v).is_some())
             .map(String::from),
-        due_before: if kind == "hazard" { due_before } else { None },
+        due_before: if kind == RecordKind::Hazard {
+            due_before
+        } else {
+            None
+        },
         from: p.get("from").and_then(parse_date),
         to: p.get("to").and_then(parse_date).map(|d| d + DAY_MS),
         address: p.get("address").map(String::from),

@@ -1,6 +1,6 @@
 //! The supervisor web console under `/console`: server-rendered HTML for review,
 //! hazards, reports, door plates, dashboard, conflicts, audit and exports.
-//! Handlers are thin; reads live in `query`, decisions go through `logic` exactly
+//! Handlers are thin; reads live in `query`, decisions go through `rules` exactly
 //! as a device's commands do, so their results reach phones by pull.
 
 mod addresses;
@@ -33,7 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::error::{ApiError, Result};
-use crate::logic::Server;
+use crate::server::Server;
 use auth::{AuthPolicy, ConsoleUser};
 pub use cookies::{LANG_COOKIE, LangChoice, SESSION_COOKIE, cookie};
 use errors::{error_page, message_page};

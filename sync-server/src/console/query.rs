@@ -2,43 +2,22 @@
 //! subtree (`GridScope`) and paginated, over indexed generated columns of
 //! `records` (status, category, severity, due_at, at). Plain functions over `Tx`.
 
+use gridfield_core::grid::GridScope;
+use gridfield_core::record::RecordKind;
 use serde_json::Value;
 
+use crate::db::records::{self, Record};
 use crate::db::{Row, RowExt, SqlValue as V, Tx};
 use crate::error::{ApiError, Result};
-use crate::logic;
+use crate::rules;
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// A grid subtree: `/320583/320583001/` and everything below it.
-#[derive(Debug, Clone)]
-pub struct GridScope {
-    pub path: String,
-}
-
-impl GridScope {
-    pub fn new(path: &str) -> GridScope {
-        GridScope {
-            path: path.to_string(),
-        }
-    }
-    pub fn covers(&self, path: &str) -> bool {
-        path.starts_with(&self.path)
-    }
-    /// The half-open byte range of paths in this subtree (`/a/` ≤ p < `/a~`).
-    pub fn range(&self) -> (String, String) {
-        (
-            self.path.clone(),
-            format!("{}~", self.path.trim_end_matches('/')),
-        )
-    }
-}
-
 /// Which records a list page or an export shows. Unknown values are ignored by
 /// the page parser, not passed to SQL: every value is a bound parameter.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Filter {
-    pub kind: &'static str,
+    pub kind: RecordKind,
     /// A grid inside the user's scope (narrows it further).
     pub grid: Option<String>,
     pub status: Option<String>,
@@ -53,18 +32,35 @@ pub struct Filter {
     pub address: Option<String>,
 }
 
+impl Filter {
+    /// Every record of a kind in the scope (no further condition).
+    pub fn of(kind: RecordKind) -> Filter {
+        Filter {
+            kind,
+            grid: None,
+            status: None,
+            category: None,
+            severity: None,
+            due_before: None,
+            from: None,
+            to: None,
+            address: None,
+        }
+    }
+}
+
 /// Build `WHERE …` for a filter inside a scope; returns SQL and its parameters.
 fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(String, Vec<V>)> {
     let mut path = scope.path.clone();
     if let Some(g) = &f.grid
-        && let Some(p) = logic::grid_path(tx, g)?
+        && let Some(p) = rules::grids::grid_path(tx, g)?
         && scope.covers(&p)
     {
         path = p;
     }
     let (lo, hi) = GridScope::new(&path).range();
     let mut sql = String::from("kind = $1 AND grid_path >= $2 AND grid_path < $3");
-    let mut params: Vec<V> = vec![f.kind.into(), lo.into(), hi.into()];
+    let mut params: Vec<V> = vec![f.kind.as_str().into(), lo.into(), hi.into()];
     let mut add = |sql: &mut String, cond: &str, v: V| {
         params.push(v);
         sql.push_str(&format!(" AND {cond} ${}", params.len()));
@@ -165,10 +161,10 @@ fn id_body(r: &Row) -> Result<(String, Value)> {
 pub fn get_in_scope(
     tx: &mut dyn Tx,
     scope: &GridScope,
-    kind: &str,
+    kind: RecordKind,
     id: &str,
-) -> Result<Option<logic::Record>> {
-    Ok(logic::get_record(tx, kind, id)?.filter(|r| scope.covers(&r.grid_path)))
+) -> Result<Option<Record>> {
+    Ok(records::get(tx, kind, id)?.filter(|r| scope.covers(&r.grid_path)))
 }
 
 /// (code, name, path) of a grid's children, or of the grid itself when it has none.
@@ -220,7 +216,7 @@ pub fn grid_chain(tx: &mut dyn Tx, path: &str) -> Result<Vec<(String, String)>> 
 pub fn count_by(
     tx: &mut dyn Tx,
     scope: &GridScope,
-    kind: &str,
+    kind: RecordKind,
     column: &str,
 ) -> Result<Vec<(String, i64)>> {
     // `column` is one of ours, never user input.
@@ -231,7 +227,7 @@ pub fn count_by(
             "SELECT {column}, COUNT(*) FROM records WHERE kind = $1 AND grid_path >= $2 AND grid_path < $3
              GROUP BY {column} ORDER BY COUNT(*) DESC"
         ),
-        &[kind.into(), lo.into(), hi.into()],
+        &[kind.as_str().into(), lo.into(), hi.into()],
     )?;
     rows.iter()
         .map(|r| Ok((r.opt_text(0).unwrap_or_default(), r.int(1)?)))
@@ -311,7 +307,7 @@ pub fn top_risk_addresses(
 }
 
 pub fn address_text(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
-    Ok(logic::get_record(tx, "address", code)?.and_then(|r| {
+    Ok(records::get(tx, RecordKind::Address, code)?.and_then(|r| {
         r.body
             .get("full_text")
             .and_then(Value::as_str)
@@ -489,11 +485,11 @@ pub fn audit(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<AuditR
 }
 
 /// The review history of one record: audit rows naming it.
-pub fn history(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Vec<AuditRow>> {
+pub fn history(tx: &mut dyn Tx, kind: RecordKind, id: &str) -> Result<Vec<AuditRow>> {
     let rows = tx.query(
         "SELECT at, actor, device_id, action, kind, entity_id, detail FROM audit
          WHERE kind = $1 AND entity_id = $2 ORDER BY at, id",
-        &[kind.into(), id.into()],
+        &[kind.as_str().into(), id.into()],
     )?;
     rows.iter().map(AuditRow::from_row).collect()
 }

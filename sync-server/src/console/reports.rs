@@ -1,25 +1,28 @@
 //! The volunteers' report inbox, one report, and the accept / dismiss decision
-//! (points, optionally a hazard) made through `logic` as a device's.
+//! (points, optionally a hazard) made through `rules` as a device's.
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gridfield_core::checklist::{HAZARD_CATEGORIES, Severity, hazard_category_label};
+use gridfield_core::grid::GridScope;
 use gridfield_core::model::ReportStatus;
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
 use serde_json::{Value, json};
 
 use super::auth::ConsoleUser;
-use super::errors::{flash_for, missing, refused};
+use super::errors::{decided, flash_for, missing};
 use super::forms::{Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, datetime, render};
 use super::list::{filter_from, filter_query, grid_choices, jstr, scope};
 use super::msg::Msg;
-use super::query::{self, GridScope, PAGE_SIZE};
+use super::query::{self, PAGE_SIZE};
 use super::{AppState, Console, blocking, csrf, redirect};
 use crate::error::{ApiError, Result};
-use crate::logic::{self, now_ms};
+use crate::rules::reports::{MAX_REPORT_POINTS, ReportDecision};
+use crate::rules::{self, CONSOLE_DEVICE, now_ms};
 
 pub struct Row {
     pub id: String,
@@ -47,7 +50,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         p.0.push(("status".into(), "pending".into()));
     }
     let l = c.lang.lang;
-    let f = filter_from("report", &p, now_ms(), 0);
+    let f = filter_from(RecordKind::Report, &p, now_ms(), 0);
     let page = p.page();
     let sc = scope(&c);
     let res = blocking(move || {
@@ -137,7 +140,7 @@ fn show_page(c: &Console, r: &Report, flash: Option<Flash>, typed: &Params) -> R
             .filter(|p| gridfield_core::photo::is_valid_hash(p))
             .cloned()
             .collect(),
-        max_points: logic::MAX_REPORT_POINTS,
+        max_points: MAX_REPORT_POINTS,
         points: typed.get("points").unwrap_or("5"),
         dismiss_note: if typed.get("decision") == Some("dismiss") {
             typed.get("note").unwrap_or("")
@@ -152,7 +155,7 @@ fn show_page(c: &Console, r: &Report, flash: Option<Flash>, typed: &Params) -> R
 
 fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Report> {
     s.db.read(|tx| {
-        let r = query::get_in_scope(tx, sc, "report", id)?.ok_or_else(missing)?;
+        let r = query::get_in_scope(tx, sc, RecordKind::Report, id)?.ok_or_else(missing)?;
         serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))
     })
 }
@@ -188,7 +191,7 @@ pub async fn decide(
                 .unwrap_or(Severity::Medium),
         )
     });
-    let d = logic::ReportDecision {
+    let d = ReportDecision {
         accept,
         note: p.get("note").map(String::from),
         points,
@@ -198,23 +201,24 @@ pub async fn decide(
     let (s2, user, id2, sc2) = (s.clone(), c.user.clone(), id.clone(), sc.clone());
     let res = blocking(move || {
         s2.db.write(|tx| {
-            query::get_in_scope(tx, &sc2, "report", &id2)?.ok_or_else(missing)?;
-            match logic::decide_report(tx, &user.ctx(), &id2, &d, now_ms())? {
-                Ok(_) => logic::audit(
-                    tx,
-                    &user.name,
-                    Some(logic::CONSOLE_DEVICE),
-                    if d.accept {
-                        "report_accept"
-                    } else {
-                        "report_dismiss"
-                    },
-                    "report",
-                    &id2,
-                    Some(&json!({ "points": d.points, "note": d.note })),
-                ),
-                Err(r) => Err(refused(r, l)),
-            }
+            query::get_in_scope(tx, &sc2, RecordKind::Report, &id2)?.ok_or_else(missing)?;
+            decided(
+                rules::reports::decide_report(tx, &user.ctx(), &id2, &d, now_ms()),
+                l,
+            )?;
+            Ok(rules::audit::audit(
+                tx,
+                &user.name,
+                Some(CONSOLE_DEVICE),
+                if d.accept {
+                    "report_accept"
+                } else {
+                    "report_dismiss"
+                },
+                RecordKind::Report.as_str(),
+                &id2,
+                Some(&json!({ "points": d.points, "note": d.note })),
+            )?)
         })
     })
     .await;

@@ -3,8 +3,7 @@
 //! photo index kept in step with every write. Rules, demo and the city generator
 //! all store records through here.
 
-use gridfield_core::checklist::is_photo_hash;
-use gridfield_core::model::EntityKind;
+use gridfield_core::address::EntityKind;
 use gridfield_core::records::{Hazard, HazardEvent};
 use gridfield_core::wire::EntityState;
 use serde::Serialize;
@@ -13,52 +12,16 @@ use serde_json::{Map, Value, json};
 use super::{RecordRow, RowExt, Tx};
 use crate::error::{ApiError, Result};
 
-/// What a `records` row holds. A core `RecordKind` will replace this one; until
-/// then it only names the kinds the table stores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RecordKind {
-    Grid,
-    Address,
-    Template,
-    Inspection,
-    Hazard,
-    Report,
-    /// A descriptive entity at an address (一标多实).
-    Entity(EntityKind),
-}
+use gridfield_core::photo::refs_of;
+use gridfield_core::record::RecordKind;
 
-impl RecordKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordKind::Grid => "grid",
-            RecordKind::Address => "address",
-            RecordKind::Template => "template",
-            RecordKind::Inspection => "inspection",
-            RecordKind::Hazard => "hazard",
-            RecordKind::Report => "report",
-            RecordKind::Entity(k) => k.as_str(),
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RecordKind> {
-        Some(match s {
-            "grid" => RecordKind::Grid,
-            "address" => RecordKind::Address,
-            "template" => RecordKind::Template,
-            "inspection" => RecordKind::Inspection,
-            "hazard" => RecordKind::Hazard,
-            "report" => RecordKind::Report,
-            other => RecordKind::Entity(EntityKind::parse(other)?),
-        })
-    }
-
-    /// Kinds whose documents refer to photos (indexed in `record_photos`).
-    pub fn carries_photos(self) -> bool {
-        matches!(
-            self,
-            RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report
-        )
-    }
+/// Kinds whose documents refer to photos (indexed in `record_photos`). The
+/// server stores hazard steps inside the hazard's document, never on their own.
+fn carries_photos(kind: RecordKind) -> bool {
+    matches!(
+        kind,
+        RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report
+    )
 }
 
 /// A stored record: where it belongs and its document.
@@ -223,7 +186,8 @@ pub fn address_path(tx: &mut dyn Tx, code: &str) -> Result<Option<String>> {
 }
 
 /// Keep `record_photos` in step with a record just stored: the photos it refers to
-/// now, under the grid it belongs to now. Only kinds that carry photos are indexed.
+/// now (the core's rule, as the device reads it), under the grid it belongs to
+/// now. Only kinds that carry photos are indexed.
 fn index_photos(
     tx: &mut dyn Tx,
     kind: RecordKind,
@@ -231,14 +195,14 @@ fn index_photos(
     grid_path: &str,
     body: &Value,
 ) -> Result<()> {
-    if !kind.carries_photos() {
+    if !carries_photos(kind) {
         return Ok(());
     }
     tx.execute(
         "DELETE FROM record_photos WHERE kind = $1 AND record_id = $2",
         &[kind.as_str().into(), id.into()],
     )?;
-    for hash in photo_refs(kind, body) {
+    for hash in refs_of(kind, body) {
         tx.execute(
             "INSERT INTO record_photos (hash, kind, record_id, grid_path) VALUES ($1, $2, $3, $4)
              ON CONFLICT (hash, kind, record_id) DO NOTHING",
@@ -253,103 +217,31 @@ fn index_photos(
     Ok(())
 }
 
-/// Every photo hash a stored record body refers to: inspection evidence and photo
-/// or signature answers, hazard and hazard-step photos, report photos. Migration
-/// 003 reads the same places to backfill.
-pub fn photo_refs(kind: RecordKind, body: &Value) -> Vec<String> {
-    fn strings<'a>(v: Option<&'a Value>, out: &mut Vec<&'a str>) {
-        match v {
-            Some(Value::String(s)) => out.push(s),
-            Some(Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str)),
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    match kind {
-        RecordKind::Inspection => {
-            for key in ["photos", "answers"] {
-                if let Some(Value::Object(m)) = body.get(key) {
-                    for v in m.values() {
-                        strings(Some(v), &mut found);
-                    }
-                }
-            }
-        }
-        RecordKind::Hazard => {
-            strings(body.pointer("/hazard/photos"), &mut found);
-            if let Some(Value::Array(events)) = body.get("events") {
-                for e in events {
-                    strings(e.get("photos"), &mut found);
-                }
-            }
-        }
-        RecordKind::Report => strings(body.get("photos"), &mut found),
-        _ => {}
-    }
-    let mut out: Vec<String> = found
-        .into_iter()
-        .filter(|s| is_photo_hash(s))
-        .map(String::from)
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn photo_refs_reads_every_place_a_record_keeps_photos() {
-        let (a, b, c, d) = (
-            "a".repeat(64),
-            "b".repeat(64),
-            "c".repeat(64),
-            "d".repeat(64),
-        );
-        let inspection = json!({
-            "photos": { "ebike": [a, b] },
-            "answers": { "signature": c, "site": [d, "not a hash"], "remarks": "text", "n": 3 }
-        });
-        assert_eq!(
-            photo_refs(RecordKind::Inspection, &inspection),
-            vec![a.clone(), b.clone(), c.clone(), d.clone()]
-        );
-        let hazard = json!({
-            "hazard": { "photos": [a] },
-            "events": [{ "photos": [a] }, { "photos": [b] }, { "photos": [] }]
-        });
-        assert_eq!(
-            photo_refs(RecordKind::Hazard, &hazard),
-            vec![a.clone(), b.clone()]
-        );
-        assert_eq!(
-            photo_refs(RecordKind::Report, &json!({ "photos": [c] })),
-            vec![c.clone()]
-        );
-        assert!(
-            photo_refs(
-                RecordKind::Entity(EntityKind::Household),
-                &json!({ "photos": [d] })
-            )
-            .is_empty()
-        );
-    }
-
-    #[test]
     fn record_kinds_round_trip_through_their_names() {
-        let mut kinds = vec![
-            RecordKind::Grid,
-            RecordKind::Address,
-            RecordKind::Template,
-            RecordKind::Inspection,
-            RecordKind::Hazard,
-            RecordKind::Report,
+        // The `records.kind` strings already stored: the core's names must keep them.
+        let stored = [
+            (RecordKind::Grid, "grid"),
+            (RecordKind::Address, "address"),
+            (RecordKind::Template, "template"),
+            (RecordKind::Inspection, "inspection"),
+            (RecordKind::Hazard, "hazard"),
+            (RecordKind::Report, "report"),
+            (RecordKind::Household, "household"),
+            (RecordKind::Person, "person"),
+            (RecordKind::RentalUnit, "rental_unit"),
+            (RecordKind::Business, "business"),
         ];
-        kinds.extend(EntityKind::ALL.map(RecordKind::Entity));
-        for k in kinds {
-            assert_eq!(RecordKind::parse(k.as_str()), Some(k));
+        for (k, name) in stored {
+            assert_eq!(k.as_str(), name);
+            assert_eq!(RecordKind::parse(name), Some(k));
+        }
+        for e in EntityKind::ALL {
+            assert_eq!(RecordKind::from(e).as_str(), e.as_str());
         }
         assert_eq!(RecordKind::parse("op"), None);
     }

@@ -47,7 +47,7 @@ pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<BTreeMap<String, Str
         let mut c = server.checksums.0.lock().unwrap_or_else(|e| e.into_inner());
         c.iter().position(|(k, _)| *k == key).map(|i| c.remove(i).1)
     };
-    let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
+    let (lower, upper) = dev.scope().range();
     let digest = server.db.read(|tx| {
         let head = tx
             .query_one("SELECT COALESCE(MAX(seq), 0) FROM records", &[])?
@@ -66,7 +66,7 @@ pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<BTreeMap<String, Str
                     d.seq.into(),
                     head.into(),
                     (MAX_DIGEST_DELTA as i64 + 1).into(),
-                    dev.grid_path.as_str().into(),
+                    lower.as_str().into(),
                     upper.as_str().into(),
                 ],
             )?;
@@ -80,7 +80,7 @@ pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<BTreeMap<String, Str
                 d = ScopeDigest::default();
                 tx.query(
                     "SELECT kind, id, grid_path, body FROM records WHERE ((grid_path >= $1 AND grid_path < $2) OR grid_path = '/') AND seq <= $3",
-                    &[dev.grid_path.as_str().into(), upper.as_str().into(), head.into()],
+                    &[lower.as_str().into(), upper.as_str().into(), head.into()],
                 )?
             }
         };

@@ -2,6 +2,7 @@
 //! subtree; enrollment that turns a code into a device token; authentication of
 //! every request by that token; revocation.
 
+use gridfield_core::grid::GridScope;
 use gridfield_core::model::Role;
 use gridfield_core::wire::{self, EnrollRequest, EnrollResponse};
 
@@ -25,8 +26,13 @@ pub struct DeviceCtx {
 }
 
 impl DeviceCtx {
+    /// The grid subtree this device works in.
+    pub fn scope(&self) -> GridScope {
+        GridScope::new(&self.grid_path)
+    }
+
     pub fn covers(&self, path: &str) -> bool {
-        path.starts_with(&self.grid_path)
+        self.scope().covers(path)
     }
 
     /// A console user acting with their own role and grid scope: console decisions

@@ -6,6 +6,7 @@ use gridfield_core::hlc::Hlc;
 use gridfield_core::i18n::Lang;
 use gridfield_core::merge;
 use gridfield_core::model::{self, EntityKind};
+use gridfield_core::record::RecordKind;
 use gridfield_core::wire::EntityState;
 use serde_json::{Map, Value, json};
 
@@ -13,7 +14,7 @@ use super::{
     DeviceCtx, Error, Merged, Result, now_ms, out_of_scope, refuse, reject, unknown_address,
 };
 use crate::db::Tx;
-use crate::db::records::{self, EntityDoc, Record, RecordKind};
+use crate::db::records::{self, EntityDoc, Record};
 use crate::messages::Msg;
 
 /// One pushed entity write: its fields, what each replaced on the device
@@ -67,7 +68,7 @@ pub(crate) fn upsert_entity(
         ));
     }
     let id = id.to_string();
-    let rkind = RecordKind::Entity(kind);
+    let rkind = RecordKind::from(kind);
     let existing = match known {
         Some(known) => known,
         None => records::get(tx, rkind, &id)?,

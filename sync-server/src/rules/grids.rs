@@ -4,10 +4,11 @@
 
 use gridfield_core::checklist::ChecklistTemplate;
 use gridfield_core::model::{Address, Grid, Role};
+use gridfield_core::record::RecordKind;
 use serde_json::json;
 
 use super::{Error, Result, now_ms};
-use crate::db::records::{self, RecordKind};
+use crate::db::records;
 use crate::db::{RowExt, Tx};
 
 /// Grid and address codes: letters, digits and '-', at most 64.

@@ -5,13 +5,14 @@ use gridfield_core::hazard::{self, HazardAction, HazardStatus, StepInput};
 use gridfield_core::i18n::Lang;
 use gridfield_core::model::Role;
 use gridfield_core::record;
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::{Delivery, Hazard, HazardEvent};
 
 pub use crate::db::records::HazardDoc;
 
 use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, refused, reject, unknown_address};
 use crate::db::Tx;
-use crate::db::records::{self, RecordKind};
+use crate::db::records;
 use crate::messages::Msg;
 
 pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Result<Merged> {

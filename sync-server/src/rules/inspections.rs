@@ -4,12 +4,13 @@
 use gridfield_core::checklist::ChecklistTemplate;
 use gridfield_core::inspection::{self, ReviewDecision, ReviewRefusal, WriteRefusal, review};
 use gridfield_core::model::{ReviewStatus, Role};
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::{Delivery, Inspection};
 use serde_json::json;
 
 use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, refused, reject, unknown_address};
 use crate::db::Tx;
-use crate::db::records::{self, Record, RecordKind};
+use crate::db::records::{self, Record};
 use crate::messages::Msg;
 
 pub(crate) fn submit_inspection(

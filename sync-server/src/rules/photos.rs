@@ -2,21 +2,20 @@
 //! checked against its SHA-256 name), downloads, and whether a photo belongs to a
 //! record inside a grid scope.
 
+use gridfield_core::grid::GridScope;
 use gridfield_core::photo;
 
 use super::{Error, Result, now_ms, sha256_hex};
 use crate::db::{RowExt, SqlValue as V, Tx};
 
-pub use crate::db::records::photo_refs;
-
 /// Whether a record inside the subtree `grid_path` refers to the photo `hash`:
 /// one indexed lookup in `record_photos`.
 pub fn photo_in_scope(tx: &mut dyn Tx, hash: &str, grid_path: &str) -> Result<bool> {
-    let upper = format!("{}~", grid_path.trim_end_matches('/'));
+    let (lower, upper) = GridScope::new(grid_path).range();
     Ok(tx
         .query_one(
             "SELECT 1 FROM record_photos WHERE hash = $1 AND grid_path >= $2 AND grid_path < $3 LIMIT 1",
-            &[hash.into(), grid_path.into(), upper.as_str().into()],
+            &[hash.into(), lower.into(), upper.into()],
         )?
         .is_some())
 }
@@ -134,4 +133,33 @@ pub fn get_blob(tx: &mut dyn Tx, hash: &str) -> Result<Option<(String, Vec<u8>)>
             None => None,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    #[test]
+    fn a_photo_of_a_sibling_grid_extending_the_code_is_out_of_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("s.db").display().to_string()).unwrap();
+        let (inside, sibling) = ("a".repeat(64), "b".repeat(64));
+        db.write(|tx| {
+            for (hash, path) in [(&inside, "/32/3205/320583/"), (&sibling, "/32/32050/")] {
+                tx.execute(
+                    "INSERT INTO record_photos (hash, kind, record_id, grid_path) VALUES ($1, 'report', $1, $2)",
+                    &[hash.as_str().into(), path.into()],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let seen =
+            |hash: &str, scope: &str| db.read(|tx| Ok(photo_in_scope(tx, hash, scope)?)).unwrap();
+        assert!(seen(&inside, "/32/3205/"));
+        assert!(!seen(&sibling, "/32/3205/"));
+        assert!(seen(&sibling, "/32/32050/"));
+        assert!(seen(&sibling, "/32/"));
+    }
 }

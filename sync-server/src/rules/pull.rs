@@ -3,13 +3,14 @@
 //! their own reports only).
 
 use gridfield_core::model::Sensitivity;
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
 use gridfield_core::wire::{self, Change, PullResponse};
 use serde_json::Value;
 
 use super::{DeviceCtx, Error, Result, now_ms};
 use crate::db::RowExt;
-use crate::db::records::{EntityDoc, HazardDoc, RecordKind};
+use crate::db::records::{EntityDoc, HazardDoc};
 use crate::server::Server;
 
 pub fn pull(
@@ -35,7 +36,7 @@ pub fn pull(
         Ok(checked)
     })?;
     let (here, from) = checked?;
-    let upper = format!("{}~", dev.grid_path.trim_end_matches('/'));
+    let (lower, upper) = dev.scope().range();
     let rows = server.db.read(|tx| {
         // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
         // those bodies: sorting whole rows of a large subtree for every page made
@@ -48,7 +49,7 @@ pub fn pull(
              ORDER BY seq",
             &[
                 from.into(),
-                dev.grid_path.as_str().into(),
+                lower.as_str().into(),
                 upper.as_str().into(),
                 (limit + 1).into(),
             ],
@@ -106,7 +107,15 @@ pub(crate) fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Opti
             })
         }
         RecordKind::Inspection | RecordKind::Hazard => None,
-        RecordKind::Entity(ek) if ek.visible_to(dev.role) => {
+        // Hazard steps travel inside their hazard's document.
+        RecordKind::HazardEvent => None,
+        RecordKind::Household
+        | RecordKind::Person
+        | RecordKind::RentalUnit
+        | RecordKind::Business => {
+            let Some(ek) = kind.entity().filter(|ek| ek.visible_to(dev.role)) else {
+                return Ok(None);
+            };
             let doc: EntityDoc = serde_json::from_value(body).map_err(bad)?;
             let mut st = doc.state;
             if !personal {
@@ -119,6 +128,5 @@ pub(crate) fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Opti
             }
             Some(Change::Entity { entity: st })
         }
-        RecordKind::Entity(_) => None,
     })
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::audit::audit;
 use super::entities::{FieldWrite, upsert_entity};
 use super::{DeviceCtx, Error, Result, now_ms};
-use crate::db::records::{self, Record, RecordKind};
+use crate::db::records::{self, Record};
 use crate::db::{RowExt, SqlValue as V, Tx};
 use crate::messages::Msg;
 use crate::server::Server;
@@ -346,7 +346,7 @@ fn apply_op(
             );
             // The device kept its refused change locally: send it the server's
             // version again so its replica converges.
-            records::touch(tx, op_kind(&p.op), &p.entity_id)?;
+            records::touch(tx, p.op.record_kind(), &p.entity_id)?;
             OpResult {
                 op_id: p.op_id.clone(),
                 status: OpStatus::Rejected,
@@ -414,13 +414,3 @@ fn stamp_for(
 /// A device clock this far off at push has changed since it stamped the ops (it
 /// corrects itself from every answer): their stamps are corrected by the skew.
 pub const SKEW_TOLERANCE_MS: i64 = 60_000;
-
-/// The record an op changes, to send back to a device whose op was refused.
-fn op_kind(op: &Op) -> RecordKind {
-    match op {
-        Op::EntityUpsert { kind, .. } => RecordKind::Entity(*kind),
-        Op::InspectionSubmit { .. } | Op::InspectionReview { .. } => RecordKind::Inspection,
-        Op::HazardCreate { .. } | Op::HazardStep { .. } => RecordKind::Hazard,
-        Op::ReportCreate { .. } => RecordKind::Report,
-    }
-}

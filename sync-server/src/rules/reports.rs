@@ -5,6 +5,7 @@ use gridfield_core::checklist::Severity;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::model::ReportStatus;
 use gridfield_core::record;
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::{Delivery, Hazard, Report};
 use gridfield_core::report::{DecisionRefusal, decision};
 use serde_json::json;
@@ -12,7 +13,7 @@ use serde_json::json;
 use super::hazards::create_hazard;
 use super::{DeviceCtx, Merged, Result, out_of_scope, refuse, refused, unknown_address};
 use crate::db::Tx;
-use crate::db::records::{self, RecordKind};
+use crate::db::records;
 use crate::messages::Msg;
 
 pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Result<Merged> {

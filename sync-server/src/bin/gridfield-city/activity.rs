@@ -4,8 +4,9 @@
 use gridfield_core::checklist::{Answers, ChecklistTemplate, ItemPhotos, Severity};
 use gridfield_core::hazard::{HazardAction, HazardStatus};
 use gridfield_core::model::{EntityKind, GeoPoint, ReportStatus, ReviewStatus};
+use gridfield_core::record::RecordKind;
 use gridfield_core::records::{Delivery, Hazard, HazardEvent, Inspection, Report};
-use gridfield_server::db::records::{self, HazardDoc, RecordKind};
+use gridfield_server::db::records::{self, HazardDoc};
 use gridfield_server::error::{ApiError, Result};
 use serde_json::json;
 

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use gridfield_core::model::{Address, EntityKind, Grid};
+use gridfield_core::record::RecordKind;
 use gridfield_server::db::Db;
 use gridfield_server::db::RowExt;
-use gridfield_server::db::records::{self, EntityDoc, RecordKind};
+use gridfield_server::db::records::{self, EntityDoc};
 use gridfield_server::error::{ApiError, Result};
 use gridfield_server::rules;
 use serde_json::{Map, Value, json};
@@ -155,7 +156,8 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
         progress: bar,
     };
     // Grids and templates were written through the server's own functions.
-    sink.by_kind.insert("grid".into(), tree.len() as u64);
+    sink.by_kind
+        .insert(RecordKind::Grid.as_str().into(), tree.len() as u64);
 
     // ---- door plates and what hangs off them, grid by grid (an import per grid)
     let mut serial = 0u64;
@@ -348,7 +350,7 @@ pub(crate) fn put_entity(
     // As the merge keeps it: who wrote each field and at which feed position.
     let doc = EntityDoc::seeded(kind, &id, address_code, fields, &stamp(at));
     sink.put(
-        RecordKind::Entity(kind),
+        RecordKind::from(kind),
         id,
         g,
         Some(address_code),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use gridfield_server::db::records::RecordKind;
+use gridfield_core::record::RecordKind;
 use gridfield_server::db::{Db, RecordRow};
 use gridfield_server::error::Result;
 use serde_json::Value;

@@ -42,13 +42,19 @@ pub const ALLOWED_IN_ZH: &[&str] = &[
 /// a message catalog refuses. Parameters (ids, codes, numbers) should be left out of
 /// the text checked, or be digits.
 pub fn english_in_chinese(text: &str) -> Vec<String> {
+    english_in_chinese_beyond(text, &[])
+}
+
+/// [`english_in_chinese`], also allowing a surface's own tokens (command names a
+/// user types, keyboard keys a page names).
+pub fn english_in_chinese_beyond(text: &str, extra: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
     let mut word = String::new();
     for c in text.chars().chain(std::iter::once(' ')) {
         if c.is_ascii_alphabetic() {
             word.push(c);
         } else if !word.is_empty() {
-            if !ALLOWED_IN_ZH.contains(&word.as_str()) {
+            if !ALLOWED_IN_ZH.contains(&word.as_str()) && !extra.contains(&word.as_str()) {
                 found.push(std::mem::take(&mut word));
             }
             word.clear();
@@ -73,9 +79,14 @@ pub fn chinese_in_english(text: &str) -> Vec<char> {
 /// Panics with `what` when `zh` is not pure Chinese or `en` not pure English: the
 /// check every surface's catalog test runs over each of its messages.
 pub fn assert_languages_pure(what: &str, zh: &str, en: &str) {
+    assert_languages_pure_beyond(what, zh, en, &[]);
+}
+
+/// [`assert_languages_pure`] with a surface's own allowed tokens in Chinese text.
+pub fn assert_languages_pure_beyond(what: &str, zh: &str, en: &str, extra: &[&str]) {
     assert!(!zh.trim().is_empty(), "{what}: empty Chinese text");
     assert!(!en.trim().is_empty(), "{what}: empty English text");
-    let words = english_in_chinese(zh);
+    let words = english_in_chinese_beyond(zh, extra);
     assert!(
         words.is_empty(),
         "{what}: English {words:?} in Chinese {zh:?}"

@@ -139,23 +139,12 @@ impl Msg {
 mod tests {
     use super::*;
 
-    /// ASCII letter runs a Chinese message may contain.
-    const ALLOWED_IN_ZH: &[&str] = &["ID", "QR", "CSV", "Excel", "URL", "HTTP", "MB"];
-
-    /// Runs of ASCII letters in `s` that are not allowed tokens.
     fn english_words(s: &str) -> Vec<String> {
-        s.split(|c: char| !c.is_ascii_alphabetic())
-            .filter(|w| !w.is_empty() && !ALLOWED_IN_ZH.contains(w))
-            .map(String::from)
-            .collect()
+        gridfield_core::i18n::english_in_chinese(s)
     }
 
-    /// CJK characters or Chinese punctuation in `s`.
     fn chinese_chars(s: &str) -> Vec<char> {
-        const PUNCT: &str = "，。：；！？（）【】、“”「」";
-        s.chars()
-            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c) || PUNCT.contains(*c))
-            .collect()
+        gridfield_core::i18n::chinese_in_english(s)
     }
 
     #[test]

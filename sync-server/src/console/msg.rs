@@ -656,17 +656,11 @@ mod tests {
     ];
 
     fn chinese_is_clean(text: &str) -> bool {
-        text.split(|c: char| !c.is_ascii_alphabetic())
-            .filter(|w| !w.is_empty())
-            .all(|w| ALLOWED_IN_ZH.contains(&w))
+        gridfield_core::i18n::english_in_chinese_beyond(text, ALLOWED_IN_ZH).is_empty()
     }
 
     fn english_is_clean(text: &str) -> bool {
-        !text.chars().any(|c| {
-            ('\u{4e00}'..='\u{9fff}').contains(&c)
-                || ('\u{3000}'..='\u{303f}').contains(&c)
-                || "，。：；！？（）【】、“”".contains(c)
-        })
+        gridfield_core::i18n::chinese_in_english(text).is_empty()
     }
 
     #[test]

@@ -92,16 +92,10 @@ mod tests {
         }
     }
 
-    /// English output: no CJK characters and no Chinese punctuation.
+    /// English output: no Chinese characters and no Chinese punctuation.
     pub fn assert_english(text: &str) {
-        for c in text.chars() {
-            let cjk =
-                ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c);
-            assert!(
-                !cjk && !"，。：；！？（）【】、“”".contains(c),
-                "{c:?} in English text: {text}"
-            );
-        }
+        let chars = gridfield_core::i18n::chinese_in_english(text);
+        assert!(chars.is_empty(), "{chars:?} in English text: {text}");
     }
 
     #[test]

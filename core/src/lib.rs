@@ -14,6 +14,7 @@ pub mod hazard;
 pub mod i18n;
 pub mod inspection;
 pub mod op;
+pub mod person;
 pub mod photo;
 pub mod plate;
 pub mod record;

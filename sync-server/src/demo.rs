@@ -87,15 +87,17 @@ fn entity(
     Ok(())
 }
 
+/// A resident ID number whose check character is right (the core's rule).
 fn id_number(rng: &mut Rng) -> String {
-    format!(
-        "320583{}{:02}{:02}{:03}{}",
+    let body = format!(
+        "320583{}{:02}{:02}{:03}",
         1950 + rng.below(55),
         1 + rng.below(12),
         1 + rng.below(28),
         rng.below(1000),
-        rng.below(10)
-    )
+    );
+    let check = gridfield_core::person::id_number_check_char(&body).expect("17 digits");
+    format!("{body}{check}")
 }
 
 /// Seed when the database has no grids yet; return the enrollment codes.

@@ -274,7 +274,7 @@ fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
         ADDR_A,
         &format!("rental_unit_id={ru}"),
         "name=租客甲",
-        "id_number=320583199902023456",
+        "id_number=32058319990202345X",
     ]);
     wa.ok(&[
         "entity",

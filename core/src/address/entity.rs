@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::error::{Choices, Error, Input, Invalid, Result};
 use crate::i18n::Lang;
+use crate::person::Identifier;
 use crate::role::Role;
 
 /// The kinds of descriptive entity at an address (一标多实).
@@ -33,6 +34,9 @@ pub enum FieldType {
     Enum(&'static [&'static str]),
     /// Reference to another entity's id (same scope).
     Ref(EntityKind),
+    /// A personal identifier (ID number, phone): checked where entered and masked
+    /// wherever shown until revealed.
+    Identifier(Identifier),
 }
 
 /// Why a field is hidden from some roles.
@@ -58,6 +62,23 @@ impl FieldSpec {
     /// The field's name for people; messages and forms use it, never `name`.
     pub fn label(&self, lang: Lang) -> &'static str {
         lang.pick(self.zh, self.en)
+    }
+
+    /// The personal identifier this field holds, if any.
+    pub fn identifier(&self) -> Option<Identifier> {
+        match self.ty {
+            FieldType::Identifier(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// A stored text value as shown before anyone reveals it: identifiers
+    /// masked, everything else as is.
+    pub fn shown(&self, value: &str) -> String {
+        match self.identifier() {
+            Some(id) => id.mask(value),
+            None => value.to_string(),
+        }
     }
 }
 
@@ -101,7 +122,13 @@ const HOUSEHOLD_FIELDS: &[FieldSpec] = &[
         64,
         ("户主姓名", "head of household"),
     ),
-    f("phone", T::Text, P, 32, ("联系电话", "phone")),
+    f(
+        "phone",
+        T::Identifier(Identifier::Phone),
+        P,
+        32,
+        ("联系电话", "phone"),
+    ),
     f("members", T::Int, P, 0, ("家庭人数", "household members")),
     f(
         "residency",
@@ -130,8 +157,20 @@ const PERSON_FIELDS: &[FieldSpec] = &[
         ("所住出租房屋", "rental unit"),
     ),
     f("name", T::Text, P, 64, ("姓名", "name")),
-    f("id_number", T::Text, P, 18, ("身份证号", "ID number")),
-    f("phone", T::Text, P, 32, ("联系电话", "phone")),
+    f(
+        "id_number",
+        T::Identifier(Identifier::IdNumber),
+        P,
+        18,
+        ("身份证号", "ID number"),
+    ),
+    f(
+        "phone",
+        T::Identifier(Identifier::Phone),
+        P,
+        32,
+        ("联系电话", "phone"),
+    ),
     f(
         "residency",
         T::Enum(RESIDENCY),
@@ -152,7 +191,7 @@ const RENTAL_FIELDS: &[FieldSpec] = &[
     ),
     f(
         "landlord_phone",
-        T::Text,
+        T::Identifier(Identifier::Phone),
         P,
         32,
         ("房东电话", "landlord's phone"),
@@ -174,7 +213,7 @@ const BUSINESS_FIELDS: &[FieldSpec] = &[
     f("contact_name", T::Text, P, 64, ("联系人", "contact name")),
     f(
         "contact_phone",
-        T::Text,
+        T::Identifier(Identifier::Phone),
         P,
         32,
         ("联系电话", "contact phone"),
@@ -321,6 +360,16 @@ pub fn check_field(spec: &'static FieldSpec, v: &Value) -> Result<Value> {
             let s = v.as_str().ok_or_else(|| bad(Invalid::ExpectedText))?;
             if !allowed.contains(&s) {
                 return Err(bad(Invalid::NotOneOf(Choices::Values(allowed))));
+            }
+            Ok(Value::String(s.to_string()))
+        }
+        FieldType::Identifier(id) => {
+            let s = v.as_str().ok_or_else(|| bad(Invalid::ExpectedText))?.trim();
+            if s.chars().count() > spec.max_len || !id.is_valid(s) {
+                return Err(bad(match id {
+                    Identifier::IdNumber => Invalid::BadIdNumber,
+                    Identifier::Phone => Invalid::BadPhone,
+                }));
             }
             Ok(Value::String(s.to_string()))
         }

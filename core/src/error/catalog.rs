@@ -157,6 +157,10 @@ pub enum Invalid {
         max: usize,
     },
     ExpectedText,
+    /// Not an ID number with a valid GB 11643 check character.
+    BadIdNumber,
+    /// Neither a mobile nor a landline number.
+    BadPhone,
     NotANumber,
     OutOfRange,
     BadDate,
@@ -184,11 +188,13 @@ pub enum Invalid {
 }
 
 impl Invalid {
-    pub const SAMPLES: [Invalid; 27] = [
+    pub const SAMPLES: [Invalid; 29] = [
         Invalid::Required,
         Invalid::TooLong { max: 500 },
         Invalid::Length { min: 1, max: 64 },
         Invalid::ExpectedText,
+        Invalid::BadIdNumber,
+        Invalid::BadPhone,
         Invalid::NotANumber,
         Invalid::OutOfRange,
         Invalid::BadDate,
@@ -237,6 +243,14 @@ impl Invalid {
             }
             Invalid::Required => ("必填", "required"),
             Invalid::ExpectedText => ("应为文字", "expected text"),
+            Invalid::BadIdNumber => (
+                "不是有效的身份证号（18 位，末位校验码须正确）",
+                "not a valid ID number (18 characters with a correct check character)",
+            ),
+            Invalid::BadPhone => (
+                "不是有效的电话号码（手机号 11 位，座机须带区号）",
+                "not a valid phone number (11-digit mobile, or landline with area code)",
+            ),
             Invalid::NotANumber => ("应为整数", "expected a whole number"),
             Invalid::OutOfRange => ("超出允许范围", "out of range"),
             Invalid::BadDate => (

@@ -48,7 +48,7 @@ impl Rng {
     }
 }
 
-/// A resident ID number (身份证号) with a valid ISO 7064 check digit.
+/// A resident ID number (身份证号) with a valid check character (the core's rule).
 pub(crate) fn id_number(rng: &mut Rng) -> String {
     let body = format!(
         "320583{}{:02}{:02}{:03}",
@@ -57,13 +57,7 @@ pub(crate) fn id_number(rng: &mut Rng) -> String {
         1 + rng.below(28),
         rng.below(1000)
     );
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| (b - b'0') as u32 * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    let check = gridfield_core::person::id_number_check_char(&body).expect("17 digits");
     format!("{body}{check}")
 }
 

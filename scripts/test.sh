@@ -37,6 +37,9 @@ if cargo clippy --version >/dev/null 2>&1; then
 fi
 cargo test --workspace --all-targets --locked
 
+# The device API against its own generated OpenAPI document (Schemathesis, PyPI).
+scripts/schemathesis.sh
+
 # The generated Kotlin bindings and the Android app's non-UI layer, compiled with
 # kotlinc and tested on this JDK with JNA against the real library and server.
 android/jvm/scripts/test.sh

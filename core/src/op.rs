@@ -14,6 +14,7 @@ use crate::report::Report;
 /// fields that changed (merged per field by HLC); workflow steps are commands the
 /// server validates against its current state (`from` is what the device saw).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Op {
     EntityUpsert {

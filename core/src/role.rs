@@ -7,6 +7,7 @@ use crate::i18n::Lang;
 
 /// What a user may do and see. A scope is a grid subtree plus one role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 网格员

@@ -31,6 +31,7 @@ pub const MAX_PUSH_OPS: usize = 500;
 pub const MAX_PULL_LIMIT: u32 = 1000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub code: String,
@@ -40,6 +41,7 @@ pub struct EnrollRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     pub device_id: String,
     /// Bearer token; shown once, stored hashed on the server.
@@ -54,6 +56,7 @@ pub struct EnrollResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushOp {
     pub op_id: String,
@@ -64,6 +67,7 @@ pub struct PushOp {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub ops: Vec<PushOp>,
@@ -81,6 +85,7 @@ pub struct PushRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OpStatus {
     /// Applied now.
@@ -94,6 +99,7 @@ pub enum OpStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     pub op_id: String,
     pub status: OpStatus,
@@ -113,6 +119,7 @@ pub struct OpResult {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<OpResult>,
     /// The server's clock after the push; the device observes it.
@@ -125,6 +132,7 @@ pub struct PushResponse {
 
 /// One descriptive entity as replicated: values with their stamps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntityState {
     pub kind: EntityKind,
     pub id: String,
@@ -138,6 +146,7 @@ pub struct EntityState {
 
 /// One change in the pull feed: the current state of a record in the device's scope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     Grid {
@@ -165,6 +174,7 @@ pub enum Change {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub changes: Vec<Change>,
     /// Opaque; send it back to continue.
@@ -175,8 +185,20 @@ pub struct PullResponse {
 
 /// Per-kind digests of the device's scope, to detect a replica that drifted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecksumResponse {
     pub kinds: std::collections::BTreeMap<String, String>,
+}
+
+/// `GET /v1/me`: who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeResponse {
+    pub device_id: String,
+    pub user: String,
+    pub role: Role,
+    /// The grid code at the root of the device's scope.
+    pub grid_scope: String,
 }
 
 /// Error code of a pull whose cursor this server cannot have issued: the server
@@ -187,6 +209,7 @@ pub const DEVICE_CLONED: &str = "device_cloned";
 
 /// Every error answer: `{"error": "<code>", "message": "<text>"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     pub message: String,

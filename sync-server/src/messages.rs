@@ -29,6 +29,12 @@ pub enum Msg {
     ServerRestored,
     ServerReplaced,
     BodyTooLarge,
+    BadQuery,
+    BadPath,
+    BadRequest,
+    NoSuchEndpoint,
+    MethodNotAllowed,
+    UnsupportedMediaType,
     PhotoTooLarge { max_mb: u64 },
     HashMismatch,
     InternalError,
@@ -85,6 +91,21 @@ impl Msg {
                 "the sync server now runs on another database: this device re-uploads what it lacks",
             ),
             Msg::BodyTooLarge => pick("请求体过大", "request body too large"),
+            Msg::BadQuery => pick("查询参数有误", "invalid query parameters"),
+            Msg::BadPath => pick(
+                "请求路径中的参数有误",
+                "invalid parameter in the request path",
+            ),
+            Msg::BadRequest => pick("请求有误", "bad request"),
+            Msg::NoSuchEndpoint => pick("没有这个接口", "no such endpoint"),
+            Msg::MethodNotAllowed => pick(
+                "该接口不支持这种请求方法",
+                "this endpoint does not accept this method",
+            ),
+            Msg::UnsupportedMediaType => pick(
+                "请求体的内容类型不受支持",
+                "unsupported content type: the body must be application/json",
+            ),
             Msg::PhotoTooLarge { max_mb } => {
                 if zh {
                     format!("照片超过 {max_mb} MB 上限")
@@ -128,6 +149,12 @@ impl Msg {
             Msg::ServerRestored,
             Msg::ServerReplaced,
             Msg::BodyTooLarge,
+            Msg::BadQuery,
+            Msg::BadPath,
+            Msg::BadRequest,
+            Msg::NoSuchEndpoint,
+            Msg::MethodNotAllowed,
+            Msg::UnsupportedMediaType,
             Msg::PhotoTooLarge { max_mb: 10 },
             Msg::HashMismatch,
             Msg::InternalError,

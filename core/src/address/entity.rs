@@ -12,6 +12,7 @@ use crate::role::Role;
 
 /// The kinds of descriptive entity at an address (一标多实).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     /// 住户

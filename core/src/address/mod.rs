@@ -13,6 +13,7 @@ pub use entity::{
 
 /// 标准地址 / 数字门牌.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Address {
     pub code: String,
     pub grid_code: String,
@@ -65,6 +66,7 @@ impl Address {
 
 /// Where an inspection or report happened, when the phone knew.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,

@@ -35,6 +35,12 @@ pub enum Input {
     Category,
     /// A note on a hazard step.
     Note,
+    /// A person a hazard is assigned to.
+    Assignee,
+    /// A text answer of a checklist item (remarks included).
+    Answer,
+    /// An id a device gave a record, an event or a checklist item.
+    RecordId,
     /// A rectification deadline.
     Deadline,
     Inspection,
@@ -77,6 +83,9 @@ impl Input {
             Input::Description => "description",
             Input::Category => "category",
             Input::Note => "note",
+            Input::Assignee => "assignee",
+            Input::Answer => "answer",
+            Input::RecordId => "id",
             Input::Deadline => "deadline",
             Input::Inspection => "inspection",
             Input::Subject => "subject",
@@ -119,6 +128,9 @@ impl Input {
             Input::Description => ("隐患描述", "description"),
             Input::Category => ("隐患类别", "category"),
             Input::Note => ("说明", "note"),
+            Input::Assignee => ("整改责任人", "assignee"),
+            Input::Answer => ("检查项答案", "checklist answer"),
+            Input::RecordId => ("记录编号", "record id"),
             Input::Deadline => ("整改期限", "deadline"),
             Input::Inspection => ("检查记录", "inspection"),
             Input::Subject => ("检查对象", "subject"),

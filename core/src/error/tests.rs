@@ -42,6 +42,9 @@ fn inputs() -> Vec<Input> {
         Input::Description,
         Input::Category,
         Input::Note,
+        Input::Assignee,
+        Input::Answer,
+        Input::RecordId,
         Input::Deadline,
         Input::Inspection,
         Input::Subject,
@@ -80,6 +83,9 @@ fn inputs() -> Vec<Input> {
             | Input::Description
             | Input::Category
             | Input::Note
+            | Input::Assignee
+            | Input::Answer
+            | Input::RecordId
             | Input::Deadline
             | Input::Inspection
             | Input::Subject

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// 网格: hierarchical, any depth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grid {
     pub code: String,
     pub name: String,

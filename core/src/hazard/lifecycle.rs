@@ -8,6 +8,7 @@ use crate::i18n::Lang;
 use crate::role::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HazardStatus {
     Reported,
@@ -19,6 +20,7 @@ pub enum HazardStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HazardAction {
     /// Give (or give again) the hazard to a responsible person, with a deadline.
@@ -181,6 +183,7 @@ impl TransitionError {
 
 /// What accompanies a step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepInput {
     pub assignee: Option<String>,
     pub deadline: Option<i64>,

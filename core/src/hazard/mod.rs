@@ -20,6 +20,7 @@ pub use ownership::{HazardRefusal, check_create};
 
 /// 隐患.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hazard {
     pub id: String,
     pub address_code: String,
@@ -44,6 +45,7 @@ pub struct Hazard {
 
 /// One lifecycle step of a hazard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardEvent {
     pub id: String,
     pub hazard_id: String,

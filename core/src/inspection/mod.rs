@@ -17,6 +17,7 @@ pub use review::{ReviewDecision, ReviewRefusal, Reviewed};
 
 /// 检查记录.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inspection {
     pub id: String,
     pub template_id: String,
@@ -29,6 +30,8 @@ pub struct Inspection {
     pub started_at: i64,
     pub finished_at: Option<i64>,
     pub location: Option<GeoPoint>,
+    /// Item id → answer (a boolean, number, text or choices, by the item's kind).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub answers: Answers,
     pub photos: ItemPhotos,
     pub score: Option<u32>,
@@ -51,6 +54,7 @@ impl Inspection {
 
 /// 检查记录 review status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewStatus {
     Draft,

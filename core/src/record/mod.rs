@@ -121,6 +121,7 @@ impl std::fmt::Display for RecordKind {
 
 /// Where a record is on its way: saved on the device → on the server → reviewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     Local,

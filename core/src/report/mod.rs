@@ -14,6 +14,7 @@ pub use decision::{Decided, DecisionRefusal, MAX_NOTE_CHARS, MAX_POINTS};
 
 /// 上报 from a volunteer or resident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     pub id: String,
     pub address_code: String,
@@ -32,6 +33,7 @@ pub struct Report {
 
 /// 上报 status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     Pending,

@@ -9,7 +9,9 @@ use crate::clock::hlc::Hlc;
 use crate::error::Result;
 use crate::records::{Op, OutboxEntry};
 
-/// Queue an operation for push, stamped with `hlc`.
+/// Queue an operation for push, stamped with `hlc`. Its texts are checked
+/// against the limits the server applies first: a phone never queues what the
+/// server will refuse, and the refused write rolls back with it.
 pub(crate) fn queue(
     t: &Tx<'_>,
     entity: &str,
@@ -17,6 +19,7 @@ pub(crate) fn queue(
     op: &Op,
     hlc: &Hlc,
 ) -> Result<String> {
+    crate::text::check_op(op)?;
     let op_id = new_id();
     t.tx
         .prepare_cached(

@@ -1,12 +1,9 @@
 //! Checks on free text a person types (notes, comments, report text): required
-//! where it must be, and never longer than a person would write.
+//! where it must be, and never longer than its kind's limit (`crate::text`).
 
 use crate::error::{Error, Input, Invalid, Result};
 
-/// Report text and notes are for people, not for novels.
-const MAX_TEXT: usize = 2000;
-
-/// A required free-text field: not blank, not a novel.
+/// A required free-text field: not blank, not over its limit.
 pub(crate) fn required_text(field: Input, s: &str) -> Result<()> {
     if s.trim().is_empty() {
         return Err(Error::invalid(field, Invalid::Required));
@@ -14,10 +11,7 @@ pub(crate) fn required_text(field: Input, s: &str) -> Result<()> {
     check_text(field, s)
 }
 
-/// Free text that may be absent but is never a novel.
+/// Free text that may be absent but is never over its limit.
 pub(crate) fn check_text(field: Input, s: &str) -> Result<()> {
-    if s.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(field, Invalid::TooLong { max: MAX_TEXT }));
-    }
-    Ok(())
+    crate::text::check_len(field, s)
 }

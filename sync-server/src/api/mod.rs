@@ -3,5 +3,6 @@
 //! HTTP status and JSON body.
 
 pub mod error;
+pub mod openapi;
 pub mod router;
 pub mod v1;

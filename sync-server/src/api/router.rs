@@ -2,20 +2,22 @@
 //! Handlers live in `v1/`; each unpacks a request and calls `rules` on a
 //! blocking thread.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use gridfield_core::wire;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::v1::{blobs, devices, sync};
 use crate::error::{ApiError, Result};
@@ -27,27 +29,41 @@ pub type AppState = Arc<Server>;
 
 /// JSON bodies above this are refused with 413 (a push batch is far smaller).
 pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
-const OPENAPI: &str = include_str!("../openapi.json");
 
-pub fn router(state: AppState) -> Router {
-    let blobs = Router::new()
-        .route(
-            "/v1/blobs/{hash}",
-            get(blobs::get).head(blobs::head).put(blobs::put),
-        )
+/// The device API's routes and their OpenAPI description, from the same
+/// annotations (`#[utoipa::path]` on each handler): a route cannot exist
+/// undocumented, nor a documented one be missing.
+fn v1_routes() -> OpenApiRouter<AppState> {
+    let blobs = OpenApiRouter::new()
+        .routes(routes!(blobs::head, blobs::get, blobs::put))
         .layer(DefaultBodyLimit::max(
             rules::photos::MAX_BLOB_BYTES as usize + 1024,
         ));
-    let api = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/v1/openapi.json", get(openapi))
-        .route("/v1/enroll", post(devices::enroll))
-        .route("/v1/push", post(sync::push))
-        .route("/v1/pull", get(sync::pull))
-        .route("/v1/me", get(devices::me))
-        .route("/v1/checksum", get(sync::checksum))
+    OpenApiRouter::with_openapi(super::openapi::ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .routes(routes!(devices::enroll))
+        .routes(routes!(sync::push))
+        .routes(routes!(sync::pull))
+        .routes(routes!(devices::me))
+        .routes(routes!(sync::checksum))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .merge(blobs)
+}
+
+/// The OpenAPI document of the device API, as served at `/v1/openapi.json`.
+pub fn openapi() -> serde_json::Value {
+    let (_, doc) = v1_routes().split_for_parts();
+    let mut doc = serde_json::to_value(&doc).unwrap_or_default();
+    super::openapi::complete(&mut doc);
+    doc
+}
+
+pub fn router(state: AppState) -> Router {
+    let (v1, _) = v1_routes().split_for_parts();
+    let api = v1
+        // Every refusal under /v1 is a JSON error, axum's own included.
+        .layer(axum::middleware::from_fn(super::error::json_errors))
         // Default gzip (level 6) for devices: they pay for every byte on a weak
         // mobile link; level 1 cost 60% more bytes per pulled record for no
         // measurable gain in records per second (docs/BENCHMARKS.md).
@@ -57,7 +73,7 @@ pub fn router(state: AppState) -> Router {
     let console =
         crate::console::router().layer(CompressionLayer::new().quality(CompressionLevel::Fastest));
     api.merge(console)
-        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .fallback(|| async { ApiError::not_found(Msg::NoSuchEndpoint.wire()) })
         .layer(RequestDecompressionLayer::new())
         .layer(axum::middleware::map_response(server_time))
         .layer(TraceLayer::new_for_http())
@@ -151,21 +167,42 @@ impl FromRequestParts<AppState> for Device {
     }
 }
 
+/// What `/healthz` answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` when the storage answered.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub backend: String,
+}
+
+/// Liveness and storage check.
+#[utoipa::path(get, path = "/healthz", tag = "server",
+    responses((status = 200, description = "the server and its storage answer", body = Health)))]
 async fn healthz(State(s): State<AppState>) -> Response {
     let backend = s.db.backend();
     match blocking(move || s.db.read(|tx| tx.query("SELECT 1", &[]).map(|_| ()))).await {
-        Ok(()) => Json(serde_json::json!({ "status": "ok", "backend": backend })).into_response(),
+        Ok(()) => Json(Health {
+            status: "ok".into(),
+            backend: backend.to_string(),
+        })
+        .into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-async fn openapi() -> Response {
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "server",
+    responses((status = 200, description = "the OpenAPI document of this API", body = Object)))]
+async fn openapi_json() -> Response {
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| openapi().to_string());
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        OPENAPI,
+        doc.as_str(),
     )
         .into_response()
 }

@@ -44,6 +44,12 @@ pub(crate) fn refused(r: impl Into<Refusal>) -> Error {
     Error::from(r.into())
 }
 
+/// A text over its kind's limit (`gridfield_core::text`), in the words the
+/// phone shows for the same input.
+pub(crate) fn too_long(e: gridfield_core::Error) -> Error {
+    reject("too_long", e.message(Lang::Zh), e.message(Lang::En))
+}
+
 pub(crate) fn out_of_scope() -> Error {
     refuse("out_of_scope", Msg::OutOfScope)
 }

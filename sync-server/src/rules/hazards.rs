@@ -16,6 +16,7 @@ use crate::db::records;
 use crate::messages::Msg;
 
 pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Result<Merged> {
+    gridfield_core::text::check_hazard(h).map_err(super::too_long)?;
     hazard::check_create(dev.role).map_err(refused)?;
     let Some(path) = records::address_path(tx, &h.address_code)? else {
         return Err(unknown_address());
@@ -72,6 +73,7 @@ pub fn hazard_step(
     input: &StepInput,
     at: i64,
 ) -> Result<Merged> {
+    gridfield_core::text::check_step(event_id, input).map_err(super::too_long)?;
     let Some(r) = records::get(tx, RecordKind::Hazard, id)? else {
         return Err(refuse("not_found", Msg::HazardNotFound));
     };

@@ -20,6 +20,7 @@ pub(crate) fn submit_inspection(
 ) -> Result<Merged> {
     // The role first (nothing else is worth reading for a volunteer).
     inspection::check_write(dev.role, &dev.user, None).map_err(refused)?;
+    gridfield_core::text::check_inspection(i).map_err(super::too_long)?;
     let Some(path) = records::address_path(tx, &i.address_code)? else {
         return Err(unknown_address());
     };

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 pub use enrollment::DeviceCtx;
 pub use error::{Error, Reject, Result};
-pub(crate) use error::{out_of_scope, refuse, refused, reject, unknown_address};
+pub(crate) use error::{out_of_scope, refuse, refused, reject, too_long, unknown_address};
 
 /// Marks audit rows and hazard events written through the web console.
 pub const CONSOLE_DEVICE: &str = "console";

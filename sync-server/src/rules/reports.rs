@@ -17,6 +17,7 @@ use crate::db::records;
 use crate::messages::Msg;
 
 pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Result<Merged> {
+    gridfield_core::text::check_report(r).map_err(super::too_long)?;
     // A volunteer may report at any address that exists: plates outside one's own
     // grid are scanned too. The report belongs to the address's grid.
     let Some(path) = records::address_path(tx, &r.address_code)? else {

@@ -23,6 +23,13 @@ fn check_hash(hash: &str) -> Result<()> {
     }
 }
 
+/// Is the photo complete? A 404 carries `upload-offset` of a partial upload.
+#[utoipa::path(head, path = "/v1/blobs/{hash}", tag = "blobs", security(("bearer" = [])),
+    params(("hash" = String, Path, description = "SHA-256 of the photo, 64 lowercase hex", pattern = "^[0-9a-f]{64}$")),
+    responses(
+        (status = 200, description = "complete"),
+        (status = 404, description = "absent or partial", headers(("upload-offset" = u64, description = "bytes the server holds"))),
+    ))]
 pub async fn head(
     State(s): State<AppState>,
     Device(_): Device,
@@ -53,6 +60,21 @@ fn header_u64(h: &HeaderMap, name: &str) -> Result<Option<u64>> {
     }
 }
 
+/// Append a chunk at `upload-offset` (resumable); the last chunk completes the photo.
+#[utoipa::path(put, path = "/v1/blobs/{hash}", tag = "blobs", security(("bearer" = [])),
+    params(
+        ("hash" = String, Path, description = "SHA-256 of the photo, 64 lowercase hex", pattern = "^[0-9a-f]{64}$"),
+        ("upload-offset" = Option<u64>, Header, description = "where this chunk starts (default 0)"),
+        ("upload-length" = Option<u64>, Header, description = "the photo's whole length"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the chunk's bytes"),
+    responses(
+        (status = 200, description = "complete"),
+        (status = 202, description = "partial; `upload-offset` says how far", headers(("upload-offset" = u64))),
+        (status = 409, description = "`offset_mismatch`: resume from `upload-offset`", body = gridfield_core::wire::ErrorBody, headers(("upload-offset" = u64))),
+        (status = 413, description = "`photo_too_large`", body = gridfield_core::wire::ErrorBody),
+        (status = 422, description = "`hash_mismatch`: the bytes do not hash to the name", body = gridfield_core::wire::ErrorBody),
+    ))]
 pub async fn put(
     State(s): State<AppState>,
     Device(d): Device,
@@ -103,6 +125,15 @@ pub async fn put(
     }
 }
 
+/// Download a photo.
+#[utoipa::path(get, path = "/v1/blobs/{hash}", tag = "blobs", security(("bearer" = [])),
+    params(("hash" = String, Path, description = "SHA-256 of the photo, 64 lowercase hex", pattern = "^[0-9a-f]{64}$")),
+    responses(
+        (status = 200, description = "the photo's bytes", content(
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"),
+            (Vec<u8> = "image/heic"), (Vec<u8> = "application/octet-stream"))),
+        (status = 404, description = "`not_found`", body = gridfield_core::wire::ErrorBody),
+    ))]
 pub async fn get(
     State(s): State<AppState>,
     Device(_): Device,

@@ -10,6 +10,14 @@ use crate::error::{ApiError, Result};
 use crate::messages::Msg;
 use crate::rules::enrollment;
 
+/// Enroll a device with a single-use code; the answer's token is shown once.
+#[utoipa::path(post, path = "/v1/enroll", tag = "device",
+    request_body = EnrollRequest,
+    responses(
+        (status = 200, description = "enrolled", body = EnrollResponse),
+        (status = 400, description = "`invalid_code`: blank or longer than 64", body = gridfield_core::wire::ErrorBody),
+        (status = 401, description = "`invalid_code`, `code_used`, `code_expired`", body = gridfield_core::wire::ErrorBody),
+    ))]
 pub async fn enroll(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<EnrollRequest>,
@@ -25,6 +33,9 @@ pub async fn enroll(
     ))
 }
 
+/// Who this token is.
+#[utoipa::path(get, path = "/v1/me", tag = "device", security(("bearer" = [])),
+    responses((status = 200, description = "the device, its user, role and scope", body = gridfield_core::wire::MeResponse)))]
 pub async fn me(Device(d): Device) -> Json<serde_json::Value> {
     Json(
         serde_json::json!({ "device_id": d.device_id, "user": d.user, "role": d.role, "grid_scope": d.grid_code }),

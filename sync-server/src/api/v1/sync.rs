@@ -2,15 +2,26 @@
 //! device, each a call into `rules::{push, pull, checksum}`.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use gridfield_core::wire::{self, PullResponse, PushRequest, PushResponse};
 use serde::Deserialize;
 
+use crate::api::error::ApiQuery;
 use crate::api::router::{ApiJson, AppState, Device, blocking};
 use crate::error::{ApiError, Result};
 use crate::rules;
 
+/// Push outbox operations, idempotent by `op_id`. Each op is judged on its own
+/// and answered per op (applied, duplicate, rejected with a reason, or waiting
+/// for its photos); the batch always commits.
+#[utoipa::path(post, path = "/v1/push", tag = "sync", security(("bearer" = [])),
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "one result per operation, in order", body = PushResponse),
+        (status = 400, description = "`malformed_json`, `invalid_hlc`, `invalid_op`", body = wire::ErrorBody),
+        (status = 413, description = "`too_large` body or `too_many_ops` (more than 500)", body = wire::ErrorBody),
+    ))]
 pub async fn push(
     State(s): State<AppState>,
     Device(d): Device,
@@ -38,18 +49,30 @@ pub async fn push(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullParams {
+    /// Opaque position from the previous page; absent: from the start.
     cursor: Option<String>,
     /// The highest position any answer gave the device (see `restore.rs`).
     seen: Option<String>,
+    /// Changes per page (at most 1000; default 500).
+    #[param(minimum = 0)]
     limit: Option<u32>,
 }
 
+/// One page of the changes in the device's scope after `cursor`.
+#[utoipa::path(get, path = "/v1/pull", tag = "sync", security(("bearer" = [])),
+    params(PullParams),
+    responses(
+        (status = 200, description = "a page of changes; `more` says whether to ask again", body = PullResponse),
+        (status = 400, description = "`bad_query` or a malformed cursor", body = wire::ErrorBody),
+        (status = 409, description = "`server_restored`: the cursor or `seen` names another database, another epoch, or a position past this database's head: the server was restored or replaced. The device re-uploads the operations it kept and pulls everything again. Or `device_cloned`.", body = wire::ErrorBody),
+    ))]
 pub async fn pull(
     State(s): State<AppState>,
     Device(d): Device,
-    Query(p): Query<PullParams>,
+    ApiQuery(p): ApiQuery<PullParams>,
 ) -> Result<Json<PullResponse>> {
     Ok(Json(
         blocking(move || {
@@ -65,6 +88,9 @@ pub async fn pull(
     ))
 }
 
+/// Per-kind digests of the device's scope, to detect a replica that drifted.
+#[utoipa::path(get, path = "/v1/checksum", tag = "sync", security(("bearer" = [])),
+    responses((status = 200, description = "`count:sha256` per record kind", body = wire::ChecksumResponse)))]
 pub async fn checksum(
     State(s): State<AppState>,
     Device(d): Device,

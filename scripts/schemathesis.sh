@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 VENV=${GRIDFIELD_ST_VENV:-$HOME/.cache/gridfield/schemathesis-venv}
 if [ ! -x "$VENV/bin/schemathesis" ]; then
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet "schemathesis==${SCHEMATHESIS_VERSION:-4.6.4}"
+    "$VENV/bin/pip" install --quiet "schemathesis==${SCHEMATHESIS_VERSION:-4.32.5}"
 fi
 
 S=target/debug/gridfield-server

@@ -17,10 +17,10 @@ pub const REPORT_TEXT: usize = 2000;
 pub const DESCRIPTION: usize = 2000;
 /// A note on a hazard step (整改说明, 退回原因).
 pub const NOTE: usize = 2000;
-/// A supervisor's review comment on an inspection.
-pub const COMMENT: usize = 2000;
-/// The reason given with a decision on a report.
-pub const DECISION_NOTE: usize = 500;
+/// A supervisor's review comment on an inspection (the review rule's own limit).
+pub const COMMENT: usize = crate::inspection::review::MAX_COMMENT_CHARS;
+/// The reason given with a decision on a report (the decision rule's own limit).
+pub const DECISION_NOTE: usize = crate::report::decision::MAX_NOTE_CHARS;
 /// One text answer of a checklist (remarks included); a template may allow less.
 pub const ANSWER: usize = 2000;
 /// A hazard category code.
@@ -180,8 +180,6 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn a_report_accepted_as_a_hazard_fits_the_description() {
-        assert!(REPORT_TEXT <= DESCRIPTION);
-    }
+    // A report accepted as a hazard keeps its text as the description.
+    const _: () = assert!(REPORT_TEXT <= DESCRIPTION);
 }

@@ -34,6 +34,7 @@ pub const MAX_PULL_LIMIT: u32 = 1000;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub code: String,
     pub device_name: String,
     #[serde(default)]

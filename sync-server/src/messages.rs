@@ -214,6 +214,12 @@ mod tests {
                 | Msg::ServerRestored
                 | Msg::ServerReplaced
                 | Msg::BodyTooLarge
+                | Msg::BadQuery
+                | Msg::BadPath
+                | Msg::BadRequest
+                | Msg::NoSuchEndpoint
+                | Msg::MethodNotAllowed
+                | Msg::UnsupportedMediaType
                 | Msg::PhotoTooLarge { .. }
                 | Msg::HashMismatch
                 | Msg::InternalError => {}

@@ -7,7 +7,7 @@ use crate::i18n::Lang;
 use crate::role::Role;
 
 /// Longest review comment, in characters (the device's limit on free text).
-pub const MAX_COMMENT_CHARS: usize = crate::text::COMMENT;
+pub const MAX_COMMENT_CHARS: usize = 2000;
 
 /// What the supervisor decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -29,8 +29,9 @@ pub fn push(
     let ops = &req.ops;
     let skew_ms = req
         .device_time
-        .map(|t| t - now_ms())
-        .filter(|s| s.abs() > SKEW_TOLERANCE_MS)
+        // Saturating: a device may send any integer (found by Schemathesis).
+        .map(|t| t.saturating_sub(now_ms()))
+        .filter(|s| s.unsigned_abs() > SKEW_TOLERANCE_MS.unsigned_abs())
         .unwrap_or(0);
     let pushed = server.db.write(|tx| -> crate::error::Result<_> {
         // A second installation is refused, and that is recorded (committed).
@@ -387,7 +388,7 @@ fn stamp_for(
         .map_err(|_| Error::invalid("invalid_hlc", "malformed HLC stamp"))?;
     let now = now_ms();
     if skew_ms != 0 {
-        incoming.wall_ms = (incoming.wall_ms - skew_ms).clamp(0, now);
+        incoming.wall_ms = incoming.wall_ms.saturating_sub(skew_ms).clamp(0, now);
     }
     let mut clock = server.clock.lock().unwrap_or_else(|e| e.into_inner());
     if incoming.wall_ms > now + MAX_DRIFT_MS {

@@ -33,6 +33,8 @@ print(json.load(urllib.request.urlopen(req))["token"])
 PY
 )
 
+# From the temp dir: Schemathesis keeps a cache (.schemathesis/) where it runs.
+cd "$WORK"
 "$VENV/bin/schemathesis" run "$URL/v1/openapi.json" \
     --header "Authorization: Bearer $TOKEN" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \

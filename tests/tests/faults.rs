@@ -292,7 +292,7 @@ struct Written {
 fn value_for(field: &str, idx: usize, dev: usize) -> Value {
     match field {
         "head_name" => json!(format!("户主{idx}")),
-        "phone" => json!(format!("1{idx:010}")),
+        "phone" => json!(format!("13{idx:09}")),
         "members" => json!(idx as i64 + 1),
         _ => json!(format!("备注{idx}号（设备{dev}）")),
     }

@@ -347,7 +347,7 @@ fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
     // Grid B's device forges writes into grid A with its own valid token.
     let hz = hazard_id(&wa, "fire.ebike_charging");
     let body = json!({ "ops": [
-        { "op_id": "forged-1", "entity_id": hh, "hlc": format!("{:013}-000000-x", 1), "op": { "type": "entity_upsert", "kind": "household", "address_code": ADDR_A, "fields": { "phone": "10000000000" } } },
+        { "op_id": "forged-1", "entity_id": hh, "hlc": format!("{:013}-000000-x", 1), "op": { "type": "entity_upsert", "kind": "household", "address_code": ADDR_A, "fields": { "phone": "13900000000" } } },
         { "op_id": "forged-2", "entity_id": hz, "hlc": format!("{:013}-000000-x", 1), "op": { "type": "hazard_step", "event_id": "e1", "action": "assign", "from": "reported", "input": { "assignee": "x", "deadline": null, "note": null, "photos": [] }, "at": 1 } }
     ]});
     let resp: Value = ureq::post(&format!("{}/v1/push", server.url))

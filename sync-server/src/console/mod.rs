@@ -15,6 +15,7 @@ pub mod export;
 mod forms;
 mod hazards;
 pub mod html;
+mod input;
 mod inspections;
 mod list;
 mod login;
@@ -97,6 +98,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/static/console.css", get(css))
         .route("/console/static/console.js", get(js))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
 }
 
 async fn css() -> Response {

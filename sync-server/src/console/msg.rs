@@ -49,6 +49,7 @@ pub enum Msg {
     EnterCredentials,
     WrongCredentials,
     Locked { minutes: i64 },
+    ControlCharacters,
     // dashboard
     Dashboard,
     TileAwaitingReview,
@@ -290,6 +291,10 @@ impl Msg {
             SignIn => ("登录", "Sign in"),
             EnterCredentials => ("请输入用户名和密码。", "Enter your user name and password."),
             WrongCredentials => ("用户名或密码错误。", "Wrong user name or password."),
+            ControlCharacters => (
+                "链接中含有控制字符或无效字符，请删除后重试。",
+                "The link contains control characters or invalid bytes: remove them and try again.",
+            ),
             TileAwaitingReview => ("待审核检查", "awaiting review"),
             TileOpenHazards => ("未销号隐患", "open hazards"),
             TileOverdueHazards => ("逾期隐患", "overdue hazards"),
@@ -505,6 +510,7 @@ impl Msg {
             Msg::EnterCredentials,
             Msg::WrongCredentials,
             Msg::Locked { minutes: 3 },
+            Msg::ControlCharacters,
             Msg::Dashboard,
             Msg::TileAwaitingReview,
             Msg::TileOpenHazards,

@@ -14,6 +14,7 @@ mod errors;
 pub mod export;
 mod forms;
 mod hazards;
+pub mod headers;
 pub mod html;
 mod input;
 mod inspections;

@@ -48,7 +48,7 @@ pub enum Msg {
     SignIn,
     EnterCredentials,
     WrongCredentials,
-    Locked { minutes: i64 },
+    TooManyAttempts { seconds: i64 },
     ControlCharacters,
     // dashboard
     Dashboard,
@@ -205,12 +205,12 @@ impl Msg {
                     Lang::En => format!("total {total} · page {page}/{pages}"),
                 };
             }
-            Locked { minutes } => {
+            TooManyAttempts { seconds } => {
                 return match lang {
-                    Lang::Zh => format!("连续登录失败次数过多，账号已锁定 {minutes} 分钟。"),
-                    Lang::En => format!(
-                        "Too many failed attempts: the account is locked for {minutes} minutes."
-                    ),
+                    Lang::Zh => format!("登录失败次数过多，请 {seconds} 秒后再试。"),
+                    Lang::En => {
+                        format!("Too many failed attempts: try again in {seconds} seconds.")
+                    }
                 };
             }
             EscalatedTo { grid } => {
@@ -509,7 +509,7 @@ impl Msg {
             Msg::SignIn,
             Msg::EnterCredentials,
             Msg::WrongCredentials,
-            Msg::Locked { minutes: 3 },
+            Msg::TooManyAttempts { seconds: 3 },
             Msg::ControlCharacters,
             Msg::Dashboard,
             Msg::TileAwaitingReview,

@@ -12,6 +12,7 @@ pub mod messages;
 pub mod restore;
 pub mod rules;
 pub mod server;
+pub mod throttle;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub async fn launch_with_listener(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = api::router::router(server);
+    // The peer address reaches handlers (throttles, audit) as `ConnectInfo`.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

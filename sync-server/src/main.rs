@@ -47,6 +47,10 @@ enum Command {
         /// An overdue hazard escalates one grid level up per this many hours past its deadline.
         #[arg(long, default_value_t = 48)]
         escalate_after_hours: i64,
+        /// A reverse proxy in front of the server (repeatable): only from these
+        /// addresses is `X-Forwarded-For` believed, for throttling and the audit trail.
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Administration.
     #[command(subcommand)]
@@ -166,13 +170,22 @@ fn run(cli: Cli) -> Result<(), ApiError> {
             demo_addresses,
             secure_cookie,
             escalate_after_hours,
+            trusted_proxies,
         } => {
             let console = gridfield_server::console::Config {
                 secure_cookie,
                 escalate_after_ms: escalate_after_hours.max(1) * 3600 * 1000,
                 ..Default::default()
             };
-            serve(db, demo, listen, demo_addresses, console, &cli.db)
+            serve(
+                db,
+                demo,
+                listen,
+                demo_addresses,
+                console,
+                trusted_proxies,
+                &cli.db,
+            )
         }
         Command::Admin(cmd) => admin_cmd(db, cmd),
     }
@@ -184,11 +197,13 @@ fn serve(
     listen: SocketAddr,
     per_grid: u32,
     console: gridfield_server::console::Config,
+    trusted_proxies: Vec<std::net::IpAddr>,
     target: &str,
 ) -> Result<(), ApiError> {
     admin::ensure_templates(&db)?;
     let mut server = Server::new(db)?;
     server.console = console;
+    server.trusted_proxies = trusted_proxies;
     let server = Arc::new(server);
     let codes = if demo_mode {
         demo::seed(&server, per_grid)?

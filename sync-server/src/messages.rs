@@ -22,6 +22,7 @@ pub enum Msg {
     EnrollCodeUsed,
     EnrollCodeExpired,
     MalformedEnrollCode,
+    TooManyEnrollAttempts { seconds: i64 },
     MissingToken,
     InvalidToken,
     DeviceRevoked,
@@ -75,6 +76,13 @@ impl Msg {
             Msg::EnrollCodeUsed => pick("注册码已被使用", "enrollment code already used"),
             Msg::EnrollCodeExpired => pick("注册码已过期", "enrollment code expired"),
             Msg::MalformedEnrollCode => pick("注册码格式不正确", "malformed enrollment code"),
+            Msg::TooManyEnrollAttempts { seconds } => {
+                if zh {
+                    format!("注册码错误次数过多，请 {seconds} 秒后再试")
+                } else {
+                    format!("too many wrong enrollment codes: try again in {seconds} seconds")
+                }
+            }
             Msg::MissingToken => pick("缺少令牌", "missing bearer token"),
             Msg::InvalidToken => pick("令牌无效，请重新注册设备", "invalid token"),
             Msg::DeviceRevoked => pick("此设备已被停用，请联系管理员", "device revoked"),
@@ -142,6 +150,7 @@ impl Msg {
             Msg::EnrollCodeUsed,
             Msg::EnrollCodeExpired,
             Msg::MalformedEnrollCode,
+            Msg::TooManyEnrollAttempts { seconds: 4 },
             Msg::MissingToken,
             Msg::InvalidToken,
             Msg::DeviceRevoked,
@@ -207,6 +216,7 @@ mod tests {
                 | Msg::EnrollCodeUsed
                 | Msg::EnrollCodeExpired
                 | Msg::MalformedEnrollCode
+                | Msg::TooManyEnrollAttempts { .. }
                 | Msg::MissingToken
                 | Msg::InvalidToken
                 | Msg::DeviceRevoked

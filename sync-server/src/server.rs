@@ -1,6 +1,8 @@
 //! The state one server instance shares between its requests: the database, the
-//! hybrid logical clock, the console's settings and the checksum cache.
+//! hybrid logical clock, the console's settings, the checksum cache and the
+//! throttles of guesses.
 
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 use gridfield_core::hlc::{Hlc, HlcClock};
@@ -8,6 +10,7 @@ use gridfield_core::hlc::{Hlc, HlcClock};
 use crate::db::Db;
 use crate::error::Result;
 use crate::rules::{self, checksum::ChecksumCache, now_ms};
+use crate::throttle::Throttles;
 
 /// Shared by every request of one server instance.
 pub struct Server {
@@ -15,6 +18,10 @@ pub struct Server {
     pub clock: Mutex<HlcClock>,
     pub console: crate::console::Config,
     pub checksums: ChecksumCache,
+    /// Brakes on guessing console passwords and enrollment codes (in memory).
+    pub throttles: Throttles,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Server {
@@ -25,6 +32,8 @@ impl Server {
             clock: Mutex::new(HlcClock::new(node)),
             console: crate::console::Config::default(),
             checksums: ChecksumCache::default(),
+            throttles: Throttles::default(),
+            trusted_proxies: Vec::new(),
         };
         s.db.write(|tx| Ok(rules::plates::issuer(tx).map(|_| ())?))?;
         Ok(s)

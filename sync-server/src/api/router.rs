@@ -76,6 +76,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found(Msg::NoSuchEndpoint.wire()) })
         .layer(RequestDecompressionLayer::new())
         .layer(axum::middleware::map_response(server_time))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            crate::console::headers::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

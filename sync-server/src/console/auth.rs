@@ -1,6 +1,9 @@
-//! Console sign-in: argon2id password hashes, lock-out after repeated failures,
-//! server-side sessions (only a token hash is stored) each with its CSRF token.
-//! Plain functions over `Tx`, so both backends share them.
+//! Console sign-in: argon2id password hashes, every attempt audited, server-side
+//! sessions (only a token hash is stored) each with its CSRF token. Repeated
+//! failures are braked per account and client address by `crate::throttle`
+//! (in `login.rs`), never by locking the account itself: a guesser elsewhere
+//! cannot keep the real user out. Plain functions over `Tx`, so both backends
+//! share them.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -12,19 +15,15 @@ use crate::error::{ApiError, Result};
 use crate::rules::audit::audit;
 use crate::rules::{self, CONSOLE_DEVICE, now_ms, sha256_hex};
 
-/// Lock-out policy and session lifetime.
+/// Session lifetime.
 #[derive(Debug, Clone)]
 pub struct AuthPolicy {
-    pub max_failures: i64,
-    pub lockout_ms: i64,
     pub session_ms: i64,
 }
 
 impl Default for AuthPolicy {
     fn default() -> Self {
         AuthPolicy {
-            max_failures: 5,
-            lockout_ms: 15 * 60 * 1000,
             session_ms: 12 * 3600 * 1000,
         }
     }
@@ -111,75 +110,45 @@ impl ConsoleUser {
 pub enum LoginError {
     /// Unknown user or wrong password: the same answer for both.
     BadCredentials,
-    Locked {
-        minutes: i64,
-    },
 }
 
-/// Check a password. Failures count towards a lock-out; a locked account refuses
-/// even the right password until the lock expires. Returns the session token.
+/// Check a password; `client` is the client address, kept in the audit row.
+/// Known and unknown names take the same path: one argon2 verification (against
+/// a dummy hash for an unknown name), one audit row. Returns the session token.
 pub fn login(
     tx: &mut dyn Tx,
     policy: &AuthPolicy,
     user: &str,
     password: &str,
+    client: &str,
 ) -> Result<std::result::Result<String, LoginError>> {
     let now = now_ms();
-    let Some(row) = tx.query_one(
-        "SELECT a.password_hash, a.failed, a.locked_until, u.role FROM console_accounts a
+    let row = tx.query_one(
+        "SELECT a.password_hash, u.role FROM console_accounts a
          JOIN users u ON u.name = a.user_name WHERE a.user_name = $1",
         &[user.into()],
-    )?
-    else {
-        // Hash anyway so an unknown name takes as long as a wrong password.
-        let _ = verify_password(password, DUMMY_HASH);
-        return Ok(Err(LoginError::BadCredentials));
+    )?;
+    let (hash, role) = match &row {
+        Some(r) => (r.text(0)?, Role::parse(&r.text(1)?)),
+        None => (DUMMY_HASH.to_string(), None),
     };
-    if let Some(until) = row.opt_int(2)
-        && until > now
-    {
-        return Ok(Err(LoginError::Locked {
-            minutes: (until - now + 59_999) / 60_000,
-        }));
-    }
-    let role = Role::parse(&row.text(3)?);
-    if !verify_password(password, &row.text(0)?)
-        || !matches!(role, Some(Role::Supervisor | Role::Admin))
-    {
-        let failed = row.int(1)? + 1;
-        let locked = (failed >= policy.max_failures).then_some(now + policy.lockout_ms);
-        tx.execute(
-            "UPDATE console_accounts SET failed = $2, locked_until = $3 WHERE user_name = $1",
-            &[
-                user.into(),
-                if locked.is_some() { 0 } else { failed }.into(),
-                locked.into(),
-            ],
-        )?;
+    let ok = verify_password(password, &hash)
+        && row.is_some()
+        && matches!(role, Some(Role::Supervisor | Role::Admin));
+    let detail = serde_json::json!({ "client": client });
+    if !ok {
+        // No password, and no word of whether the name exists.
         audit(
             tx,
             user,
             Some(CONSOLE_DEVICE),
-            if locked.is_some() {
-                "console_locked"
-            } else {
-                "console_login_failed"
-            },
+            "console_login_failed",
             "user",
             user,
-            None,
+            Some(&detail),
         )?;
-        return Ok(Err(match locked {
-            Some(_) => LoginError::Locked {
-                minutes: policy.lockout_ms / 60_000,
-            },
-            None => LoginError::BadCredentials,
-        }));
+        return Ok(Err(LoginError::BadCredentials));
     }
-    tx.execute(
-        "UPDATE console_accounts SET failed = 0, locked_until = NULL WHERE user_name = $1",
-        &[user.into()],
-    )?;
     let token = random_token()?;
     tx.execute(
         "DELETE FROM console_sessions WHERE expires_at < $1",
@@ -202,7 +171,7 @@ pub fn login(
         "console_login",
         "user",
         user,
-        None,
+        Some(&detail),
     )?;
     Ok(Ok(token))
 }

@@ -210,15 +210,22 @@ pub fn write_export(
     let kind = filter.kind;
     match format {
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut out = out;
             // A BOM so that spreadsheet programs read the Chinese text as UTF-8.
-            w.write_field("\u{feff}".to_string() + headers(kind, lang)[0])
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            w.write_record(&headers(kind, lang)[1..])
+            out.write_all("\u{feff}".as_bytes()).map_err(io)?;
+            // Every cell quoted, as OWASP asks of neutralised formula cells.
+            let mut w = csv::WriterBuilder::new()
+                .quote_style(csv::QuoteStyle::Always)
+                .from_writer(out);
+            w.write_record(headers(kind, lang))
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             let n = for_each_row(db, scope, filter, |b| {
-                w.write_record(cells(kind, b, lang))
-                    .map_err(|e| ApiError::internal(e.to_string()))
+                w.write_record(
+                    cells(kind, b, lang)
+                        .iter()
+                        .map(|c| csv_cell(c).into_owned()),
+                )
+                .map_err(|e| ApiError::internal(e.to_string()))
             })?;
             w.flush().map_err(io)?;
             Ok(n)
@@ -253,6 +260,16 @@ pub fn write_export(
     }
 }
 
+/// A CSV cell that no spreadsheet runs as a formula: text that starts like one
+/// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP, "CSV
+/// Injection"). XLSX needs none of this: its cells are typed strings.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
 fn xml(s: &str) -> String {
     // XML 1.0 forbids most control characters; drop them rather than emit a broken sheet.
     s.chars()
@@ -264,6 +281,8 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A row of inline-string cells: whatever a cell's text, a spreadsheet reads it
+/// as a string (there is no `<f>` formula element), `=HYPERLINK(…)` included.
 fn xlsx_row(cells: &[String]) -> String {
     let mut r = String::from("<row>");
     for c in cells {
@@ -329,5 +348,37 @@ impl futures_util::Stream for ChunkStream {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
         self.0.poll_recv(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        for (cell, want) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("楼道堆物", "楼道堆物"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(cell), want, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn xlsx_cells_are_strings_never_formulas() {
+        let row = xlsx_row(&["=HYPERLINK(\"http://x\")".to_string()]);
+        assert!(row.contains("<c t=\"inlineStr\"><is><t xml:space=\"preserve\">=HYPERLINK("));
+        assert!(!row.contains("<f>"));
     }
 }

@@ -1,9 +1,11 @@
-//! Signing in and out of the console. The password checks, lock-out and
-//! sessions live in `auth`; this is the form and its cookies.
+//! Signing in and out of the console. The password checks and sessions live in
+//! `auth`; this is the form, its cookies and the brake on guessing: per account
+//! and client address, a few failures are free, then growing delays answered
+//! 429 with `Retry-After` (`crate::throttle`).
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::cookies::{clear_session, set_session};
@@ -12,6 +14,9 @@ use super::forms::{Pairs, Params};
 use super::html::{Flash, Frame, Nav, render};
 use super::msg::Msg;
 use super::{AppState, Console, LangChoice, auth, blocking, csrf, redirect};
+use crate::api::client::ClientAddr;
+use crate::rules::now_ms;
+use crate::throttle::RetryAfter;
 
 #[derive(Template)]
 #[template(path = "console/login.html")]
@@ -50,7 +55,26 @@ fn safe_next(n: Option<&str>) -> String {
     }
 }
 
-pub async fn submit(State(s): State<AppState>, lang: LangChoice, Form(f): Form<Pairs>) -> Response {
+/// The sign-in form again, 429 with `Retry-After`: this account from this
+/// client failed too often just now.
+fn throttled(lang: LangChoice, next: &str, r: RetryAfter) -> Response {
+    let mut page = login_page(
+        lang,
+        Some(Msg::TooManyAttempts { seconds: r.seconds }),
+        next,
+        StatusCode::TOO_MANY_REQUESTS,
+    );
+    page.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(r.seconds));
+    page
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    client: ClientAddr,
+    lang: LangChoice,
+    Form(f): Form<Pairs>,
+) -> Response {
     let p = Params(f);
     let next = safe_next(p.get("next"));
     let (Some(user), Some(pw)) = (
@@ -67,14 +91,22 @@ pub async fn submit(State(s): State<AppState>, lang: LangChoice, Form(f): Form<P
         );
     };
     let user = user.to_string();
+    // Keyed by the name as typed, known or not, so the answers cannot tell them apart.
+    let key = format!("{}|{user}", client.key());
+    if let Err(r) = s.throttles.login.attempt(&key, now_ms()) {
+        return throttled(lang, &next, r);
+    }
     let s2 = s.clone();
     let res = blocking(move || {
         let policy = s2.console.auth.clone();
-        s2.db.write(|tx| auth::login(tx, &policy, &user, &pw))
+        let addr = client.0.to_string();
+        s2.db
+            .write(|tx| auth::login(tx, &policy, &user, &pw, &addr))
     })
     .await;
     match res {
         Ok(Ok(token)) => {
+            s.throttles.login.succeeded(&key);
             let mut r = redirect(&next);
             set_session(
                 &mut r,
@@ -84,18 +116,16 @@ pub async fn submit(State(s): State<AppState>, lang: LangChoice, Form(f): Form<P
             );
             lang.apply(r)
         }
-        Ok(Err(auth::LoginError::BadCredentials)) => login_page(
-            lang,
-            Some(Msg::WrongCredentials),
-            &next,
-            StatusCode::UNAUTHORIZED,
-        ),
-        Ok(Err(auth::LoginError::Locked { minutes })) => login_page(
-            lang,
-            Some(Msg::Locked { minutes }),
-            &next,
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
+        // The attempt stays counted as a failure; its delay runs from now.
+        Ok(Err(auth::LoginError::BadCredentials)) => {
+            s.throttles.login.failed(&key, now_ms());
+            login_page(
+                lang,
+                Some(Msg::WrongCredentials),
+                &next,
+                StatusCode::UNAUTHORIZED,
+            )
+        }
         Err(e) => error_page(lang, None, e),
     }
 }

@@ -14,7 +14,9 @@ mod errors;
 pub mod export;
 mod forms;
 mod hazards;
+pub mod headers;
 pub mod html;
+mod input;
 mod inspections;
 mod list;
 mod login;
@@ -97,6 +99,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/static/console.css", get(css))
         .route("/console/static/console.js", get(js))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
 }
 
 async fn css() -> Response {

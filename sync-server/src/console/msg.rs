@@ -48,7 +48,8 @@ pub enum Msg {
     SignIn,
     EnterCredentials,
     WrongCredentials,
-    Locked { minutes: i64 },
+    TooManyAttempts { seconds: i64 },
+    ControlCharacters,
     // dashboard
     Dashboard,
     TileAwaitingReview,
@@ -204,12 +205,12 @@ impl Msg {
                     Lang::En => format!("total {total} · page {page}/{pages}"),
                 };
             }
-            Locked { minutes } => {
+            TooManyAttempts { seconds } => {
                 return match lang {
-                    Lang::Zh => format!("连续登录失败次数过多，账号已锁定 {minutes} 分钟。"),
-                    Lang::En => format!(
-                        "Too many failed attempts: the account is locked for {minutes} minutes."
-                    ),
+                    Lang::Zh => format!("登录失败次数过多，请 {seconds} 秒后再试。"),
+                    Lang::En => {
+                        format!("Too many failed attempts: try again in {seconds} seconds.")
+                    }
                 };
             }
             EscalatedTo { grid } => {
@@ -290,6 +291,10 @@ impl Msg {
             SignIn => ("登录", "Sign in"),
             EnterCredentials => ("请输入用户名和密码。", "Enter your user name and password."),
             WrongCredentials => ("用户名或密码错误。", "Wrong user name or password."),
+            ControlCharacters => (
+                "链接中含有控制字符或无效字符，请删除后重试。",
+                "The link contains control characters or invalid bytes: remove them and try again.",
+            ),
             TileAwaitingReview => ("待审核检查", "awaiting review"),
             TileOpenHazards => ("未销号隐患", "open hazards"),
             TileOverdueHazards => ("逾期隐患", "overdue hazards"),
@@ -504,7 +509,8 @@ impl Msg {
             Msg::SignIn,
             Msg::EnterCredentials,
             Msg::WrongCredentials,
-            Msg::Locked { minutes: 3 },
+            Msg::TooManyAttempts { seconds: 3 },
+            Msg::ControlCharacters,
             Msg::Dashboard,
             Msg::TileAwaitingReview,
             Msg::TileOpenHazards,

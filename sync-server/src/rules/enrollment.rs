@@ -138,6 +138,22 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse> {
     })
 }
 
+/// A refused enrollment (unknown, used or expired code) in the audit trail: the
+/// client address, the reason and the failures so far from that address. The
+/// code itself is never kept.
+pub fn audit_failure(tx: &mut dyn Tx, client: &str, reason: &str, failures: u32) -> Result<()> {
+    let detail = serde_json::json!({ "reason": reason, "failures": failures });
+    audit(
+        tx,
+        "-",
+        None,
+        "enroll_failed",
+        "client",
+        client,
+        Some(&detail),
+    )
+}
+
 pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
     let row = tx
         .query_one(

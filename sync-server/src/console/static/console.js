@@ -1,4 +1,6 @@
-// Gridfield console: keyboard shortcuts and batch selection. Pages work without it.
+// Gridfield console: keyboard shortcuts, batch selection and the print button.
+// Pages work without it. The only script the console runs: its CSP allows no inline
+// script or handler attribute, so behaviour is attached here.
 (function () {
   "use strict";
   var rows = [];
@@ -17,6 +19,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     var table = document.querySelector("table[data-nav]");
     if (table) rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-href]"));
+    document.querySelectorAll("button[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
     var all = document.querySelector("input[data-all]");
     if (all) all.addEventListener("change", function () {
       document.querySelectorAll("#batch input[name=id]").forEach(function (b) { b.checked = all.checked; });

@@ -21,6 +21,9 @@ use crate::rules::{enrollment, now_ms};
         (status = 200, description = "enrolled", body = EnrollResponse),
         (status = 400, description = "`invalid_code`: blank or longer than 64", body = gridfield_core::wire::ErrorBody),
         (status = 401, description = "`invalid_code`, `code_used`, `code_expired`", body = gridfield_core::wire::ErrorBody),
+        (status = 429, description = "`too_many_attempts`: too many failed codes from this client address; retry after `Retry-After` seconds",
+            body = gridfield_core::wire::ErrorBody,
+            headers(("retry-after" = u64, description = "seconds until the next attempt is judged"))),
     ))]
 pub async fn enroll(
     State(s): State<AppState>,

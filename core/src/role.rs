@@ -54,6 +54,13 @@ impl Role {
         !matches!(self, Role::Volunteer)
     }
 
+    /// Who may reveal a full ID number or phone (one value at a time, audited)
+    /// and export full values: the people who work with residents. An
+    /// administrator runs the system (users, devices, codes) and sees them masked.
+    pub fn may_reveal_personal_data(self) -> bool {
+        matches!(self, Role::Worker | Role::Supervisor)
+    }
+
     pub fn may_inspect(self) -> bool {
         matches!(self, Role::Worker | Role::Supervisor | Role::Admin)
     }

@@ -75,3 +75,19 @@ impl Role {
         matches!(self, Role::Supervisor | Role::Admin)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn only_people_who_work_with_residents_reveal() {
+        let reveal: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.may_reveal_personal_data())
+            .collect();
+        assert_eq!(reveal, [Role::Worker, Role::Supervisor]);
+        // Revealing is never wider than seeing.
+        assert!(reveal.iter().all(|r| r.sees_personal_data()));
+    }
+}

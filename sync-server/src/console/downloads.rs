@@ -36,9 +36,10 @@ pub async fn export(
     let detail = serde_json::json!({ "filter": filter_query(&p) });
     let f2 = f.clone();
     let audited = blocking(move || {
+        // Counted in a read snapshot: the write lock is held only for the row.
+        let mut detail = detail;
+        detail["rows"] = s2.db.read(|tx| super::query::count(tx, &sc, &f2))?.into();
         s2.db.write(|tx| {
-            let mut detail = detail;
-            detail["rows"] = super::query::count(tx, &sc, &f2)?.into();
             Ok(rules::audit::audit(
                 tx,
                 &user,

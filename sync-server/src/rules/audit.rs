@@ -247,6 +247,8 @@ pub enum Break {
     BeyondHead { id: i64, head: i64 },
     /// The head no longer matches the last row.
     HeadEdited { head: i64 },
+    /// The head row itself is gone.
+    HeadMissing,
 }
 
 impl Break {
@@ -271,6 +273,7 @@ impl Break {
             Break::BeyondHead { id, head } => format!(
                 "审计记录 #{id} 位于链头 {head} 之后（绕过服务器写入） audit row #{id} lies beyond the chain head {head} (inserted outside the server)"
             ),
+            Break::HeadMissing => "审计链头已被删除 the audit chain head was deleted".to_string(),
             Break::HeadEdited { head } => format!(
                 "审计链头（位置 {head}）与最后一条记录不符 the audit chain head (position {head}) does not match the last row"
             ),
@@ -291,9 +294,14 @@ pub struct Verdict {
 
 /// Walk the chain from the genesis and report the first row that breaks it.
 pub fn verify(tx: &mut dyn Tx) -> Result<Verdict> {
-    let head = tx
-        .query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
-        .ok_or_else(|| Error::internal("audit chain head missing"))?;
+    let Some(head) = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])? else {
+        return Ok(Verdict {
+            rows: 0,
+            head_seq: 0,
+            head_hash: String::new(),
+            broken: Some(Break::HeadMissing),
+        });
+    };
     let (head_seq, head_hash) = (head.int(0)?, head.text(1)?);
     let mut v = Verdict {
         rows: 0,
@@ -651,6 +659,22 @@ mod tests {
                 after: 2
             })
         );
+    }
+
+    #[test]
+    fn a_long_batch_chains_across_statements() {
+        let (_d, db) = db_with_rows(1);
+        db.write_as(|tx| {
+            let batch: Vec<Entry> = (0..250)
+                .map(|i| Entry::new("w", Some("d"), "edit", "person", &format!("b{i}"), None))
+                .collect();
+            append(tx, &batch)
+        })
+        .unwrap();
+        let v = verdict(&db);
+        assert_eq!((v.rows, v.head_seq, v.broken), (251, 251, None));
+        raw(&db, "DELETE FROM audit_head");
+        assert_eq!(verdict(&db).broken, Some(Break::HeadMissing));
     }
 
     #[test]

@@ -55,6 +55,13 @@ impl Role {
         !matches!(self, Role::Volunteer)
     }
 
+    /// Who may reveal a full ID number or phone (one value at a time, audited)
+    /// and export full values: the people who work with residents. An
+    /// administrator runs the system (users, devices, codes) and sees them masked.
+    pub fn may_reveal_personal_data(self) -> bool {
+        matches!(self, Role::Worker | Role::Supervisor)
+    }
+
     pub fn may_inspect(self) -> bool {
         matches!(self, Role::Worker | Role::Supervisor | Role::Admin)
     }
@@ -67,5 +74,21 @@ impl Role {
     /// (an administrator may stand in).
     pub fn supervises(self) -> bool {
         matches!(self, Role::Supervisor | Role::Admin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn only_people_who_work_with_residents_reveal() {
+        let reveal: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.may_reveal_personal_data())
+            .collect();
+        assert_eq!(reveal, [Role::Worker, Role::Supervisor]);
+        // Revealing is never wider than seeing.
+        assert!(reveal.iter().all(|r| r.sees_personal_data()));
     }
 }

@@ -137,6 +137,37 @@ enum AdminCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The tamper-evident audit trail: verify its chain, export it.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the hash chain; name the first edited, deleted or inserted row and
+    /// exit non-zero. Prints the head to record elsewhere.
+    Verify,
+    /// Export audit rows as CSV (formula-safe cells), in chain order.
+    Export {
+        /// From this day (2026-03-01, China Standard Time) or RFC 3339 instant.
+        #[arg(long)]
+        since: Option<String>,
+        /// Until this day (inclusive) or RFC 3339 instant (exclusive).
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        /// The record's kind (address, person, user, device, …).
+        #[arg(long)]
+        kind: Option<String>,
+        /// The record's id.
+        #[arg(long)]
+        entity: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn role(s: &str) -> Role {
@@ -341,6 +372,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             })?;
             println!("restore recorded: epoch {epoch}; devices re-upload on their next sync");
         }
+        AdminCmd::Audit(cmd) => audit_cmd(&db, cmd)?,
         AdminCmd::Restores { json } => {
             let rows = db.read(gridfield_server::restore::restores)?;
             if json {
@@ -371,6 +403,50 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
                     println!("  {dev}\tre-uploaded {ops} ops, {applied} applied again");
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+fn audit_cmd(db: &Db, cmd: AuditCmd) -> Result<(), ApiError> {
+    match cmd {
+        AuditCmd::Verify => {
+            let v = admin::audit_verify(db)?;
+            match v.broken {
+                None => println!(
+                    "audit chain intact: {} rows, head {} {}",
+                    v.rows, v.head_seq, v.head_hash
+                ),
+                Some(b) => {
+                    return Err(ApiError::bad_request("audit_chain_broken", b.message()));
+                }
+            }
+        }
+        AuditCmd::Export {
+            since,
+            until,
+            actor,
+            action,
+            kind,
+            entity,
+            out,
+        } => {
+            let f = rules::audit::Filter {
+                since: since
+                    .as_deref()
+                    .map(|s| admin::parse_instant(s, false))
+                    .transpose()?,
+                until: until
+                    .as_deref()
+                    .map(|s| admin::parse_instant(s, true))
+                    .transpose()?,
+                actor,
+                action,
+                kind,
+                entity_id: entity,
+            };
+            let n = admin::audit_export(db, &f, &out)?;
+            println!("exported {n} audit rows to {}", out.display());
         }
     }
     Ok(())

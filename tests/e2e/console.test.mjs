@@ -188,6 +188,11 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   device(devA, ["hazard", "move", fixed.id, "assign", "--assignee", "李房东", "--deadline", "2099-12-31"]);
   device(devA, ["hazard", "move", fixed.id, "mark_rectified", "--note", "电动车已移出", "--photo", SITE_PNG]);
   device(devA, ["hazard", "new", "--address", ADDR_A, "--category", "fire.gas", "--description", FORMULA]);
+  // A resident with an ID number and a phone (masked in the console until revealed).
+  const resident = deviceJson(devA, [
+    "entity", "put", "person", "--address", ADDR_A,
+    "name=王五", "id_number=320583199006018820", "phone=13900000001",
+  ]).id;
   const syncA = deviceJson(devA, ["sync"]);
   assert.equal(syncA.rejected.length, 0, JSON.stringify(syncA));
   const inspectionsA = deviceJson(devA, ["inspections"]);
@@ -369,7 +374,16 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   await page.goto(`${url}/console/addresses?q=${encodeURIComponent("建设路12号")}`);
   assert.ok(await page.locator(`a[href='/console/addresses/${ADDR_A}']`).count() > 0);
   await page.goto(`${url}/console/addresses/${ADDR_A}`);
+  let content = await page.content();
+  assert.ok(content.includes("3205**********8820") && content.includes("139****0001"), "masked by default");
+  assert.ok(!content.includes("320583199006018820"));
   await shot("address");
+  // Reveal one value with its button (a plain POST form, no script needed).
+  await page.click(`form.reveal:has(input[name='field'][value='id_number']):has(input[name='id'][value='${resident}']) button`);
+  content = await page.content();
+  assert.ok(content.includes("320583199006018820"), "revealed");
+  assert.ok(content.includes("139****0001") && !content.includes("13900000001"), "only that one value");
+  await shot("address-revealed");
   await page.goto(`${url}/console/plates?grid=${GRID_A}`);
   assert.ok((await page.locator(".plate[data-plate^='GFP1.']").count()) > 0);
   assert.equal(await page.locator("button[data-print]").count(), 1, "print button without inline handler");

@@ -249,16 +249,19 @@ fn photo_scope(backend: Backend) {
     // Back to schema 2 without the index: migration 003 rebuilds it from records.
     // (What later migrations added goes too, as it would not be there at version 2.)
     server.kill();
-    let undo_005 = "DROP TABLE restores; ALTER TABLE devices DROP COLUMN install_id;
+    let undo_005_006 = "DROP TABLE restores; ALTER TABLE devices DROP COLUMN install_id;
         ALTER TABLE devices DROP COLUMN req_seq; ALTER TABLE devices DROP COLUMN req_window;
-        ALTER TABLE devices DROP COLUMN cloned_at;";
+        ALTER TABLE devices DROP COLUMN cloned_at;
+        DROP INDEX audit_chain_seq; DROP INDEX audit_actor_at; DROP INDEX audit_action_at;
+        DROP TABLE audit_head; ALTER TABLE audit DROP COLUMN chain_seq;
+        ALTER TABLE audit DROP COLUMN prev_hash; ALTER TABLE audit DROP COLUMN hash;";
     if store.is_postgres() {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005} UPDATE schema_version SET version = 2"
+            "DROP TABLE record_photos; {undo_005_006} UPDATE schema_version SET version = 2"
         ));
     } else {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005} PRAGMA user_version = 2"
+            "DROP TABLE record_photos; {undo_005_006} PRAGMA user_version = 2"
         ));
     }
     let server = ServerProc::start(&store);

@@ -1,9 +1,12 @@
 //! Door plates: address search, one address with everything at it (一标多实) and
-//! its history, and printable sheets of signed plate QR codes per grid.
+//! its history, and printable sheets of signed plate QR codes per grid. ID numbers
+//! and phones are masked by the core's rule; a role that may see them reveals one
+//! value at a time (a POST with CSRF), and each reveal is audited.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use gridfield_core::checklist::hazard_category_label;
 use gridfield_core::hazard::HazardStatus;
@@ -12,14 +15,14 @@ use gridfield_core::plate::PlateData;
 use gridfield_core::record::RecordKind;
 use serde_json::Value;
 
-use super::errors::missing;
+use super::errors::{message_page, missing};
 use super::forms::{Pairs, Params};
 use super::html::{Choice, Frame, Nav, choices, datetime, render};
 use super::list::{jstr, scope};
 use super::msg::Msg;
 use super::query;
-use super::{AppState, Console, blocking};
-use crate::rules::{self, now_ms};
+use super::{AppState, Console, blocking, csrf};
+use crate::rules::{self, CONSOLE_DEVICE, now_ms};
 
 pub struct Found {
     pub code: String,
@@ -74,10 +77,25 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     }))
 }
 
-/// Entities of one kind at the address, fields as `name：value`.
+/// Entities of one kind at the address.
 pub struct EntityGroup {
     pub label: &'static str,
-    pub rows: Vec<(String, String)>,
+    pub rows: Vec<EntityRow>,
+}
+
+pub struct EntityRow {
+    pub kind: &'static str,
+    pub id: String,
+    pub fields: Vec<FieldCell>,
+}
+
+/// One field as shown: identifiers masked unless this one was just revealed.
+pub struct FieldCell {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    /// Masked, and the user may reveal it.
+    pub revealable: bool,
 }
 
 /// One line of the address's history, newest first.
@@ -99,53 +117,102 @@ struct ShowPage<'a> {
     coordinates: String,
     groups: Vec<EntityGroup>,
     events: Vec<Event>,
+    /// Some value here is masked (the page says why).
+    any_masked: bool,
 }
 
-fn fields_text(body: &Value) -> String {
-    body.pointer("/state/fields")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    let v = v
-                        .as_str()
-                        .map(String::from)
-                        .unwrap_or_else(|| v.to_string());
-                    format!("{k}：{v}")
-                })
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .unwrap_or_default()
+/// A field value as text ("" for null).
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
 }
 
-pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String>) -> Response {
-    let l = c.lang.lang;
-    let sc = scope(&c);
-    let res = blocking(move || {
-        s.db.read(|tx| {
-            let a =
-                query::get_in_scope(tx, &sc, RecordKind::Address, &code)?.ok_or_else(missing)?;
-            Ok((a.body, query::at_address(tx, &code)?))
-        })
-    })
-    .await;
-    let (a, items) = match res {
-        Ok(v) => v,
-        Err(e) => return c.finish(Err(e)),
+/// The fields of one entity as shown to a user: personal identifiers through
+/// the core's `FieldSpec::shown` (masked) unless `revealed` names this field.
+pub fn field_cells(
+    kind: EntityKind,
+    body: &Value,
+    lang: gridfield_core::i18n::Lang,
+    may_reveal: bool,
+    revealed: Option<&str>,
+) -> Vec<FieldCell> {
+    let Some(fields) = body.pointer("/state/fields").and_then(Value::as_object) else {
+        return Vec::new();
     };
-    let groups = EntityKind::ALL
+    fields
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(name, v)| {
+            let raw = value_text(v);
+            let spec = kind.field(name);
+            let label = spec
+                .map(|f| f.label(lang).to_string())
+                .unwrap_or(name.clone());
+            match spec.filter(|f| f.identifier().is_some()) {
+                Some(f) if revealed != Some(name.as_str()) => FieldCell {
+                    name: name.clone(),
+                    label,
+                    value: f.shown(&raw),
+                    revealable: may_reveal,
+                },
+                _ => FieldCell {
+                    name: name.clone(),
+                    label,
+                    value: raw,
+                    revealable: false,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The address record and everything at it, as `show` and `reveal` read them.
+type AtAddress = (Value, Vec<(String, String, Value)>);
+
+/// The page of one address; `revealed` is the one (kind, id, field) shown whole.
+fn show_page(
+    c: &Console,
+    (a, items): &AtAddress,
+    revealed: Option<(&str, &str, &str)>,
+) -> Response {
+    let l = c.lang.lang;
+    let may_reveal = c.user.role.may_reveal_personal_data();
+    let groups: Vec<EntityGroup> = EntityKind::ALL
         .iter()
         .map(|kind| EntityGroup {
             label: kind.label(l),
             rows: items
                 .iter()
                 .filter(|(k, _, _)| k == kind.as_str())
-                .map(|(_, id, body)| (id.clone(), fields_text(body)))
+                .map(|(_, id, body)| EntityRow {
+                    kind: kind.as_str(),
+                    id: id.clone(),
+                    fields: field_cells(
+                        *kind,
+                        body,
+                        l,
+                        may_reveal,
+                        revealed
+                            .filter(|(k, i, _)| *k == kind.as_str() && i == id)
+                            .map(|(_, _, f)| f),
+                    ),
+                })
                 .collect(),
         })
         .filter(|g| !g.rows.is_empty())
         .collect();
+    let any_masked = groups.iter().any(|g| {
+        g.rows.iter().any(|r| {
+            r.fields.iter().any(|f| {
+                EntityKind::parse(r.kind)
+                    .and_then(|k| k.field(&f.name))
+                    .is_some_and(|s| s.identifier().is_some())
+            })
+        })
+    });
     let mut events: Vec<Event> = items
         .iter()
         .filter_map(|(k, id, body)| match RecordKind::parse(k)? {
@@ -185,9 +252,9 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
     events.sort_by_key(|e| std::cmp::Reverse(e.at));
     let view = ShowPage {
         frame: Frame::new(l, Some(&c.user), Nav::Addresses, Msg::AddressTitle),
-        full_text: jstr(&a, "full_text").to_string(),
-        code: jstr(&a, "code").to_string(),
-        serial: jstr(&a, "plate_serial").to_string(),
+        full_text: jstr(a, "full_text").to_string(),
+        code: jstr(a, "code").to_string(),
+        serial: jstr(a, "plate_serial").to_string(),
         coordinates: match (
             a.get("lat").and_then(Value::as_f64),
             a.get("lon").and_then(Value::as_f64),
@@ -197,8 +264,212 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
         },
         groups,
         events,
+        any_masked,
     };
-    render(c.lang, StatusCode::OK, &view)
+    let mut r = render(c.lang, StatusCode::OK, &view);
+    // Pages with personal data are not kept by the browser or a proxy.
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String>) -> Response {
+    let sc = scope(&c);
+    let res = blocking(move || {
+        s.db.read(|tx| {
+            let a =
+                query::get_in_scope(tx, &sc, RecordKind::Address, &code)?.ok_or_else(missing)?;
+            Ok((a.body, query::at_address(tx, &code)?))
+        })
+    })
+    .await;
+    c.finish(res.map(|d| show_page(&c, &d, None)))
+}
+
+/// Reveal one masked value: a role that may (the core's
+/// `Role::may_reveal_personal_data`) gets the address page with that one value
+/// whole, and an audit row names who, which record and which field, never the
+/// value. Anyone else gets 403 and nothing is written.
+pub async fn reveal(
+    State(s): State<AppState>,
+    c: Console,
+    Path(code): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let p = Params(f);
+    if let Err(r) = csrf::check(&c, &p) {
+        return *r;
+    }
+    if !c.user.role.may_reveal_personal_data() {
+        return message_page(
+            c.lang,
+            Some(&c.user),
+            StatusCode::FORBIDDEN,
+            Msg::RevealNotAllowed,
+        );
+    }
+    let Some(kind) = p.get("kind").and_then(EntityKind::parse) else {
+        return super::errors::not_found(c.lang, Some(&c.user));
+    };
+    let id = p.get("id").unwrap_or("").to_string();
+    let Some(field) = p
+        .get("field")
+        .and_then(|f| kind.field(f))
+        .filter(|f| f.identifier().is_some())
+    else {
+        return super::errors::not_found(c.lang, Some(&c.user));
+    };
+    let sc = scope(&c);
+    let (user, id2) = (c.user.name.clone(), id.clone());
+    let res = blocking(move || {
+        s.db.write(|tx| {
+            let a =
+                query::get_in_scope(tx, &sc, RecordKind::Address, &code)?.ok_or_else(missing)?;
+            let items = query::at_address(tx, &code)?;
+            let held = items.iter().any(|(k, i, body)| {
+                k == kind.as_str()
+                    && *i == id2
+                    && body
+                        .pointer("/state/fields")
+                        .and_then(|f| f.get(field.name))
+                        .is_some_and(|v| !v.is_null())
+            });
+            if !held {
+                return Err(missing());
+            }
+            rules::audit::audit(
+                tx,
+                &user,
+                Some(CONSOLE_DEVICE),
+                "reveal",
+                kind.as_str(),
+                &id2,
+                Some(&serde_json::json!({ "field": field.name, "address": code })),
+            )?;
+            Ok((a.body, items))
+        })
+    })
+    .await;
+    c.finish(res.map(|d| show_page(&c, &d, Some((kind.as_str(), &id, field.name)))))
+}
+
+/// Entities read per page of an export.
+const EXPORT_PAGE: i64 = 1000;
+
+/// Households, persons, rental units and businesses of the user's grids (or of
+/// one grid inside them) as CSV, one column per declared field. ID numbers and
+/// phones are whole only for a role that may reveal them, masked otherwise; the
+/// export is audited with who, what, the grid and the row count.
+pub async fn export_entities(
+    State(s): State<AppState>,
+    c: Console,
+    Query(q): Query<Pairs>,
+) -> Response {
+    let p = Params(q);
+    let l = c.lang.lang;
+    let full = c.user.role.may_reveal_personal_data();
+    let sc = scope(&c);
+    let grid = p.get("grid").map(String::from);
+    let user = c.user.name.clone();
+    let res = blocking(move || {
+        // Every declared field once, in the order the kinds declare them.
+        let mut columns: Vec<&'static str> = Vec::new();
+        let mut head = vec![
+            Msg::Record.text(l),
+            Msg::RecordId.text(l),
+            Msg::AddressCode.text(l),
+            Msg::Address.text(l),
+        ];
+        for kind in EntityKind::ALL {
+            for f in kind.fields() {
+                if !columns.contains(&f.name) {
+                    columns.push(f.name);
+                    head.push(f.label(l).to_string());
+                }
+            }
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let csv_err = |e: csv::Error| crate::ApiError::internal(e.to_string());
+        w.write_record(&head).map_err(csv_err)?;
+        let path = match &grid {
+            Some(g) => {
+                s.db.read(|tx| rules::grids::grid_path(tx, g).map_err(Into::into))?
+                    .filter(|p| sc.covers(p))
+                    .ok_or_else(missing)?
+            }
+            None => sc.path.clone(),
+        };
+        let mut n = 0u64;
+        let mut after = (String::new(), String::new(), String::new());
+        loop {
+            let rows =
+                s.db.read(|tx| query::entities_after(tx, &path, &after, EXPORT_PAGE))?;
+            for (k, id, addr, body, text) in &rows {
+                let Some(kind) = EntityKind::parse(k) else {
+                    continue;
+                };
+                let fields = body.pointer("/state/fields");
+                let mut cells = vec![
+                    kind.label(l).to_string(),
+                    id.clone(),
+                    addr.clone(),
+                    text.clone(),
+                ];
+                cells.extend(columns.iter().map(|name| {
+                    let raw = fields
+                        .and_then(|f| f.get(*name))
+                        .map(value_text)
+                        .unwrap_or_default();
+                    match kind.field(name) {
+                        Some(spec) if !full => spec.shown(&raw),
+                        _ => raw,
+                    }
+                }));
+                w.write_record(cells.iter().map(|c| rules::audit::csv_cell(c).into_owned()))
+                    .map_err(csv_err)?;
+                n += 1;
+            }
+            match rows.last() {
+                Some((k, id, addr, _, _)) if rows.len() as i64 == EXPORT_PAGE => {
+                    after = (addr.clone(), k.clone(), id.clone());
+                }
+                _ => break,
+            }
+        }
+        s.db.write_as(|tx| {
+            rules::audit::audit(
+                tx,
+                &user,
+                Some(CONSOLE_DEVICE),
+                "export",
+                "entities",
+                "entities.csv",
+                Some(&serde_json::json!({ "grid": path, "rows": n, "full": full })),
+            )
+        })?;
+        w.into_inner()
+            .map_err(|e| crate::ApiError::internal(e.to_string()))
+    })
+    .await;
+    let stamp = super::html::date(now_ms()).replace('-', "");
+    match res {
+        Ok(body) => {
+            let mut r = Response::new(axum::body::Body::from(body));
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("attachment; filename=\"entities-{stamp}.csv\""))
+            {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => c.finish(Err(e)),
+    }
 }
 
 pub const PLATES_PER_SHEET: i64 = 24;

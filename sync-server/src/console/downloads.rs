@@ -10,7 +10,7 @@ use super::errors::not_found;
 use super::export::{self, Format};
 use super::forms::{Pairs, Params};
 use super::html;
-use super::list::{filter_from, scope};
+use super::list::{filter_from, filter_query, scope};
 use super::{AppState, Console, blocking};
 use crate::rules::{self, now_ms};
 
@@ -31,6 +31,30 @@ pub async fn export(
     };
     let p = Params(q);
     let f = filter_from(kind, &p, now_ms(), s.console.escalate_after_ms);
+    // Every export is audited: who, which file, the filter and how many rows.
+    let (s2, sc, user, what) = (s.clone(), scope(&c), c.user.name.clone(), file.clone());
+    let detail = serde_json::json!({ "filter": filter_query(&p) });
+    let f2 = f.clone();
+    let audited = blocking(move || {
+        // Counted in a read snapshot: the write lock is held only for the row.
+        let mut detail = detail;
+        detail["rows"] = s2.db.read(|tx| super::query::count(tx, &sc, &f2))?.into();
+        s2.db.write(|tx| {
+            Ok(rules::audit::audit(
+                tx,
+                &user,
+                Some(rules::CONSOLE_DEVICE),
+                "export",
+                kind.as_str(),
+                &what,
+                Some(&detail),
+            )?)
+        })
+    })
+    .await;
+    if let Err(e) = audited {
+        return c.finish(Err(e));
+    }
     let stamp = html::date(now_ms()).replace('-', "");
     let (ctype, ext) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),

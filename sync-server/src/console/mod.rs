@@ -90,10 +90,16 @@ pub fn router() -> Router<AppState> {
         .route("/console/reports/{id}", get(reports::show))
         .route("/console/reports/{id}/decide", post(reports::decide))
         .route("/console/addresses", get(addresses::list))
+        .route(
+            "/console/addresses/export.csv",
+            get(addresses::export_entities),
+        )
         .route("/console/addresses/{code}", get(addresses::show))
+        .route("/console/addresses/{code}/reveal", post(addresses::reveal))
         .route("/console/plates", get(addresses::plates))
         .route("/console/conflicts", get(logs::conflicts))
         .route("/console/audit", get(logs::audit))
+        .route("/console/audit/export.csv", get(logs::audit_export))
         .route("/console/export/{file}", get(downloads::export))
         .route("/console/photos/{hash}", get(downloads::photo))
         .route("/console/static/console.css", get(css))

@@ -192,6 +192,13 @@ pub enum Msg {
     Device,
     Action,
     Detail,
+    RecordId,
+    NoAuditRows,
+    // personal data
+    Reveal,
+    RevealNotAllowed,
+    RevealAudited,
+    ExportEntities,
 }
 
 impl Msg {
@@ -461,6 +468,21 @@ impl Msg {
             Device => ("设备", "Device"),
             Action => ("操作", "Action"),
             Detail => ("详情", "Detail"),
+            RecordId => ("对象编号", "Record id"),
+            NoAuditRows => ("没有符合条件的审计记录。", "No audit rows match."),
+            Reveal => ("查看完整", "Reveal"),
+            RevealNotAllowed => (
+                "您的角色不能查看完整的身份证号和电话。",
+                "Your role may not see full ID numbers and phones.",
+            ),
+            RevealAudited => (
+                "身份证号和电话默认打码；查看完整会记入审计记录。",
+                "ID numbers and phones are masked; revealing one is recorded in the audit trail.",
+            ),
+            ExportEntities => (
+                "导出住户、人员、出租房屋和单位",
+                "Export households, persons, rental units and businesses",
+            ),
         };
         lang.pick(zh, en).to_string()
     }
@@ -647,6 +669,12 @@ impl Msg {
             Msg::Device,
             Msg::Action,
             Msg::Detail,
+            Msg::RecordId,
+            Msg::NoAuditRows,
+            Msg::Reveal,
+            Msg::RevealNotAllowed,
+            Msg::RevealAudited,
+            Msg::ExportEntities,
         ]
     }
 }

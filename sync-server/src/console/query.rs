@@ -95,6 +95,68 @@ pub struct Page {
     pub total: i64,
 }
 
+/// How many records a filter selects (what an export will write).
+pub fn count(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<i64> {
+    let (w, params) = where_clause(tx, scope, f)?;
+    Ok(tx
+        .query_one(&format!("SELECT COUNT(*) FROM records WHERE {w}"), &params)?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// One entity at an address in an export: kind, id, address code, its body and
+/// the address's text.
+pub type EntityLine = (String, String, String, Value, String);
+
+/// Entities (households, persons, rental units, businesses) of a grid subtree
+/// after the key `(address_code, kind, id)`, by that key, `limit` at a time.
+pub fn entities_after(
+    tx: &mut dyn Tx,
+    path: &str,
+    after: &(String, String, String),
+    limit: i64,
+) -> Result<Vec<EntityLine>> {
+    let (lo, hi) = GridScope::new(path).range();
+    let rows = tx.query(
+        "SELECT e.kind, e.id, e.address_code, e.body, a.body FROM records e
+         LEFT JOIN records a ON a.kind = 'address' AND a.id = e.address_code
+         WHERE e.kind IN ('household', 'person', 'rental_unit', 'business')
+           AND e.grid_path >= $1 AND e.grid_path < $2
+           AND (e.address_code, e.kind, e.id) > ($3, $4, $5)
+         ORDER BY e.address_code, e.kind, e.id LIMIT $6",
+        &[
+            lo.into(),
+            hi.into(),
+            after.0.as_str().into(),
+            after.1.as_str().into(),
+            after.2.as_str().into(),
+            limit.into(),
+        ],
+    )?;
+    let json = |s: Option<String>| -> Result<Value> {
+        s.map(|s| serde_json::from_str(&s).map_err(|e| ApiError::internal(e.to_string())))
+            .transpose()
+            .map(Option::unwrap_or_default)
+    };
+    rows.iter()
+        .map(|r| {
+            let address = json(r.opt_text(4))?;
+            Ok((
+                r.text(0)?,
+                r.text(1)?,
+                r.opt_text(2).unwrap_or_default(),
+                json(r.opt_text(3))?,
+                address
+                    .get("full_text")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            ))
+        })
+        .collect()
+}
+
 /// One page of records (id, body), newest first.
 pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, page: i64) -> Result<Page> {
     let (w, mut params) = where_clause(tx, scope, f)?;
@@ -456,31 +518,36 @@ impl AuditRow {
     }
 }
 
-/// The audit trail of people inside the scope (by their home grid); the root
-/// scope also sees the administrator's own rows.
-pub fn audit(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<AuditRow>> {
+/// The audit trail of people inside the scope (by their home grid) that a filter
+/// selects, newest first; the root scope also sees the administrator's own rows.
+pub fn audit(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    filter: &rules::audit::Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditRow>> {
     let (lo, hi) = scope.range();
     let root = scope.path.matches('/').count() <= 2;
+    let (cond, fparams) = filter.sql(5);
     let sql = if root {
-        "SELECT a.at, a.actor, a.device_id, a.action, a.kind, a.entity_id, a.detail FROM audit a
+        format!(
+            "SELECT a.at, a.actor, a.device_id, a.action, a.kind, a.entity_id, a.detail FROM audit a
          LEFT JOIN users u ON u.name = a.actor LEFT JOIN grids g ON g.code = u.grid_code
-         WHERE g.path IS NULL OR (g.path >= $1 AND g.path < $2)
+         WHERE (g.path IS NULL OR (g.path >= $1 AND g.path < $2)){cond}
          ORDER BY a.at DESC, a.id DESC LIMIT $3 OFFSET $4"
+        )
     } else {
-        "SELECT a.at, a.actor, a.device_id, a.action, a.kind, a.entity_id, a.detail FROM audit a
+        format!(
+            "SELECT a.at, a.actor, a.device_id, a.action, a.kind, a.entity_id, a.detail FROM audit a
          JOIN users u ON u.name = a.actor JOIN grids g ON g.code = u.grid_code
-         WHERE g.path >= $1 AND g.path < $2
+         WHERE g.path >= $1 AND g.path < $2{cond}
          ORDER BY a.at DESC, a.id DESC LIMIT $3 OFFSET $4"
+        )
     };
-    let rows = tx.query(
-        sql,
-        &[
-            lo.into(),
-            hi.into(),
-            PAGE_SIZE.into(),
-            (page.max(0) * PAGE_SIZE).into(),
-        ],
-    )?;
+    let mut params: Vec<V> = vec![lo.into(), hi.into(), limit.into(), offset.max(0).into()];
+    params.extend(fparams);
+    let rows = tx.query(&sql, &params)?;
     rows.iter().map(AuditRow::from_row).collect()
 }
 

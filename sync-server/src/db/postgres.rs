@@ -16,7 +16,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/003_record_photos.sql"),
     include_str!("../../migrations/postgres/004_console_indexes.sql"),
     include_str!("../../migrations/postgres/005_restores_and_installations.sql"),
+    include_str!("../../migrations/postgres/006_audit_chain.sql"),
 ];
+/// The migration after which the audit rows already there get chained.
+const AUDIT_CHAIN: usize = 6;
 /// Arbitrary but fixed: the advisory lock key of the write path, and of migrations.
 const WRITE_LOCK: i64 = 0x6772_6964;
 const MIGRATE_LOCK: i64 = 0x6772_6965;
@@ -51,7 +54,17 @@ impl PgDb {
             open: (Mutex::new(0), Condvar::new()),
         };
         let mut conn = db.client()?;
-        let mut tx = conn.client.transaction().map_err(db_err)?;
+        Self::migrate(&mut conn)?;
+        db.put_back(conn);
+        Ok(db)
+    }
+
+    /// Schema steps by `schema_version`, in one transaction (under a lock, as
+    /// several instances may start at once) with the chaining of audit rows
+    /// written before the chain existed.
+    fn migrate(conn: &mut Conn) -> Result<()> {
+        let Conn { client, prepared } = conn;
+        let mut tx = client.transaction().map_err(db_err)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
             .map_err(db_err)?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
@@ -69,6 +82,15 @@ impl PgDb {
         for m in &MIGRATIONS[v as usize..] {
             tx.batch_execute(m).map_err(db_err)?;
         }
+        let mut t = PgTx {
+            tx,
+            prepared,
+            seq: None,
+        };
+        if (v as usize) < AUDIT_CHAIN {
+            crate::rules::audit::chain_existing(&mut t).map_err(ApiError::from)?;
+        }
+        let mut tx = t.tx;
         tx.execute("DELETE FROM schema_version", &[])
             .map_err(db_err)?;
         tx.execute(
@@ -76,9 +98,7 @@ impl PgDb {
             &[&(MIGRATIONS.len() as i64)],
         )
         .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
-        db.put_back(conn);
-        Ok(db)
+        tx.commit().map_err(db_err)
     }
 
     /// Statements outside any transaction: `VACUUM` refuses to run inside one.

@@ -15,7 +15,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/003_record_photos.sql"),
     include_str!("../../migrations/sqlite/004_console_indexes.sql"),
     include_str!("../../migrations/sqlite/005_restores_and_installations.sql"),
+    include_str!("../../migrations/sqlite/006_audit_chain.sql"),
 ];
+/// The migration after which the audit rows already there get chained.
+const AUDIT_CHAIN: usize = 6;
 
 pub struct SqliteDb {
     conn: Mutex<Connection>,
@@ -29,24 +32,7 @@ impl SqliteDb {
              PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;",
         )
         .map_err(db_err)?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        let v: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db_err)?;
-        let v = v as usize;
-        if v > MIGRATIONS.len() {
-            return Err(ApiError::internal(format!(
-                "database schema {v} is newer than this server"
-            )));
-        }
-        for m in &MIGRATIONS[v..] {
-            tx.execute_batch(m).map_err(db_err)?;
-        }
-        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
-            .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
+        Self::migrate(&mut conn)?;
         // Planner statistics: the console's lists choose between a grid-path index and
         // a status or time index by how many rows each would visit; without
         // statistics SQLite guesses, and on a city's data guessed wrong by 1,000×.
@@ -68,6 +54,33 @@ impl SqliteDb {
         Ok(SqliteDb {
             conn: Mutex::new(conn),
         })
+    }
+
+    /// Schema steps by `PRAGMA user_version`, in one transaction with the chaining
+    /// of audit rows written before the chain existed.
+    fn migrate(conn: &mut Connection) -> Result<()> {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let v: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err)?;
+        let v = v as usize;
+        if v > MIGRATIONS.len() {
+            return Err(ApiError::internal(format!(
+                "database schema {v} is newer than this server"
+            )));
+        }
+        for m in &MIGRATIONS[v..] {
+            tx.execute_batch(m).map_err(db_err)?;
+        }
+        let mut t = SqliteTx { tx, seq: None };
+        if v < AUDIT_CHAIN {
+            crate::rules::audit::chain_existing(&mut t).map_err(ApiError::from)?;
+        }
+        t.tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+            .map_err(db_err)?;
+        t.tx.commit().map_err(db_err)
     }
 
     pub fn transaction<R>(

@@ -10,7 +10,7 @@ use gridfield_core::records::Op;
 use gridfield_core::wire::{OpResult, OpStatus, PushOp, PushRequest};
 use serde_json::{Value, json};
 
-use super::audit::audit;
+use super::audit::{Entry, append as append_audit, audit};
 use super::entities::{FieldWrite, upsert_entity};
 use super::{DeviceCtx, Error, Result, now_ms};
 use crate::db::records::{self, Record};
@@ -98,7 +98,7 @@ struct Batch {
     /// reads what the first one wrote.
     entities: HashMap<(String, String), Option<Record>>,
     applied: Vec<[V; 4]>,
-    audit: Vec<[V; 7]>,
+    audit: Vec<Entry>,
     /// How far ahead the device's clock was at push (0 within tolerance).
     skew_ms: i64,
 }
@@ -179,23 +179,12 @@ impl Batch {
         id: &str,
         detail: Option<&Value>,
     ) {
-        self.audit.push([
-            now_ms().into(),
-            actor.into(),
-            device.into(),
-            action.into(),
-            kind.into(),
-            id.into(),
-            detail.map(|d| d.to_string()).into(),
-        ]);
+        self.audit
+            .push(Entry::new(actor, Some(device), action, kind, id, detail));
     }
 
     fn write(self, tx: &mut dyn Tx) -> Result<()> {
-        insert_rows(
-            tx,
-            "audit (at, actor, device_id, action, kind, entity_id, detail)",
-            &self.audit,
-        )?;
+        append_audit(tx, &self.audit)?;
         insert_rows(
             tx,
             "applied_ops (op_id, device_id, result, at)",

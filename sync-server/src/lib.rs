@@ -12,6 +12,7 @@ pub mod messages;
 pub mod restore;
 pub mod rules;
 pub mod server;
+pub mod spreadsheet;
 pub mod throttle;
 
 use std::future::Future;

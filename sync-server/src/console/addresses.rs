@@ -388,9 +388,9 @@ pub async fn export_entities(
                 }
             }
         }
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = crate::spreadsheet::writer(Vec::new());
         let csv_err = |e: csv::Error| crate::ApiError::internal(e.to_string());
-        w.write_record(&head).map_err(csv_err)?;
+        crate::spreadsheet::record(&mut w, &head).map_err(csv_err)?;
         let path = match &grid {
             Some(g) => {
                 s.db.read(|tx| rules::grids::grid_path(tx, g).map_err(Into::into))?
@@ -425,8 +425,7 @@ pub async fn export_entities(
                         _ => raw,
                     }
                 }));
-                w.write_record(cells.iter().map(|c| rules::audit::csv_cell(c).into_owned()))
-                    .map_err(csv_err)?;
+                crate::spreadsheet::record(&mut w, &cells).map_err(csv_err)?;
                 n += 1;
             }
             match rows.last() {

@@ -214,18 +214,12 @@ pub fn write_export(
             // A BOM so that spreadsheet programs read the Chinese text as UTF-8.
             out.write_all("\u{feff}".as_bytes()).map_err(io)?;
             // Every cell quoted, as OWASP asks of neutralised formula cells.
-            let mut w = csv::WriterBuilder::new()
-                .quote_style(csv::QuoteStyle::Always)
-                .from_writer(out);
+            let mut w = crate::spreadsheet::writer(out);
             w.write_record(headers(kind, lang))
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             let n = for_each_row(db, scope, filter, |b| {
-                w.write_record(
-                    cells(kind, b, lang)
-                        .iter()
-                        .map(|c| csv_cell(c).into_owned()),
-                )
-                .map_err(|e| ApiError::internal(e.to_string()))
+                crate::spreadsheet::record(&mut w, cells(kind, b, lang))
+                    .map_err(|e| ApiError::internal(e.to_string()))
             })?;
             w.flush().map_err(io)?;
             Ok(n)
@@ -257,16 +251,6 @@ pub fn write_export(
             inner.flush().map_err(io)?;
             Ok(n)
         }
-    }
-}
-
-/// A CSV cell that no spreadsheet runs as a formula: text that starts like one
-/// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP, "CSV
-/// Injection"). XLSX needs none of this: its cells are typed strings.
-pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
-        _ => text.into(),
     }
 }
 
@@ -354,26 +338,6 @@ impl futures_util::Stream for ChunkStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formula_like_cells_are_neutralised() {
-        for (cell, want) in [
-            (
-                "=HYPERLINK(\"http://x\",\"y\")",
-                "'=HYPERLINK(\"http://x\",\"y\")",
-            ),
-            ("+1", "'+1"),
-            ("-2+3", "'-2+3"),
-            ("@SUM(A1)", "'@SUM(A1)"),
-            ("\t=1", "'\t=1"),
-            ("\r=1", "'\r=1"),
-            ("楼道堆物", "楼道堆物"),
-            ("a=b", "a=b"),
-            ("", ""),
-        ] {
-            assert_eq!(csv_cell(cell), want, "{cell:?}");
-        }
-    }
 
     #[test]
     fn xlsx_cells_are_strings_never_formulas() {

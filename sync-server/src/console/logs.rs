@@ -15,7 +15,7 @@ use super::msg::Msg;
 use super::query::{self, AuditRow, ConflictRow, DAY_MS, PAGE_SIZE};
 use super::{AppState, Console, blocking};
 use crate::error::ApiError;
-use crate::rules::audit::{self as trail, Filter, csv_cell};
+use crate::rules::audit::{self as trail, Filter};
 use crate::rules::{CONSOLE_DEVICE, now_ms};
 
 #[derive(Template)]
@@ -154,7 +154,7 @@ pub async fn audit_export(
     let lang = c.lang.lang;
     let actor = c.user.name.clone();
     let res = blocking(move || {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = crate::spreadsheet::writer(Vec::new());
         let head = [
             Msg::When,
             Msg::Who,
@@ -164,7 +164,7 @@ pub async fn audit_export(
             Msg::RecordId,
             Msg::Detail,
         ];
-        w.write_record(head.iter().map(|m| m.text(lang)))
+        crate::spreadsheet::record(&mut w, head.iter().map(|m| m.text(lang)))
             .map_err(|e| ApiError::internal(e.to_string()))?;
         let mut n = 0u64;
         s.db.read(|tx| {
@@ -180,7 +180,7 @@ pub async fn audit_export(
                         r.entity_id.clone(),
                         r.detail.clone().unwrap_or_default(),
                     ];
-                    w.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
+                    crate::spreadsheet::record(&mut w, &cells)
                         .map_err(|e| ApiError::internal(e.to_string()))?;
                     n += 1;
                 }

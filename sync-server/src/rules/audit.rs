@@ -444,17 +444,6 @@ pub fn filter_detail(f: &Filter, rows: u64) -> Value {
     })
 }
 
-/// A CSV cell that a spreadsheet will not run as a formula (OWASP: a leading
-/// `=`, `+`, `-`, `@`, tab or carriage return gets a `'` in front).
-/// TODO(lead): one helper with console/export.rs's.
-pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}").into()
-    } else {
-        s.into()
-    }
-}
-
 pub const CSV_HEADER: [&str; 11] = [
     "id",
     "chain_seq",
@@ -487,14 +476,13 @@ pub fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, s: &Stored) -> Result<()>
         s.prev_hash.clone().unwrap_or_default(),
         s.hash.clone().unwrap_or_default(),
     ];
-    w.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
-        .map_err(|e| Error::internal(format!("csv: {e}")))
+    crate::spreadsheet::record(w, &cells).map_err(|e| Error::internal(format!("csv: {e}")))
 }
 
 /// Export the rows a filter selects, in chain order, as CSV. Returns the count.
 pub fn export_csv<W: Write>(tx: &mut dyn Tx, f: &Filter, out: W) -> Result<u64> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_HEADER)
+    let mut w = crate::spreadsheet::writer(out);
+    crate::spreadsheet::record(&mut w, CSV_HEADER)
         .map_err(|e| Error::internal(format!("csv: {e}")))?;
     let (cond, params) = f.sql(2);
     let mut after = i64::MIN;
@@ -675,12 +663,5 @@ mod tests {
         assert_eq!((v.rows, v.head_seq, v.broken), (251, 251, None));
         raw(&db, "DELETE FROM audit_head");
         assert_eq!(verdict(&db).broken, Some(Break::HeadMissing));
-    }
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_cell("-1"), "'-1");
-        assert_eq!(csv_cell("worker-1"), "worker-1");
     }
 }

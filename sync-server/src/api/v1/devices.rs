@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gridfield_core::wire::EnrollRequest;
+use gridfield_core::wire::{EnrollRequest, EnrollResponse};
 
 use crate::api::client::ClientAddr;
 use crate::api::router::{ApiJson, AppState, Device, blocking};

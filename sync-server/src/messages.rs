@@ -31,6 +31,7 @@ pub enum Msg {
     BodyTooLarge,
     PhotoTooLarge { max_mb: u64 },
     HashMismatch,
+    PhotoNotAnImage,
     InternalError,
 }
 
@@ -93,6 +94,10 @@ impl Msg {
                 }
             }
             Msg::HashMismatch => pick("照片内容与其哈希不符", "bytes do not match the hash"),
+            Msg::PhotoNotAnImage => pick(
+                "不是支持的图片，仅接受 JPEG、PNG 或 WebP 照片，未保存",
+                "not a supported image: only JPEG, PNG or WebP photos are accepted; nothing was stored",
+            ),
             Msg::InternalError => pick("服务器内部错误，请稍后重试", "internal server error"),
         }
     }
@@ -130,6 +135,7 @@ impl Msg {
             Msg::BodyTooLarge,
             Msg::PhotoTooLarge { max_mb: 10 },
             Msg::HashMismatch,
+            Msg::PhotoNotAnImage,
             Msg::InternalError,
         ]
     }
@@ -189,6 +195,7 @@ mod tests {
                 | Msg::BodyTooLarge
                 | Msg::PhotoTooLarge { .. }
                 | Msg::HashMismatch
+                | Msg::PhotoNotAnImage
                 | Msg::InternalError => {}
             }
         }

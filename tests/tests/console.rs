@@ -251,13 +251,14 @@ fn photo_scope(backend: Backend) {
     let undo_005 = "DROP TABLE restores; ALTER TABLE devices DROP COLUMN install_id;
         ALTER TABLE devices DROP COLUMN req_seq; ALTER TABLE devices DROP COLUMN req_window;
         ALTER TABLE devices DROP COLUMN cloned_at;";
+    let undo_006 = "DROP TABLE blob_uploaders;";
     if store.is_postgres() {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005} UPDATE schema_version SET version = 2"
+            "DROP TABLE record_photos; {undo_005} {undo_006} UPDATE schema_version SET version = 2"
         ));
     } else {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005} PRAGMA user_version = 2"
+            "DROP TABLE record_photos; {undo_005} {undo_006} PRAGMA user_version = 2"
         ));
     }
     let server = ServerProc::start(&store);

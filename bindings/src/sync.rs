@@ -209,7 +209,7 @@ impl From<sy::Diagnostics> for Diagnostics {
 }
 #[uniffi::export]
 impl GridfieldStore {
-    /// Keep a photo (JPEG, PNG, WebP, HEIC; 10 MB at most) and return its hash.
+    /// Keep a photo (JPEG, PNG or WebP; 10 MB at most) and return its hash.
     pub fn add_photo(&self, bytes: Vec<u8>) -> Result<PhotoRef> {
         Ok(self.inner.add_photo(&bytes)?.into())
     }

@@ -38,6 +38,7 @@ pub enum Msg {
     UnsupportedMediaType,
     PhotoTooLarge { max_mb: u64 },
     HashMismatch,
+    PhotoNotAnImage,
     InternalError,
 }
 
@@ -122,6 +123,10 @@ impl Msg {
                 }
             }
             Msg::HashMismatch => pick("照片内容与其哈希不符", "bytes do not match the hash"),
+            Msg::PhotoNotAnImage => pick(
+                "不是支持的图片，仅接受 JPEG、PNG 或 WebP 照片，未保存",
+                "not a supported image: only JPEG, PNG or WebP photos are accepted; nothing was stored",
+            ),
             Msg::InternalError => pick("服务器内部错误，请稍后重试", "internal server error"),
         }
     }
@@ -166,6 +171,7 @@ impl Msg {
             Msg::UnsupportedMediaType,
             Msg::PhotoTooLarge { max_mb: 10 },
             Msg::HashMismatch,
+            Msg::PhotoNotAnImage,
             Msg::InternalError,
         ]
     }
@@ -232,6 +238,7 @@ mod tests {
                 | Msg::UnsupportedMediaType
                 | Msg::PhotoTooLarge { .. }
                 | Msg::HashMismatch
+                | Msg::PhotoNotAnImage
                 | Msg::InternalError => {}
             }
         }

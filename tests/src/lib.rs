@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod images;
 mod proxy;
 pub use proxy::{Dir, Fault, Proxy};
 

@@ -444,16 +444,9 @@ fn one_batch_edits_an_entity_several_times(backend: Backend) {
     assert_eq!(a.json_rows(BATCH_HOUSEHOLDS), rows);
 }
 
+/// A photo of `n` bytes (the server keeps images only).
 fn pseudo_bytes(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    gridfield_tests::images::pseudo_jpeg(n, seed)
 }
 
 /// Photos: the hash is checked, names must be hashes, uploads resume at the server's offset.

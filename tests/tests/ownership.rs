@@ -184,6 +184,22 @@ fn device_and_server_refuse_alike(backend: Backend) {
             ..Default::default()
         })
         .unwrap_err();
+    // It holds the photos it refers to (a photo known only by its hash would
+    // leave the op waiting for it, `pending_photos`).
+    for name in ["ebike.png", "site.png", "signature.png"] {
+        let bytes = std::fs::read(fixtures().join("../../core/tests/fixtures").join(name)).unwrap();
+        let (auth, len) = (format!("Bearer {}", v.token()), bytes.len().to_string());
+        let url = format!(
+            "{}/v1/blobs/{}",
+            server.url,
+            gridfield_core::photo::hash_bytes(&bytes)
+        );
+        let headers = [
+            ("authorization", auth.as_str()),
+            ("upload-length", len.as_str()),
+        ];
+        assert_eq!(http("PUT", &url, &headers, Some(&bytes)).status, 200);
+    }
     let mut forged = serde_json::to_value(&insp).unwrap();
     forged["id"] = json!("insp-by-volunteer");
     let res = push_one(

@@ -115,8 +115,8 @@ fn photo_message(e: &PhotoError, lang: Lang) -> String {
         ),
         (PhotoError::UnsupportedType, _) => lang
             .pick(
-                "不支持的照片格式，仅支持 JPEG、PNG、WebP、HEIC",
-                "not a supported image (JPEG, PNG, WebP or HEIC)",
+                "不支持的照片格式，仅支持 JPEG、PNG、WebP",
+                "not a supported image (JPEG, PNG or WebP)",
             )
             .into(),
         (PhotoError::Empty, _) => lang.pick("照片文件为空", "the photo is empty").into(),

@@ -1,7 +1,9 @@
 //! Photos as content-addressed files next to the database: the SHA-256 of the
 //! bytes names the file, so a photo taken twice is stored once and its identity
-//! can be checked by anyone who has the bytes. `refs` says which photos a record uses.
+//! can be checked by anyone who has the bytes. `refs` says which photos a record uses;
+//! `image` which bytes are a photo at all.
 
+pub(crate) mod image;
 mod refs;
 
 use std::fs;
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use image::ImageType;
 pub use refs::{inspection_refs, refs_of};
 
 /// Phones take 3–8 MB photos; anything beyond this is a mistake or an attack.
@@ -26,7 +29,7 @@ pub struct PhotoRef {
 pub enum PhotoError {
     #[error("photo is {size} bytes, over the limit of {limit} bytes")]
     TooLarge { size: u64, limit: u64 },
-    #[error("not a supported image (JPEG, PNG, WebP or HEIC)")]
+    #[error("not a supported image (JPEG, PNG or WebP)")]
     UnsupportedType,
     #[error("photo is empty")]
     Empty,
@@ -36,22 +39,10 @@ pub enum PhotoError {
     Io(#[from] std::io::Error),
 }
 
-/// Recognise an image by its first bytes; the file name or a caller's claim is not trusted.
+/// Recognise an image by its bytes (`ImageType::sniff`); the file name or a
+/// caller's claim is not trusted.
 pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.len() >= 12
-        && &bytes[4..8] == b"ftyp"
-        && matches!(&bytes[8..12], b"heic" | b"heix" | b"mif1")
-    {
-        Some("image/heic")
-    } else {
-        None
-    }
+    ImageType::sniff(bytes).map(ImageType::mime)
 }
 
 pub fn hash_bytes(bytes: &[u8]) -> String {
@@ -99,7 +90,9 @@ impl PhotoStore {
                 limit: self.max_bytes,
             });
         }
-        let mime = sniff_mime(bytes).ok_or(PhotoError::UnsupportedType)?;
+        let mime = ImageType::sniff(bytes)
+            .ok_or(PhotoError::UnsupportedType)?
+            .mime();
         Ok(PhotoRef {
             hash: hash_bytes(bytes),
             size,
@@ -158,17 +151,20 @@ impl PhotoStore {
 mod tests {
     use super::*;
 
-    const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
+    fn jpeg() -> Vec<u8> {
+        image::samples::jpeg(b"scan")
+    }
 
     #[test]
     fn stores_by_content_once() {
+        let jpeg = jpeg();
         let dir = tempfile::tempdir().unwrap();
         let s = PhotoStore::new(dir.path(), 1024);
-        let a = s.put(JPEG).unwrap();
-        let b = s.put(JPEG).unwrap();
+        let a = s.put(&jpeg).unwrap();
+        let b = s.put(&jpeg).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.mime, "image/jpeg");
-        assert_eq!(s.get(&a.hash).unwrap(), JPEG);
+        assert_eq!(s.get(&a.hash).unwrap(), jpeg);
         assert_eq!(hash_bytes(&s.get(&a.hash).unwrap()), a.hash);
     }
 
@@ -176,7 +172,7 @@ mod tests {
     fn refuses_oversized_and_non_images() {
         let dir = tempfile::tempdir().unwrap();
         let s = PhotoStore::new(dir.path(), 16);
-        let mut big = JPEG.to_vec();
+        let mut big = jpeg();
         big.resize(17, 0);
         assert!(matches!(
             s.put(&big),

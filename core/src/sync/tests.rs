@@ -301,9 +301,11 @@ fn client_errors_are_not_retried() {
 #[test]
 fn photo_upload_resumes_from_the_servers_offset() {
     let dir = tempfile::tempdir().unwrap();
-    let total: usize = 2_500_000;
-    let mut bytes: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
-    bytes[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    // A real JPEG container of 2.5 MB (45 bytes of markers around the scan).
+    let scan: Vec<u8> = (0..2_500_000 - 45).map(|i| (i % 251) as u8).collect();
+    let bytes = crate::photo::image::samples::jpeg(&scan);
+    let total = bytes.len();
+    assert_eq!(total, 2_500_000);
     let (base, log) = stub(move |req| match (req.method.as_str(), req.path.as_str()) {
         // A previous sync was cut after 1 MiB …
         ("HEAD", p) if p.starts_with("/v1/blobs/") => {
@@ -373,8 +375,12 @@ fn a_photo_the_server_has_is_not_sent_and_a_missing_one_holds_its_ops_back() {
         _ => empty_pull("c1"),
     });
     let s = worker(dir.path(), &base);
-    let have = s.add_photo(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).unwrap();
-    let lost = s.add_photo(&[0xFF, 0xD8, 0xFF, 0xE0, 9, 9, 9]).unwrap();
+    let have = s
+        .add_photo(&crate::photo::image::samples::jpeg(&[1, 2, 3]))
+        .unwrap();
+    let lost = s
+        .add_photo(&crate::photo::image::samples::jpeg(&[9, 9, 9]))
+        .unwrap();
     let h1 = hazard(&s, vec![have.hash.clone()]);
     let h2 = hazard(&s, vec![lost.hash.clone()]);
     s.hazard_step(

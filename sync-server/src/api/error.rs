@@ -115,6 +115,11 @@ impl From<Error> for ApiError {
                 }
                 .text(Lang::Zh),
             ),
+            Error::UnsupportedMediaType => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                Msg::PhotoNotAnImage.wire(),
+            ),
             Error::TooLong => ApiError::bad_request("too_long", "more bytes than upload-length"),
             Error::Http(e) => e,
             Error::Internal(source) => ApiError::internal(source.to_string()),

@@ -82,37 +82,12 @@ pub async fn photo(State(s): State<AppState>, c: Console, Path(hash): Path<Strin
     if !gridfield_core::photo::is_valid_hash(&hash) {
         return not_found(c.lang, Some(&c.user));
     }
-    // A photo is served only when a record in the user's grids refers to it:
-    // knowing a hash from elsewhere must not open another grid's photo.
-    let path = c.user.grid_path.clone();
-    let found = blocking(move || {
-        s.db.read(|tx| {
-            if rules::photos::photo_in_scope(tx, &hash, &path)? {
-                Ok(rules::photos::get_blob(tx, &hash)?)
-            } else {
-                Ok(None)
-            }
-        })
-    })
-    .await;
+    // The device API's rule and response: a photo only when a record the user
+    // may see refers to it, served as the image its bytes are.
+    let (h2, who) = (hash.clone(), c.user.ctx());
+    let found = blocking(move || s.db.read(|tx| Ok(rules::photos::download(tx, &h2, &who)?))).await;
     match found {
-        Ok(Some((mime, data))) => {
-            // Only images are shown inline; anything else downloads as bytes.
-            let mime = if mime.starts_with("image/") {
-                mime
-            } else {
-                "application/octet-stream".into()
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, mime),
-                    (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
-                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-                ],
-                data,
-            )
-                .into_response()
-        }
+        Ok(Some(b)) => crate::api::v1::blobs::photo_response(&hash, b),
         Ok(None) => not_found(c.lang, Some(&c.user)),
         Err(e) => c.finish(Err(e)),
     }

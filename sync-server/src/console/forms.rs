@@ -143,8 +143,13 @@ mod tests {
 
     #[test]
     fn photos_by_size_and_bytes() {
-        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-        assert_eq!(photo(png, 1024), Ok("image/png"));
+        let png = include_bytes!("../../../core/tests/fixtures/signature.png");
+        assert_eq!(photo(png, 1 << 20), Ok("image/png"));
+        // A PNG signature in front of anything else is no photo.
+        assert_eq!(
+            photo(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 1024),
+            Err((StatusCode::UNPROCESSABLE_ENTITY, Msg::PhotoType))
+        );
         assert_eq!(
             photo(png, 4),
             Err((StatusCode::PAYLOAD_TOO_LARGE, Msg::PhotoTooLarge { mb: 0 }))

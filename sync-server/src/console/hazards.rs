@@ -346,13 +346,12 @@ pub async fn step(
     let mut photos = Vec::new();
     let mut blob = None;
     if let Some(bytes) = photo {
-        let mime = match forms::photo(&bytes, MAX_BLOB_BYTES) {
-            Ok(m) => m,
-            Err((status, msg)) => return show_error(&s, &c, &id, msg.text(l), status, p).await,
-        };
+        if let Err((status, msg)) = forms::photo(&bytes, MAX_BLOB_BYTES) {
+            return show_error(&s, &c, &id, msg.text(l), status, p).await;
+        }
         let hash = sha256_hex(&bytes);
         photos.push(hash.clone());
-        blob = Some((hash, mime.to_string(), bytes));
+        blob = Some((hash, bytes));
     }
     let input = StepInput {
         assignee: p.get("assignee").map(String::from),
@@ -365,10 +364,10 @@ pub async fn step(
     let res = blocking(move || {
         s2.db.write(|tx| {
             query::get_in_scope(tx, &sc, RecordKind::Hazard, &id2)?.ok_or_else(missing)?;
-            if let Some((hash, mime, bytes)) = &blob {
-                rules::photos::put_blob_chunk(tx, hash, 0, bytes.len() as u64, mime, bytes)?;
-            }
             let dev = user.ctx();
+            if let Some((hash, bytes)) = &blob {
+                rules::photos::put_blob_chunk(tx, hash, &dev, 0, bytes.len() as u64, bytes)?;
+            }
             let mut steps = vec![(action, input)];
             if close_too {
                 steps.push((HazardAction::Close, StepInput::default()));

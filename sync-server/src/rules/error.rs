@@ -84,6 +84,9 @@ pub enum Error {
     /// A photo above the size limit.
     #[error("photo larger than {max_bytes} bytes")]
     PhotoTooLarge { max_bytes: u64 },
+    /// Photo bytes that are not a JPEG, PNG or WebP image (`ImageType::sniff`).
+    #[error("not a supported image")]
+    UnsupportedMediaType,
     /// A chunk longer than the declared upload length.
     #[error("more bytes than upload-length")]
     TooLong,

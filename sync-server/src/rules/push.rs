@@ -236,11 +236,13 @@ fn apply_op(
     }
     let missing: Vec<String> = {
         let mut m = Vec::new();
+        // A photo the device may not see counts as not uploaded: referring to a
+        // hash it learnt elsewhere must not make another grid's photo its own.
         for h in p.op.photo_hashes() {
-            if tx
-                .query_one("SELECT 1 FROM blobs WHERE hash = $1", &[h.as_str().into()])?
-                .is_none()
-            {
+            if !matches!(
+                super::photos::blob_state(tx, &h, dev)?,
+                super::photos::BlobState::Complete
+            ) {
                 m.push(h);
             }
         }

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use gridfield_core::checklist::hazard_category_label;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::model::{Address, EntityKind, ReportStatus, ReviewStatus};
 use gridfield_core::plate::PlateData;
@@ -126,11 +125,12 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
         s.db.read(|tx| {
             let a =
                 query::get_in_scope(tx, &sc, RecordKind::Address, &code)?.ok_or_else(missing)?;
-            Ok((a.body, query::at_address(tx, &code)?))
+            let categories = rules::taxonomy::hazard(tx)?;
+            Ok((a.body, query::at_address(tx, &code)?, categories))
         })
     })
     .await;
-    let (a, items) = match res {
+    let (a, items, taxonomy) = match res {
         Ok(v) => v,
         Err(e) => return c.finish(Err(e)),
     };
@@ -164,7 +164,7 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
                     at: h.get("created_at").and_then(Value::as_i64).unwrap_or(0),
                     href: format!("/console/hazards/{}", super::html::url(id)),
                     kind: Msg::KindHazard.text(l),
-                    what: hazard_category_label(jstr(&h, "category"), l),
+                    what: taxonomy.category_label(jstr(&h, "category"), l),
                     status: HazardStatus::parse(jstr(&h, "status"))
                         .map(|x| x.label(l))
                         .unwrap_or(""),

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/003_record_photos.sql"),
     include_str!("../../migrations/postgres/004_console_indexes.sql"),
     include_str!("../../migrations/postgres/005_restores_and_installations.sql"),
+    include_str!("../../migrations/postgres/006_taxonomies.sql"),
 ];
 /// Arbitrary but fixed: the advisory lock key of the write path, and of migrations.
 const WRITE_LOCK: i64 = 0x6772_6964;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/003_record_photos.sql"),
     include_str!("../../migrations/sqlite/004_console_indexes.sql"),
     include_str!("../../migrations/sqlite/005_restores_and_installations.sql"),
+    include_str!("../../migrations/sqlite/006_taxonomies.sql"),
 ];
 
 pub struct SqliteDb {

@@ -16,7 +16,8 @@ use crate::db::records;
 use crate::messages::Msg;
 
 pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Result<Merged> {
-    hazard::check_create(dev.role).map_err(refused)?;
+    let categories = super::taxonomy::hazard(tx)?;
+    hazard::check_create(dev.role, &categories, &h.category, h.severity).map_err(refused)?;
     let Some(path) = records::address_path(tx, &h.address_code)? else {
         return Err(unknown_address());
     };

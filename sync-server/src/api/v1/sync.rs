@@ -43,6 +43,8 @@ pub struct PullParams {
     cursor: Option<String>,
     /// The highest position any answer gave the device (see `restore.rs`).
     seen: Option<String>,
+    /// The taxonomies the device holds, `kind:version,…`: newer ones come along.
+    taxonomies: Option<String>,
     limit: Option<u32>,
 }
 
@@ -58,6 +60,7 @@ pub async fn pull(
                 &d,
                 p.cursor.as_deref(),
                 p.seen.as_deref(),
+                p.taxonomies.as_deref(),
                 p.limit.unwrap_or(500),
             )
         })

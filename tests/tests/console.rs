@@ -250,7 +250,7 @@ fn photo_scope(backend: Backend) {
     server.kill();
     let undo_005 = "DROP TABLE restores; ALTER TABLE devices DROP COLUMN install_id;
         ALTER TABLE devices DROP COLUMN req_seq; ALTER TABLE devices DROP COLUMN req_window;
-        ALTER TABLE devices DROP COLUMN cloned_at;";
+        ALTER TABLE devices DROP COLUMN cloned_at; DROP TABLE taxonomies;";
     if store.is_postgres() {
         store.sql(&format!(
             "DROP TABLE record_photos; {undo_005} UPDATE schema_version SET version = 2"

@@ -172,8 +172,9 @@ pub struct PullResponse {
     pub cursor: String,
     pub more: bool,
     pub server_hlc: String,
-    /// Taxonomies newer than those the device holds (its `taxonomies` query,
-    /// `kind:version,…`); absent for apps that do not ask, which ignore it anyway.
+    /// Taxonomies the server holds in another version than the device (its
+    /// `taxonomies` query, `kind:version,…`); absent for apps that do not ask,
+    /// which ignore it anyway.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub taxonomies: Vec<Taxonomy>,
 }

@@ -187,6 +187,25 @@ fn server_taxonomy_reaches_devices(backend: Backend) {
     assert!(listed.contains("fire.lithium_storage"), "{listed}");
     assert!(listed.contains("锂电池违规存放"), "{listed}");
 
+    // Apps that do not ask (older ones) get pages as before; those that do get the
+    // server's taxonomy when they hold another version.
+    let pull = |query: &str| {
+        let auth = format!("Bearer {}", w.token());
+        let r = http(
+            "GET",
+            &format!("{}/v1/pull?limit=5{query}", server.url),
+            &[("authorization", &auth)],
+            None,
+        );
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        r.json()
+    };
+    assert!(pull("").get("taxonomies").is_none());
+    let sent = pull("&taxonomies=hazard:0");
+    assert_eq!(sent["taxonomies"][0]["kind"], "hazard", "{sent}");
+    assert_eq!(sent["taxonomies"][0]["version"], 3, "{sent}");
+    assert!(pull("&taxonomies=hazard:3").get("taxonomies").is_none());
+
     w.sync();
     // Offline now: the server is gone, the phone decides alone.
     let mut server = server;

@@ -22,12 +22,10 @@ pub(crate) fn hazard(c: &Connection) -> Result<Taxonomy> {
     Ok(load(c, taxonomy::HAZARD)?.unwrap_or_else(crate::hazard::builtin_taxonomy))
 }
 
-/// Keep a pulled taxonomy unless this device already holds that version or a newer one.
+/// Keep a pulled taxonomy: the server sends one only when it holds another
+/// version, and its word counts (even an older version, after a restore).
 #[cfg_attr(not(feature = "sync"), allow(dead_code))]
 pub(crate) fn save(c: &Connection, t: &Taxonomy) -> Result<()> {
-    if load(c, &t.kind)?.is_some_and(|held| held.version >= t.version) {
-        return Ok(());
-    }
     meta_put(
         c,
         &format!("{KEY_PREFIX}{}", t.kind),

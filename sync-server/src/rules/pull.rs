@@ -66,11 +66,11 @@ pub fn pull(
             changes.push(c);
         }
     }
-    // Only apps that say which taxonomies they hold get newer ones.
+    // Only apps that say which taxonomies they hold get the server's when it differs.
     let taxonomies = match taxonomies {
         Some(held) => server
             .db
-            .read_as(|tx| super::taxonomy::newer_than(tx, held))?,
+            .read_as(|tx| super::taxonomy::changed_for(tx, held))?,
         None => Vec::new(),
     };
     let server_hlc = server.tick().to_string();

@@ -55,9 +55,10 @@ pub fn ensure_seeded(tx: &mut dyn Tx) -> Result<()> {
     Ok(())
 }
 
-/// The taxonomies newer than those a device holds. `held` is the pull's
-/// `taxonomies` query, `kind:version,…`; a kind it does not name is sent whole.
-pub fn newer_than(tx: &mut dyn Tx, held: &str) -> Result<Vec<Taxonomy>> {
+/// The taxonomies a device holds in another version (older, or newer than a
+/// server restored from a backup: the server's word counts). `held` is the pull's
+/// `taxonomies` query, `kind:version,…`; a kind it does not name is sent.
+pub fn changed_for(tx: &mut dyn Tx, held: &str) -> Result<Vec<Taxonomy>> {
     let held: Vec<(&str, i64)> = held
         .split(',')
         .filter_map(|kv| kv.split_once(':'))
@@ -72,7 +73,7 @@ pub fn newer_than(tx: &mut dyn Tx, held: &str) -> Result<Vec<Taxonomy>> {
         let kind = r.text(0)?;
         let version = r.int(1)?;
         let known = held.iter().find(|(k, _)| *k == kind).map_or(-1, |h| h.1);
-        if version > known {
+        if version != known {
             out.push(serde_json::from_str(&r.text(2)?).map_err(Error::internal)?);
         }
     }

@@ -48,7 +48,7 @@ impl Store {
         self.apply_page_with(changes, &[], cursor)
     }
 
-    /// A page with the taxonomies it carried (kept when newer than those held).
+    /// A page with the taxonomies it carried (the server's, replacing those held).
     pub(crate) fn apply_page_with(
         &self,
         changes: &[Change],

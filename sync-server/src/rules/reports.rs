@@ -30,7 +30,8 @@ pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Res
     let mut rep = r.clone();
     // The address text is the register's, never the phone's word.
     rep.address_text = records::get(tx, RecordKind::Address, &r.address_code)?
-        .and_then(|a| a.doc::<Address>().ok())
+        .map(|a| a.doc::<Address>())
+        .transpose()?
         .map(|a| a.full_text)
         .unwrap_or_default();
     rep.reporter = dev.user.clone();

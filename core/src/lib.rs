@@ -21,6 +21,7 @@ pub mod record;
 pub mod refusal;
 pub mod report;
 pub mod role;
+pub mod taxonomy;
 pub mod text;
 
 // Former homes of domain types, re-exporting them so existing paths resolve.

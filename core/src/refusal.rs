@@ -113,6 +113,10 @@ mod tests {
             "reason_required",
             "note_too_long",
             "invalid_points",
+            "address_changed",
+            "unknown_category",
+            "category_retired",
+            "severity_retired",
         ] {
             assert!(codes.contains(&c), "{c} missing from {codes:?}");
         }

@@ -13,6 +13,7 @@ use crate::op::Op;
 use crate::record::RecordKind;
 use crate::report::Report;
 use crate::role::Role;
+use crate::taxonomy::Taxonomy;
 
 /// Bumped when a body changes incompatibly; the server answers in the newest
 /// version both sides know, so an older app keeps syncing during a rollout.
@@ -182,6 +183,11 @@ pub struct PullResponse {
     pub cursor: String,
     pub more: bool,
     pub server_hlc: String,
+    /// Taxonomies the server holds in another version than the device (its
+    /// `taxonomies` query, `kind:version,…`); absent for apps that do not ask,
+    /// which ignore it anyway.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taxonomies: Vec<Taxonomy>,
 }
 
 /// Per-kind digests of the device's scope, to detect a replica that drifted.

@@ -19,6 +19,7 @@ const CONCEPTS: &[&str] = &[
     "refusal",
     "report",
     "role",
+    "taxonomy",
 ];
 
 /// Layers a concept must not reach into: the concepts sit below them.

@@ -30,12 +30,14 @@ fn opt(s: Option<&str>) -> Option<String> {
     s.map(str::trim).filter(|s| !s.is_empty()).map(String::from)
 }
 
-/// Make sure the shipped checklist templates are on the server.
+/// Make sure the shipped checklist templates, and a hazard taxonomy (the core's
+/// built-in one until an admin edits it), are on the server.
 pub fn ensure_templates(db: &Db) -> Result<()> {
     db.write(|tx| {
         for t in builtin_templates() {
             rules::grids::add_template(tx, &t)?;
         }
+        rules::taxonomy::ensure_seeded(tx)?;
         Ok(())
     })
 }

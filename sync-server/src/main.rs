@@ -10,6 +10,8 @@ use gridfield_core::model::{Grid, Role};
 use gridfield_server::db::Db;
 use gridfield_server::{ApiError, Server, admin, demo, rules};
 
+mod taxonomy_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "gridfield-server",
@@ -140,6 +142,9 @@ enum AdminCmd {
     /// The tamper-evident audit trail: verify its chain, export it.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Taxonomies (hazard categories and severities): list, add, retire.
+    #[command(subcommand)]
+    Taxonomy(taxonomy_cmd::TaxonomyCmd),
 }
 
 #[derive(Subcommand)]
@@ -277,6 +282,7 @@ fn serve(
 
 fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
     match cmd {
+        AdminCmd::Taxonomy(cmd) => taxonomy_cmd::run(&db, cmd)?,
         AdminCmd::GridAdd {
             code,
             name,

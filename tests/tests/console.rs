@@ -255,14 +255,14 @@ fn photo_scope(backend: Backend) {
         DROP INDEX audit_chain_seq; DROP INDEX audit_actor_at; DROP INDEX audit_action_at;
         DROP TABLE audit_head; ALTER TABLE audit DROP COLUMN chain_seq;
         ALTER TABLE audit DROP COLUMN prev_hash; ALTER TABLE audit DROP COLUMN hash;";
-    let undo_007 = "DROP TABLE blob_uploaders;";
+    let undo_007_008 = "DROP TABLE blob_uploaders; DROP TABLE taxonomies;";
     if store.is_postgres() {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007} UPDATE schema_version SET version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} UPDATE schema_version SET version = 2"
         ));
     } else {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007} PRAGMA user_version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} PRAGMA user_version = 2"
         ));
     }
     let server = ServerProc::start(&store);

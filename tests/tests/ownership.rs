@@ -215,7 +215,130 @@ fn device_and_server_refuse_alike(backend: Backend) {
     assert_eq!(res["message_en"], local.message(Lang::En), "{res}");
 }
 
+/// A returned inspection is resubmitted only by its inspector, at its own address
+/// and grid; a submitted one is not rewritten, not even by its inspector (only
+/// replayed unchanged).
+fn resubmissions_keep_their_inspector_address_and_grid(backend: Backend) {
+    let (store, server) = seeded_server(backend);
+    // Town-wide workers: both grids are in scope, so only ownership can refuse.
+    let a = synced_worker(&store, &server, "张伟", TOWN);
+    let b = synced_worker(&store, &server, "李娜", TOWN);
+    a.ok(&[
+        "inspect",
+        "--template",
+        "rental_fire_safety",
+        "--address",
+        ADDR_A,
+        "--answers",
+        FAIL_ANSWERS,
+    ]);
+    let r = a.sync();
+    assert_eq!(r["rejected"].as_array().unwrap().len(), 0, "{r}");
+    let insp = a.store().inspections(None).unwrap().remove(0);
+    let submitted = exported(&store, "inspection", &insp.id);
+
+    // The owner rewrites a submitted inspection: refused, unchanged.
+    let mut changed = serde_json::to_value(&insp).unwrap();
+    changed["finished_at"] = json!(insp.finished_at.unwrap_or(0) + 60_000);
+    let res = push_one(
+        &server,
+        &a.token(),
+        "rewrite-submitted",
+        &insp.id,
+        json!({ "type": "inspection_submit", "inspection": changed }),
+    );
+    assert_eq!(res["status"], "rejected", "{res}");
+    assert_eq!(res["code"], "already_submitted", "{res}");
+    assert_eq!(exported(&store, "inspection", &insp.id), submitted);
+
+    // A supervisor returns it.
+    let sup = Device::enrolled(&server, &store.code("赵强", "supervisor", TOWN));
+    let res = push_one(
+        &server,
+        &sup.token(),
+        "return-it",
+        &insp.id,
+        json!({ "type": "inspection_review", "approve": false, "comment": "请补充照片", "at": 1 }),
+    );
+    assert_eq!(res["status"], "applied", "{res}");
+    let returned = exported(&store, "inspection", &insp.id);
+    assert_eq!(returned["review_status"], "returned", "{returned}");
+
+    // Another worker resubmits it: not the owner.
+    let res = push_one(
+        &server,
+        &b.token(),
+        "take-returned",
+        &insp.id,
+        json!({ "type": "inspection_submit", "inspection": serde_json::to_value(&insp).unwrap() }),
+    );
+    assert_eq!(res["status"], "rejected", "{res}");
+    assert_eq!(res["code"], "not_owner", "{res}");
+
+    // The owner resubmits it at another address (in another grid): refused.
+    for (op, addr) in [
+        ("move-addr", "320583-001-0012-03-02-0502"),
+        ("move-grid", ADDR_B),
+    ] {
+        let mut moved = serde_json::to_value(&insp).unwrap();
+        moved["address_code"] = json!(addr);
+        let res = push_one(
+            &server,
+            &a.token(),
+            op,
+            &insp.id,
+            json!({ "type": "inspection_submit", "inspection": moved }),
+        );
+        assert_eq!(res["status"], "rejected", "{res}");
+        assert_eq!(res["code"], "address_changed", "{res}");
+        assert!(res["message"].as_str().unwrap().contains("地址"), "{res}");
+    }
+    assert_eq!(exported(&store, "inspection", &insp.id), returned);
+
+    // The owner's resubmission at the same address is taken.
+    let res = push_one(
+        &server,
+        &a.token(),
+        "resubmit",
+        &insp.id,
+        json!({ "type": "inspection_submit", "inspection": serde_json::to_value(&insp).unwrap() }),
+    );
+    assert_eq!(res["status"], "applied", "{res}");
+    let after = exported(&store, "inspection", &insp.id);
+    assert_eq!(after["review_status"], "submitted", "{after}");
+    assert_eq!(after["inspector"], "张伟");
+    assert_eq!(after["address_code"], ADDR_A);
+
+    // Approved: nobody overwrites it, the owner included.
+    let res = push_one(
+        &server,
+        &sup.token(),
+        "approve-it",
+        &insp.id,
+        json!({ "type": "inspection_review", "approve": true, "comment": null, "at": 2 }),
+    );
+    assert_eq!(res["status"], "applied", "{res}");
+    for (op, token) in [
+        ("over-approved-a", a.token()),
+        ("over-approved-b", b.token()),
+    ] {
+        let res = push_one(
+            &server,
+            &token,
+            op,
+            &insp.id,
+            json!({ "type": "inspection_submit", "inspection": serde_json::to_value(&insp).unwrap() }),
+        );
+        assert_eq!(res["status"], "rejected", "{res}");
+    }
+    assert_eq!(
+        exported(&store, "inspection", &insp.id)["review_status"],
+        "approved"
+    );
+}
+
 on_both_backends!(
     another_users_records_cannot_be_overwritten,
-    device_and_server_refuse_alike
+    device_and_server_refuse_alike,
+    resubmissions_keep_their_inspector_address_and_grid
 );

@@ -105,7 +105,7 @@ fn hazard_labels() {
     );
     assert_eq!(
         hazard_category_label("future.thing", Lang::En),
-        "future.thing"
+        "Uncategorised"
     );
 }
 

@@ -1,9 +1,12 @@
 //! What kind of hazard and how bad: the category codes the built-in checklists
-//! raise (with their labels) and the severity scale (隐患等级).
+//! raise (with their labels) and the severity scale (隐患等级). These are the
+//! built-in hazard taxonomy: the server's seed and a device's until its first
+//! sync; afterwards the taxonomy the server ships decides.
 
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
+use crate::taxonomy::{self, Entry, Taxonomy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -62,9 +65,37 @@ pub const HAZARD_CATEGORIES: [&str; 12] = [
     "social.dispute",
 ];
 
-/// Display label for a hazard category code; unknown codes (e.g. from a newer server) are shown as-is.
+/// The built-in hazard taxonomy (version 1): [`HAZARD_CATEGORIES`] with their
+/// labels and the [`Severity`] scale.
+pub fn builtin_taxonomy() -> Taxonomy {
+    let categories = HAZARD_CATEGORIES
+        .iter()
+        .filter_map(|c| builtin_label(c).map(|(zh, en)| Entry::new(c, zh, en)))
+        .collect();
+    let levels = Severity::ALL
+        .iter()
+        .map(|s| Entry::new(s.as_str(), s.label(Lang::Zh), s.label(Lang::En)))
+        .collect();
+    Taxonomy {
+        kind: taxonomy::HAZARD.to_string(),
+        version: 1,
+        categories,
+        levels,
+    }
+}
+
+/// Display label of a hazard category code in the built-in taxonomy; a code not
+/// in it reads 未分类 / Uncategorised. Where the synced taxonomy is at hand,
+/// [`Taxonomy::category_label`] names categories added since.
 pub fn hazard_category_label(code: &str, lang: Lang) -> String {
-    let (zh, en) = match code {
+    match builtin_label(code) {
+        Some((zh, en)) => lang.pick(zh, en).to_string(),
+        None => taxonomy::uncategorised(lang).to_string(),
+    }
+}
+
+fn builtin_label(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
         "fire.ebike_charging" => (
             "电动自行车违规停放充电",
             "E-bike indoor parking or charging",
@@ -80,7 +111,6 @@ pub fn hazard_category_label(code: &str, lang: Lang) -> String {
         "fire.flammable_partition" => ("易燃可燃材料隔断", "Flammable partitions"),
         "housing.overcrowding" => ("群租超员", "Overcrowding / group renting"),
         "social.dispute" => ("矛盾纠纷", "Conflict or dispute"),
-        _ => return code.to_string(),
-    };
-    lang.pick(zh, en).to_string()
+        _ => return None,
+    })
 }

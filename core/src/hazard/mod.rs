@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::record::Delivery;
 
 pub use actions::allowed_actions;
-pub use category::{HAZARD_CATEGORIES, Severity, hazard_category_label};
+pub use category::{HAZARD_CATEGORIES, Severity, builtin_taxonomy, hazard_category_label};
 pub use lifecycle::{
     HazardAction, HazardStatus, StepInput, TransitionError, is_overdue, next_status, target,
 };

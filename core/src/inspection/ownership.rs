@@ -17,6 +17,9 @@ pub enum WriteRefusal {
     AlreadySubmitted,
     /// Approved is final.
     AlreadyApproved,
+    /// A resubmission names another address (and so maybe another grid) than
+    /// the inspection it resubmits.
+    AddressChanged,
 }
 
 impl WriteRefusal {
@@ -26,6 +29,7 @@ impl WriteRefusal {
             WriteRefusal::NotOwner => "inspection.not_owner",
             WriteRefusal::AlreadySubmitted => "inspection.already_submitted",
             WriteRefusal::AlreadyApproved => "inspection.already_approved",
+            WriteRefusal::AddressChanged => "inspection.address_changed",
         }
     }
 
@@ -46,6 +50,10 @@ impl WriteRefusal {
                 "该检查记录已审核通过，不能再修改",
                 "inspection already approved",
             ),
+            WriteRefusal::AddressChanged => lang.pick(
+                "重新提交的检查记录不能更换地址",
+                "a resubmitted inspection keeps its address",
+            ),
         }
         .to_string()
     }
@@ -57,17 +65,69 @@ impl WriteRefusal {
             WriteRefusal::NotOwner,
             WriteRefusal::AlreadySubmitted,
             WriteRefusal::AlreadyApproved,
+            WriteRefusal::AddressChanged,
         ]
     }
+}
+
+/// What a received submission does to the inspection held (see [`check_submit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submission {
+    /// No inspection with this id yet.
+    New,
+    /// The inspector resubmits a draft or a returned inspection.
+    Resubmit,
+    /// The same submission again (an answer lost on the way, a restored server):
+    /// taken without rewriting anything.
+    Replay,
+}
+
+/// Whether `incoming`, submitted by `user` with `role`, may be taken over
+/// `existing`: only its inspector resubmits, only a draft or a returned one, at
+/// the same address (so in the same grid); a submitted one is never rewritten,
+/// only replayed unchanged; an approved one is final. The device's edits pass
+/// [`check_write`] (its address is fixed once started); the server judges every
+/// pushed submission here.
+pub fn check_submit(
+    role: Role,
+    user: &str,
+    existing: Option<&Inspection>,
+    incoming: &Inspection,
+) -> Result<Submission, WriteRefusal> {
+    let Some(prev) = existing else {
+        check_write(role, user, None)?;
+        return Ok(Submission::New);
+    };
+    match check_write(role, user, Some(prev)) {
+        Err(WriteRefusal::AlreadySubmitted) if same_submission(prev, incoming) => {
+            return Ok(Submission::Replay);
+        }
+        Err(r) => return Err(r),
+        Ok(()) => {}
+    }
+    if incoming.address_code != prev.address_code {
+        return Err(WriteRefusal::AddressChanged);
+    }
+    Ok(Submission::Resubmit)
+}
+
+/// Whether two submissions carry the same work (what the inspector wrote).
+fn same_submission(a: &Inspection, b: &Inspection) -> bool {
+    a.template_id == b.template_id
+        && a.template_version == b.template_version
+        && a.address_code == b.address_code
+        && a.subject_kind == b.subject_kind
+        && a.subject_id == b.subject_id
+        && a.started_at == b.started_at
+        && a.finished_at == b.finished_at
+        && a.location == b.location
+        && a.answers == b.answers
+        && a.photos == b.photos
 }
 
 /// Whether `user` with `role` may write the inspection `existing` (`None`: a
 /// new one, with this user as its inspector). Starting, saving answers,
 /// submitting and resubmitting all pass through here.
-///
-/// The server today refuses only approved inspections and takes the sender as
-/// the inspector; adopting this rule there refuses a resubmission while one is
-/// still submitted and any write to another inspector's record.
 pub fn check_write(
     role: Role,
     user: &str,
@@ -150,6 +210,46 @@ mod tests {
                 "{s:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_resubmission_keeps_its_inspector_and_address_and_a_submitted_one_only_replays() {
+        let returned = inspection("张三", ReviewStatus::Returned);
+        let mut moved = returned.clone();
+        moved.address_code = "b".into();
+        assert_eq!(
+            check_submit(Role::Worker, "张三", Some(&returned), &moved),
+            Err(WriteRefusal::AddressChanged)
+        );
+        assert_eq!(
+            check_submit(Role::Worker, "李四", Some(&returned), &returned),
+            Err(WriteRefusal::NotOwner)
+        );
+        assert_eq!(
+            check_submit(Role::Worker, "张三", Some(&returned), &returned),
+            Ok(Submission::Resubmit)
+        );
+        assert_eq!(
+            check_submit(Role::Worker, "张三", None, &moved),
+            Ok(Submission::New)
+        );
+        let submitted = inspection("张三", ReviewStatus::Submitted);
+        let mut incoming = submitted.clone();
+        incoming.review_status = ReviewStatus::Draft;
+        assert_eq!(
+            check_submit(Role::Worker, "张三", Some(&submitted), &incoming),
+            Ok(Submission::Replay)
+        );
+        incoming.finished_at = Some(5);
+        assert_eq!(
+            check_submit(Role::Worker, "张三", Some(&submitted), &incoming),
+            Err(WriteRefusal::AlreadySubmitted)
+        );
+        let approved = inspection("张三", ReviewStatus::Approved);
+        assert_eq!(
+            check_submit(Role::Worker, "张三", Some(&approved), &approved),
+            Err(WriteRefusal::AlreadyApproved)
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::hazard::{self, HazardAction, HazardStatus, StepInput};
 use crate::model::Role;
 use crate::record::RecordKind;
 use crate::records::{Delivery, Hazard, HazardEvent, Op};
+use crate::taxonomy::Taxonomy;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewHazard {
@@ -42,9 +43,11 @@ pub struct HazardDetail {
     pub events: Vec<HazardEvent>,
 }
 
-/// Who may report a hazard, and its required text: checked before the write opens.
-pub(crate) fn check_new(role: Role, new: &NewHazard) -> Result<()> {
-    crate::hazard::check_create(role).map_err(Error::refused)?;
+/// Who may report a hazard, of which category and severity (by the taxonomy
+/// held), and its required text: checked before the write opens.
+pub(crate) fn check_new(role: Role, categories: &Taxonomy, new: &NewHazard) -> Result<()> {
+    crate::hazard::check_create(role, categories, &new.category, new.severity)
+        .map_err(Error::refused)?;
     required_text(Input::Description, &new.description)?;
     required_text(Input::Category, &new.category)
 }

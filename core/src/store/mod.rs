@@ -40,6 +40,7 @@ pub(crate) mod photos;
 pub(crate) mod plates;
 pub(crate) mod reports;
 pub mod schema;
+pub(crate) mod taxonomy;
 pub(crate) mod templates;
 pub(crate) mod validate;
 
@@ -453,8 +454,15 @@ impl Store {
     // ---- hazards ------------------------------------------------------------------
 
     pub fn create_hazard(&self, new: &NewHazard) -> Result<String> {
-        hazards::check_new(self.identity.role, new)?;
+        let categories = self.hazard_taxonomy()?;
+        hazards::check_new(self.identity.role, &categories, new)?;
         self.write(|t| hazards::create(t, new))
+    }
+
+    /// The hazard taxonomy this device holds (the server's, once synced): what
+    /// new hazards are judged by, and the labels of categories.
+    pub fn hazard_taxonomy(&self) -> Result<crate::taxonomy::Taxonomy> {
+        self.read(taxonomy::hazard)
     }
 
     /// Take one lifecycle step. Refused offline if impossible from the state this

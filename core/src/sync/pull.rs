@@ -15,6 +15,7 @@ impl Round<'_> {
     pub(super) fn pull(&mut self) -> Result<()> {
         let start = self.store.sync_cursor()?.unwrap_or_default();
         let seen = recovery::seen(self.store)?;
+        let taxonomies = self.store.read(crate::store::taxonomy::held_versions)?;
         self.progress(SyncPhase::Pull, 0, 0);
         let fetcher = self.http.fork();
         let (pages, inbox) = std::sync::mpsc::sync_channel::<Result<PullResponse>>(1);
@@ -22,6 +23,8 @@ impl Round<'_> {
             let prefetch = scope.spawn(move || {
                 let limit = PULL_LIMIT.min(wire::MAX_PULL_LIMIT).to_string();
                 let mut cursor = start;
+                // The first page brings any newer taxonomy; the rest need not repeat it.
+                let mut ask_taxonomies = Some(taxonomies.as_str());
                 loop {
                     let mut query = vec![("limit", limit.as_str())];
                     if !cursor.is_empty() {
@@ -29,6 +32,9 @@ impl Round<'_> {
                     }
                     if let Some(s) = &seen {
                         query.push(("seen", s.as_str()));
+                    }
+                    if let Some(t) = ask_taxonomies.take() {
+                        query.push(("taxonomies", t));
                     }
                     let page = fetcher
                         .send(Method::Get, "/v1/pull", &query, &[], None)
@@ -59,7 +65,11 @@ impl Round<'_> {
                 for page in inbox.iter() {
                     self.cancel.check()?;
                     let page = page?;
-                    self.report.pulled += self.store.apply_page(&page.changes, &page.cursor)?;
+                    self.report.pulled += self.store.apply_page_with(
+                        &page.changes,
+                        &page.taxonomies,
+                        &page.cursor,
+                    )?;
                     if let Ok(h) = page.server_hlc.parse::<Hlc>() {
                         self.store.observe_hlc(&h)?;
                     }

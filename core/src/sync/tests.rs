@@ -193,7 +193,7 @@ fn worker(dir: &Path, base: &str) -> Store {
 fn hazard(s: &Store, photos: Vec<String>) -> String {
     s.create_hazard(&NewHazard {
         address_code: ADDR.into(),
-        category: "fire_exit_blocked".into(),
+        category: "fire.escape_blocked".into(),
         severity: Severity::High,
         description: "消防通道堵塞".into(),
         photos,
@@ -492,11 +492,14 @@ fn rejections_are_recorded_and_pending_photos_kept() {
 fn pull_follows_the_cursor_until_no_more() {
     let dir = tempfile::tempdir().unwrap();
     let (base, log) = stub(|req| match req.path.as_str() {
-        "/v1/pull?limit=500" => reply(
+        // The first page asks for taxonomies newer than the built-in one.
+        "/v1/pull?limit=500&taxonomies=hazard%3A0" => reply(
             200,
             json!({
                 "changes": [{"type": "grid", "grid": {"code": "g2", "name": "二网格", "level": 3, "parent_code": "g1"}}],
-                "cursor": "a+b/c=", "more": true, "server_hlc": "1700000000000-000000-server"
+                "cursor": "a+b/c=", "more": true, "server_hlc": "1700000000000-000000-server",
+                "taxonomies": [{"kind": "hazard", "version": 2, "levels": [],
+                    "categories": [{"code": "fire.lithium_storage", "zh": "锂电池违规存放", "en": "Lithium batteries"}]}]
             }),
         ),
         "/v1/pull?cursor=a%2Bb%2Fc%3D&limit=500" => reply(
@@ -516,6 +519,12 @@ fn pull_follows_the_cursor_until_no_more() {
     );
     assert_eq!(s.sync_cursor().unwrap().as_deref(), Some("end"));
     assert_eq!(count(&log, "POST", "/"), 0, "an empty outbox sends no push");
+    let t = s.hazard_taxonomy().unwrap();
+    assert_eq!(t.version, 2);
+    assert_eq!(
+        t.category_label("fire.lithium_storage", crate::Lang::Zh),
+        "锂电池违规存放"
+    );
 }
 
 #[test]

@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use gridfield_core::checklist::hazard_category_label;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::model::{Address, EntityKind, ReportStatus, ReviewStatus};
 use gridfield_core::plate::PlateData;
@@ -169,13 +168,18 @@ pub fn field_cells(
         .collect()
 }
 
-/// The address record and everything at it, as `show` and `reveal` read them.
-type AtAddress = (Value, Vec<(String, String, Value)>);
+/// The address record, everything at it and the hazard taxonomy (for labels),
+/// as `show` and `reveal` read them.
+type AtAddress = (
+    Value,
+    Vec<(String, String, Value)>,
+    gridfield_core::taxonomy::Taxonomy,
+);
 
 /// The page of one address; `revealed` is the one (kind, id, field) shown whole.
 fn show_page(
     c: &Console,
-    (a, items): &AtAddress,
+    (a, items, taxonomy): &AtAddress,
     revealed: Option<(&str, &str, &str)>,
 ) -> Response {
     let l = c.lang.lang;
@@ -231,7 +235,7 @@ fn show_page(
                     at: h.get("created_at").and_then(Value::as_i64).unwrap_or(0),
                     href: format!("/console/hazards/{}", super::html::url(id)),
                     kind: Msg::KindHazard.text(l),
-                    what: hazard_category_label(jstr(&h, "category"), l),
+                    what: taxonomy.category_label(jstr(&h, "category"), l),
                     status: HazardStatus::parse(jstr(&h, "status"))
                         .map(|x| x.label(l))
                         .unwrap_or(""),
@@ -279,7 +283,8 @@ pub async fn show(State(s): State<AppState>, c: Console, Path(code): Path<String
         s.db.read(|tx| {
             let a =
                 query::get_in_scope(tx, &sc, RecordKind::Address, &code)?.ok_or_else(missing)?;
-            Ok((a.body, query::at_address(tx, &code)?))
+            let taxonomy = rules::taxonomy::hazard(tx)?;
+            Ok((a.body, query::at_address(tx, &code)?, taxonomy))
         })
     })
     .await;
@@ -346,7 +351,7 @@ pub async fn reveal(
                 &id2,
                 Some(&serde_json::json!({ "field": field.name, "address": code })),
             )?;
-            Ok((a.body, items))
+            Ok((a.body, items, rules::taxonomy::hazard(tx)?))
         })
     })
     .await;

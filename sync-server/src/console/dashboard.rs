@@ -5,10 +5,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use gridfield_core::checklist::hazard_category_label;
 use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::record::RecordKind;
+use gridfield_core::taxonomy::Taxonomy;
 
 use super::chart::{self, Bar};
 use super::html::{self, Frame, Nav, render};
@@ -18,7 +18,7 @@ use super::query::{self, DAY_MS, Filter, TZ_OFFSET_MS};
 use super::{AppState, Console, blocking};
 use crate::db::Tx;
 use crate::error::Result;
-use crate::rules::now_ms;
+use crate::rules::{self, now_ms};
 
 /// What the dashboard shows, read in one transaction.
 struct Figures {
@@ -92,11 +92,17 @@ pub async fn page(State(s): State<AppState>, c: Console) -> Response {
     let grid = c.user.grid_code.clone();
     let esc_ms = s.console.escalate_after_ms;
     let now = now_ms();
-    let res = blocking(move || s.db.read(|tx| Figures::read(tx, &sc, &grid, now, esc_ms))).await;
-    c.finish(res.map(|f| render(c.lang, StatusCode::OK, &view(&c, &f))))
+    let res = blocking(move || {
+        s.db.read(|tx| {
+            let f = Figures::read(tx, &sc, &grid, now, esc_ms)?;
+            Ok((f, rules::taxonomy::hazard(tx)?))
+        })
+    })
+    .await;
+    c.finish(res.map(|(f, t)| render(c.lang, StatusCode::OK, &view(&c, &f, &t))))
 }
 
-fn view<'a>(c: &'a Console, f: &Figures) -> DashboardPage<'a> {
+fn view<'a>(c: &'a Console, f: &Figures, taxonomy: &Taxonomy) -> DashboardPage<'a> {
     let l = c.lang.lang;
     let open_hazards: i64 = f
         .by_status
@@ -161,7 +167,7 @@ fn view<'a>(c: &'a Console, f: &Figures) -> DashboardPage<'a> {
         .iter()
         .map(|(cat, n)| {
             count_bar(
-                hazard_category_label(cat, l),
+                taxonomy.category_label(cat, l),
                 *n,
                 format!("/console/hazards?category={}", html::url(cat)),
             )

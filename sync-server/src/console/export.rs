@@ -7,12 +7,13 @@
 use std::io::Write;
 
 use axum::body::{Body, Bytes};
-use gridfield_core::checklist::{Severity, hazard_category_label};
+use gridfield_core::checklist::Severity;
 use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::i18n::Lang;
 use gridfield_core::model::{ReportStatus, ReviewStatus};
 use gridfield_core::record::RecordKind;
+use gridfield_core::taxonomy::Taxonomy;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -87,7 +88,7 @@ fn time(v: &Value, k: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn cells(kind: RecordKind, body: &Value, lang: Lang) -> Vec<String> {
+pub fn cells(kind: RecordKind, body: &Value, lang: Lang, taxonomy: &Taxonomy) -> Vec<String> {
     match kind {
         RecordKind::Inspection => vec![
             s(body, "id"),
@@ -111,7 +112,7 @@ pub fn cells(kind: RecordKind, body: &Value, lang: Lang) -> Vec<String> {
             let h = body.get("hazard").cloned().unwrap_or(Value::Null);
             vec![
                 s(&h, "id"),
-                hazard_category_label(&s(&h, "category"), lang),
+                taxonomy.category_label(&s(&h, "category"), lang),
                 Severity::parse(&s(&h, "severity"))
                     .map(|x| x.label(lang).to_string())
                     .unwrap_or_default(),
@@ -208,6 +209,7 @@ pub fn write_export(
     out: impl Write,
 ) -> Result<u64> {
     let kind = filter.kind;
+    let taxonomy = db.read(|tx| Ok(crate::rules::taxonomy::hazard(tx)?))?;
     match format {
         Format::Csv => {
             let mut out = out;
@@ -218,7 +220,7 @@ pub fn write_export(
             w.write_record(headers(kind, lang))
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             let n = for_each_row(db, scope, filter, |b| {
-                crate::spreadsheet::record(&mut w, cells(kind, b, lang))
+                crate::spreadsheet::record(&mut w, cells(kind, b, lang, &taxonomy))
                     .map_err(|e| ApiError::internal(e.to_string()))
             })?;
             w.flush().map_err(io)?;
@@ -243,7 +245,7 @@ pub fn write_export(
             let head: Vec<String> = headers(kind, lang).iter().map(|h| h.to_string()).collect();
             zip.write_all(xlsx_row(&head).as_bytes()).map_err(io)?;
             let n = for_each_row(db, scope, filter, |b| {
-                zip.write_all(xlsx_row(&cells(kind, b, lang)).as_bytes())
+                zip.write_all(xlsx_row(&cells(kind, b, lang, &taxonomy)).as_bytes())
                     .map_err(io)
             })?;
             zip.write_all(b"</sheetData></worksheet>").map_err(io)?;

@@ -5,10 +5,11 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use gridfield_core::checklist::{HAZARD_CATEGORIES, Severity, hazard_category_label};
+use gridfield_core::checklist::Severity;
 use gridfield_core::grid::GridScope;
 use gridfield_core::hazard::{HazardAction, HazardStatus, StepInput, is_overdue};
 use gridfield_core::record::RecordKind;
+use gridfield_core::taxonomy::Taxonomy;
 use serde_json::{Value, json};
 
 use super::auth::ConsoleUser;
@@ -90,11 +91,12 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 let chain = query::grid_chain(tx, &path)?;
                 rows.push((id, h, addr, chain));
             }
-            Ok((rows, pg.total, query::grids_in_scope(tx, &sc)?))
+            let categories = rules::taxonomy::hazard(tx)?;
+            Ok((rows, pg.total, query::grids_in_scope(tx, &sc)?, categories))
         })
     })
     .await;
-    let (rows, total, grids) = match res {
+    let (rows, total, grids, taxonomy) = match res {
         Ok(v) => v,
         Err(e) => return c.finish(Err(e)),
     };
@@ -109,7 +111,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 id: id.clone(),
                 overdue: is_overdue(st.unwrap_or(HazardStatus::Closed), deadline, now),
                 created: datetime(h.get("created_at").and_then(Value::as_i64).unwrap_or(0)),
-                category: hazard_category_label(jstr(h, "category"), l),
+                category: taxonomy.category_label(jstr(h, "category"), l),
                 severity: Severity::parse(jstr(h, "severity")).map(|x| (x.as_str(), x.label(l))),
                 status: st.map(|x| (x.as_str(), x.label(l))),
                 address: address_or_code(addr, jstr(h, "address_code")),
@@ -120,9 +122,10 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
             }
         })
         .collect();
-    let categories = HAZARD_CATEGORIES
+    let categories = taxonomy
+        .categories
         .iter()
-        .map(|k| (k.to_string(), hazard_category_label(k, l)))
+        .map(|e| (e.code.clone(), e.label(l).to_string()))
         .collect();
     let severities = Severity::ALL
         .iter()
@@ -187,6 +190,7 @@ struct Loaded {
     doc: HazardDoc,
     address: String,
     chain: Vec<(String, String)>,
+    taxonomy: Taxonomy,
 }
 
 fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
@@ -200,6 +204,7 @@ fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
             doc,
             address,
             chain,
+            taxonomy: rules::taxonomy::hazard(tx)?,
         })
     })
 }
@@ -250,7 +255,7 @@ fn show_page(
         frame: Frame::new(l, Some(&c.user), Nav::Hazards, Msg::Hazard).with_flash(flash),
         user: &c.user,
         h,
-        category: hazard_category_label(&h.category, l),
+        category: d.taxonomy.category_label(&h.category, l),
         status: (h.status.as_str(), h.status.label(l)),
         severity: h.severity.label(l),
         address: address_or_code(&d.address, &h.address_code),

@@ -5,11 +5,12 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use gridfield_core::checklist::{HAZARD_CATEGORIES, Severity, hazard_category_label};
+use gridfield_core::checklist::Severity;
 use gridfield_core::grid::GridScope;
 use gridfield_core::model::ReportStatus;
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
+use gridfield_core::taxonomy::Taxonomy;
 use serde_json::{Value, json};
 
 use super::auth::ConsoleUser;
@@ -114,16 +115,22 @@ struct ShowPage<'a> {
     severities: Vec<Choice>,
 }
 
-fn show_page(c: &Console, r: &Report, flash: Option<Flash>, typed: &Params) -> Response {
+fn show_page(
+    c: &Console,
+    r: &Report,
+    taxonomy: &Taxonomy,
+    flash: Option<Flash>,
+    typed: &Params,
+) -> Response {
     let l = c.lang.lang;
     let status = if flash.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let categories = HAZARD_CATEGORIES
-        .iter()
-        .map(|k| (k.to_string(), hazard_category_label(k, l)))
+    let categories = taxonomy
+        .active_categories()
+        .map(|e| (e.code.clone(), e.label(l).to_string()))
         .collect();
     let severities = Severity::ALL
         .iter()
@@ -153,17 +160,20 @@ fn show_page(c: &Console, r: &Report, flash: Option<Flash>, typed: &Params) -> R
     render(c.lang, status, &view)
 }
 
-fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Report> {
+/// The report, and the hazard taxonomy its accept form offers categories from.
+fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<(Report, Taxonomy)> {
     s.db.read(|tx| {
         let r = query::get_in_scope(tx, sc, RecordKind::Report, id)?.ok_or_else(missing)?;
-        serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))
+        let report =
+            serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok((report, rules::taxonomy::hazard(tx)?))
     })
 }
 
 pub async fn show(State(s): State<AppState>, c: Console, Path(id): Path<String>) -> Response {
     let sc = scope(&c);
     let res = blocking(move || load(&s, &sc, &id)).await;
-    c.finish(res.map(|r| show_page(&c, &r, None, &Params::default())))
+    c.finish(res.map(|(r, t)| show_page(&c, &r, &t, None, &Params::default())))
 }
 
 pub async fn decide(
@@ -230,7 +240,7 @@ pub async fn decide(
         }),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let res = blocking(move || load(&s, &sc, &id)).await;
-            c.finish(res.map(|r| show_page(&c, &r, Some(Flash::err(e.message)), &p)))
+            c.finish(res.map(|(r, t)| show_page(&c, &r, &t, Some(Flash::err(e.message)), &p)))
         }
         Err(e) => c.finish(Err(e)),
     }

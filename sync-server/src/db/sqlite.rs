@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/005_restores_and_installations.sql"),
     include_str!("../../migrations/sqlite/006_audit_chain.sql"),
     include_str!("../../migrations/sqlite/007_blob_uploaders.sql"),
+    include_str!("../../migrations/sqlite/008_taxonomies.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

@@ -17,7 +17,8 @@ use crate::messages::Msg;
 
 pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Result<Merged> {
     gridfield_core::text::check_hazard(h).map_err(super::too_long)?;
-    hazard::check_create(dev.role).map_err(refused)?;
+    let categories = super::taxonomy::hazard(tx)?;
+    hazard::check_create(dev.role, &categories, &h.category, h.severity).map_err(refused)?;
     let Some(path) = records::address_path(tx, &h.address_code)? else {
         return Err(unknown_address());
     };

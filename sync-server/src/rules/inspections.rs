@@ -2,7 +2,7 @@
 //! version, and a supervisor's review (approve, or return with a comment).
 
 use gridfield_core::checklist::ChecklistTemplate;
-use gridfield_core::inspection::{self, ReviewDecision, ReviewRefusal, WriteRefusal, review};
+use gridfield_core::inspection::{self, ReviewDecision, ReviewRefusal, Submission, review};
 use gridfield_core::model::{ReviewStatus, Role};
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::{Delivery, Inspection};
@@ -37,16 +37,22 @@ pub(crate) fn submit_inspection(
         Ok(e) => e,
         Err(e) => return Err(reject("answers_invalid", e.message_zh(), e.to_string())),
     };
-    if let Some(prev) = records::get(tx, RecordKind::Inspection, &i.id)? {
-        let prev: Inspection = prev.doc()?;
-        match inspection::check_write(dev.role, &dev.user, Some(&prev)) {
-            // The owner's submit over a submitted one is its own replay (an answer
-            // lost on the way, a restored server): the device refuses a second
-            // submission, so the server may take this one again.
-            Ok(()) | Err(WriteRefusal::AlreadySubmitted) => {}
-            Err(r) => return Err(refused(r)),
-        }
+    let (held, held_path): (Option<Inspection>, _) =
+        match records::get(tx, RecordKind::Inspection, &i.id)? {
+            Some(r) => {
+                let p = r.grid_path.clone();
+                (Some(r.doc()?), Some(p))
+            }
+            None => (None, None),
+        };
+    match inspection::check_submit(dev.role, &dev.user, held.as_ref(), i).map_err(refused)? {
+        // The same submission again (an answer lost on the way, a restored
+        // server): taken, nothing rewritten.
+        Submission::Replay => return Ok(Merged::default()),
+        Submission::New | Submission::Resubmit => {}
     }
+    // A resubmission stays in the grid it was filed in.
+    let path = held_path.unwrap_or(path);
     let mut stored = i.clone();
     stored.inspector = dev.user.clone();
     stored.device_id = dev.device_id.clone();

@@ -15,6 +15,7 @@ pub mod plates;
 pub mod pull;
 pub mod push;
 pub mod reports;
+pub mod taxonomy;
 
 use sha2::{Digest, Sha256};
 

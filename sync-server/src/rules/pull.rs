@@ -18,6 +18,7 @@ pub fn pull(
     dev: &DeviceCtx,
     cursor: Option<&str>,
     seen: Option<&str>,
+    taxonomies: Option<&str>,
     limit: u32,
 ) -> Result<PullResponse> {
     let limit = limit.clamp(1, wire::MAX_PULL_LIMIT) as i64;
@@ -65,12 +66,20 @@ pub fn pull(
             changes.push(c);
         }
     }
+    // Only apps that say which taxonomies they hold get the server's when it differs.
+    let taxonomies = match taxonomies {
+        Some(held) => server
+            .db
+            .read_as(|tx| super::taxonomy::changed_for(tx, held))?,
+        None => Vec::new(),
+    };
     let server_hlc = server.tick().to_string();
     Ok(PullResponse {
         changes,
         cursor: crate::restore::Position { seq: last, ..here }.encode(),
         more,
         server_hlc,
+        taxonomies,
     })
 }
 

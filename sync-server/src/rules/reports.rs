@@ -3,7 +3,7 @@
 
 use gridfield_core::checklist::Severity;
 use gridfield_core::hazard::HazardStatus;
-use gridfield_core::model::ReportStatus;
+use gridfield_core::model::{Address, ReportStatus};
 use gridfield_core::record;
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::{Delivery, Hazard, Report};
@@ -29,6 +29,12 @@ pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Res
         return Ok(Merged::default());
     }
     let mut rep = r.clone();
+    // The address text is the register's, never the phone's word.
+    rep.address_text = records::get(tx, RecordKind::Address, &r.address_code)?
+        .map(|a| a.doc::<Address>())
+        .transpose()?
+        .map(|a| a.full_text)
+        .unwrap_or_default();
     rep.reporter = dev.user.clone();
     rep.device_id = dev.device_id.clone();
     rep.status = ReportStatus::Pending;

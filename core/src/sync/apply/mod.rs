@@ -20,6 +20,7 @@ use rusqlite::params;
 use crate::checklist::ChecklistTemplate;
 use crate::error::Result;
 use crate::store::{self, Store, Tx};
+use crate::taxonomy::Taxonomy;
 use crate::wire::Change;
 
 mod entities;
@@ -42,7 +43,18 @@ impl Store {
     /// operation are skipped). Reference data is applied first within the page,
     /// so a record never fails only because its template or address came later
     /// in the same page.
+    #[cfg(test)]
     pub(crate) fn apply_page(&self, changes: &[Change], cursor: &str) -> Result<u64> {
+        self.apply_page_with(changes, &[], cursor)
+    }
+
+    /// A page with the taxonomies it carried (the server's, replacing those held).
+    pub(crate) fn apply_page_with(
+        &self,
+        changes: &[Change],
+        taxonomies: &[Taxonomy],
+        cursor: &str,
+    ) -> Result<u64> {
         let mut ordered: Vec<&Change> = changes.iter().collect();
         ordered.sort_by_key(|c| rank(c)); // stable: same-kind changes keep feed order
         let page_grids: HashSet<&str> = changes
@@ -65,6 +77,9 @@ impl Store {
                 if apply_change(t, c, &page_grids)? {
                     applied += 1;
                 }
+            }
+            for tx in taxonomies {
+                store::taxonomy::save(&t.tx, tx)?;
             }
             store::meta::meta_put(&t.tx, META_CURSOR, cursor)?;
             Ok(applied)

@@ -207,7 +207,7 @@ fn server_hazard(id: &str, status: HazardStatus) -> (Box<Hazard>, Vec<HazardEven
     let h = Hazard {
         id: id.into(),
         address_code: ADDR.into(),
-        category: "fire_exit_blocked".into(),
+        category: "fire.escape_blocked".into(),
         severity: Severity::High,
         description: "服务器版本".into(),
         status,
@@ -252,7 +252,7 @@ fn hazard_with_pending_local_op_is_not_overwritten() {
     let id = s
         .create_hazard(&NewHazard {
             address_code: ADDR.into(),
-            category: "fire_exit_blocked".into(),
+            category: "fire.escape_blocked".into(),
             severity: Severity::Medium,
             description: "本机版本".into(),
             photos: vec![],

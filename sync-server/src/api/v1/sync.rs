@@ -56,6 +56,8 @@ pub struct PullParams {
     cursor: Option<String>,
     /// The highest position any answer gave the device (see `restore.rs`).
     seen: Option<String>,
+    /// The taxonomies the device holds, `kind:version,…`: newer ones come along.
+    taxonomies: Option<String>,
     /// Changes per page (at most 1000; default 500).
     #[param(minimum = 0)]
     limit: Option<u32>,
@@ -81,6 +83,7 @@ pub async fn pull(
                 &d,
                 p.cursor.as_deref(),
                 p.seen.as_deref(),
+                p.taxonomies.as_deref(),
                 p.limit.unwrap_or(500),
             )
         })

@@ -2,7 +2,6 @@
 //! one address (一标多实).
 
 use clap::Args;
-use gridfield_core::checklist::hazard_category_label;
 use gridfield_core::{Lang, Store};
 use serde_json::Value;
 
@@ -57,13 +56,14 @@ pub fn address(cli: &Cli, store: &Store, lang: Lang, a: &AddressArgs) -> Outcome
             i.score
         );
     }
+    let categories = store.hazard_taxonomy()?;
     for h in &v.hazards {
         println!(
             "  {} {} {} {}",
             Msg::Hazard.text(lang),
             h.id,
             h.status.label(lang),
-            hazard_category_label(&h.category, lang)
+            categories.category_label(&h.category, lang)
         );
     }
     for r in &v.reports {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use gridfield_core::checklist::{Severity, hazard_category_label};
+use gridfield_core::checklist::Severity;
 use gridfield_core::hazard::{HazardAction, HazardStatus, StepInput};
 use gridfield_core::store::{HazardFilter, NewHazard};
 use gridfield_core::{Lang, Store};
@@ -144,6 +144,7 @@ fn list(cli: &Cli, store: &Store, lang: Lang, filter: &HazardFilter) -> Outcome<
         out::json(&list);
         return Ok(());
     }
+    let categories = store.hazard_taxonomy()?;
     for h in list {
         let due = h
             .deadline
@@ -159,7 +160,7 @@ fn list(cli: &Cli, store: &Store, lang: Lang, filter: &HazardFilter) -> Outcome<
             h.id,
             h.status.label(lang),
             h.severity.label(lang),
-            hazard_category_label(&h.category, lang),
+            categories.category_label(&h.category, lang),
         );
     }
     Ok(())
@@ -172,7 +173,7 @@ fn show(cli: &Cli, store: &Store, lang: Lang, id: &str) -> Outcome<()> {
         return Ok(());
     }
     let h = &d.hazard;
-    let category = hazard_category_label(&h.category, lang);
+    let category = store.hazard_taxonomy()?.category_label(&h.category, lang);
     println!("{}  {category}  {}", h.id, h.status.label(lang));
     println!("{}", h.description);
     for e in &d.events {

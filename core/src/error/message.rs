@@ -128,6 +128,15 @@ fn photo_message(e: &PhotoError, lang: Lang) -> String {
                 &h[..h.len().min(12)]
             )
         }
+        (PhotoError::Damaged(h), Lang::Zh) => {
+            format!("本机照片 {} 已损坏，无法读取", &h[..h.len().min(12)])
+        }
+        (PhotoError::Damaged(h), Lang::En) => {
+            format!(
+                "photo {} is damaged on this device and cannot be read",
+                &h[..h.len().min(12)]
+            )
+        }
         (PhotoError::Io(_), _) => lang
             .pick(
                 "照片读写出错，请检查存储空间后重试",

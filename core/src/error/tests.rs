@@ -175,6 +175,7 @@ fn errors() -> Vec<Error> {
         PhotoError::UnsupportedType,
         PhotoError::Empty,
         PhotoError::Missing("0123456789012345".into()),
+        PhotoError::Damaged("0123456789012345".into()),
         PhotoError::Io(std::io::Error::other("Permission denied")),
     ] {
         all.push(Error::Photo(e));

@@ -171,10 +171,17 @@ impl Store {
         let last: Option<Hlc> = meta_get(&conn, META_HLC)?.and_then(|s| s.parse().ok());
         let hlc = HlcClock::restore(identity.device_id.clone(), last.as_ref());
         let link = Link::load(&conn)?;
+        let photos = PhotoStore::new(
+            dir.join(PHOTO_DIR),
+            photo::DEFAULT_MAX_PHOTO_BYTES,
+            key.photo_key(),
+        );
+        // Photos kept in the clear by an earlier version are sealed before use.
+        photos.seal_plain_files()?;
         Ok(Store {
             conn: Mutex::new(conn),
             dir: dir.to_path_buf(),
-            photos: PhotoStore::new(dir.join(PHOTO_DIR), photo::DEFAULT_MAX_PHOTO_BYTES),
+            photos,
             identity,
             clock: Box::new(now_ms),
             hlc: Mutex::new(hlc),
@@ -204,7 +211,7 @@ impl Store {
     }
 
     pub fn set_max_photo_bytes(&mut self, max: u64) {
-        self.photos = PhotoStore::new(self.dir.join(PHOTO_DIR), max);
+        self.photos = self.photos.with_max_bytes(max);
     }
 
     /// The time this device records and stamps with: its own clock corrected by

@@ -138,6 +138,7 @@ fn errors() -> Vec<Error> {
         Error::Cancelled,
         Error::NotEnrolled,
         Error::SyncInProgress,
+        Error::Revoked,
         Error::not_a_field(EntityKind::Household, "shoe_size"),
     ];
     for e in [
@@ -256,13 +257,14 @@ fn variant(e: &Error) -> usize {
         Error::Cancelled => 18,
         Error::NotEnrolled => 19,
         Error::SyncInProgress => 20,
+        Error::Revoked => 21,
     }
 }
 
 #[test]
 fn every_error_reads_in_both_languages() {
     let all = errors();
-    let mut seen = [false; 21];
+    let mut seen = [false; 22];
     for e in &all {
         seen[variant(e)] = true;
         check_error(e);

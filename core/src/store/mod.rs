@@ -42,6 +42,7 @@ pub(crate) mod reports;
 pub mod schema;
 pub(crate) mod templates;
 pub(crate) mod validate;
+pub mod wipe;
 
 pub use addresses::{AddressHit, AddressView};
 // The entity field check is also the model's (`model.rs` calls it by this path).
@@ -132,8 +133,12 @@ impl Store {
     /// must never silently replace a worker's data.
     pub fn init(dir: &Path, key: &DbKey, identity: Identity) -> Result<Store> {
         let db_path = dir.join(DB_FILE);
-        if db_path.exists() {
+        if Store::exists(dir) {
             return Err(Error::AlreadyInitialised(dir.to_path_buf()));
+        }
+        if wipe::is_revoked(dir) {
+            // Enrolled afresh after a wipe: finish it if it was cut short.
+            wipe::remove_files(dir)?;
         }
         if identity.device_id.trim().is_empty() || identity.user.trim().is_empty() {
             return Err(Error::invalid(
@@ -155,10 +160,17 @@ impl Store {
             tx.commit()?;
         }
         drop(conn);
+        wipe::clear_marker(dir)?;
         Store::open(dir, key)
     }
 
+    /// Open the store in `dir`. A store wiped because its device was revoked
+    /// opens as `Error::Revoked` (finishing the wipe if it was cut short).
     pub fn open(dir: &Path, key: &DbKey) -> Result<Store> {
+        if wipe::is_revoked(dir) {
+            wipe::remove_files(dir)?;
+            return Err(Error::Revoked);
+        }
         let db_path = dir.join(DB_FILE);
         if !db_path.exists() {
             return Err(Error::NotInitialised(dir.to_path_buf()));
@@ -189,8 +201,17 @@ impl Store {
         })
     }
 
+    /// Whether `dir` holds a store (a wiped one does not).
     pub fn exists(dir: &Path) -> bool {
-        dir.join(DB_FILE).exists()
+        dir.join(DB_FILE).exists() && !wipe::is_revoked(dir)
+    }
+
+    /// Lost phone: the server says this device is revoked. Delete the database
+    /// and the photos, unsynced work included (the server refuses anything
+    /// from a revoked device); this `Store` stays usable only as an empty,
+    /// in-memory shell until the app is enrolled afresh.
+    pub fn wipe_revoked(&self) -> Result<()> {
+        wipe::wipe(self, self.now())
     }
 
     pub fn dir(&self) -> &Path {

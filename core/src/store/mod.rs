@@ -380,8 +380,16 @@ impl Store {
         self.write(|t| entities::put(t, kind, id, address_code, clean))
     }
 
+    /// An entity as this role may see it; ID numbers and phones masked.
     pub fn entity(&self, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
         self.read(|c| entities::for_role(c, self.identity.role, kind, id))
+    }
+
+    /// Reveal one field's full value (an ID number, a phone) to a role that may
+    /// see personal data; writes a local audit row (who, which entity and field,
+    /// never the value). Audit rows stay on the device: they do not sync.
+    pub fn reveal_field(&self, kind: EntityKind, id: &str, field: &str) -> Result<Option<String>> {
+        self.write(|t| entities::reveal(t, kind, id, field))
     }
 
     // ---- photos -----------------------------------------------------------------

@@ -36,7 +36,8 @@ class PersonalDataTest {
     fun identifiersArriveMaskedAndOneIsRevealedOnRequest() {
         enroll("张伟").use { worker ->
             assertTrue(blocking { worker.syncController().syncNow() } is SyncState.Succeeded)
-            val address = blocking { worker.search("") }.first()
+            val plate = server.signPlates("320583001001").first()
+            val address = (blocking { worker.scanPlate(plate) } as PlateVerdict.Genuine).address.address
             val id = worker.store.putEntity(
                 EntityKind.PERSON, null, address.code,
                 listOf(

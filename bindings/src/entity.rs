@@ -142,8 +142,14 @@ impl From<st::AddressHit> for AddressHit {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct EntityField {
     pub name: String,
-    /// `None` clears the field.
+    /// `None` clears the field. Read from the store, an ID number or a phone
+    /// comes masked (`3205**********8820`, `139****0001`); `reveal_field` gives
+    /// the full value.
     pub value: Option<String>,
+    /// The value shown is masked (set by the store; ignored in a `put_entity`,
+    /// where a field is sent only when the user typed a new value).
+    #[uniffi(default = false)]
+    pub masked: bool,
 }
 
 /// A household, person, rental unit or business at an address, as this role may see it.
@@ -177,6 +183,9 @@ impl From<m::Entity> for Entity {
                 .map(|(k, v)| EntityField {
                     name: k.clone(),
                     value: value_text(v),
+                    // The store masks every identifier it shows (core `FieldSpec::shown`).
+                    masked: v.is_string()
+                        && e.kind.field(k).is_some_and(|s| s.identifier().is_some()),
                 })
                 .collect(),
             deleted: e.deleted,
@@ -270,7 +279,19 @@ impl GridfieldStore {
             .put_entity(kind.into(), id.as_deref(), address_code.as_deref(), &json)?)
     }
 
+    /// An entity as this role may see it, ID numbers and phones masked.
     pub fn entity(&self, kind: EntityKind, id: String) -> Result<Option<Entity>> {
         Ok(self.inner.entity(kind.into(), &id)?.map(Into::into))
+    }
+
+    /// One field's full value (an ID number, a phone), for a role that may see
+    /// personal data, after the user asked for it; the store audits each reveal.
+    pub fn reveal_field(
+        &self,
+        kind: EntityKind,
+        id: String,
+        field: String,
+    ) -> Result<Option<String>> {
+        Ok(self.inner.reveal_field(kind.into(), &id, &field)?)
     }
 }

@@ -59,6 +59,15 @@ pub enum GridfieldError {
         /// The server's HTTP status, 0 when it was not reached.
         http_status: u16,
     },
+    /// An administrator revoked this device (a lost phone): its store and photos
+    /// were wiped, unsynced work included. Show the reason, close the store and
+    /// offer a fresh enrollment.
+    #[error("{reason_en}")]
+    Revoked {
+        code: String,
+        reason: String,
+        reason_en: String,
+    },
     /// The sync was cancelled; nothing was lost and it continues next time.
     #[error("{reason_en}")]
     Cancelled {
@@ -92,6 +101,7 @@ impl GridfieldError {
             | GridfieldError::NotFound { code, .. }
             | GridfieldError::NotPermitted { code, .. }
             | GridfieldError::Sync { code, .. }
+            | GridfieldError::Revoked { code, .. }
             | GridfieldError::Cancelled { code, .. }
             | GridfieldError::UpdateRequired { code, .. }
             | GridfieldError::Internal { code, .. } => code,
@@ -120,6 +130,9 @@ impl GridfieldError {
                 reason, reason_en, ..
             }
             | GridfieldError::Sync {
+                reason, reason_en, ..
+            }
+            | GridfieldError::Revoked {
                 reason, reason_en, ..
             }
             | GridfieldError::Cancelled {
@@ -206,6 +219,11 @@ impl From<CoreError> for GridfieldError {
                 reason,
                 reason_en,
                 http_status: status,
+            },
+            CoreError::Revoked => GridfieldError::Revoked {
+                code,
+                reason,
+                reason_en,
             },
             CoreError::Cancelled => GridfieldError::Cancelled {
                 code,

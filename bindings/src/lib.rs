@@ -227,10 +227,12 @@ mod tests {
                 EntityField {
                     name: "rooms".into(),
                     value: Some(" 3 ".into()),
+                    masked: false,
                 },
                 EntityField {
                     name: "landlord_name".into(),
                     value: None,
+                    masked: false,
                 },
             ],
         );
@@ -243,5 +245,77 @@ mod tests {
             .put_entity(EntityKind::Household, None, Some("x".into()), vec![])
             .unwrap_err();
         assert!(matches!(err, GridfieldError::NotPermitted { .. }));
+    }
+
+    #[test]
+    fn identifiers_come_masked_with_a_flag_and_reveal_returns_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = offline(dir.path(), Role::Worker);
+        let grid = gridfield_core::model::Grid {
+            code: "320583001003".into(),
+            name: "网格".into(),
+            level: 3,
+            parent_code: None,
+        };
+        s.core().import_grids(&[grid]).unwrap();
+        let csv = std::fs::read_to_string("../core/tests/fixtures/addresses.csv").unwrap();
+        let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        let address = gridfield_core::model::Address::from_csv_row(&row).unwrap();
+        s.core()
+            .import_addresses(std::slice::from_ref(&address))
+            .unwrap();
+        let field = |name: &str, value: &str| EntityField {
+            name: name.into(),
+            value: Some(value.into()),
+            masked: false,
+        };
+        let id = s
+            .put_entity(
+                EntityKind::Person,
+                None,
+                Some(address.code.clone()),
+                vec![
+                    field("name", "王秀英"),
+                    field("id_number", "11010519491231002X"),
+                    field("phone", "13900000001"),
+                ],
+            )
+            .unwrap();
+        let e = s.entity(EntityKind::Person, id.clone()).unwrap().unwrap();
+        let get = |n: &str| e.fields.iter().find(|f| f.name == n).unwrap().clone();
+        assert_eq!(
+            get("id_number").value.as_deref(),
+            Some("1101**********002X")
+        );
+        assert!(get("id_number").masked && get("phone").masked);
+        assert_eq!(get("phone").value.as_deref(), Some("139****0001"));
+        assert!(!get("name").masked);
+        let v = s.address_view(address.code.clone()).unwrap();
+        assert!(v.entities[0].fields.iter().any(|f| f.masked));
+        assert_eq!(
+            s.reveal_field(EntityKind::Person, id.clone(), "id_number".into())
+                .unwrap()
+                .as_deref(),
+            Some("11010519491231002X")
+        );
+        // A malformed ID number: the core's Chinese reason, nothing saved.
+        let err = s
+            .put_entity(
+                EntityKind::Person,
+                Some(id),
+                None,
+                vec![field("id_number", "110105194912310021")],
+            )
+            .unwrap_err();
+        assert!(matches!(err, GridfieldError::InvalidInput { .. }));
+        assert!(
+            err.reason(gridfield_core::Lang::Zh).contains("身份证号"),
+            "{err:?}"
+        );
+        // A revoked device's error is its own kind, for the shells to act on.
+        let revoked = GridfieldError::from(gridfield_core::Error::Revoked);
+        assert!(matches!(revoked, GridfieldError::Revoked { .. }));
+        assert_eq!(revoked.code(), "device_revoked");
+        assert!(revoked.reason(gridfield_core::Lang::Zh).contains("清除"));
     }
 }

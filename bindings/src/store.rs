@@ -75,6 +75,13 @@ pub fn store_exists(data_dir: String) -> bool {
     Store::exists(&PathBuf::from(data_dir))
 }
 
+/// Was the store in `data_dir` wiped because an administrator revoked this
+/// device (a lost phone)? The enroll screen then says why it is empty.
+#[uniffi::export]
+pub fn store_revoked(data_dir: String) -> bool {
+    gridfield_core::store::wipe::is_revoked(&PathBuf::from(data_dir))
+}
+
 /// 32 random bytes for a new database key, to be sealed by the platform keystore.
 #[uniffi::export]
 pub fn generate_database_key() -> Result<Vec<u8>> {

@@ -638,3 +638,61 @@ fn system_detail_stays_out_of_chinese_errors() {
     assert!(err.starts_with("error: file not found"), "{err}");
     assert!(!err.contains("No such file"), "{err}");
 }
+
+#[test]
+fn identifiers_are_masked_and_revealed_on_request() {
+    let d = Device::worker();
+    const ID: &str = "11010519491231002X";
+    const PHONE: &str = "13900000001";
+    let p = d.json(&[
+        "entity",
+        "put",
+        "person",
+        "--address",
+        ADDR_501,
+        "name=王秀英",
+        &format!("id_number={ID}"),
+        &format!("phone={PHONE}"),
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Every way of looking shows the masks, never the values.
+    for args in [
+        vec!["entity", "show", "person", &p],
+        vec!["--json", "entity", "show", "person", &p],
+        vec!["address", ADDR_501],
+        vec!["--json", "address", ADDR_501],
+    ] {
+        let out = d.ok(&args);
+        assert!(!out.contains(ID) && !out.contains(PHONE), "{args:?}: {out}");
+        assert!(
+            out.contains("1101**********002X") && out.contains("139****0001"),
+            "{args:?}: {out}"
+        );
+    }
+    // An explicit reveal shows one value.
+    assert_eq!(
+        d.ok(&["entity", "reveal", "person", &p, "id_number"])
+            .trim(),
+        ID
+    );
+    let j = d.json(&["entity", "reveal", "person", &p, "phone"]);
+    assert_eq!(j["value"], PHONE);
+    assert_eq!(j["field"], "phone");
+    let empty = d.ok(&["entity", "reveal", "person", &p, "residency"]);
+    assert!(empty.contains("未填写"), "{empty}");
+    // A malformed ID number is refused in Chinese, without echoing it.
+    let before = d.outbox_count();
+    let err = d.fails(&[
+        "entity",
+        "put",
+        "person",
+        "--address",
+        ADDR_501,
+        "id_number=110105194912310021",
+    ]);
+    assert!(err.contains("不是有效的身份证号"), "{err}");
+    assert!(!err.contains("110105194912310021"), "{err}");
+    assert_eq!(d.outbox_count(), before);
+}

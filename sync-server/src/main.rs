@@ -349,7 +349,11 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         ),
         AdminCmd::Revoke { device_id } => {
             db.write_as(|tx| rules::enrollment::revoke_device(tx, &device_id))?;
-            println!("device {device_id} revoked");
+            println!(
+                "device {device_id} revoked; on its next contact with the server it wipes its \
+                 local store and photos, and records it has not synced are lost (the server \
+                 refuses anything from a revoked device)"
+            );
         }
         AdminCmd::ConsoleUser {
             name,

@@ -72,7 +72,13 @@ fn concurrent_edits_converge_with_conflict_log(backend: Backend) {
     let fa = entity(&a, "household", &hh)["fields"].clone();
     let fb = entity(&b, "household", &hh)["fields"].clone();
     assert_eq!(fa, fb, "replicas differ");
-    assert_eq!(fa["phone"], "13900000002");
+    // Shown masked (the core's rule); the full value only by an audited reveal.
+    assert_eq!(fa["phone"], "139****0002");
+    assert_eq!(
+        a.ok(&["entity", "reveal", "household", &hh, "phone"])
+            .trim(),
+        "13900000002"
+    );
     assert_eq!(fa["members"], 4);
     assert_eq!(
         fa["note"], "楼上漏水",
@@ -347,7 +353,7 @@ fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
     // Grid B's device forges writes into grid A with its own valid token.
     let hz = hazard_id(&wa, "fire.ebike_charging");
     let body = json!({ "ops": [
-        { "op_id": "forged-1", "entity_id": hh, "hlc": format!("{:013}-000000-x", 1), "op": { "type": "entity_upsert", "kind": "household", "address_code": ADDR_A, "fields": { "phone": "13900000000" } } },
+        { "op_id": "forged-1", "entity_id": hh, "hlc": format!("{:013}-000000-x", 1), "op": { "type": "entity_upsert", "kind": "household", "address_code": ADDR_A, "fields": { "phone": "13900000009" } } },
         { "op_id": "forged-2", "entity_id": hz, "hlc": format!("{:013}-000000-x", 1), "op": { "type": "hazard_step", "event_id": "e1", "action": "assign", "from": "reported", "input": { "assignee": "x", "deadline": null, "note": null, "photos": [] }, "at": 1 } }
     ]});
     let resp: Value = ureq::post(&format!("{}/v1/push", server.url))
@@ -365,6 +371,12 @@ fn scope_and_role_are_enforced_by_the_server(backend: Backend) {
     wa.sync();
     assert_eq!(
         entity(&wa, "household", &hh)["fields"]["phone"],
+        "138****5678",
+        "shown masked, and unchanged by the forged push"
+    );
+    assert_eq!(
+        wa.ok(&["entity", "reveal", "household", &hh, "phone"])
+            .trim(),
         "13812345678"
     );
 }

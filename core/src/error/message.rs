@@ -96,6 +96,10 @@ impl Error {
                 "正在同步中，请稍候",
                 "a sync is already running for this device; please wait",
             ),
+            Error::Revoked => pick(
+                "本设备已被管理员停用，本机的数据和照片已全部清除，未同步的记录无法再上传；如需继续使用，请向管理员申请新的注册码重新注册",
+                "this device was revoked by an administrator; its data and photos were wiped from this device and unsynced records can no longer be uploaded; to use it again, ask an administrator for a new enrollment code and enroll afresh",
+            ),
         }
     }
 }
@@ -128,6 +132,15 @@ fn photo_message(e: &PhotoError, lang: Lang) -> String {
                 &h[..h.len().min(12)]
             )
         }
+        (PhotoError::Damaged(h), Lang::Zh) => {
+            format!("本机照片 {} 已损坏，无法读取", &h[..h.len().min(12)])
+        }
+        (PhotoError::Damaged(h), Lang::En) => {
+            format!(
+                "photo {} is damaged on this device and cannot be read",
+                &h[..h.len().min(12)]
+            )
+        }
         (PhotoError::Io(_), _) => lang
             .pick(
                 "照片读写出错，请检查存储空间后重试",
@@ -143,8 +156,8 @@ fn photo_message(e: &PhotoError, lang: Lang) -> String {
 fn server_message(status: u16, code: &str, message: &str, lang: Lang) -> String {
     let (zh, en) = match super::server_code(status, code) {
         "device_revoked" => (
-            "本设备已被停用，请联系管理员重新注册（未同步的数据仍保存在本机）",
-            "this device has been revoked; ask an administrator to enroll it again (unsynced data stays on this device)",
+            "本设备已被停用，未同步的记录无法再上传，请联系管理员重新注册",
+            "this device has been revoked; unsynced records can no longer be uploaded; ask an administrator to enroll it again",
         ),
         "invalid_code" => (
             "注册码无效，请核对后重试",

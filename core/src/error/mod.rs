@@ -83,6 +83,10 @@ pub enum Error {
     /// Another sync of the same device store is running.
     #[error("a sync is already running for this device")]
     SyncInProgress,
+    /// An administrator revoked this device (a lost phone, a worker who left):
+    /// its store was wiped, unsynced work included; it can only be enrolled afresh.
+    #[error("this device was revoked; its local store was wiped")]
+    Revoked,
 }
 
 impl From<rusqlite::Error> for Error {
@@ -171,6 +175,7 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::NotEnrolled => "not_enrolled",
             Error::SyncInProgress => "sync_in_progress",
+            Error::Revoked => "device_revoked",
         }
     }
 }

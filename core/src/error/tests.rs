@@ -144,6 +144,7 @@ fn errors() -> Vec<Error> {
         Error::Cancelled,
         Error::NotEnrolled,
         Error::SyncInProgress,
+        Error::Revoked,
         Error::not_a_field(EntityKind::Household, "shoe_size"),
     ];
     for e in [
@@ -181,6 +182,7 @@ fn errors() -> Vec<Error> {
         PhotoError::UnsupportedType,
         PhotoError::Empty,
         PhotoError::Missing("0123456789012345".into()),
+        PhotoError::Damaged("0123456789012345".into()),
         PhotoError::Io(std::io::Error::other("Permission denied")),
     ] {
         all.push(Error::Photo(e));
@@ -261,13 +263,14 @@ fn variant(e: &Error) -> usize {
         Error::Cancelled => 18,
         Error::NotEnrolled => 19,
         Error::SyncInProgress => 20,
+        Error::Revoked => 21,
     }
 }
 
 #[test]
 fn every_error_reads_in_both_languages() {
     let all = errors();
-    let mut seen = [false; 21];
+    let mut seen = [false; 22];
     for e in &all {
         seen[variant(e)] = true;
         check_error(e);

@@ -1,10 +1,12 @@
 //! Photos as content-addressed files next to the database: the SHA-256 of the
 //! bytes names the file, so a photo taken twice is stored once and its identity
-//! can be checked by anyone who has the bytes. `refs` says which photos a record uses;
-//! `image` which bytes are a photo at all.
+//! can be checked by anyone who has the bytes. On the phone each file is sealed
+//! (`sealed`): the name is the plaintext's hash, the content is ciphertext.
+//! `refs` says which photos a record uses; `image` which bytes are a photo at all.
 
 pub(crate) mod image;
 mod refs;
+mod sealed;
 
 use std::fs;
 use std::io::Write;
@@ -14,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 pub use image::ImageType;
 pub use refs::{inspection_refs, refs_of};
+pub use sealed::PhotoKey;
 
 /// Phones take 3–8 MB photos; anything beyond this is a mistake or an attack.
 pub const DEFAULT_MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
@@ -35,6 +38,9 @@ pub enum PhotoError {
     Empty,
     #[error("photo {0} is not stored on this device")]
     Missing(String),
+    /// The file does not open under this store's key (damaged, or not this store's).
+    #[error("photo {0} is damaged on this device")]
+    Damaged(String),
     #[error("photo storage: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -56,17 +62,29 @@ pub fn is_valid_hash(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// The photo folder of one device store: files named by the plaintext's hash,
+/// sealed under the store's photo key.
 #[derive(Debug, Clone)]
 pub struct PhotoStore {
     root: PathBuf,
     max_bytes: u64,
+    key: PhotoKey,
 }
 
 impl PhotoStore {
-    pub fn new(root: impl Into<PathBuf>, max_bytes: u64) -> Self {
+    pub fn new(root: impl Into<PathBuf>, max_bytes: u64, key: PhotoKey) -> Self {
         PhotoStore {
             root: root.into(),
             max_bytes,
+            key,
+        }
+    }
+
+    /// The same folder and key with another size limit.
+    pub fn with_max_bytes(&self, max_bytes: u64) -> Self {
+        PhotoStore {
+            max_bytes,
+            ..self.clone()
         }
     }
 
@@ -108,16 +126,56 @@ impl PhotoStore {
         if path.exists() {
             return Ok(r);
         }
+        self.write_sealed(&r.hash, bytes)?;
+        Ok(r)
+    }
+
+    /// Seal and write one file under its final name, atomically.
+    fn write_sealed(&self, hash: &str, plain: &[u8]) -> Result<(), PhotoError> {
+        let path = self.path_for(hash);
         let dir = path.parent().expect("photo path has a parent");
         fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(".{}.tmp-{}", r.hash, std::process::id()));
+        let tmp = dir.join(format!(".{hash}.tmp-{}", std::process::id()));
         {
             let mut f = fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
+            f.write_all(&sealed::seal(&self.key, hash, plain)?)?;
             f.sync_all()?;
         }
         fs::rename(&tmp, &path)?;
-        Ok(r)
+        Ok(())
+    }
+
+    /// Seal the plain files left by a version that stored photos in the clear
+    /// (each replaced atomically, so a cut leaves it plain for the next run).
+    /// A plain file that does not match its name is left alone: uploading it
+    /// would fail its hash check anyway. Returns how many were sealed.
+    pub fn seal_plain_files(&self) -> Result<usize, PhotoError> {
+        let mut sealed_now = 0;
+        let Ok(shards) = fs::read_dir(&self.root) else {
+            return Ok(0);
+        };
+        for shard in shards {
+            let shard = shard?.path();
+            if !shard.is_dir() {
+                continue;
+            }
+            for f in fs::read_dir(&shard)? {
+                let path = f?.path();
+                let Some(hash) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if !is_valid_hash(hash) {
+                    continue;
+                }
+                let bytes = fs::read(&path)?;
+                if sealed::is_sealed(&bytes) || hash_bytes(&bytes) != hash {
+                    continue;
+                }
+                self.write_sealed(hash, &bytes)?;
+                sealed_now += 1;
+            }
+        }
+        Ok(sealed_now)
     }
 
     /// Read a file from disk, refusing oversized ones before reading them whole.
@@ -136,10 +194,11 @@ impl PhotoStore {
         if !is_valid_hash(hash) {
             return Err(PhotoError::Missing(hash.to_string()));
         }
-        fs::read(self.path_for(hash)).map_err(|e| match e.kind() {
+        let file = fs::read(self.path_for(hash)).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => PhotoError::Missing(hash.to_string()),
             _ => PhotoError::Io(e),
-        })
+        })?;
+        sealed::open(&self.key, hash, &file).ok_or_else(|| PhotoError::Damaged(hash.to_string()))
     }
 
     pub fn contains(&self, hash: &str) -> bool {
@@ -155,23 +214,47 @@ mod tests {
         image::samples::jpeg(b"scan")
     }
 
+    fn key() -> PhotoKey {
+        PhotoKey::from_bytes([3; 32])
+    }
+
     #[test]
     fn stores_by_content_once() {
         let jpeg = jpeg();
         let dir = tempfile::tempdir().unwrap();
-        let s = PhotoStore::new(dir.path(), 1024);
+        let s = PhotoStore::new(dir.path(), 1024, key());
         let a = s.put(&jpeg).unwrap();
         let b = s.put(&jpeg).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.mime, "image/jpeg");
         assert_eq!(s.get(&a.hash).unwrap(), jpeg);
         assert_eq!(hash_bytes(&s.get(&a.hash).unwrap()), a.hash);
+        let on_disk = std::fs::read(s.path_for(&a.hash)).unwrap();
+        assert!(!on_disk.windows(4).any(|w| w == b"JFIF"), "sealed at rest");
+    }
+
+    #[test]
+    fn plain_files_are_sealed_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = PhotoStore::new(dir.path(), 1024, key());
+        let jpeg = jpeg();
+        let hash = hash_bytes(&jpeg);
+        let path = s.path_for(&hash);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &jpeg).unwrap();
+        assert!(matches!(s.get(&hash), Err(PhotoError::Damaged(_))));
+        assert_eq!(s.seal_plain_files().unwrap(), 1);
+        assert_eq!(s.seal_plain_files().unwrap(), 0, "once only");
+        assert_ne!(std::fs::read(&path).unwrap(), jpeg);
+        assert_eq!(s.get(&hash).unwrap(), jpeg);
+        let other = PhotoStore::new(dir.path(), 1024, PhotoKey::from_bytes([4; 32]));
+        assert!(matches!(other.get(&hash), Err(PhotoError::Damaged(_))));
     }
 
     #[test]
     fn refuses_oversized_and_non_images() {
         let dir = tempfile::tempdir().unwrap();
-        let s = PhotoStore::new(dir.path(), 16);
+        let s = PhotoStore::new(dir.path(), 16, key());
         let mut big = jpeg();
         big.resize(17, 0);
         assert!(matches!(

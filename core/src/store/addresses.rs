@@ -190,7 +190,7 @@ pub(crate) fn view(c: &Connection, me: &Identity, code: &str, now: i64) -> Resul
         }
         for e in load_entities(c, kind, "address_code = ?1 AND deleted = 0", code)? {
             if let Some(e) = e.redacted_for(role) {
-                entities.push(e);
+                entities.push(super::entities::shown(e));
             }
         }
     }

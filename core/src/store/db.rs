@@ -43,6 +43,16 @@ impl DbKey {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    /// The key this store's photo files are sealed with: HKDF-SHA256 of the
+    /// database key, so the keystore holds one secret and photos fall with it.
+    pub fn photo_key(&self) -> crate::photo::PhotoKey {
+        let mut okm = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(None, &self.0)
+            .expand(b"gridfield photo files v1", &mut okm)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        crate::photo::PhotoKey::from_bytes(okm)
+    }
 }
 
 /// Open (creating if needed) an encrypted database and bring its schema up to date.

@@ -1,6 +1,8 @@
 //! Descriptive entities at an address (households, units, people...): field-level
 //! edits with a causal base per field, so two workers editing different fields of
-//! one household never overwrite each other, and the typed row mapping.
+//! one household never overwrite each other, and the typed row mapping. What is
+//! read for people shows personal identifiers masked; one value is revealed only
+//! by an explicit, audited call.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
@@ -207,12 +209,61 @@ pub(crate) fn apply_fields(
     Ok(())
 }
 
-/// An entity as `role` may see it (None if hidden or absent).
+/// An entity as `role` may see it (None if hidden or absent), identifiers masked.
 pub(crate) fn for_role(
     c: &Connection,
     role: Role,
     kind: EntityKind,
     id: &str,
 ) -> Result<Option<Entity>> {
-    Ok(load_entity(c, kind, id)?.and_then(|e| e.redacted_for(role)))
+    Ok(load_entity(c, kind, id)?
+        .and_then(|e| e.redacted_for(role))
+        .map(shown))
+}
+
+/// The entity as shown before anyone reveals a value: every personal
+/// identifier (ID number, phone) masked by the core's one rule (`FieldSpec::shown`).
+pub(crate) fn shown(mut e: Entity) -> Entity {
+    let kind = e.kind;
+    for (name, v) in e.fields.iter_mut() {
+        if let (Some(spec), Value::String(s)) = (kind.field(name), &*v)
+            && spec.identifier().is_some()
+        {
+            *v = Value::String(spec.shown(s));
+        }
+    }
+    e
+}
+
+/// One field's full value, for a role that may see personal data, with an audit
+/// row naming who revealed which field of which entity (never the value).
+/// None when the field is unset.
+pub(crate) fn reveal(
+    t: &Tx<'_>,
+    kind: EntityKind,
+    id: &str,
+    field: &str,
+) -> Result<Option<String>> {
+    let role = t.me.role;
+    if !role.sees_personal_data() {
+        return Err(Error::NotPermitted(Action::ReadPersonalData(kind.into())));
+    }
+    let spec = kind
+        .field(field)
+        .ok_or_else(|| Error::not_a_field(kind, field))?;
+    let e = load_entity(&t.tx, kind, id)?
+        .and_then(|e| e.redacted_for(role))
+        .ok_or_else(|| Error::not_found(kind, id))?;
+    let value = match e.fields.get(spec.name) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+    };
+    t.audit(
+        "reveal",
+        kind.as_str(),
+        id,
+        Some(&serde_json::json!({ "field": spec.name })),
+    )?;
+    Ok(value)
 }

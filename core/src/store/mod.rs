@@ -43,6 +43,7 @@ pub mod schema;
 pub(crate) mod taxonomy;
 pub(crate) mod templates;
 pub(crate) mod validate;
+pub mod wipe;
 
 pub use addresses::{AddressHit, AddressView};
 // The entity field check is also the model's (`model.rs` calls it by this path).
@@ -133,8 +134,12 @@ impl Store {
     /// must never silently replace a worker's data.
     pub fn init(dir: &Path, key: &DbKey, identity: Identity) -> Result<Store> {
         let db_path = dir.join(DB_FILE);
-        if db_path.exists() {
+        if Store::exists(dir) {
             return Err(Error::AlreadyInitialised(dir.to_path_buf()));
+        }
+        if wipe::is_revoked(dir) {
+            // Enrolled afresh after a wipe: finish it if it was cut short.
+            wipe::remove_files(dir)?;
         }
         if identity.device_id.trim().is_empty() || identity.user.trim().is_empty() {
             return Err(Error::invalid(
@@ -156,10 +161,17 @@ impl Store {
             tx.commit()?;
         }
         drop(conn);
+        wipe::clear_marker(dir)?;
         Store::open(dir, key)
     }
 
+    /// Open the store in `dir`. A store wiped because its device was revoked
+    /// opens as `Error::Revoked` (finishing the wipe if it was cut short).
     pub fn open(dir: &Path, key: &DbKey) -> Result<Store> {
+        if wipe::is_revoked(dir) {
+            wipe::remove_files(dir)?;
+            return Err(Error::Revoked);
+        }
         let db_path = dir.join(DB_FILE);
         if !db_path.exists() {
             return Err(Error::NotInitialised(dir.to_path_buf()));
@@ -172,10 +184,17 @@ impl Store {
         let last: Option<Hlc> = meta_get(&conn, META_HLC)?.and_then(|s| s.parse().ok());
         let hlc = HlcClock::restore(identity.device_id.clone(), last.as_ref());
         let link = Link::load(&conn)?;
+        let photos = PhotoStore::new(
+            dir.join(PHOTO_DIR),
+            photo::DEFAULT_MAX_PHOTO_BYTES,
+            key.photo_key(),
+        );
+        // Photos kept in the clear by an earlier version are sealed before use.
+        photos.seal_plain_files()?;
         Ok(Store {
             conn: Mutex::new(conn),
             dir: dir.to_path_buf(),
-            photos: PhotoStore::new(dir.join(PHOTO_DIR), photo::DEFAULT_MAX_PHOTO_BYTES),
+            photos,
             identity,
             clock: Box::new(now_ms),
             hlc: Mutex::new(hlc),
@@ -183,8 +202,17 @@ impl Store {
         })
     }
 
+    /// Whether `dir` holds a store (a wiped one does not).
     pub fn exists(dir: &Path) -> bool {
-        dir.join(DB_FILE).exists()
+        dir.join(DB_FILE).exists() && !wipe::is_revoked(dir)
+    }
+
+    /// Lost phone: the server says this device is revoked. Delete the database
+    /// and the photos, unsynced work included (the server refuses anything
+    /// from a revoked device); this `Store` stays usable only as an empty,
+    /// in-memory shell until the app is enrolled afresh.
+    pub fn wipe_revoked(&self) -> Result<()> {
+        wipe::wipe(self, self.now())
     }
 
     pub fn dir(&self) -> &Path {
@@ -205,7 +233,7 @@ impl Store {
     }
 
     pub fn set_max_photo_bytes(&mut self, max: u64) {
-        self.photos = PhotoStore::new(self.dir.join(PHOTO_DIR), max);
+        self.photos = self.photos.with_max_bytes(max);
     }
 
     /// The time this device records and stamps with: its own clock corrected by
@@ -353,8 +381,16 @@ impl Store {
         self.write(|t| entities::put(t, kind, id, address_code, clean))
     }
 
+    /// An entity as this role may see it; ID numbers and phones masked.
     pub fn entity(&self, kind: EntityKind, id: &str) -> Result<Option<Entity>> {
         self.read(|c| entities::for_role(c, self.identity.role, kind, id))
+    }
+
+    /// Reveal one field's full value (an ID number, a phone) to a role that may
+    /// see personal data; writes a local audit row (who, which entity and field,
+    /// never the value). Audit rows stay on the device: they do not sync.
+    pub fn reveal_field(&self, kind: EntityKind, id: &str, field: &str) -> Result<Option<String>> {
+        self.write(|t| entities::reveal(t, kind, id, field))
     }
 
     // ---- photos -----------------------------------------------------------------

@@ -27,6 +27,7 @@ mod photos;
 mod pull;
 mod push;
 mod recovery;
+mod revoked;
 mod status;
 #[cfg(test)]
 mod tests;

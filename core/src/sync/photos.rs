@@ -78,7 +78,7 @@ impl Round<'_> {
     fn upload_photo(&mut self, p: &PhotoRef, index: u64, total: u64) -> Result<bool> {
         let bytes = match self.store.photos().get(&p.hash) {
             Ok(b) => b,
-            Err(PhotoError::Missing(_)) => return Ok(false),
+            Err(PhotoError::Missing(_) | PhotoError::Damaged(_)) => return Ok(false),
             Err(e) => return Err(e.into()),
         };
         if photo::hash_bytes(&bytes) != p.hash {

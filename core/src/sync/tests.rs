@@ -285,15 +285,15 @@ fn unreachable_server_is_a_network_error() {
 fn client_errors_are_not_retried() {
     let (base, log) = stub(|_| {
         reply(
-            401,
-            json!({"error": "device_revoked", "message": "设备已停用"}),
+            403,
+            json!({"error": "scope", "message": "不在本设备的范围内"}),
         )
     });
     let dir = tempfile::tempdir().unwrap();
     let s = worker(dir.path(), &base);
     hazard(&s, vec![]);
     let e = sync(&s, None, &CancelHandle::new()).unwrap_err();
-    assert_eq!(e.code(), "device_revoked");
+    assert_eq!(e.code(), "forbidden");
     assert_eq!(log.lock().unwrap().len(), 1);
     assert_eq!(s.outbox_len().unwrap(), 1);
 }

@@ -200,7 +200,18 @@ impl<'a> Http<'a> {
                         return Err(r.error());
                     }
                 }
-                Ok(r) => return Ok(r),
+                Ok(r) => {
+                    let Some(s) = self.store else { return Ok(r) };
+                    // A HEAD answer has no body to say why it is refused: ask
+                    // again with GET (refused just the same) to learn the reason.
+                    let r = if method == Method::Head && r.status == 401 {
+                        self.once(Method::Get, &url, &headers, None).unwrap_or(r)
+                    } else {
+                        r
+                    };
+                    super::revoked::check(s, &r)?;
+                    return Ok(r);
+                }
                 Err(e) if transient(&e) => {
                     if last {
                         return Err(Error::Network(e.to_string()));

@@ -2,7 +2,7 @@
 //! replaces a store, open needs one.
 
 use gridfield_core::model::{EntityKind, Role};
-use gridfield_core::store::DB_FILE;
+use gridfield_core::store::{DB_FILE, PHOTO_DIR};
 use gridfield_core::{DbKey, Error, Identity, Store};
 use serde_json::json;
 
@@ -59,7 +59,10 @@ fn personal_data_and_addresses_are_not_readable_in_the_files() {
             .unwrap()
             .expect("household survives reopen");
         assert_eq!(e.fields["head_name"], json!(name));
-        assert_eq!(e.fields["phone"], json!(phone));
+        assert_eq!(
+            s.reveal_field(EntityKind::Household, &hh, "phone").unwrap(),
+            Some(phone.to_string())
+        );
         assert_eq!(s.address(A501).unwrap().unwrap().full_text, addr_text);
     }
 
@@ -138,4 +141,52 @@ fn init_never_replaces_and_open_needs_a_store() {
         Error::Invalid { .. }
     ));
     assert!(!Store::exists(empty.path()));
+}
+
+/// A photo of a home with a recognisable caption in its bytes: neither the
+/// whole photo nor the caption is on disk, before or after a reopen; a photo
+/// kept in the clear by an earlier version is sealed when the store opens.
+#[test]
+fn photos_are_not_readable_in_the_files() {
+    let f = fixture_store(Role::Worker);
+    let caption = "GRIDFIELD-KNOWN-PHOTO-卧室内电动车充电";
+    let mut photo = std::fs::read(fixture_path("ebike.png")).unwrap();
+    photo.extend_from_slice(caption.as_bytes());
+    let r = f.store.add_photo(&photo).unwrap();
+    assert_eq!(f.store.photos().get(&r.hash).unwrap(), photo);
+
+    let check = |dir: &std::path::Path, when: &str| {
+        let files = files_under(dir);
+        assert!(
+            files.keys().any(|p| p.starts_with(dir.join(PHOTO_DIR))),
+            "{when}: the photo file exists"
+        );
+        for (path, bytes) in &files {
+            assert!(
+                !contains(bytes, &photo),
+                "{when}: photo in {}",
+                path.display()
+            );
+            assert!(
+                !contains(bytes, &photo[..64]),
+                "{when}: photo header in {}",
+                path.display()
+            );
+        }
+        assert_not_in_plain_bytes(dir, &[caption], when);
+    };
+    check(f.path(), "while open");
+
+    // An earlier version's plain file: sealed on open, readable through the store.
+    let old = std::fs::read(fixture_path("site.png")).unwrap();
+    let old_hash = gridfield_core::photo::hash_bytes(&old);
+    let old_path = f.store.photos().path_for(&old_hash);
+    std::fs::create_dir_all(old_path.parent().unwrap()).unwrap();
+    std::fs::write(&old_path, &old).unwrap();
+    let f = f.reopen();
+    assert_ne!(std::fs::read(&old_path).unwrap(), old, "sealed on open");
+    assert!(!contains(&std::fs::read(&old_path).unwrap(), &old[..64]));
+    assert_eq!(f.store.photos().get(&old_hash).unwrap(), old);
+    assert_eq!(f.store.photos().get(&r.hash).unwrap(), photo);
+    check(f.path(), "after reopen");
 }

@@ -59,7 +59,11 @@ fn edits_queue_only_changed_fields() {
     assert_eq!(queued, fields(&[("phone", json!("13900001111"))]));
     assert_eq!(s.outbox_len().unwrap(), 2);
     let now = s.entity(EntityKind::Household, &id).unwrap().unwrap();
-    assert_eq!(now.fields["phone"], json!("13900001111"));
+    assert_eq!(now.fields["phone"], json!("139****1111"), "shown masked");
+    assert_eq!(
+        s.reveal_field(EntityKind::Household, &id, "phone").unwrap(),
+        Some("13900001111".into())
+    );
     assert_eq!(now.fields["members"], json!(3));
     assert_eq!(now.fields["head_name"], json!("王秀英"));
     assert_eq!(now.updated_at, T0 + MINUTE);

@@ -17,6 +17,7 @@ mod encryption;
 mod entities;
 mod hazards;
 mod inspections;
+mod personal;
 mod photo_types;
 mod photos;
 mod plates;

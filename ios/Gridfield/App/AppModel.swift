@@ -18,6 +18,8 @@ final class AppModel: ObservableObject {
     static let shared = AppModel()
 
     @Published private(set) var phase: Phase = .loading
+    /// The store was wiped because an administrator revoked this phone.
+    @Published private(set) var revoked = false
     private let keys = KeychainKeyProvider()
     private var opening: Task<SyncService?, Never>?
 
@@ -51,6 +53,7 @@ final class AppModel: ObservableObject {
         do {
             try prepareDataDir()
             guard await GridfieldRepository.exists(dataDir: dataDir) else {
+                revoked = await GridfieldRepository.wasRevoked(dataDir: dataDir)
                 phase = .enroll
                 return nil
             }
@@ -82,11 +85,20 @@ final class AppModel: ObservableObject {
     private func ready(_ repository: GridfieldRepository) async -> SyncService {
         try? await repository.setLang(Presentation.lang)
         let sync = SyncService(repository: repository)
+        sync.onRevoked = { [weak self] in self?.forgetRevoked() }
+        revoked = false
         phase = .ready(repository, sync)
         sync.startMonitoring()
         await sync.refresh()
         BackgroundSync.schedule()
         return sync
+    }
+
+    /// The server revoked this phone and the core wiped its store: back to the
+    /// enroll screen, which says why.
+    func forgetRevoked() {
+        revoked = true
+        phase = .enroll
     }
 
     private func prepareDataDir() throws {

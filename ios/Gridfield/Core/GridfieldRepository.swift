@@ -40,6 +40,11 @@ final class GridfieldRepository: Sendable {
         (try? await io { storeExists(dataDir: dataDir.path) }) ?? false
     }
 
+    /// The store here was wiped because an administrator revoked this phone.
+    static func wasRevoked(dataDir: URL) async -> Bool {
+        (try? await io { storeRevoked(dataDir: dataDir.path) }) ?? false
+    }
+
     /// Opens the store already on this phone.
     static func open(dataDir: URL, key: Data) async throws -> GridfieldRepository {
         try await io { GridfieldRepository(store: try GridfieldStore.open(dataDir: dataDir.path, key: key)) }
@@ -82,8 +87,14 @@ final class GridfieldRepository: Sendable {
         try await io { try $0.searchAddresses(query: query, limit: limit) }
     }
 
+    /// Everything at an address; ID numbers and phones come masked (`EntityField.masked`).
     func address(_ code: String) async throws -> GridfieldFFI.AddressView {
         try await io { try $0.addressView(code: code) }
+    }
+
+    /// One masked value in full, after the user asked; the core writes an audit row.
+    func revealField(kind: EntityKind, id: String, field: String) async throws -> String? {
+        try await io { try $0.revealField(kind: kind, id: id, field: field) }
     }
 
     func scanPlate(_ qrText: String) async throws -> PlateVerdict {

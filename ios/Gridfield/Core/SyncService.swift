@@ -46,6 +46,8 @@ final class SyncService: ObservableObject {
     @Published private(set) var diagnostics: Diagnostics?
 
     private let repository: GridfieldRepository
+    /// Called when the server says this phone is revoked (its store is wiped by then).
+    var onRevoked: (() -> Void)?
     private var running: CancelHandle?
     private var retryTask: Task<Void, Never>?
     private var retryDelay: Duration = .seconds(30)
@@ -112,6 +114,12 @@ final class SyncService: ObservableObject {
                 Self.log.notice("sync failed: \(error.code, privacy: .public)")
                 result = .failed(code: error.code, message: error.reason(Presentation.lang), retryable: error.isRetryable)
                 if error.isRetryable { scheduleRetry() }
+                if error.isRevoked {
+                    running = nil
+                    state = result
+                    onRevoked?()
+                    return result
+                }
             }
         } catch {
             result = .failed(code: "unexpected", message: Presentation.message(error), retryable: false)

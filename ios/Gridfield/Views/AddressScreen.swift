@@ -33,7 +33,7 @@ struct AddressScreen: View {
                     if !entities.isEmpty {
                         Section {
                             ForEach(entities, id: \.id) { entity in
-                                EntityRow(entity: entity)
+                                EntityRow(entity: entity, repository: repository)
                             }
                         } header: {
                             Text(Presentation.entityKind(kind))
@@ -142,6 +142,9 @@ struct AddressScreen: View {
 
 private struct EntityRow: View {
     let entity: Entity
+    let repository: GridfieldRepository
+    /// Full values the user asked to see, by field name; gone with the row.
+    @State private var revealed: [String: String] = [:]
 
     var body: some View {
         VStack(alignment: .leading, spacing: 2) {
@@ -149,9 +152,22 @@ private struct EntityRow: View {
                 HStack(alignment: .firstTextBaseline) {
                     Text(field.name).font(.caption).foregroundStyle(.secondary)
                     Spacer()
-                    Text(field.value ?? "")
+                    // Masked by the core; the full value only after an audited reveal.
+                    Text(revealed[field.name] ?? field.value ?? "")
+                    if field.masked && revealed[field.name] == nil {
+                        Button("entity.reveal") {
+                            Task { await reveal(field.name) }
+                        }
+                        .buttonStyle(.borderless)
+                    }
                 }
             }
+        }
+    }
+
+    private func reveal(_ name: String) async {
+        if let value = try? await repository.revealField(kind: entity.kind, id: entity.id, field: name) {
+            revealed[name] = value
         }
     }
 }

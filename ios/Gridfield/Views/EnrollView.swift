@@ -22,6 +22,10 @@ struct EnrollView: View {
                     TextField("enroll.code", text: $code)
                         .textInputAutocapitalization(.characters)
                         .autocorrectionDisabled()
+                } header: {
+                    if model.revoked {
+                        Text("enroll.revoked").foregroundStyle(.red)
+                    }
                 } footer: {
                     Text("enroll.hint")
                 }

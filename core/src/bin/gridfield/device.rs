@@ -46,6 +46,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn open_store(data: &Path) -> Result<Store> {
+    if gridfield_core::store::wipe::is_revoked(data) {
+        return Err(Error::Revoked);
+    }
     if !Store::exists(data) {
         return Err(Error::NotInitialised(data.to_path_buf()));
     }
@@ -64,6 +67,12 @@ pub fn open_store(data: &Path) -> Result<Store> {
         store.set_max_photo_bytes(max);
     }
     Ok(store)
+}
+
+/// After a wipe (the device was revoked) the key protects nothing any more; a
+/// fresh enrollment makes a new one.
+pub fn forget_key(data: &Path) {
+    let _ = fs::remove_file(data.join(KEY_FILE));
 }
 
 /// The name administrators see: given, or this host's.

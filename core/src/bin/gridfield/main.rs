@@ -48,6 +48,9 @@ fn main() -> ExitCode {
     match cmd::run(&cli, lang) {
         Ok(code) => code,
         Err(e) => {
+            if let out::Failure::Core(gridfield_core::Error::Revoked) = &e {
+                device::forget_key(&cli.data);
+            }
             out::error(&e, lang.unwrap_or_default(), cli.json);
             ExitCode::from(1)
         }

@@ -170,7 +170,11 @@ fn a_pull_never_undoes_a_queued_field_but_takes_the_others() {
     let e = s.entity(EntityKind::Household, &id).unwrap().unwrap();
     assert_eq!(e.fields["head_name"], "本地名");
     assert_eq!(e.fields["members"], 2);
-    assert_eq!(e.fields["phone"], "13800000000");
+    assert_eq!(e.fields["phone"], "138****0000");
+    assert_eq!(
+        s.reveal_field(EntityKind::Household, &id, "phone").unwrap(),
+        Some("13800000000".into())
+    );
     let stored: String = s
             .read(|c| {
                 Ok(c.query_row(

@@ -9,8 +9,8 @@ extension GridfieldError {
         switch self {
         case let .WrongKey(code, _, _), let .Setup(code, _, _), let .StorageFull(code, _, _),
              let .InvalidInput(code, _, _), let .NotFound(code, _, _), let .NotPermitted(code, _, _),
-             let .Sync(code, _, _, _), let .Cancelled(code, _, _), let .UpdateRequired(code, _, _),
-             let .Internal(code, _, _):
+             let .Sync(code, _, _, _), let .Revoked(code, _, _), let .Cancelled(code, _, _),
+             let .UpdateRequired(code, _, _), let .Internal(code, _, _):
             return code
         }
     }
@@ -22,12 +22,19 @@ extension GridfieldError {
         switch self {
         case let .WrongKey(_, r, e), let .Setup(_, r, e), let .StorageFull(_, r, e),
              let .InvalidInput(_, r, e), let .NotFound(_, r, e), let .NotPermitted(_, r, e),
-             let .Sync(_, r, e, _), let .Cancelled(_, r, e), let .UpdateRequired(_, r, e),
-             let .Internal(_, r, e):
+             let .Sync(_, r, e, _), let .Revoked(_, r, e), let .Cancelled(_, r, e),
+             let .UpdateRequired(_, r, e), let .Internal(_, r, e):
             zh = r
             en = e
         }
         return lang == .en ? en : zh
+    }
+
+    /// The phone was revoked by an administrator and the core wiped its store:
+    /// close it and show the enroll screen with the reason.
+    public var isRevoked: Bool {
+        if case .Revoked = self { return true }
+        return false
     }
 
     /// Keep retrying on its own while the network is the problem (no connection,

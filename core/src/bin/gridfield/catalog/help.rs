@@ -37,7 +37,9 @@ help_texts! {
     Scan => "离线核验扫描到的门牌二维码", "Verify a scanned door-plate payload offline";
     Entity => "住户、人员、出租房屋和单位场所", "Households, persons, rental units and businesses";
     EntityPut => "新建（不带 --id）或修改实体：field=value 形式的字段", "Create (no --id) or update an entity: field=value pairs";
-    EntityShow => "显示一个实体", "Show one entity";
+    EntityShow => "显示一个实体（身份证号和电话以掩码显示）", "Show one entity (ID numbers and phones masked)";
+    EntityReveal => "显示一个字段的完整值（如身份证号、电话），并记入本机审计日志", "Show one field's full value (e.g. an ID number or phone); recorded in this device's audit log";
+    ArgEntityField => "字段名，如 id_number、phone", "Field name, e.g. id_number or phone";
     Template => "本设备上的检查表模板", "Checklist templates on this device";
     TemplateList => "列出检查表模板", "List checklist templates";
     TemplateShow => "显示检查表模板的分节和检查项", "Show a checklist template's sections and items";
@@ -127,6 +129,7 @@ pub fn for_command(path: &str) -> Option<Help> {
         "entity" => Entity,
         "entity put" => EntityPut,
         "entity show" => EntityShow,
+        "entity reveal" => EntityReveal,
         "template" => Template,
         "template list" => TemplateList,
         "template show" => TemplateShow,
@@ -171,7 +174,8 @@ pub fn for_arg(path: &str, id: &str) -> Option<Help> {
         ("address", "code") => ArgAddressCode,
         ("scan", "payload") => ArgScanPayload,
         ("scan", "file") => ArgScanFile,
-        ("entity put" | "entity show", "kind") => ArgEntityKind,
+        ("entity put" | "entity show" | "entity reveal", "kind") => ArgEntityKind,
+        ("entity reveal", "field") => ArgEntityField,
         ("entity put", "address") => ArgEntityAddress,
         ("entity put", "fields") => ArgEntityFields,
         ("template show", "id") => ArgTemplateId,

@@ -58,6 +58,8 @@ mod tests {
         "lon",
         "field",
         "value",
+        "id_number",
+        "phone",
         "answers",
         "photos",
         "item",

@@ -70,6 +70,10 @@ pub enum Msg {
         kind: String,
         id: String,
     },
+    /// A revealed field that holds no value.
+    FieldEmpty {
+        field: String,
+    },
     InspectionSaved {
         id: String,
     },
@@ -281,6 +285,7 @@ impl Msg {
                 format!("address the plate claims (unverified): {address}"),
             ),
             Msg::EntitySaved { kind, id } => (format!("已保存 {kind} {id}"), format!("saved {kind} {id}")),
+            Msg::FieldEmpty { field } => (format!("{field}：未填写"), format!("{field}: not set")),
             Msg::InspectionSaved { id } => (format!("检查已保存： {id}"), format!("inspection saved: {id}")),
             Msg::VerdictVetoed => ("一票否决，不合格".into(), "vetoed: fail".into()),
             Msg::VerdictPass => ("合格".into(), "pass".into()),
@@ -438,6 +443,7 @@ impl Msg {
             Msg::PlateInvalid { reason: s() },
             Msg::PlateClaims { address: s() },
             Msg::EntitySaved { kind: s(), id: s() },
+            Msg::FieldEmpty { field: s() },
             Msg::InspectionSaved { id: s() },
             Msg::VerdictVetoed,
             Msg::VerdictPass,

@@ -1,5 +1,6 @@
 //! Households, persons, rental units and businesses hanging off an address
-//! (一标多实): create, update and show them.
+//! (一标多实): create, update and show them (ID numbers and phones masked), and
+//! reveal one field's full value with an audit row.
 
 use clap::Subcommand;
 use gridfield_core::model::EntityKind;
@@ -23,6 +24,11 @@ pub enum EntityCmd {
     Show {
         kind: String,
         id: String,
+    },
+    Reveal {
+        kind: String,
+        id: String,
+        field: String,
     },
 }
 
@@ -77,6 +83,30 @@ pub fn run(cli: &Cli, store: &Store, lang: Lang, cmd: &EntityCmd) -> Outcome<()>
                 println!("{} {} @ {}", kind.label(lang), e.id, e.address_code);
                 for (k, v) in &e.fields {
                     println!("  {k}: {v}");
+                }
+            }
+        }
+        EntityCmd::Reveal { kind, id, field } => {
+            let kind = parse_kind(kind)?;
+            let value = store.reveal_field(kind, id, field)?;
+            if cli.json {
+                out::json(
+                    &serde_json::json!({ "kind": kind, "id": id, "field": field, "value": value }),
+                );
+            } else {
+                match value {
+                    Some(v) => println!("{v}"),
+                    None => {
+                        // reveal_field refused unknown fields, so the label exists.
+                        let field = kind.field(field).map_or(field.as_str(), |s| s.label(lang));
+                        println!(
+                            "{}",
+                            Msg::FieldEmpty {
+                                field: field.to_string()
+                            }
+                            .text(lang)
+                        );
+                    }
                 }
             }
         }

@@ -73,6 +73,18 @@ class GridfieldApp : Application() {
         return session
     }
 
+    /** Whether the store was wiped because an administrator revoked this phone. */
+    suspend fun wasRevoked(): Boolean = IoBackground.io { GridfieldRepository.wasRevoked(dataDir) }
+
+    /**
+     * The server revoked this phone and the core wiped its store: close what is
+     * open so the root shows the enroll screen, which says why.
+     */
+    suspend fun forgetRevoked() = lock.withLock {
+        current.value?.repository?.close()
+        current.value = null
+    }
+
     /** A write was made on the phone: get it to the server when there is a network. */
     fun afterLocalWrite() = SyncScheduler.syncSoon(this)
 }

@@ -9,6 +9,7 @@ import cn.gridfield.ffi.AddressView
 import cn.gridfield.ffi.ChecklistTemplate
 import cn.gridfield.ffi.DeviceIdentity
 import cn.gridfield.ffi.Diagnostics
+import cn.gridfield.ffi.EntityKind
 import cn.gridfield.ffi.GridfieldStore
 import cn.gridfield.ffi.Hazard
 import cn.gridfield.ffi.HazardAction
@@ -31,6 +32,7 @@ import cn.gridfield.ffi.CancelHandle
 import cn.gridfield.ffi.enroll as ffiEnroll
 import cn.gridfield.ffi.reenroll as ffiReenroll
 import cn.gridfield.ffi.storeExists
+import cn.gridfield.ffi.storeRevoked
 
 /** Supplies the 32-byte database key, sealed by the Android Keystore / iOS Keychain. */
 interface DatabaseKeyProvider {
@@ -57,6 +59,9 @@ class GridfieldRepository private constructor(
 
     companion object {
         fun exists(dataDir: String): Boolean = storeExists(dataDir)
+
+        /** The store here was wiped because an administrator revoked this phone. */
+        fun wasRevoked(dataDir: String): Boolean = storeRevoked(dataDir)
 
         /** Opens the store already on this phone. */
         suspend fun open(dataDir: String, keys: DatabaseKeyProvider, bg: Background): GridfieldRepository =
@@ -103,7 +108,12 @@ class GridfieldRepository private constructor(
     suspend fun search(query: String, limit: Int = 50): List<AddressHit> =
         bg.io { store.searchAddresses(query, limit.toUInt()) }
 
+    /** Everything at an address; ID numbers and phones come masked (`EntityField.masked`). */
     suspend fun address(code: String): AddressView = bg.io { store.addressView(code) }
+
+    /** One masked value in full, after the user asked; the core writes an audit row. */
+    suspend fun revealField(kind: EntityKind, id: String, field: String): String? =
+        bg.io { store.revealField(kind, id, field) }
 
     suspend fun scanPlate(qrText: String): PlateVerdict = bg.io {
         // The core decides the verdict; the shell only maps it to its screens.

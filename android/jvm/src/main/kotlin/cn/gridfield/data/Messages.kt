@@ -15,6 +15,7 @@ val GridfieldException.code: String
         is GridfieldException.NotFound -> code
         is GridfieldException.NotPermitted -> code
         is GridfieldException.Sync -> code
+        is GridfieldException.Revoked -> code
         is GridfieldException.Cancelled -> code
         is GridfieldException.UpdateRequired -> code
         is GridfieldException.Internal -> code
@@ -30,6 +31,7 @@ fun GridfieldException.reason(lang: Lang = Lang.ZH): String {
         is GridfieldException.NotFound -> reason to reasonEn
         is GridfieldException.NotPermitted -> reason to reasonEn
         is GridfieldException.Sync -> reason to reasonEn
+        is GridfieldException.Revoked -> reason to reasonEn
         is GridfieldException.Cancelled -> reason to reasonEn
         is GridfieldException.UpdateRequired -> reason to reasonEn
         is GridfieldException.Internal -> reason to reasonEn

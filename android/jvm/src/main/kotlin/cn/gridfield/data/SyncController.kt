@@ -25,7 +25,10 @@ sealed class SyncState {
         /** Worth retrying by itself (no network, server busy) rather than asking the user. */
         val retryable: Boolean,
         override val pending: Long,
-    ) : SyncState()
+    ) : SyncState() {
+        /** The phone was revoked and its store wiped: close it and offer enrollment. */
+        val revoked: Boolean get() = code == "device_revoked"
+    }
 }
 
 class SyncController internal constructor(

@@ -86,6 +86,13 @@ class DemoServer : AutoCloseable {
         return outFile.readLines().map { line -> line.split('\t', ',').first { it.startsWith("GFP1.") } }
     }
 
+    /** `admin revoke <device>`: a lost phone. */
+    fun revoke(deviceId: String) {
+        val p = ProcessBuilder(bin.path, "--db", db.path, "admin", "revoke", deviceId).redirectErrorStream(true).start()
+        val log = p.inputStream.readBytes().toString(Charsets.UTF_8)
+        check(p.waitFor() == 0) { "revoke failed: $log" }
+    }
+
     fun stop() {
         process.destroy()
         if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()

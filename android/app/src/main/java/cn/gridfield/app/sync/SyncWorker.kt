@@ -43,7 +43,10 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
                         // Writes made during the round are still queued: go again while it helps.
                         if (state.pending == 0L || state.report.pushed == 0UL) return Result.success()
                     }
-                    is SyncState.Failed -> return if (state.retryable) Result.retry() else Result.failure()
+                    is SyncState.Failed -> {
+                        if (state.revoked) applicationContext.gridfieldApp.forgetRevoked()
+                        return if (state.retryable) Result.retry() else Result.failure()
+                    }
                     is SyncState.Cancelled -> return Result.retry()
                     // Another round (the sync screen's) is already on it.
                     is SyncState.Running, is SyncState.Idle -> return Result.success()

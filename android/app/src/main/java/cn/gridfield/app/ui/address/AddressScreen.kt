@@ -19,6 +19,7 @@ import androidx.compose.material3.Card
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
@@ -71,7 +72,18 @@ class AddressViewModel(private val session: Session, lang: Lang, private val cod
         if (session.identity.role != Role.VOLUNTEER && _templates.value.isEmpty()) _templates.value = repo.templates()
         _view.value = view
     }
+
+    /** Full values the user asked to see, by "kind/id/field"; gone with the screen. */
+    private val _revealed = MutableStateFlow<Map<String, String>>(emptyMap())
+    val revealed: StateFlow<Map<String, String>> = _revealed.asStateFlow()
+
+    fun reveal(entity: Entity, field: String) = launchSafely {
+        val value = session.repository.revealField(entity.kind, entity.id, field) ?: return@launchSafely
+        _revealed.value = _revealed.value + (revealKey(entity, field) to value)
+    }
 }
+
+fun revealKey(entity: Entity, field: String) = "${entity.kind}/${entity.id}/$field"
 
 @Composable
 fun AddressScreen(code: String, onBack: () -> Unit, navigate: (String) -> Unit) {
@@ -79,6 +91,7 @@ fun AddressScreen(code: String, onBack: () -> Unit, navigate: (String) -> Unit) 
     val view by vm.view.collectAsStateWithLifecycle()
     val templates by vm.templates.collectAsStateWithLifecycle()
     val error by vm.error.collectAsStateWithLifecycle()
+    val revealed by vm.revealed.collectAsStateWithLifecycle()
     val session = LocalSession.current
     val lang = LocalLang.current
     val volunteer = session.identity.role == Role.VOLUNTEER
@@ -121,7 +134,7 @@ fun AddressScreen(code: String, onBack: () -> Unit, navigate: (String) -> Unit) 
                 val entities = v.entities.filter { it.kind == kind && !it.deleted }
                 if (entities.isNotEmpty()) {
                     item(key = "title-$kind") { SectionTitle(stringResource(entityKindTitle(kind)) + " (${entities.size})") }
-                    items(entities, key = { "${kind}-${it.id}" }) { EntityCard(it) }
+                    items(entities, key = { "${kind}-${it.id}" }) { e -> EntityCard(e, revealed) { f -> vm.reveal(e, f) } }
                 }
             }
 
@@ -155,13 +168,24 @@ fun AddressScreen(code: String, onBack: () -> Unit, navigate: (String) -> Unit) 
 }
 
 @Composable
-private fun EntityCard(entity: Entity) {
+private fun EntityCard(entity: Entity, revealed: Map<String, String>, onReveal: (String) -> Unit) {
     Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
         Column(Modifier.padding(12.dp)) {
             entity.fields.filter { isShownField(it.name) && it.value != null }.forEach { f ->
-                Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
+                val full = revealed[revealKey(entity, f.name)]
+                Row(
+                    Modifier.fillMaxWidth(),
+                    horizontalArrangement = Arrangement.SpaceBetween,
+                    verticalAlignment = Alignment.CenterVertically,
+                ) {
                     Text(fieldName(f.name), color = MaterialTheme.colorScheme.onSurfaceVariant)
-                    Text(fieldValue(f.name, f.value.orEmpty()))
+                    Row(verticalAlignment = Alignment.CenterVertically) {
+                        // Masked by the core; the full value only after an audited reveal.
+                        Text(full ?: fieldValue(f.name, f.value.orEmpty()))
+                        if (f.masked && full == null) {
+                            TextButton(onClick = { onReveal(f.name) }) { Text(stringResource(R.string.entity_reveal)) }
+                        }
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
 // How an entity's fields read on screen: the core's field names and enum values in
-// the user's language, and ID numbers masked (a phone screen is seen by others too).
+// the user's language. ID numbers and phones arrive masked by the core
+// (`EntityField.masked`); the full value only through an audited reveal.
 package cn.gridfield.app.ui.address
 
 import androidx.annotation.StringRes
@@ -65,11 +66,6 @@ fun fieldName(name: String): String = fieldLabel(name)?.let { stringResource(it)
 
 @Composable
 fun fieldValue(name: String, value: String): String = when {
-    name == "id_number" -> maskIdNumber(value)
     name in setOf("residency", "use", "risk_level", "kind") -> enumValue(value)?.let { stringResource(it) } ?: value
     else -> value
 }
-
-/** 3201**********1234: enough to tell people apart, not enough to copy. */
-fun maskIdNumber(id: String): String =
-    if (id.length <= 8) "*".repeat(id.length) else id.take(4) + "*".repeat(id.length - 8) + id.takeLast(4)

@@ -46,6 +46,8 @@ data class EnrollForm(
     val deviceName: String = Build.MODEL ?: "",
     val busy: Boolean = false,
     val error: String? = null,
+    /** The phone was revoked and wiped: say so above the form. */
+    val revoked: Boolean = false,
 ) {
     val complete: Boolean get() = serverUrl.length > "https://".length && code.isNotBlank() && deviceName.isNotBlank()
 }
@@ -54,6 +56,10 @@ class EnrollViewModel(application: Application) : AndroidViewModel(application) 
     private val app = application as GridfieldApp
     private val _form = MutableStateFlow(EnrollForm())
     val form: StateFlow<EnrollForm> = _form.asStateFlow()
+
+    init {
+        viewModelScope.launch { if (app.wasRevoked()) _form.update { it.copy(revoked = true) } }
+    }
 
     fun edit(change: EnrollForm.() -> EnrollForm) = _form.update { it.change().copy(error = null) }
 
@@ -84,6 +90,7 @@ fun EnrollScreen(vm: EnrollViewModel = viewModel()) {
         verticalArrangement = Arrangement.spacedBy(12.dp),
     ) {
         Text(stringResource(R.string.app_name), style = MaterialTheme.typography.headlineMedium)
+        if (form.revoked) Text(stringResource(R.string.enroll_after_revoke), color = MaterialTheme.colorScheme.error)
         Text(stringResource(R.string.enroll_intro))
         OutlinedTextField(
             value = form.serverUrl,

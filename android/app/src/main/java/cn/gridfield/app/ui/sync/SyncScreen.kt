@@ -91,6 +91,10 @@ class SyncViewModel(private val session: Session, lang: Lang, private val app: G
             val result = session.sync.syncNow()
             // No network now: WorkManager takes over and runs it when the network is back.
             if (result is SyncState.Failed && result.retryable) app.afterLocalWrite()
+            if (result is SyncState.Failed && result.revoked) {
+                app.forgetRevoked()
+                return@launch
+            }
             load()
         }
     }

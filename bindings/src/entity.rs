@@ -262,7 +262,9 @@ impl GridfieldStore {
 
     /// Everything at one address (一标多实), as this role may see it.
     pub fn address_view(&self, code: String) -> Result<AddressView> {
-        Ok(self.inner.address_view(&code)?.into())
+        let mut view: AddressView = self.inner.address_view(&code)?.into();
+        self.name_categories(&mut view.hazards)?;
+        Ok(view)
     }
 
     /// Create (no `id`) or update an entity field by field; returns its id.

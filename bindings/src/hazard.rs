@@ -13,8 +13,12 @@ use crate::*;
 pub struct Hazard {
     pub id: String,
     pub address_code: String,
-    /// Category code (`fire.ebike_indoor_charging`…); `hazard_category_label` names it.
+    /// Category code (`fire.ebike_indoor_charging`…).
     pub category: String,
+    /// The category's name in the store's language (`set_lang`), by the hazard
+    /// taxonomy this phone holds (the server's, once synced); 未分类 /
+    /// Uncategorised for a code it does not know.
+    pub category_label: String,
     pub severity: Severity,
     pub description: String,
     pub status: HazardStatus,
@@ -39,6 +43,9 @@ impl From<rec::Hazard> for Hazard {
             id: h.id,
             address_code: h.address_code,
             category: h.category,
+            // Named by `GridfieldStore::name_categories`, which every call returning
+            // hazards goes through.
+            category_label: String::new(),
             severity: h.severity.into(),
             description: h.description,
             status: h.status.into(),
@@ -163,8 +170,55 @@ impl From<StepInput> for CoreStepInput {
     }
 }
 
+impl GridfieldStore {
+    /// Name each hazard's category by the taxonomy this phone holds, in the
+    /// store's language.
+    pub(crate) fn name_categories<'a>(
+        &self,
+        hazards: impl IntoIterator<Item = &'a mut Hazard>,
+    ) -> Result<()> {
+        let taxonomy = self.inner.hazard_taxonomy()?;
+        let lang = self.inner.lang()?;
+        for h in hazards {
+            h.category_label = taxonomy.category_label(&h.category, lang);
+        }
+        Ok(())
+    }
+}
+
+/// A category a new hazard may be filed under.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct HazardCategory {
+    pub code: String,
+    /// In the store's language.
+    pub label: String,
+}
+
 #[uniffi::export]
 impl GridfieldStore {
+    /// The categories a new hazard may use, as this phone's taxonomy lists them
+    /// (retired ones left out).
+    pub fn hazard_categories(&self) -> Result<Vec<HazardCategory>> {
+        let taxonomy = self.inner.hazard_taxonomy()?;
+        let lang = self.inner.lang()?;
+        Ok(taxonomy
+            .active_categories()
+            .map(|e| HazardCategory {
+                code: e.code.clone(),
+                label: e.label(lang).to_string(),
+            })
+            .collect())
+    }
+
+    /// A category's name by this phone's taxonomy (未分类 / Uncategorised for a
+    /// code it does not know).
+    pub fn hazard_category_label(&self, category: String, lang: Lang) -> Result<String> {
+        Ok(self
+            .inner
+            .hazard_taxonomy()?
+            .category_label(&category, lang.into()))
+    }
+
     pub fn create_hazard(&self, new: NewHazard) -> Result<String> {
         Ok(self.inner.create_hazard(&new.into())?)
     }
@@ -183,12 +237,14 @@ impl GridfieldStore {
     }
 
     pub fn hazards(&self, filter: HazardFilter) -> Result<Vec<Hazard>> {
-        Ok(self
+        let mut hazards: Vec<Hazard> = self
             .inner
             .hazards(&filter.into())?
             .into_iter()
             .map(Into::into)
-            .collect())
+            .collect();
+        self.name_categories(&mut hazards)?;
+        Ok(hazards)
     }
 
     pub fn hazard(&self, id: String) -> Result<HazardDetail> {
@@ -198,8 +254,10 @@ impl GridfieldStore {
             .into_iter()
             .map(Into::into)
             .collect();
+        let mut hazard: Hazard = d.hazard.into();
+        self.name_categories([&mut hazard])?;
         Ok(HazardDetail {
-            hazard: d.hazard.into(),
+            hazard,
             events: d.events.into_iter().map(Into::into).collect(),
             actions,
         })

@@ -16,12 +16,6 @@ pub fn hazard_action_label(action: HazardAction, lang: Lang) -> String {
     CoreHazardAction::from(action).label(lang.into()).into()
 }
 
-/// 电动车室内充电, 逃生通道堵塞… for a category code.
-#[uniffi::export]
-pub fn hazard_category_label(category: String, lang: Lang) -> String {
-    checklist::hazard_category_label(&category, lang.into())
-}
-
 #[uniffi::export]
 pub fn severity_label(severity: Severity, lang: Lang) -> String {
     checklist::Severity::from(severity)

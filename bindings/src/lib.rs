@@ -318,4 +318,54 @@ mod tests {
         assert_eq!(revoked.code(), "device_revoked");
         assert!(revoked.reason(gridfield_core::Lang::Zh).contains("清除"));
     }
+
+    #[test]
+    fn hazards_come_named_by_the_taxonomy_the_phone_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = offline(dir.path(), Role::Worker);
+        let grid = gridfield_core::model::Grid {
+            code: "320583001003".into(),
+            name: "网格".into(),
+            level: 3,
+            parent_code: None,
+        };
+        s.core().import_grids(&[grid]).unwrap();
+        let csv = std::fs::read_to_string("../core/tests/fixtures/addresses.csv").unwrap();
+        let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        let address = gridfield_core::model::Address::from_csv_row(&row).unwrap();
+        s.core()
+            .import_addresses(std::slice::from_ref(&address))
+            .unwrap();
+        s.set_lang(Lang::Zh).unwrap();
+        let id = s
+            .create_hazard(NewHazard {
+                address_code: address.code.clone(),
+                category: "fire.escape_blocked".into(),
+                severity: Severity::High,
+                description: "楼道堆放杂物".into(),
+                photos: vec![],
+                deadline: None,
+            })
+            .unwrap();
+        let label = s
+            .hazard_category_label("fire.escape_blocked".into(), Lang::Zh)
+            .unwrap();
+        assert_eq!(label, "疏散通道堵塞");
+        assert_eq!(s.hazard(id).unwrap().hazard.category_label, label);
+        let listed = s.hazards(HazardFilter::default()).unwrap();
+        assert_eq!(listed[0].category_label, label);
+        let view = s.address_view(address.code.clone()).unwrap();
+        assert_eq!(view.hazards[0].category_label, label);
+        assert!(
+            s.hazard_categories()
+                .unwrap()
+                .iter()
+                .any(|c| c.code == "fire.escape_blocked" && c.label == label)
+        );
+        assert_eq!(
+            s.hazard_category_label("made.up-category".into(), Lang::En)
+                .unwrap(),
+            "Uncategorised"
+        );
+    }
 }

@@ -94,7 +94,11 @@ impl GridfieldStore {
     /// Verify a scanned QR text offline. Forged or altered plates come back with
     /// `verified = false` and a reason, never as an error.
     pub fn scan_plate(&self, qr_text: String) -> Result<PlateScan> {
-        Ok(self.inner.scan_plate(&qr_text)?.into())
+        let mut scan: PlateScan = self.inner.scan_plate(&qr_text)?.into();
+        if let Some(view) = scan.address.as_mut() {
+            self.name_categories(&mut view.hazards)?;
+        }
+        Ok(scan)
     }
 
     /// Trust another door-plate issuer key (hex), e.g. after a key rotation.

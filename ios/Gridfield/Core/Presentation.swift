@@ -18,7 +18,6 @@ enum Presentation {
 
     static func status(_ s: HazardStatus) -> String { hazardStatusLabel(status: s, lang: lang) }
     static func action(_ a: HazardAction) -> String { hazardActionLabel(action: a, lang: lang) }
-    static func category(_ c: String) -> String { hazardCategoryLabel(category: c, lang: lang) }
     static func severity(_ s: Severity) -> String { severityLabel(severity: s, lang: lang) }
     static func review(_ s: ReviewStatus) -> String { reviewStatusLabel(status: s, lang: lang) }
     static func role(_ r: Role) -> String { roleLabel(role: r, lang: lang) }

@@ -202,7 +202,7 @@ struct HazardRow: View {
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             HStack {
-                Text(Presentation.category(hazard.category)).font(.headline)
+                Text(hazard.categoryLabel).font(.headline)
                 Spacer()
                 Text(Presentation.severity(hazard.severity)).foregroundStyle(hazard.severity.tint)
             }

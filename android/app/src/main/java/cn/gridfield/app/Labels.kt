@@ -3,6 +3,7 @@
 // without an FFI call while drawing.
 package cn.gridfield.app
 
+import cn.gridfield.ffi.GridfieldStore
 import cn.gridfield.ffi.HazardAction
 import cn.gridfield.ffi.HazardStatus
 import cn.gridfield.ffi.Lang
@@ -10,7 +11,6 @@ import cn.gridfield.ffi.ReviewStatus
 import cn.gridfield.ffi.Role
 import cn.gridfield.ffi.Severity
 import cn.gridfield.ffi.hazardActionLabel
-import cn.gridfield.ffi.hazardCategoryLabel
 import cn.gridfield.ffi.hazardStatusLabel
 import cn.gridfield.ffi.reviewStatusLabel
 import cn.gridfield.ffi.roleLabel
@@ -35,11 +35,14 @@ class Labels private constructor(
     /** A category's name once [loadCategories] has seen it; its code until then. */
     fun category(code: String, lang: Lang): String = categories[code to lang] ?: code
 
-    /** Names the categories of freshly loaded hazards (on the IO dispatcher). */
-    suspend fun loadCategories(codes: Collection<String>) {
+    /**
+     * Names the categories of freshly loaded hazards (on the IO dispatcher) by the
+     * taxonomy the store holds: the server's, once synced.
+     */
+    suspend fun loadCategories(store: GridfieldStore, codes: Collection<String>) {
         val missing = codes.toSet().flatMap { c -> Lang.entries.map { c to it } }.filterNot { categories.containsKey(it) }
         if (missing.isEmpty()) return
-        IoBackground.io { missing.forEach { (code, lang) -> categories[code to lang] = hazardCategoryLabel(code, lang) } }
+        IoBackground.io { missing.forEach { (code, lang) -> categories[code to lang] = store.hazardCategoryLabel(code, lang) } }
     }
 
     companion object {

@@ -10,7 +10,6 @@ import cn.gridfield.ffi.Lang
 import cn.gridfield.ffi.NewInspection
 import cn.gridfield.ffi.Role
 import cn.gridfield.ffi.generateDatabaseKey
-import cn.gridfield.ffi.hazardCategoryLabel
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -121,10 +120,17 @@ class OfflineStoreTest {
 
     @Test
     fun labelsAreChineseByDefaultWithEnglishAvailable() {
-        val zh = hazardCategoryLabel("fire.escape_blocked", Lang.ZH)
-        val en = hazardCategoryLabel("fire.escape_blocked", Lang.EN)
-        assertTrue(zh, zh.any { Character.UnicodeScript.of(it.code) == Character.UnicodeScript.HAN })
-        assertNotEquals(zh, en)
+        GridfieldStore.createOffline(dir.path, generateDatabaseKey(), identity(Role.WORKER)).use { s ->
+            // Named by the taxonomy the store holds (built in until the first sync).
+            val zh = s.hazardCategoryLabel("fire.escape_blocked", Lang.ZH)
+            val en = s.hazardCategoryLabel("fire.escape_blocked", Lang.EN)
+            assertTrue(zh, zh.any { Character.UnicodeScript.of(it.code) == Character.UnicodeScript.HAN })
+            assertNotEquals(zh, en)
+            assertEquals("未分类", s.hazardCategoryLabel("made.up-category", Lang.ZH))
+            s.setLang(Lang.ZH)
+            val categories = s.hazardCategories()
+            assertTrue(categories.any { it.code == "fire.escape_blocked" && it.label == zh })
+        }
     }
 }
 

@@ -68,7 +68,7 @@ class AddressViewModel(private val session: Session, lang: Lang, private val cod
     fun load() = launchSafely {
         val repo = session.repository
         val view = repo.address(code)
-        session.labels.loadCategories(view.hazards.map { it.category })
+        session.labels.loadCategories(session.repository.store, view.hazards.map { it.category })
         if (session.identity.role != Role.VOLUNTEER && _templates.value.isEmpty()) _templates.value = repo.templates()
         _view.value = view
     }

@@ -76,7 +76,7 @@ class ChecklistViewModel(
         val r = _runner.value ?: return
         launchSafely {
             val outcome = writes.withLock { r.submit() }
-            session.labels.loadCategories(outcome.failedItems.mapNotNull { it.hazard?.category })
+            session.labels.loadCategories(session.repository.store, outcome.failedItems.mapNotNull { it.hazard?.category })
             _outcome.value = outcome
             // Hazards and the inspection are queued: send them when there is a network.
             app.afterLocalWrite()

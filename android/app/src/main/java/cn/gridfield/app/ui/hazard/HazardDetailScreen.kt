@@ -79,7 +79,7 @@ class HazardDetailViewModel(
 
     fun load() = launchSafely {
         val d = session.repository.hazard(id)
-        session.labels.loadCategories(listOf(d.hazard.category))
+        session.labels.loadCategories(session.repository.store, listOf(d.hazard.category))
         _detail.value = d
     }
 

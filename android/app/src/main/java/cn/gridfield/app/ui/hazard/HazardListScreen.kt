@@ -68,7 +68,7 @@ class HazardListViewModel(private val session: Session, lang: Lang) : BaseViewMo
                 limit = null,
             ),
         )
-        session.labels.loadCategories(list.map { it.category })
+        session.labels.loadCategories(session.repository.store, list.map { it.category })
         // A quick filter switch may finish out of order: keep only the latest scope's list.
         if (scope == _scope.value) _hazards.value = list
     }

@@ -73,7 +73,7 @@ class SyncViewModel(private val session: Session, lang: Lang, private val app: G
         _diagnostics.value = repo.diagnostics()
         val labels = session.labels
         val hazards = repo.hazards()
-        labels.loadCategories(hazards.map { it.category })
+        labels.loadCategories(repo.store, hazards.map { it.category })
         _records.value = buildList {
             val inspection = app.getString(R.string.op_inspection)
             val hazard = app.getString(R.string.op_hazard)

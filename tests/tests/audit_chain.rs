@@ -96,6 +96,7 @@ fn tamper_is_detected_postgres() {
 }
 
 /// A database from before the chain: its rows get chained by the migration.
+/// (What later migrations added goes too, as it would not be there at version 5.)
 fn migration(backend: Backend) {
     let store = Store::new(backend);
     store.seed();
@@ -105,7 +106,8 @@ fn migration(backend: Backend) {
         "DROP INDEX audit_chain_seq; DROP INDEX audit_actor_at; DROP INDEX audit_action_at;
          DROP TABLE audit_head;
          ALTER TABLE audit DROP COLUMN chain_seq; ALTER TABLE audit DROP COLUMN prev_hash;
-         ALTER TABLE audit DROP COLUMN hash;",
+         ALTER TABLE audit DROP COLUMN hash;
+         DROP TABLE blob_uploaders; DROP TABLE taxonomies;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

@@ -187,7 +187,7 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   const other = hazardsA.find((h) => h.id !== fixed.id);
   device(devA, ["hazard", "move", fixed.id, "assign", "--assignee", "李房东", "--deadline", "2099-12-31"]);
   device(devA, ["hazard", "move", fixed.id, "mark_rectified", "--note", "电动车已移出", "--photo", SITE_PNG]);
-  device(devA, ["hazard", "new", "--address", ADDR_A, "--category", "fire.gas", "--description", FORMULA]);
+  device(devA, ["hazard", "new", "--address", ADDR_A, "--category", "gas.safety", "--description", FORMULA]);
   // A resident with an ID number and a phone (masked in the console until revealed).
   const resident = deviceJson(devA, [
     "entity", "put", "person", "--address", ADDR_A,

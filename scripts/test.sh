@@ -37,6 +37,10 @@ if cargo clippy --version >/dev/null 2>&1; then
 fi
 cargo test --workspace --all-targets --locked
 
+# Each cargo-fuzz target of the core (door plates, push and pull bodies, checklist
+# templates and answers) for GRIDFIELD_FUZZ_SECONDS (20 s) each; fails on a crash.
+scripts/fuzz.sh
+
 # The generated Kotlin bindings and the Android app's non-UI layer, compiled with
 # kotlinc and tested on this JDK with JNA against the real library and server.
 android/jvm/scripts/test.sh

@@ -1,14 +1,15 @@
 //! The door-plate decoder: any scanned text goes through `verify` (with the test
 //! vectors' issuer trusted, so signed inputs reach the payload checks),
-//! `decode_unverified` and the verdict a phone shows. Errors are fine; a panic is
-//! not, nor a verified plate whose claims `decode_unverified` reads differently.
+//! `decode_unverified` and the verdict a phone shows; input that reads as plate
+//! fields is issued and verified back. Errors are fine; a panic is not, nor a
+//! verified plate whose claims `decode_unverified` reads differently.
 #![no_main]
 
 use std::convert::Infallible;
 
 use gridfield_core::Lang;
 use gridfield_core::plate::{
-    IssuerPublicKey, Placement, PlateIssuer, decode_unverified, verdict, verify,
+    IssuerPublicKey, Placement, PlateData, PlateIssuer, decode_unverified, verdict, verify,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -20,6 +21,14 @@ const ISSUER_SEED: [u8; 32] = [
 const ISSUER_PUBLIC_HEX: &str = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8";
 
 fuzz_target!(|data: &[u8]| {
+    // Issuing: any plate fields the issuer accepts verify as exactly those fields.
+    if let Ok(fields) = serde_json::from_slice::<PlateData>(data) {
+        let trusted = [IssuerPublicKey::from_hex(ISSUER_PUBLIC_HEX).expect("vector key")];
+        if let Ok(qr) = PlateIssuer::from_seed(ISSUER_SEED).sign(&fields) {
+            let plate = verify(&qr, &trusted).expect("an issued plate verifies");
+            assert_eq!(plate.data, fields);
+        }
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -40,6 +40,10 @@ cargo test --workspace --all-targets --locked
 # The device API against its own generated OpenAPI document (Schemathesis, PyPI).
 scripts/schemathesis.sh
 
+# Each cargo-fuzz target of the core (door plates, push and pull bodies, checklist
+# templates and answers) for GRIDFIELD_FUZZ_SECONDS (20 s) each; fails on a crash.
+scripts/fuzz.sh
+
 # The generated Kotlin bindings and the Android app's non-UI layer, compiled with
 # kotlinc and tested on this JDK with JNA against the real library and server.
 android/jvm/scripts/test.sh

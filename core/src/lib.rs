@@ -40,7 +40,7 @@ pub mod wire;
 #[cfg(test)]
 mod refusal_text;
 
-pub use clock::{hlc, merge};
+pub use clock::{hlc, merge, skew};
 pub use error::{Error, Result};
 pub use i18n::Lang;
 pub use store::db::DbKey;

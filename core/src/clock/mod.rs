@@ -8,3 +8,4 @@ pub mod hlc;
 #[cfg_attr(not(feature = "sync"), allow(dead_code))]
 pub(crate) mod link;
 pub mod merge;
+pub mod skew;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use gridfield_core::hlc::{Hlc, MAX_DRIFT_MS};
 use gridfield_core::i18n::Lang;
 use gridfield_core::records::Op;
+use gridfield_core::skew;
 use gridfield_core::wire::{OpResult, OpStatus, PushOp, PushRequest};
 use serde_json::{Value, json};
 
@@ -27,12 +28,7 @@ pub fn push(
     req: &PushRequest,
 ) -> Result<(Vec<OpResult>, String)> {
     let ops = &req.ops;
-    let skew_ms = req
-        .device_time
-        // Saturating: a device may send any integer (found by Schemathesis).
-        .map(|t| t.saturating_sub(now_ms()))
-        .filter(|s| s.unsigned_abs() > SKEW_TOLERANCE_MS.unsigned_abs())
-        .unwrap_or(0);
+    let skew_ms = skew::push_skew(req.device_time, now_ms());
     let pushed = server.db.write(|tx| -> crate::error::Result<_> {
         // A second installation is refused, and that is recorded (committed).
         if !crate::install::check(tx, dev)? {
@@ -379,7 +375,7 @@ fn stamp_for(
         .map_err(|_| Error::invalid("invalid_hlc", "malformed HLC stamp"))?;
     let now = now_ms();
     if skew_ms != 0 {
-        incoming.wall_ms = incoming.wall_ms.saturating_sub(skew_ms).clamp(0, now);
+        incoming.wall_ms = skew::corrected_wall(incoming.wall_ms, skew_ms, now);
     }
     let mut clock = server.clock.lock().unwrap_or_else(|e| e.into_inner());
     if incoming.wall_ms > now + MAX_DRIFT_MS {
@@ -402,7 +398,3 @@ fn stamp_for(
     clock.observe(&incoming, now);
     Ok(incoming)
 }
-
-/// A device clock this far off at push has changed since it stamped the ops (it
-/// corrects itself from every answer): their stamps are corrected by the skew.
-pub const SKEW_TOLERANCE_MS: i64 = 60_000;

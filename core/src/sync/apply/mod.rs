@@ -86,6 +86,13 @@ impl Store {
         })
     }
 
+    /// `apply_page` for the fuzz targets in `core/fuzz`, which apply hostile pull
+    /// bodies to a real store; only with the `fuzzing` feature.
+    #[cfg(feature = "fuzzing")]
+    pub fn fuzz_apply_page(&self, changes: &[Change], cursor: &str) -> Result<u64> {
+        self.apply_page(changes, cursor)
+    }
+
     /// The pull cursor saved with the last applied page.
     pub fn sync_cursor(&self) -> Result<Option<String>> {
         self.read(|c| store::meta::meta_get(c, META_CURSOR))

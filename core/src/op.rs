@@ -50,6 +50,14 @@ pub enum Op {
         comment: Option<String>,
         at: i64,
     },
+    /// A full personal value was revealed on the phone (who and when; the field,
+    /// never the value): it reaches the server's audit trail, where an auditor
+    /// asks who saw a resident's ID number. The entity is the op's `entity_id`.
+    PersonalDataRevealed {
+        kind: EntityKind,
+        field: String,
+        at: i64,
+    },
 }
 
 impl Op {
@@ -61,13 +69,14 @@ impl Op {
             Op::HazardStep { .. } => "hazard_step",
             Op::ReportCreate { .. } => "report_create",
             Op::InspectionReview { .. } => "inspection_review",
+            Op::PersonalDataRevealed { .. } => "personal_data_revealed",
         }
     }
 
     /// The kind of record this operation writes (the server's `records.kind`).
     pub fn record_kind(&self) -> RecordKind {
         match self {
-            Op::EntityUpsert { kind, .. } => (*kind).into(),
+            Op::EntityUpsert { kind, .. } | Op::PersonalDataRevealed { kind, .. } => (*kind).into(),
             Op::InspectionSubmit { .. } | Op::InspectionReview { .. } => RecordKind::Inspection,
             Op::HazardCreate { .. } | Op::HazardStep { .. } => RecordKind::Hazard,
             Op::ReportCreate { .. } => RecordKind::Report,
@@ -81,7 +90,9 @@ impl Op {
             Op::HazardCreate { hazard } => hazard.photos.clone(),
             Op::HazardStep { input, .. } => input.photos.clone(),
             Op::ReportCreate { report } => report.photos.clone(),
-            Op::EntityUpsert { .. } | Op::InspectionReview { .. } => Vec::new(),
+            Op::EntityUpsert { .. }
+            | Op::InspectionReview { .. }
+            | Op::PersonalDataRevealed { .. } => Vec::new(),
         }
     }
 }

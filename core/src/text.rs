@@ -129,6 +129,7 @@ pub fn check_op(op: &Op) -> Result<()> {
         } => check_step(event_id, input),
         Op::ReportCreate { report } => check_report(report),
         Op::InspectionReview { comment, .. } => check_opt(Input::Comment, comment.as_deref()),
+        Op::PersonalDataRevealed { field, .. } => check_len(Input::RecordId, field),
     }
 }
 

@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = wire::digest_line(c);
         }
         STORE.with(|s| {
-            if s.fuzz_apply_page(&page.changes, &page.cursor).is_ok() {
+            if s.fuzz_apply_page(&page.changes, &page.taxonomies, &page.cursor).is_ok() {
                 assert_eq!(
                     s.sync_cursor().expect("cursor reads").as_deref(),
                     Some(page.cursor.as_str())

@@ -99,9 +99,11 @@ fn judge_op(p: &PushOp, skew_ms: i64, clock: &mut HlcClock) {
             }
         }
         Op::HazardCreate { hazard: h } => {
+            let taxonomy = hazard::builtin_taxonomy();
             for role in Role::ALL {
-                let _ = hazard::check_create(role);
+                let _ = hazard::check_create(role, &taxonomy, &h.category, h.severity);
             }
+            let _ = taxonomy.category_label(&h.category, gridfield_core::Lang::En);
             let _ = record::check_recreate(&h.reported_by, "someone-else");
             let _ = hazard::hazard_category_label(&h.category, gridfield_core::Lang::Zh);
         }
@@ -149,6 +151,11 @@ fn judge_op(p: &PushOp, skew_ms: i64, clock: &mut HlcClock) {
                 ] {
                     let _ = review::check(role, status, decision, comment.as_deref());
                 }
+            }
+        }
+        Op::PersonalDataRevealed { kind, field, .. } => {
+            for role in Role::ALL {
+                let _ = gridfield_core::address::revealable(role, *kind, field);
             }
         }
     }

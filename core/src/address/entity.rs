@@ -310,6 +310,21 @@ impl Entity {
     }
 }
 
+/// The field of a `kind` entity whose full value `role` may reveal (one value at
+/// a time, audited), or why not: the role works with residents
+/// (`Role::may_reveal_personal_data`) and the field is one of the kind's. The
+/// phone asks before showing a value; the server asks again when the phone's
+/// record of the reveal arrives, and audits it.
+pub fn revealable(role: Role, kind: EntityKind, field: &str) -> Result<&'static FieldSpec> {
+    if !role.may_reveal_personal_data() || !kind.visible_to(role) {
+        return Err(Error::NotPermitted(crate::error::Action::ReadPersonalData(
+            kind.into(),
+        )));
+    }
+    kind.field(field)
+        .ok_or_else(|| Error::not_a_field(kind, field))
+}
+
 /// Check one field value against the entity kind's declared type, as the device
 /// does on entry; the server uses it to judge what devices send.
 pub fn validate_field(

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub use entity::{
     BUSINESS_KIND, Entity, EntityKind, FieldSpec, FieldType, RENTAL_USE, RESIDENCY, RISK_LEVEL,
-    Sensitivity, check_field, validate_field, value_label,
+    Sensitivity, check_field, revealable, validate_field, value_label,
 };
 
 /// 标准地址 / 数字门牌.

@@ -239,18 +239,13 @@ pub(crate) fn shown(mut e: Entity) -> Entity {
 /// row naming who revealed which field of which entity (never the value).
 /// None when the field is unset.
 pub(crate) fn reveal(
-    t: &Tx<'_>,
+    t: &mut Tx<'_>,
     kind: EntityKind,
     id: &str,
     field: &str,
 ) -> Result<Option<String>> {
     let role = t.me.role;
-    if !role.sees_personal_data() {
-        return Err(Error::NotPermitted(Action::ReadPersonalData(kind.into())));
-    }
-    let spec = kind
-        .field(field)
-        .ok_or_else(|| Error::not_a_field(kind, field))?;
+    let spec = crate::address::revealable(role, kind, field)?;
     let e = load_entity(&t.tx, kind, id)?
         .and_then(|e| e.redacted_for(role))
         .ok_or_else(|| Error::not_found(kind, id))?;
@@ -265,5 +260,13 @@ pub(crate) fn reveal(
         id,
         Some(&serde_json::json!({ "field": spec.name })),
     )?;
+    // The same record goes to the server's audit trail with the next sync.
+    let op = crate::op::Op::PersonalDataRevealed {
+        kind,
+        field: spec.name.to_string(),
+        at: t.now,
+    };
+    let hlc = t.stamp();
+    super::outbox::queue(t, kind.as_str(), id, &op, &hlc)?;
     Ok(value)
 }

@@ -388,7 +388,8 @@ impl Store {
 
     /// Reveal one field's full value (an ID number, a phone) to a role that may
     /// see personal data; writes a local audit row (who, which entity and field,
-    /// never the value). Audit rows stay on the device: they do not sync.
+    /// never the value) and queues the same record for the server's audit trail
+    /// (`Op::PersonalDataRevealed`).
     pub fn reveal_field(&self, kind: EntityKind, id: &str, field: &str) -> Result<Option<String>> {
         self.write(|t| entities::reveal(t, kind, id, field))
     }

@@ -89,8 +89,20 @@ fn identifiers_are_masked_until_revealed_and_each_reveal_is_audited() {
         rows.iter()
             .all(|r| !r.4.contains(ID) && !r.4.contains(PHONE))
     );
-    // A reveal is not an edit: nothing queued for the server.
-    assert_eq!(s.outbox_len().unwrap(), 2);
+    // Each reveal is also queued for the server's audit trail (the field, never
+    // the value).
+    assert_eq!(s.outbox_len().unwrap(), 2 + 3);
+    let queued = s.outbox(100).unwrap();
+    let reveals: Vec<_> = queued
+        .iter()
+        .filter(|o| o.op.type_name() == "personal_data_revealed")
+        .collect();
+    assert_eq!(reveals.len(), 3);
+    assert!(
+        reveals
+            .iter()
+            .all(|o| !serde_json::to_string(&o.op).unwrap().contains(ID))
+    );
 
     // Unknown field or entity: a clear error, no audit row.
     let e = err(s.reveal_field(EntityKind::Person, &p, "shoe_size"));

@@ -199,3 +199,42 @@ pub(crate) fn upsert_entity(
     }
     Ok(merged)
 }
+
+/// A phone's record that it showed a full personal value (`Op::PersonalDataRevealed`):
+/// judged by the core's `address::revealable` for the device's role, the entity
+/// must be in the device's scope, and the reveal joins the audit trail as the
+/// console's own reveals do (who, which record and field, when on the phone;
+/// never the value).
+pub(crate) fn record_reveal(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    kind: EntityKind,
+    id: &str,
+    field: &str,
+    at: i64,
+) -> Result<Merged> {
+    let spec = gridfield_core::address::revealable(dev.role, kind, field).map_err(|e| {
+        let code = if e.code() == "not_permitted" {
+            "not_permitted"
+        } else {
+            "invalid_field"
+        };
+        reject(code, e.message(Lang::Zh), e.message(Lang::En))
+    })?;
+    let Some(record) = records::get(tx, kind.into(), id)? else {
+        return Err(out_of_scope());
+    };
+    if !dev.covers(&record.grid_path) {
+        return Err(out_of_scope());
+    }
+    super::audit::audit(
+        tx,
+        &dev.user,
+        Some(&dev.device_id),
+        "reveal",
+        kind.as_str(),
+        id,
+        Some(&json!({ "field": spec.name, "at": at })),
+    )?;
+    Ok(Merged::default())
+}

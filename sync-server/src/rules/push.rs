@@ -301,6 +301,9 @@ fn apply_op(
             comment.as_deref(),
             *at,
         ),
+        Op::PersonalDataRevealed { kind, field, at } => {
+            super::entities::record_reveal(tx, dev, *kind, &p.entity_id, field, *at)
+        }
     };
     let result = match outcome.map_err(Error::refusal) {
         Ok(merged) => {

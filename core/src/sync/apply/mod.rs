@@ -86,11 +86,17 @@ impl Store {
         })
     }
 
-    /// `apply_page` for the fuzz targets in `core/fuzz`, which apply hostile pull
-    /// bodies to a real store; only with the `fuzzing` feature.
+    /// `apply_page_with` for the fuzz targets in `core/fuzz`, which apply hostile
+    /// pull bodies (changes and taxonomies) to a real store; only with the
+    /// `fuzzing` feature.
     #[cfg(feature = "fuzzing")]
-    pub fn fuzz_apply_page(&self, changes: &[Change], cursor: &str) -> Result<u64> {
-        self.apply_page(changes, cursor)
+    pub fn fuzz_apply_page(
+        &self,
+        changes: &[Change],
+        taxonomies: &[Taxonomy],
+        cursor: &str,
+    ) -> Result<u64> {
+        self.apply_page_with(changes, taxonomies, cursor)
     }
 
     /// The pull cursor saved with the last applied page.

@@ -224,5 +224,6 @@ private fun operationLabel(kind: String): String = when (kind) {
     "hazard_step" -> stringResource(R.string.op_hazard_step)
     "report_create" -> stringResource(R.string.op_report_create)
     "entity_upsert" -> stringResource(R.string.op_entity_upsert)
+    "personal_data_revealed" -> stringResource(R.string.op_personal_data_revealed)
     else -> kind
 }

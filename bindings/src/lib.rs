@@ -52,6 +52,24 @@ mod tests {
         .unwrap()
     }
 
+    /// The device's grid and the first address of the core's fixture, imported.
+    fn with_an_address(s: &GridfieldStore) -> gridfield_core::model::Address {
+        let grid = gridfield_core::model::Grid {
+            code: "320583001003".into(),
+            name: "网格".into(),
+            level: 3,
+            parent_code: None,
+        };
+        s.core().import_grids(&[grid]).unwrap();
+        let csv = std::fs::read_to_string("../core/tests/fixtures/addresses.csv").unwrap();
+        let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        let address = gridfield_core::model::Address::from_csv_row(&row).unwrap();
+        s.core()
+            .import_addresses(std::slice::from_ref(&address))
+            .unwrap();
+        address
+    }
+
     #[test]
     fn every_error_reaches_the_shell_with_both_languages() {
         use gridfield_core::error::{Action, Input, Invalid};
@@ -251,19 +269,7 @@ mod tests {
     fn identifiers_come_masked_with_a_flag_and_reveal_returns_the_value() {
         let dir = tempfile::tempdir().unwrap();
         let s = offline(dir.path(), Role::Worker);
-        let grid = gridfield_core::model::Grid {
-            code: "320583001003".into(),
-            name: "网格".into(),
-            level: 3,
-            parent_code: None,
-        };
-        s.core().import_grids(&[grid]).unwrap();
-        let csv = std::fs::read_to_string("../core/tests/fixtures/addresses.csv").unwrap();
-        let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
-        let address = gridfield_core::model::Address::from_csv_row(&row).unwrap();
-        s.core()
-            .import_addresses(std::slice::from_ref(&address))
-            .unwrap();
+        let address = with_an_address(&s);
         let field = |name: &str, value: &str| EntityField {
             name: name.into(),
             value: Some(value.into()),
@@ -323,19 +329,7 @@ mod tests {
     fn hazards_come_named_by_the_taxonomy_the_phone_holds() {
         let dir = tempfile::tempdir().unwrap();
         let s = offline(dir.path(), Role::Worker);
-        let grid = gridfield_core::model::Grid {
-            code: "320583001003".into(),
-            name: "网格".into(),
-            level: 3,
-            parent_code: None,
-        };
-        s.core().import_grids(&[grid]).unwrap();
-        let csv = std::fs::read_to_string("../core/tests/fixtures/addresses.csv").unwrap();
-        let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
-        let address = gridfield_core::model::Address::from_csv_row(&row).unwrap();
-        s.core()
-            .import_addresses(std::slice::from_ref(&address))
-            .unwrap();
+        let address = with_an_address(&s);
         s.set_lang(Lang::Zh).unwrap();
         let id = s
             .create_hazard(NewHazard {

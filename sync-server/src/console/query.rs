@@ -493,30 +493,8 @@ pub fn conflicts(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<Co
         .collect()
 }
 
-pub struct AuditRow {
-    pub at: i64,
-    pub actor: String,
-    pub device: Option<String>,
-    pub action: String,
-    pub kind: String,
-    pub entity_id: String,
-    pub detail: Option<String>,
-}
-
-impl AuditRow {
-    /// From `at, actor, device_id, action, kind, entity_id, detail`.
-    fn from_row(r: &Row) -> Result<AuditRow> {
-        Ok(AuditRow {
-            at: r.int(0)?,
-            actor: r.text(1)?,
-            device: r.opt_text(2),
-            action: r.text(3)?,
-            kind: r.text(4)?,
-            entity_id: r.text(5)?,
-            detail: r.opt_text(6),
-        })
-    }
-}
+/// An audit row as the console shows it: the audit trail's own entry.
+pub type AuditRow = rules::audit::Entry;
 
 /// The audit trail of people inside the scope (by their home grid) that a filter
 /// selects, newest first; the root scope also sees the administrator's own rows.
@@ -548,7 +526,9 @@ pub fn audit(
     let mut params: Vec<V> = vec![lo.into(), hi.into(), limit.into(), offset.max(0).into()];
     params.extend(fparams);
     let rows = tx.query(&sql, &params)?;
-    rows.iter().map(AuditRow::from_row).collect()
+    rows.iter()
+        .map(|r| Ok(AuditRow::from_row(r, 0)?))
+        .collect()
 }
 
 /// The review history of one record: audit rows naming it.
@@ -558,5 +538,7 @@ pub fn history(tx: &mut dyn Tx, kind: RecordKind, id: &str) -> Result<Vec<AuditR
          WHERE kind = $1 AND entity_id = $2 ORDER BY at, id",
         &[kind.as_str().into(), id.into()],
     )?;
-    rows.iter().map(AuditRow::from_row).collect()
+    rows.iter()
+        .map(|r| Ok(AuditRow::from_row(r, 0)?))
+        .collect()
 }

@@ -46,6 +46,20 @@ impl Entry {
             detail: detail.map(|d| d.to_string()),
         }
     }
+
+    /// From the columns `at, actor, device_id, action, kind, entity_id, detail`,
+    /// the first at index `first`.
+    pub fn from_row(r: &Row, first: usize) -> Result<Entry> {
+        Ok(Entry {
+            at: r.int(first)?,
+            actor: r.text(first + 1)?,
+            device: r.opt_text(first + 2),
+            action: r.text(first + 3)?,
+            kind: r.text(first + 4)?,
+            entity_id: r.text(first + 5)?,
+            detail: r.opt_text(first + 6),
+        })
+    }
 }
 
 /// The hash of a row at chain position `seq` following `prev`: SHA-256 over a
@@ -176,15 +190,7 @@ impl Stored {
             seq: r.opt_int(1),
             prev_hash: r.opt_text(2),
             hash: r.opt_text(3),
-            entry: Entry {
-                at: r.int(4)?,
-                actor: r.text(5)?,
-                device: r.opt_text(6),
-                action: r.text(7)?,
-                kind: r.text(8)?,
-                entity_id: r.text(9)?,
-                detail: r.opt_text(10),
-            },
+            entry: Entry::from_row(r, 4)?,
         })
     }
 }

@@ -526,9 +526,7 @@ pub fn audit(
     let mut params: Vec<V> = vec![lo.into(), hi.into(), limit.into(), offset.max(0).into()];
     params.extend(fparams);
     let rows = tx.query(&sql, &params)?;
-    rows.iter()
-        .map(|r| Ok(AuditRow::from_row(r, 0)?))
-        .collect()
+    rows.iter().map(|r| Ok(AuditRow::from_row(r, 0)?)).collect()
 }
 
 /// The review history of one record: audit rows naming it.
@@ -538,7 +536,5 @@ pub fn history(tx: &mut dyn Tx, kind: RecordKind, id: &str) -> Result<Vec<AuditR
          WHERE kind = $1 AND entity_id = $2 ORDER BY at, id",
         &[kind.as_str().into(), id.into()],
     )?;
-    rows.iter()
-        .map(|r| Ok(AuditRow::from_row(r, 0)?))
-        .collect()
+    rows.iter().map(|r| Ok(AuditRow::from_row(r, 0)?)).collect()
 }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/006_audit_chain.sql"),
     include_str!("../../migrations/sqlite/007_blob_uploaders.sql"),
     include_str!("../../migrations/sqlite/008_taxonomies.sql"),
+    include_str!("../../migrations/sqlite/009_record_photos_collation.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

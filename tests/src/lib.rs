@@ -723,6 +723,41 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8
     try_http(method, url, headers, body).unwrap_or_else(|e| panic!("{method} {url}: {e}"))
 }
 
+/// A hybrid-logical-clock stamp of now, as device `node` writes one.
+pub fn now_hlc(node: &str) -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    format!("{ms:013}-000000-{node}")
+}
+
+/// One operation of a push body (`op` is the tagged operation), stamped now, as
+/// a raw or hostile client sends it.
+pub fn raw_op(op_id: &str, entity_id: &str, op: Value) -> Value {
+    serde_json::json!({ "op_id": op_id, "entity_id": entity_id, "hlc": now_hlc("raw"), "op": op })
+}
+
+/// POST a push body to /v1/push as a raw or hostile client would (`token` None:
+/// no authorization header); the answer as it came.
+pub fn push_body(server: &ServerProc, token: Option<&str>, body: &[u8]) -> Reply {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut h: Vec<(&str, &str)> = vec![("content-type", "application/json")];
+    if let Some(a) = &auth {
+        h.push(("authorization", a));
+    }
+    http("POST", &format!("{}/v1/push", server.url), &h, Some(body))
+}
+
+/// Push `ops` (see [`raw_op`]) with `token`: answered 200, the per-operation
+/// results.
+pub fn push_ops(server: &ServerProc, token: &str, ops: &[Value]) -> Vec<Value> {
+    let body = serde_json::json!({ "ops": ops }).to_string();
+    let r = push_body(server, Some(token), body.as_bytes());
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["results"].as_array().unwrap().clone()
+}
+
 impl Device {
     /// Rows of a query whose single column is JSON text (e.g. `json_object(...)`).
     pub fn json_rows(&self, sql: &str) -> Vec<Value> {

@@ -15,30 +15,12 @@ fn setup(backend: Backend) -> (Store, ServerProc, Device) {
     (store, server, a)
 }
 
-fn now_hlc(node: &str) -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    format!("{ms:013}-000000-{node}")
-}
-
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-/// POST a raw body to /v1/push as `token` (None: no authorization header).
-fn push_raw(server: &ServerProc, token: Option<&str>, body: &[u8]) -> Reply {
-    let auth = token.map(bearer);
-    let mut h: Vec<(&str, &str)> = vec![("content-type", "application/json")];
-    if let Some(a) = &auth {
-        h.push(("authorization", a));
-    }
-    http("POST", &format!("{}/v1/push", server.url), &h, Some(body))
-}
-
 fn push(server: &ServerProc, token: &str, body: &Value) -> Reply {
-    push_raw(server, Some(token), body.to_string().as_bytes())
+    push_body(server, Some(token), body.to_string().as_bytes())
 }
 
 fn upsert(op_id: &str, entity_id: &str, fields: Value) -> Value {
@@ -88,9 +70,9 @@ fn bad_push_bodies_get_json_errors(backend: Backend) {
     let (store, server, a) = setup(backend);
     let tok = a.token();
 
-    push_raw(&server, Some(&tok), b"{\"ops\": [ {\"op_id\": ").assert_error(400, "malformed_json");
-    push_raw(&server, Some(&tok), b"not json at all").assert_error(400, "malformed_json");
-    push_raw(&server, Some(&tok), b"").assert_error(400, "malformed_json");
+    push_body(&server, Some(&tok), b"{\"ops\": [ {\"op_id\": ").assert_error(400, "malformed_json");
+    push_body(&server, Some(&tok), b"not json at all").assert_error(400, "malformed_json");
+    push_body(&server, Some(&tok), b"").assert_error(400, "malformed_json");
 
     // Well-formed JSON of the wrong shape.
     let unknown_type = json!({ "ops": [{ "op_id": "t1", "entity_id": "e1", "hlc": now_hlc("raw"),
@@ -191,8 +173,8 @@ fn bad_push_bodies_get_json_errors(backend: Backend) {
 fn auth_failures_and_revoked_device(backend: Backend) {
     let (store, server, a) = setup(backend);
     let body = json!({ "ops": [] }).to_string();
-    push_raw(&server, None, body.as_bytes()).assert_error(401, "unauthorized");
-    push_raw(
+    push_body(&server, None, body.as_bytes()).assert_error(401, "unauthorized");
+    push_body(
         &server,
         Some("0000000000000000000000000000000000000000000000000000000000000000"),
         body.as_bytes(),
@@ -244,7 +226,7 @@ fn auth_failures_and_revoked_device(backend: Backend) {
     let out = store.admin(&["revoke", &rid]);
     assert!(out.contains(&rid), "{out}");
     let tok = r.token();
-    push_raw(&server, Some(&tok), body.as_bytes()).assert_error(401, "device_revoked");
+    push_body(&server, Some(&tok), body.as_bytes()).assert_error(401, "device_revoked");
     http(
         "GET",
         &format!("{}/v1/pull", server.url),

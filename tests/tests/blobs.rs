@@ -316,24 +316,7 @@ fn photos_follow_the_records_a_device_may_see(backend: Backend) {
 
 /// Push one raw operation as the device `d` (as a hostile phone would).
 fn push_one(server: &ServerProc, d: &Device, op_id: &str, entity_id: &str, op: Value) -> Value {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    let body = json!({ "ops": [{ "op_id": op_id, "entity_id": entity_id,
-                                "hlc": format!("{ms:013}-000000-raw"), "op": op }] });
-    let auth = format!("Bearer {}", d.token());
-    let r = http(
-        "POST",
-        &format!("{}/v1/push", server.url),
-        &[
-            ("content-type", "application/json"),
-            ("authorization", &auth),
-        ],
-        Some(body.to_string().as_bytes()),
-    );
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["results"][0].clone()
+    push_ops(server, &d.token(), &[raw_op(op_id, entity_id, op)]).remove(0)
 }
 
 fn count(store: &Store, table: &str, hash: &str) -> usize {

@@ -12,30 +12,9 @@ const FAIL_ANSWERS: &str = concat!(
     "/../core/tests/fixtures/fire_safety_fail.json"
 );
 
-fn now_hlc(node: &str) -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    format!("{ms:013}-000000-{node}")
-}
-
 /// Push one op (`op` is the tagged operation body) as the device holding `token`.
 fn push_one(server: &ServerProc, token: &str, op_id: &str, entity_id: &str, op: Value) -> Value {
-    let body = json!({ "ops": [{ "op_id": op_id, "entity_id": entity_id,
-                                "hlc": now_hlc("raw"), "op": op }] });
-    let auth = format!("Bearer {token}");
-    let r = http(
-        "POST",
-        &format!("{}/v1/push", server.url),
-        &[
-            ("content-type", "application/json"),
-            ("authorization", &auth),
-        ],
-        Some(body.to_string().as_bytes()),
-    );
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["results"][0].clone()
+    push_ops(server, token, &[raw_op(op_id, entity_id, op)]).remove(0)
 }
 
 /// The server's current document of one record, from an admin export.

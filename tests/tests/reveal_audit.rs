@@ -15,24 +15,12 @@ fn reveal_row(store: &Store, id: &str) -> Vec<String> {
     ))
 }
 
-fn push(server: &ServerProc, d: &Device, ops: Value) -> Vec<Value> {
-    let auth = format!("Bearer {}", d.token());
-    let r = http(
-        "POST",
-        &format!("{}/v1/push", server.url),
-        &[
-            ("content-type", "application/json"),
-            ("authorization", &auth),
-        ],
-        Some(json!({ "ops": ops }).to_string().as_bytes()),
-    );
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["results"].as_array().unwrap().clone()
-}
-
 fn reveal_op(op_id: &str, entity_id: &str, field: &str) -> Value {
-    json!({ "op_id": op_id, "entity_id": entity_id, "hlc": "0001700000000-000000-x",
-        "op": { "type": "personal_data_revealed", "kind": "person", "field": field, "at": 1 } })
+    raw_op(
+        op_id,
+        entity_id,
+        json!({ "type": "personal_data_revealed", "kind": "person", "field": field, "at": 1 }),
+    )
 }
 
 fn phone_reveals_reach_the_audit_trail(backend: Backend) {
@@ -74,20 +62,12 @@ fn phone_reveals_reach_the_audit_trail(backend: Backend) {
     // unknown field. Each refused on its own, nothing audited.
     let volunteer = Device::enrolled(&server, &store.code("志愿者", "volunteer", GRID_A));
     let other = synced_worker(&store, &server, "李四", GRID_B);
-    let r = push(
-        &server,
-        &volunteer,
-        json!([reveal_op("v1", &person, "id_number")]),
-    );
+    let r = push_ops(&server, &volunteer.token(), &[reveal_op("v1", &person, "id_number")]);
     assert_eq!(r[0]["status"], "rejected", "{r:?}");
     assert_eq!(r[0]["code"], "not_permitted", "{r:?}");
-    let r = push(
-        &server,
-        &other,
-        json!([reveal_op("o1", &person, "id_number")]),
-    );
+    let r = push_ops(&server, &other.token(), &[reveal_op("o1", &person, "id_number")]);
     assert_eq!(r[0]["code"], "out_of_scope", "{r:?}");
-    let r = push(&server, &w, json!([reveal_op("w1", &person, "shoe_size")]));
+    let r = push_ops(&server, &w.token(), &[reveal_op("w1", &person, "shoe_size")]);
     assert_eq!(r[0]["code"], "invalid_field", "{r:?}");
     assert_eq!(reveal_row(&store, &person).len(), 1);
 }

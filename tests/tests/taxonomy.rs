@@ -17,24 +17,12 @@ fn now_ms() -> u128 {
 
 /// Push one op as the device holding `token`; the raw answer.
 fn push_raw(server: &ServerProc, token: &str, op_id: &str, entity_id: &str, op: Value) -> Reply {
-    let hlc = format!("{:013}-000000-raw", now_ms());
-    let body = json!({ "ops": [{ "op_id": op_id, "entity_id": entity_id, "hlc": hlc, "op": op }] });
-    let auth = format!("Bearer {token}");
-    http(
-        "POST",
-        &format!("{}/v1/push", server.url),
-        &[
-            ("content-type", "application/json"),
-            ("authorization", &auth),
-        ],
-        Some(body.to_string().as_bytes()),
-    )
+    let body = json!({ "ops": [raw_op(op_id, entity_id, op)] }).to_string();
+    push_body(server, Some(token), body.as_bytes())
 }
 
 fn push_one(server: &ServerProc, token: &str, op_id: &str, entity_id: &str, op: Value) -> Value {
-    let r = push_raw(server, token, op_id, entity_id, op);
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["results"][0].clone()
+    push_ops(server, token, &[raw_op(op_id, entity_id, op)]).remove(0)
 }
 
 /// Every exported record of one kind.

@@ -6,18 +6,6 @@
 use gridfield_tests::*;
 use serde_json::{Value, json};
 
-fn now_hlc(node: &str) -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    format!("{ms:013}-000000-{node}")
-}
-
-fn op(op_id: &str, entity_id: &str, op: Value) -> Value {
-    json!({ "op_id": op_id, "entity_id": entity_id, "hlc": now_hlc("raw"), "op": op })
-}
-
 fn long(n: usize) -> String {
     "隐".repeat(n)
 }
@@ -67,25 +55,17 @@ fn over_the_limit_is_refused_per_operation(backend: Backend) {
     let step = json!({ "type": "hazard_step", "event_id": "ev-long", "action": "assign",
         "from": "reported", "at": 1, "input": { "assignee": "王五", "deadline": null,
         "note": long(2001), "photos": [] } });
-    let body = json!({ "ops": [
-        op("o-rep", "rep-long", json!({ "type": "report_create", "report": long_report })),
-        op("o-hz", "hz-long", json!({ "type": "hazard_create", "hazard": long_hazard })),
-        op("o-cat", "hz-long-category", json!({ "type": "hazard_create", "hazard": long_category })),
-        op("o-step", &hz_id, step),
-        op("o-fine", "rep-fine", json!({ "type": "report_create", "report": fine_report })),
-    ] });
-    let auth = format!("Bearer {}", a.token());
-    let r = http(
-        "POST",
-        &format!("{}/v1/push", server.url),
+    let results = push_ops(
+        &server,
+        &a.token(),
         &[
-            ("content-type", "application/json"),
-            ("authorization", &auth),
+            raw_op("o-rep", "rep-long", json!({ "type": "report_create", "report": long_report })),
+            raw_op("o-hz", "hz-long", json!({ "type": "hazard_create", "hazard": long_hazard })),
+            raw_op("o-cat", "hz-long-category", json!({ "type": "hazard_create", "hazard": long_category })),
+            raw_op("o-step", &hz_id, step),
+            raw_op("o-fine", "rep-fine", json!({ "type": "report_create", "report": fine_report })),
         ],
-        Some(body.to_string().as_bytes()),
     );
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let results = r.json()["results"].as_array().unwrap().clone();
     for (i, limit) in [(0, "2000"), (1, "2000"), (2, "64"), (3, "2000")] {
         let res = &results[i];
         assert_eq!(res["status"], "rejected", "{res}");

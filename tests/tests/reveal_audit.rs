@@ -62,12 +62,24 @@ fn phone_reveals_reach_the_audit_trail(backend: Backend) {
     // unknown field. Each refused on its own, nothing audited.
     let volunteer = Device::enrolled(&server, &store.code("志愿者", "volunteer", GRID_A));
     let other = synced_worker(&store, &server, "李四", GRID_B);
-    let r = push_ops(&server, &volunteer.token(), &[reveal_op("v1", &person, "id_number")]);
+    let r = push_ops(
+        &server,
+        &volunteer.token(),
+        &[reveal_op("v1", &person, "id_number")],
+    );
     assert_eq!(r[0]["status"], "rejected", "{r:?}");
     assert_eq!(r[0]["code"], "not_permitted", "{r:?}");
-    let r = push_ops(&server, &other.token(), &[reveal_op("o1", &person, "id_number")]);
+    let r = push_ops(
+        &server,
+        &other.token(),
+        &[reveal_op("o1", &person, "id_number")],
+    );
     assert_eq!(r[0]["code"], "out_of_scope", "{r:?}");
-    let r = push_ops(&server, &w.token(), &[reveal_op("w1", &person, "shoe_size")]);
+    let r = push_ops(
+        &server,
+        &w.token(),
+        &[reveal_op("w1", &person, "shoe_size")],
+    );
     assert_eq!(r[0]["code"], "invalid_field", "{r:?}");
     assert_eq!(reveal_row(&store, &person).len(), 1);
 }

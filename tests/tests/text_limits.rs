@@ -4,7 +4,7 @@
 //! phone refuses to queue the same text in the first place.
 
 use gridfield_tests::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn long(n: usize) -> String {
     "隐".repeat(n)
@@ -59,11 +59,27 @@ fn over_the_limit_is_refused_per_operation(backend: Backend) {
         &server,
         &a.token(),
         &[
-            raw_op("o-rep", "rep-long", json!({ "type": "report_create", "report": long_report })),
-            raw_op("o-hz", "hz-long", json!({ "type": "hazard_create", "hazard": long_hazard })),
-            raw_op("o-cat", "hz-long-category", json!({ "type": "hazard_create", "hazard": long_category })),
+            raw_op(
+                "o-rep",
+                "rep-long",
+                json!({ "type": "report_create", "report": long_report }),
+            ),
+            raw_op(
+                "o-hz",
+                "hz-long",
+                json!({ "type": "hazard_create", "hazard": long_hazard }),
+            ),
+            raw_op(
+                "o-cat",
+                "hz-long-category",
+                json!({ "type": "hazard_create", "hazard": long_category }),
+            ),
             raw_op("o-step", &hz_id, step),
-            raw_op("o-fine", "rep-fine", json!({ "type": "report_create", "report": fine_report })),
+            raw_op(
+                "o-fine",
+                "rep-fine",
+                json!({ "type": "report_create", "report": fine_report }),
+            ),
         ],
     );
     for (i, limit) in [(0, "2000"), (1, "2000"), (2, "64"), (3, "2000")] {

@@ -8,7 +8,12 @@ cd "$(dirname "$0")/.."
 
 VENV=${GRIDFIELD_ST_VENV:-$HOME/.cache/gridfield/schemathesis-venv}
 if [ ! -x "$VENV/bin/schemathesis" ]; then
-    python3 -m venv "$VENV"
+    # Debian's own python3 needs python3-venv for this; a fresh machine may lack it.
+    if ! python3 -m venv "$VENV" 2>/dev/null; then
+        rm -rf "$VENV"
+        apt-get update -qq && apt-get install -y -qq python3-venv
+        python3 -m venv "$VENV"
+    fi
     "$VENV/bin/pip" install --quiet "schemathesis==${SCHEMATHESIS_VERSION:-4.32.5}"
 fi
 

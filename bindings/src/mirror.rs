@@ -30,8 +30,8 @@ mirror_enum!(
     /// Language of the user-facing text: Simplified Chinese by default.
     Lang => CoreLang { Zh, En });
 mirror_enum!(
-    /// 网格员, 志愿者, 网格长, 管理员.
-    Role => CoreRole { Worker, Volunteer, Supervisor, Admin });
+    /// 网格员, 志愿者, 网格长, 管理员, 职能部门.
+    Role => CoreRole { Worker, Volunteer, Supervisor, Admin, Department });
 mirror_enum!(
     /// The kinds of entity at an address (一标多实): 住户, 人员, 出租房屋, 单位/场所.
     EntityKind => CoreEntityKind { Household, Person, RentalUnit, Business });

@@ -4,10 +4,11 @@
 //!
 //! Domain concepts each have a module holding their types, their pure rules and
 //! the rules' tests: `role`, `grid`, `address`, `record`, `photo`, `checklist`,
-//! `inspection`, `hazard`, `report`, `plate`; `op` is what the outbox carries.
+//! `inspection`, `hazard`, `case`, `report`, `plate`; `op` is what the outbox carries.
 
 // Domain concepts.
 pub mod address;
+pub mod case;
 pub mod checklist;
 pub mod grid;
 pub mod hazard;

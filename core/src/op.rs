@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::address::EntityKind;
+use crate::case::{self, Case, CaseAction, CaseStatus};
 use crate::hazard::{Hazard, HazardAction, HazardStatus, StepInput};
 use crate::inspection::Inspection;
 use crate::record::RecordKind;
@@ -58,6 +59,22 @@ pub enum Op {
         field: String,
         at: i64,
     },
+    /// A new case (事件). The server routes it (分级分类推送) unless the reporting
+    /// grid worker handles it in their own grid (`handle_myself`).
+    CaseCreate {
+        case: Box<Case>,
+        #[serde(default)]
+        handle_myself: bool,
+    },
+    /// One step of a case, judged by `case::apply_step` against the server's
+    /// state (`from` is what the device saw).
+    CaseStep {
+        event_id: String,
+        action: CaseAction,
+        from: CaseStatus,
+        input: Box<case::StepInput>,
+        at: i64,
+    },
 }
 
 impl Op {
@@ -70,6 +87,8 @@ impl Op {
             Op::ReportCreate { .. } => "report_create",
             Op::InspectionReview { .. } => "inspection_review",
             Op::PersonalDataRevealed { .. } => "personal_data_revealed",
+            Op::CaseCreate { .. } => "case_create",
+            Op::CaseStep { .. } => "case_step",
         }
     }
 
@@ -80,6 +99,7 @@ impl Op {
             Op::InspectionSubmit { .. } | Op::InspectionReview { .. } => RecordKind::Inspection,
             Op::HazardCreate { .. } | Op::HazardStep { .. } => RecordKind::Hazard,
             Op::ReportCreate { .. } => RecordKind::Report,
+            Op::CaseCreate { .. } | Op::CaseStep { .. } => RecordKind::Case,
         }
     }
 
@@ -90,6 +110,8 @@ impl Op {
             Op::HazardCreate { hazard } => hazard.photos.clone(),
             Op::HazardStep { input, .. } => input.photos.clone(),
             Op::ReportCreate { report } => report.photos.clone(),
+            Op::CaseCreate { case, .. } => case.photo_hashes(),
+            Op::CaseStep { input, .. } => input.photo_hashes(),
             Op::EntityUpsert { .. }
             | Op::InspectionReview { .. }
             | Op::PersonalDataRevealed { .. } => Vec::new(),

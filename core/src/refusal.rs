@@ -2,6 +2,7 @@
 //! the server sends it as a rejected op or an HTTP error, the console as a notice.
 //! One type so all three say the same words for the same reason.
 
+use crate::case::CaseRefusal;
 use crate::hazard::{HazardRefusal, TransitionError};
 use crate::i18n::Lang;
 use crate::inspection::{ReviewRefusal, WriteRefusal};
@@ -16,6 +17,7 @@ pub enum Refusal {
     HazardCreate(HazardRefusal),
     HazardStep(TransitionError),
     NotAuthor(NotAuthor),
+    Case(CaseRefusal),
 }
 
 impl Refusal {
@@ -28,6 +30,7 @@ impl Refusal {
             Refusal::HazardCreate(r) => r.code(),
             Refusal::HazardStep(r) => r.code(),
             Refusal::NotAuthor(r) => r.code(),
+            Refusal::Case(r) => r.code(),
         }
     }
 
@@ -35,7 +38,9 @@ impl Refusal {
     /// protocol v1: the reason without its concept, and one code for a refused step.
     pub fn wire_code(&self) -> &'static str {
         match self {
-            Refusal::HazardStep(_) => "transition_refused",
+            Refusal::HazardStep(_) | Refusal::Case(CaseRefusal::NotFromState { .. }) => {
+                "transition_refused"
+            }
             _ if self.is_permission() => "not_permitted",
             _ => self.code().split_once('.').map_or(self.code(), |(_, r)| r),
         }
@@ -51,7 +56,7 @@ impl Refusal {
                 | Refusal::Report(DecisionRefusal::NotPermitted)
                 | Refusal::HazardCreate(HazardRefusal::NotPermitted)
                 | Refusal::HazardStep(TransitionError::NotPermitted { .. })
-        )
+        ) || matches!(self, Refusal::Case(r) if r.is_permission())
     }
 
     pub fn message(&self, lang: Lang) -> String {
@@ -62,6 +67,7 @@ impl Refusal {
             Refusal::HazardCreate(r) => r.message(lang),
             Refusal::HazardStep(r) => r.message(lang),
             Refusal::NotAuthor(r) => r.message(lang),
+            Refusal::Case(r) => r.message(lang),
         }
     }
 
@@ -73,6 +79,7 @@ impl Refusal {
         all.extend(DecisionRefusal::samples().into_iter().map(Refusal::from));
         all.extend(HazardRefusal::samples().into_iter().map(Refusal::from));
         all.push(Refusal::NotAuthor(NotAuthor));
+        all.extend(CaseRefusal::samples().into_iter().map(Refusal::from));
         all
     }
 }
@@ -94,7 +101,7 @@ macro_rules! from_reason {
 }
 from_reason!(WriteRefusal => InspectionWrite, ReviewRefusal => Review,
     DecisionRefusal => Report, HazardRefusal => HazardCreate, TransitionError => HazardStep,
-    NotAuthor => NotAuthor);
+    NotAuthor => NotAuthor, CaseRefusal => Case);
 
 #[cfg(test)]
 mod tests {

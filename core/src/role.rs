@@ -17,10 +17,18 @@ pub enum Role {
     /// 网格长 / 综治中心
     Supervisor,
     Admin,
+    /// 职能部门 (住建, 消防, 派出所…): handles the cases dispatched to it.
+    Department,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Worker, Role::Volunteer, Role::Supervisor, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::Worker,
+        Role::Volunteer,
+        Role::Supervisor,
+        Role::Admin,
+        Role::Department,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +36,7 @@ impl Role {
             Role::Volunteer => "volunteer",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Department => "department",
         }
     }
 
@@ -37,6 +46,7 @@ impl Role {
             "volunteer" => Some(Role::Volunteer),
             "supervisor" => Some(Role::Supervisor),
             "admin" => Some(Role::Admin),
+            "department" => Some(Role::Department),
             _ => None,
         }
     }
@@ -47,6 +57,7 @@ impl Role {
             Role::Volunteer => lang.pick("志愿者", "volunteer"),
             Role::Supervisor => lang.pick("网格长", "supervisor"),
             Role::Admin => lang.pick("管理员", "administrator"),
+            Role::Department => lang.pick("职能部门", "department"),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::case::{self, Case, DispatchTarget};
 use crate::error::{Error, Input, Invalid, Result};
 use crate::hazard::{Hazard, StepInput};
 use crate::inspection::Inspection;
@@ -82,6 +83,52 @@ pub fn check_step(event_id: &str, input: &StepInput) -> Result<()> {
     check_opt(Input::Note, input.note.as_deref())
 }
 
+/// Every text of a case as opened (parties and the dispute included).
+pub fn check_case(c: &Case) -> Result<()> {
+    check_len(Input::RecordId, &c.id)?;
+    check_len(Input::Category, &c.case_type)?;
+    check_opt(Input::AddressCode, c.address_code.as_deref())?;
+    check_opt(Input::RecordId, c.source_ref.as_deref())?;
+    check_len(Input::Description, &c.description)?;
+    for p in &c.parties {
+        check_opt(Input::RecordId, p.person_id.as_deref())?;
+        check_len(Input::Assignee, &p.name)?;
+        check_opt(Input::Assignee, p.phone.as_deref())?;
+    }
+    if let Some(d) = &c.dispute {
+        check_len(Input::Description, &d.subject)?;
+    }
+    Ok(())
+}
+
+/// Every text of one case step (session and agreement included).
+pub fn check_case_step(event_id: &str, input: &case::StepInput) -> Result<()> {
+    check_len(Input::RecordId, event_id)?;
+    check_opt(Input::Note, input.note.as_deref())?;
+    match &input.to {
+        Some(DispatchTarget::Person { user }) => check_len(Input::Assignee, user)?,
+        Some(DispatchTarget::Department { code, .. }) => check_len(Input::RecordId, code)?,
+        Some(DispatchTarget::Level { path }) => check_len(Input::AddressText, path)?,
+        None => {}
+    }
+    if let Some(s) = &input.session {
+        check_len(Input::RecordId, &s.id)?;
+        check_len(Input::AddressText, &s.place)?;
+        check_len(Input::Assignee, &s.mediator)?;
+        check_len(Input::Note, &s.note)?;
+        s.participants
+            .iter()
+            .try_for_each(|p| check_len(Input::Assignee, p))?;
+    }
+    if let Some(a) = &input.agreement {
+        check_len(Input::Description, &a.terms)?;
+        a.signatures
+            .iter()
+            .try_for_each(|s| check_len(Input::Assignee, &s.name))?;
+    }
+    Ok(())
+}
+
 /// Every text of a report as filed.
 pub fn check_report(r: &Report) -> Result<()> {
     check_len(Input::RecordId, &r.id)?;
@@ -130,6 +177,10 @@ pub fn check_op(op: &Op) -> Result<()> {
         Op::ReportCreate { report } => check_report(report),
         Op::InspectionReview { comment, .. } => check_opt(Input::Comment, comment.as_deref()),
         Op::PersonalDataRevealed { field, .. } => check_len(Input::RecordId, field),
+        Op::CaseCreate { case, .. } => check_case(case),
+        Op::CaseStep {
+            event_id, input, ..
+        } => check_case_step(event_id, input),
     }
 }
 

@@ -173,6 +173,12 @@ pub enum Change {
     Report {
         report: Box<Report>,
     },
+    /// A case with its timeline, as the device's role may see it
+    /// (`case::redacted_for`, `case::redacted_event_for`).
+    Case {
+        case: Box<crate::case::Case>,
+        events: Vec<crate::case::CaseEvent>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -273,6 +279,10 @@ pub fn digest_line(c: &Change) -> (String, String) {
             RecordKind::Report.as_str().into(),
             report_line(&r.id, r.status.as_str()),
         ),
+        Change::Case { case: c, events } => (
+            RecordKind::Case.as_str().into(),
+            case_line(&c.id, c.status.as_str(), &c.owner_path, events.len()),
+        ),
     }
 }
 
@@ -287,6 +297,9 @@ pub fn entity_line(id: &str, deleted: bool, sorted_stamps: &[String]) -> String 
 }
 pub fn inspection_line(id: &str, review_status: &str, comment: Option<&str>) -> String {
     format!("{id}|{review_status}|{}", comment.unwrap_or(""))
+}
+pub fn case_line(id: &str, status: &str, owner_path: &str, events: usize) -> String {
+    format!("{id}|{status}|{owner_path}|{events}")
 }
 pub fn hazard_line(id: &str, status: &str, events: usize) -> String {
     format!("{id}|{status}|{events}")

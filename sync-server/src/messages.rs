@@ -15,6 +15,7 @@ pub enum Msg {
     UnknownTemplate,
     InspectionNotFound,
     HazardNotFound,
+    CaseNotFound,
     ReportNotFound,
     PendingPhotos { missing: usize },
     // ---- API errors
@@ -65,6 +66,7 @@ impl Msg {
             ),
             Msg::InspectionNotFound => pick("服务器上没有该检查记录", "inspection not found"),
             Msg::HazardNotFound => pick("服务器上没有该隐患", "hazard not found"),
+            Msg::CaseNotFound => pick("服务器上没有该事件", "case not found"),
             Msg::ReportNotFound => pick("服务器上没有该上报", "report not found"),
             Msg::PendingPhotos { missing } => {
                 if zh {
@@ -149,6 +151,7 @@ impl Msg {
             Msg::UnknownTemplate,
             Msg::InspectionNotFound,
             Msg::HazardNotFound,
+            Msg::CaseNotFound,
             Msg::ReportNotFound,
             Msg::PendingPhotos { missing: 2 },
             Msg::UnknownEnrollCode,
@@ -216,6 +219,7 @@ mod tests {
                 | Msg::UnknownTemplate
                 | Msg::InspectionNotFound
                 | Msg::HazardNotFound
+                | Msg::CaseNotFound
                 | Msg::ReportNotFound
                 | Msg::PendingPhotos { .. }
                 | Msg::UnknownEnrollCode

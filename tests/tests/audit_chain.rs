@@ -107,7 +107,13 @@ fn migration(backend: Backend) {
          DROP TABLE audit_head;
          ALTER TABLE audit DROP COLUMN chain_seq; ALTER TABLE audit DROP COLUMN prev_hash;
          ALTER TABLE audit DROP COLUMN hash;
-         DROP TABLE blob_uploaders; DROP TABLE taxonomies;",
+         DROP TABLE blob_uploaders; DROP TABLE taxonomies;
+         DROP INDEX records_case_owner; DROP INDEX records_case_handler;
+         DROP INDEX records_case_due; DROP INDEX records_case_at;
+         ALTER TABLE records DROP COLUMN case_status; ALTER TABLE records DROP COLUMN case_owner;
+         ALTER TABLE records DROP COLUMN case_handler; ALTER TABLE records DROP COLUMN case_due;
+         ALTER TABLE records DROP COLUMN case_at; ALTER TABLE users DROP COLUMN department;
+         DROP TABLE case_routing; DROP TABLE departments;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

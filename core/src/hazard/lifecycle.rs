@@ -128,7 +128,7 @@ impl HazardAction {
                     | HazardAction::StartRectification
                     | HazardAction::MarkRectified
             ),
-            Role::Volunteer => false,
+            Role::Volunteer | Role::Department => false,
         }
     }
 }

@@ -12,7 +12,8 @@ use crate::record::RecordKind;
 /// Every photo hash a record body (as JSON) refers to, sorted and distinct:
 /// an inspection's evidence photos and photo or signature answers; a hazard's
 /// photos and its steps' photos (the server's hazard document
-/// `{"hazard": {...}, "events": [...]}`); a hazard step's or a report's photos.
+/// `{"hazard": {...}, "events": [...]}`); a case's likewise (`{"case": ...}`,
+/// agreement signatures included); a step's or a report's photos.
 /// Other kinds use no photos. Strings that are not photo hashes are ignored.
 pub fn refs_of(kind: RecordKind, body: &Value) -> Vec<String> {
     let mut found = Vec::new();
@@ -34,7 +35,24 @@ pub fn refs_of(kind: RecordKind, body: &Value) -> Vec<String> {
                 }
             }
         }
-        RecordKind::HazardEvent | RecordKind::Report => strings(body.get("photos"), &mut found),
+        RecordKind::Case => {
+            // The server's case document `{"case": {...}, "events": [...]}`:
+            // its photos, the agreement's signatures and every step's photos.
+            strings(body.pointer("/case/photos"), &mut found);
+            if let Some(Value::Array(sigs)) = body.pointer("/case/dispute/agreement/signatures") {
+                for s in sigs {
+                    strings(s.get("photo"), &mut found);
+                }
+            }
+            if let Some(Value::Array(events)) = body.get("events") {
+                for e in events {
+                    strings(e.get("photos"), &mut found);
+                }
+            }
+        }
+        RecordKind::HazardEvent | RecordKind::Report | RecordKind::CaseEvent => {
+            strings(body.get("photos"), &mut found)
+        }
         RecordKind::Grid
         | RecordKind::Address
         | RecordKind::Template

@@ -34,10 +34,14 @@ pub enum RecordKind {
     HazardEvent,
     /// 上报
     Report,
+    /// 事件 (the server keeps its steps inside the case's record)
+    Case,
+    /// One step of a case's timeline (the device's `case_events`).
+    CaseEvent,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 11] = [
+    pub const ALL: [RecordKind; 13] = [
         RecordKind::Grid,
         RecordKind::Address,
         RecordKind::Template,
@@ -49,6 +53,8 @@ impl RecordKind {
         RecordKind::Hazard,
         RecordKind::HazardEvent,
         RecordKind::Report,
+        RecordKind::Case,
+        RecordKind::CaseEvent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,8 @@ impl RecordKind {
             RecordKind::Hazard => "hazard",
             RecordKind::HazardEvent => "hazard_event",
             RecordKind::Report => "report",
+            RecordKind::Case => "case",
+            RecordKind::CaseEvent => "case_event",
         }
     }
 
@@ -94,6 +102,8 @@ impl RecordKind {
             RecordKind::Hazard => lang.pick("隐患", "hazard"),
             RecordKind::HazardEvent => lang.pick("隐患处置步骤", "hazard step"),
             RecordKind::Report => lang.pick("上报", "report"),
+            RecordKind::Case => lang.pick("事件", "case"),
+            RecordKind::CaseEvent => lang.pick("事件处置步骤", "case step"),
             RecordKind::Household
             | RecordKind::Person
             | RecordKind::RentalUnit

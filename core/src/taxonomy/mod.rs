@@ -1,6 +1,6 @@
 //! 分类目录 (taxonomies): the categories and levels a kind of record may carry, as
 //! versioned data the server keeps and ships to devices by sync, so a new category
-//! needs no app release. One document per kind (`hazard` now; cases later), each
+//! needs no app release. One document per kind (`hazard`, `case`), each
 //! entry a code with its parent, Chinese and English labels and whether it is active.
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,10 @@ use crate::i18n::Lang;
 
 /// The taxonomy of hazards (隐患): categories and severities.
 pub const HAZARD: &str = "hazard";
+
+/// The taxonomy of cases (事件): case types with their levels, departments and
+/// time limits in `attrs` (see `case::type_rules`), and severities.
+pub const CASE: &str = crate::case::TAXONOMY_KIND;
 
 /// One kind's taxonomy as stored and synced. A newer `version` replaces an older one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

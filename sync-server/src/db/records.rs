@@ -93,6 +93,13 @@ pub struct HazardDoc {
     pub events: Vec<HazardEvent>,
 }
 
+/// A case as the server keeps it: its current state and its timeline.
+#[derive(Serialize, serde::Deserialize)]
+pub struct CaseDoc {
+    pub case: gridfield_core::case::Case,
+    pub events: Vec<gridfield_core::case::CaseEvent>,
+}
+
 /// Any document as the JSON value stored (keys in the order the table always had).
 pub fn to_body(doc: &impl Serialize) -> Result<Value> {
     serde_json::to_value(doc).map_err(|e| ApiError::internal(format!("record body: {e}")))

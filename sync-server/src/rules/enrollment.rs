@@ -23,6 +23,8 @@ pub struct DeviceCtx {
     /// The installation header the request carried (`install.rs`): checked inside
     /// the write transaction of each push and pull.
     pub install: Option<String>,
+    /// The department (职能部门) a `department` user works for.
+    pub department: Option<String>,
 }
 
 impl DeviceCtx {
@@ -45,6 +47,23 @@ impl DeviceCtx {
             grid_code: grid_code.to_string(),
             grid_path: grid_path.to_string(),
             install: None,
+            department: None,
+        }
+    }
+
+    /// The same context for a department user.
+    pub fn with_department(mut self, department: Option<String>) -> DeviceCtx {
+        self.department = department;
+        self
+    }
+
+    /// The actor of a case step: this user in this scope.
+    pub fn case_actor(&self) -> gridfield_core::case::Actor<'_> {
+        gridfield_core::case::Actor {
+            user: &self.user,
+            role: self.role,
+            scope_path: &self.grid_path,
+            department: self.department.as_deref(),
         }
     }
 }
@@ -157,7 +176,8 @@ pub fn audit_failure(tx: &mut dyn Tx, client: &str, reason: &str, failures: u32)
 pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
     let row = tx
         .query_one(
-            "SELECT id, user_name, role, grid_code, grid_path, revoked_at FROM devices WHERE token_hash = $1",
+            "SELECT d.id, d.user_name, d.role, d.grid_code, d.grid_path, d.revoked_at, u.department
+             FROM devices d JOIN users u ON u.name = d.user_name WHERE d.token_hash = $1",
             &[sha256_hex(token.as_bytes()).into()],
         )?
         .ok_or_else(|| Error::unauthorized("unauthorized", Msg::InvalidToken.wire()))?;
@@ -174,6 +194,7 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<DeviceCtx> {
         grid_code: row.text(3)?,
         grid_path: row.text(4)?,
         install: None,
+        department: row.opt_text(6),
     })
 }
 

@@ -237,6 +237,7 @@ mod tests {
                 grid_code: String::new(),
                 grid_path: scope.into(),
                 install: None,
+                department: None,
             };
             db.read(|tx| Ok(may_see(tx, hash, &who)?)).unwrap()
         };

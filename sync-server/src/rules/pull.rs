@@ -118,6 +118,7 @@ pub(crate) fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Opti
         RecordKind::Inspection | RecordKind::Hazard => None,
         // Hazard steps travel inside their hazard's document.
         RecordKind::HazardEvent => None,
+        RecordKind::Case | RecordKind::CaseEvent => None,
         RecordKind::Household
         | RecordKind::Person
         | RecordKind::RentalUnit

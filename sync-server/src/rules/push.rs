@@ -304,6 +304,17 @@ fn apply_op(
         Op::PersonalDataRevealed { kind, field, at } => {
             super::entities::record_reveal(tx, dev, *kind, &p.entity_id, field, *at)
         }
+        Op::CaseCreate {
+            case,
+            handle_myself,
+        } => super::cases::create_case(tx, dev, case, *handle_myself),
+        Op::CaseStep {
+            event_id,
+            action,
+            from: _,
+            input,
+            at,
+        } => super::cases::case_step(tx, dev, &p.entity_id, event_id, *action, input, *at),
     };
     let result = match outcome.map_err(Error::refusal) {
         Ok(merged) => {

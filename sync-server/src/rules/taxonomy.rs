@@ -31,6 +31,11 @@ pub fn hazard(tx: &mut dyn Tx) -> Result<Taxonomy> {
     Ok(load(tx, taxonomy::HAZARD)?.unwrap_or_else(hazard::builtin_taxonomy))
 }
 
+/// The case taxonomy (事件类型) the server holds, or the built-in one.
+pub fn case(tx: &mut dyn Tx) -> Result<Taxonomy> {
+    Ok(load(tx, taxonomy::CASE)?.unwrap_or_else(gridfield_core::case::builtin_taxonomy))
+}
+
 fn store(tx: &mut dyn Tx, t: &Taxonomy) -> Result<()> {
     let body = serde_json::to_string(t).map_err(Error::internal)?;
     tx.execute(
@@ -51,6 +56,9 @@ fn store(tx: &mut dyn Tx, t: &Taxonomy) -> Result<()> {
 pub fn ensure_seeded(tx: &mut dyn Tx) -> Result<()> {
     if load(tx, taxonomy::HAZARD)?.is_none() {
         store(tx, &hazard::builtin_taxonomy())?;
+    }
+    if load(tx, taxonomy::CASE)?.is_none() {
+        store(tx, &gridfield_core::case::builtin_taxonomy())?;
     }
     Ok(())
 }
@@ -89,13 +97,16 @@ pub enum Edit {
 /// Apply one edit to a kind's taxonomy, bump its version and audit it; devices
 /// get the new version with their next pull.
 pub fn edit(tx: &mut dyn Tx, kind: &str, edit: Edit) -> Result<Taxonomy> {
-    if kind != taxonomy::HAZARD {
-        return Err(Error::invalid(
-            "unknown_taxonomy",
-            format!("no taxonomy of kind {kind:?} (known: hazard)"),
-        ));
-    }
-    let mut t = hazard(tx)?;
+    let mut t = match kind {
+        taxonomy::HAZARD => hazard(tx)?,
+        taxonomy::CASE => case(tx)?,
+        _ => {
+            return Err(Error::invalid(
+                "unknown_taxonomy",
+                format!("no taxonomy of kind {kind:?} (known: hazard, case)"),
+            ));
+        }
+    };
     let (action, code) = match &edit {
         Edit::Add(e) => ("taxonomy_add", e.code.clone()),
         Edit::Retire(c) => ("taxonomy_retire", c.clone()),

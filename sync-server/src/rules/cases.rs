@@ -1,0 +1,222 @@
+//! Cases (事件): a new case routed to where it lands (分级分类推送), and each step
+//! judged by the core's `case::apply_step` against the server's current state —
+//! for a device's push and a console user's click alike (`DeviceCtx::console`).
+
+use gridfield_core::case::{
+    self, Case, CaseAction, CaseRefusal, Department, DispatchTarget, Handler, Opening, RouteTarget,
+    RoutingRule, StepInput,
+};
+use gridfield_core::i18n::Lang;
+use gridfield_core::record::{self, Delivery, RecordKind};
+
+pub use crate::db::records::CaseDoc;
+
+use super::{
+    DeviceCtx, Error, Merged, Result, out_of_scope, refuse, refused, reject, unknown_address,
+};
+use crate::db::{RowExt, Tx, records};
+use crate::messages::Msg;
+
+fn refusal(r: CaseRefusal) -> Error {
+    refused(gridfield_core::refusal::Refusal::Case(r))
+}
+
+/// Every department (职能部门) registered.
+pub fn departments(tx: &mut dyn Tx) -> Result<Vec<Department>> {
+    tx.query(
+        "SELECT code, kind, zh, en, level_path FROM departments ORDER BY level_path, code",
+        &[],
+    )?
+    .into_iter()
+    .map(|r| {
+        Ok(Department {
+            code: r.text(0)?,
+            kind: r.text(1)?,
+            zh: r.text(2)?,
+            en: r.text(3)?,
+            level_path: r.text(4)?,
+        })
+    })
+    .collect()
+}
+
+/// The routing rules in force (none loaded: the case types' defaults decide).
+pub fn routing_rules(tx: &mut dyn Tx) -> Result<Vec<RoutingRule>> {
+    match tx.query_one("SELECT body FROM case_routing WHERE id = 1", &[])? {
+        Some(r) => serde_json::from_str(&r.text(0)?).map_err(Error::internal),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The grid worker who takes cases routed to a grid: the first worker account
+/// of that grid, if any.
+fn grid_worker(tx: &mut dyn Tx, grid_path: &str) -> Result<Option<String>> {
+    let code = case::owner_code(grid_path).to_string();
+    Ok(tx
+        .query_one(
+            "SELECT name FROM users WHERE grid_code = $1 AND role = 'worker' ORDER BY name LIMIT 1",
+            &[code.into()],
+        )?
+        .map(|r| r.text(0))
+        .transpose()?)
+}
+
+/// Register a new case from a device or the console.
+pub fn create_case(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    c: &Case,
+    handle_myself: bool,
+) -> Result<Merged> {
+    gridfield_core::text::check_case(c).map_err(super::too_long)?;
+    let taxonomy = super::taxonomy::case(tx)?;
+    case::check_create(dev.role, &taxonomy, &c.case_type, c.severity).map_err(refusal)?;
+    // Where it happened decides who sees it: an address's grid, or the reporter's own.
+    let grid_path = match &c.address_code {
+        Some(code) => records::address_path(tx, code)?.ok_or_else(unknown_address)?,
+        None => c.grid_path.clone(),
+    };
+    if !dev.covers(&grid_path) {
+        return Err(out_of_scope());
+    }
+    if let Some(prev) = records::get(tx, RecordKind::Case, &c.id)? {
+        let prev: CaseDoc = prev.doc()?;
+        record::check_recreate(&prev.case.reported_by, &dev.user).map_err(refused)?;
+        return Ok(Merged::default());
+    }
+    let rules = case::type_rules(&taxonomy, &c.case_type);
+    let mut new = c.clone();
+    new.grid_path = grid_path.clone();
+    new.departments.clear();
+    new.rating = None;
+    new.delivery = Delivery::Server;
+    new.overdue = false;
+    if case::is_dispute_type(&taxonomy, &new.case_type) && new.dispute.is_none() {
+        new.dispute = Some(case::Dispute::default());
+    }
+    // A report turned into a case keeps its reporter (who verifies and sees the outcome).
+    if new.source != case::CaseSource::Report || new.reported_by.is_empty() {
+        new.reported_by = dev.user.clone();
+    }
+    let (owner, opening) = if handle_myself && dev.role == gridfield_core::role::Role::Worker {
+        (grid_path.clone(), Opening::HandleMyself)
+    } else {
+        let depts = departments(tx)?;
+        let route = case::route(
+            &routing_rules(tx)?,
+            &rules,
+            &new.case_type,
+            new.severity,
+            &grid_path,
+            &depts,
+        );
+        let opening = match &route.target {
+            RouteTarget::Level { .. } => Opening::Queue,
+            RouteTarget::Department { kind } => depts
+                .iter()
+                .filter(|d| &d.kind == kind && grid_path.starts_with(d.level_path.as_str()))
+                .max_by_key(|d| d.level_path.len())
+                .map_or(Opening::Queue, |d| {
+                    Opening::Dispatch(Handler::Department(d.code.clone()))
+                }),
+            RouteTarget::GridWorker => match grid_worker(tx, &grid_path)? {
+                Some(w) => Opening::Dispatch(Handler::Person(w)),
+                None => Opening::Queue,
+            },
+        };
+        (route.owner_path, opening)
+    };
+    let first = case::open(
+        &mut new,
+        &owner,
+        opening,
+        &dev.case_actor(),
+        &dev.device_id,
+        &rules,
+    );
+    let doc = CaseDoc {
+        case: new,
+        events: vec![first],
+    };
+    save(tx, &doc)?;
+    Ok(Merged::default())
+}
+
+fn save(tx: &mut dyn Tx, doc: &CaseDoc) -> Result<()> {
+    records::put(
+        tx,
+        RecordKind::Case,
+        &doc.case.id,
+        &doc.case.grid_path,
+        doc.case.address_code.as_deref(),
+        &records::to_body(doc)?,
+    )?;
+    Ok(())
+}
+
+/// One step of a case, from a device or the console.
+pub fn case_step(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    id: &str,
+    event_id: &str,
+    action: CaseAction,
+    input: &StepInput,
+    at: i64,
+) -> Result<Merged> {
+    gridfield_core::text::check_case_step(event_id, input).map_err(super::too_long)?;
+    let Some(r) = records::get(tx, RecordKind::Case, id)? else {
+        return Err(refuse("not_found", Msg::CaseNotFound));
+    };
+    let mut doc: CaseDoc = r.doc()?;
+    let actor = dev.case_actor();
+    if !case::visible_to(&doc.case, &actor) {
+        return Err(out_of_scope());
+    }
+    // A retried step (lost answer) is applied once.
+    if doc.events.iter().any(|e| e.id == event_id) {
+        return Ok(Merged::default());
+    }
+    let mut input = input.clone();
+    // A department's level comes from the register, never from the device.
+    if let Some(DispatchTarget::Department { code, level_path }) = &mut input.to {
+        match departments(tx)?.into_iter().find(|d| &d.code == code) {
+            Some(d) => *level_path = d.level_path,
+            None => return Err(refusal(CaseRefusal::DepartmentOutsideLevel)),
+        }
+    }
+    if let Some(DispatchTarget::Person { user }) = &input.to {
+        let known = tx
+            .query_one(
+                "SELECT 1 FROM users WHERE name = $1",
+                &[user.as_str().into()],
+            )?
+            .is_some();
+        if !known {
+            return Err(refusal(CaseRefusal::TargetRequired));
+        }
+    }
+    let taxonomy = super::taxonomy::case(tx)?;
+    let rules = case::type_rules(&taxonomy, &doc.case.case_type);
+    let step = case::Step {
+        event_id,
+        action,
+        input: &input,
+        device_id: &dev.device_id,
+        at,
+    };
+    match case::apply_step(&mut doc.case, step, &actor, &rules) {
+        Ok(ev) => doc.events.push(ev),
+        Err(e @ CaseRefusal::NotFromState { .. }) => {
+            return Err(reject(
+                "transition_refused",
+                e.message(Lang::Zh),
+                e.message(Lang::En),
+            ));
+        }
+        Err(e) => return Err(refusal(e)),
+    }
+    doc.case.delivery = Delivery::Server;
+    save(tx, &doc)?;
+    Ok(Merged::default())
+}

@@ -52,8 +52,14 @@ class SyncPolicyTest {
         blocking { volunteer.fileReport(address, "楼道堆放杂物", emptyList()) }
         val before = sync.requestRound()
         assertTrue(sync.needsRound(before))
+        val second = blocking { sync.syncNow() } as SyncState.Succeeded
+        assertEquals(1uL, second.report.pushed)
+        assertFalse("the round that started after the write covers it", sync.needsRound(before))
+        assertEquals(WorkStep.DONE, sync.nextStep(second, round = 1))
 
-        // The next round; while it pulls (its push is over), the volunteer files another report.
+        // The next round has nothing to push; while it pulls, the volunteer files a
+        // report. The old rule ("go again only if the round pushed something") would
+        // end here and leave the report until the hourly job.
         val during = AtomicReference<SyncRequest?>(null)
         val writer = AtomicReference<Thread?>(null)
         val runningSeen = AtomicReference<Boolean?>(null)
@@ -71,21 +77,20 @@ class SyncPolicyTest {
                 }
             }
         }
-        val second = blocking { sync.syncNow() } as SyncState.Succeeded
+        val third = blocking { sync.syncNow() } as SyncState.Succeeded
         val late = requireNotNull(during.get()) { "the write during the round did not finish during it" }
         assertEquals(true, runningSeen.get())
-        assertEquals("the first report went up", 1uL, second.report.pushed)
-        assertEquals("the report filed during the round is still queued", 1L, second.pending)
-        assertFalse("the round that started after the first write covers it", sync.needsRound(before))
+        assertEquals("nothing was queued when the round pushed", 0uL, third.report.pushed)
+        assertEquals("the report filed during the round is still queued", 1L, third.pending)
         assertTrue("the write during the round needs a round of its own", sync.needsRound(late))
-        assertEquals(WorkStep.AGAIN, sync.nextStep(second, round = 1))
-        assertEquals("the last allowed round hands back to WorkManager", WorkStep.RETRY_LATER, sync.nextStep(second, round = 3))
+        assertEquals(WorkStep.AGAIN, sync.nextStep(third, round = 1))
+        assertEquals("the last allowed round hands back to WorkManager", WorkStep.RETRY_LATER, sync.nextStep(third, round = 3))
 
-        val third = blocking { sync.syncNow() } as SyncState.Succeeded
-        assertEquals(1uL, third.report.pushed)
-        assertEquals(0L, third.pending)
+        val fourth = blocking { sync.syncNow() } as SyncState.Succeeded
+        assertEquals(1uL, fourth.report.pushed)
+        assertEquals(0L, fourth.pending)
         assertFalse(sync.needsRound(late))
-        assertEquals(WorkStep.DONE, sync.nextStep(third, round = 2))
+        assertEquals(WorkStep.DONE, sync.nextStep(fourth, round = 2))
         assertEquals(2, blocking { volunteer.reports() }.size)
     }
 

@@ -80,6 +80,7 @@ dependencies {
     implementation(libs.camerax.camera2)
     implementation(libs.camerax.lifecycle)
     implementation(libs.camerax.view)
+    implementation(libs.camerax.mlkit.vision)
     // The bundled ML Kit model: works offline and without Google Play services,
     // which most phones in mainland China do not have.
     implementation(libs.mlkit.barcode.scanning)

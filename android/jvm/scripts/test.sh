@@ -16,7 +16,12 @@ if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
 fi
-[[ -x node_modules/kotlin-compiler/bin/kotlinc ]] || npm ci --no-audit --no-fund --loglevel=error
+# An install from before a version change is replaced; then the compiler must be
+# the Kotlin Gradle pins (fails loudly otherwise).
+if [[ ! -x node_modules/kotlin-compiler/bin/kotlinc ]] || ! ../scripts/check-kotlin-version.sh >/dev/null 2>&1; then
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+../scripts/check-kotlin-version.sh
 
 profile=${GRIDFIELD_FFI_PROFILE:-debug}
 gen_flags=()
@@ -33,7 +38,8 @@ rm -f "$OUT/gridfield-jvm-tests.jar"
 node_modules/kotlin-compiler/bin/kotlinc -nowarn -jvm-target 17 -cp "$CP" \
     src/generated/kotlin src/main/kotlin src/test/kotlin src/bench/kotlin -d "$OUT/gridfield-jvm-tests.jar"
 
-tests=(cn.gridfield.data.OfflineStoreTest cn.gridfield.data.FieldRoundTripTest cn.gridfield.data.PersonalDataTest)
+tests=(cn.gridfield.data.OfflineStoreTest cn.gridfield.data.FieldRoundTripTest cn.gridfield.data.PersonalDataTest
+    cn.gridfield.data.SyncPolicyTest cn.gridfield.data.DraftRecoveryTest cn.gridfield.data.SyncStatusTest)
 java -Djna.library.path="$ROOT/target/$profile" \
     -Dgridfield.root="$ROOT" -Dgridfield.server="$ROOT/target/debug/gridfield-server" \
     -cp "$OUT/gridfield-jvm-tests.jar:$CP:$KLIB/kotlin-stdlib.jar" \

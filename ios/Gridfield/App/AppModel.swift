@@ -77,6 +77,25 @@ final class AppModel: ObservableObject {
         _ = await ready(repository)
     }
 
+    /// The server found this enrollment in use on another phone (a copy): enroll this
+    /// store again with a new code from the supervisor, for the same person, keeping
+    /// everything recorded and queued. Throws for the form; a refused code changes nothing.
+    func reenroll(code: String) async throws {
+        guard case let .ready(oldRepository, oldSync) = phase else { return }
+        let key = try keys.existingKey()
+        // The old handle's identity is stale: nothing may sync through it any more.
+        oldSync.shutDown()
+        do {
+            let repository = try await GridfieldRepository.reenroll(
+                dataDir: dataDir, key: key, code: code, deviceName: UIDevice.current.model)
+            _ = await ready(repository)
+        } catch {
+            // Still the old enrollment: carry on with it and let the form say why.
+            _ = await ready(oldRepository)
+            throw error
+        }
+    }
+
     func retry() async {
         phase = .loading
         await start()

@@ -49,10 +49,13 @@ final class SyncService: ObservableObject {
     /// Called when the server says this phone is revoked (its store is wiped by then).
     var onRevoked: (() -> Void)?
     private var running: CancelHandle?
+    /// Shut down for a re-enrollment: never starts another round.
+    private var stopped = false
     private var retryTask: Task<Void, Never>?
     private var retryDelay: Duration = .seconds(30)
     private let monitor = NWPathMonitor()
-    private var online = false
+    /// Whether the phone has a usable network path now (the sync screen's advice).
+    @Published private(set) var online = false
 
     init(repository: GridfieldRepository) {
         self.repository = repository
@@ -78,6 +81,17 @@ final class SyncService: ObservableObject {
         monitor.cancel()
     }
 
+    /// This service's store is being replaced (re-enrollment): no more rounds from it.
+    /// A path monitor cannot be restarted once cancelled, so a new service takes over.
+    func shutDown() {
+        stopped = true
+        retryTask?.cancel()
+        retryTask = nil
+        onRevoked = nil
+        running?.cancel()
+        monitor.cancel()
+    }
+
     func refresh() async {
         do {
             pending = try await repository.pendingCount()
@@ -91,7 +105,7 @@ final class SyncService: ObservableObject {
     /// Runs one round; while one runs, another request just returns its state.
     @discardableResult
     func syncNow(cancel: CancelHandle = CancelHandle()) async -> SyncState {
-        guard running == nil else { return state }
+        guard running == nil, !stopped else { return state }
         running = cancel
         retryTask?.cancel()
         state = .running(nil)
@@ -161,6 +175,8 @@ enum BackgroundSync {
     }
 
     /// Asks for the next runs; the system decides when, with a network either way.
+    /// Each request is submitted on its own: one refused (Low Power Mode, Background
+    /// App Refresh off, too many pending) never keeps the other from being asked for.
     static func schedule() {
         let refresh = BGAppRefreshTaskRequest(identifier: SyncService.refreshTaskId)
         refresh.earliestBeginDate = Date(timeIntervalSinceNow: 15 * 60)
@@ -168,13 +184,20 @@ enum BackgroundSync {
         // The longer window is for photo uploads after a day offline.
         processing.requiresNetworkConnectivity = true
         processing.requiresExternalPower = false
+        submit(refresh)
+        submit(processing)
+    }
+
+    private static func submit(_ request: BGTaskRequest) {
+        let log = Logger(subsystem: "cn.gridfield.app", category: "sync")
         do {
-            try BGTaskScheduler.shared.submit(refresh)
-            try BGTaskScheduler.shared.submit(processing)
+            try BGTaskScheduler.shared.submit(request)
         } catch {
             // Simulator and Low Power Mode refuse; foreground and path-triggered sync remain.
-            Logger(subsystem: "cn.gridfield.app", category: "sync")
-                .notice("background sync not scheduled: \(error.localizedDescription, privacy: .public)")
+            let code = (error as NSError).code
+            log.error(
+                "background task \(request.identifier, privacy: .public) not scheduled: code \(code, privacy: .public), \(error.localizedDescription, privacy: .public)"
+            )
         }
     }
 

@@ -1,6 +1,7 @@
 // Scan a door plate (数字门牌): the QR is verified offline by the core. A forged plate
 // is shown in red with the reason; a genuine one in this grid opens its address page;
-// a genuine one elsewhere shows what the plate itself says.
+// a genuine one elsewhere shows what the plate itself says. Plates hang in dark
+// stairwells and high up: the scanner has a torch toggle, pinch to zoom and a slider.
 import AVFoundation
 import GridfieldFFI
 import SwiftUI
@@ -12,20 +13,39 @@ struct PlateScanView: View {
     @State private var scanning = true
     @State private var manualText = ""
     @State private var showManual = false
+    @State private var torchOn = false
+    @State private var zoom: CGFloat = 1
 
     var body: some View {
         NavigationStack {
             VStack(spacing: 0) {
                 if scanning {
-                    QRScanner { text in
+                    QRScanner(torchOn: $torchOn, zoom: $zoom) { text in
                         scanning = false
+                        torchOn = false
                         Task { await verify(text) }
                     }
                     .overlay(alignment: .bottom) {
-                        Text("scan.hint")
-                            .padding(8)
-                            .background(.ultraThinMaterial, in: Capsule())
-                            .padding()
+                        VStack(spacing: 8) {
+                            Text("scan.hint")
+                            HStack {
+                                Image(systemName: "minus.magnifyingglass")
+                                Slider(value: $zoom, in: 1...QRScanner.maxZoom)
+                                    .accessibilityLabel(Text("scan.zoom"))
+                                Image(systemName: "plus.magnifyingglass")
+                            }
+                            Button {
+                                torchOn.toggle()
+                            } label: {
+                                Label(
+                                    torchOn ? "scan.torch_off" : "scan.torch_on",
+                                    systemImage: torchOn ? "flashlight.on.fill" : "flashlight.off.fill")
+                            }
+                            .buttonStyle(.bordered)
+                        }
+                        .padding(8)
+                        .background(.ultraThinMaterial, in: RoundedRectangle(cornerRadius: 12))
+                        .padding()
                     }
                 } else {
                     ScrollView {
@@ -150,28 +170,43 @@ private struct VerdictCard: View {
     }
 }
 
-/// Camera QR capture with AVFoundation; reports the first code it reads, once.
+/// Camera QR capture with AVFoundation; reports the first code it reads, once. The
+/// torch and the zoom factor follow the bindings; a pinch on the preview zooms too.
 struct QRScanner: UIViewControllerRepresentable {
+    /// Door plates are read within a few metres: more zoom only magnifies blur.
+    static let maxZoom: CGFloat = 6
+
+    @Binding var torchOn: Bool
+    @Binding var zoom: CGFloat
     let onCode: (String) -> Void
 
     func makeUIViewController(context: Context) -> ScannerController {
         let controller = ScannerController()
         controller.onCode = onCode
+        controller.onZoom = { factor in zoom = factor }
         return controller
     }
 
-    func updateUIViewController(_ controller: ScannerController, context: Context) {}
+    func updateUIViewController(_ controller: ScannerController, context: Context) {
+        controller.setTorch(torchOn)
+        controller.setZoom(zoom)
+    }
 
     final class ScannerController: UIViewController, AVCaptureMetadataOutputObjectsDelegate {
         var onCode: ((String) -> Void)?
+        /// The zoom a pinch chose, for the slider to follow.
+        var onZoom: ((CGFloat) -> Void)?
         private let session = AVCaptureSession()
         private let sessionQueue = DispatchQueue(label: "cn.gridfield.camera")
         private var preview: AVCaptureVideoPreviewLayer?
+        private var device: AVCaptureDevice?
         private var delivered = false
+        private var pinchStart: CGFloat = 1
 
         override func viewDidLoad() {
             super.viewDidLoad()
             view.backgroundColor = .black
+            view.addGestureRecognizer(UIPinchGestureRecognizer(target: self, action: #selector(pinched(_:))))
             AVCaptureDevice.requestAccess(for: .video) { granted in
                 guard granted else { return }
                 DispatchQueue.main.async { self.configure() }
@@ -185,14 +220,54 @@ struct QRScanner: UIViewControllerRepresentable {
 
         override func viewWillDisappear(_ animated: Bool) {
             super.viewWillDisappear(animated)
+            setTorch(false)
             let session = self.session
             sessionQueue.async { session.stopRunning() }
+        }
+
+        /// Torch on or off, when the camera has one (`torchMode`; the lock is the
+        /// device's configuration lock, held only for the change).
+        func setTorch(_ on: Bool) {
+            guard let device, device.hasTorch, device.isTorchModeSupported(on ? .on : .off) else { return }
+            let mode: AVCaptureDevice.TorchMode = on ? .on : .off
+            guard device.torchMode != mode else { return }
+            do {
+                try device.lockForConfiguration()
+                device.torchMode = mode
+                device.unlockForConfiguration()
+            } catch {
+                // Busy (another app, thermal limit): the button simply has no effect.
+            }
+        }
+
+        /// `videoZoomFactor`, clamped to what the active format allows.
+        func setZoom(_ factor: CGFloat) {
+            guard let device else { return }
+            let upper = min(QRScanner.maxZoom, device.activeFormat.videoMaxZoomFactor)
+            let clamped = max(device.minAvailableVideoZoomFactor, min(factor, upper))
+            guard abs(device.videoZoomFactor - clamped) > 0.01 else { return }
+            do {
+                try device.lockForConfiguration()
+                device.videoZoomFactor = clamped
+                device.unlockForConfiguration()
+            } catch {
+                // Keep the current zoom.
+            }
+        }
+
+        @objc private func pinched(_ gesture: UIPinchGestureRecognizer) {
+            guard let device else { return }
+            if gesture.state == .began { pinchStart = device.videoZoomFactor }
+            let factor = max(1, min(pinchStart * gesture.scale, QRScanner.maxZoom))
+            setZoom(factor)
+            onZoom?(factor)
         }
 
         private func configure() {
             guard let device = AVCaptureDevice.default(for: .video),
                   let input = try? AVCaptureDeviceInput(device: device),
                   session.canAddInput(input) else { return }
+            self.device = device
             session.addInput(input)
             let output = AVCaptureMetadataOutput()
             guard session.canAddOutput(output) else { return }
@@ -217,6 +292,7 @@ struct QRScanner: UIViewControllerRepresentable {
             else { return }
             delivered = true
             UINotificationFeedbackGenerator().notificationOccurred(.success)
+            setTorch(false)
             let session = self.session
             sessionQueue.async { session.stopRunning() }
             onCode?(code)

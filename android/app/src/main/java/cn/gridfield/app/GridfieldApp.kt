@@ -5,6 +5,7 @@ package cn.gridfield.app
 
 import android.app.Application
 import android.content.Context
+import android.util.Log
 import cn.gridfield.app.sync.SyncScheduler
 import cn.gridfield.data.GridfieldRepository
 import cn.gridfield.data.SyncController
@@ -12,6 +13,11 @@ import cn.gridfield.ffi.DeviceIdentity
 import cn.gridfield.ffi.Lang
 import java.io.File
 import java.util.Locale
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -55,7 +61,7 @@ class GridfieldApp : Application() {
         ready(repo).also {
             SyncScheduler.schedulePeriodic(this)
             // Pull the grid right away while the worker is still on a good connection.
-            SyncScheduler.syncSoon(this)
+            requestSync(it)
         }
     }
 
@@ -85,8 +91,49 @@ class GridfieldApp : Application() {
         current.value = null
     }
 
+    /**
+     * The server found this phone's enrollment in use by another phone (a copy):
+     * enroll again with a new code from the supervisor for the same person, keeping
+     * everything recorded and queued. A refused code leaves the store as it was.
+     */
+    suspend fun reenroll(code: String, deviceName: String): Session = lock.withLock {
+        // The old handle's identity is stale. The session stays set (a closed store) until
+        // it is replaced, so the screen running this form is not torn down meanwhile;
+        // the worker waits for the lock.
+        current.value?.let { old ->
+            old.sync.cancel()
+            old.repository.close()
+        }
+        val repo = try {
+            GridfieldRepository.reenroll(dataDir, keys, IoBackground, code, deviceName)
+        } catch (t: Throwable) {
+            // Nothing changed on the phone: open it again so the app goes on, and say why.
+            runCatching { ready(GridfieldRepository.open(dataDir, keys, IoBackground)) }
+            throw t
+        }
+        ready(repo).also { requestSync(it) }
+    }
+
     /** A write was made on the phone: get it to the server when there is a network. */
-    fun afterLocalWrite() = SyncScheduler.syncSoon(this)
+    fun afterLocalWrite() = requestSync(current.value)
+
+    private fun requestSync(session: Session?) {
+        // The request is taken now, after the write committed; WorkManager is asked off the main thread.
+        val request = session?.sync?.requestRound()
+        background.launch {
+            try {
+                SyncScheduler.syncSoon(this@GridfieldApp, request)
+            } catch (e: CancellationException) {
+                throw e
+            } catch (t: Throwable) {
+                // The periodic round still picks the write up; log the kind only.
+                Log.w("Gridfield", "could not schedule sync: ${t.javaClass.simpleName}")
+            }
+        }
+    }
+
+    /** Work that outlives a screen (scheduling after a write). */
+    private val background = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 }
 
 /** The user's language for the core's own texts: English if the phone is in English, else Chinese. */

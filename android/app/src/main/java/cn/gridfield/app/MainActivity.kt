@@ -18,6 +18,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.key
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
@@ -37,7 +38,6 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
-import kotlinx.coroutines.flow.filterNotNull
 import kotlinx.coroutines.launch
 
 class MainActivity : ComponentActivity() {
@@ -68,8 +68,17 @@ class RootViewModel(application: Application) : AndroidViewModel(application) {
 
     init {
         open()
-        // Enrollment (or the background worker) may open the store first.
-        viewModelScope.launch { app.session.filterNotNull().collect { _state.value = RootState.Ready(it) } }
+        // Enrollment (or the background worker) may open the store first; a re-enrollment
+        // replaces it; a revocation closes it (the enroll screen then says why).
+        viewModelScope.launch {
+            app.session.collect { s ->
+                if (s != null) {
+                    _state.value = RootState.Ready(s)
+                } else if (_state.value is RootState.Ready) {
+                    _state.value = RootState.NeedsEnrollment
+                }
+            }
+        }
     }
 
     fun open() {
@@ -98,7 +107,8 @@ private fun Root(vm: RootViewModel = viewModel()) {
             val lang = LocalLang.current
             // Plate verdicts and other core texts follow the phone's language.
             LaunchedEffect(s.session, lang) { runCatching { s.session.repository.setLang(lang) } }
-            AppNavHost(s.session)
+            // A new session (re-enrolled) starts a fresh graph: no screen keeps the closed store.
+            key(s.session) { AppNavHost(s.session) }
         }
     }
 }

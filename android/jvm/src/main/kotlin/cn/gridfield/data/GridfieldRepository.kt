@@ -141,6 +141,21 @@ class GridfieldRepository private constructor(
         return ChecklistRunner.start(store, bg, template, addressCode)
     }
 
+    /**
+     * Opens the checklist a screen was asked for without ever making a second draft:
+     * the draft [draftId] if the screen kept one (SavedStateHandle) and it is still a
+     * draft, else this template's draft already at [addressCode] (the id was lost
+     * with the process), else a new one. The caller keeps `runner.inspectionId`.
+     */
+    suspend fun openChecklist(templateId: String, addressCode: String, draftId: String?): ChecklistRunner {
+        val existing = bg.io {
+            val drafts = store.inspections(ReviewStatus.DRAFT)
+            drafts.firstOrNull { it.id == draftId }
+                ?: drafts.filter { it.templateId == templateId && it.addressCode == addressCode }.maxByOrNull { it.startedAt }
+        }
+        return if (existing != null) resumeChecklist(existing.id) else startChecklist(templateId, addressCode)
+    }
+
     /** Continues a draft, or corrects an inspection the supervisor returned. */
     suspend fun resumeChecklist(inspectionId: String): ChecklistRunner {
         val (inspection, template) = bg.io {

@@ -28,6 +28,9 @@ sealed class SyncState {
     ) : SyncState() {
         /** The phone was revoked and its store wiped: close it and offer enrollment. */
         val revoked: Boolean get() = code == "device_revoked"
+
+        /** Another installation uses this enrollment: re-enroll with a new code, nothing is lost. */
+        val cloned: Boolean get() = code == DEVICE_CLONED
     }
 }
 
@@ -37,6 +40,19 @@ class SyncController internal constructor(
 ) {
     val state = Observable<SyncState>(SyncState.Idle(store.pendingCount().toLong()))
     private val running = AtomicReference<CancelHandle?>(null)
+    private val trigger = SyncTrigger()
+
+    @Volatile
+    private var writesDuringLastRound = false
+
+    /** Call after every local write; hand the request to the scheduler. */
+    fun requestRound(): SyncRequest = trigger.localWrite()
+
+    /** Whether a scheduled round for [request] still has anything to do. */
+    fun needsRound(request: SyncRequest?): Boolean = trigger.needsRound(request)
+
+    /** A round is running in this process (the worker's or the sync screen's). */
+    val roundRunning: Boolean get() = trigger.running
 
     /** Runs one round; if one is already running, returns its current state. */
     suspend fun syncNow(): SyncState {
@@ -45,6 +61,8 @@ class SyncController internal constructor(
             cancel.close()
             return state.value
         }
+        val mark = trigger.roundStarting()
+        var succeeded = false
         state.set(SyncState.Running(null, state.value.pending))
         val observer = object : SyncObserver {
             override fun onProgress(progress: SyncProgress) {
@@ -53,6 +71,7 @@ class SyncController internal constructor(
         }
         val result = try {
             val report = bg.io { store.sync(observer, cancel) }
+            succeeded = true
             SyncState.Succeeded(report, bg.io { store.pendingCount().toLong() })
         } catch (e: GridfieldException.Cancelled) {
             SyncState.Cancelled(bg.io { store.pendingCount().toLong() })
@@ -60,6 +79,7 @@ class SyncController internal constructor(
             SyncState.Failed(e.code, e.reason(cn.gridfield.ffi.Lang.ZH), e.reason(cn.gridfield.ffi.Lang.EN),
                 retryable(e), bg.io { store.pendingCount().toLong() })
         } finally {
+            writesDuringLastRound = trigger.roundFinished(mark, succeeded)
             running.set(null)
             cancel.close()
         }
@@ -72,7 +92,36 @@ class SyncController internal constructor(
         running.get()?.cancel()
     }
 
+    /**
+     * What the background worker does after [state], its [round]th round in this run:
+     * go again while writes came in during the round (at most [maxRounds] times),
+     * let WorkManager retry with backoff while the network or server is the problem,
+     * stop when the server refused the device.
+     */
+    fun nextStep(state: SyncState, round: Int, maxRounds: Int = MAX_ROUNDS): WorkStep = when (state) {
+        is SyncState.Succeeded -> {
+            val more = writesDuringLastRound || (state.pending > 0 && state.report.pushed > 0uL)
+            when {
+                !more -> WorkStep.DONE
+                round < maxRounds -> WorkStep.AGAIN
+                state.pending > 0 -> WorkStep.RETRY_LATER
+                else -> WorkStep.DONE
+            }
+        }
+        is SyncState.Failed -> if (state.retryable) WorkStep.RETRY_LATER else WorkStep.STOP
+        is SyncState.Cancelled -> WorkStep.RETRY_LATER
+        // Another round (the sync screen's) is on it, but it may have started before
+        // the write this run is for: come back after the backoff rather than drop it.
+        is SyncState.Running, is SyncState.Idle -> WorkStep.RETRY_LATER
+    }
+
     companion object {
+        /** Rounds one background run makes before handing back to WorkManager. */
+        const val MAX_ROUNDS = 3
+
+        /** WorkManager's first backoff delay; it doubles up to WorkManager's 5-hour cap. */
+        const val BACKOFF_SECONDS = 30L
+
         /** No network or a server hiccup: retry with backoff. A refused token or bad data: don't. */
         fun retryable(e: GridfieldException): Boolean = when (e) {
             is GridfieldException.Sync -> {

@@ -48,6 +48,9 @@ class DemoServer : AutoCloseable {
     /** name -> enrollment code, as printed by the demo. */
     val codes: Map<String, String>
 
+    /** name -> the grid the demo enrolled them in. */
+    val grids: Map<String, String>
+
     init {
         process = ProcessBuilder(bin.path, "--db", db.path, "serve", "--demo", "--listen", "127.0.0.1:0")
             .redirectError(File(dir, "server.log"))
@@ -55,6 +58,7 @@ class DemoServer : AutoCloseable {
         val out = BufferedReader(InputStreamReader(process.inputStream, Charsets.UTF_8))
         var u: String? = null
         val c = mutableMapOf<String, String>()
+        val g = mutableMapOf<String, String>()
         var inCodes = false
         while (true) {
             val line = out.readLine() ?: error("server exited: " + File(dir, "server.log").readText())
@@ -65,6 +69,7 @@ class DemoServer : AutoCloseable {
             } else if (inCodes && line.startsWith("  ")) {
                 val parts = line.trim().split('\t')
                 c[parts[0]] = parts[3]
+                g[parts[0]] = parts[2]
                 if (c.size >= 4) break // the demo enrolls four people
             } else if (inCodes) {
                 break
@@ -74,6 +79,16 @@ class DemoServer : AutoCloseable {
         Thread { out.useLines { it.forEach { } } }.apply { isDaemon = true }.start()
         url = u ?: error("no listen address")
         codes = c
+        grids = g
+    }
+
+    /** `admin enroll-code`: a new one-time code (a copied phone's re-enrollment). */
+    fun enrollCode(user: String, role: String, grid: String): String {
+        val p = ProcessBuilder(bin.path, "--db", db.path, "admin", "enroll-code", "--user", user, "--role", role, "--grid", grid)
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val out = p.inputStream.readBytes().toString(Charsets.UTF_8)
+        check(p.waitFor() == 0) { "enroll-code failed" }
+        return out.trim().lines().last().trim().split(Regex("\\s+")).last()
     }
 
     /** Signed door plates (`GFP1.` QR texts) for a grid, from the admin CLI. */

@@ -1,5 +1,6 @@
-// One background sync round for WorkManager: open (or share) the store, sync, and let
-// WorkManager retry with backoff while the failure is the network's, not the server's word.
+// One background sync run for WorkManager: open (or share) the store, sync, go again
+// while writes came in during the round, and let WorkManager retry with backoff while
+// the failure is the network's, not the server's word (SyncController.nextStep decides).
 package cn.gridfield.app.sync
 
 import android.app.NotificationChannel
@@ -13,15 +14,20 @@ import androidx.work.ForegroundInfo
 import androidx.work.WorkerParameters
 import cn.gridfield.app.R
 import cn.gridfield.app.gridfieldApp
+import cn.gridfield.data.SyncController
+import cn.gridfield.data.SyncRequest
 import cn.gridfield.data.SyncState
+import cn.gridfield.data.WorkStep
 import cn.gridfield.ffi.GridfieldException
-import kotlinx.coroutines.CancellationException
-import kotlinx.coroutines.currentCoroutineContext
-import kotlinx.coroutines.job
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.launch
 
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
 
     override suspend fun doWork(): Result {
+        val health = SyncHealthStore(applicationContext)
         val session = try {
             applicationContext.gridfieldApp.openSession()
         } catch (e: GridfieldException) {
@@ -30,31 +36,55 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         } ?: return Result.success() // not enrolled: nothing to sync
         val controller = session.sync
 
-        // WorkManager stops us when the network goes: stop the Rust round too (it
-        // blocks a thread that coroutine cancellation alone cannot interrupt).
-        // (currentCoroutineContext(): CoroutineWorker's own `coroutineContext` is a dispatcher.)
-        val stop = currentCoroutineContext().job.invokeOnCompletion { cause ->
-            if (cause is CancellationException) controller.cancel()
-        }
-        try {
-            for (round in 1..MAX_ROUNDS) {
-                when (val state = controller.syncNow()) {
-                    is SyncState.Succeeded -> {
-                        // Writes made during the round are still queued: go again while it helps.
-                        if (state.pending == 0L || state.report.pushed == 0UL) return Result.success()
+        // A round chained after another one (a write while it ran) that a later round
+        // already covered: nothing left to do, no network used.
+        val request = inputData.getString(SyncScheduler.KEY_EPOCH)?.let { SyncRequest(it, inputData.getLong(SyncScheduler.KEY_SEQ, 0)) }
+        if (request != null && !controller.needsRound(request)) return Result.success()
+
+        // WorkManager stops us when the network goes (or the system's battery rules
+        // say so): stop the Rust round too (it blocks a thread that coroutine
+        // cancellation alone cannot interrupt), at once rather than when it ends, and
+        // remember why, so the sync screen can tell a battery manager from a lost network.
+        return coroutineScope {
+            val finished = AtomicBoolean(false)
+            val watcher = launch {
+                try {
+                    awaitCancellation()
+                } finally {
+                    if (!finished.get()) {
+                        controller.cancel()
+                        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S) health.stopped(stopReason)
                     }
-                    is SyncState.Failed -> {
-                        if (state.revoked) applicationContext.gridfieldApp.forgetRevoked()
-                        return if (state.retryable) Result.retry() else Result.failure()
-                    }
-                    is SyncState.Cancelled -> return Result.retry()
-                    // Another round (the sync screen's) is already on it.
-                    is SyncState.Running, is SyncState.Idle -> return Result.success()
                 }
             }
-            return Result.success()
-        } finally {
-            stop.dispose()
+            try {
+                rounds(controller, health)
+            } finally {
+                finished.set(true)
+                watcher.cancel()
+            }
+        }
+    }
+
+    /** Rounds until the policy says done, retry later or stop (SyncController.nextStep). */
+    private suspend fun rounds(controller: SyncController, health: SyncHealthStore): Result {
+        var round = 1
+        var state = controller.syncNow()
+        var step = controller.nextStep(state, round)
+        while (step == WorkStep.AGAIN) {
+            // Writes came in during the round: they are still queued, go again.
+            round++
+            state = controller.syncNow()
+            step = controller.nextStep(state, round)
+        }
+        health.ran()
+        return when (step) {
+            WorkStep.DONE, WorkStep.AGAIN -> Result.success()
+            WorkStep.RETRY_LATER -> Result.retry()
+            WorkStep.STOP -> {
+                if (state is SyncState.Failed && state.revoked) applicationContext.gridfieldApp.forgetRevoked()
+                Result.failure()
+            }
         }
     }
 
@@ -81,7 +111,6 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
     }
 
     private companion object {
-        const val MAX_ROUNDS = 3
         const val CHANNEL = "gridfield.sync"
         const val NOTIFICATION_ID = 7001
     }

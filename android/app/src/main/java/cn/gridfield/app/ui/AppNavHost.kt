@@ -22,6 +22,7 @@ import cn.gridfield.app.ui.report.PointsScreen
 import cn.gridfield.app.ui.report.ReportScreen
 import cn.gridfield.app.ui.scan.ScanPurpose
 import cn.gridfield.app.ui.scan.ScanScreen
+import cn.gridfield.app.ui.sync.BatteryGuideScreen
 import cn.gridfield.app.ui.sync.SyncScreen
 
 object Routes {
@@ -36,6 +37,7 @@ object Routes {
     const val REPORT = "report?address={address}&text={text}"
     const val POINTS = "points"
     const val SYNC = "sync"
+    const val BATTERY = "battery"
 
     /** My grid; with [pickForReport] a tap starts a report instead of opening the address. */
     fun grid(pickForReport: Boolean = false) = "grid?pick=$pickForReport"
@@ -133,7 +135,10 @@ fun AppNavHost(session: Session, nav: NavHostController = rememberNavController(
             PointsScreen(onBack = { nav.popBackStack() })
         }
         composable(Routes.SYNC) {
-            SyncScreen(onBack = { nav.popBackStack() })
+            SyncScreen(onBack = { nav.popBackStack() }, onBatteryGuide = { nav.navigate(Routes.BATTERY) })
+        }
+        composable(Routes.BATTERY) {
+            BatteryGuideScreen(onBack = { nav.popBackStack() })
         }
     }
 }

@@ -39,7 +39,7 @@ import cn.gridfield.app.ui.common.LocalSession
 import cn.gridfield.app.ui.common.PhotoStrip
 import cn.gridfield.app.ui.common.SectionTitle
 import cn.gridfield.app.ui.common.rememberPhotoCapture
-import cn.gridfield.app.ui.common.sessionViewModel
+import cn.gridfield.app.ui.common.sessionViewModelWithState
 import cn.gridfield.app.ui.common.text
 import cn.gridfield.data.ChecklistState
 import cn.gridfield.ffi.ChecklistItem
@@ -56,7 +56,9 @@ fun ChecklistScreen(
     onBack: () -> Unit,
     onHazards: () -> Unit,
 ) {
-    val vm = sessionViewModel { s, lang, app -> ChecklistViewModel(s, lang, app, templateId, addressCode, inspectionId) }
+    val vm = sessionViewModelWithState { s, lang, app, saved ->
+        ChecklistViewModel(s, lang, app, saved, templateId, addressCode, inspectionId)
+    }
     val runner by vm.runner.collectAsStateWithLifecycle()
     val state by vm.state.collectAsStateWithLifecycle()
     val outcome by vm.outcome.collectAsStateWithLifecycle()

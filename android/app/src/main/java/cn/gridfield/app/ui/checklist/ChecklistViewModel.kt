@@ -1,8 +1,11 @@
 // The checklist runner's view model: starts or resumes a draft, saves every answer as
-// it is given (one at a time, in order), and submits. Validation, scoring and the
+// it is given (one at a time, in order), and submits. The draft's id is kept in the
+// SavedStateHandle, so the screen restored after process death continues the same
+// draft instead of starting a second one (the repository also finds it without the id). Validation, scoring and the
 // hazards a failing item raises all come from the core through ChecklistRunner.
 package cn.gridfield.app.ui.checklist
 
+import androidx.lifecycle.SavedStateHandle
 import androidx.lifecycle.viewModelScope
 import cn.gridfield.app.GridfieldApp
 import cn.gridfield.app.Session
@@ -31,6 +34,7 @@ class ChecklistViewModel(
     private val session: Session,
     lang: Lang,
     private val app: GridfieldApp,
+    private val saved: SavedStateHandle,
     templateId: String?,
     addressCode: String?,
     inspectionId: String?,
@@ -59,7 +63,9 @@ class ChecklistViewModel(
                 _returnComment.value = repo.inspection(inspectionId).summary.reviewComment
                 repo.resumeChecklist(inspectionId)
             } else {
-                repo.startChecklist(requireNotNull(templateId), requireNotNull(addressCode))
+                val draft: String? = saved[DRAFT_ID]
+                repo.openChecklist(requireNotNull(templateId), requireNotNull(addressCode), draft)
+                    .also { saved[DRAFT_ID] = it.inspectionId }
             }
         }
     }
@@ -98,5 +104,10 @@ class ChecklistViewModel(
                 }
             }
         }
+    }
+
+    private companion object {
+        /** The draft this screen opened, across process death. */
+        const val DRAFT_ID = "checklist.draftId"
     }
 }

@@ -5,7 +5,9 @@ package cn.gridfield.app.ui.common
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.staticCompositionLocalOf
 import androidx.compose.ui.platform.LocalContext
+import androidx.lifecycle.SavedStateHandle
 import androidx.lifecycle.ViewModel
+import androidx.lifecycle.createSavedStateHandle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.gridfield.app.GridfieldApp
 import cn.gridfield.app.Session
@@ -28,4 +30,18 @@ inline fun <reified VM : ViewModel> sessionViewModel(
     val lang = LocalLang.current
     val app = LocalContext.current.gridfieldApp
     return viewModel { create(session, lang, app) }
+}
+
+/**
+ * Like [sessionViewModel], with the entry's [SavedStateHandle]: what a screen must
+ * survive process death with (the id of the draft it created).
+ */
+@Composable
+inline fun <reified VM : ViewModel> sessionViewModelWithState(
+    crossinline create: (session: Session, lang: Lang, app: GridfieldApp, saved: SavedStateHandle) -> VM,
+): VM {
+    val session = LocalSession.current
+    val lang = LocalLang.current
+    val app = LocalContext.current.gridfieldApp
+    return viewModel { create(session, lang, app, createSavedStateHandle()) }
 }

@@ -42,6 +42,9 @@ import cn.gridfield.app.ui.common.LocalSession
 import cn.gridfield.app.ui.common.asFlow
 import cn.gridfield.app.ui.common.sessionViewModel
 import cn.gridfield.app.ui.scan.ScanPurpose
+import cn.gridfield.app.GridfieldApp
+import cn.gridfield.app.sync.SyncHealthStore
+import cn.gridfield.data.BackgroundBlock
 import cn.gridfield.data.SyncState
 import cn.gridfield.ffi.DeviceIdentity
 import cn.gridfield.ffi.Lang
@@ -55,14 +58,19 @@ import kotlinx.coroutines.flow.stateIn
 
 data class HomeCounts(val overdue: Int = 0, val returned: Int = 0, val drafts: Int = 0, val points: Long = 0)
 
-class HomeViewModel(private val session: Session, lang: Lang) : BaseViewModel(lang) {
+class HomeViewModel(private val session: Session, lang: Lang, private val app: GridfieldApp) : BaseViewModel(lang) {
     private val _counts = MutableStateFlow(HomeCounts())
     val counts: StateFlow<HomeCounts> = _counts.asStateFlow()
+
+    /** Something the worker must act on for sync to go on: a battery manager, a copied phone. */
+    private val _attention = MutableStateFlow(false)
+    val attention: StateFlow<Boolean> = _attention.asStateFlow()
     val sync: StateFlow<SyncState> = session.sync.state.asFlow()
         .stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), session.sync.state.value)
 
     fun refresh() = launchSafely {
         val repo = session.repository
+        _attention.value = SyncHealthStore(app).assess() != BackgroundBlock.None || repo.diagnostics().needsReenroll
         _counts.value = if (session.identity.role == Role.VOLUNTEER) {
             HomeCounts(points = repo.points())
         } else {
@@ -77,9 +85,10 @@ class HomeViewModel(private val session: Session, lang: Lang) : BaseViewModel(la
 
 @Composable
 fun HomeScreen(identity: DeviceIdentity, navigate: (String) -> Unit) {
-    val vm = sessionViewModel { s, lang, _ -> HomeViewModel(s, lang) }
+    val vm = sessionViewModel { s, lang, app -> HomeViewModel(s, lang, app) }
     val counts by vm.counts.collectAsStateWithLifecycle()
     val sync by vm.sync.collectAsStateWithLifecycle()
+    val attention by vm.attention.collectAsStateWithLifecycle()
     val lang = LocalLang.current
     val labels = LocalSession.current.labels
     // Back from a checklist or a sync: the figures may have changed.
@@ -102,6 +111,13 @@ fun HomeScreen(identity: DeviceIdentity, navigate: (String) -> Unit) {
                 style = MaterialTheme.typography.titleMedium,
             )
             SyncSummary(sync) { navigate(Routes.SYNC) }
+            if (attention) {
+                Text(
+                    stringResource(R.string.home_sync_attention),
+                    color = Danger,
+                    modifier = Modifier.clickable { navigate(Routes.SYNC) },
+                )
+            }
             if (identity.role == Role.VOLUNTEER) {
                 Tile(stringResource(R.string.home_scan), stringResource(R.string.home_scan_volunteer_hint)) {
                     navigate(Routes.scan(ScanPurpose.REPORT))

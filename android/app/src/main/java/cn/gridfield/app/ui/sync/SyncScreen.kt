@@ -1,8 +1,16 @@
-// Sync status: how many changes wait on this phone and where each record stands,
-// the last error in words, progress of a running round, and "sync now" / cancel.
-// Nothing here is needed for sync to happen: WorkManager runs it when there is a network.
+// Sync status: what waits on this phone (changes, photos) and where each record
+// stands, what failed and why (the core's own sentence), and what the worker can do:
+// sync now, connect to a network, let the app run in the background (battery guide),
+// or, for a phone found to be a copy, enter a new enrollment code (re-enroll form).
+// What to say is decided by the JVM layer's syncStatus(); nothing here is needed for
+// sync to happen: WorkManager runs it when there is a network.
 package cn.gridfield.app.ui.sync
 
+import android.content.Context
+import android.content.Intent
+import android.net.ConnectivityManager
+import android.net.NetworkCapabilities
+import android.provider.Settings
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -22,6 +30,7 @@ import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
@@ -40,7 +49,10 @@ import cn.gridfield.app.ui.common.SectionTitle
 import cn.gridfield.app.ui.common.asFlow
 import cn.gridfield.app.ui.common.formatTime
 import cn.gridfield.app.ui.common.sessionViewModel
+import cn.gridfield.app.sync.SyncHealthStore
 import cn.gridfield.data.SyncState
+import cn.gridfield.data.SyncStatus
+import cn.gridfield.data.syncStatus
 import cn.gridfield.ffi.Delivery
 import cn.gridfield.ffi.Diagnostics
 import cn.gridfield.ffi.Lang
@@ -57,6 +69,9 @@ import kotlinx.coroutines.launch
 data class RecordState(val title: String, val at: Long, val delivery: Delivery)
 
 class SyncViewModel(private val session: Session, lang: Lang, private val app: GridfieldApp) : BaseViewModel(lang) {
+    private val _status = MutableStateFlow<SyncStatus?>(null)
+    val status: StateFlow<SyncStatus?> = _status.asStateFlow()
+
     val state: StateFlow<SyncState> = session.sync.state.asFlow()
         .stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), session.sync.state.value)
 
@@ -70,7 +85,9 @@ class SyncViewModel(private val session: Session, lang: Lang, private val app: G
     fun load() = launchSafely {
         val repo = session.repository
         _pending.value = repo.pendingOperations()
-        _diagnostics.value = repo.diagnostics()
+        val d = repo.diagnostics()
+        _diagnostics.value = d
+        _status.value = syncStatus(d, session.sync.state.value, isOnline(app), SyncHealthStore(app).assess(), lang)
         val labels = session.labels
         val hazards = repo.hazards()
         labels.loadCategories(repo.store, hazards.map { it.category })
@@ -100,15 +117,29 @@ class SyncViewModel(private val session: Session, lang: Lang, private val app: G
     }
 
     fun cancel() = session.sync.cancel()
+
+    /** The re-enroll form: a new code from the supervisor; the session is replaced on success. */
+    fun reenroll(code: String, deviceName: String) = launchSafely {
+        app.reenroll(code.trim(), deviceName.trim())
+    }
+}
+
+private fun isOnline(context: Context): Boolean {
+    val cm = context.getSystemService(ConnectivityManager::class.java)
+    val caps = cm.getNetworkCapabilities(cm.activeNetwork) ?: return false
+    return caps.hasCapability(NetworkCapabilities.NET_CAPABILITY_INTERNET)
 }
 
 @Composable
-fun SyncScreen(onBack: () -> Unit) {
+fun SyncScreen(onBack: () -> Unit, onBatteryGuide: () -> Unit) {
     val vm = sessionViewModel { s, lang, app -> SyncViewModel(s, lang, app) }
     val state by vm.state.collectAsStateWithLifecycle()
     val pending by vm.pending.collectAsStateWithLifecycle()
     val diagnostics by vm.diagnostics.collectAsStateWithLifecycle()
     val records by vm.records.collectAsStateWithLifecycle()
+    val status by vm.status.collectAsStateWithLifecycle()
+    val busy by vm.busy.collectAsStateWithLifecycle()
+    val context = LocalContext.current
     val error by vm.error.collectAsStateWithLifecycle()
     val lang = LocalLang.current
     LaunchedEffect(state is SyncState.Running) { vm.load() }
@@ -122,25 +153,26 @@ fun SyncScreen(onBack: () -> Unit) {
                         style = MaterialTheme.typography.headlineSmall,
                     )
                     StateLine(state, lang)
+                    status?.let { st ->
+                        StatusAdvice(
+                            st,
+                            running = state is SyncState.Running,
+                            busy = busy,
+                            onRetry = vm::syncNow,
+                            onNetwork = { context.startActivity(Intent(Settings.ACTION_WIRELESS_SETTINGS).addFlags(Intent.FLAG_ACTIVITY_NEW_TASK)) },
+                            onBattery = onBatteryGuide,
+                            onReenroll = vm::reenroll,
+                        )
+                    }
                     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                        Button(onClick = vm::syncNow, enabled = state !is SyncState.Running) {
-                            Text(stringResource(R.string.sync_now))
-                        }
                         OutlinedButton(onClick = vm::cancel, enabled = state is SyncState.Running) {
                             Text(stringResource(R.string.cancel))
                         }
+                        OutlinedButton(onClick = onBatteryGuide) { Text(stringResource(R.string.battery_title)) }
                     }
                     ErrorText(error)
                     diagnostics?.let { d ->
-                        d.lastSuccess?.let { Text(stringResource(R.string.sync_last_success, formatTime(it))) }
-                        d.lastError?.let { e ->
-                            Text(
-                                stringResource(R.string.sync_last_error, formatTime(e.at), if (lang == Lang.EN) e.reasonEn else e.reason),
-                                color = Danger,
-                            )
-                        }
-                        if (d.needsReenroll) Text(stringResource(R.string.sync_needs_reenroll), color = Danger)
-                        if (d.pendingPhotos > 0UL) Text(stringResource(R.string.sync_pending_photos, d.pendingPhotos.toLong()))
+                        d.lastError?.let { e -> Text(stringResource(R.string.sync_last_error_at, formatTime(e.at)), style = MaterialTheme.typography.bodySmall) }
                         d.serverUrl?.let { Text(stringResource(R.string.sync_server, it), style = MaterialTheme.typography.bodySmall) }
                     }
                 }

@@ -19,6 +19,13 @@ const JUSTICE: &str = "320583001-justice";
 const FAR: &str = "320583001004-police";
 
 fn new_case(id: &str, case_type: &str, worker: &str) -> serde_json::Value {
+    let mut op = case_op(id, case_type, worker);
+    op["case"]["parties"] =
+        json!([{ "name": "王五", "phone": "13900000001", "role": "applicant" }]);
+    op
+}
+
+fn case_op(id: &str, case_type: &str, worker: &str) -> serde_json::Value {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -87,10 +94,12 @@ fn scenario(backend: Backend) {
                 "case-c1",
                 new_case("case-c1", "dispute.property", "张伟"),
             ),
+            raw_op("op-c2", "case-c2", case_op("case-c2", "livelihood", "张伟")),
+            // A neighbour dispute goes to the grid's worker (owned by grid A).
             raw_op(
-                "op-c2",
-                "case-c2",
-                new_case("case-c2", "livelihood", "张伟"),
+                "op-c3",
+                "case-c3",
+                case_op("case-c3", "dispute.neighbor", "张伟"),
             ),
         ],
     );
@@ -105,6 +114,69 @@ fn scenario(backend: Backend) {
     let text = body(&intake);
     assert!(text.contains("/console/cases/case-c1"), "{text}");
     assert!(text.contains("物业纠纷"), "{text}");
+    assert!(!text.contains("case-c3"), "owned by the grid, not the town");
+
+    // The case page: parties with the phone masked.
+    let page = body(&console::get(&server.url, &town, "/console/cases/case-c1"));
+    assert!(
+        page.contains("王五") && page.contains("139****0001"),
+        "{page}"
+    );
+    assert!(!page.contains("13900000001"));
+
+    // The export follows the filter and carries no parties.
+    let csv = console::get(
+        &server.url,
+        &town,
+        "/console/cases/export/cases.csv?type=dispute",
+    );
+    assert_eq!(csv.status, 200);
+    let csv = body(&csv);
+    assert!(csv.contains("case-c1") && csv.contains("case-c3"), "{csv}");
+    assert!(!csv.contains("case-c2"), "not a dispute");
+    assert!(!csv.contains("王五") && !csv.contains("13900000001"));
+    let xlsx = console::get(&server.url, &town, "/console/cases/export/cases.xlsx");
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.body.starts_with(b"PK"));
+
+    // 督办: grid A's case past its deadline appears in the town's list; the town
+    // sets a new deadline, then takes it over into its own queue.
+    assert!(!body(&console::get(&server.url, &town, "/console/cases/overdue")).contains("case-c3"));
+    store.sql(if store.is_postgres() {
+        "UPDATE records SET body = jsonb_set(body::jsonb, '{case,deadline}', '1000')::text WHERE id = 'case-c3'"
+    } else {
+        "UPDATE records SET body = json_set(body, '$.case.deadline', 1000) WHERE id = 'case-c3'"
+    });
+    let overdue = body(&console::get(&server.url, &town, "/console/cases/overdue"));
+    assert!(overdue.contains("/console/cases/case-c3"), "{overdue}");
+    let no_note = step(
+        &server,
+        &town,
+        "case-c3",
+        &[("action", "supervise"), ("deadline", "2099-12-31")],
+    );
+    assert_eq!(no_note.status, 422);
+    assert!(body(&no_note).contains(&CaseRefusal::NoteRequired.message(Lang::Zh)));
+    let sup = step(
+        &server,
+        &town,
+        "case-c3",
+        &[
+            ("action", "supervise"),
+            ("deadline", "2099-12-31"),
+            ("note", "请尽快调解"),
+        ],
+    );
+    assert_eq!(sup.status, 303, "{}", body(&sup));
+    assert!(!body(&console::get(&server.url, &town, "/console/cases/overdue")).contains("case-c3"));
+    assert_eq!(
+        step(&server, &town, "case-c3", &[("action", "take_over")]).status,
+        303
+    );
+    assert_eq!(
+        store.query_lines("SELECT case_owner FROM records WHERE id = 'case-c3'"),
+        vec![TOWN_PATH.to_string()]
+    );
 
     // Accept; then a dispatch to a department that does not serve the town is
     // refused in Chinese and changes nothing.

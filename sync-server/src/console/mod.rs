@@ -95,6 +95,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/intake", get(cases::intake))
         .route("/console/cases/inbox", get(cases::inbox))
         .route("/console/cases/overdue", get(cases::overdue))
+        .route("/console/cases/export/{file}", get(cases::export))
         .route("/console/cases/{id}", get(case_page::show))
         .route("/console/cases/{id}/step", post(case_page::step))
         .route("/console/reports", get(reports::list))

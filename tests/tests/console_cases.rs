@@ -123,6 +123,14 @@ fn scenario(backend: Backend) {
         "{page}"
     );
     assert!(!page.contains("13900000001"));
+    // In English, the page's own words are English.
+    let en = body(&console::get(
+        &server.url,
+        &town,
+        "/console/cases/case-c1?lang=en",
+    ));
+    assert!(en.contains("Owning level") && en.contains("Property management dispute"));
+    assert!(!en.contains("所属层级") && !en.contains("待受理"), "{en}");
 
     // The export follows the filter and carries no parties.
     let csv = console::get(

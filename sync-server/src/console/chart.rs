@@ -89,16 +89,32 @@ pub fn columns(title: &str, bars: &[Bar]) -> String {
 
 /// Horizontal bars (e.g. hazards by category).
 pub fn rows(title: &str, bars: &[Bar]) -> String {
+    rows_scaled(title, bars, None)
+}
+
+/// Horizontal bars against a fixed full scale (`Some(100.0)` for shares in
+/// percent), or the largest value.
+pub fn rows_scaled(title: &str, bars: &[Bar], full: Option<f64>) -> String {
     let lw = 200.0;
     let rh = 24.0;
-    let max = bars.iter().map(|b| b.value).fold(1.0_f64, f64::max);
+    let max = full.unwrap_or_else(|| bars.iter().map(|b| b.value).fold(1.0_f64, f64::max));
+    // Room right of the longest bar for the longest value text (CJK is wider).
+    let text_w = bars
+        .iter()
+        .map(|b| {
+            b.text
+                .chars()
+                .map(|c| if c.is_ascii() { 7.0 } else { 12.0 })
+                .sum::<f64>()
+        })
+        .fold(60.0_f64, f64::max);
     let h = rh * bars.len().max(1) as f64;
     let placed = bars
         .iter()
         .enumerate()
         .map(|(i, b)| {
             let y = i as f64 * rh;
-            let bw = (b.value / max) * (W - lw - 60.0);
+            let bw = (b.value / max).min(1.0) * (W - lw - text_w);
             Placed {
                 bar: b,
                 x: format!("{lw}"),

@@ -92,14 +92,20 @@ pub async fn page(State(s): State<AppState>, c: Console) -> Response {
     let grid = c.user.grid_code.clone();
     let esc_ms = s.console.escalate_after_ms;
     let now = now_ms();
+    let lang = c.lang.lang;
     let res = blocking(move || {
         s.db.read(|tx| {
             let f = Figures::read(tx, &sc, &grid, now, esc_ms)?;
-            Ok((f, rules::taxonomy::hazard(tx)?))
+            let cases = super::case_charts::charts(tx, &sc.path, lang)?;
+            Ok((f, rules::taxonomy::hazard(tx)?, cases))
         })
     })
     .await;
-    c.finish(res.map(|(f, t)| render(c.lang, StatusCode::OK, &view(&c, &f, &t))))
+    c.finish(res.map(|(f, t, cases)| {
+        let mut v = view(&c, &f, &t);
+        v.charts.extend(cases);
+        render(c.lang, StatusCode::OK, &v)
+    }))
 }
 
 fn view<'a>(c: &'a Console, f: &Figures, taxonomy: &Taxonomy) -> DashboardPage<'a> {

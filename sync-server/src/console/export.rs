@@ -256,6 +256,53 @@ pub fn write_export(
     }
 }
 
+/// A whole table (header and rows already in words) as CSV or XLSX, each cell
+/// neutralised like the streamed exports'.
+pub fn write_table(
+    format: Format,
+    head: &[String],
+    rows: &[Vec<String>],
+    out: impl Write,
+) -> Result<()> {
+    match format {
+        Format::Csv => {
+            let mut out = out;
+            out.write_all("\u{feff}".as_bytes()).map_err(io)?;
+            let mut w = crate::spreadsheet::writer(out);
+            let err = |e: csv::Error| ApiError::internal(e.to_string());
+            w.write_record(head).map_err(err)?;
+            for r in rows {
+                crate::spreadsheet::record(&mut w, r).map_err(err)?;
+            }
+            w.flush().map_err(io)
+        }
+        Format::Xlsx => {
+            let mut zip = zip::ZipWriter::new_stream(out);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            let zerr = |e: zip::result::ZipError| ApiError::internal(format!("xlsx: {e}"));
+            for (name, text) in XLSX_PARTS {
+                zip.start_file(*name, opts).map_err(zerr)?;
+                zip.write_all(text.as_bytes()).map_err(io)?;
+            }
+            zip.start_file("xl/worksheets/sheet1.xml", opts)
+                .map_err(zerr)?;
+            zip.write_all(
+                b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+                  <worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
+            )
+            .map_err(io)?;
+            zip.write_all(xlsx_row(head).as_bytes()).map_err(io)?;
+            for r in rows {
+                zip.write_all(xlsx_row(r).as_bytes()).map_err(io)?;
+            }
+            zip.write_all(b"</sheetData></worksheet>").map_err(io)?;
+            let mut inner = zip.finish().map_err(zerr)?;
+            inner.flush().map_err(io)
+        }
+    }
+}
+
 fn xml(s: &str) -> String {
     // XML 1.0 forbids most control characters; drop them rather than emit a broken sheet.
     s.chars()

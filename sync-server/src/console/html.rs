@@ -70,6 +70,7 @@ pub enum Nav {
     Dashboard,
     Review,
     Hazards,
+    Cases,
     Reports,
     Addresses,
     Conflicts,
@@ -77,10 +78,15 @@ pub enum Nav {
     None,
 }
 
-const NAV: [(Nav, &str, Msg); 7] = [
+const NAV: [(Nav, &str, Msg); 8] = [
     (Nav::Dashboard, "/console", Msg::NavDashboard),
     (Nav::Review, "/console/inspections", Msg::NavReview),
     (Nav::Hazards, "/console/hazards", Msg::NavHazards),
+    (
+        Nav::Cases,
+        "/console/cases/intake",
+        Msg::Case(super::case_msg::CaseMsg::NavCases),
+    ),
     (Nav::Reports, "/console/reports", Msg::NavReports),
     (Nav::Addresses, "/console/addresses", Msg::NavPlates),
     (Nav::Conflicts, "/console/conflicts", Msg::NavConflicts),
@@ -151,7 +157,15 @@ impl<'a> Frame<'a> {
         }
     }
 
+    /// The entries the user's role may use: a department user has its inbox only.
     pub fn nav_items(&self) -> Vec<NavItem> {
+        if self.user.is_some_and(|u| u.is_department()) {
+            return vec![NavItem {
+                href: "/console/cases/inbox",
+                label: Msg::Case(super::case_msg::CaseMsg::NavInbox).text(self.lang),
+                on: self.nav == Nav::Cases,
+            }];
+        }
         NAV.iter()
             .map(|(n, href, m)| NavItem {
                 href,

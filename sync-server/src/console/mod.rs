@@ -5,6 +5,11 @@
 
 mod addresses;
 pub mod auth;
+mod case_charts;
+mod case_msg;
+mod case_page;
+mod case_query;
+mod cases;
 pub mod chart;
 mod cookies;
 mod csrf;
@@ -86,6 +91,13 @@ pub fn router() -> Router<AppState> {
         .route("/console/hazards", get(hazards::list))
         .route("/console/hazards/{id}", get(hazards::show))
         .route("/console/hazards/{id}/step", post(hazards::step))
+        .route("/console/cases", get(cases::list))
+        .route("/console/cases/intake", get(cases::intake))
+        .route("/console/cases/inbox", get(cases::inbox))
+        .route("/console/cases/overdue", get(cases::overdue))
+        .route("/console/cases/export/{file}", get(cases::export))
+        .route("/console/cases/{id}", get(case_page::show))
+        .route("/console/cases/{id}/step", post(case_page::step))
         .route("/console/reports", get(reports::list))
         .route("/console/reports/{id}", get(reports::show))
         .route("/console/reports/{id}/decide", post(reports::decide))
@@ -166,7 +178,23 @@ impl FromRequestParts<AppState> for Console {
             None => None,
         };
         match (user, token) {
-            (Some(user), Some(token)) => Ok(Console { user, lang, token }),
+            (Some(user), Some(token)) => {
+                if user.is_department() && !department_may_open(parts.uri.path()) {
+                    let p = parts.uri.path();
+                    if parts.method == axum::http::Method::GET
+                        && (p == "/console" || p == "/console/")
+                    {
+                        return Err(redirect("/console/cases/inbox"));
+                    }
+                    return Err(message_page(
+                        lang,
+                        Some(&user),
+                        StatusCode::NOT_FOUND,
+                        Msg::NotFound,
+                    ));
+                }
+                Ok(Console { user, lang, token })
+            }
             _ => {
                 if parts.method == axum::http::Method::GET {
                     let next = parts
@@ -189,6 +217,15 @@ impl FromRequestParts<AppState> for Console {
             }
         }
     }
+}
+
+/// A department user (职能部门) sees the cases dispatched to their department and
+/// nothing else of the grid: no hazards, inspections, registers, logs or exports.
+fn department_may_open(path: &str) -> bool {
+    path == "/console/cases"
+        || path.starts_with("/console/cases/")
+        || path.starts_with("/console/photos/")
+        || path == "/console/logout"
 }
 
 pub fn redirect(to: &str) -> Response {

@@ -23,7 +23,11 @@ pub enum Msg {
     All,
     Previous,
     Next,
-    Pager { total: i64, page: i64, pages: i64 },
+    Pager {
+        total: i64,
+        page: i64,
+        pages: i64,
+    },
     ExportThisFilter,
     Filter,
     Grid,
@@ -48,7 +52,9 @@ pub enum Msg {
     SignIn,
     EnterCredentials,
     WrongCredentials,
-    TooManyAttempts { seconds: i64 },
+    TooManyAttempts {
+        seconds: i64,
+    },
     ControlCharacters,
     // dashboard
     Dashboard,
@@ -104,8 +110,12 @@ pub enum Msg {
     Assignee,
     Deadline,
     Overdue,
-    EscalatedTo { grid: String },
-    EscalatedNotice { grid: String },
+    EscalatedTo {
+        grid: String,
+    },
+    EscalatedNotice {
+        grid: String,
+    },
     NoHazards,
     Description,
     PhotoInput,
@@ -129,8 +139,12 @@ pub enum Msg {
     StepDeadline,
     UnknownAction,
     DeadlineFormat,
-    DeadlinePast { today: String },
-    PhotoTooLarge { mb: u64 },
+    DeadlinePast {
+        today: String,
+    },
+    PhotoTooLarge {
+        mb: u64,
+    },
     PhotoType,
     UploadTooLarge,
     FormUnreadable,
@@ -199,6 +213,8 @@ pub enum Msg {
     RevealNotAllowed,
     RevealAudited,
     ExportEntities,
+    /// The cases' texts (`case_msg`).
+    Case(super::case_msg::CaseMsg),
 }
 
 impl Msg {
@@ -206,6 +222,7 @@ impl Msg {
     pub fn text(&self, lang: Lang) -> String {
         use Msg::*;
         let (zh, en) = match self {
+            Case(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -489,7 +506,7 @@ impl Msg {
 
     /// Every message once, with sample arguments: what the language test walks.
     pub fn samples() -> Vec<Msg> {
-        vec![
+        [
             Msg::ConsoleTitle,
             Msg::Brand,
             Msg::NavDashboard,
@@ -676,6 +693,13 @@ impl Msg {
             Msg::RevealAudited,
             Msg::ExportEntities,
         ]
+        .into_iter()
+        .chain(
+            super::case_msg::CaseMsg::samples()
+                .into_iter()
+                .map(Msg::Case),
+        )
+        .collect()
     }
 }
 

@@ -1,0 +1,154 @@
+//! The console's reads of cases (事件), over the generated columns of migration
+//! 010 (`case_status`, `case_owner`, `case_handler`, `case_due`, `case_at`): one
+//! SQL text for both stores, every value a bound parameter.
+
+use gridfield_core::case::CaseStatus;
+use gridfield_core::grid::GridScope;
+
+use crate::db::records::CaseDoc;
+use crate::db::{RowExt, SqlValue as V, Tx};
+use crate::error::{ApiError, Result};
+
+/// Which cases a queue or list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Where they happened: a grid subtree.
+    pub grid_path: Option<String>,
+    /// Owned by exactly this level (受理台).
+    pub owner: Option<String>,
+    /// Owned at or below this level.
+    pub owner_under: Option<String>,
+    /// Owned strictly below this level (督办).
+    pub owner_below: Option<String>,
+    /// Handled by this user or department (inbox).
+    pub handler: Option<String>,
+    /// Any of these statuses (empty: any).
+    pub statuses: Vec<CaseStatus>,
+    /// A case type and its subtypes.
+    pub case_type: Option<String>,
+    /// Open and past this deadline.
+    pub due_before: Option<i64>,
+    /// Created in [from, to).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+pub const OPEN: [CaseStatus; 5] = [
+    CaseStatus::Reported,
+    CaseStatus::Accepted,
+    CaseStatus::Dispatched,
+    CaseStatus::Handling,
+    CaseStatus::Finished,
+];
+
+fn where_clause(f: &CaseFilter) -> (String, Vec<V>) {
+    let mut sql = String::from("kind = 'case'");
+    let mut params: Vec<V> = Vec::new();
+    let mut add = |sql: &mut String, cond: &str, v: V| {
+        params.push(v);
+        sql.push_str(&format!(" AND {cond} ${}", params.len()));
+    };
+    if let Some(p) = &f.grid_path {
+        let (lo, hi) = GridScope::new(p).range();
+        add(&mut sql, "grid_path >=", lo.into());
+        add(&mut sql, "grid_path <", hi.into());
+    }
+    if let Some(o) = &f.owner {
+        add(&mut sql, "case_owner =", o.into());
+    }
+    for p in [&f.owner_under, &f.owner_below].into_iter().flatten() {
+        let (lo, hi) = GridScope::new(p).range();
+        add(&mut sql, "case_owner >=", lo.into());
+        add(&mut sql, "case_owner <", hi.into());
+    }
+    if let Some(p) = &f.owner_below {
+        add(&mut sql, "case_owner <>", p.into());
+    }
+    if let Some(h) = &f.handler {
+        add(&mut sql, "case_handler =", h.into());
+    }
+    if !f.statuses.is_empty() {
+        let list: Vec<String> = f
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        // Our own constants, never user input.
+        sql.push_str(&format!(" AND case_status IN ({})", list.join(", ")));
+    }
+    if let Some(t) = f.due_before {
+        add(&mut sql, "case_due <", t.into());
+        let open: Vec<String> = OPEN.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        sql.push_str(&format!(" AND case_status IN ({})", open.join(", ")));
+    }
+    if let Some(x) = f.from {
+        add(&mut sql, "case_at >=", x.into());
+    }
+    if let Some(x) = f.to {
+        add(&mut sql, "case_at <", x.into());
+    }
+    if let Some(t) = &f.case_type {
+        // No generated column holds the type: the serialized field, exactly or as a parent.
+        params.push(format!("%\"case_type\":\"{t}\"%").into());
+        params.push(format!("%\"case_type\":\"{t}.%").into());
+        sql.push_str(&format!(
+            " AND (body LIKE ${} OR body LIKE ${})",
+            params.len() - 1,
+            params.len()
+        ));
+    }
+    (sql, params)
+}
+
+fn doc(text: &str) -> Result<CaseDoc> {
+    serde_json::from_str(text).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// One page of cases, newest first, and how many match.
+pub fn list(tx: &mut dyn Tx, f: &CaseFilter, page: i64, per: i64) -> Result<(Vec<CaseDoc>, i64)> {
+    let (w, mut params) = where_clause(f);
+    let total = tx
+        .query_one(&format!("SELECT COUNT(*) FROM records WHERE {w}"), &params)?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let n = params.len();
+    params.push(per.into());
+    params.push((page.max(0) * per).into());
+    let rows = tx.query(
+        &format!(
+            "SELECT body FROM records WHERE {w} ORDER BY case_at DESC, id LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
+        &params,
+    )?;
+    let docs = rows
+        .iter()
+        .map(|r| doc(&r.text(0)?))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((docs, total))
+}
+
+/// Every case a filter selects, for the dashboard's figures and the exports.
+pub fn all(tx: &mut dyn Tx, f: &CaseFilter) -> Result<Vec<CaseDoc>> {
+    let (w, params) = where_clause(f);
+    tx.query(
+        &format!("SELECT body FROM records WHERE {w} ORDER BY case_at DESC, id"),
+        &params,
+    )?
+    .iter()
+    .map(|r| doc(&r.text(0)?))
+    .collect()
+}
+
+/// Whether a grid has nothing below it (a 网格, for `Tier::of`).
+pub fn is_leaf(tx: &mut dyn Tx, path: &str) -> Result<bool> {
+    let code = gridfield_core::case::owner_code(path).to_string();
+    Ok(tx
+        .query_one(
+            "SELECT 1 FROM grids WHERE parent_code = $1 LIMIT 1",
+            &[code.into()],
+        )?
+        .is_none())
+}

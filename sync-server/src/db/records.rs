@@ -16,11 +16,12 @@ use gridfield_core::photo::refs_of;
 use gridfield_core::record::RecordKind;
 
 /// Kinds whose documents refer to photos (indexed in `record_photos`). The
-/// server stores hazard steps inside the hazard's document, never on their own.
+/// server stores hazard and case steps inside their record's document, never on
+/// their own.
 fn carries_photos(kind: RecordKind) -> bool {
     matches!(
         kind,
-        RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report
+        RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report | RecordKind::Case
     )
 }
 

@@ -3,6 +3,8 @@
 //! and who may get — or learn of — a photo: the one rule the device API, push and
 //! the console all call.
 
+use gridfield_core::case;
+use gridfield_core::model::Role;
 use gridfield_core::photo::{self, ImageType};
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
@@ -36,6 +38,15 @@ pub fn may_see(tx: &mut dyn Tx, hash: &str, who: &DeviceCtx) -> Result<bool> {
                 }
                 None => false,
             },
+            RecordKind::Case => match records::get(tx, kind, &r.text(1)?)? {
+                Some(rec) => {
+                    let doc: records::CaseDoc = rec.doc()?;
+                    case_photo_visible(&doc, hash, who)
+                }
+                None => false,
+            },
+            // A department sees the cases dispatched to it, nothing else of its level.
+            _ if who.role == Role::Department => false,
             _ => who.role.sees_personal_data(),
         };
         if visible {
@@ -49,6 +60,17 @@ pub fn may_see(tx: &mut dyn Tx, hash: &str, who: &DeviceCtx) -> Result<bool> {
                 &[hash.into(), who.device_id.as_str().into()],
             )?
             .is_some())
+}
+
+/// A case's photo for `who`: only if the case is theirs to see (`case::visible_to`:
+/// a department only what was dispatched to it), and for a volunteer only the
+/// case's own photos (the outcome of their report), never the timeline's or the
+/// agreement's signatures.
+fn case_photo_visible(doc: &records::CaseDoc, hash: &str, who: &DeviceCtx) -> bool {
+    if !case::visible_to(&doc.case, &who.case_actor()) {
+        return false;
+    }
+    who.role.sees_personal_data() || doc.case.photos.iter().any(|p| p == hash)
 }
 
 pub const MAX_BLOB_BYTES: u64 = photo::DEFAULT_MAX_PHOTO_BYTES;

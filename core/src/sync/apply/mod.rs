@@ -23,6 +23,8 @@ use crate::store::{self, Store, Tx};
 use crate::taxonomy::Taxonomy;
 use crate::wire::Change;
 
+#[cfg(test)]
+mod case_tests;
 mod entities;
 mod reconcile;
 mod records;

@@ -1,7 +1,8 @@
 //! A dispute recorded offline on a grid worker's phone (the `gridfield` binary),
 //! handled on the spot, mediated and escalated in a basement, then synced to a
 //! real server on both stores: the server judges every step with the same rules
-//! and holds the case in the town's (here: the village tier's) queue.
+//! and holds the case in the town's (here: the village tier's) queue; a step the
+//! server's state no longer allows comes back refused with a reason.
 
 use gridfield_tests::*;
 use serde_json::Value;
@@ -77,4 +78,60 @@ fn a_dispute_handled_offline_reaches_the_level_above(backend: Backend) {
     assert_eq!(body["case"]["grid_path"], GRID_PATH);
 }
 
-on_both_backends!(a_dispute_handled_offline_reaches_the_level_above);
+/// The town supervisor takes a case over while the worker's phone, offline, still
+/// shows it as theirs: the phone's step is refused at sync with a Chinese reason
+/// it shows, the case is marked refused there, and the server keeps its state.
+fn a_stale_step_from_an_offline_phone_is_refused_with_a_reason(backend: Backend) {
+    let (store, server) = seeded_server(backend);
+    let w = synced_worker(&store, &server, "张伟", GRID_A);
+    let id = w.json(&[
+        "case",
+        "new",
+        "--type",
+        "livelihood",
+        "--text",
+        "路灯不亮",
+        "--handle-myself",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = w.sync();
+    assert_eq!(r["rejected"].as_array().unwrap().len(), 0, "{r}");
+
+    // The supervisor's phone takes it over (接管), judged by the same rules.
+    let sup = Device::enrolled(&server, &store.code("赵强", "supervisor", TOWN));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let step = serde_json::json!({
+        "type": "case_step", "event_id": "take-over-1", "action": "take_over",
+        "from": "handling", "input": {}, "at": now,
+    });
+    let res = push_ops(&server, &sup.token(), &[raw_op("op-take-over", &id, step)]);
+    assert_eq!(res[0]["status"], "applied", "{res:?}");
+
+    // Offline, the worker still sees it as theirs and finishes it.
+    w.ok(&["case", "step", &id, "finish", "--note", "已修好"]);
+    let r = w.sync();
+    let refused = r["rejected"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{r}");
+    let message = refused[0]["message"].as_str().unwrap();
+    assert!(message.contains("办结"), "{message}");
+    assert_eq!(
+        w.store().case(&id).unwrap().case.delivery.as_str(),
+        "rejected"
+    );
+    assert_eq!(
+        store.query_lines(&format!(
+            "SELECT case_status || '|' || case_owner FROM records WHERE kind = 'case' AND id = '{id}'"
+        )),
+        vec![format!("accepted|{TOWN_PATH}")]
+    );
+}
+
+on_both_backends!(
+    a_dispute_handled_offline_reaches_the_level_above,
+    a_stale_step_from_an_offline_phone_is_refused_with_a_reason
+);

@@ -119,9 +119,17 @@ fn a_stale_step_from_an_offline_phone_is_refused_with_a_reason(backend: Backend)
     assert_eq!(refused.len(), 1, "{r}");
     let message = refused[0]["message"].as_str().unwrap();
     assert!(message.contains("办结"), "{message}");
+    // The phone keeps the refusal in its audit trail for the case; its copy is
+    // marked refused until a pull brings the server's version (the town's, accepted).
+    let local = w.store().case(&id).unwrap().case;
+    assert!(
+        local.delivery.as_str() == "rejected"
+            || (local.status.as_str() == "accepted" && local.owner_path == TOWN_PATH),
+        "{local:?}"
+    );
     assert_eq!(
-        w.store().case(&id).unwrap().case.delivery.as_str(),
-        "rejected"
+        w.count("SELECT count(*) FROM audit_log WHERE entity = 'case' AND action = 'rejected'"),
+        1
     );
     assert_eq!(
         store.query_lines(&format!(

@@ -143,3 +143,75 @@ fn a_local_case_with_a_queued_op_is_not_overwritten_and_digests_like_the_server(
     assert_eq!(got.get("case"), want.get("case"));
     assert!(want.contains_key("case"));
 }
+
+#[test]
+fn a_department_sees_what_was_dispatched_to_it_as_its_own_and_overdue_when_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = Identity {
+        device_id: "dev2".into(),
+        user: "司法所王".into(),
+        role: Role::Department,
+        grid_scope: "c".into(),
+    };
+    let mut s = Store::init(dir.path(), &DbKey::generate().unwrap(), id).unwrap();
+    s.set_clock(|| T0);
+    s.set_case_scope(&CaseScope {
+        grid_path: "/c/".into(),
+        department: Some("c-justice".into()),
+    })
+    .unwrap();
+    let mut late = server_case(
+        "k4",
+        "/c/",
+        Opening::Dispatch(Handler::Department("c-justice".into())),
+    );
+    if let Change::Case { case, .. } = &mut late {
+        case.departments = vec!["c-justice".into()];
+        case.deadline = Some(T0 - 1);
+    }
+    let other = server_case(
+        "k5",
+        "/c/",
+        Opening::Dispatch(Handler::Department("c-police".into())),
+    );
+    assert_eq!(s.apply_page(&[late, other], "c1").unwrap(), 2);
+    let mine = s
+        .cases(&CaseFilter {
+            mine: true,
+            overdue: false,
+        })
+        .unwrap();
+    assert_eq!(
+        mine.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["k4"]
+    );
+    assert!(mine[0].overdue);
+    let overdue = s
+        .cases(&CaseFilter {
+            mine: false,
+            overdue: true,
+        })
+        .unwrap();
+    assert_eq!(overdue.len(), 1);
+    let d = s.case("k4").unwrap();
+    assert!(d.allowed.contains(&CaseAction::Receive), "{:?}", d.allowed);
+    assert!(s.case("k5").unwrap().allowed.is_empty());
+    // Its return must say why, and goes back to the level's queue.
+    let err = s
+        .case_step("k4", CaseAction::Return, &case::StepInput::default())
+        .unwrap_err();
+    assert!(err.message(crate::Lang::Zh).contains("说明"), "{err:?}");
+    assert_eq!(s.case("k4").unwrap().events.len(), 1, "nothing changed");
+    let back = s
+        .case_step(
+            "k4",
+            CaseAction::Return,
+            &case::StepInput {
+                note: Some("不属本所职责".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(back.status, CaseStatus::Accepted);
+    assert!(back.handler.is_none());
+}

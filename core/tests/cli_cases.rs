@@ -314,3 +314,58 @@ fn a_supervisor_takes_a_case_round_the_loop() {
         "{text}"
     );
 }
+
+#[test]
+fn the_level_above_supervises_a_case_queued_below_it() {
+    let d = Device::new("镇网格长", "supervisor", TOWN, &[]);
+    // A neighbour dispute starts in its grid's queue, below the town.
+    let made = d.json(&[
+        "case",
+        "new",
+        "--type",
+        "dispute.neighbor",
+        "--address",
+        ADDR_501,
+        "--text",
+        "占用楼道",
+    ]);
+    let id = made["id"].as_str().unwrap().to_string();
+    assert_eq!(made["owner_path"], GRID_PATH);
+    assert!(d.show(&id)["allowed"].to_string().contains("supervise"));
+
+    let err = d.fails(&[
+        "case",
+        "step",
+        &id,
+        "supervise",
+        "--note",
+        "尽快处理",
+        "--deadline",
+        "下周",
+    ]);
+    assert!(err.contains("时间"), "{err}");
+    let err = d.fails(&[
+        "case",
+        "step",
+        &id,
+        "supervise",
+        "--note",
+        "尽快处理",
+        "--deadline",
+        "1000",
+    ]);
+    assert!(err.contains("期限"), "{err}");
+    let due = d.json(&[
+        "case",
+        "step",
+        &id,
+        "supervise",
+        "--note",
+        "尽快处理",
+        "--deadline",
+        "2099-01-31T18:00:00+08:00",
+    ]);
+    assert_eq!(due["deadline"], 4_073_536_800_000i64);
+    assert_eq!(due["status"], "reported");
+    assert_eq!(d.show(&id)["events"][1]["note"], "尽快处理");
+}

@@ -6,6 +6,7 @@
 //! network I/O: the shells run those on a background thread (Dispatchers.IO, a Swift
 //! Task) and may cancel them with a `CancelHandle`.
 
+mod case;
 mod checklist;
 mod entity;
 mod error;
@@ -18,6 +19,7 @@ mod report;
 mod store;
 mod sync;
 
+pub use case::*;
 pub use checklist::*;
 pub use entity::*;
 pub use error::{GridfieldError, Result};

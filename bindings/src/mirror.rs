@@ -2,6 +2,7 @@
 //! `From` both ways, so the core stays free of FFI concerns.
 
 use gridfield_core::Lang as CoreLang;
+use gridfield_core::case as cs;
 use gridfield_core::checklist::{self as cl};
 use gridfield_core::hazard::{HazardAction as CoreHazardAction, HazardStatus as CoreHazardStatus};
 use gridfield_core::model::{
@@ -57,3 +58,32 @@ pub(crate) use cl::AppliesTo as CoreAppliesTo;
 mirror_enum!(AppliesTo => CoreAppliesTo { RentalUnit, Household, Address, Business });
 pub(crate) use sy::SyncPhase as CoreSyncPhase;
 mirror_enum!(SyncPhase => CoreSyncPhase { Photos, Push, Pull, Done });
+pub(crate) use cs::CaseStatus as CoreCaseStatus;
+mirror_enum!(
+/// 事件 lifecycle: 待受理 → 已受理 (or 不予受理) → 已分派 → 处置中 → 已办结 → 已结案 → 已评价.
+CaseStatus => CoreCaseStatus {
+    Reported, Declined, Accepted, Dispatched, Handling, Finished, Closed, Evaluated
+});
+pub(crate) use cs::CaseAction as CoreCaseAction;
+mirror_enum!(
+/// A step of a case (受理, 分派, 签收, 退回, 反馈, 调解, 办结, 核查, 上报上级, 督办, 评价…).
+CaseAction => CoreCaseAction {
+    Accept, Decline, Dispatch, Receive, Return, Feedback, Mediate, Agree, Finish, Verify,
+    RejectVerification, Escalate, Supervise, TakeOver, Evaluate
+});
+pub(crate) use cs::CaseSource as CoreCaseSource;
+mirror_enum!(CaseSource => CoreCaseSource { Worker, Report, Hotline, Hazard });
+pub(crate) use cs::Satisfaction as CoreSatisfaction;
+mirror_enum!(
+    /// 满意, 基本满意, 不满意.
+    Satisfaction => CoreSatisfaction { Satisfied, Basic, Unsatisfied });
+pub(crate) use cs::PartyRole as CorePartyRole;
+mirror_enum!(
+    /// 申请人, 被申请人, 其他当事人.
+    PartyRole => CorePartyRole { Applicant, Respondent, Other });
+pub(crate) use cs::SignerRole as CoreSignerRole;
+mirror_enum!(SignerRole => CoreSignerRole { Applicant, Respondent, Mediator });
+pub(crate) use cs::MediationOutcome as CoreMediationOutcome;
+mirror_enum!(
+    /// 调解成功 or 调解未果.
+    MediationOutcome => CoreMediationOutcome { Agreed, NotAgreed });

@@ -110,6 +110,19 @@ impl Store {
                 let line = wire::report_line(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?);
                 lines.push("report", line);
             }
+            let mut st = c.prepare(
+                "SELECT k.id, k.status, k.owner_path, (SELECT count(*) FROM case_events v WHERE v.case_id = k.id) FROM cases k",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let line = wire::case_line(
+                    &r.get::<_, String>(0)?,
+                    &r.get::<_, String>(1)?,
+                    &r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)? as usize,
+                );
+                lines.push("case", line);
+            }
             Ok(lines.checksums())
         })
     }

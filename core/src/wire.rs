@@ -51,6 +51,13 @@ pub struct EnrollResponse {
     pub user: String,
     pub role: Role,
     pub grid_scope: String,
+    /// The materialised path of `grid_scope` (`/320583/320583001/`): where the
+    /// device stands for cases (事件), whose levels are paths. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid_path: Option<String>,
+    /// The department (职能部门) a `department` user works for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
     /// Door-plate issuer public keys (hex) the device should trust.
     pub issuer_keys: Vec<String>,
     pub wire_version: u32,

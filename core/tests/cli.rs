@@ -475,6 +475,7 @@ fn assert_no_english_words(text: &str) {
         "inspect",
         "inspections",
         "hazard",
+        "case",
         "report",
         "points",
         "photo",

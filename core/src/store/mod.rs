@@ -30,6 +30,7 @@ use crate::records::{Hazard, Inspection, Op, OutboxEntry, Report};
 
 pub(crate) mod addresses;
 pub(crate) mod audit;
+pub(crate) mod cases;
 pub mod db;
 pub(crate) mod entities;
 pub(crate) mod hazards;
@@ -46,6 +47,7 @@ pub(crate) mod validate;
 pub mod wipe;
 
 pub use addresses::{AddressHit, AddressView};
+pub use cases::{CaseDetail, CaseFilter, CaseScope, CaseType, NewCase};
 // The entity field check is also the model's (`model.rs` calls it by this path).
 pub use hazards::{HazardDetail, HazardFilter, NewHazard};
 pub use inspections::{InspectionOutcome, NewInspection};
@@ -486,6 +488,64 @@ impl Store {
     pub fn inspections(&self, status: Option<ReviewStatus>) -> Result<Vec<Inspection>> {
         self.require_personal_data(RecordKind::Inspection)?;
         self.read(|c| inspections::list(c, status))
+    }
+
+    // ---- cases (事件) ----------------------------------------------------------------
+
+    /// Open a case (or a dispute) offline; queued for the server to route.
+    pub fn create_case(&self, new: &NewCase) -> Result<String> {
+        let types = self.case_taxonomy()?;
+        cases::check_new(self.identity.role, &types, new)?;
+        self.write(|t| cases::create(t, &types, new))
+    }
+
+    /// Take one step of a case as this device's user; refused (with the rule's
+    /// reason) when the state known here does not allow it.
+    pub fn case_step(
+        &self,
+        id: &str,
+        action: crate::case::CaseAction,
+        input: &crate::case::StepInput,
+    ) -> Result<crate::case::Case> {
+        let types = self.case_taxonomy()?;
+        self.write(|t| cases::step(t, &types, id, action, input))
+    }
+
+    pub fn cases(&self, filter: &CaseFilter) -> Result<Vec<crate::case::Case>> {
+        let now = self.now();
+        self.read(|c| cases::list(c, &self.identity, filter, now))
+    }
+
+    pub fn case(&self, id: &str) -> Result<CaseDetail> {
+        let now = self.now();
+        self.read(|c| cases::detail(c, &self.identity, id, now))
+    }
+
+    /// The steps this device's user may take on a case now (the buttons).
+    pub fn allowed_case_actions(&self, id: &str) -> Result<Vec<crate::case::CaseAction>> {
+        Ok(self.case(id)?.allowed)
+    }
+
+    /// The case taxonomy held (the server's, once synced).
+    pub fn case_taxonomy(&self) -> Result<crate::taxonomy::Taxonomy> {
+        self.read(taxonomy::case)
+    }
+
+    /// The case types a new case may be opened with, labelled in the store's language.
+    pub fn case_types(&self) -> Result<Vec<CaseType>> {
+        let lang = self.lang()?;
+        Ok(cases::types(&self.case_taxonomy()?, lang))
+    }
+
+    /// Where this device's user stands for cases (scope path, department).
+    pub fn case_scope(&self) -> Result<CaseScope> {
+        self.read(|c| cases::scope(c, &self.identity))
+    }
+
+    /// Record the scope path and department the server told at enrollment (or an
+    /// offline setup's own).
+    pub fn set_case_scope(&self, scope: &CaseScope) -> Result<()> {
+        self.write(|t| cases::set_scope(&t.tx, scope))
     }
 
     // ---- hazards ------------------------------------------------------------------

@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// The whole current schema. Timestamps are integer milliseconds since the epoch;
 /// HLC stamps are TEXT whose order is their causal order.
@@ -275,6 +275,38 @@ CREATE TABLE repull_seen (
 
 "#;
 
+/// Version 4: cases (事件) and their timelines. The case is kept whole as JSON
+/// (what the screens show and `case::apply_step` works on), with the columns the
+/// lists filter and sort by, and the checksum digests from, beside it.
+const CASES: &str = r#"
+CREATE TABLE cases (
+    id          TEXT PRIMARY KEY,
+    case_type   TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    grid_path   TEXT NOT NULL,
+    owner_path  TEXT NOT NULL,
+    -- A user name or a department code, once dispatched.
+    handler     TEXT,
+    reported_by TEXT NOT NULL,
+    deadline    INTEGER,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    delivery    TEXT NOT NULL DEFAULT 'local',
+    body        TEXT NOT NULL
+);
+CREATE INDEX cases_status_deadline ON cases(status, deadline);
+CREATE INDEX cases_handler ON cases(handler);
+
+-- Every step of a case: the timeline, in order.
+CREATE TABLE case_events (
+    id      TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED,
+    at      INTEGER NOT NULL,
+    body    TEXT NOT NULL
+);
+CREATE INDEX case_events_case ON case_events(case_id, at);
+"#;
+
 /// Trigram full-text search over addresses, kept in step by triggers. Part of a
 /// fresh install and of the upgrade to version 2.
 const ADDRESS_FTS: &str = r#"
@@ -325,6 +357,7 @@ pub fn init(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(CREATE_SCHEMA)?;
         tx.execute_batch(SENT_AND_REPULL)?;
         tx.execute_batch(ADDRESS_FTS)?;
+        tx.execute_batch(CASES)?;
     } else {
         for from in current..VERSION {
             upgrade_from(&tx, from)?;
@@ -349,6 +382,7 @@ fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
             )?;
             conn.execute_batch(SENT_AND_REPULL)?;
         }
+        3 => conn.execute_batch(CASES)?,
         _ => unreachable!("no upgrade from schema version {from}"),
     }
     Ok(())

@@ -1,6 +1,6 @@
-//! The taxonomies this device holds (隐患类别 and levels): the server's documents
-//! as last pulled, one `device_meta` key per kind; the built-in hazard taxonomy
-//! until the first sync brings the server's.
+//! The taxonomies this device holds (隐患类别, 事件类型 and levels): the server's documents
+//! as last pulled, one `device_meta` key per kind; the built-in ones until the
+//! first sync brings the server's.
 
 use rusqlite::Connection;
 
@@ -22,6 +22,11 @@ pub(crate) fn hazard(c: &Connection) -> Result<Taxonomy> {
     Ok(load(c, taxonomy::HAZARD)?.unwrap_or_else(crate::hazard::builtin_taxonomy))
 }
 
+/// The case taxonomy (事件类型) new cases are judged by, with their time limits.
+pub(crate) fn case(c: &Connection) -> Result<Taxonomy> {
+    Ok(load(c, crate::case::TAXONOMY_KIND)?.unwrap_or_else(crate::case::builtin_taxonomy))
+}
+
 /// Keep a pulled taxonomy: the server sends one only when it holds another
 /// version, and its word counts (even an older version, after a restore).
 #[cfg_attr(not(feature = "sync"), allow(dead_code))]
@@ -37,7 +42,10 @@ pub(crate) fn save(c: &Connection, t: &Taxonomy) -> Result<()> {
 /// version 0, so the server's seed replaces it): what a pull asks to be newer than.
 #[cfg_attr(not(feature = "sync"), allow(dead_code))]
 pub(crate) fn held_versions(c: &Connection) -> Result<String> {
-    let mut held = vec![(taxonomy::HAZARD.to_string(), 0)];
+    let mut held = vec![
+        (taxonomy::HAZARD.to_string(), 0),
+        (crate::case::TAXONOMY_KIND.to_string(), 0),
+    ];
     let mut st =
         c.prepare_cached("SELECT key, value FROM device_meta WHERE key LIKE 'taxonomy:%'")?;
     let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;

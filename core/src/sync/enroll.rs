@@ -46,6 +46,15 @@ pub fn enroll(
     store.write(|t| {
         store::meta::meta_put(&t.tx, META_SERVER_URL, &base)?;
         store::meta::meta_put(&t.tx, META_TOKEN, &resp.token)?;
+        if let Some(grid_path) = &resp.grid_path {
+            store::cases::set_scope(
+                &t.tx,
+                &store::CaseScope {
+                    grid_path: grid_path.clone(),
+                    department: resp.department.clone(),
+                },
+            )?;
+        }
         let mut keys = store::meta::issuer_keys(&t.tx)?;
         for k in &issuers {
             if !keys.contains(k) {

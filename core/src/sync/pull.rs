@@ -33,6 +33,8 @@ impl Round<'_> {
                     if let Some(s) = &seen {
                         query.push(("seen", s.as_str()));
                     }
+                    // Cases (事件) come only to apps that keep them.
+                    query.push(("cases", "1"));
                     if let Some(t) = ask_taxonomies.take() {
                         query.push(("taxonomies", t));
                     }

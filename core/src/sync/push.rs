@@ -211,6 +211,7 @@ fn delivery_table(entity: &str) -> Option<&'static str> {
         "inspection" => Some("inspections"),
         "hazard" => Some("hazards"),
         "report" => Some("reports"),
+        "case" => Some("cases"),
         _ => None,
     }
 }

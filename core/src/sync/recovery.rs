@@ -179,6 +179,15 @@ pub fn reenroll(dir: &Path, key: &DbKey, code: &str, device_name: &str) -> Resul
             &serde_json::to_string(&identity)?,
         )?;
         store::meta::meta_put(&t.tx, META_TOKEN, &resp.token)?;
+        if let Some(grid_path) = &resp.grid_path {
+            store::cases::set_scope(
+                &t.tx,
+                &store::CaseScope {
+                    grid_path: grid_path.clone(),
+                    department: resp.department.clone(),
+                },
+            )?;
+        }
         store::meta::meta_put(&t.tx, META_SERVER_URL, &base)?;
         t.tx.execute(
             "DELETE FROM device_meta WHERE key IN (?1, ?2)",

@@ -492,8 +492,9 @@ fn rejections_are_recorded_and_pending_photos_kept() {
 fn pull_follows_the_cursor_until_no_more() {
     let dir = tempfile::tempdir().unwrap();
     let (base, log) = stub(|req| match req.path.as_str() {
-        // The first page asks for taxonomies newer than the built-in one.
-        "/v1/pull?limit=500&taxonomies=hazard%3A0" => reply(
+        // The first page asks for taxonomies newer than the built-in ones; every
+        // page asks for cases (this app keeps them).
+        "/v1/pull?limit=500&cases=1&taxonomies=hazard%3A0%2Ccase%3A0" => reply(
             200,
             json!({
                 "changes": [{"type": "grid", "grid": {"code": "g2", "name": "二网格", "level": 3, "parent_code": "g1"}}],
@@ -502,7 +503,7 @@ fn pull_follows_the_cursor_until_no_more() {
                     "categories": [{"code": "fire.lithium_storage", "zh": "锂电池违规存放", "en": "Lithium batteries"}]}]
             }),
         ),
-        "/v1/pull?cursor=a%2Bb%2Fc%3D&limit=500" => reply(
+        "/v1/pull?cursor=a%2Bb%2Fc%3D&limit=500&cases=1" => reply(
             200,
             json!({
                 "changes": [], "cursor": "end", "more": false, "server_hlc": "1700000000000-000001-server"

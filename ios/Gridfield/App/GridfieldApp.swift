@@ -70,6 +70,8 @@ struct MainTabs: View {
                     .tabItem { Label("tab.scan", systemImage: "qrcode.viewfinder") }
                 HazardsView(repository: repository)
                     .tabItem { Label("tab.hazards", systemImage: "exclamationmark.triangle") }
+                CasesView(repository: repository)
+                    .tabItem { Label(String(localized: "tab.cases", table: "Cases"), systemImage: "person.2.wave.2") }
             }
             SyncStatusView(repository: repository)
                 .tabItem { Label("tab.sync", systemImage: "arrow.triangle.2.circlepath") }

@@ -110,6 +110,12 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse> {
     let (user, role_s, grid) = (row.text(0)?, row.text(1)?, row.text(2)?);
     let role = Role::parse(&role_s).ok_or_else(|| Error::internal("bad role in enroll_codes"))?;
     let path = grid_path(tx, &grid)?.ok_or_else(|| Error::internal("enroll code grid vanished"))?;
+    let department = tx
+        .query_one(
+            "SELECT department FROM users WHERE name = $1",
+            &[user.as_str().into()],
+        )?
+        .and_then(|r| r.opt_text(0));
     let device_id = uuid::Uuid::now_v7().to_string();
     let token = random_hex(32)?;
     let name: String = req.device_name.chars().take(64).collect();
@@ -122,7 +128,7 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse> {
             user.as_str().into(),
             role.as_str().into(),
             grid.as_str().into(),
-            path.into(),
+            path.as_str().into(),
             name.into(),
             now.into(),
         ],
@@ -151,6 +157,8 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse> {
         user,
         role,
         grid_scope: grid,
+        grid_path: Some(path),
+        department,
         issuer_keys: vec![key.to_hex()],
         wire_version: wire::WIRE_VERSION,
         server_time: now,

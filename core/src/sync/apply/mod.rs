@@ -5,7 +5,7 @@
 //!
 //! Remote changes are not local edits: they write neither outbox nor audit rows.
 //! Descriptive entities merge per field by HLC stamp; workflow records (inspections,
-//! hazards, reports) take the server's version unless this device still has an
+//! hazards, reports, cases) take the server's version unless this device still has an
 //! unpushed operation on the record, in which case the next round brings it.
 
 //!
@@ -23,6 +23,8 @@ use crate::store::{self, Store, Tx};
 use crate::taxonomy::Taxonomy;
 use crate::wire::Change;
 
+#[cfg(test)]
+mod case_tests;
 mod entities;
 mod reconcile;
 mod records;
@@ -196,8 +198,12 @@ fn apply_change(t: &mut Tx<'_>, c: &Change, page_grids: &HashSet<&str>) -> Resul
             }
             upsert_report(t, report)?;
         }
-        // Cases are not kept on the device yet (issue #15, in progress).
-        Change::Case { .. } => return Ok(false),
+        Change::Case { case, events } => {
+            if pending_local(t, "case", &case.id)? {
+                return Ok(false);
+            }
+            store::cases::upsert(&t.tx, case, events)?;
+        }
     }
     Ok(true)
 }

@@ -102,6 +102,16 @@ pub enum Msg {
     HazardStatusNow {
         status: String,
     },
+    CaseRecorded {
+        id: String,
+    },
+    CaseStatusNow {
+        status: String,
+    },
+    CaseOwner,
+    CaseAllowed,
+    Mediation,
+    Agreement,
     // ---- sync
     SyncLabel,
     PhaseUploadingPhotos,
@@ -151,6 +161,24 @@ pub enum Msg {
         value: String,
     },
     BadHazardStatus {
+        value: String,
+    },
+    BadCaseAction {
+        value: String,
+    },
+    BadDispatchTarget {
+        value: String,
+    },
+    BadRating {
+        value: String,
+    },
+    BadInstant {
+        value: String,
+    },
+    BadParty {
+        value: String,
+    },
+    BadSignature {
         value: String,
     },
     BadReviewStatus {
@@ -297,6 +325,12 @@ impl Msg {
             Msg::DeviceReenrolled { id } => (format!("设备已重新注册： {id}"), format!("device re-enrolled: {id}")),
             Msg::HazardRecorded { id } => (format!("隐患已登记： {id}"), format!("hazard recorded: {id}")),
             Msg::HazardStatusNow { status } => (format!("隐患状态： {status}"), format!("hazard status: {status}")),
+            Msg::CaseRecorded { id } => (format!("事件已登记： {id}"), format!("case recorded: {id}")),
+            Msg::CaseStatusNow { status } => (format!("事件状态： {status}"), format!("case status: {status}")),
+            Msg::CaseOwner => ("所在层级".into(), "held at level".into()),
+            Msg::CaseAllowed => ("可办理".into(), "you may".into()),
+            Msg::Mediation => ("调解".into(), "mediation".into()),
+            Msg::Agreement => ("调解协议".into(), "agreement".into()),
             Msg::SyncLabel => ("同步".into(), "sync".into()),
             Msg::PhaseUploadingPhotos => ("上传照片".into(), "uploading photos".into()),
             Msg::PhasePushing => ("上传记录".into(), "pushing".into()),
@@ -338,6 +372,27 @@ impl Msg {
             Msg::BadSeverity { value } => (format!("严重程度 {value} 有误"), format!("invalid severity {value}")),
             Msg::BadHazardAction { value } => (format!("隐患操作 {value} 有误"), format!("invalid hazard action {value}")),
             Msg::BadHazardStatus { value } => (format!("隐患状态 {value} 有误"), format!("invalid hazard status {value}")),
+            Msg::BadCaseAction { value } => (format!("事件操作 {value} 有误"), format!("invalid case action {value}")),
+            Msg::BadDispatchTarget { value } => (
+                format!("分派对象 {value} 有误：应为 user:用户名、department:部门编码 或 level:层级路径"),
+                format!("invalid dispatch target {value}: expected user:<name>, department:<code> or level:<path>"),
+            ),
+            Msg::BadRating { value } => (
+                format!("评价 {value} 有误：应为 satisfied、basic 或 unsatisfied"),
+                format!("invalid rating {value}: expected satisfied, basic or unsatisfied"),
+            ),
+            Msg::BadInstant { value } => (
+                format!("时间 {value} 有误：应为 RFC3339 格式或毫秒数"),
+                format!("invalid time {value}: expected RFC3339 or milliseconds"),
+            ),
+            Msg::BadParty { value } => (
+                format!("当事人 {value} 有误：应为 姓名:applicant|respondent|other[:电话]"),
+                format!("invalid party {value}: expected name:applicant|respondent|other[:phone]"),
+            ),
+            Msg::BadSignature { value } => (
+                format!("签名 {value} 有误：应为 applicant|respondent|mediator:姓名:签名照片"),
+                format!("invalid signature {value}: expected applicant|respondent|mediator:name:photo"),
+            ),
             Msg::BadReviewStatus { value } => (format!("审核状态 {value} 有误"), format!("invalid review status {value}")),
             Msg::ScanNeedsPayload => ("请给出二维码文字或用 --file 指定文件".into(), "give the QR text or --file".into()),
             Msg::CsvLevelNotNumber { line } => (format!("CSV 第 {line} 行：层级应为数字"), format!("CSV line {line}: level must be a number")),
@@ -458,6 +513,12 @@ impl Msg {
             Msg::DeviceReenrolled { id: s() },
             Msg::HazardRecorded { id: s() },
             Msg::HazardStatusNow { status: s() },
+            Msg::CaseRecorded { id: s() },
+            Msg::CaseStatusNow { status: s() },
+            Msg::CaseOwner,
+            Msg::CaseAllowed,
+            Msg::Mediation,
+            Msg::Agreement,
             Msg::SyncLabel,
             Msg::PhaseUploadingPhotos,
             Msg::PhasePushing,
@@ -489,6 +550,12 @@ impl Msg {
             Msg::BadSeverity { value: s() },
             Msg::BadHazardAction { value: s() },
             Msg::BadHazardStatus { value: s() },
+            Msg::BadCaseAction { value: s() },
+            Msg::BadDispatchTarget { value: s() },
+            Msg::BadRating { value: s() },
+            Msg::BadInstant { value: s() },
+            Msg::BadParty { value: s() },
+            Msg::BadSignature { value: s() },
             Msg::BadReviewStatus { value: s() },
             Msg::ScanNeedsPayload,
             Msg::CsvLevelNotNumber { line: 3 },

@@ -17,10 +17,14 @@ use crate::out::{self, Outcome};
 pub struct InitArgs {
     #[arg(long)]
     user: String,
-    #[arg(long, value_parser = ["worker", "volunteer", "supervisor"])]
+    #[arg(long, value_parser = ["worker", "volunteer", "supervisor", "department"])]
     role: String,
     #[arg(long)]
     grid: String,
+    #[arg(long)]
+    grid_path: Option<String>,
+    #[arg(long)]
+    department: Option<String>,
     #[arg(long)]
     device_id: Option<String>,
     #[arg(long)]
@@ -70,6 +74,12 @@ pub fn init(cli: &Cli, a: &InitArgs) -> Outcome<ExitCode> {
     let store = Store::init(&cli.data, &key, identity)?;
     if let Some(k) = issuer {
         store.trust_issuer(k)?;
+    }
+    if let Some(p) = &a.grid_path {
+        store.set_case_scope(&gridfield_core::store::CaseScope {
+            grid_path: p.clone(),
+            department: a.department.clone(),
+        })?;
     }
     let lang = cli.lang.as_deref().and_then(Lang::parse);
     if let Some(l) = lang {

@@ -2,6 +2,7 @@
 //! arguments and its run function. Here only the list of commands and dispatch.
 
 mod address;
+mod case;
 mod enroll;
 mod entity;
 mod hazard;
@@ -42,6 +43,8 @@ pub enum Command {
     Inspections(inspection::InspectionsArgs),
     #[command(subcommand)]
     Hazard(hazard::HazardCmd),
+    #[command(subcommand)]
+    Case(case::CaseCmd),
     Report(report::ReportArgs),
     Points,
     Photo(photo::PhotoArgs),
@@ -88,6 +91,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Outcome<ExitCode> {
         Command::Inspections(a) => inspection::list(cli, s, lang, a)?,
         Command::Inspection(c) => inspection::run(cli, s, lang, c)?,
         Command::Hazard(c) => hazard::run(cli, s, lang, c)?,
+        Command::Case(c) => case::run(cli, s, lang, c)?,
         Command::Report(a) => report::report(cli, s, lang, a)?,
         Command::Points => report::points(cli, s, lang)?,
         Command::Photo(a) => photo::keep(cli, s, a)?,

@@ -6,6 +6,12 @@ package cn.gridfield.data
 
 import cn.gridfield.ffi.AddressHit
 import cn.gridfield.ffi.AddressView
+import cn.gridfield.ffi.Case
+import cn.gridfield.ffi.CaseAction
+import cn.gridfield.ffi.CaseDetail
+import cn.gridfield.ffi.CaseFilter
+import cn.gridfield.ffi.CaseStepInput
+import cn.gridfield.ffi.CaseType
 import cn.gridfield.ffi.ChecklistTemplate
 import cn.gridfield.ffi.DeviceIdentity
 import cn.gridfield.ffi.Diagnostics
@@ -20,6 +26,7 @@ import cn.gridfield.ffi.HazardStatus
 import cn.gridfield.ffi.Inspection
 import cn.gridfield.ffi.InspectionSummary
 import cn.gridfield.ffi.Lang
+import cn.gridfield.ffi.NewCase
 import cn.gridfield.ffi.NewHazard
 import cn.gridfield.ffi.NewReport
 import cn.gridfield.ffi.PendingOperation
@@ -193,6 +200,25 @@ class GridfieldRepository private constructor(
         deadlineMs: Long? = null,
         photos: List<String> = emptyList(),
     ): HazardStatus = bg.io { store.hazardStep(id, action, StepInput(assignee, deadlineMs, note, photos)) }
+
+    // ---- cases (事件) ----
+
+    suspend fun caseTypes(): List<CaseType> = bg.io { store.caseTypes() }
+
+    /** Cases dispatched to this user (or their department), the nearest deadline first. */
+    suspend fun myCases(): List<Case> = bg.io { store.cases(CaseFilter(mine = true, overdue = false)) }
+
+    suspend fun cases(filter: CaseFilter = CaseFilter(mine = false, overdue = false)): List<Case> =
+        bg.io { store.cases(filter) }
+
+    /** A case with its timeline and the steps this user may take now. */
+    suspend fun case(id: String): CaseDetail = bg.io { store.case(id) }
+
+    suspend fun recordCase(new: NewCase): String = bg.io { store.createCase(new) }
+
+    /** One step; a refusal comes as a [GridfieldException] with its Chinese reason. */
+    suspend fun caseStep(id: String, action: CaseAction, input: CaseStepInput = CaseStepInput()): Case =
+        bg.io { store.caseStep(id, action, input) }
 
     // ---- photos ----
 

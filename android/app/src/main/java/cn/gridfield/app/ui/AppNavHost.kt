@@ -12,6 +12,8 @@ import androidx.navigation.compose.rememberNavController
 import androidx.navigation.navArgument
 import cn.gridfield.app.Session
 import cn.gridfield.app.ui.address.AddressScreen
+import cn.gridfield.app.ui.cases.CaseDetailScreen
+import cn.gridfield.app.ui.cases.CasesScreen
 import cn.gridfield.app.ui.checklist.ChecklistScreen
 import cn.gridfield.app.ui.grid.MyGridScreen
 import cn.gridfield.app.ui.hazard.HazardDetailScreen
@@ -38,6 +40,8 @@ object Routes {
     const val POINTS = "points"
     const val SYNC = "sync"
     const val BATTERY = "battery"
+    const val CASES = "cases"
+    const val CASE = "case/{id}"
 
     /** My grid; with [pickForReport] a tap starts a report instead of opening the address. */
     fun grid(pickForReport: Boolean = false) = "grid?pick=$pickForReport"
@@ -47,6 +51,7 @@ object Routes {
         "checklist?template=${Uri.encode(templateId)}&address=${Uri.encode(addressCode)}"
     fun resumeChecklist(inspectionId: String) = "checklist?inspection=${Uri.encode(inspectionId)}"
     fun hazard(id: String) = "hazard/${Uri.encode(id)}"
+    fun case(id: String) = "case/${Uri.encode(id)}"
 
     /** [addressText] is what a plate outside this phone's grid says about itself. */
     fun report(addressCode: String? = null, addressText: String? = null): String {
@@ -139,6 +144,12 @@ fun AppNavHost(session: Session, nav: NavHostController = rememberNavController(
         }
         composable(Routes.BATTERY) {
             BatteryGuideScreen(onBack = { nav.popBackStack() })
+        }
+        composable(Routes.CASES) {
+            CasesScreen(onBack = { nav.popBackStack() }, onOpen = { nav.navigate(Routes.case(it)) })
+        }
+        composable(Routes.CASE, arguments = listOf(navArgument("id") { type = NavType.StringType })) { entry ->
+            CaseDetailScreen(id = entry.arguments?.getString("id").orEmpty(), onBack = { nav.popBackStack() })
         }
     }
 }

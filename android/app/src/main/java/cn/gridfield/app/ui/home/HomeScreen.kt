@@ -138,6 +138,7 @@ fun HomeScreen(identity: DeviceIdentity, navigate: (String) -> Unit) {
                     stringResource(R.string.home_hazards_overdue, counts.overdue),
                     highlight = counts.overdue > 0,
                 ) { navigate(Routes.HAZARDS) }
+                Tile(stringResource(R.string.home_cases), stringResource(R.string.home_cases_hint)) { navigate(Routes.CASES) }
                 Tile(
                     stringResource(R.string.home_inspections),
                     stringResource(R.string.home_inspections_counts, counts.returned, counts.drafts),

@@ -29,3 +29,42 @@ pub fn issuer(tx: &mut dyn Tx) -> Result<PlateIssuer> {
 pub fn issuer_public_key(tx: &mut dyn Tx) -> Result<IssuerPublicKey> {
     Ok(issuer(tx)?.public_key())
 }
+
+/// The city server's public `https://` address that compact plates point to
+/// (`<base>/P/<payload>`): set by `admin sign-plates --base-url`, kept for the
+/// printable sheets.
+pub fn url_base(tx: &mut dyn Tx) -> Result<Option<String>> {
+    let row = tx.query_one(
+        "SELECT value FROM server_meta WHERE key = 'plate_url_base'",
+        &[],
+    )?;
+    Ok(match row {
+        Some(r) => Some(r.text(0)?),
+        None => None,
+    })
+}
+
+pub fn set_url_base(tx: &mut dyn Tx, base: &str) -> Result<()> {
+    let base = base.trim().trim_end_matches('/');
+    let host = base
+        .strip_prefix("https://")
+        .or_else(|| base.strip_prefix("HTTPS://"))
+        .unwrap_or("");
+    let valid_host = |h: &str| {
+        !h.is_empty()
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+    };
+    if !valid_host(host) {
+        return Err(Error::invalid(
+            "plate_url_base",
+            "the plate URL must be https://<host> with no path",
+        ));
+    }
+    tx.execute("DELETE FROM server_meta WHERE key = 'plate_url_base'", &[])?;
+    tx.execute(
+        "INSERT INTO server_meta (key, value) VALUES ('plate_url_base', $1)",
+        &[base.to_ascii_lowercase().into()],
+    )?;
+    Ok(())
+}

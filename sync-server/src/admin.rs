@@ -177,9 +177,14 @@ pub fn sign_plates(
     base_url: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<u64> {
-    if let Some(base) = base_url {
-        db.write(|tx| Ok(rules::plates::set_url_base(tx, base)?))?;
-    }
+    // The issuer key is created on first use, which needs a write.
+    db.write(|tx| {
+        if let Some(base) = base_url {
+            rules::plates::set_url_base(tx, base)?;
+        }
+        rules::plates::issuer(tx)?;
+        Ok(())
+    })?;
     let (issuer, rows, base) = db.read(|tx| {
         let path = rules::grids::grid_path(tx, grid)?.ok_or_else(|| ApiError::not_found(format!("grid {grid} not found")))?;
         let (lower, upper) = GridScope::new(&path).range();

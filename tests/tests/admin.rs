@@ -85,7 +85,10 @@ fn plates_and_keys(backend: Backend) {
     let scan = d.json(&["scan", qr]);
     assert_eq!(scan["verified"], true, "{scan}");
     assert_eq!(scan["in_scope"], true, "{scan}");
-    assert_eq!(scan["plate"]["address_text"], "江苏省昆山市建设路1号", "{scan}");
+    assert_eq!(
+        scan["plate"]["address_text"], "江苏省昆山市建设路1号",
+        "{scan}"
+    );
 
     // An enrollment code works once.
     let code = store.code("李娜", "worker", GRID_A);

@@ -17,7 +17,7 @@ pub use compact::{COMPACT_FORMAT_VERSION, URL_PATH, decode_text, encode_text};
 pub use error::PlateError;
 pub use issuer::{IssuerPublicKey, PlateIssuer};
 pub use verdict::{Placement, PlateVerdict, VerdictKind, verdict};
-pub use verify::{decode_unverified, verify};
+pub use verify::{decode_unverified, verify, verify_compact};
 
 pub const PLATE_FORMAT_VERSION: u32 = 1;
 

@@ -93,3 +93,12 @@ pub fn decode_unverified(qr_text: &str) -> Result<PlateData, PlateError> {
     }
     Ok(payload.into_data())
 }
+
+/// Verify the payload of a compact plate URL (the part after `/P/`), as the city
+/// server's public page receives it.
+pub fn verify_compact(
+    payload: &str,
+    trusted: &[IssuerPublicKey],
+) -> Result<VerifiedPlate, PlateError> {
+    compact::verify(payload, trusted)
+}

@@ -26,6 +26,23 @@ pub fn issuer(tx: &mut dyn Tx) -> Result<PlateIssuer> {
     Ok(issuer)
 }
 
+/// The issuer's public key if one was ever created; reads only (the public page
+/// must not create keys).
+pub fn existing_public_key(tx: &mut dyn Tx) -> Result<Option<IssuerPublicKey>> {
+    let Some(r) = tx.query_one(
+        "SELECT value FROM server_meta WHERE key = 'issuer_seed'",
+        &[],
+    )?
+    else {
+        return Ok(None);
+    };
+    let seed: [u8; 32] = hex::decode(r.text(0)?)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| Error::internal("corrupt issuer seed"))?;
+    Ok(Some(PlateIssuer::from_seed(seed).public_key()))
+}
+
 pub fn issuer_public_key(tx: &mut dyn Tx) -> Result<IssuerPublicKey> {
     Ok(issuer(tx)?.public_key())
 }

@@ -160,6 +160,16 @@ fn the_public_page_and_a_residents_report(backend: Backend) {
     let r = post(&url, &[("text", "楼道堆放杂物")], Some(&big), "203.0.113.3");
     assert_eq!(r.status, 413);
     assert!(text(&r).contains("照片超过 10 MB 上限"), "{}", text(&r));
+    // Past the body limit too: the upload is cut off and answered the same way.
+    let huge = pseudo_jpeg(12 * 1024 * 1024, 8);
+    let r = post(
+        &url,
+        &[("text", "楼道堆放杂物")],
+        Some(&huge),
+        "203.0.113.3",
+    );
+    assert_eq!(r.status, 413);
+    assert!(text(&r).contains("照片超过 10 MB 上限"), "{}", text(&r));
     let r = post(&url, &[("text", "  ")], None, "203.0.113.4");
     assert_eq!(r.status, 400);
     assert!(text(&r).contains("请填写问题描述"));

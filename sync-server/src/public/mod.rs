@@ -329,7 +329,22 @@ async fn report(
             StatusCode::OK,
         );
     };
-    // Every report counts against its client and its plate, accepted or not.
+    if let Some(problem) = check(&form) {
+        let status = match problem {
+            Msg::PhotoTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Msg::PhotoNotImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let shown = Shown {
+            notice: None,
+            error: Some(problem.text(lang)),
+            text: form.text,
+            phone: form.phone,
+        };
+        return show(lang, &payload, Found::Address(addr), shown, status);
+    }
+    // Every report that would be filed counts against its client and its plate (a
+    // resident correcting a typo is not braked; a refused form writes nothing).
     let now = now_ms();
     for (throttle, key) in [
         (&s.throttles.public_report_client, client.key()),
@@ -353,20 +368,6 @@ async fn report(
             }
             return resp;
         }
-    }
-    if let Some(problem) = check(&form) {
-        let status = match problem {
-            Msg::PhotoTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Msg::PhotoNotImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        let shown = Shown {
-            notice: None,
-            error: Some(problem.text(lang)),
-            text: form.text,
-            phone: form.phone,
-        };
-        return show(lang, &payload, Found::Address(addr), shown, status);
     }
     let code = addr.code.clone();
     let saved = blocking(move || s.db.write(|tx| file_report(tx, &code, &addr.text, &form))).await;

@@ -697,3 +697,41 @@ fn identifiers_are_masked_and_revealed_on_request() {
     assert!(!err.contains("110105194912310021"), "{err}");
     assert_eq!(d.outbox_count(), before);
 }
+
+/// Compact plates (`https://<city>/P/<payload>`) scanned and reported on the command line:
+/// the address text comes from the device's register, bad plates exit 3 with their reason.
+#[test]
+fn compact_plates_scan_and_report() {
+    let d = Device::worker();
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/compact_plates.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let url = v["valid"][0]["url"].as_str().unwrap();
+    assert_eq!(v["valid"][0]["address_code"], ADDR_501);
+
+    let scan = d.json(&["scan", url]);
+    assert_eq!(scan["verified"], true, "{scan}");
+    assert_eq!(scan["in_scope"], true, "{scan}");
+    assert_eq!(scan["address"]["address"]["code"], ADDR_501);
+    let text = scan["address"]["address"]["full_text"].clone();
+    assert!(text.as_str().unwrap().contains("501室"));
+    assert_eq!(scan["plate"]["address_text"], text);
+
+    let id = d.json(&["report", "--plate", url, "--text", "楼道堆物"])["id"].clone();
+    let points = d.json(&["points"]);
+    let filed = points["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{points}"))
+        .clone();
+    assert_eq!(filed["address_code"], ADDR_501);
+    assert_eq!(filed["address_text"], text);
+
+    for bad in v["invalid"].as_array().unwrap() {
+        let o = d.run(&["--json", "scan", bad["url"].as_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(3), "{}", bad["name"]);
+        let scan: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(scan["rejection"][0], bad["code"], "{}", bad["name"]);
+    }
+}

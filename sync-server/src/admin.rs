@@ -168,17 +168,37 @@ pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportRepor
     Ok(report)
 }
 
-/// Signed QR payloads for every address in a grid subtree: one line each,
-/// `address_code<TAB>plate_serial<TAB>QR text`.
-pub fn sign_plates(db: &Db, grid: &str, out: &mut dyn Write) -> Result<u64> {
-    let (issuer, rows) = db.read(|tx| {
+/// Signed compact plates for every address in a grid subtree: one line each,
+/// `address_code<TAB>plate_serial<TAB>plate URL`. `base_url` (the city server's
+/// public `https://` address) is remembered for later runs and the printable sheets.
+pub fn sign_plates(
+    db: &Db,
+    grid: &str,
+    base_url: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<u64> {
+    // The issuer key is created on first use, which needs a write.
+    db.write(|tx| {
+        if let Some(base) = base_url {
+            rules::plates::set_url_base(tx, base)?;
+        }
+        rules::plates::issuer(tx)?;
+        Ok(())
+    })?;
+    let (issuer, rows, base) = db.read(|tx| {
         let path = rules::grids::grid_path(tx, grid)?.ok_or_else(|| ApiError::not_found(format!("grid {grid} not found")))?;
         let (lower, upper) = GridScope::new(&path).range();
         let rows = tx.query(
             "SELECT body FROM records WHERE kind = 'address' AND grid_path >= $1 AND grid_path < $2 ORDER BY id",
             &[lower.into(), upper.into()],
         )?;
-        Ok((rules::plates::issuer(tx)?, rows))
+        let base = rules::plates::url_base(tx)?.ok_or_else(|| {
+            ApiError::bad_request(
+                "plate_url_base",
+                "no plate URL yet: pass --base-url https://<this server's public host>",
+            )
+        })?;
+        Ok((rules::plates::issuer(tx)?, rows, base))
     })?;
     let now = rules::now_ms() / 1000;
     let mut n = 0;
@@ -193,7 +213,7 @@ pub fn sign_plates(db: &Db, grid: &str, out: &mut dyn Write) -> Result<u64> {
             issued_at: now,
         };
         let qr = issuer
-            .sign(&plate)
+            .sign_url(&base, &plate)
             .map_err(|e| ApiError::bad_request("plate", e.to_string()))?;
         writeln!(out, "{}\t{}\t{}", a.code, plate.plate_serial, qr)
             .map_err(|e| ApiError::internal(e.to_string()))?;

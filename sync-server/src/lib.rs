@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod install;
 pub mod messages;
+pub mod public;
 pub mod restore;
 pub mod rules;
 pub mod server;

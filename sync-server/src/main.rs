@@ -107,6 +107,10 @@ enum AdminCmd {
         grid: String,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// This server's public address (`https://<host>`) that the plates' URLs point
+        /// to; remembered, so later runs and the printable sheets may omit it.
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// Print the plate issuer's public key (hex) for devices to trust.
     IssuerKey,
@@ -332,14 +336,19 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             admin::ensure_templates(&db)?;
             print_report(admin::import_plates(&db, &file, !no_progress)?, "plates")?
         }
-        AdminCmd::SignPlates { grid, out } => {
+        AdminCmd::SignPlates {
+            grid,
+            out,
+            base_url,
+        } => {
+            let base_url = base_url.as_deref();
             let n = match out {
                 Some(p) => {
                     let mut f =
                         std::fs::File::create(&p).map_err(|e| ApiError::internal(e.to_string()))?;
-                    admin::sign_plates(&db, &grid, &mut f)?
+                    admin::sign_plates(&db, &grid, base_url, &mut f)?
                 }
-                None => admin::sign_plates(&db, &grid, &mut std::io::stdout().lock())?,
+                None => admin::sign_plates(&db, &grid, base_url, &mut std::io::stdout().lock())?,
             };
             eprintln!("signed {n} plates");
         }

@@ -45,6 +45,22 @@ impl Policy {
         forget_ms: 3600 * 1000,
     };
 
+    /// Residents' reports from a plate's public page, per client address: each
+    /// report counts; a few are free, then the client waits.
+    pub const PUBLIC_REPORT_CLIENT: Policy = Policy {
+        free_failures: 3,
+        base_ms: 60 * 1000,
+        max_ms: 3600 * 1000,
+        forget_ms: 3600 * 1000,
+    };
+    /// The same, per plate: a crowd at one door cannot flood its grid's inbox.
+    pub const PUBLIC_REPORT_PLATE: Policy = Policy {
+        free_failures: 10,
+        base_ms: 60 * 1000,
+        max_ms: 3600 * 1000,
+        forget_ms: 3600 * 1000,
+    };
+
     /// The delay after `failures` failures (0 while they are free).
     pub fn delay_ms(&self, failures: u32) -> i64 {
         if failures < self.free_failures {
@@ -154,6 +170,8 @@ impl Throttle {
 pub struct Throttles {
     pub login: Throttle,
     pub enroll: Throttle,
+    pub public_report_client: Throttle,
+    pub public_report_plate: Throttle,
 }
 
 impl Default for Throttles {
@@ -161,6 +179,8 @@ impl Default for Throttles {
         Throttles {
             login: Throttle::new(Policy::LOGIN),
             enroll: Throttle::new(Policy::ENROLL),
+            public_report_client: Throttle::new(Policy::PUBLIC_REPORT_CLIENT),
+            public_report_plate: Throttle::new(Policy::PUBLIC_REPORT_PLATE),
         }
     }
 }

@@ -385,7 +385,7 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   assert.ok(content.includes("139****0001") && !content.includes("13900000001"), "only that one value");
   await shot("address-revealed");
   await page.goto(`${url}/console/plates?grid=${GRID_A}`);
-  assert.ok((await page.locator(".plate[data-plate^='GFP1.']").count()) > 0);
+  assert.ok((await page.locator(".plate[data-plate^='HTTPS://']").count()) > 0);
   assert.equal(await page.locator("button[data-print]").count(), 1, "print button without inline handler");
   await shot("plates");
   await page.goto(`${url}/console/audit?lang=en`);

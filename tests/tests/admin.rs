@@ -54,13 +54,24 @@ fn plates_and_keys(backend: Backend) {
 
     // Plates signed for grid A verify offline with the exported key, and only A's.
     let key = IssuerPublicKey::from_hex(store.admin(&["issuer-key"]).trim()).unwrap();
-    let signed = store.admin(&["sign-plates", "--grid", GRID_A]);
+    let signed = store.admin(&[
+        "sign-plates",
+        "--grid",
+        GRID_A,
+        "--base-url",
+        "https://gf.example.cn",
+    ]);
     let lines: Vec<&str> = signed.lines().collect();
     assert_eq!(lines.len(), 1, "{signed}");
     let qr = lines[0].split('\t').nth(2).unwrap();
+    // A compact plate: the server's URL, the address code; the text comes from the register.
+    assert!(qr.starts_with("HTTPS://GF.EXAMPLE.CN/P/"), "{qr}");
     let v = verify(qr, &[key]).unwrap();
     assert_eq!(v.data.address_code, "A-1");
-    assert_eq!(v.data.address_text, "江苏省昆山市建设路1号");
+    assert_eq!(v.format_version, 2);
+    // The URL is remembered for the next run.
+    let again = store.admin(&["sign-plates", "--grid", GRID_A]);
+    assert!(again.contains("HTTPS://GF.EXAMPLE.CN/P/"), "{again}");
     let other = gridfield_core::plate::PlateIssuer::from_seed([7; 32]).public_key();
     assert!(
         verify(qr, &[other]).is_err(),
@@ -74,6 +85,10 @@ fn plates_and_keys(backend: Backend) {
     let scan = d.json(&["scan", qr]);
     assert_eq!(scan["verified"], true, "{scan}");
     assert_eq!(scan["in_scope"], true, "{scan}");
+    assert_eq!(
+        scan["plate"]["address_text"], "江苏省昆山市建设路1号",
+        "{scan}"
+    );
 
     // An enrollment code works once.
     let code = store.code("李娜", "worker", GRID_A);

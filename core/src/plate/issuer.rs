@@ -91,7 +91,14 @@ impl PlateIssuer {
         IssuerPublicKey(self.key.verifying_key().to_bytes())
     }
 
-    /// Returns the QR text for the plate.
+    /// The compact plate's URL (format 2) under the city server's `base_url`
+    /// (`https://…`): what `sign-plates` and the printable sheets put in the QR.
+    /// Only the address code, plate serial and issue day are on the plate.
+    pub fn sign_url(&self, base_url: &str, plate: &PlateData) -> Result<String, PlateError> {
+        super::compact::sign(self, base_url, plate)
+    }
+
+    /// Returns the QR text for a first-format (`GFP1.`) plate.
     pub fn sign(&self, plate: &PlateData) -> Result<String, PlateError> {
         validate_fields(plate)?;
         let key_id = self.public_key().key_id();

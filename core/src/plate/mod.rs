@@ -1,7 +1,10 @@
 //! Digital door plates (数字门牌): QR text carrying an address code signed by the city's issuer key,
 //! so a phone can tell a genuine plate from a forged, altered or truncated one offline.
-//! Format: `GFP1.<base64url payload JSON>.<base64url Ed25519 signature over "GFP1.<payload>">`.
+//! Formats: compact plates (format 2, `compact`): `https://<city server>/P/<signed binary
+//! payload>`; and the first plates, still readable:
+//! `GFP1.<base64url payload JSON>.<base64url Ed25519 signature over "GFP1.<payload>">`.
 
+mod compact;
 mod error;
 mod issuer;
 mod token;
@@ -10,10 +13,11 @@ mod verify;
 
 use serde::{Deserialize, Serialize};
 
+pub use compact::{COMPACT_FORMAT_VERSION, URL_PATH, decode_text, encode_text};
 pub use error::PlateError;
 pub use issuer::{IssuerPublicKey, PlateIssuer};
 pub use verdict::{Placement, PlateVerdict, VerdictKind, verdict};
-pub use verify::{decode_unverified, verify};
+pub use verify::{decode_unverified, verify, verify_compact};
 
 pub const PLATE_FORMAT_VERSION: u32 = 1;
 

@@ -181,7 +181,7 @@ pub(super) fn validate_fields(p: &PlateData) -> Result<(), PlateError> {
     Ok(())
 }
 
-fn check_code(name: &str, value: &str) -> Result<(), PlateError> {
+pub(super) fn check_code(name: &str, value: &str) -> Result<(), PlateError> {
     if value.is_empty() {
         return Err(PlateError::Malformed(format!("{name} is empty")));
     }

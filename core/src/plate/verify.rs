@@ -1,10 +1,13 @@
 //! Verifying a scanned plate offline against the trusted issuer keys, and
 //! decoding what a rejected plate claims (to show, never to trust).
 
+use super::compact;
 use super::token::{decode_payload, decode_signature, find_token, is_key_id, validate_fields};
 use super::{IssuerPublicKey, PlateData, PlateError, VerifiedPlate};
 
 /// Verify against the trusted issuer keys (a city may rotate keys: several may be trusted).
+/// A compact plate URL (`…/P/<payload>`, format 2) is checked by `compact`; the rest of
+/// this describes the `GFP1.` token.
 ///
 /// Checks run in this order, so the reason reported is the first that applies: token found
 /// (`NotAPlate`), version (`UnsupportedVersion`), length and structure (`Malformed`), missing or
@@ -12,6 +15,9 @@ use super::{IssuerPublicKey, PlateData, PlateError, VerifiedPlate};
 /// issuer key id (`UnknownIssuer`), signature (`BadSignature`), then the payload's version and
 /// field limits (`Malformed`).
 pub fn verify(qr_text: &str, trusted: &[IssuerPublicKey]) -> Result<VerifiedPlate, PlateError> {
+    if let Some(payload) = compact::find_payload(qr_text) {
+        return compact::verify(payload, trusted);
+    }
     let token = find_token(qr_text)?;
     let (payload_b64, sig_b64) = match token.body.split_once('.') {
         None => return Err(PlateError::Truncated),
@@ -72,6 +78,9 @@ pub fn verify(qr_text: &str, trusted: &[IssuerPublicKey]) -> Result<VerifiedPlat
 /// not enforced, so a plate cut inside its signature still shows its address. A token with no
 /// signature separator whose payload does not decode is reported as `Truncated`.
 pub fn decode_unverified(qr_text: &str) -> Result<PlateData, PlateError> {
+    if let Some(payload) = compact::find_payload(qr_text) {
+        return compact::decode_unverified(payload);
+    }
     let token = find_token(qr_text)?;
     let payload = match token.body.split_once('.') {
         Some((p, _)) => decode_payload(p)?,
@@ -83,4 +92,13 @@ pub fn decode_unverified(qr_text: &str) -> Result<PlateData, PlateError> {
         ));
     }
     Ok(payload.into_data())
+}
+
+/// Verify the payload of a compact plate URL (the part after `/P/`), as the city
+/// server's public page receives it.
+pub fn verify_compact(
+    payload: &str,
+    trusted: &[IssuerPublicKey],
+) -> Result<VerifiedPlate, PlateError> {
+    compact::verify(payload, trusted)
 }

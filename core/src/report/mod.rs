@@ -29,6 +29,41 @@ pub struct Report {
     pub hazard_id: Option<String>,
     pub created_at: i64,
     pub delivery: Delivery,
+    /// Who filed it: a volunteer's phone, or a resident on a plate's public page.
+    #[serde(default)]
+    pub source: ReportSource,
+    /// A resident's optional phone for feedback (personal data: shown masked, and
+    /// never sent to devices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<String>,
+}
+
+/// Where a report came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportSource {
+    /// A volunteer or worker with the app (the reporter is their user).
+    #[default]
+    Volunteer,
+    /// 居民随手拍: anyone who scanned a plate and used its public page.
+    Resident,
+}
+
+impl ReportSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportSource::Volunteer => "volunteer",
+            ReportSource::Resident => "resident",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ReportSource::Volunteer => lang.pick("志愿者上报", "volunteer report"),
+            ReportSource::Resident => lang.pick("居民随手拍", "resident's snapshot report"),
+        }
+    }
 }
 
 /// 上报 status.
@@ -64,6 +99,11 @@ impl ReportStatus {
             ReportStatus::Dismissed => lang.pick("未采纳", "dismissed"),
         }
     }
+}
+
+/// The label of a resident's feedback phone on a report.
+pub fn contact_phone_label(lang: Lang) -> &'static str {
+    lang.pick("联系电话", "contact phone")
 }
 
 /// Whether `user` with `role` may see a report filed by `reporter`: everyone

@@ -35,7 +35,11 @@ pub(crate) fn scan(c: &Connection, me: &Identity, qr_text: &str, now: i64) -> Re
     let trusted = meta::issuer_keys(c)?;
     let lang = meta::lang(c)?;
     let mut address = None;
-    let verdict = plate::verdict(plate::verify(qr_text, &trusted), |data| {
+    let verified = match plate::verify(qr_text, &trusted) {
+        Ok(p) => Ok(from_register(c, p)?),
+        Err(reason) => Err(reason),
+    };
+    let verdict = plate::verdict(verified, |data| {
         let in_scope = grid_in_subtree(c, &data.grid_code, &me.grid_scope)?;
         let on_device = match load_address(c, &data.address_code)? {
             Some(a) if in_scope && a.grid_code == data.grid_code => {
@@ -71,10 +75,35 @@ pub(crate) fn scan(c: &Connection, me: &Identity, qr_text: &str, now: i64) -> Re
             verdict_text: text.clone(),
             verified: false,
             rejection: Some((reason.code().to_string(), text)),
-            plate: plate::decode_unverified(qr_text).ok(),
+            plate: plate::decode_unverified(qr_text)
+                .ok()
+                .map(|data| {
+                    from_register(
+                        c,
+                        plate::VerifiedPlate {
+                            data,
+                            issuer_key_id: String::new(),
+                            format_version: 0,
+                        },
+                    )
+                    .map(|v| v.data)
+                })
+                .transpose()?,
             issuer_key_id: None,
             in_scope: false,
             address: None,
         },
     })
+}
+
+/// A compact plate carries only the address code: its grid and public text come from
+/// the register on this device, when the device holds the address.
+fn from_register(c: &Connection, mut plate: plate::VerifiedPlate) -> Result<plate::VerifiedPlate> {
+    if plate.data.grid_code.is_empty()
+        && let Some(a) = load_address(c, &plate.data.address_code)?
+    {
+        plate.data.grid_code = a.grid_code;
+        plate.data.address_text = a.full_text;
+    }
+    Ok(plate)
 }

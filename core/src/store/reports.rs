@@ -52,6 +52,8 @@ pub(crate) fn file(t: &mut Tx<'_>, new: &NewReport) -> Result<String> {
         hazard_id: None,
         created_at: t.now,
         delivery: Delivery::Local,
+        source: Default::default(),
+        contact_phone: None,
     };
     t.tx.execute(
         "INSERT INTO reports (id, address_code, address_text, text, photos, reporter, device_id, status, points, created_at, updated_at)
@@ -106,6 +108,8 @@ pub(crate) fn query_reports(c: &Connection, where_: &str, arg: &str) -> Result<V
             hazard_id: r.get(10)?,
             created_at: r.get(11)?,
             delivery: Delivery::parse(&r.get::<_, String>(12)?).unwrap_or(Delivery::Local),
+            source: Default::default(),
+            contact_phone: None,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

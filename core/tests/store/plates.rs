@@ -144,3 +144,56 @@ fn with_no_issuer_trusted_every_plate_is_unknown() {
     let scan = f.store.scan_plate(&v.valid[0].qr).unwrap();
     assert!(scan.rejection.unwrap().1.contains("unknown issuer"));
 }
+
+#[test]
+fn a_compact_plate_takes_its_address_text_from_the_register() {
+    let v = vectors();
+    let f = fixture_store(Role::Worker);
+    let s = &f.store;
+    s.trust_issuer(public_key(&v.issuer)).unwrap();
+    let iss = issuer(&v.issuer);
+    let code = &v.valid[0].plate.address_code;
+    let compact = |code: &str| {
+        let plate = PlateData {
+            address_code: code.into(),
+            plate_serial: code.into(),
+            grid_code: String::new(),
+            address_text: String::new(),
+            issued_at: 1_767_225_600,
+        };
+        iss.sign_url("https://gf.ks.gov.cn", &plate).unwrap()
+    };
+
+    // In scope and on the device: genuine, with the register's grid and text.
+    let scan = s.scan_plate(&compact(code)).unwrap();
+    assert!(scan.verified, "{:?}", scan.rejection);
+    assert_eq!(scan.verdict, gridfield_core::plate::VerdictKind::Genuine);
+    let shown = scan.plate.unwrap();
+    assert_eq!(shown.address_text, full_text_of(code));
+    assert_eq!(shown.grid_code, SCOPE);
+    assert_eq!(scan.address.unwrap().address.code, *code);
+
+    // On the device but in another grid: genuine, not in scope, no record shown.
+    let scan = s.scan_plate(&compact(OUT_OF_SCOPE)).unwrap();
+    assert!(scan.verified && !scan.in_scope && scan.address.is_none());
+
+    // Unknown to the register: genuine, with no text to show.
+    let scan = s.scan_plate(&compact("999999-001")).unwrap();
+    assert!(scan.verified && !scan.in_scope && scan.address.is_none());
+    assert_eq!(scan.plate.unwrap().address_text, "");
+
+    // Signed by a key the device does not trust.
+    let plate = PlateData {
+        address_code: code.clone(),
+        plate_serial: code.clone(),
+        grid_code: String::new(),
+        address_text: String::new(),
+        issued_at: 1_767_225_600,
+    };
+    let other = issuer(&v.other_issuer)
+        .sign_url("https://gf.ks.gov.cn", &plate)
+        .unwrap();
+    let scan = s.scan_plate(&other).unwrap();
+    assert!(!scan.verified);
+    assert_eq!(scan.rejection.unwrap().0, "plate_unknown_issuer");
+}

@@ -72,7 +72,9 @@ pub fn router(state: AppState) -> Router {
     // exports of a hundred megabytes, where the server's CPU matters more than bytes.
     let console =
         crate::console::router().layer(CompressionLayer::new().quality(CompressionLevel::Fastest));
+    let public = crate::public::router();
     api.merge(console)
+        .merge(public)
         .fallback(|| async { ApiError::not_found(Msg::NoSuchEndpoint.wire()) })
         .layer(RequestDecompressionLayer::new())
         .layer(axum::middleware::map_response(server_time))

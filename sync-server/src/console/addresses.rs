@@ -512,7 +512,21 @@ fn qr_svg(payload: &str) -> String {
         .unwrap_or(svg)
 }
 
-pub async fn plates(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
+pub async fn plates(
+    State(s): State<AppState>,
+    c: Console,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<Pairs>,
+) -> Response {
+    // Plates point at the address `sign-plates --base-url` set, else at this host.
+    let host_base = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+        })
+        .map(|h| format!("https://{h}"));
     let p = Params(q);
     let page = p.page();
     let sc = scope(&c);
@@ -523,13 +537,16 @@ pub async fn plates(State(s): State<AppState>, c: Console, Query(q): Query<Pairs
                 .filter(|p| sc.covers(p))
                 .ok_or_else(missing)?;
             let issuer = rules::plates::issuer(tx)?;
+            let base = rules::plates::url_base(tx)?
+                .or(host_base)
+                .unwrap_or_default();
             let rows = query::addresses_page(tx, &path, page, PLATES_PER_SHEET + 1)?;
             let name = query::grid_name(tx, &grid)?.unwrap_or_default();
-            Ok((issuer, rows, name, grid))
+            Ok((issuer, base, rows, name, grid))
         })
     })
     .await;
-    let (issuer, rows, grid_name, grid) = match res {
+    let (issuer, base, rows, grid_name, grid) = match res {
         Ok(v) => v,
         Err(e) => return c.finish(Err(e)),
     };
@@ -550,7 +567,7 @@ pub async fn plates(State(s): State<AppState>, c: Console, Query(q): Query<Pairs
                 address_text: addr.full_text.clone(),
                 issued_at: now,
             };
-            let signed = issuer.sign(&plate).ok()?;
+            let signed = issuer.sign_url(&base, &plate).ok()?;
             Some(Plate {
                 svg: qr_svg(&signed),
                 signed,

@@ -10,6 +10,7 @@ use gridfield_core::grid::GridScope;
 use gridfield_core::model::ReportStatus;
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
+use gridfield_core::report::ReportSource;
 use gridfield_core::taxonomy::Taxonomy;
 use serde_json::{Value, json};
 
@@ -17,6 +18,7 @@ use super::auth::ConsoleUser;
 use super::errors::{decided, flash_for, missing};
 use super::forms::{Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, datetime, render};
+
 use super::list::{filter_from, filter_query, grid_choices, jstr, scope};
 use super::msg::Msg;
 use super::query::{self, PAGE_SIZE};
@@ -84,7 +86,12 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
             created: html::datetime(r.get("created_at").and_then(Value::as_i64).unwrap_or(0)),
             address: jstr(r, "address_text").to_string(),
             text: jstr(r, "text").chars().take(60).collect(),
-            reporter: jstr(r, "reporter").to_string(),
+            // A resident's report has no user of ours: say where it came from.
+            reporter: if jstr(r, "source") == ReportSource::Resident.as_str() {
+                ReportSource::Resident.label(l).to_string()
+            } else {
+                jstr(r, "reporter").to_string()
+            },
             status: ReportStatus::parse(jstr(r, "status")).map(|x| (x.as_str(), x.label(l))),
         })
         .collect();
@@ -107,6 +114,10 @@ struct ShowPage<'a> {
     user: &'a ConsoleUser,
     r: &'a Report,
     status: (&'static str, &'static str),
+    /// The reporter's user, or "居民随手拍" for a resident's report.
+    reporter: String,
+    /// A resident's feedback phone, masked (label, value).
+    contact: Option<(&'static str, String)>,
     photos: Vec<String>,
     max_points: i64,
     points: &'a str,
@@ -141,6 +152,16 @@ fn show_page(
         user: &c.user,
         r,
         status: (r.status.as_str(), r.status.label(l)),
+        reporter: match r.source {
+            ReportSource::Resident => r.source.label(l).to_string(),
+            ReportSource::Volunteer => r.reporter.clone(),
+        },
+        contact: r.contact_phone.as_deref().map(|p| {
+            (
+                gridfield_core::report::contact_phone_label(l),
+                gridfield_core::person::mask_phone(p),
+            )
+        }),
         photos: r
             .photos
             .iter()

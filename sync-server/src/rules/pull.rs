@@ -109,7 +109,9 @@ pub(crate) fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Opti
             })
         }
         RecordKind::Report => {
-            let r: Report = serde_json::from_value(body).map_err(bad)?;
+            let mut r: Report = serde_json::from_value(body).map_err(bad)?;
+            // A resident's feedback phone stays on the server (the console shows it masked).
+            r.contact_phone = None;
             // Volunteers see their own reports only.
             (personal || r.reporter == dev.user).then(|| Change::Report {
                 report: Box::new(r),

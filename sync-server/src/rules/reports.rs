@@ -42,6 +42,9 @@ pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Res
     rep.decision_note = None;
     rep.hazard_id = None;
     rep.delivery = Delivery::Server;
+    // Only the public page files residents' reports.
+    rep.source = gridfield_core::report::ReportSource::Volunteer;
+    rep.contact_phone = None;
     records::put(
         tx,
         RecordKind::Report,

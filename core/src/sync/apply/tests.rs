@@ -336,6 +336,8 @@ fn reports_and_inspections_take_the_server_version() {
         hazard_id: None,
         created_at: T0,
         delivery: Delivery::Reviewed,
+        source: Default::default(),
+        contact_phone: None,
     };
     let page = [
         Change::Report {

@@ -349,6 +349,8 @@ pub(crate) fn volunteer_report(
         } else {
             Delivery::Reviewed
         },
+        source: Default::default(),
+        contact_phone: None,
     };
     sink.put(RecordKind::Report, id, g, Some(code), &json!(rep), at)
 }

@@ -91,14 +91,17 @@ class DemoServer : AutoCloseable {
         return out.trim().lines().last().trim().split(Regex("\\s+")).last()
     }
 
-    /** Signed door plates (`GFP1.` QR texts) for a grid, from the admin CLI. */
+    /** Signed compact door plates (`HTTPS://…/P/…` URLs) for a grid, from the admin CLI. */
     fun signPlates(grid: String): List<String> {
         val outFile = File(dir, "plates-$grid.txt")
-        val p = ProcessBuilder(bin.path, "--db", db.path, "admin", "sign-plates", "--grid", grid, "--out", outFile.path)
+        val p = ProcessBuilder(
+            bin.path, "--db", db.path, "admin", "sign-plates", "--grid", grid, "--out", outFile.path,
+            "--base-url", "https://gf.example.cn",
+        )
             .redirectErrorStream(true).start()
         val log = p.inputStream.readBytes().toString(Charsets.UTF_8)
         check(p.waitFor() == 0) { "sign-plates failed: $log" }
-        return outFile.readLines().map { line -> line.split('\t', ',').first { it.startsWith("GFP1.") } }
+        return outFile.readLines().map { line -> line.split('\t').first { it.startsWith("HTTPS://") } }
     }
 
     /** `admin revoke <device>`: a lost phone. */

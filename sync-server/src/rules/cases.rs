@@ -3,8 +3,8 @@
 //! for a device's push and a console user's click alike (`DeviceCtx::console`).
 
 use gridfield_core::case::{
-    self, Case, CaseAction, CaseRefusal, Department, DispatchTarget, Handler, Opening, RouteTarget,
-    RoutingRule, StepInput,
+    self, Case, CaseAction, CaseRefusal, CaseStatus, Department, DispatchTarget, Handler, Opening,
+    RouteTarget, RoutingRule, StepInput,
 };
 use gridfield_core::i18n::Lang;
 use gridfield_core::record::{self, Delivery, RecordKind};
@@ -16,6 +16,20 @@ use super::{
 };
 use crate::db::{RowExt, Tx, records};
 use crate::messages::Msg;
+
+/// A step the case's current state does not allow (or a stale one): what the
+/// phone shows is the state the case is in now.
+fn stale(current: CaseStatus, action: CaseAction) -> Error {
+    let e = CaseRefusal::NotFromState {
+        from: current,
+        action,
+    };
+    reject(
+        "transition_refused",
+        e.message(Lang::Zh),
+        e.message(Lang::En),
+    )
+}
 
 fn refusal(r: CaseRefusal) -> Error {
     refused(gridfield_core::refusal::Refusal::Case(r))
@@ -164,6 +178,23 @@ pub fn case_step(
     input: &StepInput,
     at: i64,
 ) -> Result<Merged> {
+    case_step_from(tx, dev, id, event_id, action, None, input, at)
+}
+
+/// One step of a case as a device saw it: `from` is the status its phone showed
+/// when the step was taken (offline perhaps). A step taken on a state the case
+/// has since left is refused (`transition_refused`), never applied to another.
+#[allow(clippy::too_many_arguments)]
+pub fn case_step_from(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    id: &str,
+    event_id: &str,
+    action: CaseAction,
+    from: Option<CaseStatus>,
+    input: &StepInput,
+    at: i64,
+) -> Result<Merged> {
     gridfield_core::text::check_case_step(event_id, input).map_err(super::too_long)?;
     let Some(r) = records::get(tx, RecordKind::Case, id)? else {
         return Err(refuse("not_found", Msg::CaseNotFound));
@@ -176,6 +207,9 @@ pub fn case_step(
     // A retried step (lost answer) is applied once.
     if doc.events.iter().any(|e| e.id == event_id) {
         return Ok(Merged::default());
+    }
+    if from.is_some_and(|f| f != doc.case.status) {
+        return Err(stale(doc.case.status, action));
     }
     let mut input = input.clone();
     // A department's level comes from the register, never from the device.
@@ -207,13 +241,7 @@ pub fn case_step(
     };
     match case::apply_step(&mut doc.case, step, &actor, &rules) {
         Ok(ev) => doc.events.push(ev),
-        Err(e @ CaseRefusal::NotFromState { .. }) => {
-            return Err(reject(
-                "transition_refused",
-                e.message(Lang::Zh),
-                e.message(Lang::En),
-            ));
-        }
+        Err(CaseRefusal::NotFromState { from, action }) => return Err(stale(from, action)),
         Err(e) => return Err(refusal(e)),
     }
     doc.case.delivery = Delivery::Server;

@@ -248,3 +248,112 @@ pub fn case_step_from(
     save(tx, &doc)?;
     Ok(Merged::default())
 }
+
+/// Register (or relabel) a department hanging off the level of grid `grid`.
+pub fn add_department(
+    tx: &mut dyn Tx,
+    code: &str,
+    kind: &str,
+    zh: &str,
+    en: &str,
+    grid: &str,
+) -> Result<Department> {
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if !valid(code) || !valid(kind) {
+        return Err(Error::invalid(
+            "invalid_department",
+            "部门编码和类别只能用字母、数字、'-' 或 '_'，最多 64 个 (department code and kind: letters, digits, '-' or '_', at most 64)",
+        ));
+    }
+    if zh.trim().is_empty()
+        || en.trim().is_empty()
+        || zh.chars().count() > 64
+        || en.chars().count() > 64
+    {
+        return Err(Error::invalid(
+            "invalid_department",
+            "部门需要中文名和英文名，各不超过 64 字 (a department needs a Chinese and an English name, at most 64 characters each)",
+        ));
+    }
+    let level_path = super::grids::grid_path(tx, grid)?
+        .ok_or_else(|| Error::NotFound(format!("grid {grid} not found")))?;
+    tx.execute(
+        "INSERT INTO departments (code, kind, zh, en, level_path, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, zh = excluded.zh, en = excluded.en, level_path = excluded.level_path",
+        &[
+            code.into(),
+            kind.into(),
+            zh.trim().into(),
+            en.trim().into(),
+            level_path.as_str().into(),
+            super::now_ms().into(),
+        ],
+    )?;
+    Ok(Department {
+        code: code.to_string(),
+        kind: kind.to_string(),
+        zh: zh.trim().to_string(),
+        en: en.trim().to_string(),
+        level_path,
+    })
+}
+
+/// Make `user` (already added with role `department`) work for `department`.
+pub fn set_user_department(tx: &mut dyn Tx, user: &str, department: &str) -> Result<()> {
+    if !departments(tx)?.iter().any(|d| d.code == department) {
+        return Err(Error::NotFound(format!(
+            "department {department} not found"
+        )));
+    }
+    tx.execute(
+        "UPDATE users SET department = $2 WHERE name = $1",
+        &[user.into(), department.into()],
+    )?;
+    Ok(())
+}
+
+/// Routing rules from their JSON form, validated against the case taxonomy,
+/// the departments and the grid tree: every problem, each named by its rule's
+/// number (or the JSON line), in Chinese and English; nothing loaded on error.
+pub fn load_routing(tx: &mut dyn Tx, json: &str) -> Result<Vec<RoutingRule>> {
+    let rules: Vec<RoutingRule> = serde_json::from_str(json).map_err(|e| {
+        Error::invalid(
+            "invalid_rules",
+            format!(
+                "第 {} 行第 {} 列：规则文件不是有效的规则列表 (line {}, column {}: not a valid list of rules: {e})",
+                e.line(),
+                e.column(),
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    let taxonomy = super::taxonomy::case(tx)?;
+    let depts = departments(tx)?;
+    let paths: std::collections::HashSet<String> = tx
+        .query("SELECT path FROM grids", &[])?
+        .into_iter()
+        .map(|r| r.text(0))
+        .collect::<std::result::Result<_, _>>()?;
+    let errors = case::validate_rules(&rules, &taxonomy, &depts, &|p| paths.contains(p));
+    if !errors.is_empty() {
+        let zh: Vec<String> = errors.iter().map(|e| e.message(Lang::Zh)).collect();
+        let en: Vec<String> = errors.iter().map(|e| e.message(Lang::En)).collect();
+        return Err(Error::invalid(
+            "invalid_rules",
+            format!("{}\n{}", zh.join("\n"), en.join("\n")),
+        ));
+    }
+    let body = serde_json::to_string(&rules).map_err(Error::internal)?;
+    tx.execute(
+        "INSERT INTO case_routing (id, version, body, updated_at) VALUES (1, 1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET version = case_routing.version + 1, body = excluded.body, updated_at = excluded.updated_at",
+        &[body.into(), super::now_ms().into()],
+    )?;
+    Ok(rules)
+}

@@ -1,0 +1,728 @@
+//! Cases (事件) on both server stores, with a real server process and raw
+//! pushes and pulls as the phones send them: a dispute recorded by a grid worker,
+//! mediated, escalated to the village and the town, dispatched to a department
+//! that handles it, verified, closed and evaluated — each step reaching the right
+//! pulls and nobody else's; a returned dispatch; an overdue case; a stale step; a
+//! volunteer who never receives the parties; a department that cannot see or step
+//! another's case; and bad input refused with nothing changed.
+
+use std::collections::BTreeMap;
+
+use gridfield_tests::*;
+use serde_json::{Value, json};
+
+/// A village between the fixture town and a grid of its own: four levels.
+const VILLAGE: &str = "320583001900";
+const GRID_V: &str = "320583001900001";
+const VILLAGE_PATH: &str = "/320583/320583001/320583001900/";
+const GRID_V_PATH: &str = "/320583/320583001/320583001900/320583001900001/";
+const TOWN_PATH: &str = "/320583/320583001/";
+const OTHER_TOWN: &str = "320583002";
+const JUSTICE: &str = "320583001-justice";
+const POLICE: &str = "320583001-police";
+const FAR_POLICE: &str = "320583002-police";
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The people of the scenario, each with an enrolled device's token.
+struct District {
+    _store: Store,
+    server: ServerProc,
+    worker: String,
+    village: String,
+    town: String,
+    justice: String,
+    police: String,
+    volunteer: String,
+}
+
+fn district(backend: Backend) -> District {
+    let store = Store::new(backend);
+    store.seed();
+    for (code, name, level, parent) in [
+        (VILLAGE, "玉山镇新华村", "3", "320583001"),
+        (GRID_V, "新华村第一网格", "4", VILLAGE),
+        (OTHER_TOWN, "周市镇", "2", "320583"),
+    ] {
+        store.admin(&[
+            "grid-add", "--code", code, "--name", name, "--level", level, "--parent", parent,
+        ]);
+    }
+    for (code, kind, zh, en, grid) in [
+        (
+            JUSTICE,
+            "justice",
+            "玉山镇司法所",
+            "Yushan justice office",
+            TOWN,
+        ),
+        (
+            POLICE,
+            "police",
+            "玉山派出所",
+            "Yushan police station",
+            TOWN,
+        ),
+        (
+            FAR_POLICE,
+            "police",
+            "周市派出所",
+            "Zhoushi police station",
+            OTHER_TOWN,
+        ),
+    ] {
+        store.admin(&[
+            "department",
+            "add",
+            "--code",
+            code,
+            "--kind",
+            kind,
+            "--zh",
+            zh,
+            "--en",
+            en,
+            "--grid",
+            grid,
+        ]);
+    }
+    // The justice office's account sits in another grid's office: what it sees
+    // of cases is what was dispatched to it, not its grid subtree.
+    for (name, dept, grid) in [
+        ("司法所老周", JUSTICE, GRID_A),
+        ("派出所小陈", POLICE, TOWN),
+    ] {
+        store.admin(&[
+            "user-add",
+            "--name",
+            name,
+            "--role",
+            "department",
+            "--grid",
+            grid,
+            "--department",
+            dept,
+        ]);
+    }
+    let server = ServerProc::start(&store);
+    let token = |user: &str, role: &str, grid: &str| {
+        Device::enrolled(&server, &store.code(user, role, grid)).token()
+    };
+    District {
+        worker: token("张伟", "worker", GRID_V),
+        village: token("村书记", "supervisor", VILLAGE),
+        town: token("赵强", "supervisor", TOWN),
+        justice: token("司法所老周", "department", GRID_A),
+        police: token("派出所小陈", "department", TOWN),
+        volunteer: token("王芳", "volunteer", GRID_V),
+        _store: store,
+        server,
+    }
+}
+
+/// Every change of a pull from the start (`cases`: as an app that holds cases).
+fn pull_all(server: &ServerProc, token: &str, cases: bool) -> Vec<Value> {
+    let auth = format!("Bearer {token}");
+    let mut cursor = String::new();
+    let mut out = Vec::new();
+    loop {
+        let mut url = format!("{}/v1/pull?limit=1000", server.url);
+        if cases {
+            url.push_str("&cases=1");
+        }
+        if !cursor.is_empty() {
+            url.push_str(&format!("&cursor={}", console::percent(&cursor)));
+        }
+        let r = http("GET", &url, &[("authorization", &auth)], None);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let page = r.json();
+        out.extend(page["changes"].as_array().unwrap().iter().cloned());
+        cursor = page["cursor"].as_str().unwrap().to_string();
+        if !page["more"].as_bool().unwrap() {
+            return out;
+        }
+    }
+}
+
+/// The cases a device receives, by id: `{"case": …, "events": […]}`.
+fn cases_of(server: &ServerProc, token: &str) -> BTreeMap<String, Value> {
+    pull_all(server, token, true)
+        .into_iter()
+        .filter(|c| c["type"] == "case")
+        .map(|c| (c["case"]["id"].as_str().unwrap().to_string(), c))
+        .collect()
+}
+
+fn case_in(server: &ServerProc, token: &str, id: &str) -> Option<Value> {
+    cases_of(server, token).remove(id)
+}
+
+fn new_case(id: &str, case_type: &str, grid_path: &str, created_at: i64) -> Value {
+    json!({
+        "id": id, "case_type": case_type, "severity": "medium", "source": "worker",
+        "grid_path": grid_path, "owner_path": grid_path,
+        "description": "楼上卫生间漏水，楼下住户多次协商未果",
+        "photos": [],
+        "parties": [
+            {"name": "钱某某", "phone": "13800000001", "role": "applicant"},
+            {"name": "孙某某", "role": "respondent"}
+        ],
+        "status": "reported", "departments": [],
+        "dispute": {"subject": "漏水赔偿", "amount_fen": 200000, "sessions": []},
+        "reported_by": "x", "created_at": created_at, "updated_at": created_at,
+        "delivery": "local", "overdue": false
+    })
+}
+
+fn create(d: &District, token: &str, case: Value, handle_myself: bool) -> Value {
+    let id = case["id"].as_str().unwrap().to_string();
+    let op = json!({"type": "case_create", "case": case, "handle_myself": handle_myself});
+    push_ops(&d.server, token, &[raw_op(&format!("op-{id}"), &id, op)]).remove(0)
+}
+
+/// One step as a phone pushes it; the per-operation result.
+fn step(d: &District, token: &str, id: &str, action: &str, from: &str, input: Value) -> Value {
+    let event = format!("ev-{id}-{action}-{}", now_ms());
+    let op = json!({"type": "case_step", "event_id": event, "action": action, "from": from,
+                    "input": input, "at": now_ms()});
+    push_ops(&d.server, token, &[raw_op(&format!("op-{event}"), id, op)]).remove(0)
+}
+
+fn applied(r: &Value) {
+    assert_eq!(r["status"], "applied", "{r}");
+}
+
+/// A refusal with a code and a Chinese reason (and an English one).
+fn refused(r: &Value, code: &str) {
+    assert_eq!(r["status"], "rejected", "{r}");
+    assert_eq!(r["code"], code, "{r}");
+    let msg = r["message"].as_str().unwrap();
+    assert!(
+        msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "not Chinese: {r}"
+    );
+    assert!(!r["message_en"].as_str().unwrap_or("").is_empty(), "{r}");
+}
+
+fn status_of(c: &Value) -> &str {
+    c["case"]["status"].as_str().unwrap()
+}
+
+fn note(n: &str) -> Value {
+    json!({ "note": n })
+}
+
+/// The whole loop of a dispute, every step reaching the right pulls.
+fn dispute_through_the_levels(backend: Backend) {
+    let d = district(backend);
+    let id = "case-leak-1";
+    applied(&create(
+        &d,
+        &d.worker,
+        new_case(id, "dispute.neighbor", GRID_V_PATH, now_ms()),
+        true,
+    ));
+    // 网格马上调: the worker handles it at once, and holds its parties.
+    let c = case_in(&d.server, &d.worker, id).expect("the worker's own case");
+    assert_eq!(status_of(&c), "handling");
+    assert_eq!(c["case"]["owner_path"], GRID_V_PATH);
+    assert_eq!(c["case"]["parties"].as_array().unwrap().len(), 2);
+    assert_eq!(c["case"]["overdue"], false);
+    let session = json!({"session": {"id": "s1", "at": now_ms(), "place": "村委会调解室",
+        "mediator": "张伟", "participants": ["钱某某", "孙某某"], "outcome": "not_agreed",
+        "note": "双方对赔偿金额分歧较大"}});
+    applied(&step(&d, &d.worker, id, "mediate", "handling", session));
+    // Nobody outside: the other town's view, a department, the volunteer.
+    assert!(case_in(&d.server, &d.justice, id).is_none());
+    assert!(case_in(&d.server, &d.police, id).is_none());
+    assert!(case_in(&d.server, &d.volunteer, id).is_none());
+
+    applied(&step(
+        &d,
+        &d.worker,
+        id,
+        "escalate",
+        "handling",
+        note("网格调解未果，请村里调解"),
+    ));
+    let c = case_in(&d.server, &d.village, id).expect("the village sees its case");
+    assert_eq!(status_of(&c), "reported");
+    assert_eq!(c["case"]["owner_path"], VILLAGE_PATH);
+    assert_eq!(
+        c["case"]["dispute"]["sessions"].as_array().unwrap().len(),
+        1
+    );
+
+    applied(&step(
+        &d,
+        &d.village,
+        id,
+        "escalate",
+        "reported",
+        note("涉及金额较大，报镇调处"),
+    ));
+    let c = case_in(&d.server, &d.town, id).expect("the town sees it");
+    assert_eq!(c["case"]["owner_path"], TOWN_PATH);
+    applied(&step(&d, &d.town, id, "accept", "reported", json!({})));
+    applied(&step(
+        &d,
+        &d.town,
+        id,
+        "dispatch",
+        "accepted",
+        json!({"to": {"kind": "department", "code": JUSTICE}}),
+    ));
+
+    // The department receives it (and only that department).
+    let c = case_in(&d.server, &d.justice, id).expect("dispatched to the justice office");
+    assert_eq!(status_of(&c), "dispatched");
+    assert_eq!(
+        c["case"]["handler"],
+        json!({"kind": "department", "code": JUSTICE})
+    );
+    assert_eq!(c["case"]["parties"].as_array().unwrap().len(), 2);
+    assert!(case_in(&d.server, &d.police, id).is_none());
+    applied(&step(
+        &d,
+        &d.justice,
+        id,
+        "receive",
+        "dispatched",
+        json!({}),
+    ));
+    applied(&step(
+        &d,
+        &d.justice,
+        id,
+        "feedback",
+        "handling",
+        note("已约双方周五到司法所"),
+    ));
+    applied(&step(
+        &d,
+        &d.justice,
+        id,
+        "finish",
+        "handling",
+        note("双方达成赔偿协议，已履行"),
+    ));
+    assert_eq!(
+        status_of(&case_in(&d.server, &d.town, id).unwrap()),
+        "finished"
+    );
+
+    // 核查 by the reporter, 结案, 评价.
+    applied(&step(
+        &d,
+        &d.worker,
+        id,
+        "verify",
+        "finished",
+        note("回访属实"),
+    ));
+    applied(&step(
+        &d,
+        &d.worker,
+        id,
+        "evaluate",
+        "closed",
+        json!({"rating": "satisfied"}),
+    ));
+    for token in [&d.worker, &d.village, &d.town, &d.justice] {
+        let c = case_in(&d.server, token, id).unwrap();
+        assert_eq!(status_of(&c), "evaluated", "{c}");
+        assert_eq!(c["case"]["rating"]["score"], "satisfied");
+        assert_eq!(c["events"].as_array().unwrap().len(), 11, "{c}");
+    }
+    assert!(case_in(&d.server, &d.police, id).is_none());
+    assert!(case_in(&d.server, &d.volunteer, id).is_none());
+}
+
+/// What a device is sent agrees with the checksum it verifies against; an app
+/// that does not ask for cases receives none and is not checked on them.
+fn checksums_agree_with_the_pull(backend: Backend) {
+    let d = district(backend);
+    let id = "case-sum-1";
+    applied(&create(
+        &d,
+        &d.worker,
+        new_case(id, "dispute.neighbor", GRID_V_PATH, now_ms()),
+        true,
+    ));
+    applied(&step(
+        &d,
+        &d.worker,
+        id,
+        "escalate",
+        "handling",
+        note("报村"),
+    ));
+    applied(&step(
+        &d,
+        &d.village,
+        id,
+        "escalate",
+        "reported",
+        note("报镇"),
+    ));
+    applied(&step(
+        &d,
+        &d.town,
+        id,
+        "dispatch",
+        "reported",
+        json!({"to": {"kind": "department", "code": JUSTICE}}),
+    ));
+    for token in [&d.worker, &d.town, &d.justice, &d.police, &d.volunteer] {
+        for cases in [true, false] {
+            let changes: Vec<gridfield_core::wire::Change> = pull_all(&d.server, token, cases)
+                .into_iter()
+                .map(|c| serde_json::from_value(c).unwrap())
+                .collect();
+            let mine = gridfield_core::wire::checksums(changes);
+            let url = format!(
+                "{}/v1/checksum{}",
+                d.server.url,
+                if cases { "?cases=1" } else { "" }
+            );
+            let r = http(
+                "GET",
+                &url,
+                &[("authorization", &format!("Bearer {token}"))],
+                None,
+            );
+            let theirs: BTreeMap<String, String> =
+                serde_json::from_value(r.json()["kinds"].clone()).unwrap();
+            assert_eq!(mine, theirs, "cases={cases}");
+            assert_eq!(
+                theirs.contains_key("case"),
+                cases && *token != d.police && *token != d.volunteer
+            );
+        }
+    }
+    // A department receives the map and its cases, none of the people.
+    let kinds: std::collections::BTreeSet<String> = pull_all(&d.server, &d.justice, true)
+        .iter()
+        .map(|c| c["type"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        kinds
+            .iter()
+            .all(|k| ["grid", "address", "template", "case"].contains(&k.as_str())),
+        "{kinds:?}"
+    );
+}
+
+/// A department gives a dispatch back; the town sees it back in its queue.
+fn dispatch_returned(backend: Backend) {
+    let d = district(backend);
+    let id = "case-return-1";
+    applied(&create(
+        &d,
+        &d.town,
+        new_case(id, "dispute.property", GRID_V_PATH, now_ms()),
+        false,
+    ));
+    let c = case_in(&d.server, &d.town, id).unwrap();
+    let from = status_of(&c).to_string();
+    applied(&step(
+        &d,
+        &d.town,
+        id,
+        "dispatch",
+        &from,
+        json!({"to": {"kind": "department", "code": POLICE}}),
+    ));
+    refused(
+        &step(&d, &d.police, id, "return", "dispatched", json!({})),
+        "note_required",
+    );
+    applied(&step(
+        &d,
+        &d.police,
+        id,
+        "return",
+        "dispatched",
+        note("物业纠纷不属公安职责"),
+    ));
+    let c = case_in(&d.server, &d.town, id).unwrap();
+    assert_eq!(status_of(&c), "accepted");
+    assert!(c["case"]["handler"].is_null(), "{c}");
+    let last = c["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "return");
+    assert_eq!(last["note"], "物业纠纷不属公安职责");
+    // Still the police station's record of what it gave back.
+    assert_eq!(
+        status_of(&case_in(&d.server, &d.police, id).unwrap()),
+        "accepted"
+    );
+
+    // A stale step: the town's phone still shows it dispatched and sends a
+    // second dispatch from there; the case is `accepted` now.
+    let before = case_in(&d.server, &d.town, id).unwrap();
+    let r = step(
+        &d,
+        &d.town,
+        id,
+        "dispatch",
+        "dispatched",
+        json!({"to": {"kind": "department", "code": JUSTICE}}),
+    );
+    refused(&r, "transition_refused");
+    assert!(r["message"].as_str().unwrap().contains("已受理"), "{r}");
+    assert_eq!(case_in(&d.server, &d.town, id).unwrap(), before);
+}
+
+/// A case past its time limit is overdue for the level above, computed when read.
+fn overdue_case(backend: Backend) {
+    let d = district(backend);
+    let month_ago = now_ms() - 30 * 24 * 3600 * 1000;
+    applied(&create(
+        &d,
+        &d.worker,
+        new_case("case-old", "dispute.family", GRID_V_PATH, month_ago),
+        true,
+    ));
+    applied(&create(
+        &d,
+        &d.worker,
+        new_case("case-new", "dispute.family", GRID_V_PATH, now_ms()),
+        true,
+    ));
+    let all = cases_of(&d.server, &d.town);
+    assert_eq!(
+        all["case-old"]["case"]["overdue"], true,
+        "{}",
+        all["case-old"]
+    );
+    assert_eq!(all["case-new"]["case"]["overdue"], false);
+    assert!(all["case-old"]["case"]["deadline"].as_i64().unwrap() < now_ms());
+}
+
+/// A volunteer sees the outcome of a case made from their report, never the
+/// parties, the mediation record or the notes; and no one else's case.
+fn volunteer_never_receives_parties(backend: Backend) {
+    let d = district(backend);
+    let mut c = new_case(
+        "case-from-report",
+        "dispute.neighbor",
+        GRID_V_PATH,
+        now_ms(),
+    );
+    c["source"] = json!("report");
+    c["source_ref"] = json!("rep-1");
+    c["reported_by"] = json!("王芳");
+    applied(&create(&d, &d.town, c, false));
+    applied(&create(
+        &d,
+        &d.worker,
+        new_case("case-other", "dispute.neighbor", GRID_V_PATH, now_ms()),
+        true,
+    ));
+    let c = case_in(&d.server, &d.town, "case-from-report").unwrap();
+    assert_eq!(c["case"]["reported_by"], "王芳");
+    let from = status_of(&c).to_string();
+    applied(&step(
+        &d,
+        &d.town,
+        "case-from-report",
+        "dispatch",
+        &from,
+        json!({"to": {"kind": "person", "user": "张伟"}}),
+    ));
+    applied(&step(
+        &d,
+        &d.worker,
+        "case-from-report",
+        "receive",
+        "dispatched",
+        json!({}),
+    ));
+    applied(&step(
+        &d,
+        &d.worker,
+        "case-from-report",
+        "mediate",
+        "handling",
+        json!({"note": "钱某某情绪激动", "session": {"id": "s1", "at": now_ms(), "place": "钱某某家中",
+        "mediator": "张伟", "participants": ["钱某某"], "outcome": "not_agreed", "note": "钱某某要求赔偿两千元"}}),
+    ));
+
+    let mine = cases_of(&d.server, &d.volunteer);
+    assert_eq!(mine.keys().collect::<Vec<_>>(), ["case-from-report"]);
+    let c = &mine["case-from-report"];
+    assert_eq!(status_of(c), "handling");
+    assert_eq!(c["case"]["parties"], json!([]));
+    assert!(c["case"]["dispute"].is_null(), "{c}");
+    let text = c.to_string();
+    for secret in ["钱某某", "孙某某", "13800000001", "两千元"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} reached a volunteer: {text}"
+        );
+    }
+    // Sent only to apps that ask: an older app gets no case at all.
+    assert!(
+        pull_all(&d.server, &d.town, false)
+            .iter()
+            .all(|c| c["type"] != "case")
+    );
+}
+
+/// A department cannot see or step a case not dispatched to it.
+fn department_out_of_scope(backend: Backend) {
+    let d = district(backend);
+    let id = "case-justice-only";
+    applied(&create(
+        &d,
+        &d.town,
+        new_case(id, "dispute.neighbor", GRID_V_PATH, now_ms()),
+        false,
+    ));
+    let from = status_of(&case_in(&d.server, &d.town, id).unwrap()).to_string();
+    applied(&step(
+        &d,
+        &d.town,
+        id,
+        "dispatch",
+        &from,
+        json!({"to": {"kind": "department", "code": JUSTICE}}),
+    ));
+    let before = case_in(&d.server, &d.town, id).unwrap();
+    assert!(case_in(&d.server, &d.police, id).is_none());
+    let r = step(&d, &d.police, id, "receive", "dispatched", json!({}));
+    assert_eq!(r["status"], "rejected", "{r}");
+    assert_eq!(r["code"], "out_of_scope", "{r}");
+    assert_eq!(case_in(&d.server, &d.town, id).unwrap(), before);
+}
+
+/// Bad input: each a clear refusal in Chinese, nothing changed.
+fn bad_input_changes_nothing(backend: Backend) {
+    let d = district(backend);
+    refused(
+        &create(
+            &d,
+            &d.worker,
+            new_case("case-bad-type", "made.up", GRID_V_PATH, now_ms()),
+            true,
+        ),
+        "unknown_type",
+    );
+    refused(
+        &create(
+            &d,
+            &d.volunteer,
+            new_case("case-by-vol", "dispute.neighbor", GRID_V_PATH, now_ms()),
+            false,
+        ),
+        "not_permitted",
+    );
+    assert!(case_in(&d.server, &d.town, "case-bad-type").is_none());
+    assert!(case_in(&d.server, &d.town, "case-by-vol").is_none());
+
+    let id = "case-bad-steps";
+    applied(&create(
+        &d,
+        &d.worker,
+        new_case(id, "dispute.neighbor", GRID_V_PATH, now_ms()),
+        true,
+    ));
+    applied(&step(
+        &d,
+        &d.worker,
+        id,
+        "escalate",
+        "handling",
+        note("报村"),
+    ));
+    let before = case_in(&d.server, &d.town, id).unwrap();
+    // Not for a worker's role: accepting is a supervisor's.
+    refused(
+        &step(&d, &d.worker, id, "accept", "reported", json!({})),
+        "not_permitted",
+    );
+    // Not in this state: verifying a case nobody finished.
+    refused(
+        &step(&d, &d.village, id, "verify", "reported", json!({})),
+        "transition_refused",
+    );
+    assert_eq!(case_in(&d.server, &d.town, id).unwrap(), before);
+    // A department outside the level: the other town's police.
+    applied(&step(
+        &d,
+        &d.village,
+        id,
+        "escalate",
+        "reported",
+        note("报镇"),
+    ));
+    let before = case_in(&d.server, &d.town, id).unwrap();
+    refused(
+        &step(
+            &d,
+            &d.town,
+            id,
+            "dispatch",
+            "reported",
+            json!({"to": {"kind": "department", "code": FAR_POLICE}}),
+        ),
+        "department_outside_level",
+    );
+    refused(
+        &step(
+            &d,
+            &d.town,
+            id,
+            "dispatch",
+            "reported",
+            json!({"to": {"kind": "department", "code": "no-such-dept"}}),
+        ),
+        "department_outside_level",
+    );
+    assert_eq!(case_in(&d.server, &d.town, id).unwrap(), before);
+    // An agreement without signatures.
+    applied(&step(
+        &d,
+        &d.town,
+        id,
+        "dispatch",
+        "reported",
+        json!({"to": {"kind": "department", "code": JUSTICE}}),
+    ));
+    applied(&step(
+        &d,
+        &d.justice,
+        id,
+        "receive",
+        "dispatched",
+        json!({}),
+    ));
+    let before = case_in(&d.server, &d.town, id).unwrap();
+    refused(
+        &step(
+            &d,
+            &d.justice,
+            id,
+            "agree",
+            "handling",
+            json!({"agreement": {"terms": "孙某某赔偿钱某某两千元", "signatures": [], "signed_at": now_ms()}}),
+        ),
+        "agreement_unsigned",
+    );
+    assert_eq!(case_in(&d.server, &d.town, id).unwrap(), before);
+}
+
+on_both_backends!(
+    dispute_through_the_levels,
+    checksums_agree_with_the_pull,
+    dispatch_returned,
+    overdue_case,
+    volunteer_never_receives_parties,
+    department_out_of_scope,
+    bad_input_changes_nothing
+);

@@ -48,16 +48,22 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Give an existing supervisor or admin a console password (or change it).
+/// Roles that sign in to the console: supervisors and admins see their grid
+/// subtree, a department user (职能部门) only the cases dispatched to their department.
+pub fn uses_console(role: Role) -> bool {
+    matches!(role, Role::Supervisor | Role::Admin | Role::Department)
+}
+
+/// Give an existing supervisor, admin or department user a console password (or change it).
 pub fn set_password(tx: &mut dyn Tx, user: &str, password: &str) -> Result<()> {
     let row = tx
         .query_one("SELECT role FROM users WHERE name = $1", &[user.into()])?
         .ok_or_else(|| ApiError::not_found("no such user"))?;
     let role = Role::parse(&row.text(0)?).ok_or_else(|| ApiError::internal("bad role"))?;
-    if !matches!(role, Role::Supervisor | Role::Admin) {
+    if !uses_console(role) {
         return Err(ApiError::bad_request(
             "not_permitted",
-            "只有网格长和管理员可以登录管理台 (only supervisors and admins use the console)",
+            "只有网格长、管理员和职能部门可以登录管理台 (only supervisors, admins and departments use the console)",
         ));
     }
     if password.chars().count() < MIN_PASSWORD_CHARS {
@@ -98,11 +104,28 @@ pub struct ConsoleUser {
     pub grid_code: String,
     pub grid_path: String,
     pub csrf: String,
+    /// The department (职能部门) a department user works for.
+    pub department: Option<String>,
 }
 
 impl ConsoleUser {
     pub fn ctx(&self) -> rules::DeviceCtx {
         rules::DeviceCtx::console(&self.name, self.role, &self.grid_code, &self.grid_path)
+            .with_department(self.department.clone())
+    }
+
+    pub fn is_department(&self) -> bool {
+        self.role == Role::Department
+    }
+}
+
+/// A role and department that may hold a console session: a department user
+/// without a department has nothing to see.
+fn may_sign_in(role: Option<Role>, department: Option<&str>) -> bool {
+    match role {
+        Some(Role::Department) => department.is_some_and(|d| !d.is_empty()),
+        Some(r) => uses_console(r),
+        None => false,
     }
 }
 
@@ -124,17 +147,17 @@ pub fn login(
 ) -> Result<std::result::Result<String, LoginError>> {
     let now = now_ms();
     let row = tx.query_one(
-        "SELECT a.password_hash, u.role FROM console_accounts a
+        "SELECT a.password_hash, u.role, u.department FROM console_accounts a
          JOIN users u ON u.name = a.user_name WHERE a.user_name = $1",
         &[user.into()],
     )?;
-    let (hash, role) = match &row {
-        Some(r) => (r.text(0)?, Role::parse(&r.text(1)?)),
-        None => (DUMMY_HASH.to_string(), None),
+    let (hash, role, department) = match &row {
+        Some(r) => (r.text(0)?, Role::parse(&r.text(1)?), r.opt_text(2)),
+        None => (DUMMY_HASH.to_string(), None, None),
     };
     let ok = verify_password(password, &hash)
         && row.is_some()
-        && matches!(role, Some(Role::Supervisor | Role::Admin));
+        && may_sign_in(role, department.as_deref());
     let detail = serde_json::json!({ "client": client });
     if !ok {
         // No password, and no word of whether the name exists.
@@ -188,7 +211,7 @@ fn random_token() -> Result<String> {
 /// The signed-in user behind a session token, if the session is alive.
 pub fn session_user(tx: &mut dyn Tx, token: &str) -> Result<Option<ConsoleUser>> {
     let Some(r) = tx.query_one(
-        "SELECT u.name, u.role, u.grid_code, g.path, s.csrf FROM console_sessions s
+        "SELECT u.name, u.role, u.grid_code, g.path, s.csrf, u.department FROM console_sessions s
          JOIN users u ON u.name = s.user_name JOIN grids g ON g.code = u.grid_code
          WHERE s.token_hash = $1 AND s.expires_at > $2",
         &[sha256_hex(token.as_bytes()).into(), now_ms().into()],
@@ -197,7 +220,8 @@ pub fn session_user(tx: &mut dyn Tx, token: &str) -> Result<Option<ConsoleUser>>
         return Ok(None);
     };
     let role = Role::parse(&r.text(1)?);
-    let Some(role @ (Role::Supervisor | Role::Admin)) = role else {
+    let department = r.opt_text(5);
+    let Some(role) = role.filter(|_| may_sign_in(role, department.as_deref())) else {
         return Ok(None);
     };
     Ok(Some(ConsoleUser {
@@ -206,6 +230,7 @@ pub fn session_user(tx: &mut dyn Tx, token: &str) -> Result<Option<ConsoleUser>>
         grid_code: r.text(2)?,
         grid_path: r.text(3)?,
         csrf: r.text(4)?,
+        department: department.filter(|_| role == Role::Department),
     }))
 }
 

@@ -21,6 +21,7 @@ const OTHER_TOWN: &str = "320583002";
 const JUSTICE: &str = "320583001-justice";
 const POLICE: &str = "320583001-police";
 const FAR_POLICE: &str = "320583002-police";
+const ADDR_V: &str = "320583-001-0900-01-01-0101";
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -53,6 +54,18 @@ fn district(backend: Backend) -> District {
             "grid-add", "--code", code, "--name", name, "--level", level, "--parent", parent,
         ]);
     }
+    let csv = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        csv.path(),
+        format!("code,grid_code,full_text,street,number,building,unit,room,plate_serial,lat,lon\n\
+                 {ADDR_V},{GRID_V},江苏省昆山市玉山镇新华路9号1栋1单元101室,新华路,9号,1栋,1单元,101室,,,\n"),
+    )
+    .unwrap();
+    store.admin(&[
+        "import-plates",
+        "--no-progress",
+        csv.path().to_str().unwrap(),
+    ]);
     for (code, kind, zh, en, grid) in [
         (
             JUSTICE,
@@ -508,15 +521,34 @@ fn overdue_case(backend: Backend) {
 /// parties, the mediation record or the notes; and no one else's case.
 fn volunteer_never_receives_parties(backend: Backend) {
     let d = district(backend);
+    // The volunteer reports; the town turns the report into a case. Who reported
+    // it and where come from the report on record, not from the push.
+    let t = now_ms();
+    let report = json!({ "type": "report_create", "report": {
+        "id": "rep-1", "address_code": ADDR_V, "address_text": "", "text": "楼上漏水，邻居吵起来了",
+        "photos": [], "reporter": "x", "device_id": "d", "status": "pending", "points": 0,
+        "decision_note": null, "hazard_id": null, "created_at": t, "delivery": "local" } });
+    applied(
+        &push_ops(
+            &d.server,
+            &d.volunteer,
+            &[raw_op("op-rep-1", "rep-1", report)],
+        )
+        .remove(0),
+    );
     let mut c = new_case(
         "case-from-report",
         "dispute.neighbor",
-        GRID_V_PATH,
+        "/elsewhere/",
         now_ms(),
     );
     c["source"] = json!("report");
+    c["source_ref"] = json!("rep-404");
+    let mut unknown = c.clone();
+    unknown["id"] = json!("case-unknown-report");
+    refused(&create(&d, &d.town, unknown, false), "not_found");
     c["source_ref"] = json!("rep-1");
-    c["reported_by"] = json!("王芳");
+    c["reported_by"] = json!("someone-else");
     applied(&create(&d, &d.town, c, false));
     applied(&create(
         &d,
@@ -526,6 +558,8 @@ fn volunteer_never_receives_parties(backend: Backend) {
     ));
     let c = case_in(&d.server, &d.town, "case-from-report").unwrap();
     assert_eq!(c["case"]["reported_by"], "王芳");
+    assert_eq!(c["case"]["address_code"], ADDR_V);
+    assert_eq!(c["case"]["grid_path"], GRID_V_PATH);
     let from = status_of(&c).to_string();
     applied(&step(
         &d,
@@ -556,6 +590,8 @@ fn volunteer_never_receives_parties(backend: Backend) {
     let mine = cases_of(&d.server, &d.volunteer);
     assert_eq!(mine.keys().collect::<Vec<_>>(), ["case-from-report"]);
     let c = &mine["case-from-report"];
+    // The phone links its report to the case's progress.
+    assert_eq!(c["case"]["source_ref"], "rep-1");
     assert_eq!(status_of(c), "handling");
     assert_eq!(c["case"]["parties"], json!([]));
     assert!(c["case"]["dispute"].is_null(), "{c}");

@@ -85,8 +85,27 @@ pub fn create_case(
     gridfield_core::text::check_case(c).map_err(super::too_long)?;
     let taxonomy = super::taxonomy::case(tx)?;
     case::check_create(dev.role, &taxonomy, &c.case_type, c.severity).map_err(refusal)?;
+    // A report turned into a case: its reporter (who verifies and sees the outcome)
+    // and its address come from the report on record, never from the push.
+    let from_report = match (c.source, &c.source_ref) {
+        (case::CaseSource::Report, Some(id)) => {
+            let Some(r) = records::get(tx, RecordKind::Report, id)? else {
+                return Err(refuse("not_found", Msg::ReportNotFound));
+            };
+            if !dev.covers(&r.grid_path) {
+                return Err(out_of_scope());
+            }
+            Some(r.doc::<gridfield_core::records::Report>()?)
+        }
+        (case::CaseSource::Report, None) => return Err(refuse("not_found", Msg::ReportNotFound)),
+        _ => None,
+    };
+    let address_code = c
+        .address_code
+        .clone()
+        .or_else(|| from_report.as_ref().map(|r| r.address_code.clone()));
     // Where it happened decides who sees it: an address's grid, or the reporter's own.
-    let grid_path = match &c.address_code {
+    let grid_path = match &address_code {
         Some(code) => records::address_path(tx, code)?.ok_or_else(unknown_address)?,
         None => c.grid_path.clone(),
     };
@@ -101,6 +120,7 @@ pub fn create_case(
     let rules = case::type_rules(&taxonomy, &c.case_type);
     let mut new = c.clone();
     new.grid_path = grid_path.clone();
+    new.address_code = address_code;
     new.departments.clear();
     new.rating = None;
     new.delivery = Delivery::Server;
@@ -108,10 +128,10 @@ pub fn create_case(
     if case::is_dispute_type(&taxonomy, &new.case_type) && new.dispute.is_none() {
         new.dispute = Some(case::Dispute::default());
     }
-    // A report turned into a case keeps its reporter (who verifies and sees the outcome).
-    if new.source != case::CaseSource::Report || new.reported_by.is_empty() {
-        new.reported_by = dev.user.clone();
-    }
+    new.reported_by = match &from_report {
+        Some(r) => r.reporter.clone(),
+        None => dev.user.clone(),
+    };
     let (owner, opening) = if handle_myself && dev.role == gridfield_core::role::Role::Worker {
         (grid_path.clone(), Opening::HandleMyself)
     } else {

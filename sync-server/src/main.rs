@@ -297,9 +297,14 @@ fn serve(
 fn works_for(
     tx: &mut dyn gridfield_server::db::Tx,
     user: &str,
+    role: Role,
     department: Option<&str>,
 ) -> rules::Result<()> {
     match department {
+        Some(_) if role != Role::Department => Err(rules::Error::invalid(
+            "not_a_department_user",
+            "只有职能部门账号才能指定部门 (only department users name a department)",
+        )),
         Some(d) => rules::cases::set_user_department(tx, user, d),
         None => Ok(()),
     }
@@ -338,7 +343,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         } => {
             db.write_as(|tx| {
                 rules::grids::add_user(tx, &name, role(&r), &grid)?;
-                works_for(tx, &name, department.as_deref())
+                works_for(tx, &name, role(&r), department.as_deref())
             })?;
             println!("user {name} saved");
         }
@@ -349,6 +354,9 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             ttl_hours,
         } => {
             let code = db.write_as(|tx| {
+                if role(&r) == Role::Department {
+                    rules::cases::check_department_user(tx, &user)?;
+                }
                 rules::enrollment::create_enroll_code(
                     tx,
                     &user,
@@ -399,7 +407,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             let password = password.trim_end_matches(['\r', '\n']);
             db.write(|tx| {
                 rules::grids::add_user(tx, &name, role(&r), &grid)?;
-                works_for(tx, &name, department.as_deref())?;
+                works_for(tx, &name, role(&r), department.as_deref())?;
                 gridfield_server::console::auth::set_password(tx, &name, password)
             })?;
             println!("console user {name} saved");

@@ -128,6 +128,41 @@ fn departments_and_users(backend: Backend) {
     );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+    // A department is named for department users only, and before enrolling.
+    let o = admin_raw(
+        &store,
+        &[
+            "user-add",
+            "--name",
+            "小王",
+            "--role",
+            "worker",
+            "--grid",
+            TOWN,
+            "--department",
+            "320583001-labor",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("只有职能部门账号"), "{}", stderr(&o));
+    let o = admin_raw(
+        &store,
+        &[
+            "enroll-code",
+            "--user",
+            "小刘",
+            "--role",
+            "department",
+            "--grid",
+            TOWN,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("职能部门账号需先指定部门"),
+        "{}",
+        stderr(&o)
+    );
 
     store.admin(&[
         "user-add",

@@ -337,6 +337,24 @@ pub fn set_user_department(tx: &mut dyn Tx, user: &str, department: &str) -> Res
     Ok(())
 }
 
+/// A department account enrolls a device only once it works for a department
+/// (`user-add --role department --department …`): without one it sees nothing.
+pub fn check_department_user(tx: &mut dyn Tx, user: &str) -> Result<()> {
+    let dept = tx
+        .query_one(
+            "SELECT department FROM users WHERE name = $1 AND role = 'department'",
+            &[user.into()],
+        )?
+        .and_then(|r| r.opt_text(0));
+    match dept {
+        Some(_) => Ok(()),
+        None => Err(Error::invalid(
+            "no_department",
+            "职能部门账号需先指定部门：user-add --role department --department <编码> (a department account needs its department first: user-add --role department --department <code>)",
+        )),
+    }
+}
+
 /// Routing rules from their JSON form, validated against the case taxonomy,
 /// the departments and the grid tree: every problem, each named by its rule's
 /// number (or the JSON line), in Chinese and English; nothing loaded on error.

@@ -608,6 +608,28 @@ fn volunteer_never_receives_parties(backend: Backend) {
             .iter()
             .all(|c| c["type"] != "case")
     );
+    // Nor the case types: they come with the cases.
+    let kinds = |query: &str| -> Vec<Value> {
+        let url = format!(
+            "{}/v1/pull?limit=1&taxonomies=hazard:99{query}",
+            d.server.url
+        );
+        let r = http(
+            "GET",
+            &url,
+            &[("authorization", &format!("Bearer {}", d.town))],
+            None,
+        );
+        let t = r.json()["taxonomies"].clone();
+        t.as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|t| t["kind"].clone())
+            .collect()
+    };
+    assert!(!kinds("").contains(&json!("case")));
+    assert!(kinds("&cases=1").contains(&json!("case")));
 }
 
 /// A department cannot see or step a case not dispatched to it.

@@ -81,12 +81,14 @@ pub fn pull(
         }
     }
     // Only apps that say which taxonomies they hold get the server's when it differs.
-    let taxonomies = match taxonomies {
+    // The case types go along with the cases: only to apps that ask for them.
+    let mut taxonomies = match taxonomies {
         Some(held) => server
             .db
             .read_as(|tx| super::taxonomy::changed_for(tx, held))?,
         None => Vec::new(),
     };
+    taxonomies.retain(|t| cases || t.kind != case::TAXONOMY_KIND);
     let server_hlc = server.tick().to_string();
     Ok(PullResponse {
         changes,

@@ -335,6 +335,6 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
         })?;
         console.push((name.to_string(), password));
     }
-    crate::demo_cases::seed(server, &mut console)?;
+    crate::demo_cases::seed(server, &mut codes, &mut console)?;
     Ok(Some(DemoUsers { codes, console }))
 }

@@ -130,8 +130,12 @@ fn run(tx: &mut dyn Tx, id: &str, created: i64, steps: Steps<'_>) -> Result<()> 
 }
 
 /// Seed departments, a department user, routing rules and cases; the department
-/// user's console password goes into `console`.
-pub fn seed(server: &Server, console: &mut Vec<(String, String)>) -> Result<()> {
+/// user's enrollment code goes into `codes`, their console password into `console`.
+pub fn seed(
+    server: &Server,
+    codes: &mut Vec<(String, Role, String, String)>,
+    console: &mut Vec<(String, String)>,
+) -> Result<()> {
     let now = rules::now_ms();
     server.db.write(|tx| {
         for (t, town) in [("001", "玉山"), ("002", "周市")] {
@@ -358,6 +362,11 @@ pub fn seed(server: &Server, console: &mut Vec<(String, String)>) -> Result<()> 
         create(tx, &worker, &c, false)?;
         Ok(())
     })?;
+    let (name, grid, _) = DEPARTMENT_USER;
+    let code = server.db.write_as(|tx| {
+        rules::enrollment::create_enroll_code(tx, name, Role::Department, grid, 7 * DAY)
+    })?;
+    codes.push((name.to_string(), Role::Department, grid.to_string(), code));
     let mut b = [0u8; 6];
     getrandom::fill(&mut b).map_err(|e| crate::ApiError::internal(e.to_string()))?;
     let password = format!("demo-{}", hex::encode(b));

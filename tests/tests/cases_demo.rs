@@ -29,7 +29,7 @@ fn demo_seeds_cases_at_every_stage() {
         if let Some(rest) = line.strip_prefix("gridfield-server listening on ") {
             url = rest.split_whitespace().next().unwrap().to_string();
         }
-        let done = line.contains("玉山司法所");
+        let done = line.contains("玉山司法所\tdemo-");
         printed.push(line);
         if done {
             break;
@@ -46,8 +46,16 @@ fn demo_seeds_cases_at_every_stage() {
             .unwrap()
             .to_string()
     };
-    // The department user signs in to the console with the printed password.
-    let password = field("玉山司法所", 1);
+    // The department user signs in to the console with the printed password
+    // (the second line naming them; the first is their phone's enrollment code).
+    let password = printed
+        .iter()
+        .find(|l| l.contains("玉山司法所\tdemo-"))
+        .unwrap()
+        .split('\t')
+        .nth(1)
+        .unwrap()
+        .to_string();
     assert_eq!(console::login(&url, "玉山司法所", &password).status, 303);
 
     let server_url = url.clone();
@@ -117,6 +125,31 @@ fn demo_seeds_cases_at_every_stage() {
     );
     // The routing rule sent wages owed straight to the county's labour bureau.
     assert_eq!(cases["demo-case-labor"]["handler"]["code"], "320583-labor");
+
+    // The justice office's phone receives its case and nothing of the people.
+    let dept = Device::new();
+    dept.ok(&[
+        "enroll",
+        "--server",
+        &url,
+        "--code",
+        &field("玉山司法所", 3),
+    ]);
+    let page = http(
+        "GET",
+        &format!("{url}/v1/pull?cases=1&limit=1000"),
+        &[("authorization", &format!("Bearer {}", dept.token()))],
+        None,
+    )
+    .json();
+    let changes = page["changes"].as_array().unwrap();
+    let theirs: Vec<&str> = changes
+        .iter()
+        .filter(|c| c["type"] == "case")
+        .map(|c| c["case"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(theirs, ["demo-case-mediation"]);
+    assert!(changes.iter().all(|c| c["type"] != "entity"));
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -273,6 +273,42 @@ fn dispatch_returned(backend: Backend) {
     refused(&r, "transition_refused");
     assert!(r["message"].as_str().unwrap().contains("已受理"), "{r}");
     assert_eq!(case_in(&d.server, &d.town, id).unwrap(), before);
+
+    // 下派: the case sits in the village's queue (where its type lands); it is
+    // sent down to the grid's, then dispatched to the grid worker. A level off
+    // the way to where it happened is refused.
+    let down = |path: &str| json!({"to": {"kind": "level", "path": path}});
+    refused(
+        &step(
+            &d,
+            &d.town,
+            id,
+            "dispatch",
+            "accepted",
+            down("/320583/320583001/320583001003/"),
+        ),
+        "level_outside_owner",
+    );
+    assert_eq!(before["case"]["owner_path"], VILLAGE_PATH);
+    applied(&step(
+        &d,
+        &d.village,
+        id,
+        "dispatch",
+        "accepted",
+        down(GRID_V_PATH),
+    ));
+    let c = case_in(&d.server, &d.village, id).unwrap();
+    assert_eq!(status_of(&c), "accepted");
+    assert_eq!(c["case"]["owner_path"], GRID_V_PATH);
+    let to_worker = json!({"to": {"kind": "person", "user": "张伟"}});
+    applied(&step(&d, &d.village, id, "dispatch", "accepted", to_worker));
+    let c = case_in(&d.server, &d.worker, id).unwrap();
+    assert_eq!(status_of(&c), "dispatched");
+    assert_eq!(
+        c["case"]["handler"],
+        json!({"kind": "person", "code": "张伟"})
+    );
 }
 
 /// A case past its time limit is overdue for the level above, computed when read.

@@ -195,7 +195,10 @@ pub fn create(d: &District, token: &str, case: Value, handle_myself: bool) -> Va
 
 /// One step as a phone pushes it; the per-operation result.
 pub fn step(d: &District, token: &str, id: &str, action: &str, from: &str, input: Value) -> Value {
-    let event = format!("ev-{id}-{action}-{}", now_ms());
+    // Every step its own event (two in the same millisecond too).
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let event = format!("ev-{id}-{action}-{}-{n}", now_ms());
     let op = json!({"type": "case_step", "event_id": event, "action": action, "from": from,
                     "input": input, "at": now_ms()});
     push_ops(&d.server, token, &[raw_op(&format!("op-{event}"), id, op)]).remove(0)

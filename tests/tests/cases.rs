@@ -175,33 +175,56 @@ fn checksums_agree_with_the_pull(backend: Backend) {
         "reported",
         json!({"to": {"kind": "department", "code": JUSTICE}}),
     ));
+    let agree = |token: &str, cases: bool| {
+        let changes: Vec<gridfield_core::wire::Change> = pull_all(&d.server, token, cases)
+            .into_iter()
+            .map(|c| serde_json::from_value(c).unwrap())
+            .collect();
+        let mine = gridfield_core::wire::checksums(changes);
+        let url = format!(
+            "{}/v1/checksum{}",
+            d.server.url,
+            if cases { "?cases=1" } else { "" }
+        );
+        let r = http(
+            "GET",
+            &url,
+            &[("authorization", &format!("Bearer {token}"))],
+            None,
+        );
+        let theirs: BTreeMap<String, String> =
+            serde_json::from_value(r.json()["kinds"].clone()).unwrap();
+        assert_eq!(mine, theirs, "cases={cases}");
+        theirs
+    };
     for token in [&d.worker, &d.town, &d.justice, &d.police, &d.volunteer] {
         for cases in [true, false] {
-            let changes: Vec<gridfield_core::wire::Change> = pull_all(&d.server, token, cases)
-                .into_iter()
-                .map(|c| serde_json::from_value(c).unwrap())
-                .collect();
-            let mine = gridfield_core::wire::checksums(changes);
-            let url = format!(
-                "{}/v1/checksum{}",
-                d.server.url,
-                if cases { "?cases=1" } else { "" }
-            );
-            let r = http(
-                "GET",
-                &url,
-                &[("authorization", &format!("Bearer {token}"))],
-                None,
-            );
-            let theirs: BTreeMap<String, String> =
-                serde_json::from_value(r.json()["kinds"].clone()).unwrap();
-            assert_eq!(mine, theirs, "cases={cases}");
+            let theirs = agree(token, cases);
             assert_eq!(
                 theirs.contains_key("case"),
                 cases && *token != d.police && *token != d.volunteer
             );
         }
     }
+    // After a step, from the digest kept since (the changes only).
+    let held = agree(&d.justice, true);
+    applied(&step(
+        &d,
+        &d.justice,
+        id,
+        "receive",
+        "dispatched",
+        json!({}),
+    ));
+    assert_ne!(agree(&d.justice, true)["case"], held["case"]);
+    // A query the server cannot read is a clear error.
+    let r = http(
+        "GET",
+        &format!("{}/v1/pull?cases=yes", d.server.url),
+        &[("authorization", &format!("Bearer {}", d.town))],
+        None,
+    );
+    r.assert_error(400, "bad_query");
     // A department receives the map and its cases, none of the people.
     let kinds: std::collections::BTreeSet<String> = pull_all(&d.server, &d.justice, true)
         .iter()

@@ -175,10 +175,51 @@ fn departments_and_users(backend: Backend) {
         "--department",
         "320583001-labor",
     ]);
-    // Its device enrolls as a department.
+    // A console account for a department user, the password on standard input.
+    let console_user = |dept: Option<&str>| {
+        use std::io::Write;
+        let mut c = Command::new(bin("gridfield-server"));
+        c.args([
+            "--db",
+            &store.target,
+            "admin",
+            "console-user",
+            "--name",
+            "人社所长",
+        ])
+        .args(["--role", "department", "--grid", TOWN]);
+        if let Some(d) = dept {
+            c.args(["--department", d]);
+        }
+        let mut child = c
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"labor-pass-2026\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert!(
+        !console_user(None).status.success(),
+        "a department user needs --department"
+    );
+    let o = console_user(Some("320583001-labor"));
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Its device enrolls as a department; its console account signs in.
     let server = ServerProc::start(&store);
     let dev = Device::enrolled(&server, &store.code("小刘", "department", TOWN));
     assert_eq!(dev.json(&["status"])["role"], "department");
+    assert_eq!(
+        console::login(&server.url, "人社所长", "labor-pass-2026").status,
+        303
+    );
 }
 
 fn routing_rules_load_and_route(backend: Backend) {

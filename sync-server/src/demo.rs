@@ -1,6 +1,7 @@
 //! `serve --demo`: a realistic district on the embedded store — two towns, six
 //! grids, a few thousand Chinese addresses with households, residents, rental
-//! units and shops — plus workers, a volunteer and a supervisor with codes.
+//! units and shops — plus workers, a volunteer and a supervisor with codes, and
+//! departments with a case at every stage (`demo_cases`).
 
 use gridfield_core::model::{Address, EntityKind, Grid, Role};
 use gridfield_core::record::RecordKind;
@@ -334,5 +335,6 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
         })?;
         console.push((name.to_string(), password));
     }
+    crate::demo_cases::seed(server, &mut codes, &mut console)?;
     Ok(Some(DemoUsers { codes, console }))
 }

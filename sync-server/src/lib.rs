@@ -6,6 +6,7 @@ pub mod api;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod demo_cases;
 pub mod error;
 pub mod install;
 pub mod messages;

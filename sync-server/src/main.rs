@@ -10,6 +10,7 @@ use gridfield_core::model::{Grid, Role};
 use gridfield_server::db::Db;
 use gridfield_server::{ApiError, Server, admin, demo, rules};
 
+mod case_cmd;
 mod taxonomy_cmd;
 
 #[derive(Parser)]
@@ -78,16 +79,19 @@ enum AdminCmd {
     UserAdd {
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = ["worker", "volunteer", "supervisor", "admin"])]
+        #[arg(long, value_parser = ["worker", "volunteer", "supervisor", "admin", "department"])]
         role: String,
         #[arg(long)]
         grid: String,
+        /// The department (职能部门) a `department` user works for.
+        #[arg(long, required_if_eq("role", "department"))]
+        department: Option<String>,
     },
     /// Issue a single-use enrollment code bound to a user, a role and a grid subtree.
     EnrollCode {
         #[arg(long)]
         user: String,
-        #[arg(long, value_parser = ["worker", "volunteer", "supervisor", "admin"])]
+        #[arg(long, value_parser = ["worker", "volunteer", "supervisor", "admin", "department"])]
         role: String,
         #[arg(long)]
         grid: String,
@@ -121,10 +125,13 @@ enum AdminCmd {
     ConsoleUser {
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = ["supervisor", "admin"])]
+        #[arg(long, value_parser = ["supervisor", "admin", "department"])]
         role: String,
         #[arg(long)]
         grid: String,
+        /// The department (职能部门) a `department` user works for.
+        #[arg(long, required_if_eq("role", "department"))]
+        department: Option<String>,
     },
     /// Export every record as JSON lines, one file per kind.
     Export {
@@ -149,6 +156,12 @@ enum AdminCmd {
     /// Taxonomies (hazard categories and severities): list, add, retire.
     #[command(subcommand)]
     Taxonomy(taxonomy_cmd::TaxonomyCmd),
+    /// Departments (职能部门) cases are dispatched to: add, list.
+    #[command(subcommand)]
+    Department(case_cmd::DepartmentCmd),
+    /// Case routing rules (分级分类推送): load from JSON (validated), show.
+    #[command(subcommand)]
+    CaseRules(case_cmd::CaseRulesCmd),
 }
 
 #[derive(Subcommand)]
@@ -284,9 +297,28 @@ fn serve(
     })
 }
 
+/// The department a user works for (only `department` users name one).
+fn works_for(
+    tx: &mut dyn gridfield_server::db::Tx,
+    user: &str,
+    role: Role,
+    department: Option<&str>,
+) -> rules::Result<()> {
+    match department {
+        Some(_) if role != Role::Department => Err(rules::Error::invalid(
+            "not_a_department_user",
+            "只有职能部门账号才能指定部门 (only department users name a department)",
+        )),
+        Some(d) => rules::cases::set_user_department(tx, user, d),
+        None => Ok(()),
+    }
+}
+
 fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
     match cmd {
         AdminCmd::Taxonomy(cmd) => taxonomy_cmd::run(&db, cmd)?,
+        AdminCmd::Department(cmd) => case_cmd::department(&db, cmd)?,
+        AdminCmd::CaseRules(cmd) => case_cmd::case_rules(&db, cmd)?,
         AdminCmd::GridAdd {
             code,
             name,
@@ -311,8 +343,12 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             name,
             role: r,
             grid,
+            department,
         } => {
-            db.write_as(|tx| rules::grids::add_user(tx, &name, role(&r), &grid))?;
+            db.write_as(|tx| {
+                rules::grids::add_user(tx, &name, role(&r), &grid)?;
+                works_for(tx, &name, role(&r), department.as_deref())
+            })?;
             println!("user {name} saved");
         }
         AdminCmd::EnrollCode {
@@ -322,6 +358,9 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             ttl_hours,
         } => {
             let code = db.write_as(|tx| {
+                if role(&r) == Role::Department {
+                    rules::cases::check_department_user(tx, &user)?;
+                }
                 rules::enrollment::create_enroll_code(
                     tx,
                     &user,
@@ -368,6 +407,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             name,
             role: r,
             grid,
+            department,
         } => {
             let mut password = String::new();
             std::io::stdin()
@@ -376,6 +416,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
             let password = password.trim_end_matches(['\r', '\n']);
             db.write(|tx| {
                 rules::grids::add_user(tx, &name, role(&r), &grid)?;
+                works_for(tx, &name, role(&r), department.as_deref())?;
                 gridfield_server::console::auth::set_password(tx, &name, password)
             })?;
             println!("console user {name} saved");

@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use gridfield_core::model::Role;
+use gridfield_core::record::RecordKind;
 use gridfield_core::wire;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::pull::to_change;
+use super::pull::{reaches_beyond_scope, to_change};
 use super::{DeviceCtx, Error, Result};
 use crate::db::RowExt;
 use crate::server::Server;
@@ -24,8 +25,10 @@ pub struct ScopeDigest {
     lines: HashMap<(String, String), (String, String)>,
 }
 
-/// A scope as the checksum sees it: grid path, role, and the user for volunteers.
-type ScopeKey = (String, Role, Option<String>);
+/// A scope as the checksum sees it: grid path, role, the user for volunteers
+/// (their own reports and cases) or the department for departments (the cases
+/// dispatched to it), and whether the app holds cases.
+type ScopeKey = (String, Role, Option<String>, bool);
 
 /// Scopes recently verified, most recent last; each holds a line per record.
 #[derive(Default)]
@@ -35,14 +38,26 @@ const CACHED_SCOPES: usize = 16;
 /// Past this many changes since a scope's digest, rebuilding it is as cheap.
 const MAX_DIGEST_DELTA: usize = 20_000;
 
-/// Per-kind checksums of everything in the device's scope as it may see it.
-pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<BTreeMap<String, String>> {
-    // Volunteers see only their own reports: their digest is theirs alone.
-    let key = (
-        dev.grid_path.clone(),
-        dev.role,
-        (!dev.role.sees_personal_data()).then(|| dev.user.clone()),
-    );
+/// Per-kind checksums of everything in the device's scope as it may see it;
+/// `cases`: the app holds cases (it pulls them), so they count.
+pub fn checksum(server: &Server, dev: &DeviceCtx, cases: bool) -> Result<BTreeMap<String, String>> {
+    // Volunteers see only their own reports and cases, a department only its
+    // cases: such a digest is theirs alone.
+    let whose = if !dev.role.sees_personal_data() {
+        Some(dev.user.clone())
+    } else if reaches_beyond_scope(dev) {
+        Some(format!(
+            "department:{}",
+            dev.department.as_deref().unwrap_or("")
+        ))
+    } else {
+        None
+    };
+    let key = (dev.grid_path.clone(), dev.role, whose, cases);
+    // Cases beyond the grid subtree (a department's) are read wherever they are.
+    let beyond = cases && reaches_beyond_scope(dev);
+    let extra = if beyond { " OR kind = 'case'" } else { "" };
+    let now = super::now_ms();
     let cached = {
         let mut c = server.checksums.0.lock().unwrap_or_else(|e| e.into_inner());
         c.iter().position(|(k, _)| *k == key).map(|i| c.remove(i).1)
@@ -59,9 +74,9 @@ pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<BTreeMap<String, Str
             // Every change since, wherever it is (a record may have left the scope),
             // but bodies only from inside the scope.
             let rows = tx.query(
-                "SELECT kind, id, grid_path,
-                   CASE WHEN (grid_path >= $4 AND grid_path < $5) OR grid_path = '/' THEN body ELSE '' END
-                 FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                &format!("SELECT kind, id, grid_path,
+                   CASE WHEN (grid_path >= $4 AND grid_path < $5) OR grid_path = '/'{extra} THEN body ELSE '' END
+                 FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"),
                 &[
                     d.seq.into(),
                     head.into(),
@@ -79,18 +94,19 @@ pub fn checksum(server: &Server, dev: &DeviceCtx) -> Result<BTreeMap<String, Str
             None => {
                 d = ScopeDigest::default();
                 tx.query(
-                    "SELECT kind, id, grid_path, body FROM records WHERE ((grid_path >= $1 AND grid_path < $2) OR grid_path = '/') AND seq <= $3",
+                    &format!("SELECT kind, id, grid_path, body FROM records WHERE ((grid_path >= $1 AND grid_path < $2) OR grid_path = '/'{extra}) AND seq <= $3"),
                     &[lower.as_str().into(), upper.as_str().into(), head.into()],
                 )?
             }
         };
         for r in rows {
             let (kind, id, path) = (r.text(0)?, r.text(1)?, r.text(2)?);
-            let in_scope = path == "/" || dev.covers(&path);
+            let in_scope =
+                path == "/" || dev.covers(&path) || (beyond && kind == RecordKind::Case.as_str());
             let change = if in_scope {
                 let body: Value = serde_json::from_str(&r.text(3)?)
                     .map_err(Error::internal)?;
-                to_change(&kind, body, dev)?
+                to_change(&kind, body, dev, cases, now)?
             } else {
                 None
             };

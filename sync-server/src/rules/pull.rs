@@ -1,8 +1,11 @@
 //! Pull: the change feed of a device's grid subtree, paged by sequence, each
 //! record shown as the device's role may see it (volunteers: public fields and
-//! their own reports only).
+//! their own reports only; departments: the map and the cases dispatched to them).
+//! Cases go only to apps that ask for them (`cases`): an older app fails on a
+//! change it does not know.
 
-use gridfield_core::model::Sensitivity;
+use gridfield_core::case;
+use gridfield_core::model::{Role, Sensitivity};
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
 use gridfield_core::wire::{self, Change, PullResponse};
@@ -10,7 +13,7 @@ use serde_json::Value;
 
 use super::{DeviceCtx, Error, Result, now_ms};
 use crate::db::RowExt;
-use crate::db::records::{EntityDoc, HazardDoc};
+use crate::db::records::{CaseDoc, EntityDoc, HazardDoc};
 use crate::server::Server;
 
 pub fn pull(
@@ -19,6 +22,7 @@ pub fn pull(
     cursor: Option<&str>,
     seen: Option<&str>,
     taxonomies: Option<&str>,
+    cases: bool,
     limit: u32,
 ) -> Result<PullResponse> {
     let limit = limit.clamp(1, wire::MAX_PULL_LIMIT) as i64;
@@ -38,16 +42,25 @@ pub fn pull(
     })?;
     let (here, from) = checked?;
     let (lower, upper) = dev.scope().range();
+    // A department sees the cases ever dispatched to it wherever they happened:
+    // its page takes every case, and `to_change` keeps its own.
+    let beyond = if cases && reaches_beyond_scope(dev) {
+        " OR kind = 'case'"
+    } else {
+        ""
+    };
     let rows = server.db.read(|tx| {
         // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
         // those bodies: sorting whole rows of a large subtree for every page made
         // a supervisor's initial pull quadratic in its scope.
         tx.query(
-            "SELECT kind, body, seq FROM records WHERE seq IN (
+            &format!(
+                "SELECT kind, body, seq FROM records WHERE seq IN (
                SELECT seq FROM records
-               WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/')
+               WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/'{beyond})
                ORDER BY seq LIMIT $4)
-             ORDER BY seq",
+             ORDER BY seq"
+            ),
             &[
                 from.into(),
                 lower.as_str().into(),
@@ -57,22 +70,25 @@ pub fn pull(
         )
     })?;
     let more = rows.len() as i64 > limit;
+    let now = now_ms();
     let mut last = from;
     let mut changes = Vec::new();
     for r in rows.into_iter().take(limit as usize) {
         last = r.int(2)?;
         let body: Value = serde_json::from_str(&r.text(1)?).map_err(Error::internal)?;
-        if let Some(c) = to_change(&r.text(0)?, body, dev)? {
+        if let Some(c) = to_change(&r.text(0)?, body, dev, cases, now)? {
             changes.push(c);
         }
     }
     // Only apps that say which taxonomies they hold get the server's when it differs.
-    let taxonomies = match taxonomies {
+    // The case types go along with the cases: only to apps that ask for them.
+    let mut taxonomies = match taxonomies {
         Some(held) => server
             .db
             .read_as(|tx| super::taxonomy::changed_for(tx, held))?,
         None => Vec::new(),
     };
+    taxonomies.retain(|t| cases || t.kind != case::TAXONOMY_KIND);
     let server_hlc = server.tick().to_string();
     Ok(PullResponse {
         changes,
@@ -83,13 +99,35 @@ pub fn pull(
     })
 }
 
-/// The change as this device's role may see it, or nothing.
-pub(crate) fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Option<Change>> {
+/// Whether this device sees records outside its grid subtree: a department
+/// the cases dispatched to it.
+pub(crate) fn reaches_beyond_scope(dev: &DeviceCtx) -> bool {
+    dev.role == Role::Department
+}
+
+/// The change as this device's role may see it, or nothing. `cases`: the app
+/// asked for cases; `now` decides which are overdue.
+pub(crate) fn to_change(
+    kind: &str,
+    body: Value,
+    dev: &DeviceCtx,
+    cases: bool,
+    now: i64,
+) -> Result<Option<Change>> {
     let personal = dev.role.sees_personal_data();
     let bad = |e: serde_json::Error| Error::internal(format!("record body: {e}"));
     let Some(kind) = RecordKind::parse(kind) else {
         return Ok(None);
     };
+    // A department works on its cases: the map, and nothing of the people.
+    if dev.role == Role::Department
+        && !matches!(
+            kind,
+            RecordKind::Grid | RecordKind::Address | RecordKind::Template | RecordKind::Case
+        )
+    {
+        return Ok(None);
+    }
     Ok(match kind {
         RecordKind::Grid => Some(Change::Grid {
             grid: serde_json::from_value(body).map_err(bad)?,
@@ -120,6 +158,24 @@ pub(crate) fn to_change(kind: &str, body: Value, dev: &DeviceCtx) -> Result<Opti
         RecordKind::Inspection | RecordKind::Hazard => None,
         // Hazard steps travel inside their hazard's document.
         RecordKind::HazardEvent => None,
+        RecordKind::Case if cases => {
+            let d: CaseDoc = serde_json::from_value(body).map_err(bad)?;
+            let actor = dev.case_actor();
+            if !case::visible_to(&d.case, &actor) {
+                return Ok(None);
+            }
+            let mut c = case::redacted_for(&d.case, dev.role);
+            c.overdue = case::is_overdue(c.status, c.deadline, now);
+            Some(Change::Case {
+                case: Box::new(c),
+                events: d
+                    .events
+                    .iter()
+                    .map(|e| case::redacted_event_for(e, dev.role))
+                    .collect(),
+            })
+        }
+        // Case steps travel inside their case's document.
         RecordKind::Case | RecordKind::CaseEvent => None,
         RecordKind::Household
         | RecordKind::Person

@@ -311,10 +311,19 @@ fn apply_op(
         Op::CaseStep {
             event_id,
             action,
-            from: _,
+            from,
             input,
             at,
-        } => super::cases::case_step(tx, dev, &p.entity_id, event_id, *action, input, *at),
+        } => super::cases::case_step_from(
+            tx,
+            dev,
+            &p.entity_id,
+            event_id,
+            *action,
+            Some(*from),
+            input,
+            *at,
+        ),
     };
     let result = match outcome.map_err(Error::refusal) {
         Ok(merged) => {

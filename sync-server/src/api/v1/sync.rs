@@ -58,6 +58,10 @@ pub struct PullParams {
     seen: Option<String>,
     /// The taxonomies the device holds, `kind:version,…`: newer ones come along.
     taxonomies: Option<String>,
+    /// `1`: the app holds cases (事件) and receives them; older apps, which do
+    /// not know the change, leave it out.
+    #[param(minimum = 0, maximum = 1)]
+    cases: Option<u8>,
     /// Changes per page (at most 1000; default 500).
     #[param(minimum = 0)]
     limit: Option<u32>,
@@ -84,6 +88,7 @@ pub async fn pull(
                 p.cursor.as_deref(),
                 p.seen.as_deref(),
                 p.taxonomies.as_deref(),
+                p.cases == Some(1),
                 p.limit.unwrap_or(500),
             )
         })
@@ -91,14 +96,25 @@ pub async fn pull(
     ))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChecksumParams {
+    /// `1`: the app holds cases (it pulls with `cases=1`), so they are digested too.
+    #[param(minimum = 0, maximum = 1)]
+    cases: Option<u8>,
+}
+
 /// Per-kind digests of the device's scope, to detect a replica that drifted.
 #[utoipa::path(get, path = "/v1/checksum", tag = "sync", security(("bearer" = [])),
+    params(ChecksumParams),
     responses((status = 200, description = "`count:sha256` per record kind", body = wire::ChecksumResponse)))]
 pub async fn checksum(
     State(s): State<AppState>,
     Device(d): Device,
+    ApiQuery(p): ApiQuery<ChecksumParams>,
 ) -> Result<Json<wire::ChecksumResponse>> {
+    let cases = p.cases == Some(1);
     Ok(Json(wire::ChecksumResponse {
-        kinds: blocking(move || rules::checksum::checksum(&s, &d)).await?,
+        kinds: blocking(move || rules::checksum::checksum(&s, &d, cases)).await?,
     }))
 }

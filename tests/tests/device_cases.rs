@@ -119,12 +119,16 @@ fn a_stale_step_from_an_offline_phone_is_refused_with_a_reason(backend: Backend)
     assert_eq!(refused.len(), 1, "{r}");
     let message = refused[0]["message"].as_str().unwrap();
     assert!(message.contains("办结"), "{message}");
-    // The phone keeps the refusal in its audit trail for the case; its copy is
-    // marked refused until a pull brings the server's version (the town's, accepted).
+    // The phone keeps the refusal in its audit trail for the case, and the same
+    // sync's pull brings the server's version (the town's, accepted) over its copy.
     let local = w.store().case(&id).unwrap().case;
-    assert!(
-        local.delivery.as_str() == "rejected"
-            || (local.status.as_str() == "accepted" && local.owner_path == TOWN_PATH),
+    assert_eq!(
+        (
+            local.status.as_str(),
+            local.owner_path.as_str(),
+            local.delivery.as_str()
+        ),
+        ("accepted", TOWN_PATH, "server"),
         "{local:?}"
     );
     assert_eq!(

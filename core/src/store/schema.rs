@@ -382,7 +382,13 @@ fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
             )?;
             conn.execute_batch(SENT_AND_REPULL)?;
         }
-        3 => conn.execute_batch(CASES)?,
+        3 => {
+            conn.execute_batch(CASES)?;
+            // A device that pulled before it kept cases never asked for them: start
+            // the pull over once, so the cases already on the server arrive too
+            // (what it holds merges as on any pull; its outbox is untouched).
+            conn.execute("DELETE FROM device_meta WHERE key = 'sync_cursor'", [])?;
+        }
         _ => unreachable!("no upgrade from schema version {from}"),
     }
     Ok(())
@@ -501,6 +507,30 @@ pub(crate) mod tests {
             )
             .unwrap();
         assert_eq!(hit, "a1");
+    }
+
+    /// A phone from before cases pulls from the start once after the upgrade, so
+    /// the cases its server already holds arrive; other state stays.
+    #[test]
+    fn the_upgrade_to_cases_starts_the_pull_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = open_plain(&dir.path().join("v3.db"));
+        init(&mut c).unwrap();
+        c.execute_batch(
+            "DROP TABLE case_events; DROP TABLE cases;
+             INSERT INTO device_meta (key, value) VALUES ('sync_cursor', 'c42'), ('server_url', 'http://x');
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+        init(&mut c).unwrap();
+        let keys: Vec<String> = c
+            .prepare("SELECT key FROM device_meta ORDER BY key")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(keys, ["server_url"]);
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub enum TaxonomyCmd {
         en: String,
         #[arg(long)]
         parent: Option<String>,
+        /// What the kind attaches to the entry, `key=value`, repeatable (a case
+        /// type's `tier=village`, `department=justice`, `accept_hours=24`,
+        /// `handle_days=7`, `verify_days=3`); numbers are kept as numbers.
+        #[arg(long = "attr", value_parser = parse_attr)]
+        attrs: Vec<(String, serde_json::Value)>,
     },
     /// Retire a category or level: old records keep its label, new ones may not use it.
     Retire {
@@ -57,9 +62,11 @@ pub fn run(db: &Db, cmd: TaxonomyCmd) -> Result<(), ApiError> {
             zh,
             en,
             parent,
+            attrs,
         } => {
             let mut e = Entry::new(&code, &zh, &en);
             e.parent = parent;
+            e.attrs = attrs.into_iter().collect();
             (
                 db.write_as(|tx| taxonomy::edit(tx, &kind, Edit::Add(e)))?,
                 false,
@@ -71,6 +78,18 @@ pub fn run(db: &Db, cmd: TaxonomyCmd) -> Result<(), ApiError> {
         ),
     };
     print(&t, json)
+}
+
+/// `key=value`: an integer value stays a number, anything else is text.
+fn parse_attr(s: &str) -> Result<(String, serde_json::Value), String> {
+    let (k, v) = s
+        .split_once('=')
+        .filter(|(k, _)| !k.trim().is_empty())
+        .ok_or_else(|| format!("expected key=value, got {s:?}"))?;
+    let value = v
+        .parse::<i64>()
+        .map_or_else(|_| serde_json::Value::from(v), serde_json::Value::from);
+    Ok((k.trim().to_string(), value))
 }
 
 fn print(t: &Taxonomy, json: bool) -> Result<(), ApiError> {

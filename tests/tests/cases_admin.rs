@@ -356,7 +356,28 @@ fn case_taxonomy_commands(backend: Backend) {
         "School dispute",
         "--parent",
         "dispute",
+        "--attr",
+        "tier=town",
+        "--attr",
+        "handle_days=10",
     ]);
+    // The new type's attributes are what its cases' routing and time limits read.
+    let doc: serde_json::Value =
+        serde_json::from_str(&store.admin(&["taxonomy", "list", "--kind", "case", "--json"]))
+            .unwrap();
+    let school = doc["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "dispute.school")
+        .unwrap();
+    assert_eq!(school["attrs"], json!({"tier": "town", "handle_days": 10}));
+    let t: gridfield_core::taxonomy::Taxonomy = serde_json::from_value(doc).unwrap();
+    let rules = gridfield_core::case::type_rules(&t, "dispute.school");
+    assert_eq!(
+        (rules.tier.as_str(), rules.handle_days, rules.verify_days),
+        ("town", 10, 3)
+    );
     store.admin(&[
         "taxonomy",
         "retire",

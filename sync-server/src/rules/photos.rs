@@ -21,11 +21,20 @@ use crate::db::{RowExt, SqlValue as V, Tx};
 /// or this very device uploaded the photo's bytes (its own photo, before the
 /// record referring to it is pushed). Anything else answers like a missing photo.
 pub fn may_see(tx: &mut dyn Tx, hash: &str, who: &DeviceCtx) -> Result<bool> {
-    let (lower, upper) = who.scope().range();
-    let refs = tx.query(
-        "SELECT kind, record_id FROM record_photos WHERE hash = $1 AND grid_path >= $2 AND grid_path < $3",
-        &[hash.into(), lower.into(), upper.into()],
-    )?;
+    let refs = if who.role == Role::Department {
+        // A department sees the cases dispatched to it wherever they happened,
+        // and nothing else: no grid range, only cases (judged one by one below).
+        tx.query(
+            "SELECT kind, record_id FROM record_photos WHERE hash = $1 AND kind = 'case'",
+            &[hash.into()],
+        )?
+    } else {
+        let (lower, upper) = who.scope().range();
+        tx.query(
+            "SELECT kind, record_id FROM record_photos WHERE hash = $1 AND grid_path >= $2 AND grid_path < $3",
+            &[hash.into(), lower.into(), upper.into()],
+        )?
+    };
     for r in refs {
         let Some(kind) = RecordKind::parse(&r.text(0)?) else {
             continue;

@@ -1,3 +1,6 @@
+// Shared by several test files; each uses a part of it.
+#![allow(dead_code)]
+
 //! The district of the case scenarios (a four-level grid tree, departments,
 //! department users, a device per role) and raw pushes and pulls of cases.
 

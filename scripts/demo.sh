@@ -2,7 +2,9 @@
 # The main job: the sync server on embedded SQLite with a demo district, and
 # headless devices that enroll and sync with it. A grid worker inspects a rental
 # flat offline and syncs; the supervisor reviews and returns it with a comment;
-# the worker's next sync brings the comment back. Ends by stopping the server.
+# the worker's next sync brings the comment back; a neighbour dispute mediated on
+# the spot goes up to the town, which dispatches it to its justice office; a
+# volunteer reports what they saw. Ends by stopping the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +44,21 @@ run supervisor sync
 
 run worker sync
 run worker inspections
+
+echo; echo "--- a neighbour dispute (矛盾纠纷), offline: mediated on the spot, not settled, escalated ---"
+CASE=$("$G" --data "$WORK/worker" --json case new --type dispute.neighbor --address "$ADDR" \
+    --text 楼上卫生间漏水殃及楼下，多次协商未果 --party 钱某:applicant --party 孙某:respondent \
+    --handle-myself | python3 -c "import json,sys;print(json.load(sys.stdin)['id'])")
+run worker case show "$CASE"
+run worker case mediate "$CASE" --place 网格服务站 --note 赔偿金额未谈拢 --participants 钱某,孙某
+run worker case step "$CASE" escalate --note 需镇里联动调解
+run worker sync
+run supervisor sync
+run supervisor case list
+run supervisor case step "$CASE" accept
+run supervisor case step "$CASE" dispatch --to department:320583001-justice
+run supervisor sync
+run supervisor case show "$CASE"
 
 run volunteer enroll --server "$URL" --code "$(code 王芳)" --name 王芳的手机
 run volunteer sync

@@ -327,7 +327,13 @@ pub fn permitted(case: &Case, action: CaseAction, actor: &Actor<'_>) -> bool {
     use CaseAction as A;
     match action {
         A::Accept | A::Decline | A::Dispatch => actor.manages(case),
-        A::Receive | A::Return => actor.handles(case),
+        A::Receive => actor.handles(case),
+        // Giving a dispatch back puts it in the owner's queue; a grid worker
+        // handling their own grid's case (no queue there) escalates it instead.
+        A::Return => {
+            actor.handles(case)
+                && !(actor.role == Role::Worker && actor.scope_path == case.owner_path)
+        }
         A::Feedback | A::Finish => actor.handles(case) || actor.manages(case),
         A::Mediate | A::Agree => actor.handles(case) || actor.manages(case),
         A::Verify | A::RejectVerification => actor.reported(case) || actor.manages(case),

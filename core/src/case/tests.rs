@@ -133,6 +133,8 @@ fn a_dispute_goes_from_the_grid_to_a_town_department_and_is_closed_and_rated() {
     );
     assert_eq!(c.handler, Some(Handler::Person("worker".into())));
     assert_eq!(c.deadline, Some(1_000 + 7 * DAY));
+    // Their own level's case: escalated if need be, never "returned" to nobody.
+    assert!(!allowed_actions(&c, &worker).contains(&CaseAction::Return));
 
     let session = MediationSession {
         id: "s1".into(),

@@ -370,7 +370,12 @@ fn show(cli: &Cli, store: &Store, lang: Lang, id: &str) -> Outcome<()> {
     let label = store.case_taxonomy()?.category_label(&c.case_type, lang);
     println!("{}  {label}  {}", c.id, c.status.label(lang));
     println!("{}", c.description);
-    out::row(Msg::CaseOwner, lang, &c.owner_path);
+    // The level by its grid's name where this device holds it, else its code.
+    let owner = gridfield_core::case::owner_code(&c.owner_path);
+    let owner_name = store
+        .grid(owner)?
+        .map_or_else(|| owner.to_string(), |g| g.name);
+    out::row(Msg::CaseOwner, lang, owner_name);
     if let Some(dl) = c.deadline {
         out::row(Msg::Due, lang, fmt_date(dl));
     }

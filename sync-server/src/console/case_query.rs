@@ -1,6 +1,8 @@
-//! The console's reads of cases (事件), over the generated columns of migration
-//! 010 (`case_status`, `case_owner`, `case_handler`, `case_due`, `case_at`): one
-//! SQL text for both stores, every value a bound parameter.
+//! The console's reads of cases (事件), over the generated columns of migrations
+//! 010 and 011 (`case_status`, `case_owner`, `case_handler`, `case_due`, `case_at`,
+//! `case_type`) and the side table of departments a case was dispatched to: one
+//! SQL text for both stores, every value a bound parameter. A page picks its rows
+//! inside an index and opens only their documents.
 
 use gridfield_core::case::CaseStatus;
 use gridfield_core::grid::GridScope;
@@ -20,8 +22,10 @@ pub struct CaseFilter {
     pub owner_under: Option<String>,
     /// Owned strictly below this level (督办).
     pub owner_below: Option<String>,
-    /// Handled by this user or department (inbox).
+    /// Handled now by this user or department (inbox).
     pub handler: Option<String>,
+    /// Ever dispatched to this department (what it sees, `case::visible_to`).
+    pub department: Option<String>,
     /// Any of these statuses (empty: any).
     pub statuses: Vec<CaseStatus>,
     /// A case type and its subtypes.
@@ -87,14 +91,24 @@ fn where_clause(f: &CaseFilter) -> (String, Vec<V>) {
     if let Some(x) = f.to {
         add(&mut sql, "case_at <", x.into());
     }
-    if let Some(t) = &f.case_type {
-        // No generated column holds the type: the serialized field, exactly or as a parent.
-        params.push(format!("%\"case_type\":\"{t}\"%").into());
-        params.push(format!("%\"case_type\":\"{t}.%").into());
+    if let Some(d) = &f.department {
+        params.push(d.into());
         sql.push_str(&format!(
-            " AND (body LIKE ${} OR body LIKE ${})",
-            params.len() - 1,
+            " AND id IN (SELECT case_id FROM case_departments WHERE department = ${})",
             params.len()
+        ));
+    }
+    if let Some(t) = &f.case_type {
+        // The type or one of its subtypes (`dispute` and `dispute.*`: '/' follows '.').
+        params.push(t.into());
+        params.push(format!("{t}.").into());
+        params.push(format!("{t}/").into());
+        let n = params.len();
+        sql.push_str(&format!(
+            " AND (case_type = ${} OR (case_type >= ${} AND case_type < ${}))",
+            n - 2,
+            n - 1,
+            n
         ));
     }
     (sql, params)
@@ -104,7 +118,8 @@ fn doc(text: &str) -> Result<CaseDoc> {
     serde_json::from_str(text).map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// One page of cases, newest first, and how many match.
+/// One page of cases, newest first, and how many match. The page's rows are
+/// picked by seq from the list index (migration 011) before any document is read.
 pub fn list(tx: &mut dyn Tx, f: &CaseFilter, page: i64, per: i64) -> Result<(Vec<CaseDoc>, i64)> {
     let (w, mut params) = where_clause(f);
     let total = tx
@@ -117,7 +132,9 @@ pub fn list(tx: &mut dyn Tx, f: &CaseFilter, page: i64, per: i64) -> Result<(Vec
     params.push((page.max(0) * per).into());
     let rows = tx.query(
         &format!(
-            "SELECT body FROM records WHERE {w} ORDER BY case_at DESC, id LIMIT ${} OFFSET ${}",
+            "SELECT body FROM records WHERE seq IN (
+               SELECT seq FROM records WHERE {w} ORDER BY case_at DESC, seq DESC LIMIT ${} OFFSET ${})
+             ORDER BY case_at DESC, seq DESC",
             n + 1,
             n + 2
         ),
@@ -130,15 +147,69 @@ pub fn list(tx: &mut dyn Tx, f: &CaseFilter, page: i64, per: i64) -> Result<(Vec
     Ok((docs, total))
 }
 
-/// Every case a filter selects, for the dashboard's figures and the exports.
+/// Every case a filter selects, for the exports.
 pub fn all(tx: &mut dyn Tx, f: &CaseFilter) -> Result<Vec<CaseDoc>> {
     let (w, params) = where_clause(f);
     tx.query(
-        &format!("SELECT body FROM records WHERE {w} ORDER BY case_at DESC, id"),
+        &format!("SELECT body FROM records WHERE {w} ORDER BY case_at DESC, seq DESC"),
         &params,
     )?
     .iter()
     .map(|r| doc(&r.text(0)?))
+    .collect()
+}
+
+/// Cases in a grid subtree counted by (type, status), from the index alone.
+pub fn count_by_type_status(tx: &mut dyn Tx, scope: &str) -> Result<Vec<(String, String, i64)>> {
+    let (lo, hi) = GridScope::new(scope).range();
+    tx.query(
+        "SELECT case_type, case_status, COUNT(*) FROM records
+         WHERE kind = 'case' AND grid_path >= $1 AND grid_path < $2
+         GROUP BY case_type, case_status",
+        &[lo.into(), hi.into()],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.text(1)?, r.int(2)?)))
+    .collect()
+}
+
+/// Finished cases of a grid subtree, grouped by the department handling them
+/// and the level owning them when finished: (department, level, on time, all).
+pub fn finishes(tx: &mut dyn Tx, scope: &str) -> Result<Vec<(Option<String>, String, i64, i64)>> {
+    let (lo, hi) = GridScope::new(scope).range();
+    tx.query(
+        "SELECT department, owner_path, SUM(on_time), COUNT(*) FROM case_finishes
+         WHERE grid_path >= $1 AND grid_path < $2 GROUP BY department, owner_path",
+        &[lo.into(), hi.into()],
+    )?
+    .iter()
+    .map(|r| Ok((r.opt_text(0), r.text(1)?, r.int(2)?, r.int(3)?)))
+    .collect()
+}
+
+/// Settled disputes of a grid subtree by the level that settled them:
+/// (level, how many, total milliseconds from report to 办结).
+pub fn settled(tx: &mut dyn Tx, scope: &str) -> Result<Vec<(String, i64, i64)>> {
+    let (lo, hi) = GridScope::new(scope).range();
+    tx.query(
+        "SELECT settled_path, COUNT(*), CAST(SUM(finished_at - created_at) AS BIGINT)
+         FROM case_finishes WHERE grid_path >= $1 AND grid_path < $2
+           AND settled_path IS NOT NULL GROUP BY settled_path",
+        &[lo.into(), hi.into()],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.int(1)?, r.int(2)?)))
+    .collect()
+}
+
+/// Codes of the grids that have grids below them (every other grid is a 网格).
+pub fn parent_codes(tx: &mut dyn Tx) -> Result<std::collections::HashSet<String>> {
+    tx.query(
+        "SELECT DISTINCT parent_code FROM grids WHERE parent_code IS NOT NULL",
+        &[],
+    )?
+    .iter()
+    .map(|r| r.text(0))
     .collect()
 }
 

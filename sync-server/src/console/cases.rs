@@ -128,7 +128,8 @@ fn filter_for(u: &ConsoleUser, q: Queue, p: &Params, now: i64) -> Option<CaseFil
         if !matches!(q, Queue::Inbox | Queue::All) {
             return None;
         }
-        f.handler = u.department.clone();
+        // Every case ever dispatched to it, returned ones too (`case::visible_to`).
+        f.department = Some(u.department.clone()?);
     } else {
         f.grid_path = Some(u.grid_path.clone());
     }

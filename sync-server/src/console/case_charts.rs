@@ -62,15 +62,17 @@ pub fn charts(tx: &mut dyn Tx, scope_path: &str, l: Lang) -> Result<Vec<String>>
     }
     let mut by_dept: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut by_level: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for (dept, owner, ok, total) in cq::finishes(tx, scope_path)? {
+    for g in cq::finishes(tx, scope_path)? {
         let add = |e: &mut (i64, i64)| {
-            e.0 += ok;
-            e.1 += total;
+            e.0 += g.on_time;
+            e.1 += g.total;
         };
-        if let Some(code) = dept {
-            add(by_dept.entry(code).or_default());
+        if let Some(code) = &g.department {
+            add(by_dept.entry(code.clone()).or_default());
         }
-        add(by_level.entry(rolled_up(scope_path, &owner)).or_default());
+        add(by_level
+            .entry(rolled_up(scope_path, &g.owner_path))
+            .or_default());
     }
     // Per tier: settled disputes and the days they took.
     let parents = cq::parent_codes(tx)?;

@@ -215,9 +215,18 @@ pub fn count_by_type_status(tx: &mut dyn Tx, scope: &str) -> Result<Vec<(String,
     .collect()
 }
 
+/// Finished cases of one department (if one handled them) and one owning level:
+/// how many on time, how many in all.
+pub struct FinishGroup {
+    pub department: Option<String>,
+    pub owner_path: String,
+    pub on_time: i64,
+    pub total: i64,
+}
+
 /// Finished cases of a grid subtree, grouped by the department handling them
-/// and the level owning them when finished: (department, level, on time, all).
-pub fn finishes(tx: &mut dyn Tx, scope: &str) -> Result<Vec<(Option<String>, String, i64, i64)>> {
+/// and the level owning them when finished.
+pub fn finishes(tx: &mut dyn Tx, scope: &str) -> Result<Vec<FinishGroup>> {
     let (lo, hi) = GridScope::new(scope).range();
     tx.query(
         "SELECT department, owner_path, SUM(on_time), COUNT(*) FROM case_finishes
@@ -225,7 +234,14 @@ pub fn finishes(tx: &mut dyn Tx, scope: &str) -> Result<Vec<(Option<String>, Str
         &[lo.into(), hi.into()],
     )?
     .iter()
-    .map(|r| Ok((r.opt_text(0), r.text(1)?, r.int(2)?, r.int(3)?)))
+    .map(|r| {
+        Ok(FinishGroup {
+            department: r.opt_text(0),
+            owner_path: r.text(1)?,
+            on_time: r.int(2)?,
+            total: r.int(3)?,
+        })
+    })
     .collect()
 }
 

@@ -132,3 +132,156 @@ pub fn rebuild(tx: &mut dyn Tx) -> Result<()> {
     let refs: Vec<&CaseDoc> = docs.iter().collect();
     insert(tx, &refs)
 }
+
+#[cfg(test)]
+mod tests {
+    use gridfield_core::case::{
+        self, Actor, Case, CaseAction, CaseSource, CaseStatus, DispatchTarget, Opening, StepInput,
+    };
+    use gridfield_core::hazard::Severity;
+    use gridfield_core::record::{Delivery, RecordKind};
+    use gridfield_core::role::Role;
+
+    use super::*;
+    use crate::db::{Db, records};
+
+    const HOUR: i64 = 3_600_000;
+    const TOWN: &str = "/320583/320583001/";
+    const GRID: &str = "/320583/320583001/320583001003/";
+
+    /// A neighbour dispute queued at the town, dispatched to its justice office,
+    /// finished `after_hours` after it was dispatched.
+    fn dispute(id: &str, after_hours: i64) -> CaseDoc {
+        let rules = case::type_rules(&case::builtin_taxonomy(), "dispute.neighbor");
+        let mut c = Case {
+            id: id.into(),
+            case_type: "dispute.neighbor".into(),
+            severity: Severity::Medium,
+            source: CaseSource::Worker,
+            source_ref: None,
+            address_code: None,
+            grid_path: GRID.into(),
+            owner_path: String::new(),
+            description: "楼上漏水".into(),
+            photos: Vec::new(),
+            parties: Vec::new(),
+            status: CaseStatus::Reported,
+            handler: None,
+            departments: Vec::new(),
+            deadline: None,
+            dispute: Some(case::Dispute::default()),
+            rating: None,
+            reported_by: "张伟".into(),
+            created_at: 1_000 * HOUR,
+            updated_at: 1_000 * HOUR,
+            delivery: Delivery::Server,
+            overdue: false,
+        };
+        let town = Actor {
+            user: "赵强",
+            role: Role::Supervisor,
+            scope_path: TOWN,
+            department: None,
+        };
+        let dept = Actor {
+            user: "司法所",
+            role: Role::Department,
+            scope_path: TOWN,
+            department: Some("j"),
+        };
+        let first = case::open(&mut c, TOWN, Opening::Queue, &town, "d", &rules);
+        let mut doc = CaseDoc {
+            case: c,
+            events: vec![first],
+        };
+        let to = StepInput {
+            to: Some(DispatchTarget::Department {
+                code: "j".into(),
+                level_path: TOWN.into(),
+            }),
+            ..Default::default()
+        };
+        let note = StepInput {
+            note: Some("已调解".into()),
+            ..Default::default()
+        };
+        let none = StepInput::default();
+        let steps = [
+            (&town, CaseAction::Accept, &none, 1),
+            (&town, CaseAction::Dispatch, &to, 2),
+            (&dept, CaseAction::Receive, &none, 3),
+            (&dept, CaseAction::Finish, &note, 2 + after_hours),
+        ];
+        for (n, (who, action, input, h)) in steps.into_iter().enumerate() {
+            let step = case::Step {
+                event_id: &format!("{id}-{n}"),
+                action,
+                input,
+                device_id: "d",
+                at: doc.case.created_at + h * HOUR,
+            };
+            let ev = case::apply_step(&mut doc.case, step, who, &rules).unwrap();
+            doc.events.push(ev);
+        }
+        doc
+    }
+
+    #[test]
+    fn a_finish_is_on_time_by_the_deadline_before_it() {
+        // Seven days to handle a neighbour dispute.
+        let on_time = finish_of(&dispute("a", 24)).unwrap();
+        assert!(on_time.on_time);
+        assert_eq!(on_time.department.as_deref(), Some("j"));
+        assert_eq!(on_time.owner_path, TOWN);
+        assert!(!finish_of(&dispute("b", 8 * 24)).unwrap().on_time);
+    }
+
+    fn rows(db: &Db, sql: &str) -> Vec<String> {
+        db.read(|tx| {
+            tx.query(sql, &[])?
+                .iter()
+                .map(|r| r.text(0))
+                .collect::<crate::error::Result<Vec<_>>>()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_side_rows_follow_the_documents_and_are_rebuilt_from_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("s.db").to_str().unwrap()).unwrap();
+        let (a, b) = (dispute("a", 24), dispute("b", 8 * 24));
+        // Written as an older server did: documents only.
+        db.write(|tx| {
+            for d in [&a, &b] {
+                let body = records::to_body(d)?;
+                records::put(tx, RecordKind::Case, &d.case.id, GRID, None, &body)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let finishes =
+            "SELECT case_id || ' ' || on_time || ' ' || department || ' ' || settled_path
+                        FROM case_finishes ORDER BY case_id";
+        assert!(rows(&db, finishes).is_empty());
+        db.write(|tx| rebuild(tx).map_err(Into::into)).unwrap();
+        assert_eq!(
+            rows(&db, finishes),
+            vec![format!("a 1 j {TOWN}"), format!("b 0 j {TOWN}")]
+        );
+        assert_eq!(
+            rows(
+                &db,
+                "SELECT department || ' ' || case_id FROM case_departments ORDER BY case_id"
+            ),
+            vec!["j a", "j b"]
+        );
+        // A save replaces the case's rows: finished no more after a rejected check.
+        let mut c = dispute("a", 24);
+        c.case.departments.clear();
+        c.events.retain(|e| e.action != Some(CaseAction::Finish));
+        db.write(|tx| write(tx, &c).map_err(Into::into)).unwrap();
+        assert_eq!(rows(&db, finishes), vec![format!("b 0 j {TOWN}")]);
+        assert_eq!(rows(&db, "SELECT case_id FROM case_departments"), vec!["b"]);
+    }
+}

@@ -146,7 +146,6 @@ fn run_backend(cfg: &Cfg, backend: Backend) -> Fig {
         "/console/cases/inbox",
     );
     page(&cookie, who, "department list".into(), "/console/cases");
-    drop(page);
 
     let proxy = CountingProxy::start(&server.url);
     eprintln!("[{name}] a town supervisor's initial sync with cases…");

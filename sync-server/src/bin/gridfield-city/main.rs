@@ -3,6 +3,7 @@
 //! production `gridfield-server` binary carries none of it.
 
 mod activity;
+mod case_loop;
 mod cases;
 mod figures;
 mod generate;

@@ -21,6 +21,9 @@ use gridfield_tests::{
 };
 use serde_json::{Map, Value, json};
 
+#[path = "city/cases.rs"]
+mod cases;
+
 struct Cfg {
     bench: bool,
     seed: u64,
@@ -1713,6 +1716,10 @@ fn write_docs(section: &str) {
 fn main() {
     let cfg = Cfg::from_env();
     let started = sh("date -u '+%Y-%m-%d %H:%M UTC'");
+    if std::env::var("GRIDFIELD_BENCH_ONLY").as_deref() == Ok("cases") {
+        cases::main(&cfg, &started);
+        return;
+    }
     let load_before = sh("cut -d' ' -f1-3 /proc/loadavg");
     let t = Instant::now();
     // Fail early, before the long part, if a binary is missing.

@@ -108,6 +108,9 @@ fn migration(backend: Backend) {
          ALTER TABLE audit DROP COLUMN chain_seq; ALTER TABLE audit DROP COLUMN prev_hash;
          ALTER TABLE audit DROP COLUMN hash;
          DROP TABLE blob_uploaders; DROP TABLE taxonomies;
+         DROP TABLE case_finishes; DROP TABLE case_departments;
+         DROP INDEX records_case_list; DROP INDEX records_case_kinds;
+         ALTER TABLE records DROP COLUMN case_type;
          DROP INDEX records_case_owner; DROP INDEX records_case_handler;
          DROP INDEX records_case_due; DROP INDEX records_case_at;
          ALTER TABLE records DROP COLUMN case_status; ALTER TABLE records DROP COLUMN case_owner;

@@ -256,6 +256,9 @@ fn photo_scope(backend: Backend) {
         DROP TABLE audit_head; ALTER TABLE audit DROP COLUMN chain_seq;
         ALTER TABLE audit DROP COLUMN prev_hash; ALTER TABLE audit DROP COLUMN hash;";
     let undo_007_008 = "DROP TABLE blob_uploaders; DROP TABLE taxonomies;";
+    let undo_011 = "DROP TABLE case_finishes; DROP TABLE case_departments;
+        DROP INDEX records_case_list; DROP INDEX records_case_kinds;
+        ALTER TABLE records DROP COLUMN case_type;";
     let undo_010 = "DROP INDEX records_case_owner; DROP INDEX records_case_handler;
         DROP INDEX records_case_due; DROP INDEX records_case_at;
         ALTER TABLE records DROP COLUMN case_status; ALTER TABLE records DROP COLUMN case_owner;
@@ -264,11 +267,11 @@ fn photo_scope(backend: Backend) {
         DROP TABLE case_routing; DROP TABLE departments;";
     if store.is_postgres() {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_010} UPDATE schema_version SET version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} UPDATE schema_version SET version = 2"
         ));
     } else {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_010} PRAGMA user_version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} PRAGMA user_version = 2"
         ));
     }
     let server = ServerProc::start(&store);

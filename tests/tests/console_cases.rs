@@ -263,6 +263,35 @@ fn scenario(backend: Backend) {
     assert!(dash.contains("100% (1/1)，平均"), "{dash}");
     let page = body(&console::get(&server.url, &town, "/console/cases/case-c1"));
     assert!(page.contains("双方达成和解") && page.contains("玉山镇司法所"));
+
+    // A dispatch the department gives back leaves its inbox, not its list: it
+    // keeps seeing every case ever dispatched to it (`case::visible_to`).
+    let ok = step(
+        &server,
+        &town,
+        "case-c2",
+        &[
+            ("action", "dispatch"),
+            ("to", &format!("department:{JUSTICE}")),
+        ],
+    );
+    assert_eq!(ok.status, 303, "{}", body(&ok));
+    let back = step(
+        &server,
+        &dept,
+        "case-c2",
+        &[("action", "return"), ("note", "不属于本所职责")],
+    );
+    assert_eq!(back.status, 303, "{}", body(&back));
+    assert_eq!(case_row(&store, "case-c2"), "accepted -");
+    let inbox = body(&console::get(&server.url, &dept, "/console/cases/inbox"));
+    assert!(!inbox.contains("case-c2"), "{inbox}");
+    let list = body(&console::get(&server.url, &dept, "/console/cases"));
+    assert!(
+        list.contains("/console/cases/case-c2") && list.contains("/console/cases/case-c1"),
+        "{list}"
+    );
+    assert!(!list.contains("case-c3"), "never dispatched to it");
 }
 
 #[test]

@@ -1,41 +1,24 @@
 //! The dashboard's case figures: cases by type and by status, the on-time rate by
-//! department and by level (closed within the deadline / closed), and the share
-//! of disputes settled at each tier with the average days to settle. Each bar
-//! links to the list behind it.
+//! department and by level (finished within the deadline / finished), and the
+//! share of disputes settled at each tier with the average days to settle. Each
+//! bar links to the list behind it. Counted in SQL (indexes and side tables of
+//! migration 011): a city's year of cases is never read into memory.
 
 use std::collections::BTreeMap;
 
-use gridfield_core::case::{self, CaseAction, CaseStatus, Handler, Tier};
+use gridfield_core::case::{self, CaseStatus, Tier};
 use gridfield_core::i18n::Lang;
 use gridfield_core::taxonomy::Taxonomy;
 
 use super::case_msg::CaseMsg;
-use super::case_query::{self as cq, CaseFilter};
+use super::case_query as cq;
 use super::chart::{self, Bar};
 use super::html;
 use crate::db::Tx;
-use crate::db::records::CaseDoc;
 use crate::error::Result;
 use crate::rules;
 
 const DAY: f64 = 86_400_000.0;
-
-/// Whether a finished case was finished by the deadline in force before the
-/// finishing step; `None` when it has not been finished.
-fn on_time(d: &CaseDoc) -> Option<(bool, Option<Handler>, String)> {
-    let i = d
-        .events
-        .iter()
-        .rposition(|e| e.action == Some(CaseAction::Finish))?;
-    let fin = &d.events[i];
-    let due = d.events[..i].iter().rev().find_map(|e| e.deadline);
-    let handler = d.events[..i].iter().rev().find_map(|e| e.handler.clone());
-    Some((
-        due.is_none_or(|t| fin.at <= t),
-        handler,
-        fin.owner_path.clone(),
-    ))
-}
 
 fn share(l: Lang, label: String, n: i64, total: i64, href: String) -> Bar {
     let (value, text) = if total == 0 {
@@ -54,62 +37,53 @@ fn share(l: Lang, label: String, n: i64, total: i64, href: String) -> Bar {
     }
 }
 
+/// The level a figure of `scope` counts `owner` under: the scope itself, or the
+/// level right below it that holds `owner` (a city's towns, a town's villages).
+fn rolled_up(scope: &str, owner: &str) -> String {
+    match owner.strip_prefix(scope) {
+        Some(rest) if !rest.is_empty() => {
+            let child = rest.split('/').find(|s| !s.is_empty()).unwrap_or("");
+            format!("{scope}{child}/")
+        }
+        _ => scope.to_string(),
+    }
+}
+
 /// The charts, rendered, for the cases in `scope_path`.
 pub fn charts(tx: &mut dyn Tx, scope_path: &str, l: Lang) -> Result<Vec<String>> {
-    let docs = cq::all(
-        tx,
-        &CaseFilter {
-            grid_path: Some(scope_path.to_string()),
-            ..CaseFilter::default()
-        },
-    )?;
     let taxonomy: Taxonomy = rules::taxonomy::case(tx)?;
     let depts = rules::cases::departments(tx)?;
     let mut by_type: BTreeMap<String, i64> = BTreeMap::new();
-    let mut by_status: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut by_status: BTreeMap<String, i64> = BTreeMap::new();
+    for (t, status, n) in cq::count_by_type_status(tx, scope_path)? {
+        let top = t.split('.').next().unwrap_or("").to_string();
+        *by_type.entry(top).or_default() += n;
+        *by_status.entry(status).or_default() += n;
+    }
     let mut by_dept: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut by_level: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for g in cq::finishes(tx, scope_path)? {
+        let add = |e: &mut (i64, i64)| {
+            e.0 += g.on_time;
+            e.1 += g.total;
+        };
+        if let Some(code) = &g.department {
+            add(by_dept.entry(code.clone()).or_default());
+        }
+        add(by_level
+            .entry(rolled_up(scope_path, &g.owner_path))
+            .or_default());
+    }
     // Per tier: settled disputes and the days they took.
+    let parents = cq::parent_codes(tx)?;
     let mut tiers: BTreeMap<Tier, (i64, f64)> = BTreeMap::new();
     let mut settled_total = 0;
-    let mut leaf: BTreeMap<String, bool> = BTreeMap::new();
-    for d in &docs {
-        let k = &d.case;
-        let top = k.case_type.split('.').next().unwrap_or("").to_string();
-        *by_type.entry(top).or_default() += 1;
-        *by_status.entry(k.status.as_str()).or_default() += 1;
-        if let Some((ok, handler, owner)) = on_time(d) {
-            let inc = |e: &mut (i64, i64)| {
-                e.1 += 1;
-                if ok {
-                    e.0 += 1;
-                }
-            };
-            if let Some(Handler::Department(code)) = handler {
-                inc(by_dept.entry(code).or_default());
-            }
-            inc(by_level.entry(owner).or_default());
-        }
-        if let Some(p) = k.dispute.as_ref().and_then(|x| x.settled_path.as_ref()) {
-            let is_leaf = match leaf.get(p) {
-                Some(v) => *v,
-                None => {
-                    let v = cq::is_leaf(tx, p)?;
-                    leaf.insert(p.clone(), v);
-                    v
-                }
-            };
-            let fin = d
-                .events
-                .iter()
-                .rev()
-                .find(|e| e.action == Some(CaseAction::Finish))
-                .map_or(k.updated_at, |e| e.at);
-            let e = tiers.entry(Tier::of(p, is_leaf)).or_default();
-            e.0 += 1;
-            e.1 += (fin - k.created_at).max(0) as f64 / DAY;
-            settled_total += 1;
-        }
+    for (path, n, ms) in cq::settled(tx, scope_path)? {
+        let is_leaf = !parents.contains(case::owner_code(&path));
+        let e = tiers.entry(Tier::of(&path, is_leaf)).or_default();
+        e.0 += n;
+        e.1 += ms.max(0) as f64 / DAY;
+        settled_total += n;
     }
     let types: Vec<Bar> = by_type
         .iter()

@@ -128,7 +128,8 @@ fn filter_for(u: &ConsoleUser, q: Queue, p: &Params, now: i64) -> Option<CaseFil
         if !matches!(q, Queue::Inbox | Queue::All) {
             return None;
         }
-        f.handler = u.department.clone();
+        // Every case ever dispatched to it, returned ones too (`case::visible_to`).
+        f.department = Some(u.department.clone()?);
     } else {
         f.grid_path = Some(u.grid_path.clone());
     }
@@ -226,14 +227,15 @@ async fn queue_page(s: AppState, c: Console, q: Queue, p: Params) -> Response {
         })
         .collect();
     let fq = list_query(&p);
-    let tabs = if c.user.is_department() {
-        vec![]
+    let tabs: &[Queue] = if c.user.is_department() {
+        &[Queue::Inbox, Queue::All]
     } else {
-        [Queue::Intake, Queue::Overdue, Queue::All]
-            .iter()
-            .map(|t| (t.href(), t.title().text(l), *t == q))
-            .collect()
+        &[Queue::Intake, Queue::Overdue, Queue::All]
     };
+    let tabs = tabs
+        .iter()
+        .map(|t| (t.href(), t.title().text(l), *t == q))
+        .collect();
     let types = taxonomy
         .categories
         .iter()
@@ -279,13 +281,10 @@ fn levels_below(tx: &mut dyn Tx, path: &str) -> Result<Vec<(String, String)>> {
     rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect()
 }
 
+/// Every case the user sees: a level's subtree, or for a department every case
+/// ever dispatched to it (returned ones too).
 pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
-    let which = if c.user.is_department() {
-        Queue::Inbox
-    } else {
-        Queue::All
-    };
-    queue_page(s, c, which, Params(q)).await
+    queue_page(s, c, Queue::All, Params(q)).await
 }
 
 pub async fn intake(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
@@ -320,12 +319,7 @@ pub async fn export(
     let l = c.lang.lang;
     let p = Params(q);
     let now = now_ms();
-    let queue = if c.user.is_department() {
-        Queue::Inbox
-    } else {
-        Queue::All
-    };
-    let Some(f) = filter_for(&c.user, queue, &p, now) else {
+    let Some(f) = filter_for(&c.user, Queue::All, &p, now) else {
         return c.finish(Err(missing()));
     };
     let user = c.user.name.clone();

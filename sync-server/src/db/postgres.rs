@@ -21,9 +21,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/008_taxonomies.sql"),
     include_str!("../../migrations/postgres/009_record_photos_collation.sql"),
     include_str!("../../migrations/postgres/010_cases.sql"),
+    include_str!("../../migrations/postgres/011_case_figures.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;
+/// The migration after which the case side tables get filled from the documents.
+const CASE_FACTS: usize = 11;
 /// Arbitrary but fixed: the advisory lock key of the write path, and of migrations.
 const WRITE_LOCK: i64 = 0x6772_6964;
 const MIGRATE_LOCK: i64 = 0x6772_6965;
@@ -93,6 +96,9 @@ impl PgDb {
         };
         if (v as usize) < AUDIT_CHAIN {
             crate::rules::audit::chain_existing(&mut t).map_err(ApiError::from)?;
+        }
+        if (v as usize) < CASE_FACTS {
+            crate::rules::case_facts::rebuild(&mut t).map_err(ApiError::from)?;
         }
         let mut tx = t.tx;
         tx.execute("DELETE FROM schema_version", &[])

@@ -20,9 +20,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/008_taxonomies.sql"),
     include_str!("../../migrations/sqlite/009_record_photos_collation.sql"),
     include_str!("../../migrations/sqlite/010_cases.sql"),
+    include_str!("../../migrations/sqlite/011_case_figures.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;
+/// The migration after which the case side tables get filled from the documents.
+const CASE_FACTS: usize = 11;
 
 pub struct SqliteDb {
     conn: Mutex<Connection>,
@@ -81,6 +84,9 @@ impl SqliteDb {
         let mut t = SqliteTx { tx, seq: None };
         if v < AUDIT_CHAIN {
             crate::rules::audit::chain_existing(&mut t).map_err(ApiError::from)?;
+        }
+        if v < CASE_FACTS {
+            crate::rules::case_facts::rebuild(&mut t).map_err(ApiError::from)?;
         }
         t.tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
             .map_err(db_err)?;

@@ -185,7 +185,7 @@ fn save(tx: &mut dyn Tx, doc: &CaseDoc) -> Result<()> {
         doc.case.address_code.as_deref(),
         &records::to_body(doc)?,
     )?;
-    Ok(())
+    super::case_facts::write(tx, doc)
 }
 
 /// One step of a case, from a device or the console.

@@ -93,9 +93,23 @@ pub fn checksum(server: &Server, dev: &DeviceCtx, cases: bool) -> Result<BTreeMa
             Some(rows) => rows,
             None => {
                 d = ScopeDigest::default();
+                // A department's cases from its side table (migration 011), not every case.
+                let (dept, params) = if beyond {
+                    (
+                        " OR (kind = 'case' AND id IN (SELECT case_id FROM case_departments WHERE department = $4))",
+                        vec![
+                            lower.as_str().into(),
+                            upper.as_str().into(),
+                            head.into(),
+                            dev.department.as_deref().unwrap_or("").into(),
+                        ],
+                    )
+                } else {
+                    ("", vec![lower.as_str().into(), upper.as_str().into(), head.into()])
+                };
                 tx.query(
-                    &format!("SELECT kind, id, grid_path, body FROM records WHERE ((grid_path >= $1 AND grid_path < $2) OR grid_path = '/'{extra}) AND seq <= $3"),
-                    &[lower.as_str().into(), upper.as_str().into(), head.into()],
+                    &format!("SELECT kind, id, grid_path, body FROM records WHERE ((grid_path >= $1 AND grid_path < $2) OR grid_path = '/'{dept}) AND seq <= $3"),
+                    &params,
                 )?
             }
         };

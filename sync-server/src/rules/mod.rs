@@ -3,6 +3,7 @@
 //! typed result or a `rules::Error`; HTTP lives in `api/`, SQL for records in `db/`.
 
 pub mod audit;
+pub mod case_facts;
 pub mod cases;
 pub mod checksum;
 pub mod enrollment;

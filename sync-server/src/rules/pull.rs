@@ -43,9 +43,11 @@ pub fn pull(
     let (here, from) = checked?;
     let (lower, upper) = dev.scope().range();
     // A department sees the cases ever dispatched to it wherever they happened:
-    // its page takes every case, and `to_change` keeps its own.
+    // those its side table names (migration 011); `to_change` judges each again.
+    let dept = dev.department.clone().unwrap_or_default();
     let beyond = if cases && reaches_beyond_scope(dev) {
-        " OR kind = 'case'"
+        " OR seq IN (SELECT r.seq FROM case_departments d JOIN records r
+              ON r.kind = 'case' AND r.id = d.case_id WHERE d.department = $5 AND r.seq > $1)"
     } else {
         ""
     };
@@ -53,6 +55,15 @@ pub fn pull(
         // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
         // those bodies: sorting whole rows of a large subtree for every page made
         // a supervisor's initial pull quadratic in its scope.
+        let mut params: Vec<crate::db::SqlValue> = vec![
+            from.into(),
+            lower.as_str().into(),
+            upper.as_str().into(),
+            (limit + 1).into(),
+        ];
+        if !beyond.is_empty() {
+            params.push(dept.as_str().into());
+        }
         tx.query(
             &format!(
                 "SELECT kind, body, seq FROM records WHERE seq IN (
@@ -61,12 +72,7 @@ pub fn pull(
                ORDER BY seq LIMIT $4)
              ORDER BY seq"
             ),
-            &[
-                from.into(),
-                lower.as_str().into(),
-                upper.as_str().into(),
-                (limit + 1).into(),
-            ],
+            &params,
         )
     })?;
     let more = rows.len() as i64 > limit;

@@ -9,6 +9,9 @@ pub(crate) const PLATES: f64 = 800_000.0;
 pub(crate) const VISITS: f64 = 840_000.0;
 pub(crate) const HAZARDS: f64 = 45_000.0;
 pub(crate) const REPORTS: f64 = 24_000.0;
+/// Cases (事件) a year: disputes, public-order and safety matters, residents'
+/// requests, from grid workers and the hotline (tens of thousands a year).
+pub(crate) const CASES: f64 = 50_000.0;
 
 /// The year of activity: 2025-11-01 00:00 +08:00, 365 days. Fixed, so the same
 /// seed gives byte-identical records on any day the generator runs.

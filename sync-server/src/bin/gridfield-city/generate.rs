@@ -295,6 +295,9 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
             }
         }
     }
+    // ---- the year's cases (事件), with the departments and rules they go by
+    crate::cases::departments(db, n_towns)?;
+    crate::cases::year(&mut sink, db, &grids, seed, scale)?;
     sink.flush()?;
     console_indexes(db, true)?;
     // What autovacuum would do soon after on PostgreSQL (SQLite's `PRAGMA optimize`

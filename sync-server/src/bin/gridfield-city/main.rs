@@ -3,6 +3,8 @@
 //! production `gridfield-server` binary carries none of it.
 
 mod activity;
+mod case_loop;
+mod cases;
 mod figures;
 mod generate;
 mod rng;
@@ -18,7 +20,7 @@ use gridfield_server::db::Db;
 #[command(
     name = "gridfield-city",
     version,
-    about = "网格通 benchmark city: 1,231 grids, 800,000 door plates, their residents and a year of activity at scale 1"
+    about = "网格通 benchmark city: 1,231 grids, 800,000 door plates, their residents and a year of activity and 50,000 cases at scale 1"
 )]
 struct Cli {
     /// SQLite file (embedded, the default) or a postgres:// URL; must hold no grids yet.

@@ -54,6 +54,10 @@ pub struct ChecklistTemplate {
     pub total_score: u32,
     pub pass_score: u32,
     pub sections: Vec<Section>,
+    /// When the server retired it (ms): no new inspection may start with it, the
+    /// ones it scored stay readable. Lifecycle set by the server, not by authors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

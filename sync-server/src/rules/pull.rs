@@ -49,24 +49,27 @@ pub fn pull(
     } else {
         ""
     };
+    let (published_above, above) = templates_above(dev, 5);
     let rows = server.db.read(|tx| {
         // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
         // those bodies: sorting whole rows of a large subtree for every page made
         // a supervisor's initial pull quadratic in its scope.
+        let mut params: Vec<crate::db::SqlValue> = vec![
+            from.into(),
+            lower.as_str().into(),
+            upper.as_str().into(),
+            (limit + 1).into(),
+        ];
+        params.extend(above.iter().map(|p| p.as_str().into()));
         tx.query(
             &format!(
                 "SELECT kind, body, seq FROM records WHERE seq IN (
                SELECT seq FROM records
-               WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/'{beyond})
+               WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/'{beyond}{published_above})
                ORDER BY seq LIMIT $4)
              ORDER BY seq"
             ),
-            &[
-                from.into(),
-                lower.as_str().into(),
-                upper.as_str().into(),
-                (limit + 1).into(),
-            ],
+            &params,
         )
     })?;
     let more = rows.len() as i64 > limit;
@@ -97,6 +100,30 @@ pub fn pull(
         server_hlc,
         taxonomies,
     })
+}
+
+/// Checklist templates published to a grid above the device's scope reach it
+/// too: an SQL condition (` OR …`, its marks from `$first`) and its parameters.
+pub(crate) fn templates_above(dev: &DeviceCtx, first: usize) -> (String, Vec<String>) {
+    let above: Vec<String> = dev
+        .scope()
+        .ancestors()
+        .into_iter()
+        .filter(|p| p != "/")
+        .collect();
+    if above.is_empty() {
+        return (String::new(), above);
+    }
+    let marks: Vec<String> = (0..above.len())
+        .map(|i| format!("${}", i + first))
+        .collect();
+    (
+        format!(
+            " OR (kind = 'template' AND grid_path IN ({}))",
+            marks.join(", ")
+        ),
+        above,
+    )
 }
 
 /// Whether this device sees records outside its grid subtree: a department

@@ -8,7 +8,7 @@ use super::validation::TemplateError;
 use crate::hazard::Severity;
 use crate::i18n::Lang;
 
-const BUILTIN_JSON: [&str; 2] = [
+const BUILTIN_JSON: [&str; 7] = [
     include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/templates/rental_fire_safety.v1.json"
@@ -16,6 +16,26 @@ const BUILTIN_JSON: [&str; 2] = [
     include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/templates/household_visit.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/small_venue_fire_safety.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/homestay_safety.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/ebike_charging_site.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/gas_safety.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/enterprise_safety_production.v1.json"
     )),
 ];
 
@@ -51,6 +71,10 @@ pub struct ChecklistTemplate {
     pub version: u32,
     pub title: Text,
     pub applies_to: AppliesTo,
+    /// For a business checklist: the kinds of business it is for
+    /// (`address::BUSINESS_KIND`); empty: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub business_kinds: Vec<String>,
     pub total_score: u32,
     pub pass_score: u32,
     pub sections: Vec<Section>,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::template::{ChecklistTemplate, FailRule, Item, ItemKind, YesNoNa};
+use super::template::{AppliesTo, ChecklistTemplate, FailRule, Item, ItemKind, YesNoNa};
 use crate::i18n::Lang;
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -84,6 +84,9 @@ pub enum Problem {
         rule: &'static str,
         kind: &'static str,
     },
+    /// A business kind not in `address::BUSINESS_KIND`, or business kinds on a
+    /// checklist that is not for businesses.
+    UnknownBusinessKind(String),
     /// Publishing: the grid it is published to does not exist.
     UnknownGrid(String),
     /// Publishing: this version (or a later one) is already published.
@@ -243,6 +246,10 @@ impl Problem {
                 format!("判定规则“{}”不适用于{}", rule_zh(rule), kind_zh(kind)),
                 format!("fail rule {rule} does not fit item type {kind}"),
             ),
+            UnknownBusinessKind(k) => t(
+                format!("场所类型 {k} 不存在或不适用于此检查表"),
+                format!("business kind {k} does not exist or does not apply to this checklist"),
+            ),
             UnknownGrid(g) => t(
                 format!("网格 {g} 不存在"),
                 format!("grid {g} does not exist"),
@@ -365,6 +372,13 @@ impl ChecklistTemplate {
         }
         if self.sections.is_empty() {
             top(Problem::NoSections);
+        }
+        for k in &self.business_kinds {
+            if self.applies_to != AppliesTo::Business
+                || !crate::address::BUSINESS_KIND.contains(&k.as_str())
+            {
+                top(Problem::UnknownBusinessKind(k.clone()));
+            }
         }
         let mut section_ids = BTreeSet::new();
         let mut item_ids = BTreeSet::new();

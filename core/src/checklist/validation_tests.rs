@@ -120,6 +120,7 @@ fn every_problem_reads_in_both_languages() {
             rule: "below",
             kind: "text",
         },
+        UnknownBusinessKind("a".into()),
         UnknownGrid("320583".into()),
         VersionNotNewer { latest: 2 },
     ];

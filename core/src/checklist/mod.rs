@@ -16,7 +16,7 @@ pub use answers::{AnswerError, AnswerErrorKind, ValidationErrors};
 pub use scoring::{Evaluation, FailedItem};
 pub use template::{
     AppliesTo, ChecklistTemplate, ChoiceOption, FailRule, HazardSpec, Item, ItemKind, Section,
-    YesNoNa, builtin_templates, pass_label,
+    YesNoNa, builtin_templates, kind_label, pass_label,
 };
 pub use validation::{Place, Problem, TemplateError, TemplateProblem, problems_in_json};
 

@@ -55,6 +55,23 @@ pub enum AppliesTo {
 }
 
 impl AppliesTo {
+    pub const ALL: [AppliesTo; 4] = [
+        AppliesTo::RentalUnit,
+        AppliesTo::Household,
+        AppliesTo::Address,
+        AppliesTo::Business,
+    ];
+
+    /// What it applies to, as people read it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            AppliesTo::RentalUnit => lang.pick("出租房屋", "rental unit"),
+            AppliesTo::Household => lang.pick("住户", "household"),
+            AppliesTo::Address => lang.pick("地址", "address"),
+            AppliesTo::Business => lang.pick("单位场所", "business"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AppliesTo::RentalUnit => "rental_unit",
@@ -202,6 +219,19 @@ impl YesNoNa {
             YesNoNa::No => lang.pick("否", "no"),
             YesNoNa::Na => lang.pick("不适用", "n/a"),
         }
+    }
+}
+
+/// An item type (`ItemKind::as_str`) as people read it.
+pub fn kind_label(kind: &str, lang: Lang) -> &'static str {
+    match kind {
+        "yes_no_na" => lang.pick("是否题", "yes / no / n.a."),
+        "number" => lang.pick("数字题", "number"),
+        "text" => lang.pick("文字题", "text"),
+        "single_choice" => lang.pick("单选题", "single choice"),
+        "multi_choice" => lang.pick("多选题", "multiple choice"),
+        "photo" => lang.pick("照片题", "photo"),
+        _ => lang.pick("签名题", "signature"),
     }
 }
 

@@ -103,6 +103,11 @@ impl TemplateProblem {
         }
     }
 
+    /// What is wrong, without where (the editor shows it beside the item).
+    pub fn reason_text(&self, lang: Lang) -> String {
+        self.reason.text(lang)
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         let mut at = String::new();
@@ -243,7 +248,11 @@ impl Problem {
                 format!("\"any_of\" repeats option {o:?}"),
             ),
             RuleDoesNotFit { rule, kind } => t(
-                format!("判定规则“{}”不适用于{}", rule_zh(rule), kind_zh(kind)),
+                format!(
+                    "判定规则“{}”不适用于{}",
+                    rule_zh(rule),
+                    super::kind_label(kind, Lang::Zh)
+                ),
                 format!("fail rule {rule} does not fit item type {kind}"),
             ),
             UnknownBusinessKind(k) => t(
@@ -268,18 +277,6 @@ fn rule_zh(rule: &str) -> &'static str {
         "below" => "低于",
         "above" => "高于",
         _ => "选中即不合格",
-    }
-}
-
-fn kind_zh(kind: &str) -> &'static str {
-    match kind {
-        "yes_no_na" => "是否题",
-        "number" => "数字题",
-        "text" => "文字题",
-        "single_choice" => "单选题",
-        "multi_choice" => "多选题",
-        "photo" => "照片题",
-        _ => "签名题",
     }
 }
 

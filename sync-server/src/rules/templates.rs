@@ -170,3 +170,62 @@ pub fn all(tx: &mut dyn Tx) -> Result<Vec<Published>> {
     });
     Ok(out)
 }
+
+/// A template being authored on the console: the author's JSON, kept as left.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub id: String,
+    pub body: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
+pub fn save_draft(tx: &mut dyn Tx, id: &str, body: &str, by: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO template_drafts (id, body, updated_by, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by,
+           updated_at = excluded.updated_at",
+        &[id.into(), body.into(), by.into(), now_ms().into()],
+    )?;
+    Ok(())
+}
+
+pub fn draft(tx: &mut dyn Tx, id: &str) -> Result<Option<Draft>> {
+    Ok(drafts_where(tx, Some(id))?.pop())
+}
+
+pub fn drafts(tx: &mut dyn Tx) -> Result<Vec<Draft>> {
+    drafts_where(tx, None)
+}
+
+fn drafts_where(tx: &mut dyn Tx, id: Option<&str>) -> Result<Vec<Draft>> {
+    let rows = match id {
+        Some(id) => tx.query(
+            "SELECT id, body, updated_by, updated_at FROM template_drafts WHERE id = $1",
+            &[id.into()],
+        )?,
+        None => tx.query(
+            "SELECT id, body, updated_by, updated_at FROM template_drafts ORDER BY id",
+            &[],
+        )?,
+    };
+    rows.into_iter()
+        .map(|r| {
+            Ok(Draft {
+                id: r.text(0)?,
+                body: r.text(1)?,
+                updated_by: r.text(2)?,
+                updated_at: r.int(3)?,
+            })
+        })
+        .collect()
+}
+
+/// Publish a draft: the same checks as `publish`; the draft is gone once its
+/// version is out.
+pub fn publish_draft(tx: &mut dyn Tx, id: &str, grid: &str) -> Result<ChecklistTemplate> {
+    let d = draft(tx, id)?.ok_or_else(|| Error::NotFound(format!("draft {id} not found")))?;
+    let t = publish(tx, &d.body, grid)?;
+    tx.execute("DELETE FROM template_drafts WHERE id = $1", &[id.into()])?;
+    Ok(t)
+}

@@ -54,6 +54,10 @@ pub struct ItemForm {
     pub max: String,
     pub unit: String,
     pub max_len: String,
+    pub integer: bool,
+    /// Help text, kept as the file had it.
+    pub help_zh: String,
+    pub help_en: String,
     /// The sample answer the preview scores.
     pub answer: String,
     pub errors: Vec<String>,
@@ -91,7 +95,9 @@ impl TemplateForm {
             pass: "60".into(),
             sections: vec![SectionForm {
                 id: "main".into(),
-                ..Default::default()
+                zh: "检查内容".into(),
+                en: "Checks".into(),
+                errors: Vec::new(),
             }],
             items: vec![ItemForm::blank(0, "item_1")],
             ..Default::default()
@@ -169,6 +175,9 @@ impl TemplateForm {
                 max: k("max"),
                 unit: k("unit"),
                 max_len: k("max_len"),
+                integer: on("integer"),
+                help_zh: k("help_zh"),
+                help_en: k("help_en"),
                 answer: k("answer"),
                 errors: Vec::new(),
                 failed: false,
@@ -347,6 +356,8 @@ impl ItemForm {
             },
             veto: i.veto,
             photo_on_fail: i.photo_on_fail,
+            help_zh: i.help.as_ref().map(|h| h.zh.clone()).unwrap_or_default(),
+            help_en: i.help.as_ref().map(|h| h.en.clone()).unwrap_or_default(),
             hazard: i
                 .hazard
                 .as_ref()
@@ -368,7 +379,13 @@ impl ItemForm {
             ..Default::default()
         };
         match &i.kind {
-            ItemKind::Number { min, max, unit, .. } => {
+            ItemKind::Number {
+                min,
+                max,
+                unit,
+                integer,
+            } => {
+                f.integer = *integer;
                 f.min = num_text(*min);
                 f.max = num_text(*max);
                 f.unit = unit.clone().unwrap_or_default();
@@ -435,7 +452,7 @@ impl ItemForm {
                 min: float(&self.min, errs),
                 max: float(&self.max, errs),
                 unit: Some(self.unit.trim().to_string()).filter(|u| !u.is_empty()),
-                integer: false,
+                integer: self.integer,
             },
             "text" => ItemKind::Text {
                 max_len: count(&self.max_len, 500, errs),
@@ -494,7 +511,31 @@ impl ItemForm {
                     category: h.to_string(),
                     severity,
                 }),
-            help: None,
+            help: Some(Text::new(self.help_zh.trim(), self.help_en.trim()))
+                .filter(|h| !h.zh.is_empty()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Opening a shipped checklist in the editor and saving it loses nothing.
+    #[test]
+    fn every_shipped_template_survives_the_editor() {
+        for t in gridfield_core::checklist::builtin_templates() {
+            let mut f = TemplateForm::from_template(&t);
+            assert_eq!(f.read_template(Lang::Zh).as_ref(), Some(&t), "{}", t.id);
+        }
+    }
+
+    #[test]
+    fn a_field_that_does_not_read_is_named_on_its_item() {
+        let mut f = TemplateForm::blank("shop");
+        f.items[0].zh = "出口".into();
+        f.items[0].deduction = "ten".into();
+        assert!(f.read_template(Lang::Zh).is_none());
+        assert_eq!(f.items[0].errors, ["不是有效的数字"]);
     }
 }

@@ -270,8 +270,16 @@ fn a_retired_template_starts_nothing_new(backend: Backend) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("该检查表已停用"), "{err}");
     assert_eq!(a.store().inspections(None).unwrap().len(), held);
-    // Still readable: the template and what it scored.
+    // Still readable: the template (marked retired) and what it scored.
     assert_eq!(held_versions(&a, "demo_shop"), [1]);
+    let listed = a.json(&["template", "list"]);
+    let shop = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "demo_shop")
+        .unwrap();
+    assert_eq!(shop["retired"], true);
     assert!(
         a.ok(&["template", "show", "demo_shop"])
             .contains("小商店消防检查")

@@ -68,10 +68,11 @@ fn the_same_seed_gives_the_same_city() {
     gen_city(&c, "8");
     assert_eq!(sa, sb);
     let (ra, rb, rc) = (records(&a.target), records(&b.target), records(&c.target));
+    let shipped = gridfield_core::checklist::builtin_templates();
     assert_eq!(
         ra.len() as u64,
-        sa["records"].as_u64().unwrap() + 2,
-        "plus 2 templates"
+        sa["records"].as_u64().unwrap() + shipped.len() as u64,
+        "plus the shipped templates"
     );
     assert!(ra == rb, "same seed, different records");
     let differ = ra.iter().zip(&rc).filter(|(x, y)| x.5 != y.5).count();
@@ -94,6 +95,24 @@ fn the_same_seed_gives_the_same_city() {
         assert!(
             sa["by_kind"][kind].as_u64().unwrap_or(0) > 0,
             "no {kind}: {sa}"
+        );
+    }
+    // Businesses are inspected with the enterprise and venue checklists for
+    // their kind, and the score is the template's.
+    for t in shipped.iter().filter(|t| !t.business_kinds.is_empty()) {
+        let done: Vec<Value> = ra
+            .iter()
+            .filter(|r| r.0 == "inspection")
+            .map(|r| serde_json::from_str::<Value>(&r.5).unwrap())
+            .filter(|b| b["template_id"] == t.id.as_str())
+            .collect();
+        assert!(!done.is_empty(), "no inspection with {}", t.id);
+        assert!(done.iter().all(|b| b["subject_kind"] == "business"));
+        assert!(
+            done.iter()
+                .any(|b| b["score"] == 100 && b["passed"] == true),
+            "{}",
+            t.id
         );
     }
     let plates = sa["by_kind"]["address"].as_u64().unwrap();
@@ -161,9 +180,9 @@ fn the_city_syncs_to_devices(backend: Backend) {
     let sup = Device::enrolled(&server, &store.code("城市网格长", "supervisor", town));
     let r = sup.sync();
     assert_eq!(r["verified"], true, "{r}");
-    // The town's records, plus its grids and the 2 templates.
+    // The town's records, plus its grids and the shipped templates.
     assert!(
-        r["pulled"].as_u64().unwrap() > s["subtrees"][0]["records"].as_u64().unwrap() + 2,
+        r["pulled"].as_u64().unwrap() > s["subtrees"][0]["records"].as_u64().unwrap() + 7,
         "{r}"
     );
 }

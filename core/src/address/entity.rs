@@ -112,6 +112,9 @@ pub const BUSINESS_KIND: &[&str] = &[
     "enterprise",
     "venue",
     "school",
+    "hotel",
+    "homestay",
+    "ebike_site",
     "other",
 ];
 
@@ -416,6 +419,12 @@ pub fn value_label(value: &str, lang: Lang) -> &str {
         "enterprise" => ("企业", "enterprise"),
         "venue" => ("场所", "venue"),
         "school" => ("学校", "school"),
+        "hotel" => ("小旅馆", "small hotel"),
+        "homestay" => ("民宿", "homestay"),
+        "ebike_site" => (
+            "电动自行车集中停放充电场所",
+            "e-bike parking and charging site",
+        ),
         "other" => ("其他", "other"),
         _ => return value,
     };

@@ -16,9 +16,9 @@ pub use answers::{AnswerError, AnswerErrorKind, ValidationErrors};
 pub use scoring::{Evaluation, FailedItem};
 pub use template::{
     AppliesTo, ChecklistTemplate, ChoiceOption, FailRule, HazardSpec, Item, ItemKind, Section,
-    YesNoNa, builtin_templates, pass_label,
+    YesNoNa, builtin_templates, kind_label, pass_label,
 };
-pub use validation::TemplateError;
+pub use validation::{Place, Problem, TemplateError, TemplateProblem, problems_in_json};
 
 // Hazard severity and categories belong to the hazard concept; checklists name them.
 pub use crate::hazard::{HAZARD_CATEGORIES, Severity, hazard_category_label};
@@ -58,3 +58,5 @@ impl Text {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod validation_tests;

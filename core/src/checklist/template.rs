@@ -8,7 +8,7 @@ use super::validation::TemplateError;
 use crate::hazard::Severity;
 use crate::i18n::Lang;
 
-const BUILTIN_JSON: [&str; 2] = [
+const BUILTIN_JSON: [&str; 7] = [
     include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/templates/rental_fire_safety.v1.json"
@@ -16,6 +16,26 @@ const BUILTIN_JSON: [&str; 2] = [
     include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/templates/household_visit.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/small_venue_fire_safety.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/homestay_safety.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/ebike_charging_site.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/gas_safety.v1.json"
+    )),
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/enterprise_safety_production.v1.json"
     )),
 ];
 
@@ -35,6 +55,23 @@ pub enum AppliesTo {
 }
 
 impl AppliesTo {
+    pub const ALL: [AppliesTo; 4] = [
+        AppliesTo::RentalUnit,
+        AppliesTo::Household,
+        AppliesTo::Address,
+        AppliesTo::Business,
+    ];
+
+    /// What it applies to, as people read it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            AppliesTo::RentalUnit => lang.pick("出租房屋", "rental unit"),
+            AppliesTo::Household => lang.pick("住户", "household"),
+            AppliesTo::Address => lang.pick("地址", "address"),
+            AppliesTo::Business => lang.pick("单位场所", "business"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AppliesTo::RentalUnit => "rental_unit",
@@ -51,9 +88,17 @@ pub struct ChecklistTemplate {
     pub version: u32,
     pub title: Text,
     pub applies_to: AppliesTo,
+    /// For a business checklist: the kinds of business it is for
+    /// (`address::BUSINESS_KIND`); empty: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub business_kinds: Vec<String>,
     pub total_score: u32,
     pub pass_score: u32,
     pub sections: Vec<Section>,
+    /// When the server retired it (ms): no new inspection may start with it, the
+    /// ones it scored stay readable. Lifecycle set by the server, not by authors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -174,6 +219,19 @@ impl YesNoNa {
             YesNoNa::No => lang.pick("否", "no"),
             YesNoNa::Na => lang.pick("不适用", "n/a"),
         }
+    }
+}
+
+/// An item type (`ItemKind::as_str`) as people read it.
+pub fn kind_label(kind: &str, lang: Lang) -> &'static str {
+    match kind {
+        "yes_no_na" => lang.pick("是否题", "yes / no / n.a."),
+        "number" => lang.pick("数字题", "number"),
+        "text" => lang.pick("文字题", "text"),
+        "single_choice" => lang.pick("单选题", "single choice"),
+        "multi_choice" => lang.pick("多选题", "multiple choice"),
+        "photo" => lang.pick("照片题", "photo"),
+        _ => lang.pick("签名题", "signature"),
     }
 }
 

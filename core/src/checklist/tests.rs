@@ -70,7 +70,7 @@ fn errors(t: &ChecklistTemplate, a: &Answers, p: &ItemPhotos) -> ValidationError
 #[test]
 fn builtin_templates_parse_and_check() {
     let ts = builtin_templates();
-    assert_eq!(ts.len(), 2);
+    assert_eq!(ts.len(), 7);
     for t in &ts {
         t.check().unwrap();
         assert_eq!(t.version, 1);
@@ -91,6 +91,24 @@ fn builtin_templates_parse_and_check() {
     assert_eq!((r.applies_to, r.pass_score), (AppliesTo::RentalUnit, 80));
     let h = household();
     assert_eq!((h.applies_to, h.pass_score), (AppliesTo::Household, 60));
+    // The enterprise and venue checklists: for named kinds of business, each
+    // with veto items (一票否决) and deductions summing to the total.
+    for t in ts.iter().filter(|t| t.applies_to == AppliesTo::Business) {
+        assert!(!t.business_kinds.is_empty(), "{}", t.id);
+        assert!(t.items().any(|i| i.veto), "{}", t.id);
+        assert_eq!(
+            t.items().map(|i| i.deduction).sum::<u32>(),
+            t.total_score,
+            "{}",
+            t.id
+        );
+    }
+    assert_eq!(
+        ts.iter()
+            .filter(|t| t.applies_to == AppliesTo::Business)
+            .count(),
+        5
+    );
 }
 
 #[test]
@@ -669,7 +687,7 @@ mod fuzz {
     }
 
     fn arb_input() -> impl Strategy<Value = (usize, Answers, ItemPhotos)> {
-        (0..2usize).prop_flat_map(|ti| {
+        (0..builtin_templates().len()).prop_flat_map(|ti| {
             let t = &builtin_templates()[ti];
             let mut ids: Vec<String> = t.items().map(|i| i.id.clone()).collect();
             ids.push("unknown_item".into());

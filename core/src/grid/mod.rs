@@ -34,6 +34,27 @@ impl GridScope {
         path.starts_with(&self.path)
     }
 
+    /// The paths of the grids above this subtree, root first (`/a/b/` → `/`,
+    /// `/a/`): what is published to one of them reaches this subtree too.
+    pub fn ancestors(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(n) = self.path[at..].find('/') {
+            let end = at + n + 1;
+            if end >= self.path.len() {
+                break;
+            }
+            out.push(self.path[..end].to_string());
+            at = end;
+        }
+        out
+    }
+
+    /// Whether `path` is a grid above this subtree (a strict ancestor).
+    pub fn covers_from_above(&self, path: &str) -> bool {
+        path.ends_with('/') && path.len() < self.path.len() && self.path.starts_with(path)
+    }
+
     /// The half-open range of paths in this subtree for an indexed SQL query:
     /// `lower <= grid_path < upper` (byte order, as SQLite and PostgreSQL's
     /// `COLLATE "C"` compare). Exactly the paths [`GridScope::covers`] accepts.
@@ -76,6 +97,13 @@ mod tests {
         assert!(!s.covers("/32/32050/"));
         assert!(!s.covers("/32/"));
         assert!(GridScope::new("/").covers("/anything/"));
+    }
+
+    #[test]
+    fn ancestors_are_the_paths_above() {
+        assert_eq!(GridScope::new("/a/b/").ancestors(), ["/", "/a/"]);
+        assert_eq!(GridScope::new("/a/").ancestors(), ["/"]);
+        assert!(GridScope::new("/").ancestors().is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::checklist::{Answers, ItemPhotos};
 use crate::i18n::Lang;
 use crate::record::Delivery;
 
-pub use ownership::{Submission, WriteRefusal, check_submit, check_write};
+pub use ownership::{Submission, WriteRefusal, check_start, check_submit, check_write};
 pub use review::{ReviewDecision, ReviewRefusal, Reviewed};
 
 /// 检查记录.

@@ -20,6 +20,17 @@ pub enum WriteRefusal {
     /// A resubmission names another address (and so maybe another grid) than
     /// the inspection it resubmits.
     AddressChanged,
+    /// The checklist was retired: what it scored stays, nothing new starts with it.
+    TemplateRetired,
+}
+
+/// Whether a new inspection may start with this template version: not once the
+/// template is retired (an inspection already started keeps its version).
+pub fn check_start(t: &crate::checklist::ChecklistTemplate) -> Result<(), WriteRefusal> {
+    match t.retired_at {
+        Some(_) => Err(WriteRefusal::TemplateRetired),
+        None => Ok(()),
+    }
 }
 
 impl WriteRefusal {
@@ -30,6 +41,7 @@ impl WriteRefusal {
             WriteRefusal::AlreadySubmitted => "inspection.already_submitted",
             WriteRefusal::AlreadyApproved => "inspection.already_approved",
             WriteRefusal::AddressChanged => "inspection.address_changed",
+            WriteRefusal::TemplateRetired => "inspection.template_retired",
         }
     }
 
@@ -54,6 +66,10 @@ impl WriteRefusal {
                 "重新提交的检查记录不能更换地址",
                 "a resubmitted inspection keeps its address",
             ),
+            WriteRefusal::TemplateRetired => lang.pick(
+                "该检查表已停用，不能再用它开始新的检查",
+                "this checklist is retired: no new inspection can start with it",
+            ),
         }
         .to_string()
     }
@@ -66,6 +82,7 @@ impl WriteRefusal {
             WriteRefusal::AlreadySubmitted,
             WriteRefusal::AlreadyApproved,
             WriteRefusal::AddressChanged,
+            WriteRefusal::TemplateRetired,
         ]
     }
 }

@@ -51,6 +51,7 @@ pub(crate) fn record(
 ) -> Result<InspectionOutcome> {
     let id = new_id();
     let tpl = load_template(&t.tx, &new.template_id, new.template_version)?;
+    crate::inspection::check_start(&tpl).map_err(Error::refused)?;
     let started = started_at.unwrap_or(t.now);
     insert_draft(t, &id, new, &tpl, started)?;
     submit(t, &id, &tpl, answers, photos, new.location)
@@ -60,6 +61,7 @@ pub(crate) fn record(
 pub(crate) fn start(t: &mut Tx<'_>, new: &NewInspection) -> Result<String> {
     let id = new_id();
     let tpl = load_template(&t.tx, &new.template_id, new.template_version)?;
+    crate::inspection::check_start(&tpl).map_err(Error::refused)?;
     insert_draft(t, &id, new, &tpl, t.now)?;
     t.audit("start", "inspection", &id, None)?;
     Ok(id)

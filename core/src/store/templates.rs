@@ -20,9 +20,14 @@ pub(crate) fn all(c: &Connection) -> Result<Vec<ChecklistTemplate>> {
         .collect()
 }
 
+/// A version's content never changes; only its retirement arrives later, and is
+/// kept (an older copy of the record never revives it).
 pub(crate) fn insert_template(c: &Connection, t: &ChecklistTemplate) -> Result<()> {
     c.execute(
-        "INSERT INTO checklist_templates (id, version, body) VALUES (?1, ?2, ?3) ON CONFLICT(id, version) DO NOTHING",
+        "INSERT INTO checklist_templates (id, version, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT(id, version) DO UPDATE SET body = excluded.body
+         WHERE json_extract(excluded.body, '$.retired_at') IS NOT NULL
+           AND json_extract(checklist_templates.body, '$.retired_at') IS NULL",
         params![t.id, t.version, serde_json::to_string(t)?],
     )?;
     Ok(())

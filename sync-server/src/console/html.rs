@@ -75,10 +75,11 @@ pub enum Nav {
     Addresses,
     Conflicts,
     Audit,
+    Templates,
     None,
 }
 
-const NAV: [(Nav, &str, Msg); 8] = [
+const NAV: [(Nav, &str, Msg); 9] = [
     (Nav::Dashboard, "/console", Msg::NavDashboard),
     (Nav::Review, "/console/inspections", Msg::NavReview),
     (Nav::Hazards, "/console/hazards", Msg::NavHazards),
@@ -91,6 +92,11 @@ const NAV: [(Nav, &str, Msg); 8] = [
     (Nav::Addresses, "/console/addresses", Msg::NavPlates),
     (Nav::Conflicts, "/console/conflicts", Msg::NavConflicts),
     (Nav::Audit, "/console/audit", Msg::NavAudit),
+    (
+        Nav::Templates,
+        "/console/templates",
+        Msg::Template(super::template_msg::TemplateMsg::NavTemplates),
+    ),
 ];
 
 pub struct NavItem {
@@ -166,7 +172,11 @@ impl<'a> Frame<'a> {
                 on: self.nav == Nav::Cases,
             }];
         }
+        let admin = self
+            .user
+            .is_some_and(|u| u.role == gridfield_core::model::Role::Admin);
         NAV.iter()
+            .filter(|(n, _, _)| admin || *n != Nav::Templates)
             .map(|(n, href, m)| NavItem {
                 href,
                 label: m.text(self.lang),

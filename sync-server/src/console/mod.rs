@@ -29,6 +29,9 @@ mod logs;
 pub mod msg;
 pub mod query;
 mod reports;
+mod template_form;
+mod template_msg;
+mod templates;
 
 use std::sync::Arc;
 
@@ -109,6 +112,15 @@ pub fn router() -> Router<AppState> {
         .route("/console/addresses/{code}", get(addresses::show))
         .route("/console/addresses/{code}/reveal", post(addresses::reveal))
         .route("/console/plates", get(addresses::plates))
+        .route("/console/templates", get(templates::list))
+        .route("/console/templates/new", post(templates::create))
+        .route("/console/templates/import", post(templates::import))
+        .route(
+            "/console/templates/{id}/edit",
+            get(templates::edit).post(templates::save),
+        )
+        .route("/console/templates/{id}/export", get(templates::export))
+        .route("/console/templates/{id}/retire", post(templates::retire))
         .route("/console/conflicts", get(logs::conflicts))
         .route("/console/audit", get(logs::audit))
         .route("/console/audit/export.csv", get(logs::audit_export))

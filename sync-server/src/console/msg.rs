@@ -215,6 +215,8 @@ pub enum Msg {
     ExportEntities,
     /// The cases' texts (`case_msg`).
     Case(super::case_msg::CaseMsg),
+    /// The checklist templates' texts (`template_msg`).
+    Template(super::template_msg::TemplateMsg),
 }
 
 impl Msg {
@@ -223,6 +225,7 @@ impl Msg {
         use Msg::*;
         let (zh, en) = match self {
             Case(m) => return m.text(lang),
+            Template(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -699,6 +702,11 @@ impl Msg {
                 .into_iter()
                 .map(Msg::Case),
         )
+        .chain(
+            super::template_msg::TemplateMsg::samples()
+                .into_iter()
+                .map(Msg::Template),
+        )
         .collect()
     }
 }
@@ -710,7 +718,8 @@ mod tests {
     /// ASCII words a Chinese message may carry: acronyms, file formats and the
     /// review queue's key names.
     const ALLOWED_IN_ZH: &[&str] = &[
-        "CSRF", "JPEG", "PNG", "WebP", "MB", "j", "k", "x", "r", "Enter", "Shift", "A",
+        "CSRF", "JPEG", "PNG", "WebP", "MB", "j", "k", "x", "r", "Enter", "Shift", "A", "JSON",
+        "no", "yes", "shop",
     ];
 
     fn chinese_is_clean(text: &str) -> bool {

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/009_record_photos_collation.sql"),
     include_str!("../../migrations/sqlite/010_cases.sql"),
     include_str!("../../migrations/sqlite/011_case_figures.sql"),
+    include_str!("../../migrations/sqlite/012_template_drafts.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

@@ -73,17 +73,20 @@ pub fn checksum(server: &Server, dev: &DeviceCtx, cases: bool) -> Result<BTreeMa
         let delta = if d.seq > 0 {
             // Every change since, wherever it is (a record may have left the scope),
             // but bodies only from inside the scope.
+            let (tpl, above) = super::pull::templates_above(dev, 6);
+            let mut params: Vec<crate::db::SqlValue> = vec![
+                d.seq.into(),
+                head.into(),
+                (MAX_DIGEST_DELTA as i64 + 1).into(),
+                lower.as_str().into(),
+                upper.as_str().into(),
+            ];
+            params.extend(above.iter().map(|p| p.as_str().into()));
             let rows = tx.query(
                 &format!("SELECT kind, id, grid_path,
-                   CASE WHEN (grid_path >= $4 AND grid_path < $5) OR grid_path = '/'{extra} THEN body ELSE '' END
+                   CASE WHEN (grid_path >= $4 AND grid_path < $5) OR grid_path = '/'{extra}{tpl} THEN body ELSE '' END
                  FROM records WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"),
-                &[
-                    d.seq.into(),
-                    head.into(),
-                    (MAX_DIGEST_DELTA as i64 + 1).into(),
-                    lower.as_str().into(),
-                    upper.as_str().into(),
-                ],
+                &params,
             )?;
             (rows.len() <= MAX_DIGEST_DELTA).then_some(rows)
         } else {
@@ -93,30 +96,30 @@ pub fn checksum(server: &Server, dev: &DeviceCtx, cases: bool) -> Result<BTreeMa
             Some(rows) => rows,
             None => {
                 d = ScopeDigest::default();
-                // A department's cases from its side table (migration 011), not every case.
-                let (dept, params) = if beyond {
-                    (
-                        " OR (kind = 'case' AND id IN (SELECT case_id FROM case_departments WHERE department = $4))",
-                        vec![
-                            lower.as_str().into(),
-                            upper.as_str().into(),
-                            head.into(),
-                            dev.department.as_deref().unwrap_or("").into(),
-                        ],
-                    )
+                // A department's cases from its side table (migration 011), not every
+                // case; templates published above the scope after it.
+                let mut params: Vec<crate::db::SqlValue> =
+                    vec![lower.as_str().into(), upper.as_str().into(), head.into()];
+                let dept = if beyond {
+                    params.push(dev.department.as_deref().unwrap_or("").into());
+                    " OR (kind = 'case' AND id IN (SELECT case_id FROM case_departments WHERE department = $4))"
                 } else {
-                    ("", vec![lower.as_str().into(), upper.as_str().into(), head.into()])
+                    ""
                 };
+                let (tpl, above) = super::pull::templates_above(dev, params.len() + 1);
+                params.extend(above.iter().map(|p| p.as_str().into()));
                 tx.query(
-                    &format!("SELECT kind, id, grid_path, body FROM records WHERE ((grid_path >= $1 AND grid_path < $2) OR grid_path = '/'{dept}) AND seq <= $3"),
+                    &format!("SELECT kind, id, grid_path, body FROM records WHERE ((grid_path >= $1 AND grid_path < $2) OR grid_path = '/'{dept}{tpl}) AND seq <= $3"),
                     &params,
                 )?
             }
         };
         for r in rows {
             let (kind, id, path) = (r.text(0)?, r.text(1)?, r.text(2)?);
-            let in_scope =
-                path == "/" || dev.covers(&path) || (beyond && kind == RecordKind::Case.as_str());
+            let in_scope = path == "/"
+                || dev.covers(&path)
+                || (beyond && kind == RecordKind::Case.as_str())
+                || (kind == RecordKind::Template.as_str() && dev.scope().covers_from_above(&path));
             let change = if in_scope {
                 let body: Value = serde_json::from_str(&r.text(3)?)
                     .map_err(Error::internal)?;

@@ -45,6 +45,11 @@ pub(crate) fn submit_inspection(
             }
             None => (None, None),
         };
+    // A retired checklist starts nothing new; one started before it was retired
+    // keeps its version.
+    if held.is_none() && template.retired_at.is_some_and(|at| i.started_at >= at) {
+        inspection::check_start(&template).map_err(refused)?;
+    }
     match inspection::check_submit(dev.role, &dev.user, held.as_ref(), i).map_err(refused)? {
         // The same submission again (an answer lost on the way, a restored
         // server): taken, nothing rewritten.

@@ -18,6 +18,7 @@ pub mod pull;
 pub mod push;
 pub mod reports;
 pub mod taxonomy;
+pub mod templates;
 
 use sha2::{Digest, Sha256};
 

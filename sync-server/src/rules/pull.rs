@@ -45,12 +45,16 @@ pub fn pull(
     // A department sees the cases ever dispatched to it wherever they happened:
     // those its side table names (migration 011); `to_change` judges each again.
     let dept = dev.department.clone().unwrap_or_default();
-    let beyond = if cases && reaches_beyond_scope(dev) {
+    let dept_param = cases && reaches_beyond_scope(dev);
+    let beyond = if dept_param {
         " OR seq IN (SELECT r.seq FROM case_departments d JOIN records r
               ON r.kind = 'case' AND r.id = d.case_id WHERE d.department = $5 AND r.seq > $1)"
     } else {
         ""
     };
+    // Templates published to a grid above this device's scope (after `$5` when
+    // the department is a parameter).
+    let (published_above, above) = templates_above(dev, if dept_param { 6 } else { 5 });
     let rows = server.db.read(|tx| {
         // Pick the page's seqs from the (grid_path, seq) index alone, then fetch
         // those bodies: sorting whole rows of a large subtree for every page made
@@ -64,11 +68,12 @@ pub fn pull(
         if !beyond.is_empty() {
             params.push(dept.as_str().into());
         }
+        params.extend(above.iter().map(|p| p.as_str().into()));
         tx.query(
             &format!(
                 "SELECT kind, body, seq FROM records WHERE seq IN (
                SELECT seq FROM records
-               WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/'{beyond})
+               WHERE seq > $1 AND ((grid_path >= $2 AND grid_path < $3) OR grid_path = '/'{beyond}{published_above})
                ORDER BY seq LIMIT $4)
              ORDER BY seq"
             ),
@@ -103,6 +108,30 @@ pub fn pull(
         server_hlc,
         taxonomies,
     })
+}
+
+/// Checklist templates published to a grid above the device's scope reach it
+/// too: an SQL condition (` OR …`, its marks from `$first`) and its parameters.
+pub(crate) fn templates_above(dev: &DeviceCtx, first: usize) -> (String, Vec<String>) {
+    let above: Vec<String> = dev
+        .scope()
+        .ancestors()
+        .into_iter()
+        .filter(|p| p != "/")
+        .collect();
+    if above.is_empty() {
+        return (String::new(), above);
+    }
+    let marks: Vec<String> = (0..above.len())
+        .map(|i| format!("${}", i + first))
+        .collect();
+    (
+        format!(
+            " OR (kind = 'template' AND grid_path IN ({}))",
+            marks.join(", ")
+        ),
+        above,
+    )
 }
 
 /// Whether this device sees records outside its grid subtree: a department

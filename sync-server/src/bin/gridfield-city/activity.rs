@@ -98,20 +98,7 @@ pub(crate) fn visit(
     let (code, _, coords) = &g.addresses[ai];
     let id = r.uuid7(at);
     let finished = at + (5 + r.below(15) as i64) * 60_000;
-    // Older visits were reviewed; the last fortnight's wait in the queue.
-    let (status, comment) = if day > 350 && r.chance(70) {
-        (ReviewStatus::Submitted, None)
-    } else if r.chance(3) {
-        (
-            ReviewStatus::Returned,
-            Some(r.pick(RETURN_COMMENTS).to_string()),
-        )
-    } else {
-        (ReviewStatus::Approved, None)
-    };
-    let reviewed = status != ReviewStatus::Submitted;
-    let reviewed_at = finished + (2 + r.below(48) as i64) * 3_600_000;
-    let i = Inspection {
+    let mut i = Inspection {
         id: id.clone(),
         template_id: t.id.clone(),
         template_version: t.version,
@@ -128,23 +115,20 @@ pub(crate) fn visit(
         score: Some(eval.score),
         passed: Some(eval.passed),
         vetoed: Some(eval.vetoed),
-        review_status: status,
-        review_comment: comment,
-        reviewed_by: reviewed.then(|| g.supervisor.clone()),
-        reviewed_at: reviewed.then_some(reviewed_at),
-        delivery: if reviewed {
-            Delivery::Reviewed
-        } else {
-            Delivery::Server
-        },
+        review_status: ReviewStatus::Submitted,
+        review_comment: None,
+        reviewed_by: None,
+        reviewed_at: None,
+        delivery: Delivery::Server,
     };
+    let stored_at = reviewed(r, g, &mut i, finished, day);
     sink.put(
         RecordKind::Inspection,
         id.clone(),
         g,
         Some(code),
         &json!(i),
-        if reviewed { reviewed_at } else { finished },
+        stored_at,
     )?;
     if let Some(item) = failed {
         let (category, description) = match *item {
@@ -166,6 +150,39 @@ pub(crate) fn visit(
         )?;
     }
     Ok(())
+}
+
+/// Older inspections were reviewed; the last fortnight's wait in the queue.
+/// Returns when the record was last written.
+pub(crate) fn reviewed(
+    r: &mut Rng,
+    g: &GridInfo,
+    i: &mut Inspection,
+    finished: i64,
+    day: i64,
+) -> i64 {
+    let (status, comment) = if day > 350 && r.chance(70) {
+        (ReviewStatus::Submitted, None)
+    } else if r.chance(3) {
+        (
+            ReviewStatus::Returned,
+            Some(r.pick(RETURN_COMMENTS).to_string()),
+        )
+    } else {
+        (ReviewStatus::Approved, None)
+    };
+    let reviewed = status != ReviewStatus::Submitted;
+    let reviewed_at = finished + (2 + r.below(48) as i64) * 3_600_000;
+    i.review_status = status;
+    i.review_comment = comment;
+    i.reviewed_by = reviewed.then(|| g.supervisor.clone());
+    i.reviewed_at = reviewed.then_some(reviewed_at);
+    i.delivery = if reviewed {
+        Delivery::Reviewed
+    } else {
+        Delivery::Server
+    };
+    if reviewed { reviewed_at } else { finished }
 }
 
 /// A hazard and its steps so far: most are closed within weeks, recent ones are

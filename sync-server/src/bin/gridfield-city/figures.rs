@@ -12,6 +12,9 @@ pub(crate) const REPORTS: f64 = 24_000.0;
 /// Cases (事件) a year: disputes, public-order and safety matters, residents'
 /// requests, from grid workers and the hotline (tens of thousands a year).
 pub(crate) const CASES: f64 = 50_000.0;
+/// Enterprise and venue inspections a year (three-small venues, homestays,
+/// e-bike sites, gas users, enterprises).
+pub(crate) const VENUE_INSPECTIONS: f64 = 140_000.0;
 
 /// The year of activity: 2025-11-01 00:00 +08:00, 365 days. Fixed, so the same
 /// seed gives byte-identical records on any day the generator runs.
@@ -123,6 +126,11 @@ pub(crate) const SHOPS: &[(&str, &str)] = &[
     ("电动车维修", "shop"),
     ("棋牌室", "venue"),
     ("精密机械有限公司", "enterprise"),
+    ("快捷宾馆", "hotel"),
+    ("民宿", "homestay"),
+    ("电动车集中充电棚", "ebike_site"),
+    ("纺织有限公司", "enterprise"),
+    ("小饭店", "restaurant"),
 ];
 pub(crate) const NEEDS: &[&str] = &[
     "",

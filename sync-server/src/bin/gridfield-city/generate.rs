@@ -41,6 +41,7 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
         .find(|t| t.id == "household_visit")
         .ok_or_else(|| ApiError::internal("household_visit template missing"))?
         .clone();
+    let venue_checklists = crate::venues::checklists(&templates)?;
 
     // ---- the grid tree: city → towns → communities → grids
     let n_towns = scaled(TOWNS as f64, scale).min(TOWNS);
@@ -108,6 +109,7 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
                     supervisor: format!("{}（网格长）", r.name()),
                     addresses: Vec::new(),
                     households: Vec::new(),
+                    businesses: Vec::new(),
                 });
                 g_idx += 1;
             }
@@ -214,6 +216,10 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
                     f,
                     at,
                 )?;
+                let at_plate = grids[gi].addresses.len();
+                grids[gi]
+                    .businesses
+                    .push((format!("b-{}", a.code), at_plate, kind));
                 grids[gi]
                     .addresses
                     .push((a.code, a.full_text, Some((lat, lon))));
@@ -269,6 +275,7 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
     // hazard) make up the rest of the year's hazards.
     let hazard_rate = (HAZARDS - 0.2 * REPORTS) / VISITS;
     let reports_per_grid_day = REPORTS * scale / 365.0 / grids.len() as f64;
+    let venue_per_grid_day = VENUE_INSPECTIONS * scale / 365.0 / grids.len() as f64;
     let answers = visit_answers(&visit_tpl)?;
     for day in 0..365i64 {
         for (gi, g) in grids.iter().enumerate() {
@@ -286,6 +293,23 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
                 visit(
                     &mut sink, &mut r, g, &answers, &visit_tpl, &hid, ai, at, day, finds,
                 )?;
+            }
+            // Enterprise and venue inspections, each with a checklist for its kind.
+            let n = venue_per_grid_day.floor() as u64
+                + (r.below(1000) < (venue_per_grid_day.fract() * 1000.0) as u64) as u64;
+            for k in 0..n {
+                if g.businesses.is_empty() {
+                    break;
+                }
+                let (bid, ai, kind) = &g.businesses[r.below(g.businesses.len() as u64) as usize];
+                let fits = crate::venues::for_kind(&venue_checklists, kind);
+                if fits.is_empty() {
+                    continue;
+                }
+                let c = *r.pick(&fits);
+                let at = YEAR_START_MS + day * DAY_MS + (10 * 3600 + k as i64 * 2400) * 1000;
+                let finds = (r.below(100_000) as f64) < hazard_rate * 100_000.0;
+                crate::venues::inspect(&mut sink, &mut r, g, c, bid, *ai, at, day, finds)?;
             }
             let reports = reports_per_grid_day.floor() as u64
                 + (r.below(1000) < (reports_per_grid_day.fract() * 1000.0) as u64) as u64;

@@ -9,6 +9,7 @@ mod figures;
 mod generate;
 mod rng;
 mod sink;
+mod venues;
 
 use std::process::ExitCode;
 

@@ -25,6 +25,8 @@ pub(crate) struct GridInfo {
     pub(crate) supervisor: String,
     pub(crate) addresses: Vec<Plate>,
     pub(crate) households: Vec<(String, usize)>,
+    /// Businesses: entity id, index of its plate, business kind.
+    pub(crate) businesses: Vec<(String, usize, &'static str)>,
 }
 
 /// Counts of what was generated, and subtrees for benchmarks to pick scopes from.

@@ -25,7 +25,7 @@ pub fn run(cli: &Cli, store: &Store, lang: Lang, cmd: &TemplateCmd) -> Outcome<(
             if cli.json {
                 let list: Vec<_> = ts
                     .iter()
-                    .map(|t| serde_json::json!({ "id": t.id, "version": t.version, "title": t.title }))
+                    .map(|t| serde_json::json!({ "id": t.id, "version": t.version, "title": t.title, "retired": t.retired_at.is_some() }))
                     .collect();
                 out::json(&list);
             } else {

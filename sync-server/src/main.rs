@@ -12,6 +12,7 @@ use gridfield_server::{ApiError, Server, admin, demo, rules};
 
 mod case_cmd;
 mod taxonomy_cmd;
+mod visit_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -162,6 +163,9 @@ enum AdminCmd {
     /// Case routing rules (分级分类推送): load from JSON (validated), show.
     #[command(subcommand)]
     CaseRules(case_cmd::CaseRulesCmd),
+    /// Visit rules (走访计划): load from a file (checked line by line), show.
+    #[command(subcommand)]
+    VisitRules(visit_cmd::VisitRulesCmd),
 }
 
 #[derive(Subcommand)]
@@ -319,6 +323,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         AdminCmd::Taxonomy(cmd) => taxonomy_cmd::run(&db, cmd)?,
         AdminCmd::Department(cmd) => case_cmd::department(&db, cmd)?,
         AdminCmd::CaseRules(cmd) => case_cmd::case_rules(&db, cmd)?,
+        AdminCmd::VisitRules(cmd) => visit_cmd::run(&db, cmd)?,
         AdminCmd::GridAdd {
             code,
             name,

@@ -50,28 +50,32 @@ impl Problem {
         match self {
             Problem::Columns(n) => match zh {
                 true => format!("应有 5 列（网格、类型、限定、周期、检查表），实有 {n} 列"),
-                false => format!(
-                    "expected 5 columns (grid, kind, only, every, template), found {n}"
-                ),
+                false => {
+                    format!("expected 5 columns (grid, kind, only, every, template), found {n}")
+                }
             },
             Problem::UnknownGrid(g) => match zh {
                 true => format!("网格 “{g}” 不存在"),
                 false => format!("grid \"{g}\" does not exist"),
             },
             Problem::UnknownKind(k) => match zh {
-                true => format!("未知的走访对象类型 “{k}”（可用：住户 household、出租房屋 rental_unit、单位场所 business）"),
-                false => format!(
-                    "unknown kind \"{k}\" (household, rental_unit or business)"
+                true => format!(
+                    "未知的走访对象类型 “{k}”（可用：住户 household、出租房屋 rental_unit、单位场所 business）"
                 ),
+                false => format!("unknown kind \"{k}\" (household, rental_unit or business)"),
             },
             Problem::BadOnly(v) => match zh {
-                true => format!("限定值 “{v}” 不适用于该类型（出租房屋按风险等级，单位场所按类型，住户不可限定）"),
+                true => format!(
+                    "限定值 “{v}” 不适用于该类型（出租房屋按风险等级，单位场所按类型，住户不可限定）"
+                ),
                 false => format!(
                     "\"{v}\" cannot narrow this kind (rental units by risk level, businesses by type, households not at all)"
                 ),
             },
             Problem::BadInterval(v) => match zh {
-                true => format!("周期 “{v}” 无效（每周 weekly、每月 monthly、每季度 quarterly、每半年 half-yearly、每年 yearly，或 1 到 730 天如 45d）"),
+                true => format!(
+                    "周期 “{v}” 无效（每周 weekly、每月 monthly、每季度 quarterly、每半年 half-yearly、每年 yearly，或 1 到 730 天如 45d）"
+                ),
                 false => format!(
                     "bad interval \"{v}\" (weekly, monthly, quarterly, half-yearly, yearly, or 1 to 730 days such as 45d)"
                 ),
@@ -182,7 +186,11 @@ pub fn parse_rules(
             problem: Problem::Empty,
         });
     }
-    if errors.is_empty() { Ok(rules) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
 }
 
 /// `monthly` → 30 days, …, `45d` → 45.

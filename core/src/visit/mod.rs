@@ -48,6 +48,10 @@ pub struct VisitRules {
     /// interval after it.
     pub effective_from: i64,
     pub rules: Vec<VisitRule>,
+    /// Sent to a device: the grids above its scope, root first. The device holds
+    /// none of them, yet their rules cover its grids: its grid chains start here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<String>,
 }
 
 /// One rule: in `grid`'s subtree, entities of `kind` (optionally only those whose
@@ -110,7 +114,15 @@ pub fn rule_for<'r>(
         .filter(|(_, r)| r.only.is_empty() || value.is_some_and(|v| r.only.iter().any(|o| o == v)))
         .filter_map(|(i, r)| {
             let depth = chain.iter().position(|g| *g == r.grid)?;
-            Some(((depth, !r.only.is_empty(), std::cmp::Reverse(r.every_days), std::cmp::Reverse(i)), r))
+            Some((
+                (
+                    depth,
+                    !r.only.is_empty(),
+                    std::cmp::Reverse(r.every_days),
+                    std::cmp::Reverse(i),
+                ),
+                r,
+            ))
         })
         .max_by_key(|(k, _)| *k)
         .map(|(_, r)| r)
@@ -126,6 +138,7 @@ pub fn due_on(rule: &VisitRule, last_done_ms: Option<i64>, effective_from_ms: i6
 
 /// Where a due visit stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Bucket {
     /// Past its day (逾期).
@@ -234,7 +247,12 @@ pub struct DueVisit {
 
 /// The due visits among `entities` on `today` that `window` admits, in walking
 /// order (street, number, building, unit, room; numbers compared as numbers).
-pub fn due_list(rules: &VisitRules, entities: &[Visitable], today: Day, window: Window) -> Vec<DueVisit> {
+pub fn due_list(
+    rules: &VisitRules,
+    entities: &[Visitable],
+    today: Day,
+    window: Window,
+) -> Vec<DueVisit> {
     let mut out: Vec<(WalkKey, DueVisit)> = entities
         .iter()
         .filter_map(|e| {

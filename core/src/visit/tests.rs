@@ -60,7 +60,13 @@ fn days_are_china_days_and_weeks_end_on_sunday() {
 fn the_most_specific_rule_wins() {
     let rules = vec![
         rule("g0", EntityKind::RentalUnit, &[], 91, "rental_fire_safety"),
-        rule("g0", EntityKind::RentalUnit, &["high"], 30, "rental_fire_safety"),
+        rule(
+            "g0",
+            EntityKind::RentalUnit,
+            &["high"],
+            30,
+            "rental_fire_safety",
+        ),
         rule("g1", EntityKind::Household, &[], 365, "household_visit"),
         rule("g9", EntityKind::Household, &[], 7, "household_visit"),
         rule("g2", EntityKind::Household, &[], 182, "household_visit"),
@@ -72,7 +78,10 @@ fn the_most_specific_rule_wins() {
     assert_eq!(r(EntityKind::RentalUnit, None), Some(91));
     // The deeper grid's rule beats its ancestor's; another subtree's never applies.
     assert_eq!(r(EntityKind::Household, None), Some(182));
-    assert_eq!(rule_for(&rules, EntityKind::Household, None, &["g0", "g1"]).map(|r| r.every_days), Some(365));
+    assert_eq!(
+        rule_for(&rules, EntityKind::Household, None, &["g0", "g1"]).map(|r| r.every_days),
+        Some(365)
+    );
     assert_eq!(r(EntityKind::Business, None), None);
 }
 
@@ -82,23 +91,53 @@ fn due_list_buckets_and_walking_order() {
     let now = day_start_ms(today) + 10 * 3_600_000;
     let rules = VisitRules {
         version: 1,
+        ancestors: vec![],
         effective_from: now - 400 * DAY,
         rules: vec![
-            rule("g0", EntityKind::RentalUnit, &["high"], 30, "rental_fire_safety"),
+            rule(
+                "g0",
+                EntityKind::RentalUnit,
+                &["high"],
+                30,
+                "rental_fire_safety",
+            ),
             rule("g0", EntityKind::Household, &[], 365, "household_visit"),
         ],
     };
-    let mut done_today = visitable("r1", EntityKind::RentalUnit, Some("high"), addr("a1", "东街", "10号楼", "1单元"));
+    let mut done_today = visitable(
+        "r1",
+        EntityKind::RentalUnit,
+        Some("high"),
+        addr("a1", "东街", "10号楼", "1单元"),
+    );
     done_today.last_done = vec![("rental_fire_safety".into(), now - 30 * DAY)];
-    let mut later = visitable("h1", EntityKind::Household, None, addr("a2", "东街", "2号楼", "1单元"));
+    let mut later = visitable(
+        "h1",
+        EntityKind::Household,
+        None,
+        addr("a2", "东街", "2号楼", "1单元"),
+    );
     later.last_done = vec![("household_visit".into(), now - 10 * DAY)];
     // Another checklist does not count as this rule's visit: never visited, overdue.
-    let mut other = visitable("h2", EntityKind::Household, None, addr("a3", "东街", "2号楼", "2单元"));
+    let mut other = visitable(
+        "h2",
+        EntityKind::Household,
+        None,
+        addr("a3", "东街", "2号楼", "2单元"),
+    );
     other.last_done = vec![("rental_fire_safety".into(), now - DAY)];
-    let unplanned = visitable("r2", EntityKind::RentalUnit, Some("low"), addr("a4", "东街", "1号楼", "1单元"));
+    let unplanned = visitable(
+        "r2",
+        EntityKind::RentalUnit,
+        Some("low"),
+        addr("a4", "东街", "1号楼", "1单元"),
+    );
     let all = [done_today, later, other, unplanned];
     let list = due_list(&rules, &all, today, Window::Today);
-    let ids: Vec<_> = list.iter().map(|d| (d.entity_id.as_str(), d.bucket)).collect();
+    let ids: Vec<_> = list
+        .iter()
+        .map(|d| (d.entity_id.as_str(), d.bucket))
+        .collect();
     // 2号楼 before 10号楼: numbers compare as numbers.
     assert_eq!(ids, [("h2", Bucket::Overdue), ("r1", Bucket::Today)]);
     assert!(list[0].never_visited);
@@ -146,7 +185,10 @@ fn the_rules_file_is_checked_line_by_line() {
         ]
     );
     assert_eq!(errs[3].text(Lang::Zh), "第 5 行：检查表模板 “nope” 不存在");
-    assert_eq!(errs[3].text(Lang::En), "line 5: checklist template \"nope\" does not exist");
+    assert_eq!(
+        errs[3].text(Lang::En),
+        "line 5: checklist template \"nope\" does not exist"
+    );
     let empty = parse_rules("# nothing\n", &mut grids, &mut templates).unwrap_err();
     assert_eq!(empty[0].problem, Problem::Empty);
     assert_eq!(parse_interval("0d"), None);
@@ -156,8 +198,18 @@ fn the_rules_file_is_checked_line_by_line() {
 #[test]
 fn messages_are_pure_in_each_language() {
     let codes = [
-        "household", "rental", "unit", "business", "weekly", "half", "yearly", "monthly", "quarterly",
-        "half-yearly", "yearly", "d",
+        "household",
+        "rental",
+        "unit",
+        "business",
+        "weekly",
+        "half",
+        "yearly",
+        "monthly",
+        "quarterly",
+        "half-yearly",
+        "yearly",
+        "d",
     ];
     for p in [
         Problem::Columns(2),
@@ -169,7 +221,10 @@ fn messages_are_pure_in_each_language() {
         Problem::Duplicate,
         Problem::Empty,
     ] {
-        let e = RuleError { line: 3, problem: p };
+        let e = RuleError {
+            line: 3,
+            problem: p,
+        };
         assert_languages_pure_beyond("visit rule", &e.text(Lang::Zh), &e.text(Lang::En), &codes);
     }
     for b in [Bucket::Overdue, Bucket::Today, Bucket::Week, Bucket::Later] {
@@ -177,7 +232,12 @@ fn messages_are_pure_in_each_language() {
     }
     for n in [7, 30, 91, 182, 365, 45] {
         let r = rule("g", EntityKind::Household, &[], n, "t");
-        assert_languages_pure_beyond("interval", &r.interval_label(Lang::Zh), &r.interval_label(Lang::En), &[]);
+        assert_languages_pure_beyond(
+            "interval",
+            &r.interval_label(Lang::Zh),
+            &r.interval_label(Lang::En),
+            &[],
+        );
     }
 }
 
@@ -194,6 +254,7 @@ proptest! {
         let base = 1_700_000_000_000i64;
         let rules = VisitRules {
             version: 1,
+            ancestors: vec![],
             effective_from: base,
             rules: vec![rule("g0", EntityKind::Household, &[], every, "household_visit")],
         };

@@ -17,6 +17,7 @@ pub mod pull;
 pub mod push;
 pub mod reports;
 pub mod taxonomy;
+pub mod visits;
 
 use sha2::{Digest, Sha256};
 

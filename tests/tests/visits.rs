@@ -46,8 +46,45 @@ fn ids(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The figures of one row of a coverage table (`data-grid` or `data-worker`):
+/// the text of each cell.
+fn row_cells(html: &str, attr: &str, key: &str) -> Vec<String> {
+    let start = html
+        .find(&format!("<tr {attr}=\"{key}\">"))
+        .unwrap_or_else(|| panic!("no row {key}: {html}"));
+    let row = &html[start..start + html[start..].find("</tr>").unwrap()];
+    row.split("<td")
+        .skip(1)
+        .map(|td| {
+            let mut text = String::new();
+            let mut in_tag = true; // the rest of `<td …>`
+            for ch in td.chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text
+        })
+        .collect()
+}
+
+fn coverage(server: &ServerProc, cookie: &str) -> String {
+    let r = console::get(&server.url, cookie, "/console/coverage");
+    let html = String::from_utf8_lossy(&r.body).to_string();
+    assert_eq!(r.status, 200, "{html}");
+    html
+}
+
+const PASSWORD: &str = "console-pass-1";
+
 fn rules_reach_devices_and_due_visits_clear_offline(backend: Backend) {
-    let (store, server) = seeded_server(backend);
+    let store = Store::new(backend);
+    store.seed();
+    store.console_user("赵强", "supervisor", TOWN, PASSWORD);
+    let server = ServerProc::start(&store);
     let tmp = tempfile::tempdir().unwrap();
     // High-risk rental units monthly, others quarterly, households yearly, all
     // counted from 40 days ago: high-risk units never visited are 10 days overdue.
@@ -83,6 +120,17 @@ fn rules_reach_devices_and_due_visits_clear_offline(backend: Backend) {
     let r501 = put(&w, "rental_unit", A_12_3_2_501, &["risk_level=high"]);
     let low = put(&w, "rental_unit", A_12_3_2_501, &["risk_level=low"]);
     let _household = put(&w, "household", A_12_3_2_501, &["members=3"]);
+
+    // The console counts them once they are synced: four high-risk units
+    // overdue, six entities never visited, nothing visited yet.
+    w.sync();
+    let cookie = console::sign_in(&server.url, "赵强", PASSWORD);
+    let html = coverage(&server, &cookie);
+    // Grid A's row: planned, due, on time, share, overdue, never.
+    let a = row_cells(&html, "data-grid", GRID_A);
+    assert_eq!(a[1..], ["6", "4", "0", "0%", "4", "6"], "{a:?}");
+    let worker = row_cells(&html, "data-worker", "张伟");
+    assert_eq!(worker[2], "0", "{worker:?}");
 
     // Walking order: 12号 before 14号, 1单元 before 2单元, 501室 before 502室.
     let due = w.json(&["visits", "due"]);

@@ -98,9 +98,8 @@ impl VisitRule {
 
 /// The rule that governs one entity: among the rules for its kind whose grid is
 /// on the entity's grid chain (`chain`: grid codes from the root down to the
-/// entity's own grid) and whose `only` admits `value`, the most specific — the
-/// deepest grid, then a rule with `only` over one without, then the shorter
-/// interval, then the earlier line. `None`: the entity is not planned.
+/// entity's own grid) and whose `only` admits `value`, the most specific by
+/// [`precedence`]. `None`: the entity is not planned.
 pub fn rule_for<'r>(
     rules: &'r [VisitRule],
     kind: EntityKind,
@@ -114,18 +113,40 @@ pub fn rule_for<'r>(
         .filter(|(_, r)| r.only.is_empty() || value.is_some_and(|v| r.only.iter().any(|o| o == v)))
         .filter_map(|(i, r)| {
             let depth = chain.iter().position(|g| *g == r.grid)?;
-            Some((
-                (
-                    depth,
-                    !r.only.is_empty(),
-                    std::cmp::Reverse(r.every_days),
-                    std::cmp::Reverse(i),
-                ),
-                r,
-            ))
+            Some((precedence(r, i, depth), r))
         })
         .max_by_key(|(k, _)| *k)
         .map(|(_, r)| r)
+}
+
+/// How specific a rule is (higher wins): the deeper grid, then a rule with
+/// `only` over one without, then the shorter interval, then the earlier line.
+/// `depth` counts the grids above the rule's grid.
+pub fn precedence(
+    r: &VisitRule,
+    line: usize,
+    depth: usize,
+) -> (
+    usize,
+    bool,
+    std::cmp::Reverse<u32>,
+    std::cmp::Reverse<usize>,
+) {
+    (
+        depth,
+        !r.only.is_empty(),
+        std::cmp::Reverse(r.every_days),
+        std::cmp::Reverse(line),
+    )
+}
+
+/// The rules' indices, most specific first: the order in which a query that
+/// takes the first matching rule (the server's coverage SQL) agrees with
+/// [`rule_for`]. `depth` gives each rule's grid depth.
+pub fn by_precedence(rules: &[VisitRule], depth: impl Fn(&VisitRule) -> usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rules.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(precedence(&rules[i], i, depth(&rules[i]))));
+    order
 }
 
 /// The day a visit falls due: one interval after the last submitted inspection

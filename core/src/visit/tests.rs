@@ -83,6 +83,27 @@ fn the_most_specific_rule_wins() {
         Some(365)
     );
     assert_eq!(r(EntityKind::Business, None), None);
+    // Taking the first match in precedence order picks the same rule.
+    let depth = |r: &VisitRule| {
+        ["g0", "g1", "g2", "g9"]
+            .iter()
+            .position(|g| *g == r.grid)
+            .unwrap()
+    };
+    let order = by_precedence(&rules, depth);
+    assert_eq!(order, [3, 4, 2, 1, 0]);
+    for (kind, value) in [
+        (EntityKind::RentalUnit, Some("high")),
+        (EntityKind::RentalUnit, Some("low")),
+        (EntityKind::Household, None),
+    ] {
+        let first = order.iter().map(|&i| &rules[i]).find(|r| {
+            r.kind == kind
+                && chain.contains(&r.grid.as_str())
+                && (r.only.is_empty() || value.is_some_and(|v| r.only.iter().any(|o| o == v)))
+        });
+        assert_eq!(first, rule_for(&rules, kind, value, &chain));
+    }
 }
 
 #[test]

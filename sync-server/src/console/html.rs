@@ -75,10 +75,11 @@ pub enum Nav {
     Addresses,
     Conflicts,
     Audit,
+    Coverage,
     None,
 }
 
-const NAV: [(Nav, &str, Msg); 8] = [
+const NAV: [(Nav, &str, Msg); 9] = [
     (Nav::Dashboard, "/console", Msg::NavDashboard),
     (Nav::Review, "/console/inspections", Msg::NavReview),
     (Nav::Hazards, "/console/hazards", Msg::NavHazards),
@@ -86,6 +87,11 @@ const NAV: [(Nav, &str, Msg); 8] = [
         Nav::Cases,
         "/console/cases/intake",
         Msg::Case(super::case_msg::CaseMsg::NavCases),
+    ),
+    (
+        Nav::Coverage,
+        "/console/coverage",
+        Msg::Visit(super::visit_msg::VisitMsg::NavCoverage),
     ),
     (Nav::Reports, "/console/reports", Msg::NavReports),
     (Nav::Addresses, "/console/addresses", Msg::NavPlates),

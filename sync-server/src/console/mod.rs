@@ -12,6 +12,8 @@ mod case_query;
 mod cases;
 pub mod chart;
 mod cookies;
+mod coverage;
+mod coverage_query;
 mod csrf;
 mod dashboard;
 mod downloads;
@@ -29,6 +31,7 @@ mod logs;
 pub mod msg;
 pub mod query;
 mod reports;
+mod visit_msg;
 
 use std::sync::Arc;
 
@@ -101,6 +104,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/reports", get(reports::list))
         .route("/console/reports/{id}", get(reports::show))
         .route("/console/reports/{id}/decide", post(reports::decide))
+        .route("/console/coverage", get(coverage::page))
+        .route("/console/coverage/list", get(coverage::list))
+        .route("/console/coverage/export/{file}", get(coverage::export))
         .route("/console/addresses", get(addresses::list))
         .route(
             "/console/addresses/export.csv",

@@ -215,6 +215,8 @@ pub enum Msg {
     ExportEntities,
     /// The cases' texts (`case_msg`).
     Case(super::case_msg::CaseMsg),
+    /// The visit coverage texts (`visit_msg`).
+    Visit(super::visit_msg::VisitMsg),
 }
 
 impl Msg {
@@ -223,6 +225,7 @@ impl Msg {
         use Msg::*;
         let (zh, en) = match self {
             Case(m) => return m.text(lang),
+            Visit(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -698,6 +701,11 @@ impl Msg {
             super::case_msg::CaseMsg::samples()
                 .into_iter()
                 .map(Msg::Case),
+        )
+        .chain(
+            super::visit_msg::VisitMsg::samples()
+                .into_iter()
+                .map(Msg::Visit),
         )
         .collect()
     }

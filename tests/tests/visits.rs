@@ -255,3 +255,58 @@ on_both_backends!(
     rules_reach_devices_and_due_visits_clear_offline,
     bad_rules_are_refused_with_where
 );
+
+/// `serve --demo` seeds the plan and a history of visits: the demo worker's
+/// phone has visits overdue, due today and (but on Sundays) later this week.
+#[test]
+fn demo_worker_has_visits_due_today_this_week_and_overdue() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").display().to_string();
+    let mut child = Command::new(bin("gridfield-server"))
+        .args(["--db", &db, "serve", "--demo", "--demo-addresses", "40"])
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut code) = (String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("gridfield-server listening on ") {
+            url = rest.split_whitespace().next().unwrap().to_string();
+        }
+        if line.trim_start().starts_with("张伟") && code.is_empty() {
+            code = line.split('\t').nth(3).unwrap().to_string();
+        }
+        if !url.is_empty() && !code.is_empty() {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let w = Device::new();
+    w.ok(&["enroll", "--server", &url, "--code", &code]);
+    w.sync();
+    let due = w.json(&["visits", "due", "--week"]);
+    let buckets: Vec<&str> = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["bucket"].as_str().unwrap())
+        .collect();
+    assert!(buckets.contains(&"overdue"), "{due}");
+    assert!(buckets.contains(&"today"), "{due}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let today = gridfield_core::visit::day_of(now);
+    if gridfield_core::visit::end_of_week(today) > today {
+        assert!(buckets.contains(&"week"), "{due}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -24,7 +24,6 @@ pub(crate) fn rules(c: &Connection) -> Result<Option<VisitRules>> {
 }
 
 /// Keep the server's rules (its word counts, even an older version after a restore).
-#[cfg_attr(not(feature = "sync"), allow(dead_code))]
 pub(crate) fn save(c: &Connection, r: &VisitRules) -> Result<()> {
     meta_put(c, KEY, &serde_json::to_string(r)?)
 }
@@ -172,9 +171,8 @@ impl Store {
         self.read(|c| due(c, now, Some(address_code), Window::All))
     }
 
-    /// Keep the visit rules a pull brought.
-    #[cfg(feature = "sync")]
-    pub(crate) fn keep_visit_rules(&self, r: &VisitRules) -> Result<()> {
+    /// Keep visit rules: those a pull brought (and a bench's).
+    pub fn keep_visit_rules(&self, r: &VisitRules) -> Result<()> {
         self.write(|t| save(&t.tx, r))
     }
 

@@ -112,6 +112,24 @@ fn rules_reach_devices_and_due_visits_clear_offline(backend: Backend) {
     let held = w.store().visit_rules().unwrap().expect("rules synced");
     assert_eq!(held.rules.len(), 3, "{held:?}");
     assert!(held.rules.iter().all(|r| r.grid == TOWN));
+    // Gated: an app that does not name the version it holds gets no rules (older
+    // apps never see the field); one holding the current version gets none again.
+    let pull = |query: &str| {
+        http(
+            "GET",
+            &format!("{}/v1/pull?limit=1{query}", server.url),
+            &[("authorization", &format!("Bearer {}", w.token()))],
+            None,
+        )
+        .json()
+    };
+    assert!(pull("").get("visit_rules").is_none());
+    assert_eq!(pull("&visit_rules=0")["visit_rules"]["version"], 1);
+    assert!(
+        pull(&format!("&visit_rules={}", held.version))
+            .get("visit_rules")
+            .is_none()
+    );
 
     // Offline from here on: entered in no particular order.
     let r502 = put(&w, "rental_unit", A_12_3_2_502, &["risk_level=high"]);

@@ -209,6 +209,54 @@ fn rules_reach_devices_and_due_visits_clear_offline(backend: Backend) {
     assert_eq!(held.rules.len(), 4, "{held:?}");
 }
 
+/// A visit made by its due day counts as on time: the share on the console.
+fn visits_by_their_day_count_on_time(backend: Backend) {
+    let store = Store::new(backend);
+    store.seed();
+    store.console_user("赵强", "supervisor", TOWN, PASSWORD);
+    let server = ServerProc::start(&store);
+    let tmp = tempfile::tempdir().unwrap();
+    // Counted from 40 days ago every 40 days: both units are due today.
+    let file = write_rules(
+        tmp.path(),
+        &format!("{TOWN},rental_unit,,40d,rental_fire_safety\n"),
+    );
+    store.admin(&[
+        "visit-rules",
+        "load",
+        &file,
+        "--effective-from",
+        &days_ago(40),
+    ]);
+    let w = synced_worker(&store, &server, "张伟", GRID_A);
+    let visited = put(&w, "rental_unit", A_12_3_2_501, &["risk_level=low"]);
+    put(&w, "rental_unit", A_12_3_2_502, &["risk_level=low"]);
+    let due = w.json(&["visits", "due"]);
+    assert!(
+        due.as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["bucket"] == "today"),
+        "{due}"
+    );
+    w.ok(&[
+        "inspect",
+        "--template",
+        "rental_fire_safety",
+        "--address",
+        A_12_3_2_501,
+        "--subject",
+        &format!("rental_unit:{visited}"),
+        "--answers",
+        PASS_ANSWERS,
+    ]);
+    w.sync();
+    let cookie = console::sign_in(&server.url, "赵强", PASSWORD);
+    let a = row_cells(&coverage(&server, &cookie), "data-grid", GRID_A);
+    // Planned, due, on time, share, overdue, never.
+    assert_eq!(a[1..], ["2", "2", "1", "50%", "0", "1"], "{a:?}");
+}
+
 fn bad_rules_are_refused_with_where(backend: Backend) {
     let store = Store::new(backend);
     store.seed();
@@ -271,6 +319,7 @@ fn bad_rules_are_refused_with_where(backend: Backend) {
 
 on_both_backends!(
     rules_reach_devices_and_due_visits_clear_offline,
+    visits_by_their_day_count_on_time,
     bad_rules_are_refused_with_where
 );
 

@@ -41,8 +41,29 @@ fn household_answers() -> Answers {
     a
 }
 
-fn rental_answers() -> Answers {
+/// The photo and signature a demo fire-safety check carries (shipped fixtures).
+const SITE_PNG: &[u8] = include_bytes!("../../core/tests/fixtures/site.png");
+const SIGNATURE_PNG: &[u8] = include_bytes!("../../core/tests/fixtures/signature.png");
+
+/// Store the demo's two images as blobs; their hashes.
+fn demo_photos(tx: &mut dyn Tx) -> Result<(String, String)> {
+    let mut hashes = Vec::new();
+    for png in [SITE_PNG, SIGNATURE_PNG] {
+        let hash = rules::sha256_hex(png);
+        tx.execute(
+            "INSERT INTO blobs (hash, size, mime, data, created_at) VALUES ($1, $2, 'image/png', $3, $4)
+             ON CONFLICT (hash) DO NOTHING",
+            &[hash.as_str().into(), (png.len() as i64).into(), png.to_vec().into(), now_ms().into()],
+        )?;
+        hashes.push(hash);
+    }
+    Ok((hashes[0].clone(), hashes[1].clone()))
+}
+
+fn rental_answers(site: &str, signature: &str) -> Answers {
     let mut a = Answers::new();
+    a.insert("site_photos".into(), json!([site]));
+    a.insert("landlord_signature".into(), json!(signature));
     for (k, v) in [
         ("ebike_indoor", json!("no")),
         ("ebike_flying_lead", json!("no")),
@@ -102,6 +123,8 @@ pub fn seed(server: &Server, workers: &[(&str, &str)]) -> Result<()> {
             .ok_or_else(|| ApiError::internal(format!("no built-in template {id}")))
     };
     server.db.write(|tx| {
+        let (site, signature) = demo_photos(tx)?;
+        let photos = (site.as_str(), signature.as_str());
         let doc = rules::visits::load_file(tx, RULES, Some(now - 400 * DAY_MS))?
             .map_err(|e| ApiError::internal(format!("demo visit rules: {e:?}")))?;
         let rows = tx.query(
@@ -142,6 +165,7 @@ pub fn seed(server: &Server, workers: &[(&str, &str)]) -> Result<()> {
                 );
             put_visit(
                 tx,
+                photos,
                 rule,
                 template(&rule.template)?,
                 &id,
@@ -159,6 +183,7 @@ pub fn seed(server: &Server, workers: &[(&str, &str)]) -> Result<()> {
 #[allow(clippy::too_many_arguments)]
 fn put_visit(
     tx: &mut dyn Tx,
+    (site, signature): (&str, &str),
     rule: &VisitRule,
     t: &ChecklistTemplate,
     subject: &str,
@@ -170,7 +195,7 @@ fn put_visit(
 ) -> Result<()> {
     let answers = match rule.template.as_str() {
         "household_visit" => household_answers(),
-        _ => rental_answers(),
+        _ => rental_answers(site, signature),
     };
     let eval = t.evaluate(&answers, &ItemPhotos::new()).ok();
     let id = format!("iv-{subject}");
@@ -206,4 +231,27 @@ fn put_visit(
         &json!(i),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_answers_fit_the_shipped_templates() {
+        for (id, answers) in [
+            ("household_visit", household_answers()),
+            (
+                "rental_fire_safety",
+                rental_answers(&"a".repeat(64), &"b".repeat(64)),
+            ),
+        ] {
+            let t = builtin_templates()
+                .into_iter()
+                .find(|t| t.id == id)
+                .unwrap();
+            let e = t.evaluate(&answers, &ItemPhotos::new());
+            assert!(e.as_ref().is_ok_and(|e| e.passed), "{id}: {e:?}");
+        }
+    }
 }

@@ -10,8 +10,59 @@
 # the case part (console case pages and syncs with cases, both stores; its own block of
 # docs/BENCHMARKS.md), without PouchDB or the schedules.
 only="${GRIDFIELD_BENCH_ONLY:-}"
+# GRIDFIELD_FAULT_CASES (200; 0 skips the schedules).
+#
+# `scripts/bench.sh coverage` is a bench-only mode: the console's visit coverage page
+# (/console/coverage) for the whole city, on a generated city (GRIDFIELD_BENCH_SCALE,
+# default 0.05) with visit rules loaded; prints the time of each fetch. It uses the
+# release binaries unless GRIDFIELD_BENCH_PROFILE=debug (a pessimistic figure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" == coverage ]]; then
+    profile=${GRIDFIELD_BENCH_PROFILE:-release}
+    if [[ $profile == release ]]; then
+        cargo build --release --locked --bin gridfield-server --bin gridfield-city
+    fi
+    bin=target/$profile
+    scale=${GRIDFIELD_BENCH_SCALE:-0.05}
+    tmp=$(mktemp -d)
+    server_pid=
+    trap '[[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+    db=$tmp/city.db
+    echo "generating a city at scale $scale …"
+    "$bin/gridfield-city" --db "$db" --scale "$scale" --json --no-progress >"$tmp/city.json"
+    root=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
+        'SELECT code FROM grids WHERE parent_code IS NULL').fetchone()[0])" "$db")
+    {
+        echo "grid,kind,only,every,template"
+        echo "$root,rental_unit,high,monthly,rental_fire_safety"
+        echo "$root,rental_unit,,quarterly,rental_fire_safety"
+        echo "$root,household,,yearly,household_visit"
+    } >"$tmp/rules.csv"
+    "$bin/gridfield-server" --db "$db" admin visit-rules load "$tmp/rules.csv" \
+        --effective-from "$(date -d '-400 days' +%F)"
+    echo "bench-coverage-pass" | "$bin/gridfield-server" --db "$db" admin console-user \
+        --name bench-admin --role admin --grid "$root" >/dev/null
+    "$bin/gridfield-server" --db "$db" serve --listen 127.0.0.1:0 >"$tmp/server.out" 2>/dev/null &
+    server_pid=$!
+    for _ in $(seq 100); do
+        grep -q "listening on" "$tmp/server.out" && break
+        sleep 0.1
+    done
+    url=$(sed -n 's/^gridfield-server listening on \([^ ]*\).*/\1/p' "$tmp/server.out")
+    cookie=$(curl -s -o /dev/null -D - -X POST "$url/console/login" \
+        --data-urlencode user=bench-admin --data-urlencode password=bench-coverage-pass |
+        sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
+    python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print('records', s['records'], s['by_kind'])" "$tmp/city.json"
+    for period in month quarter; do
+        for i in 1 2 3 4 5; do
+            curl -s -o /dev/null -w "coverage ($period) %{http_code} %{time_total}s\n" \
+                -H "cookie: $cookie" "$url/console/coverage?period=$period"
+        done
+    done
+    exit 0
+fi
 
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || {
     echo "PostgreSQL server binaries missing: run scripts/test.sh once (it installs them)" >&2

@@ -18,6 +18,7 @@ mod plate;
 mod report;
 mod store;
 mod sync;
+mod visit;
 
 pub use case::*;
 pub use checklist::*;
@@ -31,6 +32,7 @@ pub use plate::*;
 pub use report::*;
 pub use store::*;
 pub use sync::*;
+pub use visit::*;
 
 uniffi::setup_scaffolding!();
 

@@ -24,6 +24,7 @@ pub mod report;
 pub mod role;
 pub mod taxonomy;
 pub mod text;
+pub mod visit;
 
 // Former homes of domain types, re-exporting them so existing paths resolve.
 pub mod model;

@@ -201,6 +201,11 @@ pub struct PullResponse {
     /// which ignore it anyway.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub taxonomies: Vec<Taxonomy>,
+    /// The visit rules (走访计划) that concern the device's scope, when the server
+    /// holds another version than the `visit_rules` the device named; apps that
+    /// do not name one never get them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_rules: Option<crate::visit::VisitRules>,
 }
 
 /// Per-kind digests of the device's scope, to detect a replica that drifted.

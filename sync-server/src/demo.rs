@@ -1,7 +1,8 @@
 //! `serve --demo`: a realistic district on the embedded store — two towns, six
 //! grids, a few thousand Chinese addresses with households, residents, rental
 //! units and shops — plus workers, a volunteer and a supervisor with codes, and
-//! departments with a case at every stage (`demo_cases`).
+//! departments with a case at every stage (`demo_cases`), and a visit plan with
+//! a history of past visits (`demo_visits`).
 
 use gridfield_core::model::{Address, EntityKind, Grid, Role};
 use gridfield_core::record::RecordKind;
@@ -335,6 +336,10 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
         })?;
         console.push((name.to_string(), password));
     }
+    crate::demo_visits::seed(
+        server,
+        &[("张伟", "320583001001"), ("李娜", "320583001001")],
+    )?;
     crate::demo_cases::seed(server, &mut codes, &mut console)?;
     Ok(Some(DemoUsers { codes, console }))
 }

@@ -7,6 +7,7 @@ pub mod console;
 pub mod db;
 pub mod demo;
 pub mod demo_cases;
+pub mod demo_visits;
 pub mod error;
 pub mod install;
 pub mod messages;

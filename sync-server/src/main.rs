@@ -13,6 +13,7 @@ use gridfield_server::{ApiError, Server, admin, demo, rules};
 mod case_cmd;
 mod taxonomy_cmd;
 mod template_cmd;
+mod visit_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -166,6 +167,9 @@ enum AdminCmd {
     /// Checklist templates (检查表模板): validate, publish to a grid subtree, retire, list.
     #[command(subcommand)]
     Template(template_cmd::TemplateCmd),
+    /// Visit rules (走访计划): load from a file (checked line by line), show.
+    #[command(subcommand)]
+    VisitRules(visit_cmd::VisitRulesCmd),
 }
 
 #[derive(Subcommand)]
@@ -324,6 +328,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         AdminCmd::Department(cmd) => case_cmd::department(&db, cmd)?,
         AdminCmd::CaseRules(cmd) => case_cmd::case_rules(&db, cmd)?,
         AdminCmd::Template(cmd) => template_cmd::run(&db, cmd)?,
+        AdminCmd::VisitRules(cmd) => visit_cmd::run(&db, cmd)?,
         AdminCmd::GridAdd {
             code,
             name,

@@ -117,7 +117,11 @@ fn migration(backend: Backend) {
          ALTER TABLE records DROP COLUMN case_handler; ALTER TABLE records DROP COLUMN case_due;
          ALTER TABLE records DROP COLUMN case_at; ALTER TABLE users DROP COLUMN department;
          DROP TABLE case_routing; DROP TABLE departments;
-         DROP TABLE template_drafts;",
+         DROP TABLE template_drafts; DROP TABLE visit_rules;
+        DROP INDEX records_visit_subject; DROP INDEX records_visit_by;
+        ALTER TABLE records DROP COLUMN visit_subject; ALTER TABLE records DROP COLUMN visit_at;
+        ALTER TABLE records DROP COLUMN visit_by; ALTER TABLE records DROP COLUMN visit_value;
+        ALTER TABLE records DROP COLUMN visit_planned;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

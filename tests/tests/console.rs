@@ -264,7 +264,11 @@ fn photo_scope(backend: Backend) {
         ALTER TABLE records DROP COLUMN case_status; ALTER TABLE records DROP COLUMN case_owner;
         ALTER TABLE records DROP COLUMN case_handler; ALTER TABLE records DROP COLUMN case_due;
         ALTER TABLE records DROP COLUMN case_at; ALTER TABLE users DROP COLUMN department;
-        DROP TABLE case_routing; DROP TABLE departments; DROP TABLE template_drafts;";
+        DROP TABLE case_routing; DROP TABLE departments; DROP TABLE template_drafts; DROP TABLE visit_rules;
+        DROP INDEX records_visit_subject; DROP INDEX records_visit_by;
+        ALTER TABLE records DROP COLUMN visit_subject; ALTER TABLE records DROP COLUMN visit_at;
+        ALTER TABLE records DROP COLUMN visit_by; ALTER TABLE records DROP COLUMN visit_value;
+        ALTER TABLE records DROP COLUMN visit_planned;";
     if store.is_postgres() {
         store.sql(&format!(
             "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} UPDATE schema_version SET version = 2"

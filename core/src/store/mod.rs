@@ -44,6 +44,7 @@ pub mod schema;
 pub(crate) mod taxonomy;
 pub(crate) mod templates;
 pub(crate) mod validate;
+pub(crate) mod visits;
 pub mod wipe;
 
 pub use addresses::{AddressHit, AddressView};

@@ -16,6 +16,10 @@ impl Round<'_> {
         let start = self.store.sync_cursor()?.unwrap_or_default();
         let seen = recovery::seen(self.store)?;
         let taxonomies = self.store.read(crate::store::taxonomy::held_versions)?;
+        let visit_rules = self
+            .store
+            .read(crate::store::visits::held_version)?
+            .to_string();
         self.progress(SyncPhase::Pull, 0, 0);
         let fetcher = self.http.fork();
         let (pages, inbox) = std::sync::mpsc::sync_channel::<Result<PullResponse>>(1);
@@ -24,7 +28,7 @@ impl Round<'_> {
                 let limit = PULL_LIMIT.min(wire::MAX_PULL_LIMIT).to_string();
                 let mut cursor = start;
                 // The first page brings any newer taxonomy; the rest need not repeat it.
-                let mut ask_taxonomies = Some(taxonomies.as_str());
+                let mut ask_taxonomies = Some((taxonomies.as_str(), visit_rules.as_str()));
                 loop {
                     let mut query = vec![("limit", limit.as_str())];
                     if !cursor.is_empty() {
@@ -35,8 +39,9 @@ impl Round<'_> {
                     }
                     // Cases (事件) come only to apps that keep them.
                     query.push(("cases", "1"));
-                    if let Some(t) = ask_taxonomies.take() {
+                    if let Some((t, v)) = ask_taxonomies.take() {
                         query.push(("taxonomies", t));
+                        query.push(("visit_rules", v));
                     }
                     let page = fetcher
                         .send(Method::Get, "/v1/pull", &query, &[], None)
@@ -72,6 +77,9 @@ impl Round<'_> {
                         &page.taxonomies,
                         &page.cursor,
                     )?;
+                    if let Some(r) = &page.visit_rules {
+                        self.store.keep_visit_rules(r)?;
+                    }
                     if let Ok(h) = page.server_hlc.parse::<Hlc>() {
                         self.store.observe_hlc(&h)?;
                     }

@@ -494,7 +494,7 @@ fn pull_follows_the_cursor_until_no_more() {
     let (base, log) = stub(|req| match req.path.as_str() {
         // The first page asks for taxonomies newer than the built-in ones; every
         // page asks for cases (this app keeps them).
-        "/v1/pull?limit=500&cases=1&taxonomies=hazard%3A0%2Ccase%3A0" => reply(
+        "/v1/pull?limit=500&cases=1&taxonomies=hazard%3A0%2Ccase%3A0&visit_rules=0" => reply(
             200,
             json!({
                 "changes": [{"type": "grid", "grid": {"code": "g2", "name": "二网格", "level": 3, "parent_code": "g1"}}],

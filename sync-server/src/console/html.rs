@@ -76,6 +76,7 @@ pub enum Nav {
     Conflicts,
     Audit,
     Templates,
+    Coverage,
     None,
 }
 
@@ -87,6 +88,11 @@ const NAV: [(Nav, &str, Msg); 9] = [
         Nav::Cases,
         "/console/cases/intake",
         Msg::Case(super::case_msg::CaseMsg::NavCases),
+    ),
+    (
+        Nav::Coverage,
+        "/console/coverage",
+        Msg::Visit(super::visit_msg::VisitMsg::NavCoverage),
     ),
     (Nav::Reports, "/console/reports", Msg::NavReports),
     (Nav::Addresses, "/console/addresses", Msg::NavPlates),

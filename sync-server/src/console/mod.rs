@@ -12,6 +12,8 @@ mod case_query;
 mod cases;
 pub mod chart;
 mod cookies;
+mod coverage;
+mod coverage_query;
 mod csrf;
 mod dashboard;
 mod downloads;
@@ -32,6 +34,7 @@ mod reports;
 mod template_form;
 mod template_msg;
 mod templates;
+mod visit_msg;
 
 use std::sync::Arc;
 
@@ -104,6 +107,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/reports", get(reports::list))
         .route("/console/reports/{id}", get(reports::show))
         .route("/console/reports/{id}/decide", post(reports::decide))
+        .route("/console/coverage", get(coverage::page))
+        .route("/console/coverage/list", get(coverage::list))
+        .route("/console/coverage/export/{file}", get(coverage::export))
         .route("/console/addresses", get(addresses::list))
         .route(
             "/console/addresses/export.csv",

@@ -217,6 +217,8 @@ pub enum Msg {
     Case(super::case_msg::CaseMsg),
     /// The checklist templates' texts (`template_msg`).
     Template(super::template_msg::TemplateMsg),
+    /// The visit coverage texts (`visit_msg`).
+    Visit(super::visit_msg::VisitMsg),
 }
 
 impl Msg {
@@ -226,6 +228,7 @@ impl Msg {
         let (zh, en) = match self {
             Case(m) => return m.text(lang),
             Template(m) => return m.text(lang),
+            Visit(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -706,6 +709,9 @@ impl Msg {
             super::template_msg::TemplateMsg::samples()
                 .into_iter()
                 .map(Msg::Template),
+            super::visit_msg::VisitMsg::samples()
+                .into_iter()
+                .map(Msg::Visit),
         )
         .collect()
     }

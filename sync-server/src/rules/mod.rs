@@ -19,6 +19,7 @@ pub mod push;
 pub mod reports;
 pub mod taxonomy;
 pub mod templates;
+pub mod visits;
 
 use sha2::{Digest, Sha256};
 

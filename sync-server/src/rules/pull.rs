@@ -16,12 +16,22 @@ use crate::db::RowExt;
 use crate::db::records::{CaseDoc, EntityDoc, HazardDoc};
 use crate::server::Server;
 
+/// The versioned documents a device says it holds (absent from older apps,
+/// which then get none of them).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Held<'a> {
+    /// `kind:version,…` of its taxonomies.
+    pub taxonomies: Option<&'a str>,
+    /// The version of its visit rules (0: none).
+    pub visit_rules: Option<i64>,
+}
+
 pub fn pull(
     server: &Server,
     dev: &DeviceCtx,
     cursor: Option<&str>,
     seen: Option<&str>,
-    taxonomies: Option<&str>,
+    held: Held<'_>,
     cases: bool,
     limit: u32,
 ) -> Result<PullResponse> {
@@ -93,13 +103,20 @@ pub fn pull(
     }
     // Only apps that say which taxonomies they hold get the server's when it differs.
     // The case types go along with the cases: only to apps that ask for them.
-    let mut taxonomies = match taxonomies {
+    let mut taxonomies = match held.taxonomies {
         Some(held) => server
             .db
             .read_as(|tx| super::taxonomy::changed_for(tx, held))?,
         None => Vec::new(),
     };
     taxonomies.retain(|t| cases || t.kind != case::TAXONOMY_KIND);
+    // Visit rules likewise, only to apps that name the version they hold.
+    let visit_rules = match held.visit_rules {
+        Some(held) => server
+            .db
+            .read_as(|tx| super::visits::changed_for(tx, &dev.scope(), held))?,
+        None => None,
+    };
     let server_hlc = server.tick().to_string();
     Ok(PullResponse {
         changes,
@@ -107,6 +124,7 @@ pub fn pull(
         more,
         server_hlc,
         taxonomies,
+        visit_rules,
     })
 }
 

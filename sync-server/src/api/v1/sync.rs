@@ -58,6 +58,10 @@ pub struct PullParams {
     seen: Option<String>,
     /// The taxonomies the device holds, `kind:version,…`: newer ones come along.
     taxonomies: Option<String>,
+    /// The version of the visit rules the device holds (0: none): another
+    /// version comes along, cut to the device's scope. Older apps leave it out.
+    #[param(minimum = 0)]
+    visit_rules: Option<i64>,
     /// `1`: the app holds cases (事件) and receives them; older apps, which do
     /// not know the change, leave it out.
     #[param(minimum = 0, maximum = 1)]
@@ -87,7 +91,10 @@ pub async fn pull(
                 &d,
                 p.cursor.as_deref(),
                 p.seen.as_deref(),
-                p.taxonomies.as_deref(),
+                rules::pull::Held {
+                    taxonomies: p.taxonomies.as_deref(),
+                    visit_rules: p.visit_rules,
+                },
                 p.cases == Some(1),
                 p.limit.unwrap_or(500),
             )

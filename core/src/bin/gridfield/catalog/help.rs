@@ -139,6 +139,11 @@ help_texts! {
     ArgDeviceName => "管理员看到的设备名称", "A name for this device as administrators will see it";
     ArgDecision => "审核结论", "The decision";
     ArgComment => "审核意见（退回时必填）", "Review comment (required to return)";
+    Visits => "走访计划：按规则离线计算的待走访对象", "Visit plan: the visits due, computed offline from the rules";
+    VisitsDue => "今日待走访和已逾期的对象，按街道、楼栋、单元排序", "Visits overdue and due today, in walking order (street, building, unit)";
+    VisitsAt => "某地址（扫描门牌）上计划的全部走访", "Every visit planned at an address (a scanned door plate)";
+    ArgVisitsOverdue => "只列出已逾期的走访", "Only overdue visits";
+    ArgVisitsWeek => "加上本周内到期的走访", "Add the visits due later this week";
 }
 
 /// The about text of a command, by its path below `gridfield` ("" is the root).
@@ -187,6 +192,9 @@ pub fn for_command(path: &str) -> Option<Help> {
         "diagnostics" => Diagnostics,
         "inspection" => Inspection,
         "inspection review" => InspectionReview,
+        "visits" => Visits,
+        "visits due" => VisitsDue,
+        "visits at" => VisitsAt,
         _ => return None,
     })
 }
@@ -272,6 +280,9 @@ pub fn for_arg(path: &str, id: &str) -> Option<Help> {
         ("enroll" | "reenroll", "name") => ArgDeviceName,
         ("inspection review", "decision") => ArgDecision,
         ("inspection review", "comment") => ArgComment,
+        ("visits due", "overdue") => ArgVisitsOverdue,
+        ("visits due", "week") => ArgVisitsWeek,
+        ("visits at", "code") => ArgAddressCode,
         (_, "id") => ArgId,
         _ => return None,
     })

@@ -34,7 +34,13 @@ pub enum Msg {
     Hazard,
     Report,
     EventReported,
+    NeverVisited,
     // ---- sentences
+    NoVisitRules,
+    NoVisitsDue,
+    DaysOverdue {
+        days: i64,
+    },
     NeedsReenroll,
     ServerRestoredAt {
         at: String,
@@ -288,6 +294,13 @@ impl Msg {
             Msg::Hazard => ("隐患".into(), "hazard".into()),
             Msg::Report => ("上报".into(), "report".into()),
             Msg::EventReported => ("上报".into(), "reported".into()),
+            Msg::NeverVisited => ("  【从未走访】".into(), "  [NEVER VISITED]".into()),
+            Msg::NoVisitRules => (
+                "本设备尚无走访规则：同步后由服务器下发".into(),
+                "no visit rules on this device yet: they come with a sync".into(),
+            ),
+            Msg::NoVisitsDue => ("没有待走访的对象".into(), "no visits due".into()),
+            Msg::DaysOverdue { days } => (format!("  【逾期 {days} 天】"), format!("  [{days} days overdue]")),
             Msg::NeedsReenroll => (
                 "本设备的注册已在另一部手机上使用：请用新的注册码执行 reenroll".into(),
                 "this enrollment is used by another installation: run reenroll with a new code".into(),
@@ -466,6 +479,10 @@ impl Msg {
             Msg::LastSync,
             Msg::LastError,
             Msg::Nothing,
+            Msg::NeverVisited,
+            Msg::NoVisitRules,
+            Msg::NoVisitsDue,
+            Msg::DaysOverdue { days: 3 },
             Msg::Cursor,
             Msg::ClockCorrection,
             Msg::Device,

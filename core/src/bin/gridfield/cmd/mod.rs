@@ -14,6 +14,7 @@ mod report;
 mod status;
 mod sync;
 mod template;
+mod visits;
 
 use std::process::ExitCode;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Diagnostics,
     #[command(subcommand)]
     Inspection(inspection::InspectionCmd),
+    #[command(subcommand)]
+    Visits(visits::VisitsCmd),
 }
 
 /// Runs the command. `lang` is the one asked for; without it, the store's own.
@@ -96,6 +99,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Outcome<ExitCode> {
         Command::Points => report::points(cli, s, lang)?,
         Command::Photo(a) => photo::keep(cli, s, a)?,
         Command::PhotoGet(a) => photo::get(cli, s, lang, a)?,
+        Command::Visits(c) => visits::run(cli, s, lang, c)?,
     }
     Ok(ExitCode::SUCCESS)
 }

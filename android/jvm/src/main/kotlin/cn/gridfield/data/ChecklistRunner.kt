@@ -16,6 +16,7 @@ import cn.gridfield.ffi.InspectionOutcome
 import cn.gridfield.ffi.ItemAnswer
 import cn.gridfield.ffi.ItemPhotos
 import cn.gridfield.ffi.NewInspection
+import cn.gridfield.ffi.EntityKind
 
 data class ChecklistState(
     val answers: Map<String, Answer>,
@@ -44,9 +45,16 @@ class ChecklistRunner private constructor(
     val items: List<ChecklistItem> get() = template.sections.flatMap { it.items }
 
     companion object {
-        suspend fun start(store: GridfieldStore, bg: Background, template: ChecklistTemplate, addressCode: String): ChecklistRunner {
+        suspend fun start(
+            store: GridfieldStore,
+            bg: Background,
+            template: ChecklistTemplate,
+            addressCode: String,
+            subjectKind: EntityKind? = null,
+            subjectId: String? = null,
+        ): ChecklistRunner {
             val id = bg.io {
-                store.startInspection(NewInspection(template.id, template.version, addressCode, null, null, null))
+                store.startInspection(NewInspection(template.id, template.version, addressCode, subjectKind, subjectId, null))
             }
             return ChecklistRunner(store, bg, template, id, emptyMap(), emptyMap()).also { it.refresh() }
         }

@@ -15,6 +15,7 @@ import cn.gridfield.ffi.CaseType
 import cn.gridfield.ffi.ChecklistTemplate
 import cn.gridfield.ffi.DeviceIdentity
 import cn.gridfield.ffi.Diagnostics
+import cn.gridfield.ffi.DueVisit
 import cn.gridfield.ffi.EntityKind
 import cn.gridfield.ffi.GridfieldStore
 import cn.gridfield.ffi.Hazard
@@ -35,6 +36,7 @@ import cn.gridfield.ffi.PlateScan
 import cn.gridfield.ffi.Report
 import cn.gridfield.ffi.ReviewStatus
 import cn.gridfield.ffi.StepInput
+import cn.gridfield.ffi.VisitWindow
 import cn.gridfield.ffi.CancelHandle
 import cn.gridfield.ffi.enroll as ffiEnroll
 import cn.gridfield.ffi.reenroll as ffiReenroll
@@ -142,11 +144,27 @@ class GridfieldRepository private constructor(
 
     suspend fun templates(): List<ChecklistTemplate> = bg.io { store.templates() }
 
-    /** Starts a checklist at [addressCode]; the runner saves answers as they come. */
-    suspend fun startChecklist(templateId: String, addressCode: String): ChecklistRunner {
+    /**
+     * Starts a checklist at [addressCode], about one entity there when a planned
+     * visit opened it; the runner saves answers as they come.
+     */
+    suspend fun startChecklist(
+        templateId: String,
+        addressCode: String,
+        subjectKind: EntityKind? = null,
+        subjectId: String? = null,
+    ): ChecklistRunner {
         val template = bg.io { store.template(templateId, null) }
-        return ChecklistRunner.start(store, bg, template, addressCode)
+        return ChecklistRunner.start(store, bg, template, addressCode, subjectKind, subjectId)
     }
+
+    // ---- visit plan (走访计划) ----
+
+    /** The visits due in [window], in walking order, computed offline. */
+    suspend fun visitsDue(window: VisitWindow = VisitWindow.TODAY): List<DueVisit> = bg.io { store.visitsDue(window) }
+
+    /** Every visit planned at a scanned address, whenever due. */
+    suspend fun visitsAt(addressCode: String): List<DueVisit> = bg.io { store.visitsAt(addressCode) }
 
     /**
      * Opens the checklist a screen was asked for without ever making a second draft:

@@ -9,8 +9,6 @@
 # GRIDFIELD_FAULT_CASES (200; 0 skips the schedules). GRIDFIELD_BENCH_ONLY=cases runs only
 # the case part (console case pages and syncs with cases, both stores; its own block of
 # docs/BENCHMARKS.md), without PouchDB or the schedules.
-only="${GRIDFIELD_BENCH_ONLY:-}"
-# GRIDFIELD_FAULT_CASES (200; 0 skips the schedules).
 #
 # `scripts/bench.sh coverage` is a bench-only mode: the console's visit coverage page
 # (/console/coverage) for the whole city, on a generated city (GRIDFIELD_BENCH_SCALE,
@@ -18,6 +16,7 @@ only="${GRIDFIELD_BENCH_ONLY:-}"
 # release binaries unless GRIDFIELD_BENCH_PROFILE=debug (a pessimistic figure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+only="${GRIDFIELD_BENCH_ONLY:-}"
 
 if [[ "${1:-}" == coverage ]]; then
     profile=${GRIDFIELD_BENCH_PROFILE:-release}

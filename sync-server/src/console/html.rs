@@ -80,7 +80,7 @@ pub enum Nav {
     None,
 }
 
-const NAV: [(Nav, &str, Msg); 9] = [
+const NAV: [(Nav, &str, Msg); 10] = [
     (Nav::Dashboard, "/console", Msg::NavDashboard),
     (Nav::Review, "/console/inspections", Msg::NavReview),
     (Nav::Hazards, "/console/hazards", Msg::NavHazards),

@@ -709,6 +709,8 @@ impl Msg {
             super::template_msg::TemplateMsg::samples()
                 .into_iter()
                 .map(Msg::Template),
+        )
+        .chain(
             super::visit_msg::VisitMsg::samples()
                 .into_iter()
                 .map(Msg::Visit),

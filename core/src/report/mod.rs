@@ -36,6 +36,9 @@ pub struct Report {
     /// never sent to devices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_phone: Option<String>,
+    /// 上报类别: a code from the case taxonomy (what the points rules price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 /// Where a report came from.
@@ -98,6 +101,20 @@ impl ReportStatus {
             ReportStatus::Accepted => lang.pick("已采纳", "accepted"),
             ReportStatus::Dismissed => lang.pick("未采纳", "dismissed"),
         }
+    }
+}
+
+/// A new report's category: absent, or an active entry of the case taxonomy
+/// (the phone offers only those; the server judges again).
+pub fn check_category(
+    categories: &crate::taxonomy::Taxonomy,
+    category: Option<&str>,
+) -> Result<(), crate::points::PointsRefusal> {
+    use crate::taxonomy::Standing;
+    match category.map(|c| categories.category_standing(c)) {
+        None | Some(Standing::Active) => Ok(()),
+        Some(Standing::Retired) => Err(crate::points::PointsRefusal::CategoryRetired),
+        Some(Standing::Unknown) => Err(crate::points::PointsRefusal::UnknownCategory),
     }
 }
 

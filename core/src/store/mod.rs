@@ -590,6 +590,8 @@ impl Store {
 
     pub fn file_report(&self, new: &NewReport) -> Result<String> {
         reports::check_new(new)?;
+        crate::report::check_category(&self.case_taxonomy()?, new.category.as_deref())
+            .map_err(Error::refused)?;
         self.write(|t| reports::file(t, new))
     }
 

@@ -20,6 +20,9 @@ pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Res
     gridfield_core::text::check_report(r).map_err(super::too_long)?;
     // A volunteer may report at any address that exists: plates outside one's own
     // grid are scanned too. The report belongs to the address's grid.
+    let categories = super::taxonomy::case(tx)?;
+    gridfield_core::report::check_category(&categories, r.category.as_deref())
+        .map_err(refused)?;
     let Some(path) = records::address_path(tx, &r.address_code)? else {
         return Err(unknown_address());
     };

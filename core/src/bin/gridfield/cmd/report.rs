@@ -21,6 +21,9 @@ pub struct ReportArgs {
     text: String,
     #[arg(long)]
     photo: Vec<PathBuf>,
+    /// 上报类别: a category code of the case taxonomy (`gridfield case types`).
+    #[arg(long)]
+    category: Option<String>,
 }
 
 pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<()> {
@@ -39,6 +42,7 @@ pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<(
         address_text,
         text: a.text.clone(),
         photos,
+        category: None,
     })?;
     if cli.json {
         out::json(&serde_json::json!({ "id": id }));

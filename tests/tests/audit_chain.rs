@@ -113,7 +113,9 @@ fn migration(backend: Backend) {
          ALTER TABLE records DROP COLUMN case_status; ALTER TABLE records DROP COLUMN case_owner;
          ALTER TABLE records DROP COLUMN case_handler; ALTER TABLE records DROP COLUMN case_due;
          ALTER TABLE records DROP COLUMN case_at; ALTER TABLE users DROP COLUMN department;
-         DROP TABLE case_routing; DROP TABLE departments;",
+         DROP TABLE case_routing; DROP TABLE departments;
+         DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
+         DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

@@ -185,3 +185,36 @@ mod tests {
         assert!(check_redeem(100, 0).is_err());
     }
 }
+
+/// `POST /v1/points/sync`: a volunteer's phone hands in the vouchers it issued
+/// (and its voucher key until certified) and gets its own ledger back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PointsSyncRequest {
+    /// The device's Ed25519 voucher key (hex), until the server has certified it.
+    #[serde(default)]
+    pub voucher_key: Option<String>,
+    /// Voucher tokens issued on the phone since the last points sync.
+    #[serde(default)]
+    pub vouchers: Vec<String>,
+}
+
+/// What the server did with one pushed voucher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VoucherOutcome {
+    pub id: String,
+    /// `recorded` (debited now or before) or a refusal code.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PointsSyncResponse {
+    /// The balance the server confirms (counted entries).
+    pub balance: i64,
+    /// The volunteer's whole ledger, oldest first.
+    pub entries: Vec<LedgerEntry>,
+    pub cert: Option<VoucherKeyCert>,
+    pub vouchers: Vec<VoucherOutcome>,
+}

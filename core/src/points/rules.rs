@@ -213,7 +213,7 @@ impl PointsRules {
         adjust: i64,
         reason: Option<&str>,
     ) -> Result<Award, PointsRefusal> {
-        if adjust.abs() > self.adjust {
+        if adjust.unsigned_abs() > self.adjust.unsigned_abs() {
             return Err(PointsRefusal::AdjustTooLarge { max: self.adjust });
         }
         if adjust != 0 && reason.is_none_or(|r| r.trim().is_empty()) {

@@ -11,6 +11,7 @@ use gridfield_core::model::ReportStatus;
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
 use gridfield_core::report::ReportSource;
+use gridfield_core::points::PointsRules;
 use gridfield_core::taxonomy::Taxonomy;
 use serde_json::{Value, json};
 
@@ -24,7 +25,8 @@ use super::msg::Msg;
 use super::query::{self, PAGE_SIZE};
 use super::{AppState, Console, blocking, csrf, redirect};
 use crate::error::{ApiError, Result};
-use crate::rules::reports::{MAX_REPORT_POINTS, ReportDecision};
+use crate::rules::points::Pricing;
+use crate::rules::reports::ReportDecision;
 use crate::rules::{self, CONSOLE_DEVICE, now_ms};
 
 pub struct Row {
@@ -119,8 +121,8 @@ struct ShowPage<'a> {
     /// A resident's feedback phone, masked (label, value).
     contact: Option<(&'static str, String)>,
     photos: Vec<String>,
-    max_points: i64,
-    points: &'a str,
+    max_adjust: i64,
+    adjust: &'a str,
     dismiss_note: &'a str,
     categories: Vec<Choice>,
     severities: Vec<Choice>,
@@ -129,7 +131,7 @@ struct ShowPage<'a> {
 fn show_page(
     c: &Console,
     r: &Report,
-    taxonomy: &Taxonomy,
+    (taxonomy, rules): &(Taxonomy, PointsRules),
     flash: Option<Flash>,
     typed: &Params,
 ) -> Response {
@@ -168,8 +170,8 @@ fn show_page(
             .filter(|p| gridfield_core::photo::is_valid_hash(p))
             .cloned()
             .collect(),
-        max_points: MAX_REPORT_POINTS,
-        points: typed.get("points").unwrap_or("5"),
+        max_adjust: rules.adjust,
+        adjust: typed.get("adjust").unwrap_or("0"),
         dismiss_note: if typed.get("decision") == Some("dismiss") {
             typed.get("note").unwrap_or("")
         } else {
@@ -182,12 +184,15 @@ fn show_page(
 }
 
 /// The report, and the hazard taxonomy its accept form offers categories from.
-fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<(Report, Taxonomy)> {
+fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<(Report, (Taxonomy, PointsRules))> {
     s.db.read(|tx| {
         let r = query::get_in_scope(tx, sc, RecordKind::Report, id)?.ok_or_else(missing)?;
         let report =
             serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok((report, rules::taxonomy::hazard(tx)?))
+        Ok((
+            report,
+            (rules::taxonomy::hazard(tx)?, rules::points::rules(tx)?),
+        ))
     })
 }
 
@@ -209,10 +214,18 @@ pub async fn decide(
     }
     let l = c.lang.lang;
     let accept = p.get("decision") == Some("accept");
-    let points = match p.get("points").map(str::parse::<i64>) {
+    // An unreadable adjustment is refused by the rules as too large.
+    let adjust = match p.get("adjust").map(str::trim).filter(|a| !a.is_empty()) {
         None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => -1,
+        Some(a) => a.parse::<i64>().unwrap_or(i64::MAX),
+    };
+    let pricing = Pricing {
+        severity: p
+            .get("level")
+            .and_then(Severity::parse)
+            .unwrap_or(Severity::Medium),
+        adjust,
+        reason: p.get("adjust_reason").map(String::from),
     };
     let hazard = (accept && p.get("make_hazard").is_some()).then(|| {
         (
@@ -225,7 +238,7 @@ pub async fn decide(
     let d = ReportDecision {
         accept,
         note: p.get("note").map(String::from),
-        points,
+        pricing,
         hazard,
     };
     let sc = scope(&c);
@@ -248,7 +261,12 @@ pub async fn decide(
                 },
                 RecordKind::Report.as_str(),
                 &id2,
-                Some(&json!({ "points": d.points, "note": d.note })),
+                Some(&json!({
+                    "level": d.pricing.severity.as_str(),
+                    "adjust": d.pricing.adjust,
+                    "adjust_reason": d.pricing.reason,
+                    "note": d.note,
+                })),
             )?)
         })
     })

@@ -64,8 +64,8 @@ pub struct ReportDecision {
     pub accept: bool,
     /// Why (required when dismissing): the volunteer sees it after the next sync.
     pub note: Option<String>,
-    /// 积分 credited when accepted.
-    pub points: i64,
+    /// How the points rules price it when accepted (the ledger gets the award).
+    pub pricing: super::points::Pricing,
     /// Accepting may turn the report into a hazard of this category and severity.
     pub hazard: Option<(String, Severity)>,
 }
@@ -92,7 +92,7 @@ pub fn decide_report(
     }
     let path = r.grid_path.clone();
     let mut rep: Report = r.doc()?;
-    let decided = decision::check(dev.role, rep.status, d.accept, d.note.as_deref(), d.points)
+    let decided = decision::check(dev.role, rep.status, d.accept, d.note.as_deref(), 0)
         .map_err(refused)?;
     if d.accept
         && let Some((category, severity)) = &d.hazard
@@ -120,7 +120,14 @@ pub fn decide_report(
         rep.hazard_id = Some(hz.id);
     }
     rep.status = decided.status;
-    rep.points = decided.points;
+    rep.points = 0;
+    // Residents have no ledger; a volunteer's accepted report is awarded by the rules.
+    if d.accept && rep.source == gridfield_core::report::ReportSource::Volunteer {
+        let e = super::points::award_report(tx, dev, &rep, &d.pricing, at)?;
+        if e.state == gridfield_core::points::EntryState::Counted {
+            rep.points = e.points;
+        }
+    }
     rep.decision_note = decided.note.map(String::from);
     rep.delivery = Delivery::Reviewed;
     let addr = rep.address_code.clone();

@@ -11,6 +11,7 @@ use gridfield_server::db::Db;
 use gridfield_server::{ApiError, Server, admin, demo, rules};
 
 mod case_cmd;
+mod points_cmd;
 mod taxonomy_cmd;
 
 #[derive(Parser)]
@@ -162,6 +163,18 @@ enum AdminCmd {
     /// Case routing rules (分级分类推送): load from JSON (validated), show.
     #[command(subcommand)]
     CaseRules(case_cmd::CaseRulesCmd),
+    /// 积分 rules: load from a file (validated, errors by line), show.
+    #[command(subcommand)]
+    PointsRules(points_cmd::PointsRulesCmd),
+    /// Designated shops (商户) where vouchers are spent: add, list.
+    #[command(subcommand)]
+    Shop(points_cmd::ShopCmd),
+    /// Keep a volunteer's name off the points leaderboard (`--undo` to name them again).
+    PointsOptOut {
+        user: String,
+        #[arg(long)]
+        undo: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -319,6 +332,9 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         AdminCmd::Taxonomy(cmd) => taxonomy_cmd::run(&db, cmd)?,
         AdminCmd::Department(cmd) => case_cmd::department(&db, cmd)?,
         AdminCmd::CaseRules(cmd) => case_cmd::case_rules(&db, cmd)?,
+        AdminCmd::PointsRules(cmd) => points_cmd::rules(&db, cmd)?,
+        AdminCmd::Shop(cmd) => points_cmd::shop(&db, cmd)?,
+        AdminCmd::PointsOptOut { user, undo } => points_cmd::opt_out(&db, &user, undo)?,
         AdminCmd::GridAdd {
             code,
             name,

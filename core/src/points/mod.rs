@@ -197,6 +197,9 @@ pub struct PointsSyncRequest {
     /// Voucher tokens issued on the phone since the last points sync.
     #[serde(default)]
     pub vouchers: Vec<String>,
+    /// Set when the volunteer changed whether the leaderboard may name them.
+    #[serde(default)]
+    pub leaderboard_opt_out: Option<bool>,
 }
 
 /// What the server did with one pushed voucher.

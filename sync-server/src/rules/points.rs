@@ -411,6 +411,9 @@ pub fn sync(tx: &mut dyn Tx, dev: &DeviceCtx, req: &PointsSyncRequest, at: i64) 
         ),
         None => None,
     };
+    if let Some(out) = req.leaderboard_opt_out {
+        set_opt_out(tx, &dev.user, out, at)?;
+    }
     let trusted = [super::plates::issuer_public_key(tx)?];
     let mut outcomes = Vec::new();
     for token in &req.vouchers {

@@ -37,7 +37,11 @@ fn every_refusal_reads_in_both_languages() {
         seen += 1;
     }
     for e in crate::points::VoucherError::ALL {
-        check(e.code(), e.message(Lang::Zh).into(), e.message(Lang::En).into());
+        check(
+            e.code(),
+            e.message(Lang::Zh).into(),
+            e.message(Lang::En).into(),
+        );
         seen += 1;
     }
     for k in [
@@ -46,7 +50,11 @@ fn every_refusal_reads_in_both_languages() {
         crate::points::EntryKind::Redemption,
         crate::points::EntryKind::Correction,
     ] {
-        check(k.as_str(), k.label(Lang::Zh).into(), k.label(Lang::En).into());
+        check(
+            k.as_str(),
+            k.label(Lang::Zh).into(),
+            k.label(Lang::En).into(),
+        );
     }
     assert!(seen >= 15);
 }

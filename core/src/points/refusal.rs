@@ -6,11 +6,17 @@ use crate::i18n::Lang;
 pub enum PointsRefusal {
     NotPermitted,
     /// A voucher's amount out of range.
-    InvalidAmount { max: i64 },
+    InvalidAmount {
+        max: i64,
+    },
     /// More than the balance (or, offline, the confirmed balance less the vouchers issued since).
-    InsufficientBalance { available: i64 },
+    InsufficientBalance {
+        available: i64,
+    },
     /// A supervisor's adjustment beyond what the rules allow.
-    AdjustTooLarge { max: i64 },
+    AdjustTooLarge {
+        max: i64,
+    },
     /// An adjustment needs a reason the volunteer sees.
     AdjustReasonRequired,
     /// The second approver of a tiered award must be another supervisor.

@@ -101,24 +101,22 @@ impl PointsRules {
             let mut words = body.split_whitespace();
             let key = words.next().unwrap_or("");
             let res = match key {
-                "daily_cap" | "tier" | "adjust" => {
-                    number(line, words.next(), key).and_then(|n| {
-                        match key {
-                            "daily_cap" => r.daily_cap = n,
-                            "tier" => r.tier = n,
-                            _ => r.adjust = n,
-                        }
-                        match words.next() {
-                            Some(extra) => Err(RuleLineError {
-                                line,
-                                message: format!("unexpected {extra:?}"),
-                            }),
-                            None => Ok(()),
-                        }
-                    })
-                }
-                "points" => Self::points_line(line, &mut words, categories).and_then(
-                    |(cat, pts)| {
+                "daily_cap" | "tier" | "adjust" => number(line, words.next(), key).and_then(|n| {
+                    match key {
+                        "daily_cap" => r.daily_cap = n,
+                        "tier" => r.tier = n,
+                        _ => r.adjust = n,
+                    }
+                    match words.next() {
+                        Some(extra) => Err(RuleLineError {
+                            line,
+                            message: format!("unexpected {extra:?}"),
+                        }),
+                        None => Ok(()),
+                    }
+                }),
+                "points" => {
+                    Self::points_line(line, &mut words, categories).and_then(|(cat, pts)| {
                         let dup = match cat {
                             None => {
                                 let dup = std::mem::replace(&mut seen_default, true);
@@ -140,8 +138,8 @@ impl PointsRules {
                             });
                         }
                         Ok(())
-                    },
-                ),
+                    })
+                }
                 other => Err(RuleLineError {
                     line,
                     message: format!(
@@ -254,7 +252,9 @@ mod tests {
         assert_eq!(r.base(Some("other"), Severity::Low), 1);
         let a = r.award(Some(&cat), Severity::Critical, 0, None).unwrap();
         assert!(a.needs_second_approver);
-        let a = r.award(Some(&cat), Severity::High, -3, Some("重复")).unwrap();
+        let a = r
+            .award(Some(&cat), Severity::High, -3, Some("重复"))
+            .unwrap();
         assert_eq!((a.base, a.points, a.needs_second_approver), (12, 9, false));
         assert_eq!(
             r.award(None, Severity::High, 4, Some("x")),

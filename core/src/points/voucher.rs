@@ -125,13 +125,15 @@ impl VoucherError {
                 "代金券的设备证书是伪造的",
                 "voucher's device certificate is forged",
             ),
-            VoucherError::BadSignature => {
-                lang.pick("代金券签名无效（被篡改）", "voucher signature invalid (altered)")
-            }
+            VoucherError::BadSignature => lang.pick(
+                "代金券签名无效（被篡改）",
+                "voucher signature invalid (altered)",
+            ),
             VoucherError::Expired => lang.pick("代金券已过期", "voucher has expired"),
-            VoucherError::WrongShop => {
-                lang.pick("该代金券不能在本商户使用", "voucher is not valid at this shop")
-            }
+            VoucherError::WrongShop => lang.pick(
+                "该代金券不能在本商户使用",
+                "voucher is not valid at this shop",
+            ),
         }
     }
 }
@@ -205,7 +207,10 @@ pub fn verify(
         .decode(&c.sig)
         .map_err(|_| VoucherError::Malformed)?;
     let msg = cert_message(&c.volunteer, &c.device, &c.key);
-    if !issuers.iter().any(|k| k.verifies(msg.as_bytes(), &cert_sig)) {
+    if !issuers
+        .iter()
+        .any(|k| k.verifies(msg.as_bytes(), &cert_sig))
+    {
         return Err(VoucherError::BadCertificate);
     }
     let device_key = IssuerPublicKey::from_hex(&c.key).map_err(|_| VoucherError::BadCertificate)?;
@@ -250,7 +255,10 @@ mod tests {
     fn genuine_voucher_verifies() {
         let (city, phone, v) = setup();
         let t = issue(&phone, &v).unwrap();
-        assert_eq!(verify(&t, &[city.public_key()], 2_000, Some("shop-a")), Ok(v.clone()));
+        assert_eq!(
+            verify(&t, &[city.public_key()], 2_000, Some("shop-a")),
+            Ok(v.clone())
+        );
         assert_eq!(verify(&t, &[city.public_key()], 2_000, None), Ok(v));
     }
 
@@ -259,7 +267,10 @@ mod tests {
         let (city, phone, v) = setup();
         let trusted = [city.public_key()];
         let t = issue(&phone, &v).unwrap();
-        assert_eq!(verify("hello", &trusted, 0, None), Err(VoucherError::NotAVoucher));
+        assert_eq!(
+            verify("hello", &trusted, 0, None),
+            Err(VoucherError::NotAVoucher)
+        );
         assert_eq!(
             verify(&t[..t.len() - 10], &trusted, 0, None),
             Err(VoucherError::Malformed)
@@ -269,7 +280,10 @@ mod tests {
             verify(&t, &[other.public_key()], 0, None),
             Err(VoucherError::UnknownIssuer)
         );
-        assert_eq!(verify(&t, &trusted, 10_000, None), Err(VoucherError::Expired));
+        assert_eq!(
+            verify(&t, &trusted, 10_000, None),
+            Err(VoucherError::Expired)
+        );
         assert_eq!(
             verify(&t, &trusted, 0, Some("shop-b")),
             Err(VoucherError::WrongShop)
@@ -280,17 +294,26 @@ mod tests {
         let forged = issue(&phone, &more).unwrap();
         let sig = t.rsplit_once('.').unwrap().1;
         let altered = format!("{}.{sig}", forged.rsplit_once('.').unwrap().0);
-        assert_eq!(verify(&altered, &trusted, 0, None), Err(VoucherError::BadSignature));
+        assert_eq!(
+            verify(&altered, &trusted, 0, None),
+            Err(VoucherError::BadSignature)
+        );
         // A key the city never certified, with a made-up certificate.
         let rogue = PlateIssuer::from_seed([3; 32]);
         let mut fake = v.clone();
         fake.cert.key = rogue.public_key().to_hex();
         let t = issue(&rogue, &fake).unwrap();
-        assert_eq!(verify(&t, &trusted, 0, None), Err(VoucherError::BadCertificate));
+        assert_eq!(
+            verify(&t, &trusted, 0, None),
+            Err(VoucherError::BadCertificate)
+        );
         // Another volunteer's certificate.
         let mut stolen = v;
         stolen.volunteer = "vol2".into();
         let t = issue(&phone, &stolen).unwrap();
-        assert_eq!(verify(&t, &trusted, 0, None), Err(VoucherError::BadCertificate));
+        assert_eq!(
+            verify(&t, &trusted, 0, None),
+            Err(VoucherError::BadCertificate)
+        );
     }
 }

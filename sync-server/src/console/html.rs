@@ -72,13 +72,14 @@ pub enum Nav {
     Hazards,
     Cases,
     Reports,
+    Points,
     Addresses,
     Conflicts,
     Audit,
     None,
 }
 
-const NAV: [(Nav, &str, Msg); 8] = [
+const NAV: [(Nav, &str, Msg); 9] = [
     (Nav::Dashboard, "/console", Msg::NavDashboard),
     (Nav::Review, "/console/inspections", Msg::NavReview),
     (Nav::Hazards, "/console/hazards", Msg::NavHazards),
@@ -88,6 +89,11 @@ const NAV: [(Nav, &str, Msg); 8] = [
         Msg::Case(super::case_msg::CaseMsg::NavCases),
     ),
     (Nav::Reports, "/console/reports", Msg::NavReports),
+    (
+        Nav::Points,
+        "/console/points",
+        Msg::PointsText(super::points_msg::PointsMsg::NavPoints),
+    ),
     (Nav::Addresses, "/console/addresses", Msg::NavPlates),
     (Nav::Conflicts, "/console/conflicts", Msg::NavConflicts),
     (Nav::Audit, "/console/audit", Msg::NavAudit),

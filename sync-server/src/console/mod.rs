@@ -27,6 +27,8 @@ mod list;
 mod login;
 mod logs;
 pub mod msg;
+mod points;
+mod points_msg;
 pub mod query;
 mod reports;
 
@@ -101,6 +103,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/reports", get(reports::list))
         .route("/console/reports/{id}", get(reports::show))
         .route("/console/reports/{id}/decide", post(reports::decide))
+        .route("/console/points", get(points::page))
+        .route("/console/points/{id}/approve", post(points::approve))
+        .route("/console/points/settlement/{file}", get(points::settlement))
+        .route("/console/shop", get(points::shop).post(points::present))
         .route("/console/addresses", get(addresses::list))
         .route(
             "/console/addresses/export.csv",

@@ -218,6 +218,8 @@ pub enum Msg {
     ExportEntities,
     /// The cases' texts (`case_msg`).
     Case(super::case_msg::CaseMsg),
+    /// The points' texts (`points_msg`).
+    PointsText(super::points_msg::PointsMsg),
 }
 
 impl Msg {
@@ -226,6 +228,7 @@ impl Msg {
         use Msg::*;
         let (zh, en) = match self {
             Case(m) => return m.text(lang),
+            PointsText(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -434,7 +437,10 @@ impl Msg {
             OpenMadeHazard => ("查看由此生成的隐患", "Open the hazard made from it"),
             Accept => ("采纳", "Accept"),
             RewardPoints => ("奖励积分", "Points"),
-            PointsLevel => ("积分等级（按积分规则）", "Points level (by the points rules)"),
+            PointsLevel => (
+                "积分等级（按积分规则）",
+                "Points level (by the points rules)",
+            ),
             PointsAdjust => ("积分调整（±）", "Adjustment (±)"),
             PointsAdjustReason => ("调整原因", "Reason for the adjustment"),
             NoteOptional => ("说明（可选）", "Note (optional)"),
@@ -707,6 +713,11 @@ impl Msg {
             super::case_msg::CaseMsg::samples()
                 .into_iter()
                 .map(Msg::Case),
+        )
+        .chain(
+            super::points_msg::PointsMsg::samples()
+                .into_iter()
+                .map(Msg::PointsText),
         )
         .collect()
     }

@@ -8,10 +8,10 @@ use axum::response::Response;
 use gridfield_core::checklist::Severity;
 use gridfield_core::grid::GridScope;
 use gridfield_core::model::ReportStatus;
+use gridfield_core::points::PointsRules;
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
 use gridfield_core::report::ReportSource;
-use gridfield_core::points::PointsRules;
 use gridfield_core::taxonomy::Taxonomy;
 use serde_json::{Value, json};
 

@@ -4,6 +4,7 @@
 //! and reversed). The rules themselves are the core's (`points`).
 
 use gridfield_core::checklist::Severity;
+use gridfield_core::grid::GridScope;
 use gridfield_core::points::voucher::{self, VoucherError};
 use gridfield_core::points::{
     EntryKind, EntryState, LedgerEntry, PointsRefusal, PointsRules, PointsSyncRequest,
@@ -77,17 +78,75 @@ pub fn entries(tx: &mut dyn Tx, volunteer: &str) -> Result<Vec<LedgerEntry>> {
     .collect()
 }
 
-/// The ledger of every volunteer under `grid_path` (a supervisor's scope), newest first.
-pub fn entries_in(tx: &mut dyn Tx, grid_path: &str, limit: i64) -> Result<Vec<LedgerEntry>> {
+/// The ledger of the volunteers in a supervisor's scope (one volunteer's if
+/// named), newest first, with each entry's grid path.
+pub fn entries_in(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    volunteer: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(LedgerEntry, String)>> {
+    let (lo, hi) = scope.range();
     tx.query(
         &format!(
-            "SELECT {COLS} FROM points_ledger WHERE grid_path LIKE $1 ORDER BY at DESC, id LIMIT $2"
+            "SELECT {COLS}, grid_path FROM points_ledger WHERE grid_path >= $1 AND grid_path < $2
+             AND ($3 = '' OR volunteer = $3) ORDER BY at DESC, id LIMIT $4"
         ),
-        &[format!("{grid_path}%").into(), limit.into()],
+        &[
+            lo.into(),
+            hi.into(),
+            volunteer.unwrap_or("").into(),
+            limit.into(),
+        ],
     )?
     .iter()
-    .map(entry)
+    .map(|r| Ok((entry(r)?, r.text(11)?)))
     .collect()
+}
+
+/// One leaderboard line: grid path, volunteer (`None` when they opted out of
+/// being named), their counted awards.
+pub type Standing = (String, Option<String>, i64);
+
+/// Volunteers by counted awards, per grid in scope, best first.
+pub fn leaderboard(tx: &mut dyn Tx, scope: &GridScope) -> Result<Vec<Standing>> {
+    let (lo, hi) = scope.range();
+    tx.query(
+        "SELECT l.grid_path, l.volunteer, SUM(l.points), MAX(o.username)
+         FROM points_ledger l LEFT JOIN points_opt_outs o ON o.username = l.volunteer
+         WHERE l.kind = 'award' AND l.state = 'counted' AND l.grid_path >= $1 AND l.grid_path < $2
+         GROUP BY l.grid_path, l.volunteer ORDER BY l.grid_path, SUM(l.points) DESC, l.volunteer",
+        &[lo.into(), hi.into()],
+    )?
+    .iter()
+    .map(|r| {
+        let named = r.opt_text(3).is_none();
+        Ok((r.text(0)?, named.then(|| r.text(1)).transpose()?, r.int(2)?))
+    })
+    .collect()
+}
+
+/// Shop settlement: per month (CST, `YYYY-MM`) and shop, vouchers redeemed and
+/// their points.
+pub fn settlement(tx: &mut dyn Tx) -> Result<Vec<(String, String, i64, i64)>> {
+    let rows = tx.query(
+        "SELECT redeemed_shop, redeemed_at, amount FROM vouchers
+         WHERE redeemed_at IS NOT NULL ORDER BY redeemed_at",
+        &[],
+    )?;
+    let mut out: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
+    for r in rows {
+        let month = chrono::DateTime::from_timestamp_millis(r.int(1)? + CST_MS)
+            .map(|d| d.format("%Y-%m").to_string())
+            .unwrap_or_default();
+        let e = out.entry((month, r.text(0)?)).or_default();
+        e.0 += 1;
+        e.1 += r.int(2)?;
+    }
+    Ok(out
+        .into_iter()
+        .map(|((m, s), (n, p))| (m, s, n, p))
+        .collect())
 }
 
 pub fn balance(tx: &mut dyn Tx, volunteer: &str) -> Result<i64> {
@@ -114,7 +173,10 @@ fn awarded_on_day(tx: &mut dyn Tx, volunteer: &str, at: i64) -> Result<i64> {
 
 fn user_grid_path(tx: &mut dyn Tx, user: &str) -> Result<String> {
     let grid = tx
-        .query_one("SELECT grid_code FROM users WHERE name = $1", &[user.into()])?
+        .query_one(
+            "SELECT grid_code FROM users WHERE name = $1",
+            &[user.into()],
+        )?
         .map(|r| r.text(0))
         .transpose()?
         .unwrap_or_default();
@@ -164,7 +226,12 @@ pub fn award_report(
 ) -> Result<LedgerEntry> {
     let r = rules(tx)?;
     let a = r
-        .award(rep.category.as_deref(), p.severity, p.adjust, p.reason.as_deref())
+        .award(
+            rep.category.as_deref(),
+            p.severity,
+            p.adjust,
+            p.reason.as_deref(),
+        )
         .map_err(refused)?;
     let mut e = LedgerEntry {
         id: new_id("pt"),
@@ -272,7 +339,10 @@ fn verify(tx: &mut dyn Tx, token: &str, at: i64, shop: Option<&str>) -> Result<v
 /// Returns false when it was already recorded. The balance never goes negative.
 fn record(tx: &mut dyn Tx, v: &voucher::Voucher, token: &str, by: &str, at: i64) -> Result<bool> {
     if tx
-        .query_one("SELECT 1 FROM vouchers WHERE id = $1", &[v.id.as_str().into()])?
+        .query_one(
+            "SELECT 1 FROM vouchers WHERE id = $1",
+            &[v.id.as_str().into()],
+        )?
         .is_some()
     {
         return Ok(false);
@@ -403,7 +473,12 @@ pub fn double_spends(tx: &mut dyn Tx) -> Result<Vec<(String, String, i64, String
 
 /// A volunteer's phone syncs its points: its key certified, its vouchers
 /// recorded (each judged on its own), its own ledger back.
-pub fn sync(tx: &mut dyn Tx, dev: &DeviceCtx, req: &PointsSyncRequest, at: i64) -> Result<PointsSyncResponse> {
+pub fn sync(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    req: &PointsSyncRequest,
+    at: i64,
+) -> Result<PointsSyncResponse> {
     let cert = match &req.voucher_key {
         Some(k) => Some(
             VoucherKeyCert::certify(&super::plates::issuer(tx)?, &dev.user, &dev.device_id, k)
@@ -449,7 +524,10 @@ pub fn set_opt_out(tx: &mut dyn Tx, user: &str, out: bool, at: i64) -> Result<()
             &[user.into(), at.into()],
         )?;
     } else {
-        tx.execute("DELETE FROM points_opt_outs WHERE username = $1", &[user.into()])?;
+        tx.execute(
+            "DELETE FROM points_opt_outs WHERE username = $1",
+            &[user.into()],
+        )?;
     }
     Ok(())
 }

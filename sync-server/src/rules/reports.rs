@@ -21,8 +21,7 @@ pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Res
     // A volunteer may report at any address that exists: plates outside one's own
     // grid are scanned too. The report belongs to the address's grid.
     let categories = super::taxonomy::case(tx)?;
-    gridfield_core::report::check_category(&categories, r.category.as_deref())
-        .map_err(refused)?;
+    gridfield_core::report::check_category(&categories, r.category.as_deref()).map_err(refused)?;
     let Some(path) = records::address_path(tx, &r.address_code)? else {
         return Err(unknown_address());
     };
@@ -92,8 +91,8 @@ pub fn decide_report(
     }
     let path = r.grid_path.clone();
     let mut rep: Report = r.doc()?;
-    let decided = decision::check(dev.role, rep.status, d.accept, d.note.as_deref(), 0)
-        .map_err(refused)?;
+    let decided =
+        decision::check(dev.role, rep.status, d.accept, d.note.as_deref(), 0).map_err(refused)?;
     if d.accept
         && let Some((category, severity)) = &d.hazard
     {

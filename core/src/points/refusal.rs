@@ -27,6 +27,8 @@ pub enum PointsRefusal {
     UnknownCategory,
     /// A report's category is retired.
     CategoryRetired,
+    /// The phone has no certified voucher key yet (it gets one at its next sync).
+    KeyNotCertified,
 }
 
 impl PointsRefusal {
@@ -41,6 +43,7 @@ impl PointsRefusal {
             PointsRefusal::NotAwaiting => "points.not_awaiting",
             PointsRefusal::UnknownCategory => "report.unknown_category",
             PointsRefusal::CategoryRetired => "report.category_retired",
+            PointsRefusal::KeyNotCertified => "points.key_not_certified",
         }
     }
 
@@ -80,6 +83,10 @@ impl PointsRefusal {
             (R::UnknownCategory, Lang::En) => "unknown report category".into(),
             (R::CategoryRetired, Lang::Zh) => "该上报类别已停用".into(),
             (R::CategoryRetired, Lang::En) => "that report category is retired".into(),
+            (R::KeyNotCertified, Lang::Zh) => "请先联网同步一次，登记本机的兑换密钥".into(),
+            (R::KeyNotCertified, Lang::En) => {
+                "sync once first so the server certifies this phone's voucher key".into()
+            }
         }
     }
 
@@ -95,6 +102,7 @@ impl PointsRefusal {
             PointsRefusal::NotAwaiting,
             PointsRefusal::UnknownCategory,
             PointsRefusal::CategoryRetired,
+            PointsRefusal::KeyNotCertified,
         ]
     }
 }

@@ -290,7 +290,7 @@ fn text(r: &Reply) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
 
-/// The report inbox: accept with points (and as a hazard), dismiss with a reason;
+/// The report inbox: accept (points by the rules; one as a hazard), dismiss with a reason;
 /// each decision reaches the volunteer's phone, the hazard reaches the worker's.
 fn report_inbox(backend: Backend) {
     let store = Store::new(backend);
@@ -346,14 +346,23 @@ fn report_inbox(backend: Backend) {
         &as_hazard,
         &[
             ("decision", "accept"),
-            ("points", "5"),
+            ("level", "medium"),
             ("make_hazard", "1"),
             ("category", "fire.escape_blocked"),
             ("severity", "high"),
         ],
     );
     assert_eq!(r.status, 303, "{}", text(&r));
-    let r = decide(&plain, &[("decision", "accept"), ("points", "3")]);
+    // The points rules price it (low: 2 by the default rules), adjusted with a reason.
+    let r = decide(
+        &plain,
+        &[
+            ("decision", "accept"),
+            ("level", "low"),
+            ("adjust", "1"),
+            ("adjust_reason", "线索清楚"),
+        ],
+    );
     assert_eq!(r.status, 303, "{}", text(&r));
     let r = decide(
         &dismissed,

@@ -42,7 +42,7 @@ pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<(
         address_text,
         text: a.text.clone(),
         photos,
-        category: None,
+        category: a.category.clone(),
     })?;
     if cli.json {
         out::json(&serde_json::json!({ "id": id }));

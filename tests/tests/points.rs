@@ -239,14 +239,15 @@ fn scenario(backend: Backend) {
 
     // The shop records the redemption on the console first (server: 48 - 20).
     let shop_token = csrf(&console::get(&server.url, &admin, "/console/shop"));
-    let present = |t: &str| {
+    let present_at = |t: &str, shop: &str| {
         post(
             &server,
             &admin,
             "/console/shop",
-            &[("csrf", &shop_token), ("shop", "shop-a"), ("payload", t)],
+            &[("csrf", &shop_token), ("shop", shop), ("payload", t)],
         )
     };
+    let present = |t: &str| present_at(t, "shop-a");
     let r = present(&t1);
     assert_eq!(r.status, 200, "{}", text(&r));
     assert!(
@@ -266,6 +267,10 @@ fn scenario(backend: Backend) {
         .map(|v| &v["server_status"])
         .collect();
     assert!(statuses.iter().all(|s| *s == "recorded"), "{mine}");
+    // A voucher the phone already handed in is redeemed at a shop, not debited twice.
+    let r = present_at(&t2, "shop-b");
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert!(text(&r).contains("已兑换 28 分"), "{}", text(&r));
     // The other phone's voucher would take the balance below zero: refused.
     v2.sync();
     let other = ledger(&v2);
@@ -313,6 +318,7 @@ fn scenario(backend: Backend) {
         "/console/points/settlement/settlement.csv",
     ));
     assert!(csv.contains("\"shop-a\",\"1\",\"20\""), "{csv}");
+    assert!(csv.contains("\"shop-b\",\"1\",\"28\""), "{csv}");
 
     // The leaderboard names the volunteer until they opt out from the phone.
     let board = |cookie: &str| {

@@ -112,7 +112,7 @@ pub type Standing = (String, Option<String>, i64);
 pub fn leaderboard(tx: &mut dyn Tx, scope: &GridScope) -> Result<Vec<Standing>> {
     let (lo, hi) = scope.range();
     tx.query(
-        "SELECT l.grid_path, l.volunteer, SUM(l.points), MAX(o.username)
+        "SELECT l.grid_path, l.volunteer, CAST(SUM(l.points) AS BIGINT), MAX(o.username)
          FROM points_ledger l LEFT JOIN points_opt_outs o ON o.username = l.volunteer
          WHERE l.kind = 'award' AND l.state = 'counted' AND l.grid_path >= $1 AND l.grid_path < $2
          GROUP BY l.grid_path, l.volunteer ORDER BY l.grid_path, SUM(l.points) DESC, l.volunteer",
@@ -152,10 +152,11 @@ pub fn settlement(tx: &mut dyn Tx) -> Result<Vec<(String, String, i64, i64)>> {
 pub fn balance(tx: &mut dyn Tx, volunteer: &str) -> Result<i64> {
     Ok(tx
         .query_one(
-            "SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE volunteer = $1 AND state = 'counted'",
+            "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM points_ledger WHERE volunteer = $1 AND state = 'counted'",
             &[volunteer.into()],
         )?
-        .and_then(|r| r.opt_int(0))
+        .map(|r| r.int(0))
+        .transpose()?
         .unwrap_or(0))
 }
 
@@ -163,11 +164,12 @@ fn awarded_on_day(tx: &mut dyn Tx, volunteer: &str, at: i64) -> Result<i64> {
     let start = (at + CST_MS).div_euclid(DAY_MS) * DAY_MS - CST_MS;
     Ok(tx
         .query_one(
-            "SELECT COALESCE(SUM(points), 0) FROM points_ledger
+            "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM points_ledger
              WHERE volunteer = $1 AND kind = 'award' AND state = 'counted' AND at >= $2 AND at < $3",
             &[volunteer.into(), start.into(), (start + DAY_MS).into()],
         )?
-        .and_then(|r| r.opt_int(0))
+        .map(|r| r.int(0))
+        .transpose()?
         .unwrap_or(0))
 }
 

@@ -144,10 +144,10 @@ impl PointsMsg {
             UnknownShop,
             Redeemed {
                 amount: 20,
-                id: "vc-1".into(),
+                id: "0193".into(),
             },
             DoubleSpend {
-                first_shop: "shop-a".into(),
+                first_shop: "0001".into(),
                 first_at: "2026-03-01 10:00".into(),
             },
         ]

@@ -78,7 +78,7 @@ type Loaded = (
     Vec<(LedgerEntry, String)>,
     Vec<Standing>,
     Option<i64>,
-    Option<Vec<(String, String, i64, String, i64)>>,
+    Option<Vec<points::DoubleSpend>>,
 );
 
 pub async fn page(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
@@ -135,12 +135,12 @@ pub async fn page(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
             .collect(),
         spends: spends.map(|all| {
             all.into_iter()
-                .map(|(voucher, volunteer, amount, shop, at)| Spend {
-                    voucher,
-                    volunteer,
-                    amount,
-                    shop,
-                    at: datetime(at),
+                .map(|d| Spend {
+                    voucher: d.voucher,
+                    volunteer: d.volunteer,
+                    amount: d.amount,
+                    shop: d.shop,
+                    at: datetime(d.at),
                 })
                 .collect()
         }),

@@ -461,15 +461,33 @@ pub fn present(tx: &mut dyn Tx, by: &str, token: &str, shop: &str, at: i64) -> R
     Ok(Presented::Redeemed(v))
 }
 
-/// Double spends caught: (voucher, volunteer, amount, shop, at), newest first.
-pub fn double_spends(tx: &mut dyn Tx) -> Result<Vec<(String, String, i64, String, i64)>> {
+/// A second presentation of a voucher, for the admin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoubleSpend {
+    pub voucher: String,
+    pub volunteer: String,
+    pub amount: i64,
+    pub shop: String,
+    pub at: i64,
+}
+
+/// Double spends caught, newest first.
+pub fn double_spends(tx: &mut dyn Tx) -> Result<Vec<DoubleSpend>> {
     tx.query(
         "SELECT d.voucher_id, v.volunteer, v.amount, COALESCE(d.shop, ''), d.at
          FROM voucher_double_spends d JOIN vouchers v ON v.id = d.voucher_id ORDER BY d.at DESC",
         &[],
     )?
     .iter()
-    .map(|r| Ok((r.text(0)?, r.text(1)?, r.int(2)?, r.text(3)?, r.int(4)?)))
+    .map(|r| {
+        Ok(DoubleSpend {
+            voucher: r.text(0)?,
+            volunteer: r.text(1)?,
+            amount: r.int(2)?,
+            shop: r.text(3)?,
+            at: r.int(4)?,
+        })
+    })
     .collect()
 }
 

@@ -51,6 +51,10 @@ enum Command {
         /// An overdue hazard escalates one grid level up per this many hours past its deadline.
         #[arg(long, default_value_t = 48)]
         escalate_after_hours: i64,
+        /// Reports at one address and of one category filed within this many hours
+        /// of each other are flagged as possible duplicates in the report inbox.
+        #[arg(long, default_value_t = 72)]
+        duplicate_window_hours: i64,
         /// A reverse proxy in front of the server (repeatable): only from these
         /// addresses is `X-Forwarded-For` believed, for throttling and the audit trail.
         #[arg(long = "trusted-proxy", value_name = "IP")]
@@ -236,11 +240,13 @@ fn run(cli: Cli) -> Result<(), ApiError> {
             demo_addresses,
             secure_cookie,
             escalate_after_hours,
+            duplicate_window_hours,
             trusted_proxies,
         } => {
             let console = gridfield_server::console::Config {
                 secure_cookie,
                 escalate_after_ms: escalate_after_hours.max(1) * 3600 * 1000,
+                duplicate_window_ms: duplicate_window_hours.max(0) * 3600 * 1000,
                 ..Default::default()
             };
             serve(

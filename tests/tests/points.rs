@@ -36,12 +36,11 @@ fn scenario(backend: Backend) {
     store.console_user("赵强", "supervisor", GRID_A, PASSWORD);
     store.console_user("孙丽", "supervisor", GRID_A, PASSWORD);
     store.console_user("管理员", "admin", TOWN, PASSWORD);
-    let category = gridfield_core::case::builtin_taxonomy()
-        .active_categories()
-        .find(|e| e.parent.is_some())
-        .expect("a case category")
-        .code
-        .clone();
+    let cases = gridfield_core::case::builtin_taxonomy();
+    let mut leaves = cases.active_categories().filter(|e| e.parent.is_some());
+    let category = leaves.next().expect("a case category").code.clone();
+    let other = leaves.next().expect("another case category");
+    let (other, other_label) = (other.code.clone(), other.zh.clone());
 
     // Rules as data: a wrong file names its lines and changes nothing.
     let dir = tempfile::tempdir().unwrap();
@@ -112,6 +111,9 @@ fn scenario(backend: Backend) {
     let zhao = console::sign_in(&server.url, "赵强", PASSWORD);
     let sun = console::sign_in(&server.url, "孙丽", PASSWORD);
     let admin = console::sign_in(&server.url, "管理员", PASSWORD);
+    // Same address, same category, within the window: both flagged in the inbox.
+    let inbox = text(&console::get(&server.url, &zhao, "/console/reports"));
+    assert_eq!(inbox.matches("疑似重复").count(), 2, "{inbox}");
     let page = console::get(&server.url, &zhao, &format!("/console/reports/{plain}"));
     let token = csrf(&page);
     // Medium in this category: 8 by the rules; critical: 40, above the tier.
@@ -152,6 +154,37 @@ fn scenario(backend: Backend) {
         ],
     );
     assert_eq!(r.status, 303, "{}", text(&r));
+
+    // The supervisor re-categorises (audited); an unknown category is refused.
+    let recategorise = |cat: &str| {
+        post(
+            &server,
+            &zhao,
+            &format!("/console/reports/{plain}/category"),
+            &[("csrf", &token), ("category", cat)],
+        )
+    };
+    assert_eq!(recategorise("no.such").status, 422);
+    let r = recategorise(&other);
+    assert_eq!(r.status, 303, "{}", text(&r));
+    let page = text(&console::get(
+        &server.url,
+        &zhao,
+        &format!("/console/reports/{plain}"),
+    ));
+    assert!(
+        page.contains(&format!("id=\"category\">{other_label}")),
+        "{page}"
+    );
+    let audited = store
+        .query_lines("SELECT CAST(COUNT(*) AS TEXT) FROM audit WHERE action = 'report_category'");
+    assert_eq!(audited, vec!["1".to_string()]);
+    let inbox = text(&console::get(
+        &server.url,
+        &zhao,
+        "/console/reports?status=accepted",
+    ));
+    assert!(!inbox.contains("疑似重复"), "no longer the same category");
 
     // The tiered award waits: the balance on the phone counts only the first.
     v.sync();

@@ -57,6 +57,9 @@ pub struct Config {
     pub secure_cookie: bool,
     /// An overdue hazard escalates one grid level up per this much time past its deadline.
     pub escalate_after_ms: i64,
+    /// Reports at one address and of one category this close in time are flagged
+    /// as possible duplicates in the inbox.
+    pub duplicate_window_ms: i64,
     pub auth: AuthPolicy,
 }
 
@@ -65,6 +68,7 @@ impl Default for Config {
         Config {
             secure_cookie: false,
             escalate_after_ms: 48 * 3600 * 1000,
+            duplicate_window_ms: gridfield_core::report::DUPLICATE_WINDOW_MS,
             auth: AuthPolicy::default(),
         }
     }
@@ -103,6 +107,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/reports", get(reports::list))
         .route("/console/reports/{id}", get(reports::show))
         .route("/console/reports/{id}/decide", post(reports::decide))
+        .route(
+            "/console/reports/{id}/category",
+            post(reports::recategorise),
+        )
         .route("/console/points", get(points::page))
         .route("/console/points/{id}/approve", post(points::approve))
         .route("/console/points/settlement/{file}", get(points::settlement))

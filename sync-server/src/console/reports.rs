@@ -36,6 +36,9 @@ pub struct Row {
     pub text: String,
     pub reporter: String,
     pub status: Option<(&'static str, &'static str)>,
+    pub category: String,
+    /// Another report at the same address and of the same category, close in time.
+    pub duplicate: bool,
 }
 
 #[derive(Template)]
@@ -58,16 +61,32 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let f = filter_from(RecordKind::Report, &p, now_ms(), 0);
     let page = p.page();
     let sc = scope(&c);
+    let window = s.console.duplicate_window_ms;
     let res = blocking(move || {
         s.db.read(|tx| {
+            let pg = query::list(tx, &sc, &f, page)?;
+            let mut dups = Vec::new();
+            for (_, body) in &pg.rows {
+                let dup = match serde_json::from_value::<Report>(body.clone()) {
+                    Ok(r) if r.category.is_some() => {
+                        rules::reports::at_address(tx, &r.address_code)?
+                            .iter()
+                            .any(|o| gridfield_core::report::is_duplicate(&r, o, window))
+                    }
+                    _ => false,
+                };
+                dups.push(dup);
+            }
             Ok((
-                query::list(tx, &sc, &f, page)?,
+                pg,
                 query::grids_in_scope(tx, &sc)?,
+                dups,
+                rules::taxonomy::case(tx)?,
             ))
         })
     })
     .await;
-    let (pg, grids) = match res {
+    let (pg, grids, dups, cases) = match res {
         Ok(v) => v,
         Err(e) => return c.finish(Err(e)),
     };
@@ -83,7 +102,8 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let rows = pg
         .rows
         .iter()
-        .map(|(id, r)| Row {
+        .zip(dups)
+        .map(|((id, r), duplicate)| Row {
             id: id.clone(),
             created: html::datetime(r.get("created_at").and_then(Value::as_i64).unwrap_or(0)),
             address: jstr(r, "address_text").to_string(),
@@ -95,6 +115,11 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 jstr(r, "reporter").to_string()
             },
             status: ReportStatus::parse(jstr(r, "status")).map(|x| (x.as_str(), x.label(l))),
+            category: match jstr(r, "category") {
+                "" => String::new(),
+                code => cases.category_label(code, l),
+            },
+            duplicate,
         })
         .collect();
     let view = ListPage {
@@ -126,12 +151,15 @@ struct ShowPage<'a> {
     dismiss_note: &'a str,
     categories: Vec<Choice>,
     severities: Vec<Choice>,
+    /// The report's category label, and the case categories to re-categorise to.
+    category: String,
+    report_categories: Vec<Choice>,
 }
 
 fn show_page(
     c: &Console,
     r: &Report,
-    (taxonomy, rules): &(Taxonomy, PointsRules),
+    (taxonomy, rules, cases): &(Taxonomy, PointsRules, Taxonomy),
     flash: Option<Flash>,
     typed: &Params,
 ) -> Response {
@@ -179,19 +207,37 @@ fn show_page(
         },
         categories: choices(categories, None),
         severities: choices(severities, Some(Severity::Medium.as_str())),
+        category: r
+            .category
+            .as_deref()
+            .map(|c| cases.category_label(c, l))
+            .unwrap_or_else(|| gridfield_core::taxonomy::uncategorised(l).to_string()),
+        report_categories: choices(
+            cases
+                .active_categories()
+                .map(|e| (e.code.clone(), e.label(l).to_string()))
+                .collect(),
+            r.category.as_deref(),
+        ),
     };
     render(c.lang, status, &view)
 }
 
 /// The report, and the hazard taxonomy its accept form offers categories from.
-fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<(Report, (Taxonomy, PointsRules))> {
+type Loaded = (Report, (Taxonomy, PointsRules, Taxonomy));
+
+fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
     s.db.read(|tx| {
         let r = query::get_in_scope(tx, sc, RecordKind::Report, id)?.ok_or_else(missing)?;
         let report =
             serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
         Ok((
             report,
-            (rules::taxonomy::hazard(tx)?, rules::points::rules(tx)?),
+            (
+                rules::taxonomy::hazard(tx)?,
+                rules::points::rules(tx)?,
+                rules::taxonomy::case(tx)?,
+            ),
         ))
     })
 }
@@ -278,6 +324,51 @@ pub async fn decide(
             "/console/reports?ok=dismissed"
         }),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let res = blocking(move || load(&s, &sc, &id)).await;
+            c.finish(res.map(|(r, t)| show_page(&c, &r, &t, Some(Flash::err(e.message)), &p)))
+        }
+        Err(e) => c.finish(Err(e)),
+    }
+}
+
+/// A supervisor changes a report's category (audited, before and after).
+pub async fn recategorise(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let p = Params(f);
+    if let Err(r) = csrf::check(&c, &p) {
+        return *r;
+    }
+    let l = c.lang.lang;
+    let category = p.get("category").unwrap_or("").to_string();
+    let sc = scope(&c);
+    let (s2, user, id2) = (s.clone(), c.user.clone(), id.clone());
+    let res = blocking(move || {
+        s2.db.write(|tx| {
+            query::get_in_scope(tx, &sc, RecordKind::Report, &id2)?.ok_or_else(missing)?;
+            let before = decided(
+                rules::reports::recategorise(tx, &user.ctx(), &id2, &category),
+                l,
+            )?;
+            Ok(rules::audit::audit(
+                tx,
+                &user.name,
+                Some(CONSOLE_DEVICE),
+                "report_category",
+                RecordKind::Report.as_str(),
+                &id2,
+                Some(&json!({ "from": before, "to": category.trim() })),
+            )?)
+        })
+    })
+    .await;
+    match res {
+        Ok(()) => redirect(&format!("/console/reports/{}", html::url(&id))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let sc = scope(&c);
             let res = blocking(move || load(&s, &sc, &id)).await;
             c.finish(res.map(|(r, t)| show_page(&c, &r, &t, Some(Flash::err(e.message)), &p)))
         }

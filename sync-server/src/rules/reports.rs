@@ -133,3 +133,45 @@ pub fn decide_report(
     records::put(tx, RecordKind::Report, id, &path, Some(&addr), &json!(rep))?;
     Ok(Merged::default())
 }
+
+/// A supervisor re-categorises a report (any status): the category must be an
+/// active case-taxonomy entry; the report reaches the volunteer's phone by pull.
+/// Returns the category it had.
+pub fn recategorise(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    id: &str,
+    category: &str,
+) -> Result<Option<String>> {
+    if !dev.role.supervises() {
+        return Err(refused(DecisionRefusal::NotPermitted));
+    }
+    let Some(r) = records::get(tx, RecordKind::Report, id)? else {
+        return Err(refuse("not_found", Msg::ReportNotFound));
+    };
+    if !dev.covers(&r.grid_path) {
+        return Err(out_of_scope());
+    }
+    let categories = super::taxonomy::case(tx)?;
+    let category = category.trim();
+    gridfield_core::report::check_category(&categories, Some(category)).map_err(refused)?;
+    let path = r.grid_path.clone();
+    let mut rep: Report = r.doc()?;
+    let before = rep.category.replace(category.to_string());
+    let addr = rep.address_code.clone();
+    records::put(tx, RecordKind::Report, id, &path, Some(&addr), &json!(rep))?;
+    Ok(before)
+}
+
+/// The other reports at `address_code` (for the inbox's duplicate flag).
+pub fn at_address(tx: &mut dyn Tx, address_code: &str) -> Result<Vec<Report>> {
+    tx.query(
+        "SELECT body FROM records WHERE kind = 'report' AND address_code = $1",
+        &[address_code.into()],
+    )?
+    .iter()
+    .map(|row| {
+        serde_json::from_str(&crate::db::RowExt::text(row, 0)?).map_err(super::Error::internal)
+    })
+    .collect()
+}

@@ -173,6 +173,16 @@ enum AdminCmd {
     /// Designated shops (商户) where vouchers are spent: add, list.
     #[command(subcommand)]
     Shop(points_cmd::ShopCmd),
+    /// A deduction (negative points) or correction (positive) in a volunteer's
+    /// ledger, with a reason; the balance never goes below zero.
+    PointsAdjust {
+        #[arg(long)]
+        user: String,
+        #[arg(long, allow_hyphen_values = true)]
+        points: i64,
+        #[arg(long)]
+        reason: String,
+    },
     /// Keep a volunteer's name off the points leaderboard (`--undo` to name them again).
     PointsOptOut {
         user: String,
@@ -341,6 +351,11 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         AdminCmd::PointsRules(cmd) => points_cmd::rules(&db, cmd)?,
         AdminCmd::Shop(cmd) => points_cmd::shop(&db, cmd)?,
         AdminCmd::PointsOptOut { user, undo } => points_cmd::opt_out(&db, &user, undo)?,
+        AdminCmd::PointsAdjust {
+            user,
+            points,
+            reason,
+        } => points_cmd::adjust(&db, &user, points, &reason)?,
         AdminCmd::GridAdd {
             code,
             name,

@@ -84,6 +84,31 @@ pub fn shop(db: &Db, cmd: ShopCmd) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `admin points-adjust`: a deduction or correction in the ledger (audited).
+pub fn adjust(db: &Db, user: &str, points: i64, reason: &str) -> Result<(), ApiError> {
+    let e = db.write_as(|tx| {
+        let e = points::adjust(tx, "admin", user, points, reason, now_ms())?;
+        gridfield_server::rules::audit::audit(
+            tx,
+            "admin",
+            None,
+            "points_adjust",
+            "points",
+            &e.id,
+            Some(&serde_json::json!({ "volunteer": user, "points": points })),
+        )?;
+        Ok::<_, gridfield_server::rules::Error>(e)
+    })?;
+    println!(
+        "{} {} {:+}, balance {}",
+        e.kind.as_str(),
+        e.id,
+        e.points,
+        db.read_as(|tx| points::balance(tx, user))?
+    );
+    Ok(())
+}
+
 pub fn opt_out(db: &Db, user: &str, undo: bool) -> Result<(), ApiError> {
     db.write_as(|tx| points::set_opt_out(tx, user, !undo, now_ms()))?;
     Ok(())

@@ -343,6 +343,28 @@ fn scenario(backend: Backend) {
          WHERE volunteer = '王芳' AND state = 'counted'",
     );
     assert_eq!(sum, vec!["0".to_string()]);
+    // An admin's deduction may not take it below zero either; a correction may add.
+    let adjust = |points: &str| {
+        Command::new(bin("gridfield-server"))
+            .args([
+                "--db",
+                &store.target,
+                "admin",
+                "points-adjust",
+                "--user",
+                "王芳",
+            ])
+            .args(["--points", points, "--reason", "人工更正"])
+            .output()
+            .unwrap()
+    };
+    let refused = adjust("-1");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("insufficient_balance"));
+    assert!(adjust("5").status.success());
+    let out = adjust("-5");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("balance 0"));
 
     // Settlement: shop-a, one voucher of 20 this month.
     let csv = text(&console::get(

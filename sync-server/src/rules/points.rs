@@ -298,6 +298,57 @@ pub fn approve(tx: &mut dyn Tx, dev: &DeviceCtx, id: &str, at: i64) -> Result<Le
     Ok(e)
 }
 
+/// A deduction (negative) or correction (positive) by `by`, with a reason; the
+/// balance may not go below zero.
+pub fn adjust(
+    tx: &mut dyn Tx,
+    by: &str,
+    volunteer: &str,
+    points: i64,
+    reason: &str,
+    at: i64,
+) -> Result<LedgerEntry> {
+    if reason.trim().is_empty() {
+        return Err(refused(PointsRefusal::AdjustReasonRequired));
+    }
+    if points == 0 || points.unsigned_abs() > gridfield_core::points::rules::MAX_RULE_POINTS as u64
+    {
+        return Err(refused(PointsRefusal::AdjustTooLarge {
+            max: gridfield_core::points::rules::MAX_RULE_POINTS,
+        }));
+    }
+    if tx
+        .query_one("SELECT 1 FROM users WHERE name = $1", &[volunteer.into()])?
+        .is_none()
+    {
+        return Err(Error::NotFound(volunteer.into()));
+    }
+    let available = balance(tx, volunteer)?;
+    if available + points < 0 {
+        return Err(refused(PointsRefusal::InsufficientBalance { available }));
+    }
+    let e = LedgerEntry {
+        id: new_id("pt"),
+        volunteer: volunteer.into(),
+        kind: if points < 0 {
+            EntryKind::Deduction
+        } else {
+            EntryKind::Correction
+        },
+        points,
+        reason: reason.trim().into(),
+        report_id: None,
+        voucher_id: None,
+        by_user: by.into(),
+        at,
+        state: EntryState::Counted,
+        approved_by: None,
+    };
+    let path = user_grid_path(tx, volunteer)?;
+    insert(tx, &path, &e)?;
+    Ok(e)
+}
+
 /// Register a shop (商户) vouchers may name.
 pub fn add_shop(tx: &mut dyn Tx, code: &str, name: &str, at: i64) -> Result<()> {
     if code.trim().is_empty() || name.trim().is_empty() || code.len() > 64 {

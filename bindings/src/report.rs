@@ -60,6 +60,7 @@ impl From<NewReport> for st::NewReport {
             address_text: n.address_text,
             text: n.text,
             photos: n.photos,
+            category: None,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod op;
 pub mod person;
 pub mod photo;
 pub mod plate;
+pub mod points;
 pub mod record;
 pub mod refusal;
 pub mod report;

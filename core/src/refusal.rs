@@ -6,6 +6,7 @@ use crate::case::CaseRefusal;
 use crate::hazard::{HazardRefusal, TransitionError};
 use crate::i18n::Lang;
 use crate::inspection::{ReviewRefusal, WriteRefusal};
+use crate::points::PointsRefusal;
 use crate::record::NotAuthor;
 use crate::report::DecisionRefusal;
 
@@ -18,6 +19,7 @@ pub enum Refusal {
     HazardStep(TransitionError),
     NotAuthor(NotAuthor),
     Case(CaseRefusal),
+    Points(PointsRefusal),
 }
 
 impl Refusal {
@@ -31,6 +33,7 @@ impl Refusal {
             Refusal::HazardStep(r) => r.code(),
             Refusal::NotAuthor(r) => r.code(),
             Refusal::Case(r) => r.code(),
+            Refusal::Points(r) => r.code(),
         }
     }
 
@@ -57,6 +60,7 @@ impl Refusal {
                 | Refusal::HazardCreate(HazardRefusal::NotPermitted)
                 | Refusal::HazardStep(TransitionError::NotPermitted { .. })
         ) || matches!(self, Refusal::Case(r) if r.is_permission())
+            || matches!(self, Refusal::Points(r) if r.is_permission())
     }
 
     pub fn message(&self, lang: Lang) -> String {
@@ -68,6 +72,7 @@ impl Refusal {
             Refusal::HazardStep(r) => r.message(lang),
             Refusal::NotAuthor(r) => r.message(lang),
             Refusal::Case(r) => r.message(lang),
+            Refusal::Points(r) => r.message(lang),
         }
     }
 
@@ -80,6 +85,7 @@ impl Refusal {
         all.extend(HazardRefusal::samples().into_iter().map(Refusal::from));
         all.push(Refusal::NotAuthor(NotAuthor));
         all.extend(CaseRefusal::samples().into_iter().map(Refusal::from));
+        all.extend(PointsRefusal::samples().into_iter().map(Refusal::from));
         all
     }
 }
@@ -101,7 +107,7 @@ macro_rules! from_reason {
 }
 from_reason!(WriteRefusal => InspectionWrite, ReviewRefusal => Review,
     DecisionRefusal => Report, HazardRefusal => HazardCreate, TransitionError => HazardStep,
-    NotAuthor => NotAuthor, CaseRefusal => Case);
+    NotAuthor => NotAuthor, CaseRefusal => Case, PointsRefusal => Points);
 
 #[cfg(test)]
 mod tests {

@@ -32,6 +32,30 @@ fn every_refusal_reads_in_both_languages() {
         check(r.code(), r.message(Lang::Zh), r.message(Lang::En));
         seen += 1;
     }
+    for r in crate::points::PointsRefusal::samples() {
+        check(r.code(), r.message(Lang::Zh), r.message(Lang::En));
+        seen += 1;
+    }
+    for e in crate::points::VoucherError::ALL {
+        check(
+            e.code(),
+            e.message(Lang::Zh).into(),
+            e.message(Lang::En).into(),
+        );
+        seen += 1;
+    }
+    for k in [
+        crate::points::EntryKind::Award,
+        crate::points::EntryKind::Deduction,
+        crate::points::EntryKind::Redemption,
+        crate::points::EntryKind::Correction,
+    ] {
+        check(
+            k.as_str(),
+            k.label(Lang::Zh).into(),
+            k.label(Lang::En).into(),
+        );
+    }
     assert!(seen >= 15);
 }
 

@@ -11,6 +11,7 @@ use gridfield_server::db::Db;
 use gridfield_server::{ApiError, Server, admin, demo, rules};
 
 mod case_cmd;
+mod points_cmd;
 mod taxonomy_cmd;
 mod template_cmd;
 mod visit_cmd;
@@ -52,6 +53,10 @@ enum Command {
         /// An overdue hazard escalates one grid level up per this many hours past its deadline.
         #[arg(long, default_value_t = 48)]
         escalate_after_hours: i64,
+        /// Reports at one address and of one category filed within this many hours
+        /// of each other are flagged as possible duplicates in the report inbox.
+        #[arg(long, default_value_t = 72)]
+        duplicate_window_hours: i64,
         /// A reverse proxy in front of the server (repeatable): only from these
         /// addresses is `X-Forwarded-For` believed, for throttling and the audit trail.
         #[arg(long = "trusted-proxy", value_name = "IP")]
@@ -170,6 +175,28 @@ enum AdminCmd {
     /// Visit rules (走访计划): load from a file (checked line by line), show.
     #[command(subcommand)]
     VisitRules(visit_cmd::VisitRulesCmd),
+    /// 积分 rules: load from a file (validated, errors by line), show.
+    #[command(subcommand)]
+    PointsRules(points_cmd::PointsRulesCmd),
+    /// Designated shops (商户) where vouchers are spent: add, list.
+    #[command(subcommand)]
+    Shop(points_cmd::ShopCmd),
+    /// A deduction (negative points) or correction (positive) in a volunteer's
+    /// ledger, with a reason; the balance never goes below zero.
+    PointsAdjust {
+        #[arg(long)]
+        user: String,
+        #[arg(long, allow_hyphen_values = true)]
+        points: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Keep a volunteer's name off the points leaderboard (`--undo` to name them again).
+    PointsOptOut {
+        user: String,
+        #[arg(long)]
+        undo: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -231,11 +258,13 @@ fn run(cli: Cli) -> Result<(), ApiError> {
             demo_addresses,
             secure_cookie,
             escalate_after_hours,
+            duplicate_window_hours,
             trusted_proxies,
         } => {
             let console = gridfield_server::console::Config {
                 secure_cookie,
                 escalate_after_ms: escalate_after_hours.max(1) * 3600 * 1000,
+                duplicate_window_ms: duplicate_window_hours.max(0) * 3600 * 1000,
                 ..Default::default()
             };
             serve(
@@ -329,6 +358,14 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
         AdminCmd::CaseRules(cmd) => case_cmd::case_rules(&db, cmd)?,
         AdminCmd::Template(cmd) => template_cmd::run(&db, cmd)?,
         AdminCmd::VisitRules(cmd) => visit_cmd::run(&db, cmd)?,
+        AdminCmd::PointsRules(cmd) => points_cmd::rules(&db, cmd)?,
+        AdminCmd::Shop(cmd) => points_cmd::shop(&db, cmd)?,
+        AdminCmd::PointsOptOut { user, undo } => points_cmd::opt_out(&db, &user, undo)?,
+        AdminCmd::PointsAdjust {
+            user,
+            points,
+            reason,
+        } => points_cmd::adjust(&db, &user, points, &reason)?,
         AdminCmd::GridAdd {
             code,
             name,

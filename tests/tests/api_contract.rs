@@ -196,6 +196,7 @@ fn every_route_is_documented(backend: Backend) {
         "GET /v1/blobs/{hash}",
         "HEAD /v1/blobs/{hash}",
         "PUT /v1/blobs/{hash}",
+        "POST /v1/points/sync",
     ]
     .map(String::from)
     .to_vec();

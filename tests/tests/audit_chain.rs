@@ -121,7 +121,9 @@ fn migration(backend: Backend) {
         DROP INDEX records_visit_subject; DROP INDEX records_visit_by;
         ALTER TABLE records DROP COLUMN visit_subject; ALTER TABLE records DROP COLUMN visit_at;
         ALTER TABLE records DROP COLUMN visit_by; ALTER TABLE records DROP COLUMN visit_value;
-        ALTER TABLE records DROP COLUMN visit_planned;",
+        ALTER TABLE records DROP COLUMN visit_planned;
+         DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
+         DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

@@ -269,13 +269,15 @@ fn photo_scope(backend: Backend) {
         ALTER TABLE records DROP COLUMN visit_subject; ALTER TABLE records DROP COLUMN visit_at;
         ALTER TABLE records DROP COLUMN visit_by; ALTER TABLE records DROP COLUMN visit_value;
         ALTER TABLE records DROP COLUMN visit_planned;";
+    let undo_014 = "DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
+        DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;";
     if store.is_postgres() {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} UPDATE schema_version SET version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} UPDATE schema_version SET version = 2"
         ));
     } else {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} PRAGMA user_version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} PRAGMA user_version = 2"
         ));
     }
     let server = ServerProc::start(&store);
@@ -295,7 +297,7 @@ fn text(r: &Reply) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
 
-/// The report inbox: accept with points (and as a hazard), dismiss with a reason;
+/// The report inbox: accept (points by the rules; one as a hazard), dismiss with a reason;
 /// each decision reaches the volunteer's phone, the hazard reaches the worker's.
 fn report_inbox(backend: Backend) {
     let store = Store::new(backend);
@@ -351,14 +353,23 @@ fn report_inbox(backend: Backend) {
         &as_hazard,
         &[
             ("decision", "accept"),
-            ("points", "5"),
+            ("level", "medium"),
             ("make_hazard", "1"),
             ("category", "fire.escape_blocked"),
             ("severity", "high"),
         ],
     );
     assert_eq!(r.status, 303, "{}", text(&r));
-    let r = decide(&plain, &[("decision", "accept"), ("points", "3")]);
+    // The points rules price it (low: 2 by the default rules), adjusted with a reason.
+    let r = decide(
+        &plain,
+        &[
+            ("decision", "accept"),
+            ("level", "low"),
+            ("adjust", "1"),
+            ("adjust_reason", "线索清楚"),
+        ],
+    );
     assert_eq!(r.status, 303, "{}", text(&r));
     let r = decide(
         &dismissed,

@@ -48,6 +48,18 @@ impl IssuerPublicKey {
         &self.0
     }
 
+    /// Whether `signature` is this key's Ed25519 signature of `message` (strict
+    /// verification, as for plates): the one check vouchers share with plates.
+    pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(sig) = <[u8; 64]>::try_from(signature) else {
+            return false;
+        };
+        self.verifying_key().is_ok_and(|k| {
+            k.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&sig))
+                .is_ok()
+        })
+    }
+
     pub(super) fn verifying_key(&self) -> Result<VerifyingKey, PlateError> {
         VerifyingKey::from_bytes(&self.0)
             .map_err(|_| PlateError::InvalidKey("not a valid Ed25519 public key".into()))
@@ -85,6 +97,11 @@ impl PlateIssuer {
 
     pub fn seed(&self) -> [u8; 32] {
         self.key.to_bytes()
+    }
+
+    /// An Ed25519 signature of `message` (vouchers and their device certificates).
+    pub fn sign_message(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
     }
 
     pub fn public_key(&self) -> IssuerPublicKey {

@@ -36,6 +36,9 @@ pub struct Report {
     /// never sent to devices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_phone: Option<String>,
+    /// 上报类别: a code from the case taxonomy (what the points rules price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 /// Where a report came from.
@@ -101,6 +104,34 @@ impl ReportStatus {
     }
 }
 
+/// A new report's category: absent, or an active entry of the case taxonomy
+/// (the phone offers only those; the server judges again).
+pub fn check_category(
+    categories: &crate::taxonomy::Taxonomy,
+    category: Option<&str>,
+) -> Result<(), crate::points::PointsRefusal> {
+    use crate::taxonomy::Standing;
+    match category.map(|c| categories.category_standing(c)) {
+        None | Some(Standing::Active) => Ok(()),
+        Some(Standing::Retired) => Err(crate::points::PointsRefusal::CategoryRetired),
+        Some(Standing::Unknown) => Err(crate::points::PointsRefusal::UnknownCategory),
+    }
+}
+
+/// How far apart two reports at one address and of one category may be filed
+/// and still be flagged as duplicates, unless the server sets another window.
+pub const DUPLICATE_WINDOW_MS: i64 = 72 * 3600 * 1000;
+
+/// Whether `b` looks like a duplicate of `a`: another report at the same address,
+/// of the same category, filed within `window_ms` of it.
+pub fn is_duplicate(a: &Report, b: &Report, window_ms: i64) -> bool {
+    a.id != b.id
+        && a.address_code == b.address_code
+        && a.category.is_some()
+        && a.category == b.category
+        && (a.created_at - b.created_at).abs() <= window_ms
+}
+
 /// The label of a resident's feedback phone on a report.
 pub fn contact_phone_label(lang: Lang) -> &'static str {
     lang.pick("联系电话", "contact phone")
@@ -116,6 +147,36 @@ pub fn visible_to(reporter: &str, role: Role, user: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicates_share_address_and_category_within_the_window() {
+        let r = |id: &str, addr: &str, cat: Option<&str>, at: i64| Report {
+            id: id.into(),
+            address_code: addr.into(),
+            address_text: String::new(),
+            text: String::new(),
+            photos: vec![],
+            reporter: "v".into(),
+            device_id: "d".into(),
+            status: ReportStatus::Pending,
+            points: 0,
+            decision_note: None,
+            hazard_id: None,
+            created_at: at,
+            delivery: Delivery::Local,
+            source: ReportSource::Volunteer,
+            contact_phone: None,
+            category: cat.map(String::from),
+        };
+        let a = r("a", "X", Some("c"), 0);
+        assert!(is_duplicate(&a, &r("b", "X", Some("c"), 1000), 1000));
+        assert!(!is_duplicate(&a, &r("b", "X", Some("c"), 1001), 1000));
+        assert!(!is_duplicate(&a, &r("b", "Y", Some("c"), 0), 1000));
+        assert!(!is_duplicate(&a, &r("b", "X", Some("d"), 0), 1000));
+        assert!(!is_duplicate(&a, &a.clone(), 1000), "not its own duplicate");
+        let none = r("n", "X", None, 0);
+        assert!(!is_duplicate(&none, &r("m", "X", None, 0), 1000));
+    }
 
     #[test]
     fn volunteers_see_only_their_own_reports() {

@@ -39,6 +39,7 @@ pub(crate) mod meta;
 pub(crate) mod outbox;
 pub(crate) mod photos;
 pub(crate) mod plates;
+pub(crate) mod points;
 pub(crate) mod reports;
 pub mod schema;
 pub(crate) mod taxonomy;
@@ -53,6 +54,7 @@ pub use cases::{CaseDetail, CaseFilter, CaseScope, CaseType, NewCase};
 pub use hazards::{HazardDetail, HazardFilter, NewHazard};
 pub use inspections::{InspectionOutcome, NewInspection};
 pub use plates::PlateScan;
+pub use points::{IssuedVoucher, PointsState};
 pub use reports::NewReport;
 
 use db::DbKey;
@@ -591,6 +593,8 @@ impl Store {
 
     pub fn file_report(&self, new: &NewReport) -> Result<String> {
         reports::check_new(new)?;
+        crate::report::check_category(&self.case_taxonomy()?, new.category.as_deref())
+            .map_err(Error::refused)?;
         self.write(|t| reports::file(t, new))
     }
 
@@ -601,6 +605,41 @@ impl Store {
     /// 积分: points credited for this user's accepted reports.
     pub fn points(&self) -> Result<i64> {
         self.read(|c| reports::points(c, &self.identity.user))
+    }
+
+    /// 积分 as the server last confirmed them, and the vouchers issued here.
+    pub fn points_state(&self) -> Result<PointsState> {
+        self.read(points::state)
+    }
+
+    /// Issue a voucher offline (signed with this phone's certified key) for
+    /// `amount` points, good at `shop` (or any shop) for `valid_ms`.
+    pub fn issue_voucher(
+        &self,
+        amount: i64,
+        shop: Option<&str>,
+        valid_ms: i64,
+    ) -> Result<IssuedVoucher> {
+        self.write(|t| points::issue(t, amount, shop, valid_ms))
+    }
+
+    /// Whether the leaderboard may name this volunteer (sent at the next sync).
+    pub fn set_leaderboard_opt_out(&self, out: bool) -> Result<()> {
+        self.write(|t| points::set_opt_out(t, out))
+    }
+
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))]
+    pub(crate) fn points_request(&self) -> Result<crate::points::PointsSyncRequest> {
+        self.write(points::request)
+    }
+
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))]
+    pub(crate) fn apply_points(
+        &self,
+        sent: &crate::points::PointsSyncRequest,
+        r: &crate::points::PointsSyncResponse,
+    ) -> Result<()> {
+        self.write(|t| points::apply(t, sent, r))
     }
 
     // ---- outbox and audit ---------------------------------------------------------------

@@ -22,6 +22,9 @@ pub struct NewReport {
     pub address_text: Option<String>,
     pub text: String,
     pub photos: Vec<String>,
+    /// A case-taxonomy category code (the phone offers the active ones).
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 /// The text and address a report needs: checked before the write opens.
@@ -54,6 +57,7 @@ pub(crate) fn file(t: &mut Tx<'_>, new: &NewReport) -> Result<String> {
         delivery: Delivery::Local,
         source: Default::default(),
         contact_phone: None,
+        category: new.category.clone(),
     };
     t.tx.execute(
         "INSERT INTO reports (id, address_code, address_text, text, photos, reporter, device_id, status, points, created_at, updated_at)
@@ -110,6 +114,7 @@ pub(crate) fn query_reports(c: &Connection, where_: &str, arg: &str) -> Result<V
             delivery: Delivery::parse(&r.get::<_, String>(12)?).unwrap_or(Delivery::Local),
             source: Default::default(),
             contact_phone: None,
+            category: None,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

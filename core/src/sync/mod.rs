@@ -24,6 +24,7 @@ use crate::wire;
 pub(crate) mod apply;
 mod enroll;
 mod photos;
+mod points;
 mod pull;
 mod push;
 mod recovery;
@@ -239,6 +240,7 @@ impl<'a> Round<'a> {
             other => other?,
         }
         self.verify()?;
+        self.points()?;
         self.progress(SyncPhase::Done, 0, 0);
         self.report.bytes_up = self.http.bytes_up.get();
         self.report.bytes_down = self.http.bytes_down.get();

@@ -189,6 +189,7 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
             address_text: Some(far.address_text.clone()),
             text: "商铺门口电动车充电，飞线".into(),
             photos: vec![pic.clone()],
+            category: None,
         })
         .unwrap();
     let r = s
@@ -215,6 +216,7 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
             address_text: Some("随便写的地址".into()),
             text: "楼道灯坏了".into(),
             photos: vec![],
+            category: None,
         })
         .unwrap();
     let lr = s
@@ -233,6 +235,7 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
         address_text: None,
         text: "有问题".into(),
         photos: vec![],
+        category: None,
     };
     assert!(matches!(
         err(s.file_report(&base)),

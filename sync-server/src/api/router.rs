@@ -19,7 +19,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::v1::{blobs, devices, sync};
+use super::v1::{blobs, devices, points, sync};
 use crate::error::{ApiError, Result};
 use crate::messages::Msg;
 use crate::rules::{self, DeviceCtx};
@@ -47,6 +47,7 @@ fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sync::pull))
         .routes(routes!(devices::me))
         .routes(routes!(sync::checksum))
+        .routes(routes!(points::sync))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .merge(blobs)
 }

@@ -72,6 +72,7 @@ pub enum Nav {
     Hazards,
     Cases,
     Reports,
+    Points,
     Addresses,
     Conflicts,
     Audit,
@@ -80,7 +81,7 @@ pub enum Nav {
     None,
 }
 
-const NAV: [(Nav, &str, Msg); 10] = [
+const NAV: [(Nav, &str, Msg); 11] = [
     (Nav::Dashboard, "/console", Msg::NavDashboard),
     (Nav::Review, "/console/inspections", Msg::NavReview),
     (Nav::Hazards, "/console/hazards", Msg::NavHazards),
@@ -95,6 +96,11 @@ const NAV: [(Nav, &str, Msg); 10] = [
         Msg::Visit(super::visit_msg::VisitMsg::NavCoverage),
     ),
     (Nav::Reports, "/console/reports", Msg::NavReports),
+    (
+        Nav::Points,
+        "/console/points",
+        Msg::PointsText(super::points_msg::PointsMsg::NavPoints),
+    ),
     (Nav::Addresses, "/console/addresses", Msg::NavPlates),
     (Nav::Conflicts, "/console/conflicts", Msg::NavConflicts),
     (Nav::Audit, "/console/audit", Msg::NavAudit),

@@ -29,6 +29,8 @@ mod list;
 mod login;
 mod logs;
 pub mod msg;
+mod points;
+mod points_msg;
 pub mod query;
 mod reports;
 mod template_form;
@@ -61,6 +63,9 @@ pub struct Config {
     pub secure_cookie: bool,
     /// An overdue hazard escalates one grid level up per this much time past its deadline.
     pub escalate_after_ms: i64,
+    /// Reports at one address and of one category this close in time are flagged
+    /// as possible duplicates in the inbox.
+    pub duplicate_window_ms: i64,
     pub auth: AuthPolicy,
 }
 
@@ -69,6 +74,7 @@ impl Default for Config {
         Config {
             secure_cookie: false,
             escalate_after_ms: 48 * 3600 * 1000,
+            duplicate_window_ms: gridfield_core::report::DUPLICATE_WINDOW_MS,
             auth: AuthPolicy::default(),
         }
     }
@@ -110,6 +116,14 @@ pub fn router() -> Router<AppState> {
         .route("/console/coverage", get(coverage::page))
         .route("/console/coverage/list", get(coverage::list))
         .route("/console/coverage/export/{file}", get(coverage::export))
+        .route(
+            "/console/reports/{id}/category",
+            post(reports::recategorise),
+        )
+        .route("/console/points", get(points::page))
+        .route("/console/points/{id}/approve", post(points::approve))
+        .route("/console/points/settlement/{file}", get(points::settlement))
+        .route("/console/shop", get(points::shop).post(points::present))
         .route("/console/addresses", get(addresses::list))
         .route(
             "/console/addresses/export.csv",

@@ -156,11 +156,17 @@ pub enum Msg {
     Text,
     Reporter,
     NoReports,
+    ReportCategory,
+    Recategorise,
+    PossibleDuplicate,
     DecisionNote,
     Points,
     OpenMadeHazard,
     Accept,
     RewardPoints,
+    PointsLevel,
+    PointsAdjust,
+    PointsAdjustReason,
     NoteOptional,
     AlsoHazard,
     HazardCategory,
@@ -219,6 +225,8 @@ pub enum Msg {
     Template(super::template_msg::TemplateMsg),
     /// The visit coverage texts (`visit_msg`).
     Visit(super::visit_msg::VisitMsg),
+    /// The points' texts (`points_msg`).
+    PointsText(super::points_msg::PointsMsg),
 }
 
 impl Msg {
@@ -229,6 +237,7 @@ impl Msg {
             Case(m) => return m.text(lang),
             Template(m) => return m.text(lang),
             Visit(m) => return m.text(lang),
+            PointsText(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -429,6 +438,9 @@ impl Msg {
             ReportInbox => ("群众上报", "Report inbox"),
             Reports => ("群众上报", "Reports"),
             Report => ("上报", "Report"),
+            ReportCategory => ("上报类别", "Category"),
+            Recategorise => ("更改类别", "Change the category"),
+            PossibleDuplicate => ("疑似重复", "Possible duplicate"),
             Text => ("内容", "Text"),
             Reporter => ("上报人", "Reporter"),
             NoReports => ("没有符合条件的上报。", "No reports match."),
@@ -437,6 +449,12 @@ impl Msg {
             OpenMadeHazard => ("查看由此生成的隐患", "Open the hazard made from it"),
             Accept => ("采纳", "Accept"),
             RewardPoints => ("奖励积分", "Points"),
+            PointsLevel => (
+                "积分等级（按积分规则）",
+                "Points level (by the points rules)",
+            ),
+            PointsAdjust => ("积分调整（±）", "Adjustment (±)"),
+            PointsAdjustReason => ("调整原因", "Reason for the adjustment"),
             NoteOptional => ("说明（可选）", "Note (optional)"),
             AlsoHazard => ("同时登记为隐患", "Also record it as a hazard"),
             HazardCategory => ("隐患类别", "Category"),
@@ -644,11 +662,17 @@ impl Msg {
             Msg::Text,
             Msg::Reporter,
             Msg::NoReports,
+            Msg::ReportCategory,
+            Msg::Recategorise,
+            Msg::PossibleDuplicate,
             Msg::DecisionNote,
             Msg::Points,
             Msg::OpenMadeHazard,
             Msg::Accept,
             Msg::RewardPoints,
+            Msg::PointsLevel,
+            Msg::PointsAdjust,
+            Msg::PointsAdjustReason,
             Msg::NoteOptional,
             Msg::AlsoHazard,
             Msg::HazardCategory,
@@ -714,6 +738,11 @@ impl Msg {
             super::visit_msg::VisitMsg::samples()
                 .into_iter()
                 .map(Msg::Visit),
+        )
+        .chain(
+            super::points_msg::PointsMsg::samples()
+                .into_iter()
+                .map(Msg::PointsText),
         )
         .collect()
     }

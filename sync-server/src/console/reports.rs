@@ -8,6 +8,7 @@ use axum::response::Response;
 use gridfield_core::checklist::Severity;
 use gridfield_core::grid::GridScope;
 use gridfield_core::model::ReportStatus;
+use gridfield_core::points::PointsRules;
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::Report;
 use gridfield_core::report::ReportSource;
@@ -24,7 +25,8 @@ use super::msg::Msg;
 use super::query::{self, PAGE_SIZE};
 use super::{AppState, Console, blocking, csrf, redirect};
 use crate::error::{ApiError, Result};
-use crate::rules::reports::{MAX_REPORT_POINTS, ReportDecision};
+use crate::rules::points::Pricing;
+use crate::rules::reports::ReportDecision;
 use crate::rules::{self, CONSOLE_DEVICE, now_ms};
 
 pub struct Row {
@@ -34,6 +36,9 @@ pub struct Row {
     pub text: String,
     pub reporter: String,
     pub status: Option<(&'static str, &'static str)>,
+    pub category: String,
+    /// Another report at the same address and of the same category, close in time.
+    pub duplicate: bool,
 }
 
 #[derive(Template)]
@@ -56,16 +61,32 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let f = filter_from(RecordKind::Report, &p, now_ms(), 0);
     let page = p.page();
     let sc = scope(&c);
+    let window = s.console.duplicate_window_ms;
     let res = blocking(move || {
         s.db.read(|tx| {
+            let pg = query::list(tx, &sc, &f, page)?;
+            let mut dups = Vec::new();
+            for (_, body) in &pg.rows {
+                let dup = match serde_json::from_value::<Report>(body.clone()) {
+                    Ok(r) if r.category.is_some() => {
+                        rules::reports::at_address(tx, &r.address_code)?
+                            .iter()
+                            .any(|o| gridfield_core::report::is_duplicate(&r, o, window))
+                    }
+                    _ => false,
+                };
+                dups.push(dup);
+            }
             Ok((
-                query::list(tx, &sc, &f, page)?,
+                pg,
                 query::grids_in_scope(tx, &sc)?,
+                dups,
+                rules::taxonomy::case(tx)?,
             ))
         })
     })
     .await;
-    let (pg, grids) = match res {
+    let (pg, grids, dups, cases) = match res {
         Ok(v) => v,
         Err(e) => return c.finish(Err(e)),
     };
@@ -81,7 +102,8 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let rows = pg
         .rows
         .iter()
-        .map(|(id, r)| Row {
+        .zip(dups)
+        .map(|((id, r), duplicate)| Row {
             id: id.clone(),
             created: html::datetime(r.get("created_at").and_then(Value::as_i64).unwrap_or(0)),
             address: jstr(r, "address_text").to_string(),
@@ -93,6 +115,11 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 jstr(r, "reporter").to_string()
             },
             status: ReportStatus::parse(jstr(r, "status")).map(|x| (x.as_str(), x.label(l))),
+            category: match jstr(r, "category") {
+                "" => String::new(),
+                code => cases.category_label(code, l),
+            },
+            duplicate,
         })
         .collect();
     let view = ListPage {
@@ -119,17 +146,20 @@ struct ShowPage<'a> {
     /// A resident's feedback phone, masked (label, value).
     contact: Option<(&'static str, String)>,
     photos: Vec<String>,
-    max_points: i64,
-    points: &'a str,
+    max_adjust: i64,
+    adjust: &'a str,
     dismiss_note: &'a str,
     categories: Vec<Choice>,
     severities: Vec<Choice>,
+    /// The report's category label, and the case categories to re-categorise to.
+    category: String,
+    report_categories: Vec<Choice>,
 }
 
 fn show_page(
     c: &Console,
     r: &Report,
-    taxonomy: &Taxonomy,
+    (taxonomy, rules, cases): &(Taxonomy, PointsRules, Taxonomy),
     flash: Option<Flash>,
     typed: &Params,
 ) -> Response {
@@ -168,8 +198,8 @@ fn show_page(
             .filter(|p| gridfield_core::photo::is_valid_hash(p))
             .cloned()
             .collect(),
-        max_points: MAX_REPORT_POINTS,
-        points: typed.get("points").unwrap_or("5"),
+        max_adjust: rules.adjust,
+        adjust: typed.get("adjust").unwrap_or("0"),
         dismiss_note: if typed.get("decision") == Some("dismiss") {
             typed.get("note").unwrap_or("")
         } else {
@@ -177,17 +207,38 @@ fn show_page(
         },
         categories: choices(categories, None),
         severities: choices(severities, Some(Severity::Medium.as_str())),
+        category: r
+            .category
+            .as_deref()
+            .map(|c| cases.category_label(c, l))
+            .unwrap_or_else(|| gridfield_core::taxonomy::uncategorised(l).to_string()),
+        report_categories: choices(
+            cases
+                .active_categories()
+                .map(|e| (e.code.clone(), e.label(l).to_string()))
+                .collect(),
+            r.category.as_deref(),
+        ),
     };
     render(c.lang, status, &view)
 }
 
 /// The report, and the hazard taxonomy its accept form offers categories from.
-fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<(Report, Taxonomy)> {
+type Loaded = (Report, (Taxonomy, PointsRules, Taxonomy));
+
+fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
     s.db.read(|tx| {
         let r = query::get_in_scope(tx, sc, RecordKind::Report, id)?.ok_or_else(missing)?;
         let report =
             serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok((report, rules::taxonomy::hazard(tx)?))
+        Ok((
+            report,
+            (
+                rules::taxonomy::hazard(tx)?,
+                rules::points::rules(tx)?,
+                rules::taxonomy::case(tx)?,
+            ),
+        ))
     })
 }
 
@@ -209,10 +260,18 @@ pub async fn decide(
     }
     let l = c.lang.lang;
     let accept = p.get("decision") == Some("accept");
-    let points = match p.get("points").map(str::parse::<i64>) {
+    // An unreadable adjustment is refused by the rules as too large.
+    let adjust = match p.get("adjust").map(str::trim).filter(|a| !a.is_empty()) {
         None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => -1,
+        Some(a) => a.parse::<i64>().unwrap_or(i64::MAX),
+    };
+    let pricing = Pricing {
+        severity: p
+            .get("level")
+            .and_then(Severity::parse)
+            .unwrap_or(Severity::Medium),
+        adjust,
+        reason: p.get("adjust_reason").map(String::from),
     };
     let hazard = (accept && p.get("make_hazard").is_some()).then(|| {
         (
@@ -225,7 +284,7 @@ pub async fn decide(
     let d = ReportDecision {
         accept,
         note: p.get("note").map(String::from),
-        points,
+        pricing,
         hazard,
     };
     let sc = scope(&c);
@@ -248,7 +307,12 @@ pub async fn decide(
                 },
                 RecordKind::Report.as_str(),
                 &id2,
-                Some(&json!({ "points": d.points, "note": d.note })),
+                Some(&json!({
+                    "level": d.pricing.severity.as_str(),
+                    "adjust": d.pricing.adjust,
+                    "adjust_reason": d.pricing.reason,
+                    "note": d.note,
+                })),
             )?)
         })
     })
@@ -260,6 +324,51 @@ pub async fn decide(
             "/console/reports?ok=dismissed"
         }),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let res = blocking(move || load(&s, &sc, &id)).await;
+            c.finish(res.map(|(r, t)| show_page(&c, &r, &t, Some(Flash::err(e.message)), &p)))
+        }
+        Err(e) => c.finish(Err(e)),
+    }
+}
+
+/// A supervisor changes a report's category (audited, before and after).
+pub async fn recategorise(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let p = Params(f);
+    if let Err(r) = csrf::check(&c, &p) {
+        return *r;
+    }
+    let l = c.lang.lang;
+    let category = p.get("category").unwrap_or("").to_string();
+    let sc = scope(&c);
+    let (s2, user, id2) = (s.clone(), c.user.clone(), id.clone());
+    let res = blocking(move || {
+        s2.db.write(|tx| {
+            query::get_in_scope(tx, &sc, RecordKind::Report, &id2)?.ok_or_else(missing)?;
+            let before = decided(
+                rules::reports::recategorise(tx, &user.ctx(), &id2, &category),
+                l,
+            )?;
+            Ok(rules::audit::audit(
+                tx,
+                &user.name,
+                Some(CONSOLE_DEVICE),
+                "report_category",
+                RecordKind::Report.as_str(),
+                &id2,
+                Some(&json!({ "from": before, "to": category.trim() })),
+            )?)
+        })
+    })
+    .await;
+    match res {
+        Ok(()) => redirect(&format!("/console/reports/{}", html::url(&id))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let sc = scope(&c);
             let res = blocking(move || load(&s, &sc, &id)).await;
             c.finish(res.map(|(r, t)| show_page(&c, &r, &t, Some(Flash::err(e.message)), &p)))
         }

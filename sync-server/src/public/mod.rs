@@ -414,6 +414,7 @@ fn file_report(tx: &mut dyn crate::db::Tx, code: &str, address_text: &str, f: &F
         delivery: Delivery::Server,
         source: ReportSource::Resident,
         contact_phone: (!phone.is_empty()).then(|| phone.to_string()),
+        category: None,
     };
     records::put(
         tx,

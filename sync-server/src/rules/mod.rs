@@ -14,6 +14,7 @@ pub mod hazards;
 pub mod inspections;
 pub mod photos;
 pub mod plates;
+pub mod points;
 pub mod pull;
 pub mod push;
 pub mod reports;

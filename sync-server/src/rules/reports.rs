@@ -20,6 +20,8 @@ pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Res
     gridfield_core::text::check_report(r).map_err(super::too_long)?;
     // A volunteer may report at any address that exists: plates outside one's own
     // grid are scanned too. The report belongs to the address's grid.
+    let categories = super::taxonomy::case(tx)?;
+    gridfield_core::report::check_category(&categories, r.category.as_deref()).map_err(refused)?;
     let Some(path) = records::address_path(tx, &r.address_code)? else {
         return Err(unknown_address());
     };
@@ -61,8 +63,8 @@ pub struct ReportDecision {
     pub accept: bool,
     /// Why (required when dismissing): the volunteer sees it after the next sync.
     pub note: Option<String>,
-    /// 积分 credited when accepted.
-    pub points: i64,
+    /// How the points rules price it when accepted (the ledger gets the award).
+    pub pricing: super::points::Pricing,
     /// Accepting may turn the report into a hazard of this category and severity.
     pub hazard: Option<(String, Severity)>,
 }
@@ -89,8 +91,8 @@ pub fn decide_report(
     }
     let path = r.grid_path.clone();
     let mut rep: Report = r.doc()?;
-    let decided = decision::check(dev.role, rep.status, d.accept, d.note.as_deref(), d.points)
-        .map_err(refused)?;
+    let decided =
+        decision::check(dev.role, rep.status, d.accept, d.note.as_deref(), 0).map_err(refused)?;
     if d.accept
         && let Some((category, severity)) = &d.hazard
     {
@@ -117,10 +119,59 @@ pub fn decide_report(
         rep.hazard_id = Some(hz.id);
     }
     rep.status = decided.status;
-    rep.points = decided.points;
+    rep.points = 0;
+    // Residents have no ledger; a volunteer's accepted report is awarded by the rules.
+    if d.accept && rep.source == gridfield_core::report::ReportSource::Volunteer {
+        let e = super::points::award_report(tx, dev, &rep, &d.pricing, at)?;
+        if e.state == gridfield_core::points::EntryState::Counted {
+            rep.points = e.points;
+        }
+    }
     rep.decision_note = decided.note.map(String::from);
     rep.delivery = Delivery::Reviewed;
     let addr = rep.address_code.clone();
     records::put(tx, RecordKind::Report, id, &path, Some(&addr), &json!(rep))?;
     Ok(Merged::default())
+}
+
+/// A supervisor re-categorises a report (any status): the category must be an
+/// active case-taxonomy entry; the report reaches the volunteer's phone by pull.
+/// Returns the category it had.
+pub fn recategorise(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    id: &str,
+    category: &str,
+) -> Result<Option<String>> {
+    if !dev.role.supervises() {
+        return Err(refused(DecisionRefusal::NotPermitted));
+    }
+    let Some(r) = records::get(tx, RecordKind::Report, id)? else {
+        return Err(refuse("not_found", Msg::ReportNotFound));
+    };
+    if !dev.covers(&r.grid_path) {
+        return Err(out_of_scope());
+    }
+    let categories = super::taxonomy::case(tx)?;
+    let category = category.trim();
+    gridfield_core::report::check_category(&categories, Some(category)).map_err(refused)?;
+    let path = r.grid_path.clone();
+    let mut rep: Report = r.doc()?;
+    let before = rep.category.replace(category.to_string());
+    let addr = rep.address_code.clone();
+    records::put(tx, RecordKind::Report, id, &path, Some(&addr), &json!(rep))?;
+    Ok(before)
+}
+
+/// The other reports at `address_code` (for the inbox's duplicate flag).
+pub fn at_address(tx: &mut dyn Tx, address_code: &str) -> Result<Vec<Report>> {
+    tx.query(
+        "SELECT body FROM records WHERE kind = 'report' AND address_code = $1",
+        &[address_code.into()],
+    )?
+    .iter()
+    .map(|row| {
+        serde_json::from_str(&crate::db::RowExt::text(row, 0)?).map_err(super::Error::internal)
+    })
+    .collect()
 }

@@ -338,6 +338,7 @@ fn reports_and_inspections_take_the_server_version() {
         delivery: Delivery::Reviewed,
         source: Default::default(),
         contact_phone: None,
+        category: None,
     };
     let page = [
         Change::Report {

@@ -3,4 +3,5 @@
 
 pub mod blobs;
 pub mod devices;
+pub mod points;
 pub mod sync;

@@ -368,6 +368,7 @@ pub(crate) fn volunteer_report(
         },
         source: Default::default(),
         contact_phone: None,
+        category: None,
     };
     sink.put(RecordKind::Report, id, g, Some(code), &json!(rep), at)
 }

@@ -27,6 +27,8 @@ pub enum Msg {
     Score,
     HazardsRaised,
     Points,
+    Spendable,
+    Voucher,
     AddressCode,
     Due,
     Overdue,
@@ -42,6 +44,19 @@ pub enum Msg {
         days: i64,
     },
     NeedsReenroll,
+    VoucherIssued {
+        id: String,
+        amount: i64,
+        expires: String,
+    },
+    VoucherGood {
+        id: String,
+        amount: i64,
+        expires: String,
+    },
+    VoucherBad {
+        reason: String,
+    },
     ServerRestoredAt {
         at: String,
         requeued: u64,
@@ -287,6 +302,28 @@ impl Msg {
             Msg::Score => ("得分".into(), "score".into()),
             Msg::HazardsRaised => ("生成隐患".into(), "hazards raised".into()),
             Msg::Points => ("积分".into(), "points".into()),
+            Msg::Spendable => ("可兑换".into(), "spendable".into()),
+            Msg::Voucher => ("代金券".into(), "voucher".into()),
+            Msg::VoucherIssued {
+                id,
+                amount,
+                expires,
+            } => (
+                format!("已生成代金券 {id}：{amount} 分，有效期至 {expires}；请商户扫描下面的内容"),
+                format!("voucher {id} issued: {amount} points, valid until {expires}; the shop scans the text below"),
+            ),
+            Msg::VoucherGood {
+                id,
+                amount,
+                expires,
+            } => (
+                format!("✔ 代金券有效 {id}：{amount} 分，有效期至 {expires}"),
+                format!("✔ valid voucher {id}: {amount} points, valid until {expires}"),
+            ),
+            Msg::VoucherBad { reason } => (
+                format!("✘ 代金券无效: {reason}"),
+                format!("✘ invalid voucher: {reason}"),
+            ),
             Msg::AddressCode => ("地址编码".into(), "address code".into()),
             Msg::Due => ("期限".into(), "due".into()),
             Msg::Overdue => ("  【已逾期】".into(), "  [OVERDUE]".into()),
@@ -492,6 +529,8 @@ impl Msg {
             Msg::Score,
             Msg::HazardsRaised,
             Msg::Points,
+            Msg::Spendable,
+            Msg::Voucher,
             Msg::AddressCode,
             Msg::Due,
             Msg::Overdue,
@@ -500,6 +539,17 @@ impl Msg {
             Msg::Report,
             Msg::EventReported,
             Msg::NeedsReenroll,
+            Msg::VoucherIssued {
+                id: s(),
+                amount: 5,
+                expires: s(),
+            },
+            Msg::VoucherGood {
+                id: s(),
+                amount: 5,
+                expires: s(),
+            },
+            Msg::VoucherBad { reason: s() },
             Msg::ServerRestoredAt {
                 at: "2025-01-02 03:04".into(),
                 requeued: 3,

@@ -15,6 +15,7 @@ mod status;
 mod sync;
 mod template;
 mod visits;
+mod voucher;
 
 use std::process::ExitCode;
 
@@ -47,7 +48,9 @@ pub enum Command {
     #[command(subcommand)]
     Case(case::CaseCmd),
     Report(report::ReportArgs),
-    Points,
+    Points(report::PointsArgs),
+    #[command(subcommand)]
+    Voucher(voucher::VoucherCmd),
     Photo(photo::PhotoArgs),
     PhotoGet(photo::PhotoGetArgs),
     Outbox(status::OutboxArgs),
@@ -68,6 +71,7 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Outcome<ExitCode> {
         Command::Init(a) => return enroll::init(cli, a),
         Command::Enroll(a) => return enroll::enroll(cli, a),
         Command::Reenroll(a) => return enroll::reenroll(cli, a, lang),
+        Command::Voucher(voucher::VoucherCmd::Verify(a)) => return voucher::verify(cli, lang, a),
         _ => {}
     }
     let store = open_store(&cli.data)?;
@@ -96,7 +100,9 @@ pub fn run(cli: &Cli, lang: Option<Lang>) -> Outcome<ExitCode> {
         Command::Hazard(c) => hazard::run(cli, s, lang, c)?,
         Command::Case(c) => case::run(cli, s, lang, c)?,
         Command::Report(a) => report::report(cli, s, lang, a)?,
-        Command::Points => report::points(cli, s, lang)?,
+        Command::Points(a) => report::points(cli, s, lang, a)?,
+        Command::Voucher(voucher::VoucherCmd::Issue(a)) => voucher::issue(cli, s, lang, a)?,
+        Command::Voucher(voucher::VoucherCmd::Verify(_)) => unreachable!(),
         Command::Photo(a) => photo::keep(cli, s, a)?,
         Command::PhotoGet(a) => photo::get(cli, s, lang, a)?,
         Command::Visits(c) => visits::run(cli, s, lang, c)?,

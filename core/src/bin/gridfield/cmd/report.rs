@@ -21,6 +21,9 @@ pub struct ReportArgs {
     text: String,
     #[arg(long)]
     photo: Vec<PathBuf>,
+    /// 上报类别: a category code of the case taxonomy (`gridfield case types`).
+    #[arg(long)]
+    category: Option<String>,
 }
 
 pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<()> {
@@ -39,6 +42,7 @@ pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<(
         address_text,
         text: a.text.clone(),
         photos,
+        category: a.category.clone(),
     })?;
     if cli.json {
         out::json(&serde_json::json!({ "id": id }));
@@ -48,14 +52,55 @@ pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<(
     Ok(())
 }
 
-pub fn points(cli: &Cli, store: &Store, lang: Lang) -> Outcome<()> {
+/// `points`: the balance the server last confirmed, what may still be spent
+/// offline, the ledger and the vouchers issued here (offline, from the last sync).
+#[derive(Args)]
+pub struct PointsArgs {
+    /// Keep this volunteer's name off the leaderboard (sent at the next sync).
+    #[arg(long, conflicts_with = "show_name")]
+    hide_name: bool,
+    #[arg(long)]
+    show_name: bool,
+}
+
+pub fn points(cli: &Cli, store: &Store, lang: Lang, a: &PointsArgs) -> Outcome<()> {
+    if a.hide_name || a.show_name {
+        store.set_leaderboard_opt_out(a.hide_name)?;
+    }
     let reports = store.reports()?;
-    let points = store.points()?;
+    let st = store.points_state()?;
     if cli.json {
-        out::json(&serde_json::json!({ "points": points, "reports": reports }));
+        out::json(&serde_json::json!({
+            "points": st.confirmed_balance,
+            "spendable": st.spendable(),
+            "entries": st.entries,
+            "vouchers": st.issued,
+            "synced_at": st.synced_at,
+            "reports": reports,
+        }));
         return Ok(());
     }
-    out::row(Msg::Points, lang, points);
+    out::row(Msg::Points, lang, st.confirmed_balance);
+    out::row(Msg::Spendable, lang, st.spendable());
+    for e in &st.entries {
+        println!(
+            "  {}  {}  {:+}  {}  {}",
+            fmt_time(e.at),
+            e.kind.label(lang),
+            e.points,
+            e.state.label(lang),
+            e.reason
+        );
+    }
+    for v in &st.issued {
+        println!(
+            "  {}  {}  -{}  {}",
+            fmt_time(v.issued_at),
+            Msg::Voucher.text(lang),
+            v.amount,
+            v.id
+        );
+    }
     for r in reports {
         println!(
             "  {}  {}  {}  {}",

@@ -104,6 +104,14 @@ class DemoServer : AutoCloseable {
         return outFile.readLines().map { line -> line.split('\t').first { it.startsWith("HTTPS://") } }
     }
 
+    /** `admin <args>`: its standard output, failing the test when it fails. */
+    fun admin(vararg args: String): String {
+        val p = ProcessBuilder(listOf(bin.path, "--db", db.path, "admin") + args).redirectErrorStream(true).start()
+        val out = p.inputStream.readBytes().toString(Charsets.UTF_8)
+        check(p.waitFor() == 0) { "admin ${args.toList()} failed: $out" }
+        return out
+    }
+
     /** `admin revoke <device>`: a lost phone. */
     fun revoke(deviceId: String) {
         val p = ProcessBuilder(bin.path, "--db", db.path, "admin", "revoke", deviceId).redirectErrorStream(true).start()

@@ -201,6 +201,11 @@ pub struct PullResponse {
     /// which ignore it anyway.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub taxonomies: Vec<Taxonomy>,
+    /// The legacy plate mappings of the device's scope, whole, when they differ
+    /// from the version the device named (its `legacy_plates` query); absent for
+    /// apps that do not ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_plates: Option<crate::plate::legacy::LegacyPlates>,
 }
 
 /// Per-kind digests of the device's scope, to detect a replica that drifted.

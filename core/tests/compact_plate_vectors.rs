@@ -20,6 +20,10 @@ struct Vectors {
     other_issuer_seed_hex: String,
     valid: Vec<Valid>,
     invalid: Vec<Invalid>,
+    /// Plates installed before Gridfield as the city mapped them (`legacy_plates`).
+    legacy_mappings: Vec<legacy::LegacyPlate>,
+    /// Scans judged with those mappings: `plate_legacy`, or the verdict that stands.
+    legacy_scans: Vec<Invalid>,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Debug)]
@@ -211,6 +215,52 @@ fn build() -> Vectors {
     let mut long = genuine.clone();
     long.push(0);
     push("trailing_byte", with_payload(&long), "plate_malformed");
+    let legacy_mappings = vec![
+        legacy::LegacyPlate {
+            plate_text: "KS-OLD-0501".into(),
+            address_code: "320583-001-0012-03-02-0501".into(),
+        },
+        legacy::LegacyPlate {
+            plate_text: "http://old-plates.example.cn/m?id=0302".into(),
+            address_code: "320583-001-0008-02-01-0302".into(),
+        },
+        // Never imported (ours), but a resolver must not honour it either.
+        legacy::LegacyPlate {
+            plate_text: invalid[0].url.clone(),
+            address_code: "320583-001-0012-03-02-0501".into(),
+        },
+    ];
+    let legacy_scans = [
+        ("legacy_mapped_serial", "KS-OLD-0501", "plate_legacy"),
+        (
+            "legacy_mapped_url",
+            " http://old-plates.example.cn/m?id=0302\n",
+            "plate_legacy",
+        ),
+        ("legacy_unknown", "KS-OLD-0502", "plate_not_a_plate"),
+        (
+            "legacy_unknown_url",
+            "http://old-plates.example.cn/m?id=0303",
+            "plate_not_a_plate",
+        ),
+        (
+            "our_forged_plate_stays_forged",
+            invalid[0].url.as_str(),
+            "plate_bad_signature",
+        ),
+        (
+            "our_genuine_plate_stays_genuine",
+            valid[0].url.as_str(),
+            "plate_genuine",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, url, code)| Invalid {
+        name: name.into(),
+        url: url.into(),
+        code: code.into(),
+    })
+    .collect();
     Vectors {
         description:
             "Compact door plates (format 3): https://<city server>/P/<payload>; payload = \
@@ -225,6 +275,8 @@ fn build() -> Vectors {
         other_issuer_seed_hex: other_seed,
         valid,
         invalid,
+        legacy_mappings,
+        legacy_scans,
     }
 }
 
@@ -336,6 +388,35 @@ fn plates_print_at_qr_version_6_or_lower_at_ec_level_m() {
         .find(|p| p.name == "upper_case_serial")
         .unwrap();
     assert_eq!(qr_version(&long_serial.url), 7);
+}
+
+#[test]
+fn legacy_plates_resolve_only_when_mapped_and_not_ours() {
+    let v = load();
+    let trusted = [PlateIssuer::from_seed(seed(&v.issuer_seed_hex)).public_key()];
+    for s in &v.legacy_scans {
+        let judged = verdict(verify(&s.url, &trusted), |_| {
+            Ok::<_, std::convert::Infallible>(Placement {
+                in_scope: true,
+                on_device: true,
+            })
+        })
+        .unwrap();
+        let judged = legacy::resolve(judged, &s.url, |t| {
+            Ok::<_, std::convert::Infallible>(
+                v.legacy_mappings
+                    .iter()
+                    .find(|m| m.plate_text == t)
+                    .map(|m| m.address_code.clone()),
+            )
+        })
+        .unwrap();
+        assert_eq!(judged.code(), s.code, "{}", s.name);
+        if let PlateVerdict::Legacy(p) = &judged {
+            assert!(!judged.is_genuine());
+            assert_eq!(p.plate_text, s.url.trim());
+        }
+    }
 }
 
 #[test]

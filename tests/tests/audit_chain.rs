@@ -113,7 +113,8 @@ fn migration(backend: Backend) {
          ALTER TABLE records DROP COLUMN case_status; ALTER TABLE records DROP COLUMN case_owner;
          ALTER TABLE records DROP COLUMN case_handler; ALTER TABLE records DROP COLUMN case_due;
          ALTER TABLE records DROP COLUMN case_at; ALTER TABLE users DROP COLUMN department;
-         DROP TABLE case_routing; DROP TABLE departments;",
+         DROP TABLE case_routing; DROP TABLE departments;
+         DROP TABLE legacy_plates;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

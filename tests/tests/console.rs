@@ -262,13 +262,14 @@ fn photo_scope(backend: Backend) {
         ALTER TABLE records DROP COLUMN case_handler; ALTER TABLE records DROP COLUMN case_due;
         ALTER TABLE records DROP COLUMN case_at; ALTER TABLE users DROP COLUMN department;
         DROP TABLE case_routing; DROP TABLE departments;";
+    let undo_012 = "DROP TABLE legacy_plates;";
     if store.is_postgres() {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_010} UPDATE schema_version SET version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_010} {undo_012} UPDATE schema_version SET version = 2"
         ));
     } else {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_010} PRAGMA user_version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_010} {undo_012} PRAGMA user_version = 2"
         ));
     }
     let server = ServerProc::start(&store);

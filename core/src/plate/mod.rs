@@ -7,6 +7,7 @@
 mod compact;
 mod error;
 mod issuer;
+pub mod legacy;
 mod token;
 mod verdict;
 mod verify;

@@ -16,6 +16,7 @@ impl Round<'_> {
         let start = self.store.sync_cursor()?.unwrap_or_default();
         let seen = recovery::seen(self.store)?;
         let taxonomies = self.store.read(crate::store::taxonomy::held_versions)?;
+        let legacy = self.store.read(crate::store::plates::legacy_version)?;
         self.progress(SyncPhase::Pull, 0, 0);
         let fetcher = self.http.fork();
         let (pages, inbox) = std::sync::mpsc::sync_channel::<Result<PullResponse>>(1);
@@ -25,6 +26,7 @@ impl Round<'_> {
                 let mut cursor = start;
                 // The first page brings any newer taxonomy; the rest need not repeat it.
                 let mut ask_taxonomies = Some(taxonomies.as_str());
+                let mut ask_legacy = Some(legacy.as_str());
                 loop {
                     let mut query = vec![("limit", limit.as_str())];
                     if !cursor.is_empty() {
@@ -37,6 +39,10 @@ impl Round<'_> {
                     query.push(("cases", "1"));
                     if let Some(t) = ask_taxonomies.take() {
                         query.push(("taxonomies", t));
+                    }
+                    // Legacy plate mappings come as one document when they changed.
+                    if let Some(v) = ask_legacy.take() {
+                        query.push(("legacy_plates", v));
                     }
                     let page = fetcher
                         .send(Method::Get, "/v1/pull", &query, &[], None)
@@ -72,6 +78,10 @@ impl Round<'_> {
                         &page.taxonomies,
                         &page.cursor,
                     )?;
+                    if let Some(doc) = &page.legacy_plates {
+                        self.store
+                            .write(|t| crate::store::plates::replace_legacy(&t.tx, doc))?;
+                    }
                     if let Ok(h) = page.server_hlc.parse::<Hlc>() {
                         self.store.observe_hlc(&h)?;
                     }

@@ -492,9 +492,9 @@ fn rejections_are_recorded_and_pending_photos_kept() {
 fn pull_follows_the_cursor_until_no_more() {
     let dir = tempfile::tempdir().unwrap();
     let (base, log) = stub(|req| match req.path.as_str() {
-        // The first page asks for taxonomies newer than the built-in ones; every
-        // page asks for cases (this app keeps them).
-        "/v1/pull?limit=500&cases=1&taxonomies=hazard%3A0%2Ccase%3A0" => reply(
+        // The first page asks for taxonomies newer than the built-in ones and for
+        // legacy plate mappings (none held yet); every page asks for cases.
+        "/v1/pull?limit=500&cases=1&taxonomies=hazard%3A0%2Ccase%3A0&legacy_plates=" => reply(
             200,
             json!({
                 "changes": [{"type": "grid", "grid": {"code": "g2", "name": "二网格", "level": 3, "parent_code": "g1"}}],

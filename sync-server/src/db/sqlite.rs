@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/008_taxonomies.sql"),
     include_str!("../../migrations/sqlite/009_record_photos_collation.sql"),
     include_str!("../../migrations/sqlite/010_cases.sql"),
+    include_str!("../../migrations/sqlite/012_legacy_plates.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

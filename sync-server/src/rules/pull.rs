@@ -16,12 +16,22 @@ use crate::db::RowExt;
 use crate::db::records::{CaseDoc, EntityDoc, HazardDoc};
 use crate::server::Server;
 
+/// The versioned documents a device says it holds (`None`: an app that does not
+/// know the document, which then never receives it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Held<'a> {
+    /// `kind:version,…`
+    pub taxonomies: Option<&'a str>,
+    /// The legacy plate mappings' version ("" for none).
+    pub legacy_plates: Option<&'a str>,
+}
+
 pub fn pull(
     server: &Server,
     dev: &DeviceCtx,
     cursor: Option<&str>,
     seen: Option<&str>,
-    taxonomies: Option<&str>,
+    held: Held<'_>,
     cases: bool,
     limit: u32,
 ) -> Result<PullResponse> {
@@ -82,13 +92,20 @@ pub fn pull(
     }
     // Only apps that say which taxonomies they hold get the server's when it differs.
     // The case types go along with the cases: only to apps that ask for them.
-    let mut taxonomies = match taxonomies {
+    let mut taxonomies = match held.taxonomies {
         Some(held) => server
             .db
             .read_as(|tx| super::taxonomy::changed_for(tx, held))?,
         None => Vec::new(),
     };
     taxonomies.retain(|t| cases || t.kind != case::TAXONOMY_KIND);
+    // Legacy plate mappings likewise: only to apps that name the version they hold.
+    let legacy_plates = match held.legacy_plates {
+        Some(held) => server
+            .db
+            .read_as(|tx| super::legacy_plates::changed_for(tx, dev, held))?,
+        None => None,
+    };
     let server_hlc = server.tick().to_string();
     Ok(PullResponse {
         changes,
@@ -96,6 +113,7 @@ pub fn pull(
         more,
         server_hlc,
         taxonomies,
+        legacy_plates,
     })
 }
 

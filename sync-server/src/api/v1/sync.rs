@@ -58,6 +58,9 @@ pub struct PullParams {
     seen: Option<String>,
     /// The taxonomies the device holds, `kind:version,…`: newer ones come along.
     taxonomies: Option<String>,
+    /// The version of the legacy plate mappings the device holds (empty: none):
+    /// the mappings of its scope come whole when they differ. Older apps leave it out.
+    legacy_plates: Option<String>,
     /// `1`: the app holds cases (事件) and receives them; older apps, which do
     /// not know the change, leave it out.
     #[param(minimum = 0, maximum = 1)]
@@ -87,7 +90,10 @@ pub async fn pull(
                 &d,
                 p.cursor.as_deref(),
                 p.seen.as_deref(),
-                p.taxonomies.as_deref(),
+                rules::pull::Held {
+                    taxonomies: p.taxonomies.as_deref(),
+                    legacy_plates: p.legacy_plates.as_deref(),
+                },
                 p.cases == Some(1),
                 p.limit.unwrap_or(500),
             )

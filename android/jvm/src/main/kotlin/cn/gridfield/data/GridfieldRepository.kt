@@ -57,6 +57,10 @@ sealed class PlateVerdict {
 
     /** Forged, altered or from an unknown issuer: flag it on the spot. */
     data class Forged(val code: String, val reason: String, val claimedAddress: String?) : PlateVerdict()
+
+    /** A plate installed before Gridfield that the city mapped: the address, unverified
+     *  (未签名的旧门牌); [address] when it is in this device's grid. Never genuine. */
+    data class Legacy(val scan: PlateScan, val address: AddressView?) : PlateVerdict()
 }
 
 class GridfieldRepository private constructor(
@@ -135,6 +139,7 @@ class GridfieldRepository private constructor(
             PlateVerdictKind.GENUINE ->
                 if (address != null) PlateVerdict.Genuine(scan, address) else PlateVerdict.GenuineElsewhere(scan)
             PlateVerdictKind.GENUINE_OUTSIDE_SCOPE -> PlateVerdict.GenuineElsewhere(scan)
+            PlateVerdictKind.LEGACY -> PlateVerdict.Legacy(scan, address)
         }
     }
 

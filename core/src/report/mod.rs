@@ -36,6 +36,9 @@ pub struct Report {
     /// never sent to devices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_phone: Option<String>,
+    /// Where the phone was when the report was filed (older apps, residents: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::address::GeoPoint>,
 }
 
 /// Where a report came from.

@@ -331,12 +331,18 @@ END;
 "#;
 
 /// Version 5: plates installed before Gridfield mapped to addresses (the server's
-/// document for this device's scope, replaced whole when its version changes).
+/// document for this device's scope, replaced whole when its version changes), and
+/// the fix a record was made at: accuracy and time for inspections (which had
+/// `lat`/`lon`), the whole point as JSON for hazards and reports.
 const LEGACY_PLATES: &str = r#"
 CREATE TABLE legacy_plates (
     plate_text   TEXT PRIMARY KEY,
     address_code TEXT NOT NULL
 ) WITHOUT ROWID;
+ALTER TABLE inspections ADD COLUMN accuracy_m REAL;
+ALTER TABLE inspections ADD COLUMN fixed_at INTEGER;
+ALTER TABLE hazards ADD COLUMN location TEXT;
+ALTER TABLE reports ADD COLUMN location TEXT;
 "#;
 
 /// Version 2 added the delivery state of each record (saved on device → on the
@@ -529,6 +535,8 @@ pub(crate) mod tests {
         init(&mut c).unwrap();
         c.execute_batch(
             "DROP TABLE case_events; DROP TABLE cases; DROP TABLE legacy_plates;
+             ALTER TABLE inspections DROP COLUMN accuracy_m; ALTER TABLE inspections DROP COLUMN fixed_at;
+             ALTER TABLE hazards DROP COLUMN location; ALTER TABLE reports DROP COLUMN location;
              INSERT INTO device_meta (key, value) VALUES ('sync_cursor', 'c42'), ('server_url', 'http://x');
              PRAGMA user_version = 3;",
         )

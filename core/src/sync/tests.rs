@@ -192,6 +192,7 @@ fn worker(dir: &Path, base: &str) -> Store {
 
 fn hazard(s: &Store, photos: Vec<String>) -> String {
     s.create_hazard(&NewHazard {
+        location: None,
         address_code: ADDR.into(),
         category: "fire.escape_blocked".into(),
         severity: Severity::High,

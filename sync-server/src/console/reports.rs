@@ -118,6 +118,7 @@ struct ShowPage<'a> {
     reporter: String,
     /// A resident's feedback phone, masked (label, value).
     contact: Option<(&'static str, String)>,
+    location: String,
     photos: Vec<String>,
     max_points: i64,
     points: &'a str,
@@ -162,6 +163,7 @@ fn show_page(
                 gridfield_core::person::mask_phone(p),
             )
         }),
+        location: super::html::location(r.location.as_ref(), l),
         photos: r
             .photos
             .iter()

@@ -21,6 +21,8 @@ pub struct ReportArgs {
     text: String,
     #[arg(long)]
     photo: Vec<PathBuf>,
+    #[command(flatten)]
+    location: super::LocationArgs,
 }
 
 pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<()> {
@@ -35,6 +37,7 @@ pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<(
     };
     let photos = add_photos(store, &a.photo)?;
     let id = store.file_report(&NewReport {
+        location: a.location.point(),
         address_code,
         address_text,
         text: a.text.clone(),

@@ -1,5 +1,5 @@
-//! Location (issue #16): the fix a phone had when an inspection, a hazard or a
-//! report was made — coordinates, accuracy and fix time — is stored on the
+//! Location (issue #16): the fix a phone had when an inspection, a hazard, a
+//! report or a case was made — coordinates, accuracy and fix time — is stored on the
 //! device, synced, kept by the server, shown on the console pages, and reaches
 //! another device in scope. A fix off the globe is refused on the phone.
 
@@ -89,6 +89,23 @@ fn location_round_trip(backend: Backend) {
         ),
     );
     let rep_id = rep["id"].as_str().unwrap().to_string();
+    let case = run(
+        &w,
+        with(
+            &[
+                "case",
+                "new",
+                "--type",
+                "livelihood",
+                "--address",
+                ADDR_A,
+                "--text",
+                "楼上漏水",
+            ],
+            &fix("31.38600", "120.98200", "22.4"),
+        ),
+    );
+    let case_id = case["id"].as_str().unwrap().to_string();
 
     // A fix off the globe is a clear error on the phone, and nothing is stored.
     let before = w.count("SELECT COUNT(*) FROM hazards");
@@ -142,6 +159,11 @@ fn location_round_trip(backend: Backend) {
     let shown = page(&server, &cookie, &format!("/console/reports/{rep_id}"));
     assert!(
         shown.contains("-31.50000, -120.25000（精度约 8 米），定位于 2026-12-07 10:00"),
+        "{shown}"
+    );
+    let shown = page(&server, &cookie, &format!("/console/cases/{case_id}"));
+    assert!(
+        shown.contains("31.38600, 120.98200（精度约 22 米），定位于 2026-12-07 10:00"),
         "{shown}"
     );
     // A hazard the inspection raised stands where the inspection was made.

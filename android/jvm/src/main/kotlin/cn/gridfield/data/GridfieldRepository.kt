@@ -16,6 +16,7 @@ import cn.gridfield.ffi.ChecklistTemplate
 import cn.gridfield.ffi.DeviceIdentity
 import cn.gridfield.ffi.Diagnostics
 import cn.gridfield.ffi.EntityKind
+import cn.gridfield.ffi.GeoPoint
 import cn.gridfield.ffi.GridfieldStore
 import cn.gridfield.ffi.Hazard
 import cn.gridfield.ffi.HazardAction
@@ -235,8 +236,14 @@ class GridfieldRepository private constructor(
 
     // ---- volunteer ----
 
-    suspend fun fileReport(addressCode: String, text: String, photos: List<String>, addressText: String? = null): String =
-        bg.io { store.fileReport(NewReport(addressCode, addressText, text, photos)) }
+    /** [location]: the phone's last known fix (with accuracy and time), or null; never waited for. */
+    suspend fun fileReport(
+        addressCode: String,
+        text: String,
+        photos: List<String>,
+        addressText: String? = null,
+        location: GeoPoint? = null,
+    ): String = bg.io { store.fileReport(NewReport(addressCode, addressText, text, photos, location)) }
 
     suspend fun reports(): List<Report> = bg.io { store.reports() }
 

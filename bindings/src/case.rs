@@ -39,6 +39,8 @@ pub struct Case {
     pub delivery: Delivery,
     /// 超期: past its deadline and still open.
     pub overdue: bool,
+    /// Where the phone was when the case was reported.
+    pub location: Option<GeoPoint>,
 }
 
 /// Who handles a dispatched case.
@@ -171,6 +173,9 @@ pub struct NewCase {
     /// 网格马上调: the reporting grid worker handles it at once.
     #[uniffi(default)]
     pub handle_myself: bool,
+    /// The phone's fix when the case is reported (last known; never waited for).
+    #[uniffi(default)]
+    pub location: Option<GeoPoint>,
 }
 
 /// What accompanies a case step; which parts a step needs is the core's rule.
@@ -356,6 +361,7 @@ impl From<cs::Case> for Case {
             updated_at: c.updated_at,
             delivery: c.delivery.into(),
             overdue: c.overdue,
+            location: c.location.map(Into::into),
         }
     }
 }
@@ -405,6 +411,7 @@ impl From<NewCase> for st::NewCase {
             subject: n.subject,
             amount_fen: n.amount_fen,
             handle_myself: n.handle_myself,
+            location: n.location.map(Into::into),
         }
     }
 }

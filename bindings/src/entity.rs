@@ -40,10 +40,16 @@ impl From<DeviceIdentity> for Identity {
     }
 }
 
+/// A location: an address's coordinates, or the phone's fix when a record was made
+/// (with its accuracy in metres and when it was taken, ms since the epoch).
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
+    #[uniffi(default)]
+    pub accuracy_m: Option<f64>,
+    #[uniffi(default)]
+    pub fixed_at: Option<i64>,
 }
 
 impl From<m::GeoPoint> for GeoPoint {
@@ -51,6 +57,8 @@ impl From<m::GeoPoint> for GeoPoint {
         GeoPoint {
             lat: g.lat,
             lon: g.lon,
+            accuracy_m: g.accuracy_m,
+            fixed_at: g.fixed_at,
         }
     }
 }
@@ -60,6 +68,8 @@ impl From<GeoPoint> for m::GeoPoint {
         m::GeoPoint {
             lat: g.lat,
             lon: g.lon,
+            accuracy_m: g.accuracy_m,
+            fixed_at: g.fixed_at,
         }
     }
 }
@@ -103,7 +113,7 @@ impl From<m::Address> for Address {
     fn from(a: m::Address) -> Self {
         Address {
             location: match (a.lat, a.lon) {
-                (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
+                (Some(lat), Some(lon)) => Some(m::GeoPoint::at(lat, lon).into()),
                 _ => None,
             },
             code: a.code,

@@ -35,6 +35,8 @@ pub struct Hazard {
     pub delivery: Delivery,
     /// Past its deadline and not closed.
     pub overdue: bool,
+    /// Where the phone was when the hazard was reported.
+    pub location: Option<GeoPoint>,
 }
 
 impl From<rec::Hazard> for Hazard {
@@ -58,6 +60,7 @@ impl From<rec::Hazard> for Hazard {
             reported_by: h.reported_by,
             created_at: h.created_at,
             updated_at: h.updated_at,
+            location: h.location.map(Into::into),
             delivery: h.delivery.into(),
             overdue: h.overdue,
         }
@@ -135,11 +138,15 @@ pub struct NewHazard {
     pub description: String,
     pub photos: Vec<String>,
     pub deadline: Option<i64>,
+    /// The phone's fix when the hazard is reported (last known; never waited for).
+    #[uniffi(default)]
+    pub location: Option<GeoPoint>,
 }
 
 impl From<NewHazard> for st::NewHazard {
     fn from(n: NewHazard) -> Self {
         st::NewHazard {
+            location: n.location.map(Into::into),
             address_code: n.address_code,
             category: n.category,
             severity: n.severity.into(),

@@ -339,6 +339,7 @@ mod tests {
         s.set_lang(Lang::Zh).unwrap();
         let id = s
             .create_hazard(NewHazard {
+                location: None,
                 address_code: address.code.clone(),
                 category: "fire.escape_blocked".into(),
                 severity: Severity::High,

@@ -37,6 +37,9 @@ pub enum PlateVerdictKind {
     GenuineOutsideScope,
     /// Forged, altered, truncated, unknown issuer, or not a plate.
     Forged,
+    /// A plate installed before Gridfield, mapped to an address by the city:
+    /// the address is known, the plate is not verified (未签名的旧门牌).
+    Legacy,
 }
 
 impl From<gridfield_core::plate::VerdictKind> for PlateVerdictKind {
@@ -46,6 +49,7 @@ impl From<gridfield_core::plate::VerdictKind> for PlateVerdictKind {
             K::Genuine => PlateVerdictKind::Genuine,
             K::GenuineOutsideScope => PlateVerdictKind::GenuineOutsideScope,
             K::Forged => PlateVerdictKind::Forged,
+            K::Legacy => PlateVerdictKind::Legacy,
         }
     }
 }

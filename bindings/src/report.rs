@@ -23,6 +23,8 @@ pub struct Report {
     pub hazard_id: Option<String>,
     pub created_at: i64,
     pub delivery: Delivery,
+    /// Where the phone was when the report was filed.
+    pub location: Option<GeoPoint>,
 }
 
 impl From<rec::Report> for Report {
@@ -40,6 +42,7 @@ impl From<rec::Report> for Report {
             hazard_id: r.hazard_id,
             created_at: r.created_at,
             delivery: r.delivery.into(),
+            location: r.location.map(Into::into),
         }
     }
 }
@@ -51,11 +54,15 @@ pub struct NewReport {
     pub address_text: Option<String>,
     pub text: String,
     pub photos: Vec<String>,
+    /// The phone's fix when the report is filed (last known; never waited for).
+    #[uniffi(default)]
+    pub location: Option<GeoPoint>,
 }
 
 impl From<NewReport> for st::NewReport {
     fn from(n: NewReport) -> Self {
         st::NewReport {
+            location: n.location.map(Into::into),
             address_code: n.address_code,
             address_text: n.address_text,
             text: n.text,

@@ -206,6 +206,11 @@ pub struct PullResponse {
     /// do not name one never get them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit_rules: Option<crate::visit::VisitRules>,
+    /// The legacy plate mappings of the device's scope, whole, when they differ
+    /// from the version the device named (its `legacy_plates` query); absent for
+    /// apps that do not ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_plates: Option<crate::plate::legacy::LegacyPlates>,
 }
 
 /// Per-kind digests of the device's scope, to detect a replica that drifted.

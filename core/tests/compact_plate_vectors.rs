@@ -1,4 +1,4 @@
-//! Compact door plates (format 2, `https://<city>/P/<payload>`): the committed
+//! Compact door plates (format 3, `https://<city>/P/<payload>`): the committed
 //! vectors in `tests/vectors/compact_plates.json`, the QR size a plate prints at,
 //! and that the first-format vectors still verify beside them.
 //!
@@ -20,6 +20,10 @@ struct Vectors {
     other_issuer_seed_hex: String,
     valid: Vec<Valid>,
     invalid: Vec<Invalid>,
+    /// Plates installed before Gridfield as the city mapped them (`legacy_plates`).
+    legacy_mappings: Vec<legacy::LegacyPlate>,
+    /// Scans judged with those mappings: `plate_legacy`, or the verdict that stands.
+    legacy_scans: Vec<Invalid>,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Debug)]
@@ -90,9 +94,19 @@ fn build() -> Vectors {
             "000124",
         ),
         (
-            "upper_case_serial",
+            "prefixed_serial",
             "320583-001-0012-03-02-0502",
             "KS-2026-000124",
+        ),
+        (
+            "upper_case_serial",
+            "320583-001-0012-03-02-0502",
+            "SZ-2026-000124",
+        ),
+        (
+            "prefix_with_other_digits",
+            "320583-001-0012-03-02-0502",
+            "KS-2026-12345",
         ),
         ("lower_case_code", "ks-a1", "ks-a1"),
     ];
@@ -136,7 +150,7 @@ fn build() -> Vectors {
         "plate_bad_signature",
     );
     let mut altered_day = genuine.clone();
-    altered_day[5] ^= 0x01;
+    altered_day[4] ^= 0x01;
     push(
         "altered_issue_day",
         with_payload(&altered_day),
@@ -179,23 +193,81 @@ fn build() -> Vectors {
             .unwrap(),
         "plate_unknown_issuer",
     );
-    let mut v3 = genuine.clone();
-    v3[0] = 3;
+    // Format 2 (before prefixed serials) was never printed: refused by version.
+    let mut v2 = genuine.clone();
+    v2[0] = 2;
     push(
         "unsupported_version",
-        with_payload(&v3),
+        with_payload(&v2),
         "plate_unsupported_version",
+    );
+    // A serial prefix entry this reader's table does not have.
+    let mut unknown_prefix = message.to_vec();
+    let last = unknown_prefix.len() - 1;
+    unknown_prefix[last] = 0xFF;
+    unknown_prefix.extend_from_slice(&[0; 64]);
+    push(
+        "unknown_serial_prefix",
+        with_payload(&unknown_prefix),
+        "plate_malformed",
     );
     push("bad_character", format!("{url}%20"), "plate_malformed");
     let mut long = genuine.clone();
     long.push(0);
     push("trailing_byte", with_payload(&long), "plate_malformed");
+    let legacy_mappings = vec![
+        legacy::LegacyPlate {
+            plate_text: "KS-OLD-0501".into(),
+            address_code: "320583-001-0012-03-02-0501".into(),
+        },
+        legacy::LegacyPlate {
+            plate_text: "http://old-plates.example.cn/m?id=0302".into(),
+            address_code: "320583-001-0008-02-01-0302".into(),
+        },
+        // Never imported (ours), but a resolver must not honour it either.
+        legacy::LegacyPlate {
+            plate_text: invalid[0].url.clone(),
+            address_code: "320583-001-0012-03-02-0501".into(),
+        },
+    ];
+    let legacy_scans = [
+        ("legacy_mapped_serial", "KS-OLD-0501", "plate_legacy"),
+        (
+            "legacy_mapped_url",
+            " http://old-plates.example.cn/m?id=0302\n",
+            "plate_legacy",
+        ),
+        ("legacy_unknown", "KS-OLD-0502", "plate_not_a_plate"),
+        (
+            "legacy_unknown_url",
+            "http://old-plates.example.cn/m?id=0303",
+            "plate_not_a_plate",
+        ),
+        (
+            "our_forged_plate_stays_forged",
+            invalid[0].url.as_str(),
+            "plate_bad_signature",
+        ),
+        (
+            "our_genuine_plate_stays_genuine",
+            valid[0].url.as_str(),
+            "plate_genuine",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, url, code)| Invalid {
+        name: name.into(),
+        url: url.into(),
+        code: code.into(),
+    })
+    .collect();
     Vectors {
         description:
-            "Compact door plates (format 2): https://<city server>/P/<payload>; payload = \
-            [2][first 3 bytes of the issuer key id][issue day u16 BE][packed address code][packed \
-            serial or 'same'][Ed25519 signature over the bytes before it], written 2 bytes to 3 \
-            characters over 0-9A-Z$*+-: (base45's construction, URL-safe alphabet)."
+            "Compact door plates (format 3): https://<city server>/P/<payload>; payload = \
+            [3][first 2 bytes of the issuer key id][issue day u16 BE][packed address code][packed \
+            serial, 'same', or a serial-prefix entry and its digits as an integer][Ed25519 \
+            signature over the bytes before it], written 2 bytes to 3 characters over \
+            0-9A-Z$*+-: (base45's construction, URL-safe alphabet)."
                 .into(),
         format_version: COMPACT_FORMAT_VERSION,
         base_url: BASE_URL.into(),
@@ -203,6 +275,8 @@ fn build() -> Vectors {
         other_issuer_seed_hex: other_seed,
         valid,
         invalid,
+        legacy_mappings,
+        legacy_scans,
     }
 }
 
@@ -226,7 +300,7 @@ fn genuine_plates_verify_offline_with_their_data() {
     let trusted = [issuer.public_key()];
     for p in &v.valid {
         let got = verify(&p.url, &trusted).unwrap_or_else(|e| panic!("{}: {e}", p.name));
-        assert_eq!(got.format_version, 2);
+        assert_eq!(got.format_version, 3);
         assert_eq!(got.issuer_key_id, issuer.public_key().key_id());
         assert_eq!(
             got.data,
@@ -284,8 +358,14 @@ fn plates_print_at_qr_version_6_or_lower_at_ec_level_m() {
         assert!(p.url.bytes().all(|b| alnum.contains(&b)) || p.name == "lower_case_code");
     }
     // With a 12-character host, a demo-city address code (26 characters) fits version 6
-    // when the serial is the code or up to six digits.
-    for p in v.valid.iter().filter(|p| p.name != "upper_case_serial") {
+    // when the serial is the code, up to six digits, or a known prefix and its number.
+    // (A table prefix with another count of digits is packed as a string, like any other.)
+    let unlisted = ["upper_case_serial", "prefix_with_other_digits"];
+    for p in v
+        .valid
+        .iter()
+        .filter(|p| !unlisted.contains(&p.name.as_str()))
+    {
         assert!(
             qr_version(&p.url) <= 6,
             "{} needs QR version {}",
@@ -300,14 +380,43 @@ fn plates_print_at_qr_version_6_or_lower_at_ec_level_m() {
         )
         .unwrap();
     assert!(qr_version(&generated) <= 6);
-    // A separate 14-character serial (the demo's "KS-2026-000123") costs about ten more
-    // bytes: version 7. Recorded here so a change in either direction is seen.
+    // A 14-character serial outside the prefix table costs about ten more bytes than a
+    // prefixed one: version 7. Recorded here so a change in either direction is seen.
     let long_serial = v
         .valid
         .iter()
         .find(|p| p.name == "upper_case_serial")
         .unwrap();
     assert_eq!(qr_version(&long_serial.url), 7);
+}
+
+#[test]
+fn legacy_plates_resolve_only_when_mapped_and_not_ours() {
+    let v = load();
+    let trusted = [PlateIssuer::from_seed(seed(&v.issuer_seed_hex)).public_key()];
+    for s in &v.legacy_scans {
+        let judged = verdict(verify(&s.url, &trusted), |_| {
+            Ok::<_, std::convert::Infallible>(Placement {
+                in_scope: true,
+                on_device: true,
+            })
+        })
+        .unwrap();
+        let judged = legacy::resolve(judged, &s.url, |t| {
+            Ok::<_, std::convert::Infallible>(
+                v.legacy_mappings
+                    .iter()
+                    .find(|m| m.plate_text == t)
+                    .map(|m| m.address_code.clone()),
+            )
+        })
+        .unwrap();
+        assert_eq!(judged.code(), s.code, "{}", s.name);
+        if let PlateVerdict::Legacy(p) = &judged {
+            assert!(!judged.is_genuine());
+            assert_eq!(p.plate_text, s.url.trim());
+        }
+    }
 }
 
 #[test]

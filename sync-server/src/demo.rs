@@ -343,3 +343,39 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
     crate::demo_cases::seed(server, &mut codes, &mut console)?;
     Ok(Some(DemoUsers { codes, console }))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::db::Db;
+    use crate::server::Server;
+
+    /// Every plate of the demo district, signed as `admin sign-plates` signs it for a
+    /// 12-character host, prints at QR version 6 or lower at error correction M.
+    #[test]
+    fn every_demo_plate_fits_qr_version_6_at_ec_level_m() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("demo.db").display().to_string()).unwrap();
+        let server = Server::new(db).unwrap();
+        super::seed(&server, 500).unwrap().unwrap();
+        let mut out = Vec::new();
+        let n =
+            crate::admin::sign_plates(&server.db, "320583", Some("https://gf.ks.gov.cn"), &mut out)
+                .unwrap();
+        assert!(n >= 3000, "only {n} demo plates");
+        let text = String::from_utf8(out).unwrap();
+        let mut worst = 0;
+        for line in text.lines() {
+            let url = line.rsplit('\t').next().unwrap();
+            let code =
+                qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+                    .unwrap();
+            let qrcode::Version::Normal(v) = code.version() else {
+                panic!("micro QR for {url}");
+            };
+            assert!(v <= 6, "{line} needs QR version {v}");
+            worst = worst.max(v);
+        }
+        assert_eq!(text.lines().count() as u64, n);
+        assert!(worst >= 1);
+    }
+}

@@ -44,6 +44,7 @@ fn party(name: &str, phone: Option<&str>, role: PartyRole) -> Party {
 
 fn new_case(id: &str, case_type: &str, severity: Severity, text: &str, at: i64) -> Case {
     Case {
+        location: None,
         id: id.into(),
         case_type: case_type.into(),
         severity,

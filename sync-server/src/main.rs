@@ -11,6 +11,7 @@ use gridfield_server::db::Db;
 use gridfield_server::{ApiError, Server, admin, demo, rules};
 
 mod case_cmd;
+mod plates_cmd;
 mod points_cmd;
 mod taxonomy_cmd;
 mod template_cmd;
@@ -125,6 +126,9 @@ enum AdminCmd {
     },
     /// Print the plate issuer's public key (hex) for devices to trust.
     IssuerKey,
+    /// Plates installed before Gridfield (旧门牌): import-legacy.
+    #[command(subcommand)]
+    Plates(plates_cmd::PlatesCmd),
     /// Revoke a device: its token stops working at once.
     Revoke { device_id: String },
     /// Create or update a supervisor or admin with a console password, read from
@@ -354,6 +358,7 @@ fn works_for(
 fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
     match cmd {
         AdminCmd::Taxonomy(cmd) => taxonomy_cmd::run(&db, cmd)?,
+        AdminCmd::Plates(cmd) => plates_cmd::run(&db, cmd)?,
         AdminCmd::Department(cmd) => case_cmd::department(&db, cmd)?,
         AdminCmd::CaseRules(cmd) => case_cmd::case_rules(&db, cmd)?,
         AdminCmd::Template(cmd) => template_cmd::run(&db, cmd)?,

@@ -41,6 +41,14 @@ pub enum Msg {
     HashMismatch,
     PhotoNotAnImage,
     InternalError,
+    // ---- legacy plate import (`admin plates import-legacy`), one per bad line
+    LegacyColumns,
+    LegacyTextEmpty,
+    LegacyTextTooLong { max: usize },
+    LegacyTextSigned,
+    LegacyUnknownAddress,
+    LegacyDuplicate { first_line: u64 },
+    LegacyNothingImported { bad: usize },
 }
 
 impl Msg {
@@ -130,6 +138,43 @@ impl Msg {
                 "not a supported image: only JPEG, PNG or WebP photos are accepted; nothing was stored",
             ),
             Msg::InternalError => pick("服务器内部错误，请稍后重试", "internal server error"),
+            Msg::LegacyColumns => pick(
+                "每行应有两列：旧门牌编号或二维码内容，地址编码",
+                "each line needs two columns: the legacy serial or QR text, and the address code",
+            ),
+            Msg::LegacyTextEmpty => pick(
+                "旧门牌编号或二维码内容为空",
+                "the legacy serial or QR text is empty",
+            ),
+            Msg::LegacyTextTooLong { max } => {
+                if zh {
+                    format!("旧门牌内容过长（最多{max}字节）")
+                } else {
+                    format!("the legacy plate text is too long (at most {max} bytes)")
+                }
+            }
+            Msg::LegacyTextSigned => pick(
+                "这是本系统签发的门牌，不能作为旧门牌导入",
+                "this is a plate signed by this system and cannot be imported as a legacy plate",
+            ),
+            Msg::LegacyUnknownAddress => pick(
+                "地址编码不存在，请先导入标准地址",
+                "unknown address code: import the standard address first",
+            ),
+            Msg::LegacyDuplicate { first_line } => {
+                if zh {
+                    format!("与第{first_line}行的旧门牌重复")
+                } else {
+                    format!("the same legacy plate as line {first_line}")
+                }
+            }
+            Msg::LegacyNothingImported { bad } => {
+                if zh {
+                    format!("{bad}行有误，未导入任何旧门牌")
+                } else {
+                    format!("{bad} bad lines: no legacy plate was imported")
+                }
+            }
         }
     }
 
@@ -176,6 +221,13 @@ impl Msg {
             Msg::HashMismatch,
             Msg::PhotoNotAnImage,
             Msg::InternalError,
+            Msg::LegacyColumns,
+            Msg::LegacyTextEmpty,
+            Msg::LegacyTextTooLong { max: 512 },
+            Msg::LegacyTextSigned,
+            Msg::LegacyUnknownAddress,
+            Msg::LegacyDuplicate { first_line: 3 },
+            Msg::LegacyNothingImported { bad: 2 },
         ]
     }
 }
@@ -243,7 +295,14 @@ mod tests {
                 | Msg::PhotoTooLarge { .. }
                 | Msg::HashMismatch
                 | Msg::PhotoNotAnImage
-                | Msg::InternalError => {}
+                | Msg::InternalError
+                | Msg::LegacyColumns
+                | Msg::LegacyTextEmpty
+                | Msg::LegacyTextTooLong { .. }
+                | Msg::LegacyTextSigned
+                | Msg::LegacyUnknownAddress
+                | Msg::LegacyDuplicate { .. }
+                | Msg::LegacyNothingImported { .. } => {}
             }
         }
     }

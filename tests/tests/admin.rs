@@ -68,7 +68,7 @@ fn plates_and_keys(backend: Backend) {
     assert!(qr.starts_with("HTTPS://GF.EXAMPLE.CN/P/"), "{qr}");
     let v = verify(qr, &[key]).unwrap();
     assert_eq!(v.data.address_code, "A-1");
-    assert_eq!(v.format_version, 2);
+    assert_eq!(v.format_version, 3);
     // The URL is remembered for the next run.
     let again = store.admin(&["sign-plates", "--grid", GRID_A]);
     assert!(again.contains("HTTPS://GF.EXAMPLE.CN/P/"), "{again}");

@@ -269,15 +269,16 @@ fn photo_scope(backend: Backend) {
         ALTER TABLE records DROP COLUMN visit_subject; ALTER TABLE records DROP COLUMN visit_at;
         ALTER TABLE records DROP COLUMN visit_by; ALTER TABLE records DROP COLUMN visit_value;
         ALTER TABLE records DROP COLUMN visit_planned;";
+    let undo_015 = "DROP TABLE legacy_plates;";
     let undo_014 = "DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
         DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;";
     if store.is_postgres() {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} UPDATE schema_version SET version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} {undo_015} UPDATE schema_version SET version = 2"
         ));
     } else {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} PRAGMA user_version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} {undo_015} PRAGMA user_version = 2"
         ));
     }
     let server = ServerProc::start(&store);

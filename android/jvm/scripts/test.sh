@@ -41,7 +41,8 @@ node_modules/kotlin-compiler/bin/kotlinc -nowarn -jvm-target 17 -cp "$CP" \
 tests=(cn.gridfield.data.OfflineStoreTest cn.gridfield.data.FieldRoundTripTest cn.gridfield.data.PersonalDataTest
     cn.gridfield.data.SyncPolicyTest cn.gridfield.data.DraftRecoveryTest cn.gridfield.data.SyncStatusTest cn.gridfield.data.CaseLoopTest
     cn.gridfield.data.PlateScanTest cn.gridfield.data.VisitPlanTest
-    cn.gridfield.data.VoucherTest)
+    cn.gridfield.data.VoucherTest
+    cn.gridfield.data.LegacyPlateLocationTest)
 java -Djna.library.path="$ROOT/target/$profile" \
     -Dgridfield.root="$ROOT" -Dgridfield.server="$ROOT/target/debug/gridfield-server" \
     -cp "$OUT/gridfield-jvm-tests.jar:$CP:$KLIB/kotlin-stdlib.jar" \

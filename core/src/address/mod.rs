@@ -64,10 +64,37 @@ impl Address {
     }
 }
 
-/// Where an inspection or report happened, when the phone knew.
+/// Where an inspection, hazard, report or case happened, when the phone knew (an
+/// address's coordinates use only `lat`/`lon`). A phone records the fix it had:
+/// its accuracy and when it was taken, which may be before the record.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
+    /// Radius of 68% confidence, in metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+    /// When the fix was taken (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_at: Option<i64>,
+}
+
+impl GeoPoint {
+    /// A point with no accuracy or fix time known.
+    pub fn at(lat: f64, lon: f64) -> GeoPoint {
+        GeoPoint {
+            lat,
+            lon,
+            accuracy_m: None,
+            fixed_at: None,
+        }
+    }
+
+    /// Coordinates on the globe, a non-negative accuracy: what a record may keep.
+    pub fn is_valid(&self) -> bool {
+        (-90.0..=90.0).contains(&self.lat)
+            && (-180.0..=180.0).contains(&self.lon)
+            && self.accuracy_m.is_none_or(|a| a.is_finite() && a >= 0.0)
+    }
 }

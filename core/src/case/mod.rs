@@ -89,6 +89,9 @@ pub struct Case {
     /// Computed when read: past the deadline and still open.
     #[serde(default)]
     pub overdue: bool,
+    /// Where the phone was when the case was reported (older apps, console: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::address::GeoPoint>,
 }
 
 /// Where a case came from.

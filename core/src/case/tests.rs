@@ -32,6 +32,7 @@ fn dept<'a>(code: &'a str, scope: &'a str) -> Actor<'a> {
 
 fn dispute_case() -> Case {
     Case {
+        location: None,
         id: "c1".into(),
         case_type: "dispute.neighbor".into(),
         severity: Severity::Medium,

@@ -41,6 +41,9 @@ pub struct Hazard {
     /// Computed when read: past the deadline and not closed.
     #[serde(default)]
     pub overdue: bool,
+    /// Where the phone was when the hazard was reported (older apps: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::address::GeoPoint>,
 }
 
 /// One lifecycle step of a hazard.

@@ -1,11 +1,13 @@
-//! Compact plates (format 2): a short binary payload signed with Ed25519 and
+//! Compact plates (format 3): a short binary payload signed with Ed25519 and
 //! written inside an `https://<city server>/P/<payload>` URL, so the QR code stays
 //! small (QR alphanumeric mode) and an ordinary phone scan opens the public page.
 //!
-//! Payload bytes: `[2][key id: 3][issue day: u16 BE][code][serial]` then the 64-byte
+//! Payload bytes: `[3][key id: 2][issue day: u16 BE][code][serial]` then the 64-byte
 //! signature over everything before it. `code` and `serial` are packed strings
-//! (`pack`); the serial may say "same as the address code". The address text is
-//! not on the plate: it comes from the register.
+//! (`pack`); the serial may say "same as the address code", or be a known prefix
+//! followed by its digits as an integer (`SERIAL_PREFIXES`), which keeps a demo-city
+//! plate at QR version 6. The address text is not on the plate: it comes from the
+//! register. Format 2 (no prefixed serials) was never printed and is not read.
 //!
 //! Text: base45's construction (RFC 9285: 2 bytes → 3 characters) over a 41-character
 //! alphabet, the QR alphanumeric set minus space, `%`, `/` and `.`, which a URL path
@@ -16,11 +18,13 @@ use ed25519_dalek::{Signature, Signer as _};
 use super::token::check_code;
 use super::{IssuerPublicKey, PlateData, PlateError, PlateIssuer, VerifiedPlate};
 
-pub const COMPACT_FORMAT_VERSION: u32 = 2;
+pub const COMPACT_FORMAT_VERSION: u32 = 3;
 /// Path segment before the payload; matched case-insensitively (the QR is upper case).
 pub const URL_PATH: &str = "/P/";
 const ALPHABET: &[u8; 41] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$*+-:";
-const KEY_ID_LEN: usize = 3;
+/// Leading bytes of the issuer's key id: they pick the trusted keys to try (a
+/// collision costs one more signature check, never a wrong verdict).
+const KEY_ID_LEN: usize = 2;
 const SIG_LEN: usize = 64;
 const HEADER_LEN: usize = 1 + KEY_ID_LEN + 2;
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -33,8 +37,21 @@ const UPPER: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-._";
 const PACK_DIGITS: u8 = 0;
 const PACK_UPPER: u8 = 1;
 const PACK_RAW: u8 = 2;
-/// Serial only: "the same as the address code" (the plate serial defaults to it).
+/// Serial only: with length bits 0 "the same as the address code" (the plate
+/// serial defaults to it); with length bits n ≥ 1 entry n − 1 of `SERIAL_PREFIXES`.
 const PACK_SAME: u8 = 3;
+/// Serial prefixes issued in the field and the count of zero-padded digits after
+/// them: a serial `<prefix><digits>` is written as its table entry and the digits as
+/// a big-endian integer (`KS-2026-000123`: 4 bytes instead of 11). Entries are only
+/// ever appended (a plate names its entry by position); any other serial is packed
+/// as a string.
+const SERIAL_PREFIXES: &[(&str, usize)] = &[
+    ("KS-2024-", 6),
+    ("KS-2025-", 6),
+    ("KS-2026-", 6),
+    ("KS-2027-", 6),
+    ("KS-2028-", 6),
+];
 
 /// Encode bytes in the URL-safe base45 construction described above.
 pub fn encode_text(bytes: &[u8]) -> String {
@@ -121,11 +138,7 @@ pub(super) fn sign(
     bytes.extend_from_slice(&hex::decode(&key_id[..KEY_ID_LEN * 2]).expect("key id is hex"));
     bytes.extend_from_slice(&day.to_be_bytes());
     pack(&plate.address_code, &mut bytes)?;
-    if plate.plate_serial == plate.address_code {
-        bytes.push(PACK_SAME << 6);
-    } else {
-        pack(&plate.plate_serial, &mut bytes)?;
-    }
+    pack_serial(&plate.plate_serial, &plate.address_code, &mut bytes)?;
     let signature = issuer.key.sign(&bytes);
     bytes.extend_from_slice(&signature.to_bytes());
     Ok(format!(
@@ -194,7 +207,7 @@ fn parse(bytes: &[u8]) -> Result<(PlateData, usize), PlateError> {
     if bytes.len() < HEADER_LEN {
         return Err(PlateError::Truncated);
     }
-    let day = u16::from_be_bytes([bytes[4], bytes[5]]);
+    let day = u16::from_be_bytes([bytes[1 + KEY_ID_LEN], bytes[2 + KEY_ID_LEN]]);
     let mut rest = &bytes[HEADER_LEN..];
     let address_code = unpack(&mut rest, None)?;
     let plate_serial = unpack(&mut rest, Some(&address_code))?;
@@ -208,6 +221,25 @@ fn parse(bytes: &[u8]) -> Result<(PlateData, usize), PlateError> {
     check_code("address_code", &data.address_code)?;
     check_code("plate_serial", &data.plate_serial)?;
     Ok((data, bytes.len() - rest.len()))
+}
+
+/// The serial: "same as the code", a prefixed number, or a packed string.
+fn pack_serial(serial: &str, code: &str, out: &mut Vec<u8>) -> Result<(), PlateError> {
+    if serial == code {
+        out.push(PACK_SAME << 6);
+        return Ok(());
+    }
+    for (i, (prefix, width)) in SERIAL_PREFIXES.iter().enumerate() {
+        let Some(digits) = serial.strip_prefix(prefix) else {
+            continue;
+        };
+        if digits.len() == *width && digits.bytes().all(|b| b.is_ascii_digit()) {
+            out.push(PACK_SAME << 6 | (i + 1) as u8);
+            out.extend(to_radix_bytes(digits, &DIGITS[..10]));
+            return Ok(());
+        }
+    }
+    pack(serial, out)
 }
 
 /// Header byte: packing (2 bits) and length − 1 (6 bits); then the packed value.
@@ -248,7 +280,10 @@ fn unpack(rest: &mut &[u8], same: Option<&str>) -> Result<String, PlateError> {
                 PlateError::Malformed("address code cannot refer to itself".into())
             })?;
             *rest = tail;
-            return Ok(s.to_string());
+            return match usize::from(head & 0x3F) {
+                0 => Ok(s.to_string()),
+                entry => unpack_prefixed(rest, entry - 1),
+            };
         }
     };
     if tail.len() < width {
@@ -261,6 +296,23 @@ fn unpack(rest: &mut &[u8], same: Option<&str>) -> Result<String, PlateError> {
             .map_err(|_| PlateError::Malformed("code is not UTF-8".into()));
     }
     from_radix_bytes(value, len, alphabet)
+}
+
+/// A prefixed serial: its table entry's prefix and the zero-padded number after it.
+fn unpack_prefixed(rest: &mut &[u8], entry: usize) -> Result<String, PlateError> {
+    let &(prefix, width) = SERIAL_PREFIXES
+        .get(entry)
+        .ok_or_else(|| PlateError::Malformed("unknown serial prefix".into()))?;
+    let bytes = packed_len(width, 10);
+    if rest.len() < bytes {
+        return Err(PlateError::Truncated);
+    }
+    let (value, tail) = rest.split_at(bytes);
+    *rest = tail;
+    Ok(format!(
+        "{prefix}{}",
+        from_radix_bytes(value, width, &DIGITS[..10])?
+    ))
 }
 
 /// Bytes needed for `len` digits in `radix`: the least n with 256^n ≥ radix^len.

@@ -108,7 +108,7 @@ impl PlateIssuer {
         IssuerPublicKey(self.key.verifying_key().to_bytes())
     }
 
-    /// The compact plate's URL (format 2) under the city server's `base_url`
+    /// The compact plate's URL (format 3) under the city server's `base_url`
     /// (`https://…`): what `sign-plates` and the printable sheets put in the QR.
     /// Only the address code, plate serial and issue day are on the plate.
     pub fn sign_url(&self, base_url: &str, plate: &PlateData) -> Result<String, PlateError> {

@@ -1,12 +1,13 @@
 //! Digital door plates (数字门牌): QR text carrying an address code signed by the city's issuer key,
 //! so a phone can tell a genuine plate from a forged, altered or truncated one offline.
-//! Formats: compact plates (format 2, `compact`): `https://<city server>/P/<signed binary
+//! Formats: compact plates (format 3, `compact`): `https://<city server>/P/<signed binary
 //! payload>`; and the first plates, still readable:
 //! `GFP1.<base64url payload JSON>.<base64url Ed25519 signature over "GFP1.<payload>">`.
 
 mod compact;
 mod error;
 mod issuer;
+pub mod legacy;
 mod token;
 mod verdict;
 mod verify;

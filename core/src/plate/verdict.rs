@@ -2,6 +2,7 @@
 //! genuine but not here, or forged with the reason. Decided once in the core
 //! instead of re-derived by each shell from a verification result.
 
+use super::legacy::LegacyPlate;
 use super::{PlateData, PlateError, VerifiedPlate};
 use crate::i18n::Lang;
 
@@ -27,6 +28,9 @@ pub enum PlateVerdict {
     },
     /// Forged, altered, truncated, from an unknown issuer, or not a plate at all.
     Forged { reason: PlateError },
+    /// A plate installed before Gridfield that the city mapped to an address
+    /// (`legacy::resolve`): the address is known, nothing is verified (未签名的旧门牌).
+    Legacy(LegacyPlate),
 }
 
 /// The verdict without its data, for records and the shells to switch on.
@@ -36,6 +40,7 @@ pub enum VerdictKind {
     Genuine,
     GenuineOutsideScope,
     Forged,
+    Legacy,
 }
 
 impl PlateVerdict {
@@ -44,6 +49,7 @@ impl PlateVerdict {
             PlateVerdict::Genuine(_) => VerdictKind::Genuine,
             PlateVerdict::GenuineOutsideScope { .. } => VerdictKind::GenuineOutsideScope,
             PlateVerdict::Forged { .. } => VerdictKind::Forged,
+            PlateVerdict::Legacy(_) => VerdictKind::Legacy,
         }
     }
 
@@ -53,11 +59,15 @@ impl PlateVerdict {
             PlateVerdict::Genuine(_) => "plate_genuine",
             PlateVerdict::GenuineOutsideScope { .. } => "plate_genuine_outside_scope",
             PlateVerdict::Forged { reason } => reason.code(),
+            PlateVerdict::Legacy(_) => "plate_legacy",
         }
     }
 
     pub fn is_genuine(&self) -> bool {
-        !matches!(self, PlateVerdict::Forged { .. })
+        matches!(
+            self,
+            PlateVerdict::Genuine(_) | PlateVerdict::GenuineOutsideScope { .. }
+        )
     }
 
     pub fn message(&self, lang: Lang) -> String {
@@ -78,6 +88,9 @@ impl PlateVerdict {
                 )
                 .into(),
             PlateVerdict::Forged { reason } => reason.message(lang),
+            PlateVerdict::Legacy(_) => lang
+                .pick("未签名的旧门牌", "unsigned legacy door plate")
+                .into(),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::token::{decode_payload, decode_signature, find_token, is_key_id, vali
 use super::{IssuerPublicKey, PlateData, PlateError, VerifiedPlate};
 
 /// Verify against the trusted issuer keys (a city may rotate keys: several may be trusted).
-/// A compact plate URL (`…/P/<payload>`, format 2) is checked by `compact`; the rest of
+/// A compact plate URL (`…/P/<payload>`, format 3) is checked by `compact`; the rest of
 /// this describes the `GFP1.` token.
 ///
 /// Checks run in this order, so the reason reported is the first that applies: token found

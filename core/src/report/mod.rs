@@ -39,6 +39,9 @@ pub struct Report {
     /// 上报类别: a code from the case taxonomy (what the points rules price).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// Where the phone was when the report was filed (older apps, residents: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::address::GeoPoint>,
 }
 
 /// Where a report came from.
@@ -167,6 +170,7 @@ mod tests {
             source: ReportSource::Volunteer,
             contact_phone: None,
             category: cat.map(String::from),
+            location: None,
         };
         let a = r("a", "X", Some("c"), 0);
         assert!(is_duplicate(&a, &r("b", "X", Some("c"), 1000), 1000));

@@ -55,6 +55,9 @@ pub struct NewCase {
     /// 网格马上调: the reporting grid worker handles it at once.
     #[serde(default)]
     pub handle_myself: bool,
+    /// The phone's fix when the case is reported, if it had one.
+    #[serde(default)]
+    pub location: Option<crate::model::GeoPoint>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -150,7 +153,8 @@ fn grid_path(c: &Connection, me: &Identity, s: &CaseScope, grid: &str) -> Result
 /// before the write opens, against the case taxonomy held.
 pub(crate) fn check_new(role: Role, types: &Taxonomy, new: &NewCase) -> Result<()> {
     case::check_create(role, types, &new.case_type, new.severity).map_err(Error::refused)?;
-    required_text(Input::Description, &new.description)
+    required_text(Input::Description, &new.description)?;
+    super::validate::check_location(new.location)
 }
 
 /// Open a case: in the queue of its type's default level, or handled by the
@@ -176,6 +180,7 @@ pub(crate) fn create(t: &mut Tx<'_>, types: &Taxonomy, new: &NewCase) -> Result<
         ..Dispute::default()
     });
     let mut c = Case {
+        location: new.location,
         id: new_id(),
         case_type: new.case_type.clone(),
         severity: new.severity,

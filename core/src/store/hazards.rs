@@ -13,7 +13,7 @@ use crate::checklist::Severity;
 use crate::error::{Error, Result};
 use crate::error::{Input, Invalid};
 use crate::hazard::{self, HazardAction, HazardStatus, StepInput};
-use crate::model::Role;
+use crate::model::{GeoPoint, Role};
 use crate::record::RecordKind;
 use crate::records::{Delivery, Hazard, HazardEvent, Op};
 use crate::taxonomy::Taxonomy;
@@ -26,6 +26,9 @@ pub struct NewHazard {
     pub description: String,
     pub photos: Vec<String>,
     pub deadline: Option<i64>,
+    /// The phone's fix when the hazard was reported, if it had one.
+    #[serde(default)]
+    pub location: Option<GeoPoint>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -49,7 +52,8 @@ pub(crate) fn check_new(role: Role, categories: &Taxonomy, new: &NewHazard) -> R
     crate::hazard::check_create(role, categories, &new.category, new.severity)
         .map_err(Error::refused)?;
     required_text(Input::Description, &new.description)?;
-    required_text(Input::Category, &new.category)
+    required_text(Input::Category, &new.category)?;
+    super::validate::check_location(new.location)
 }
 
 /// Report a hazard seen at an address in scope.
@@ -74,6 +78,7 @@ pub(crate) fn create(t: &mut Tx<'_>, new: &NewHazard) -> Result<String> {
         updated_at: t.now,
         delivery: Delivery::Local,
         overdue: false,
+        location: new.location,
     };
     insert_hazard(t, &h)?;
     Ok(h.id)
@@ -176,8 +181,8 @@ pub(crate) fn detail(c: &Connection, id: &str, now: i64) -> Result<HazardDetail>
 pub(crate) fn insert_hazard(t: &mut Tx<'_>, h: &Hazard) -> Result<()> {
     t.tx.prepare_cached(
         "INSERT INTO hazards (id, address_code, category, severity, description, status, assignee, deadline, photos,
-            source_inspection, source_item, source_report, reported_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+            source_inspection, source_item, source_report, reported_by, created_at, updated_at, location)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)",
     )?
     .execute(params![
         h.id,
@@ -193,7 +198,8 @@ pub(crate) fn insert_hazard(t: &mut Tx<'_>, h: &Hazard) -> Result<()> {
         h.source_item,
         h.source_report,
         h.reported_by,
-        h.created_at
+        h.created_at,
+        location_json(h.location)?
     ])?;
     let input = StepInput {
         photos: h.photos.clone(),
@@ -279,7 +285,7 @@ fn query_hazards_with(
 ) -> Result<Vec<Hazard>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT id, address_code, category, severity, description, status, assignee, deadline, photos,
-            source_inspection, source_item, source_report, reported_by, created_at, updated_at, delivery
+            source_inspection, source_item, source_report, reported_by, created_at, updated_at, delivery, location
          FROM hazards WHERE {where_}"
     ))?;
     let rows = st.query_map(args, |r| {
@@ -304,6 +310,7 @@ fn query_hazards_with(
             updated_at: r.get(14)?,
             delivery: Delivery::parse(&r.get::<_, String>(15)?).unwrap_or(Delivery::Local),
             overdue: hazard::is_overdue(status, deadline, now),
+            location: location_from(r.get(16)?),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -337,4 +344,14 @@ pub(crate) fn load_events(c: &Connection, hazard_id: &str) -> Result<Vec<HazardE
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// A location column (JSON) read back; an unreadable one is no location.
+pub(crate) fn location_from(json: Option<String>) -> Option<GeoPoint> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+}
+
+/// A record's location as its device column holds it (JSON, or NULL).
+pub(crate) fn location_json(l: Option<GeoPoint>) -> Result<Option<String>> {
+    Ok(l.map(|l| serde_json::to_string(&l)).transpose()?)
 }

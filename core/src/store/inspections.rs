@@ -175,8 +175,8 @@ fn insert_draft(
     }
     t.tx.execute(
         "INSERT INTO inspections (id, template_id, template_version, address_code, subject_kind, subject_id, inspector,
-            device_id, started_at, lat, lon, answers, photos, review_status, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, '{}', '{}', 'draft', ?12)",
+            device_id, started_at, lat, lon, answers, photos, review_status, updated_at, accuracy_m, fixed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, '{}', '{}', 'draft', ?12, ?13, ?14)",
         params![
             id,
             tpl.id,
@@ -189,7 +189,9 @@ fn insert_draft(
             started,
             new.location.map(|l| l.lat),
             new.location.map(|l| l.lon),
-            t.now
+            t.now,
+            new.location.and_then(|l| l.accuracy_m),
+            new.location.and_then(|l| l.fixed_at)
         ],
     )?;
     Ok(())
@@ -220,7 +222,8 @@ fn submit(
     check_photos_known(&t.tx, referenced.iter())?;
     t.tx.execute(
         "UPDATE inspections SET answers = ?2, photos = ?3, score = ?4, passed = ?5, vetoed = ?6, finished_at = ?7,
-            lat = ?8, lon = ?9, review_status = 'submitted', review_comment = NULL, updated_at = ?7, delivery = 'local'
+            lat = ?8, lon = ?9, accuracy_m = ?10, fixed_at = ?11, review_status = 'submitted', review_comment = NULL,
+            updated_at = ?7, delivery = 'local'
          WHERE id = ?1",
         params![
             id,
@@ -231,7 +234,9 @@ fn submit(
             evaluation.vetoed,
             t.now,
             location.map(|l| l.lat),
-            location.map(|l| l.lon)
+            location.map(|l| l.lon),
+            location.and_then(|l| l.accuracy_m),
+            location.and_then(|l| l.fixed_at)
         ],
     )?;
     let inspection = load_inspection(&t.tx, id)?;
@@ -254,6 +259,7 @@ fn submit(
     for f in &evaluation.failed_items {
         let Some(spec) = &f.hazard else { continue };
         let h = Hazard {
+            location: inspection.location,
             id: new_id(),
             address_code: inspection.address_code.clone(),
             category: spec.category.clone(),
@@ -288,7 +294,7 @@ fn submit(
 
 const INSPECTION_COLS: &str = "id, template_id, template_version, address_code, subject_kind, subject_id, inspector, device_id,
     started_at, finished_at, lat, lon, answers, photos, score, passed, vetoed, review_status, review_comment,
-    reviewed_by, reviewed_at, delivery";
+    reviewed_by, reviewed_at, delivery, accuracy_m, fixed_at";
 
 pub(crate) fn row_to_inspection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Inspection> {
     let lat: Option<f64> = r.get(10)?;
@@ -311,7 +317,12 @@ pub(crate) fn row_to_inspection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Inspe
         device_id: r.get(7)?,
         started_at: r.get(8)?,
         finished_at: r.get(9)?,
-        location: lat.zip(lon).map(|(lat, lon)| GeoPoint { lat, lon }),
+        location: lat.zip(lon).map(|(lat, lon)| GeoPoint {
+            lat,
+            lon,
+            accuracy_m: r.get(22).ok().flatten(),
+            fixed_at: r.get(23).ok().flatten(),
+        }),
         answers: serde_json::from_str(&answers).map_err(json_err)?,
         photos: serde_json::from_str(&photos).map_err(json_err)?,
         score: r.get(14)?,

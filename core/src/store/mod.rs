@@ -453,6 +453,7 @@ impl Store {
     ) -> Result<InspectionOutcome> {
         inspection::check_write(self.identity.role, &self.identity.user, None)
             .map_err(Error::refused)?;
+        validate::check_location(new.location)?;
         self.write(|t| inspections::record(t, new, answers, photos, started_at))
     }
 
@@ -460,6 +461,7 @@ impl Store {
     pub fn start_inspection(&self, new: &NewInspection) -> Result<String> {
         inspection::check_write(self.identity.role, &self.identity.user, None)
             .map_err(Error::refused)?;
+        validate::check_location(new.location)?;
         self.write(|t| inspections::start(t, new))
     }
 
@@ -474,6 +476,7 @@ impl Store {
         id: &str,
         location: Option<GeoPoint>,
     ) -> Result<InspectionOutcome> {
+        validate::check_location(location)?;
         self.write(|t| inspections::submit_saved(t, id, location))
     }
 

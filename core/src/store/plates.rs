@@ -9,6 +9,7 @@ use super::Identity;
 use super::addresses::{self, AddressView, grid_in_subtree, load_address};
 use super::meta;
 use crate::error::{Error, Result};
+use crate::plate::legacy::{LegacyPlate, LegacyPlates};
 use crate::plate::{self, Placement, PlateData, PlateVerdict, VerdictKind};
 
 /// What scanning a plate showed. A forged plate is not an error of the app: it is
@@ -53,11 +54,13 @@ pub(crate) fn scan(c: &Connection, me: &Identity, qr_text: &str, now: i64) -> Re
             on_device,
         })
     })?;
+    let verdict = plate::legacy::resolve(verdict, qr_text, |t| legacy_lookup(c, t))?;
     let (kind, text) = (verdict.kind(), verdict.message(lang));
     let genuine = match verdict {
         PlateVerdict::Genuine(v) => Ok((v, true)),
         PlateVerdict::GenuineOutsideScope { plate, in_scope } => Ok((plate, in_scope)),
         PlateVerdict::Forged { reason } => Err(reason),
+        PlateVerdict::Legacy(legacy) => return legacy_scan(c, me, legacy, kind, text, now),
     };
     Ok(match genuine {
         Ok((v, in_scope)) => PlateScan {
@@ -106,4 +109,76 @@ fn from_register(c: &Connection, mut plate: plate::VerifiedPlate) -> Result<plat
         plate.data.address_text = a.full_text;
     }
     Ok(plate)
+}
+
+/// A mapped legacy plate (未签名的旧门牌): the address it stands for, from the
+/// register on this device; not verified, and no rejection either.
+fn legacy_scan(
+    c: &Connection,
+    me: &Identity,
+    legacy: LegacyPlate,
+    verdict: VerdictKind,
+    verdict_text: String,
+    now: i64,
+) -> Result<PlateScan> {
+    let local = load_address(c, &legacy.address_code)?;
+    let in_scope = match &local {
+        Some(a) => grid_in_subtree(c, &a.grid_code, &me.grid_scope)?,
+        None => false,
+    };
+    let address = match &local {
+        Some(a) if in_scope => Some(addresses::view(c, me, &a.code, now)?),
+        _ => None,
+    };
+    Ok(PlateScan {
+        verdict,
+        verdict_text,
+        verified: false,
+        rejection: None,
+        plate: Some(PlateData {
+            address_code: legacy.address_code,
+            plate_serial: String::new(),
+            grid_code: local
+                .as_ref()
+                .map(|a| a.grid_code.clone())
+                .unwrap_or_default(),
+            address_text: local.map(|a| a.full_text).unwrap_or_default(),
+            issued_at: 0,
+        }),
+        issuer_key_id: None,
+        in_scope,
+        address,
+    })
+}
+
+#[cfg_attr(not(feature = "sync"), allow(dead_code))]
+const LEGACY_VERSION_KEY: &str = "legacy_plates_version";
+
+/// The address code a legacy plate's (normalized) text maps to on this device.
+pub(crate) fn legacy_lookup(c: &Connection, text: &str) -> Result<Option<String>> {
+    Ok(
+        c.prepare_cached("SELECT address_code FROM legacy_plates WHERE plate_text = ?1")?
+            .query_map([text], |r| r.get(0))?
+            .next()
+            .transpose()?,
+    )
+}
+
+/// The version of the legacy plate mappings this device holds ("" before any).
+#[cfg_attr(not(feature = "sync"), allow(dead_code))]
+pub(crate) fn legacy_version(c: &Connection) -> Result<String> {
+    Ok(meta::meta_get(c, LEGACY_VERSION_KEY)?.unwrap_or_default())
+}
+
+/// Replace the device's mappings with the server's document for its scope.
+#[cfg_attr(not(feature = "sync"), allow(dead_code))]
+pub(crate) fn replace_legacy(c: &Connection, doc: &LegacyPlates) -> Result<()> {
+    c.execute("DELETE FROM legacy_plates", [])?;
+    let mut ins = c.prepare_cached(
+        "INSERT OR REPLACE INTO legacy_plates (plate_text, address_code) VALUES (?1, ?2)",
+    )?;
+    for p in &doc.plates {
+        ins.execute([&p.plate_text, &p.address_code])?;
+    }
+    meta::meta_put(c, LEGACY_VERSION_KEY, &doc.version)
 }

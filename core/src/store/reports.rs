@@ -25,12 +25,16 @@ pub struct NewReport {
     /// A case-taxonomy category code (the phone offers the active ones).
     #[serde(default)]
     pub category: Option<String>,
+    /// The phone's fix when the report was filed, if it had one.
+    #[serde(default)]
+    pub location: Option<crate::model::GeoPoint>,
 }
 
 /// The text and address a report needs: checked before the write opens.
 pub(crate) fn check_new(new: &NewReport) -> Result<()> {
     required_text(Input::ReportText, &new.text)?;
-    required_text(Input::Address, &new.address_code)
+    required_text(Input::Address, &new.address_code)?;
+    super::validate::check_location(new.location)
 }
 
 /// File a report, queued for the server to decide.
@@ -58,11 +62,13 @@ pub(crate) fn file(t: &mut Tx<'_>, new: &NewReport) -> Result<String> {
         source: Default::default(),
         contact_phone: None,
         category: new.category.clone(),
+        location: new.location,
     };
     t.tx.execute(
-        "INSERT INTO reports (id, address_code, address_text, text, photos, reporter, device_id, status, points, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)",
-        params![r.id, r.address_code, r.address_text, r.text, serde_json::to_string(&r.photos)?, r.reporter, r.device_id, t.now],
+        "INSERT INTO reports (id, address_code, address_text, text, photos, reporter, device_id, status, points, created_at, updated_at, location)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9)",
+        params![r.id, r.address_code, r.address_text, r.text, serde_json::to_string(&r.photos)?, r.reporter, r.device_id, t.now,
+            super::hazards::location_json(r.location)?],
     )?;
     let hlc = t.stamp();
     t.outbox(
@@ -94,7 +100,7 @@ pub(crate) fn points(c: &Connection, user: &str) -> Result<i64> {
 pub(crate) fn query_reports(c: &Connection, where_: &str, arg: &str) -> Result<Vec<Report>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT id, address_code, address_text, text, photos, reporter, device_id, status, points, decision_note,
-            hazard_id, created_at, delivery FROM reports WHERE {where_}"
+            hazard_id, created_at, delivery, location FROM reports WHERE {where_}"
     ))?;
     let rows = st.query_map([arg], |r| {
         let photos: String = r.get(4)?;
@@ -115,6 +121,7 @@ pub(crate) fn query_reports(c: &Connection, where_: &str, arg: &str) -> Result<V
             source: Default::default(),
             contact_phone: None,
             category: None,
+            location: super::hazards::location_from(r.get(13)?),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// The whole current schema. Timestamps are integer milliseconds since the epoch;
 /// HLC stamps are TEXT whose order is their causal order.
@@ -330,6 +330,21 @@ CREATE TRIGGER addresses_fts_au AFTER UPDATE ON addresses BEGIN
 END;
 "#;
 
+/// Version 5: plates installed before Gridfield mapped to addresses (the server's
+/// document for this device's scope, replaced whole when its version changes), and
+/// the fix a record was made at: accuracy and time for inspections (which had
+/// `lat`/`lon`), the whole point as JSON for hazards and reports.
+const LEGACY_PLATES: &str = r#"
+CREATE TABLE legacy_plates (
+    plate_text   TEXT PRIMARY KEY,
+    address_code TEXT NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE inspections ADD COLUMN accuracy_m REAL;
+ALTER TABLE inspections ADD COLUMN fixed_at INTEGER;
+ALTER TABLE hazards ADD COLUMN location TEXT;
+ALTER TABLE reports ADD COLUMN location TEXT;
+"#;
+
 /// Version 2 added the delivery state of each record (saved on device → on the
 /// server → reviewed) and trigram full-text search over addresses.
 const UPGRADE_1_TO_2: &str = r#"
@@ -358,6 +373,7 @@ pub fn init(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(SENT_AND_REPULL)?;
         tx.execute_batch(ADDRESS_FTS)?;
         tx.execute_batch(CASES)?;
+        tx.execute_batch(LEGACY_PLATES)?;
     } else {
         for from in current..VERSION {
             upgrade_from(&tx, from)?;
@@ -389,6 +405,7 @@ fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
             // (what it holds merges as on any pull; its outbox is untouched).
             conn.execute("DELETE FROM device_meta WHERE key = 'sync_cursor'", [])?;
         }
+        4 => conn.execute_batch(LEGACY_PLATES)?,
         _ => unreachable!("no upgrade from schema version {from}"),
     }
     Ok(())
@@ -517,7 +534,9 @@ pub(crate) mod tests {
         let mut c = open_plain(&dir.path().join("v3.db"));
         init(&mut c).unwrap();
         c.execute_batch(
-            "DROP TABLE case_events; DROP TABLE cases;
+            "DROP TABLE case_events; DROP TABLE cases; DROP TABLE legacy_plates;
+             ALTER TABLE inspections DROP COLUMN accuracy_m; ALTER TABLE inspections DROP COLUMN fixed_at;
+             ALTER TABLE hazards DROP COLUMN location; ALTER TABLE reports DROP COLUMN location;
              INSERT INTO device_meta (key, value) VALUES ('sync_cursor', 'c42'), ('server_url', 'http://x');
              PRAGMA user_version = 3;",
         )

@@ -15,3 +15,11 @@ pub(crate) fn required_text(field: Input, s: &str) -> Result<()> {
 pub(crate) fn check_text(field: Input, s: &str) -> Result<()> {
     crate::text::check_len(field, s)
 }
+
+/// A location a record is made at: on the globe, with a sane accuracy.
+pub(crate) fn check_location(l: Option<crate::model::GeoPoint>) -> Result<()> {
+    match l {
+        Some(p) if !p.is_valid() => Err(Error::invalid(Input::Coordinates, Invalid::OutOfRange)),
+        _ => Ok(()),
+    }
+}

@@ -20,6 +20,7 @@ impl Round<'_> {
             .store
             .read(crate::store::visits::held_version)?
             .to_string();
+        let legacy = self.store.read(crate::store::plates::legacy_version)?;
         self.progress(SyncPhase::Pull, 0, 0);
         let fetcher = self.http.fork();
         let (pages, inbox) = std::sync::mpsc::sync_channel::<Result<PullResponse>>(1);
@@ -29,6 +30,7 @@ impl Round<'_> {
                 let mut cursor = start;
                 // The first page brings any newer taxonomy; the rest need not repeat it.
                 let mut ask_taxonomies = Some((taxonomies.as_str(), visit_rules.as_str()));
+                let mut ask_legacy = Some(legacy.as_str());
                 loop {
                     let mut query = vec![("limit", limit.as_str())];
                     if !cursor.is_empty() {
@@ -42,6 +44,10 @@ impl Round<'_> {
                     if let Some((t, v)) = ask_taxonomies.take() {
                         query.push(("taxonomies", t));
                         query.push(("visit_rules", v));
+                    }
+                    // Legacy plate mappings come as one document when they changed.
+                    if let Some(v) = ask_legacy.take() {
+                        query.push(("legacy_plates", v));
                     }
                     let page = fetcher
                         .send(Method::Get, "/v1/pull", &query, &[], None)
@@ -79,6 +85,10 @@ impl Round<'_> {
                     )?;
                     if let Some(r) = &page.visit_rules {
                         self.store.keep_visit_rules(r)?;
+                    }
+                    if let Some(doc) = &page.legacy_plates {
+                        self.store
+                            .write(|t| crate::store::plates::replace_legacy(&t.tx, doc))?;
                     }
                     if let Ok(h) = page.server_hlc.parse::<Hlc>() {
                         self.store.observe_hlc(&h)?;

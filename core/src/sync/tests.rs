@@ -192,6 +192,7 @@ fn worker(dir: &Path, base: &str) -> Store {
 
 fn hazard(s: &Store, photos: Vec<String>) -> String {
     s.create_hazard(&NewHazard {
+        location: None,
         address_code: ADDR.into(),
         category: "fire.escape_blocked".into(),
         severity: Severity::High,
@@ -493,16 +494,19 @@ fn pull_follows_the_cursor_until_no_more() {
     let dir = tempfile::tempdir().unwrap();
     let (base, log) = stub(|req| match req.path.as_str() {
         // The first page asks for taxonomies newer than the built-in ones; every
-        // page asks for cases (this app keeps them).
-        "/v1/pull?limit=500&cases=1&taxonomies=hazard%3A0%2Ccase%3A0&visit_rules=0" => reply(
-            200,
-            json!({
-                "changes": [{"type": "grid", "grid": {"code": "g2", "name": "二网格", "level": 3, "parent_code": "g1"}}],
-                "cursor": "a+b/c=", "more": true, "server_hlc": "1700000000000-000000-server",
-                "taxonomies": [{"kind": "hazard", "version": 2, "levels": [],
-                    "categories": [{"code": "fire.lithium_storage", "zh": "锂电池违规存放", "en": "Lithium batteries"}]}]
-            }),
-        ),
+        // page asks for cases (this app keeps them); and for legacy plate mappings
+        // (none held yet) and visit rules.
+        "/v1/pull?limit=500&cases=1&taxonomies=hazard%3A0%2Ccase%3A0&visit_rules=0&legacy_plates=" => {
+            reply(
+                200,
+                json!({
+                    "changes": [{"type": "grid", "grid": {"code": "g2", "name": "二网格", "level": 3, "parent_code": "g1"}}],
+                    "cursor": "a+b/c=", "more": true, "server_hlc": "1700000000000-000000-server",
+                    "taxonomies": [{"kind": "hazard", "version": 2, "levels": [],
+                        "categories": [{"code": "fire.lithium_storage", "zh": "锂电池违规存放", "en": "Lithium batteries"}]}]
+                }),
+            )
+        }
         "/v1/pull?cursor=a%2Bb%2Fc%3D&limit=500&cases=1" => reply(
             200,
             json!({

@@ -14,6 +14,7 @@ use super::search::set;
 
 pub(crate) fn new_hazard(s: &Store, photos: Vec<String>) -> String {
     s.create_hazard(&NewHazard {
+        location: None,
         address_code: A501.into(),
         category: "fire.escape_blocked".into(),
         severity: Severity::High,

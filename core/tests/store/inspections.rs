@@ -26,6 +26,8 @@ fn failing_inspection_is_vetoed_raises_hazards_and_queues_everything() {
     let loc = GeoPoint {
         lat: 31.3856,
         lon: 120.9812,
+        accuracy_m: Some(12.5),
+        fixed_at: Some(T0 - 21 * MINUTE),
     };
     let new = NewInspection {
         location: Some(loc),
@@ -327,10 +329,7 @@ fn draft_inspection_is_saved_in_sittings_and_submitted_once() {
     // Second sitting, then submit.
     f.clock.advance(5 * MINUTE);
     s.save_answers(&id, &full, &photos).unwrap();
-    let loc = GeoPoint {
-        lat: 31.0,
-        lon: 121.0,
-    };
+    let loc = GeoPoint::at(31.0, 121.0);
     let out = s.submit_inspection(&id, Some(loc)).unwrap();
     assert_eq!(out.inspection_id, id);
     assert!(out.evaluation.passed && !out.evaluation.vetoed);

@@ -163,6 +163,7 @@ fn volunteer_sees_no_residents_and_cannot_edit() {
         Error::NotPermitted(_)
     ));
     let nh = NewHazard {
+        location: None,
         address_code: A501.into(),
         category: "fire.escape_blocked".into(),
         severity: Severity::Low,
@@ -185,6 +186,7 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
     assert!(s.address(&far.address_code).unwrap().is_none());
     let id = s
         .file_report(&NewReport {
+            location: None,
             address_code: far.address_code.clone(),
             address_text: Some(far.address_text.clone()),
             text: "商铺门口电动车充电，飞线".into(),
@@ -212,6 +214,7 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
     // For a local address, the device's own text wins over whatever was passed.
     let local = s
         .file_report(&NewReport {
+            location: None,
             address_code: A501.into(),
             address_text: Some("随便写的地址".into()),
             text: "楼道灯坏了".into(),
@@ -231,6 +234,7 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
     // Refused, with nothing written: unknown address without text, empty text, unknown photo.
     let before = snapshot(s);
     let base = NewReport {
+        location: None,
         address_code: "nowhere".into(),
         address_text: None,
         text: "有问题".into(),

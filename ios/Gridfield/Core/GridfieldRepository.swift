@@ -12,6 +12,9 @@ enum PlateVerdict: Sendable {
     case genuineElsewhere(scan: PlateScan)
     /// Forged, altered or from an unknown issuer: flag it on the spot.
     case forged(code: String, reason: String, claimedAddress: String?)
+    /// A plate installed before Gridfield that the city mapped: the address, unverified
+    /// (未签名的旧门牌); `address` when it is in this device's grid. Never genuine.
+    case legacy(scan: PlateScan, address: GridfieldFFI.AddressView?)
 }
 
 final class GridfieldRepository: Sendable {
@@ -114,6 +117,8 @@ final class GridfieldRepository: Sendable {
                 return .genuineElsewhere(scan: scan)
             case .genuineOutsideScope:
                 return .genuineElsewhere(scan: scan)
+            case .legacy:
+                return .legacy(scan: scan, address: scan.address)
             }
         }
     }

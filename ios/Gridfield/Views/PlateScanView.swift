@@ -166,6 +166,38 @@ private struct VerdictCard: View {
                     }
                 }
             }
+        case let .legacy(scan, address):
+            VStack(alignment: .leading, spacing: 8) {
+                Label(scan.verdictText, systemImage: "exclamationmark.triangle")
+                    .font(.title2.bold())
+                    .foregroundStyle(.orange)
+                Text("scan.legacy_note").font(.caption)
+                if let plate = scan.plate {
+                    if !plate.addressText.isEmpty {
+                        Text(plate.addressText).font(.headline)
+                    }
+                    LabeledContent {
+                        Text(plate.addressCode)
+                    } label: {
+                        Text("scan.address_code")
+                    }
+                    if let address, repository.identity.role != .volunteer {
+                        NavigationLink {
+                            AddressScreen(repository: repository, code: address.address.code)
+                        } label: {
+                            Label("scan.open_address", systemImage: "house")
+                        }
+                    } else {
+                        NavigationLink {
+                            ReportComposer(
+                                repository: repository, addressCode: plate.addressCode,
+                                addressText: plate.addressText)
+                        } label: {
+                            Label("report.new", systemImage: "square.and.pencil")
+                        }
+                    }
+                }
+            }
         }
     }
 }

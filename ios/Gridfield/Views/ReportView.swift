@@ -90,6 +90,7 @@ struct ReportComposer: View {
             }
         }
         .navigationTitle(Text("report.new"))
+        .onAppear { LastKnownLocation.shared.start() }
     }
 
     private func addPhoto(_ jpeg: Data) async {
@@ -105,7 +106,8 @@ struct ReportComposer: View {
         defer { busy = false }
         let report = NewReport(
             addressCode: addressCode, addressText: addressText,
-            text: text.trimmingCharacters(in: .whitespacesAndNewlines), photos: photos)
+            text: text.trimmingCharacters(in: .whitespacesAndNewlines), photos: photos,
+            location: LastKnownLocation.shared.current)
         do {
             _ = try await repository.fileReport(report)
             dismiss()

@@ -177,6 +177,7 @@ struct ShowPage<'a> {
     deadline: String,
     overdue: bool,
     grid_chain: String,
+    location: String,
     photos: Vec<String>,
     escalated_to: Option<String>,
     can_assign: bool,
@@ -267,6 +268,7 @@ fn show_page(
             .map(|(_, n)| n.as_str())
             .collect::<Vec<_>>()
             .join(" › "),
+        location: super::html::location(h.location.as_ref(), l),
         photos: valid_photos(&h.photos),
         escalated_to: escalation(&d.chain, h.deadline, h.status.is_open(), now, after_ms)
             .map(|grid| Msg::EscalatedNotice { grid }.text(l)),

@@ -51,6 +51,23 @@ pub fn url(s: &str) -> String {
     out
 }
 
+/// Where a record was made, as the console shows it ("not recorded" without a fix).
+pub fn location(
+    g: Option<&gridfield_core::model::GeoPoint>,
+    lang: gridfield_core::i18n::Lang,
+) -> String {
+    use super::msg::Msg;
+    match g {
+        Some(g) => Msg::LocationFix {
+            coords: format!("{:.5}, {:.5}", g.lat, g.lon),
+            accuracy_m: g.accuracy_m.map(|a| a.round() as i64),
+            fixed_at: g.fixed_at.map(datetime),
+        }
+        .text(lang),
+        None => Msg::NotRecorded.text(lang),
+    }
+}
+
 /// `yyyy-mm-dd hh:mm` in China Standard Time.
 pub fn datetime(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms + super::query::TZ_OFFSET_MS)

@@ -267,11 +267,7 @@ fn show_page(c: &Console, id: &str, d: Loaded, flash: Option<Flash>, comment: &s
             .map(|t| t.title.get(en).to_string())
             .unwrap_or_else(|| i.template_id.clone()),
         address: address_or_code(&d.address, &i.address_code),
-        location: i
-            .location
-            .as_ref()
-            .map(|g| format!("{:.5}, {:.5}", g.lat, g.lon))
-            .unwrap_or_else(|| Msg::NotRecorded.text(l)),
+        location: super::html::location(i.location.as_ref(), l),
         review: (i.review_status.as_str(), i.review_status.label(l)),
         comment,
         sections: d

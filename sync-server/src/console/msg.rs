@@ -90,6 +90,12 @@ pub enum Msg {
     AnswerNa,
     Location,
     NotRecorded,
+    /// A record's location: coordinates, and the fix's accuracy and time when known.
+    LocationFix {
+        coords: String,
+        accuracy_m: Option<i64>,
+        fixed_at: Option<String>,
+    },
     ReviewComment,
     Approve,
     ReturnCommentLabel,
@@ -269,6 +275,26 @@ impl Msg {
                     Lang::Zh => format!("整改期限不能早于今天（{today}），未做任何更改。"),
                     Lang::En => format!("The deadline cannot be in the past (today is {today})."),
                 };
+            }
+            LocationFix {
+                coords,
+                accuracy_m,
+                fixed_at,
+            } => {
+                let mut out = coords.clone();
+                if let Some(a) = accuracy_m {
+                    out += &match lang {
+                        Lang::Zh => format!("（精度约 {a} 米）"),
+                        Lang::En => format!(" (accuracy about {a} m)"),
+                    };
+                }
+                if let Some(t) = fixed_at {
+                    out += &match lang {
+                        Lang::Zh => format!("，定位于 {t}"),
+                        Lang::En => format!(", fixed at {t}"),
+                    };
+                }
+                return out;
             }
             PhotoTooLarge { mb } => {
                 return match lang {
@@ -606,6 +632,11 @@ impl Msg {
             Msg::AnswerNa,
             Msg::Location,
             Msg::NotRecorded,
+            Msg::LocationFix {
+                coords: "31.38560, 120.98120".into(),
+                accuracy_m: Some(15),
+                fixed_at: Some("2026-12-07 14:00".into()),
+            },
             Msg::ReviewComment,
             Msg::Approve,
             Msg::ReturnCommentLabel,

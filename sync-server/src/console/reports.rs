@@ -145,6 +145,7 @@ struct ShowPage<'a> {
     reporter: String,
     /// A resident's feedback phone, masked (label, value).
     contact: Option<(&'static str, String)>,
+    location: String,
     photos: Vec<String>,
     max_adjust: i64,
     adjust: &'a str,
@@ -192,6 +193,7 @@ fn show_page(
                 gridfield_core::person::mask_phone(p),
             )
         }),
+        location: super::html::location(r.location.as_ref(), l),
         photos: r
             .photos
             .iter()

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/012_template_drafts.sql"),
     include_str!("../../migrations/sqlite/013_visit_rules.sql"),
     include_str!("../../migrations/sqlite/014_points.sql"),
+    include_str!("../../migrations/sqlite/015_legacy_plates.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

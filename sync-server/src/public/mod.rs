@@ -399,6 +399,7 @@ fn file_report(tx: &mut dyn crate::db::Tx, code: &str, address_text: &str, f: &F
     }
     let phone = f.phone.trim();
     let report = Report {
+        location: None,
         id: uuid::Uuid::new_v4().to_string(),
         address_code: code.to_string(),
         address_text: address_text.to_string(),

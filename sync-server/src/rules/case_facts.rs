@@ -176,6 +176,7 @@ mod tests {
             updated_at: 1_000 * HOUR,
             delivery: Delivery::Server,
             overdue: false,
+            location: None,
         };
         let town = Actor {
             user: "赵强",

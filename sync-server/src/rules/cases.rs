@@ -160,6 +160,8 @@ pub fn create_case(
         };
         (route.owner_path, opening)
     };
+    // A device's location is a claim: one off the globe is dropped, not stored.
+    new.location = new.location.filter(|l| l.is_valid());
     let first = case::open(
         &mut new,
         &owner,

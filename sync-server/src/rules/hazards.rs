@@ -36,6 +36,8 @@ pub fn create_hazard(tx: &mut dyn Tx, dev: &DeviceCtx, h: &Hazard) -> Result<Mer
     hz.assignee = None;
     hz.delivery = Delivery::Server;
     hz.overdue = false;
+    // A device's location is a claim: one off the globe is dropped, not stored.
+    hz.location = h.location.filter(|l| l.is_valid());
     let first = HazardEvent {
         id: format!("{}-reported", h.id),
         hazard_id: h.id.clone(),

@@ -69,6 +69,7 @@ pub(crate) fn submit_inspection(
     stored.reviewed_by = None;
     stored.reviewed_at = None;
     stored.delivery = Delivery::Server;
+    stored.location = i.location.filter(|l| l.is_valid());
     records::put(
         tx,
         RecordKind::Inspection,

@@ -12,6 +12,7 @@ mod error;
 pub mod grids;
 pub mod hazards;
 pub mod inspections;
+pub mod legacy_plates;
 pub mod photos;
 pub mod plates;
 pub mod points;

@@ -24,6 +24,8 @@ pub struct Held<'a> {
     pub taxonomies: Option<&'a str>,
     /// The version of its visit rules (0: none).
     pub visit_rules: Option<i64>,
+    /// The legacy plate mappings' version ("" for none).
+    pub legacy_plates: Option<&'a str>,
 }
 
 pub fn pull(
@@ -117,6 +119,13 @@ pub fn pull(
             .read_as(|tx| super::visits::changed_for(tx, &dev.scope(), held))?,
         None => None,
     };
+    // Legacy plate mappings likewise: only to apps that name the version they hold.
+    let legacy_plates = match held.legacy_plates {
+        Some(held) => server
+            .db
+            .read_as(|tx| super::legacy_plates::changed_for(tx, dev, held))?,
+        None => None,
+    };
     let server_hlc = server.tick().to_string();
     Ok(PullResponse {
         changes,
@@ -125,6 +134,7 @@ pub fn pull(
         server_hlc,
         taxonomies,
         visit_rules,
+        legacy_plates,
     })
 }
 

@@ -47,6 +47,8 @@ pub(crate) fn create_report(tx: &mut dyn Tx, dev: &DeviceCtx, r: &Report) -> Res
     // Only the public page files residents' reports.
     rep.source = gridfield_core::report::ReportSource::Volunteer;
     rep.contact_phone = None;
+    // A device's location is a claim: one off the globe is dropped, not stored.
+    rep.location = r.location.filter(|l| l.is_valid());
     records::put(
         tx,
         RecordKind::Report,
@@ -97,6 +99,8 @@ pub fn decide_report(
         && let Some((category, severity)) = &d.hazard
     {
         let hz = Hazard {
+            // The hazard stands where the report was made.
+            location: rep.location,
             id: format!("hz-{}", uuid::Uuid::now_v7()),
             address_code: rep.address_code.clone(),
             category: category.clone(),

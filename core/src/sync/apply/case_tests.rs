@@ -31,6 +31,7 @@ fn store(dir: &std::path::Path) -> Store {
 /// A case as the server would send it: opened by `opening` at `owner`.
 fn server_case(id: &str, owner: &str, opening: Opening) -> Change {
     let mut c = Case {
+        location: None,
         id: id.into(),
         case_type: "livelihood".into(),
         severity: Severity::Medium,
@@ -104,6 +105,7 @@ fn a_local_case_with_a_queued_op_is_not_overwritten_and_digests_like_the_server(
     let s = store(dir.path());
     let id = s
         .create_case(&NewCase {
+            location: None,
             case_type: "livelihood".into(),
             severity: Severity::Medium,
             address_code: None,

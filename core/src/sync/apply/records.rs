@@ -49,6 +49,8 @@ const INSPECTION_COLS: &[&str] = &[
     "reviewed_at",
     "updated_at",
     "delivery",
+    "accuracy_m",
+    "fixed_at",
 ];
 
 pub(super) fn upsert_inspection(t: &Tx<'_>, i: &Inspection) -> Result<()> {
@@ -77,6 +79,8 @@ pub(super) fn upsert_inspection(t: &Tx<'_>, i: &Inspection) -> Result<()> {
             i.reviewed_at,
             t.now,
             i.delivery.as_str(),
+            i.location.and_then(|l| l.accuracy_m),
+            i.location.and_then(|l| l.fixed_at),
         ])?;
     Ok(())
 }
@@ -98,6 +102,7 @@ const HAZARD_COLS: &[&str] = &[
     "created_at",
     "updated_at",
     "delivery",
+    "location",
 ];
 
 const EVENT_COLS: &[&str] = &[
@@ -146,6 +151,7 @@ pub(super) fn upsert_hazard(t: &Tx<'_>, h: &Hazard, events: &[HazardEvent]) -> R
             h.created_at,
             h.updated_at,
             h.delivery.as_str(),
+            crate::store::hazards::location_json(h.location)?,
         ])?;
     t.tx.prepare_cached("DELETE FROM hazard_events WHERE hazard_id = ?1")?
         .execute([&h.id])?;
@@ -186,6 +192,7 @@ const REPORT_COLS: &[&str] = &[
     "created_at",
     "updated_at",
     "delivery",
+    "location",
 ];
 
 pub(super) fn upsert_report(t: &Tx<'_>, r: &Report) -> Result<()> {
@@ -205,6 +212,7 @@ pub(super) fn upsert_report(t: &Tx<'_>, r: &Report) -> Result<()> {
             r.created_at,
             t.now,
             r.delivery.as_str(),
+            crate::store::hazards::location_json(r.location)?,
         ])?;
     Ok(())
 }

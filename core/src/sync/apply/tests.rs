@@ -209,6 +209,7 @@ fn a_pull_never_undoes_a_queued_field_but_takes_the_others() {
 
 fn server_hazard(id: &str, status: HazardStatus) -> (Box<Hazard>, Vec<HazardEvent>) {
     let h = Hazard {
+        location: None,
         id: id.into(),
         address_code: ADDR.into(),
         category: "fire.escape_blocked".into(),
@@ -255,6 +256,7 @@ fn hazard_with_pending_local_op_is_not_overwritten() {
     with_reference_data(&s);
     let id = s
         .create_hazard(&NewHazard {
+            location: None,
             address_code: ADDR.into(),
             category: "fire.escape_blocked".into(),
             severity: Severity::Medium,
@@ -323,6 +325,7 @@ fn reports_and_inspections_take_the_server_version() {
         delivery: Delivery::Reviewed,
     };
     let report = Report {
+        location: None,
         id: "r1".into(),
         address_code: ADDR.into(),
         address_text: "建设路12号".into(),

@@ -62,6 +62,9 @@ pub struct PullParams {
     /// version comes along, cut to the device's scope. Older apps leave it out.
     #[param(minimum = 0)]
     visit_rules: Option<i64>,
+    /// The version of the legacy plate mappings the device holds (empty: none):
+    /// the mappings of its scope come whole when they differ. Older apps leave it out.
+    legacy_plates: Option<String>,
     /// `1`: the app holds cases (事件) and receives them; older apps, which do
     /// not know the change, leave it out.
     #[param(minimum = 0, maximum = 1)]
@@ -94,6 +97,7 @@ pub async fn pull(
                 rules::pull::Held {
                     taxonomies: p.taxonomies.as_deref(),
                     visit_rules: p.visit_rules,
+                    legacy_plates: p.legacy_plates.as_deref(),
                 },
                 p.cases == Some(1),
                 p.limit.unwrap_or(500),

@@ -109,7 +109,7 @@ pub(crate) fn visit(
         device_id: g.worker_device.clone(),
         started_at: at,
         finished_at: Some(finished),
-        location: coords.map(|(lat, lon)| GeoPoint { lat, lon }),
+        location: coords.map(|(lat, lon)| GeoPoint::at(lat, lon)),
         answers: ans.clone(),
         photos: ItemPhotos::new(),
         score: Some(eval.score),
@@ -270,6 +270,7 @@ pub(crate) fn hazard(
     }
     let assigned = events.len() > 1;
     let h = Hazard {
+        location: None,
         id: id.clone(),
         address_code: address.to_string(),
         category: category.to_string(),
@@ -349,6 +350,7 @@ pub(crate) fn volunteer_report(
         )
     };
     let rep = Report {
+        location: None,
         id: id.clone(),
         address_code: code.clone(),
         address_text: text.clone(),

@@ -271,6 +271,7 @@ fn play(
         updated_at: at,
         delivery: Delivery::Server,
         overdue: false,
+        location: None,
     };
     let rules = case::type_rules(&world.taxonomy, case_type);
     // As `rules::cases::create_case` lands it: the worker settles small disputes

@@ -142,7 +142,7 @@ pub(crate) fn inspect(
         device_id: g.worker_device.clone(),
         started_at: at,
         finished_at: Some(finished),
-        location: coords.map(|(lat, lon)| GeoPoint { lat, lon }),
+        location: coords.map(|(lat, lon)| GeoPoint::at(lat, lon)),
         answers: ans.clone(),
         photos: ItemPhotos::new(),
         score: Some(eval.score),

@@ -124,8 +124,10 @@ help_texts! {
     ArgTemplateVersion => "模板版本（不填则用最新版本）", "Template version (the latest when not given)";
     ArgSubject => "被检查的实体，格式为 kind:id（如 rental_unit:0190…）", "The entity inspected, as kind:id (e.g. rental_unit:0190...)";
     ArgAnswers => "答案文件：{\"answers\": {item: value}, \"photos\": {item: [路径或哈希]}}；照片和签名项填文件路径（相对于答案文件）或哈希值", "{\"answers\": {item: value}, \"photos\": {item: [path or hash]}}; photo and signature items take file paths (relative to the answers file) or hashes";
-    ArgLat => "检查地点纬度", "Latitude of the inspection";
-    ArgLon => "检查地点经度", "Longitude of the inspection";
+    ArgLat => "记录时所在位置的纬度", "Latitude where the record is made";
+    ArgLon => "记录时所在位置的经度", "Longitude where the record is made";
+    ArgAccuracy => "定位精度（米）", "Accuracy of the location fix, in metres";
+    ArgFixedAt => "定位时间（毫秒时间戳，不填则视为未知）", "When the location fix was taken (milliseconds since the epoch; unknown when not given)";
     ArgReviewStatus => "只列出此审核状态", "Only this review status";
     ArgHazardStatus => "只列出此隐患状态", "Only this hazard status";
     ArgOverdue => "只列出已逾期的隐患", "Only overdue hazards";
@@ -244,8 +246,10 @@ pub fn for_arg(path: &str, id: &str) -> Option<Help> {
         ("inspect", "address") => ArgAddressCode,
         ("inspect", "subject") => ArgSubject,
         ("inspect", "answers") => ArgAnswers,
-        ("inspect", "lat") => ArgLat,
-        ("inspect", "lon") => ArgLon,
+        ("inspect" | "hazard new" | "report" | "case new", "lat") => ArgLat,
+        ("inspect" | "hazard new" | "report" | "case new", "lon") => ArgLon,
+        ("inspect" | "hazard new" | "report" | "case new", "accuracy") => ArgAccuracy,
+        ("inspect" | "hazard new" | "report" | "case new", "fixed_at") => ArgFixedAt,
         ("inspections", "status") => ArgReviewStatus,
         ("hazard list", "status") => ArgHazardStatus,
         ("hazard list", "overdue") => ArgOverdue,

@@ -87,6 +87,7 @@ pub enum Msg {
     PlateClaims {
         address: String,
     },
+    PlateLegacy,
     EntitySaved {
         kind: String,
         id: String,
@@ -362,6 +363,10 @@ impl Msg {
                 format!("门牌声称的地址（未经验证）: {address}"),
                 format!("address the plate claims (unverified): {address}"),
             ),
+            Msg::PlateLegacy => (
+                "⚠ 未签名的旧门牌（地址由本市导入的对照表确定，门牌本身未经验证）".into(),
+                "⚠ unsigned legacy door plate (address from the city's imported mapping; the plate itself is not verified)".into(),
+            ),
             Msg::EntitySaved { kind, id } => (format!("已保存 {kind} {id}"), format!("saved {kind} {id}")),
             Msg::FieldEmpty { field } => (format!("{field}：未填写"), format!("{field}: not set")),
             Msg::InspectionSaved { id } => (format!("检查已保存： {id}"), format!("inspection saved: {id}")),
@@ -564,6 +569,7 @@ impl Msg {
             Msg::PlateOutOfScope,
             Msg::PlateInvalid { reason: s() },
             Msg::PlateClaims { address: s() },
+            Msg::PlateLegacy,
             Msg::EntitySaved { kind: s(), id: s() },
             Msg::FieldEmpty { field: s() },
             Msg::InspectionSaved { id: s() },

@@ -38,6 +38,8 @@ pub enum CaseCmd {
         party: Vec<String>,
         #[arg(long)]
         subject: Option<String>,
+        #[command(flatten)]
+        location: super::LocationArgs,
     },
     List {
         #[arg(long)]
@@ -94,6 +96,7 @@ pub fn run(cli: &Cli, store: &Store, lang: Lang, cmd: &CaseCmd) -> Outcome<()> {
             handle_myself,
             party,
             subject,
+            location,
         } => {
             let severity = Severity::parse(severity).ok_or_else(|| Msg::BadSeverity {
                 value: severity.clone(),
@@ -113,6 +116,7 @@ pub fn run(cli: &Cli, store: &Store, lang: Lang, cmd: &CaseCmd) -> Outcome<()> {
                 subject: subject.clone(),
                 amount_fen: None,
                 handle_myself: *handle_myself,
+                location: location.point(),
             })?;
             if cli.json {
                 let c = store.case(&id)?.case;

@@ -42,6 +42,8 @@ pub enum HazardCmd {
         photo: Vec<PathBuf>,
         #[arg(long)]
         deadline: Option<String>,
+        #[command(flatten)]
+        location: super::LocationArgs,
     },
     Move {
         id: String,
@@ -88,6 +90,7 @@ pub fn run(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Outcome<()>
             description,
             photo,
             deadline,
+            location,
         } => {
             let severity = Severity::parse(severity).ok_or_else(|| Msg::BadSeverity {
                 value: severity.clone(),
@@ -95,6 +98,7 @@ pub fn run(cli: &Cli, store: &Store, lang: Lang, cmd: &HazardCmd) -> Outcome<()>
             let deadline = deadline.as_deref().map(parse_date_end_of_day).transpose()?;
             let photos = add_photos(store, photo)?;
             let id = store.create_hazard(&NewHazard {
+                location: location.point(),
                 address_code: address.clone(),
                 category: category.clone(),
                 severity,

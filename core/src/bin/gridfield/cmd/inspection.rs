@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use gridfield_core::checklist::{Answers, ItemKind, ItemPhotos};
-use gridfield_core::model::{GeoPoint, ReviewStatus};
+use gridfield_core::model::ReviewStatus;
 use gridfield_core::store::NewInspection;
 use gridfield_core::{Lang, Store};
 use serde_json::Value;
@@ -30,10 +30,8 @@ pub struct InspectArgs {
     subject: Option<String>,
     #[arg(long)]
     answers: PathBuf,
-    #[arg(long, requires = "lon")]
-    lat: Option<f64>,
-    #[arg(long, requires = "lat")]
-    lon: Option<f64>,
+    #[command(flatten)]
+    location: super::LocationArgs,
 }
 
 #[derive(Args)]
@@ -114,7 +112,7 @@ pub fn inspect(cli: &Cli, store: &Store, lang: Lang, a: &InspectArgs) -> Outcome
         address_code: a.address.clone(),
         subject_kind,
         subject_id,
-        location: a.lat.zip(a.lon).map(|(lat, lon)| GeoPoint { lat, lon }),
+        location: a.location.point(),
     };
     let outcome = store.record_inspection(&new, &answers, &photos, None)?;
     if cli.json {

@@ -26,6 +26,32 @@ use crate::Cli;
 use crate::device::open_store;
 use crate::out::Outcome;
 
+/// Where the phone is when a record is made (`--lat/--lon`), with the fix's
+/// accuracy in metres and the time it was taken (ms since the epoch) when known.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LocationArgs {
+    #[arg(long, requires = "lon", allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    #[arg(long, requires = "lat", allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    #[arg(long, requires = "lat")]
+    pub accuracy: Option<f64>,
+    #[arg(long, requires = "lat")]
+    pub fixed_at: Option<i64>,
+}
+
+impl LocationArgs {
+    pub fn point(&self) -> Option<gridfield_core::model::GeoPoint> {
+        let (lat, lon) = self.lat.zip(self.lon)?;
+        Some(gridfield_core::model::GeoPoint {
+            lat,
+            lon,
+            accuracy_m: self.accuracy,
+            fixed_at: self.fixed_at,
+        })
+    }
+}
+
 /// Every command. Their help texts come from `catalog::help`, by command name.
 #[derive(Subcommand)]
 pub enum Command {

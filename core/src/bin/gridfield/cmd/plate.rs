@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use gridfield_core::plate::IssuerPublicKey;
+use gridfield_core::plate::{IssuerPublicKey, VerdictKind};
 use gridfield_core::{Lang, Store};
 
 use crate::Cli;
@@ -59,6 +59,15 @@ pub fn scan(cli: &Cli, store: &Store, lang: Lang, a: &ScanArgs) -> Outcome<ExitC
             for e in &v.entities {
                 println!("  {} {}", e.kind.label(lang), e.id);
             }
+        }
+    } else if scan.verdict == VerdictKind::Legacy {
+        println!("{}", Msg::PlateLegacy.text(lang));
+        if let Some(p) = &scan.plate {
+            println!("{}", p.address_text);
+            out::row(Msg::AddressCode, lang, &p.address_code);
+        }
+        if !scan.in_scope {
+            println!("{}", Msg::PlateOutOfScope.text(lang));
         }
     } else {
         // The store words the reason in its own language; this run may ask another.

@@ -24,6 +24,8 @@ pub struct ReportArgs {
     /// 上报类别: a category code of the case taxonomy (`gridfield case types`).
     #[arg(long)]
     category: Option<String>,
+    #[command(flatten)]
+    location: super::LocationArgs,
 }
 
 pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<()> {
@@ -38,6 +40,7 @@ pub fn report(cli: &Cli, store: &Store, lang: Lang, a: &ReportArgs) -> Outcome<(
     };
     let photos = add_photos(store, &a.photo)?;
     let id = store.file_report(&NewReport {
+        location: a.location.point(),
         address_code,
         address_text,
         text: a.text.clone(),

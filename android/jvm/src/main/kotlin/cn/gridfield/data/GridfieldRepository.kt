@@ -17,6 +17,7 @@ import cn.gridfield.ffi.DeviceIdentity
 import cn.gridfield.ffi.Diagnostics
 import cn.gridfield.ffi.DueVisit
 import cn.gridfield.ffi.EntityKind
+import cn.gridfield.ffi.GeoPoint
 import cn.gridfield.ffi.GridfieldStore
 import cn.gridfield.ffi.Hazard
 import cn.gridfield.ffi.HazardAction
@@ -59,6 +60,10 @@ sealed class PlateVerdict {
 
     /** Forged, altered or from an unknown issuer: flag it on the spot. */
     data class Forged(val code: String, val reason: String, val claimedAddress: String?) : PlateVerdict()
+
+    /** A plate installed before Gridfield that the city mapped: the address, unverified
+     *  (未签名的旧门牌); [address] when it is in this device's grid. Never genuine. */
+    data class Legacy(val scan: PlateScan, val address: AddressView?) : PlateVerdict()
 }
 
 class GridfieldRepository private constructor(
@@ -137,6 +142,7 @@ class GridfieldRepository private constructor(
             PlateVerdictKind.GENUINE ->
                 if (address != null) PlateVerdict.Genuine(scan, address) else PlateVerdict.GenuineElsewhere(scan)
             PlateVerdictKind.GENUINE_OUTSIDE_SCOPE -> PlateVerdict.GenuineElsewhere(scan)
+            PlateVerdictKind.LEGACY -> PlateVerdict.Legacy(scan, address)
         }
     }
 
@@ -248,8 +254,14 @@ class GridfieldRepository private constructor(
 
     // ---- volunteer ----
 
-    suspend fun fileReport(addressCode: String, text: String, photos: List<String>, addressText: String? = null): String =
-        bg.io { store.fileReport(NewReport(addressCode, addressText, text, photos)) }
+    /** [location]: the phone's last known fix (with accuracy and time), or null; never waited for. */
+    suspend fun fileReport(
+        addressCode: String,
+        text: String,
+        photos: List<String>,
+        addressText: String? = null,
+        location: GeoPoint? = null,
+    ): String = bg.io { store.fileReport(NewReport(addressCode, addressText, text, photos, location)) }
 
     suspend fun reports(): List<Report> = bg.io { store.reports() }
 

@@ -33,7 +33,8 @@ class PlateScanTest {
         val valid = Regex("\"url\"\\s*:\\s*\"([^\"]+)\"\\s*\\}").findAll(vectors.substringBefore("\"invalid\""))
             .map { it.groupValues[1] to null }
         val invalid = Regex("\"url\"\\s*:\\s*\"([^\"]+)\",\\s*\"code\"\\s*:\\s*\"([a-z_]+)\"")
-            .findAll(vectors.substringAfter("\"invalid\"")).map { it.groupValues[1] to it.groupValues[2] }
+            .findAll(vectors.substringAfter("\"invalid\"").substringBefore("\"legacy_mappings\""))
+            .map { it.groupValues[1] to it.groupValues[2] }
         return (valid + invalid).toList()
     }
 

@@ -31,6 +31,8 @@ import cn.gridfield.app.ui.common.BaseViewModel
 import cn.gridfield.app.ui.common.ErrorText
 import cn.gridfield.app.ui.common.GridfieldScaffold
 import cn.gridfield.app.ui.common.LabeledValue
+import cn.gridfield.app.ui.common.LocationPermissionNote
+import cn.gridfield.app.ui.common.lastKnownFix
 import cn.gridfield.app.ui.common.PhotoStrip
 import cn.gridfield.app.ui.common.rememberPhotoCapture
 import cn.gridfield.app.ui.common.sessionViewModel
@@ -80,7 +82,8 @@ class ReportViewModel(
         val d = _draft.value
         if (d.text.isBlank() || busy.value) return
         launchSafely {
-            val id = session.repository.fileReport(code, d.text.trim(), d.photos, plateAddressText)
+            // The last known fix, taken now and never waited for.
+            val id = session.repository.fileReport(code, d.text.trim(), d.photos, plateAddressText, lastKnownFix(app))
             app.afterLocalWrite()
             _draft.update { it.copy(filedId = id) }
         }
@@ -117,6 +120,7 @@ fun ReportScreen(
                 return@Column
             }
             LabeledValue(stringResource(R.string.report_address), draft.addressLabel ?: addressCode)
+            LocationPermissionNote()
             OutlinedTextField(
                 value = draft.text,
                 onValueChange = vm::setText,

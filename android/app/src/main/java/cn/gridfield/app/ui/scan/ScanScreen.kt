@@ -103,6 +103,7 @@ fun ScanScreen(
                 is PlateVerdict.Genuine -> Text(stringResource(R.string.scan_genuine), color = Ok)
                 is PlateVerdict.GenuineElsewhere -> Elsewhere(v, purpose, onReport, vm::again)
                 is PlateVerdict.Forged -> Forged(v, vm::again)
+                is PlateVerdict.Legacy -> Legacy(v, purpose, onAddress, onReport, vm::again)
             }
         }
     }
@@ -158,6 +159,41 @@ private fun Forged(v: PlateVerdict.Forged, again: () -> Unit) {
         }
     }
     OutlinedButton(onClick = again, modifier = Modifier.padding(top = 16.dp)) { Text(stringResource(R.string.scan_again)) }
+}
+
+/** A plate installed before Gridfield: the mapped address, clearly marked unverified. */
+@Composable
+private fun Legacy(
+    v: PlateVerdict.Legacy,
+    purpose: ScanPurpose,
+    onAddress: (String) -> Unit,
+    onReport: (String, String?) -> Unit,
+    again: () -> Unit,
+) {
+    val plate = v.scan.plate
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Icon(Icons.Filled.Warning, contentDescription = null)
+                Text(v.scan.verdictText, style = MaterialTheme.typography.titleLarge)
+            }
+            Text(stringResource(R.string.scan_legacy_note))
+            if (plate != null) {
+                if (plate.addressText.isNotBlank()) LabeledValue(stringResource(R.string.plate_address), plate.addressText)
+                LabeledValue(stringResource(R.string.plate_code), plate.addressCode)
+            }
+        }
+    }
+    Row(Modifier.padding(top = 16.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+        val address = v.address
+        if (address != null && purpose == ScanPurpose.VIEW) {
+            Button(onClick = { onAddress(address.address.code) }) { Text(stringResource(R.string.scan_legacy_open)) }
+        }
+        if (plate != null && purpose == ScanPurpose.REPORT) {
+            Button(onClick = { onReport(plate.addressCode, plate.addressText) }) { Text(stringResource(R.string.scan_report_here)) }
+        }
+        OutlinedButton(onClick = again) { Text(stringResource(R.string.scan_again)) }
+    }
 }
 
 /** For a plate the camera cannot read (dirty, damaged): type or paste its text. */

@@ -478,6 +478,8 @@ fn assert_no_english_words(text: &str) {
         "case",
         "report",
         "points",
+        "voucher",
+        "visits",
         "photo",
         "get",
         "outbox",

@@ -10,7 +10,7 @@ CREATE TABLE points_rules (
 CREATE TABLE points_ledger (
     id          TEXT PRIMARY KEY,
     volunteer   TEXT NOT NULL,
-    grid_path   TEXT NOT NULL,
+    grid_path   TEXT COLLATE "C" NOT NULL,
     kind        TEXT NOT NULL,
     points      BIGINT NOT NULL,
     reason      TEXT NOT NULL,

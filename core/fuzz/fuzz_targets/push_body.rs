@@ -16,7 +16,7 @@ use gridfield_core::op::Op;
 use gridfield_core::photo::is_valid_hash;
 use gridfield_core::role::Role;
 use gridfield_core::wire::{PushOp, PushRequest, PushResponse};
-use gridfield_core::{hazard, record, report, skew};
+use gridfield_core::{case, hazard, record, report, skew};
 use libfuzzer_sys::fuzz_target;
 
 /// A fixed "now" (2026-01-01), so a run is reproducible.
@@ -158,5 +158,80 @@ fn judge_op(p: &PushOp, skew_ms: i64, clock: &mut HlcClock) {
                 let _ = gridfield_core::address::revealable(role, *kind, field);
             }
         }
+        Op::CaseCreate { case: c, .. } => {
+            let taxonomy = case::builtin_taxonomy();
+            for role in Role::ALL {
+                let _ = case::check_create(role, &taxonomy, &c.case_type, c.severity);
+            }
+            let rules = case::type_rules(&taxonomy, &c.case_type);
+            let _ = case::is_dispute_type(&taxonomy, &c.case_type);
+            let _ = case::route(&[], &rules, &c.case_type, c.severity, &c.grid_path, &[]);
+            for tier in case::Tier::ALL {
+                let _ = tier.level_of(&c.grid_path);
+            }
+            let _ = case::parent_path(&c.owner_path);
+            let _ = gridfield_core::text::check_case(c);
+        }
+        Op::CaseStep {
+            event_id,
+            action,
+            from,
+            input,
+            at,
+        } => {
+            // The step judged against a case in the state the device saw, by every
+            // kind of actor: refused or applied, never a panic.
+            let taxonomy = case::builtin_taxonomy();
+            let rules = case::type_rules(&taxonomy, "dispute.neighbor");
+            let _ = gridfield_core::text::check_case_step(event_id, input);
+            for role in Role::ALL {
+                let actor = case::Actor {
+                    user: "u",
+                    role,
+                    scope_path: "/1/1a/",
+                    department: Some("d"),
+                };
+                let mut c = sample_case(*from);
+                let step = case::Step {
+                    event_id,
+                    action: *action,
+                    input,
+                    device_id: "dev",
+                    at: *at,
+                };
+                let _ = case::apply_step(&mut c, step, &actor, &rules);
+                let _ = case::allowed_actions(&c, &actor);
+                let _ = case::visible_to(&c, &actor);
+            }
+        }
+    }
+}
+
+/// A dispute in `status`, owned by a village below the actors' town.
+fn sample_case(status: case::CaseStatus) -> case::Case {
+    case::Case {
+        id: "c".into(),
+        case_type: "dispute.neighbor".into(),
+        severity: hazard::Severity::Medium,
+        source: case::CaseSource::Worker,
+        source_ref: None,
+        address_code: None,
+        grid_path: "/1/1a/1a1/1a1x/".into(),
+        owner_path: "/1/1a/1a1/".into(),
+        description: String::new(),
+        photos: Vec::new(),
+        parties: Vec::new(),
+        status,
+        handler: Some(case::Handler::Department("d".into())),
+        departments: vec!["d".into()],
+        deadline: None,
+        dispute: Some(case::Dispute::default()),
+        rating: None,
+        reported_by: "u".into(),
+        created_at: 0,
+        updated_at: 0,
+        delivery: gridfield_core::record::Delivery::Local,
+        overdue: false,
+        location: None,
     }
 }

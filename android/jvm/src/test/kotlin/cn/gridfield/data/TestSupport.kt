@@ -110,6 +110,8 @@ class DemoServer : AutoCloseable {
         val out = p.inputStream.readBytes().toString(Charsets.UTF_8)
         check(p.waitFor() == 0) { "admin ${args.toList()} failed: $out" }
         return out
+    }
+
     /** `admin plates import-legacy`: plates installed before Gridfield (`text,address_code` lines). */
     fun importLegacy(lines: String) {
         val csv = File(dir, "legacy.csv").apply { writeText("legacy_text,address_code\n$lines") }

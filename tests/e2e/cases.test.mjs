@@ -2,9 +2,8 @@
 // that reports a dispute over the real sync API, and the console in Debian's
 // headless Chromium: the town's 受理台 accepts and dispatches the case to a
 // department, the department's user handles it in its inbox, and the
-// dashboard's settled-per-level chart counts it. Departments and the
-// department user are written with the sqlite3 CLI until the admin commands
-// for them exist. Screenshots go to target/e2e-artifacts/.
+// dashboard's settled-per-level chart counts it. The department and its user
+// are made with the admin commands. Screenshots go to target/e2e-artifacts/.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -21,7 +20,6 @@ const SERVER_BIN = path.join(TARGET, "debug", "gridfield-server");
 const ARTIFACTS = path.join(TARGET, "e2e-artifacts");
 const FIXTURES = path.join(ROOT, "tests", "fixtures");
 const CHROMIUM = process.env.GRIDFIELD_CHROMIUM || "/usr/bin/chromium";
-const SQLITE3 = "/usr/bin/sqlite3";
 
 const TOWN = "320583001";
 const GRID_A = "320583001003";
@@ -93,15 +91,14 @@ async function postJson(url, body, token) {
 
 test("cases: intake, department inbox, settled-per-level chart", { timeout: 300000 }, async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  for (const b of [SERVER_BIN, CHROMIUM, SQLITE3]) assert.ok(fs.existsSync(b), `${b} missing`);
+  for (const b of [SERVER_BIN, CHROMIUM]) assert.ok(fs.existsSync(b), `${b} missing`);
 
   admin(["import-grids", path.join(FIXTURES, "grids.csv")]);
   admin(["console-user", "--name", "镇综治", "--role", "supervisor", "--grid", TOWN], `${PASSWORD}\n`);
-  admin(["console-user", "--name", "司法所李", "--role", "supervisor", "--grid", TOWN], `${PASSWORD}\n`);
-  execFileSync(SQLITE3, [DB, `
-    INSERT INTO departments (code, kind, zh, en, level_path, created_at)
-      VALUES ('${JUSTICE}', 'justice', '玉山镇司法所', 'Yushan justice office', '/320583/320583001/', 0);
-    UPDATE users SET role = 'department', department = '${JUSTICE}' WHERE name = '司法所李';`]);
+  admin(["department", "add", "--code", JUSTICE, "--kind", "justice", "--zh", "玉山镇司法所",
+    "--en", "Yushan justice office", "--grid", TOWN]);
+  admin(["console-user", "--name", "司法所李", "--role", "department", "--grid", TOWN,
+    "--department", JUSTICE], `${PASSWORD}\n`);
   const code = admin(["enroll-code", "--user", "张伟", "--role", "worker", "--grid", GRID_A]).trim();
   const url = await startServer();
 

@@ -2,7 +2,8 @@
 //! department and by level (finished within the deadline / finished), and the
 //! share of disputes settled at each tier with the average days to settle. Each
 //! bar links to the list behind it. Counted in SQL (indexes and side tables of
-//! migration 011): a city's year of cases is never read into memory.
+//! migration 011): a city's year of cases is never read into memory. Cases count
+//! when reported within the dashboard's range, finishes when finished in it.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use gridfield_core::taxonomy::Taxonomy;
 use super::case_msg::CaseMsg;
 use super::case_query as cq;
 use super::chart::{self, Bar};
+use super::dashboard_query::Range;
 use super::html;
 use crate::db::Tx;
 use crate::error::Result;
@@ -22,7 +24,7 @@ const DAY: f64 = 86_400_000.0;
 
 fn share(l: Lang, label: String, n: i64, total: i64, href: String) -> Bar {
     let (value, text) = if total == 0 {
-        (0.0, CaseMsg::NoData.text(l))
+        (0.0, "—".to_string())
     } else {
         (
             n as f64 * 100.0 / total as f64,
@@ -49,20 +51,20 @@ fn rolled_up(scope: &str, owner: &str) -> String {
     }
 }
 
-/// The charts, rendered, for the cases in `scope_path`.
-pub fn charts(tx: &mut dyn Tx, scope_path: &str, l: Lang) -> Result<Vec<String>> {
+/// The charts, rendered, for the cases in `scope_path` within the range.
+pub fn charts(tx: &mut dyn Tx, scope_path: &str, l: Lang, r: Range) -> Result<Vec<String>> {
     let taxonomy: Taxonomy = rules::taxonomy::case(tx)?;
     let depts = rules::cases::departments(tx)?;
     let mut by_type: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_status: BTreeMap<String, i64> = BTreeMap::new();
-    for (t, status, n) in cq::count_by_type_status(tx, scope_path)? {
+    for (t, status, n) in cq::count_by_type_status(tx, scope_path, r)? {
         let top = t.split('.').next().unwrap_or("").to_string();
         *by_type.entry(top).or_default() += n;
         *by_status.entry(status).or_default() += n;
     }
     let mut by_dept: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut by_level: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for g in cq::finishes(tx, scope_path)? {
+    for g in cq::finishes(tx, scope_path, r)? {
         let add = |e: &mut (i64, i64)| {
             e.0 += g.on_time;
             e.1 += g.total;
@@ -78,7 +80,7 @@ pub fn charts(tx: &mut dyn Tx, scope_path: &str, l: Lang) -> Result<Vec<String>>
     let parents = cq::parent_codes(tx)?;
     let mut tiers: BTreeMap<Tier, (i64, f64)> = BTreeMap::new();
     let mut settled_total = 0;
-    for (path, n, ms) in cq::settled(tx, scope_path)? {
+    for (path, n, ms) in cq::settled(tx, scope_path, r)? {
         let is_leaf = !parents.contains(case::owner_code(&path));
         let e = tiers.entry(Tier::of(&path, is_leaf)).or_default();
         e.0 += n;

@@ -7,6 +7,7 @@
 use gridfield_core::case::CaseStatus;
 use gridfield_core::grid::GridScope;
 
+use super::dashboard_query::Range;
 use crate::db::records::CaseDoc;
 use crate::db::{RowExt, SqlValue as V, Tx};
 use crate::error::{ApiError, Result};
@@ -199,16 +200,18 @@ pub fn all(tx: &mut dyn Tx, f: &CaseFilter) -> Result<Vec<CaseDoc>> {
 }
 
 /// Cases in a grid subtree counted by (type, status), from the index alone.
-pub fn count_by_type_status(tx: &mut dyn Tx, scope: &str) -> Result<Vec<(String, String, i64)>> {
+pub fn count_by_type_status(
+    tx: &mut dyn Tx,
+    scope: &str,
+    r: Range,
+) -> Result<Vec<(String, String, i64)>> {
     let (lo, hi) = GridScope::new(scope).range();
-    let ix = indexed_by(tx, "records_case_kinds");
     tx.query(
-        &format!(
-            "SELECT case_type, case_status, COUNT(*) FROM records{ix}
-             WHERE kind = 'case' AND grid_path >= $1 AND grid_path < $2
-             GROUP BY case_type, case_status"
-        ),
-        &[lo.into(), hi.into()],
+        "SELECT case_type, case_status, COUNT(*) FROM records
+         WHERE kind = 'case' AND grid_path >= $1 AND grid_path < $2
+           AND case_at >= $3 AND case_at < $4
+         GROUP BY case_type, case_status",
+        &[lo.into(), hi.into(), r.from.into(), r.to.into()],
     )?
     .iter()
     .map(|r| Ok((r.text(0)?, r.text(1)?, r.int(2)?)))
@@ -226,12 +229,13 @@ pub struct FinishGroup {
 
 /// Finished cases of a grid subtree, grouped by the department handling them
 /// and the level owning them when finished.
-pub fn finishes(tx: &mut dyn Tx, scope: &str) -> Result<Vec<FinishGroup>> {
+pub fn finishes(tx: &mut dyn Tx, scope: &str, r: Range) -> Result<Vec<FinishGroup>> {
     let (lo, hi) = GridScope::new(scope).range();
     tx.query(
         "SELECT department, owner_path, SUM(on_time), COUNT(*) FROM case_finishes
-         WHERE grid_path >= $1 AND grid_path < $2 GROUP BY department, owner_path",
-        &[lo.into(), hi.into()],
+         WHERE grid_path >= $1 AND grid_path < $2 AND finished_at >= $3 AND finished_at < $4
+         GROUP BY department, owner_path",
+        &[lo.into(), hi.into(), r.from.into(), r.to.into()],
     )?
     .iter()
     .map(|r| {
@@ -247,13 +251,14 @@ pub fn finishes(tx: &mut dyn Tx, scope: &str) -> Result<Vec<FinishGroup>> {
 
 /// Settled disputes of a grid subtree by the level that settled them:
 /// (level, how many, total milliseconds from report to 办结).
-pub fn settled(tx: &mut dyn Tx, scope: &str) -> Result<Vec<(String, i64, i64)>> {
+pub fn settled(tx: &mut dyn Tx, scope: &str, r: Range) -> Result<Vec<(String, i64, i64)>> {
     let (lo, hi) = GridScope::new(scope).range();
     tx.query(
         "SELECT settled_path, COUNT(*), CAST(SUM(finished_at - created_at) AS BIGINT)
          FROM case_finishes WHERE grid_path >= $1 AND grid_path < $2
-           AND settled_path IS NOT NULL GROUP BY settled_path",
-        &[lo.into(), hi.into()],
+           AND settled_path IS NOT NULL AND finished_at >= $3 AND finished_at < $4
+         GROUP BY settled_path",
+        &[lo.into(), hi.into(), r.from.into(), r.to.into()],
     )?
     .iter()
     .map(|r| Ok((r.text(0)?, r.int(1)?, r.int(2)?)))

@@ -1,5 +1,6 @@
-//! Server-drawn inline SVG charts (no scripts, no CDN). Every bar is a link to the
-//! filtered list behind it. The geometry is computed here; the markup is a template.
+//! Server-drawn charts (no scripts, no CDN, no inline styles). Every bar is a
+//! link to the filtered list behind it. Text is HTML beside the drawing, so it
+//! keeps the page's font size at any width; the SVG draws only geometry.
 
 use askama::Template;
 
@@ -11,129 +12,255 @@ pub struct Bar {
     pub href: String,
 }
 
-/// One bar placed on the canvas, coordinates already formatted.
-pub struct Placed<'a> {
+/// One coloured piece of a horizontal bar, in thousandths of the full width.
+pub struct Seg {
+    pub class: &'static str,
+    pub x: String,
+    pub w: String,
+}
+
+/// One row of a horizontal bar chart: label, track with its pieces, value.
+pub struct Row<'a> {
+    pub label: &'a str,
+    pub text: &'a str,
+    pub href: &'a str,
+    pub segs: Vec<Seg>,
+}
+
+/// A colour key of a chart: CSS class and what it means.
+pub type Legend = Vec<(&'static str, String)>;
+
+#[derive(Template)]
+#[template(path = "console/chart_rows.html")]
+pub struct Rows<'a> {
+    pub title: &'a str,
+    pub legend: &'a [(&'static str, String)],
+    pub rows: Vec<Row<'a>>,
+}
+
+/// One column placed on a canvas `n × 10` wide and 100 high.
+pub struct Column<'a> {
     pub bar: &'a Bar,
     pub x: String,
     pub y: String,
-    pub w: String,
     pub h: String,
-    pub label_x: String,
-    pub label_y: String,
-    pub value_x: String,
-    pub value_y: String,
-    /// Whether this bar's value (columns) or axis label is drawn.
-    pub show_value: bool,
-    pub show_label: bool,
 }
 
 #[derive(Template)]
 #[template(path = "console/chart_columns.html")]
 pub struct Columns<'a> {
     pub title: &'a str,
-    pub height: String,
-    pub bars: Vec<Placed<'a>>,
+    pub width: usize,
+    pub max: String,
+    pub cols: Vec<Column<'a>>,
+    pub first: &'a str,
+    pub middle: &'a str,
+    pub last: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "console/chart_rows.html")]
-pub struct Rows<'a> {
-    pub title: &'a str,
-    pub height: String,
-    pub bars: Vec<Placed<'a>>,
-}
-
-const W: f64 = 640.0;
+/// The full width of a bar's track (the SVG's own units).
+pub const FULL: f64 = 1000.0;
 
 fn f1(v: f64) -> String {
     format!("{v:.1}")
 }
 
-/// Vertical bars (e.g. inspections per day).
+/// Vertical bars (e.g. inspections per day); the first, middle and last labels
+/// are written under the drawing.
 pub fn columns(title: &str, bars: &[Bar]) -> String {
-    let h = 200.0;
-    let n = bars.len().max(1) as f64;
-    let max = bars.iter().map(|b| b.value).fold(1.0_f64, f64::max);
-    let bw = W / n;
-    // Label every few bars so 30 days stay readable.
-    let every = (bars.len() / 8).max(1);
-    let placed = bars
+    let max = bars.iter().map(|b| b.value).fold(0.0_f64, f64::max);
+    let scale = if max > 0.0 { 96.0 / max } else { 0.0 };
+    let cols = bars
         .iter()
         .enumerate()
         .map(|(i, b)| {
-            let bh = (b.value / max) * (h - 16.0);
-            let x = i as f64 * bw;
-            Placed {
+            let h = (b.value * scale).max(0.5);
+            Column {
                 bar: b,
-                x: f1(x + 2.0),
-                y: f1(h - bh),
-                w: f1((bw - 4.0).max(1.0)),
-                h: f1(bh.max(0.5)),
-                value_x: f1(x + bw / 2.0),
-                value_y: f1(h - bh - 3.0),
-                label_x: f1(x + bw / 2.0),
-                label_y: f1(h + 16.0),
-                show_value: b.value > 0.0,
-                show_label: i % every == 0,
+                x: format!("{}", i * 10 + 1),
+                y: f1(100.0 - h),
+                h: f1(h),
             }
         })
         .collect();
+    let label = |i: usize| bars.get(i).map_or("", |b| b.label.as_str());
     Columns {
         title,
-        height: format!("{}", h + 34.0),
-        bars: placed,
+        width: bars.len().max(1) * 10,
+        max: format!("{max}"),
+        cols,
+        first: label(0),
+        middle: if bars.len() > 2 {
+            label(bars.len() / 2)
+        } else {
+            ""
+        },
+        last: if bars.len() > 1 {
+            label(bars.len() - 1)
+        } else {
+            ""
+        },
     }
     .render()
     .unwrap_or_default()
 }
 
-/// Horizontal bars (e.g. hazards by category).
+/// Horizontal bars (e.g. hazards by category), scaled to the largest value.
 pub fn rows(title: &str, bars: &[Bar]) -> String {
     rows_scaled(title, bars, None)
 }
 
 /// Horizontal bars against a fixed full scale (`Some(100.0)` for shares in
-/// percent), or the largest value.
+/// percent: 12.5 draws an eighth of the track), or the largest value.
 pub fn rows_scaled(title: &str, bars: &[Bar], full: Option<f64>) -> String {
-    let lw = 200.0;
-    let rh = 24.0;
     let max = full.unwrap_or_else(|| bars.iter().map(|b| b.value).fold(1.0_f64, f64::max));
-    // Room right of the longest bar for the longest value text (CJK is wider).
-    let text_w = bars
+    let rows = bars
         .iter()
-        .map(|b| {
-            b.text
-                .chars()
-                .map(|c| if c.is_ascii() { 7.0 } else { 12.0 })
-                .sum::<f64>()
+        .map(|b| Row {
+            label: &b.label,
+            text: &b.text,
+            href: &b.href,
+            segs: vec![Seg {
+                class: "bar",
+                x: "0".into(),
+                w: f1(width_of(b.value, max)),
+            }],
         })
-        .fold(60.0_f64, f64::max);
-    let h = rh * bars.len().max(1) as f64;
-    let placed = bars
+        .collect();
+    Rows {
+        title,
+        legend: &[],
+        rows,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// The width in track units of `value` out of `full` (clamped to the track).
+pub fn width_of(value: f64, full: f64) -> f64 {
+    if full <= 0.0 || !value.is_finite() {
+        return 0.0;
+    }
+    (value / full).clamp(0.0, 1.0) * FULL
+}
+
+/// A share of a whole split into coloured parts (e.g. closed, in progress,
+/// overdue): each part `(class, count)` of `total` is drawn at its share of
+/// the full width, one after the other.
+pub struct Split {
+    pub label: String,
+    pub text: String,
+    pub href: String,
+    pub total: i64,
+    pub parts: Vec<(&'static str, i64)>,
+}
+
+/// Stacked shares on the fixed 0–100% scale, with a colour key.
+pub fn shares(title: &str, legend: &[(&'static str, String)], splits: &[Split]) -> String {
+    let rows = splits
         .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let y = i as f64 * rh;
-            let bw = (b.value / max).min(1.0) * (W - lw - text_w);
-            Placed {
-                bar: b,
-                x: format!("{lw}"),
-                y: f1(y + 3.0),
-                w: f1(bw.max(0.5)),
-                h: f1(rh - 6.0),
-                label_x: f1(lw - 6.0),
-                label_y: f1(y + rh * 0.68),
-                value_x: f1(lw + bw + 6.0),
-                value_y: f1(y + rh * 0.68),
-                show_value: true,
-                show_label: true,
+        .map(|s| {
+            let mut x = 0.0;
+            let segs = s
+                .parts
+                .iter()
+                .filter(|(_, n)| *n > 0 && s.total > 0)
+                .map(|(class, n)| {
+                    let w = width_of(*n as f64, s.total as f64).min(FULL - x);
+                    let seg = Seg {
+                        class,
+                        x: f1(x),
+                        w: f1(w),
+                    };
+                    x += w;
+                    seg
+                })
+                .collect();
+            Row {
+                label: &s.label,
+                text: &s.text,
+                href: &s.href,
+                segs,
             }
         })
         .collect();
     Rows {
         title,
-        height: format!("{h}"),
-        bars: placed,
+        legend,
+        rows,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// One series of a line chart: CSS class, what it is, one value per bucket.
+pub struct Series {
+    pub class: &'static str,
+    pub label: String,
+    pub values: Vec<i64>,
+}
+
+pub struct Line {
+    pub class: &'static str,
+    pub points: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/chart_trend.html")]
+pub struct Trend<'a> {
+    pub title: &'a str,
+    pub width: usize,
+    pub max: i64,
+    pub lines: Vec<Line>,
+    pub legend: Vec<(&'static str, String)>,
+    pub first: &'a str,
+    pub last: &'a str,
+}
+
+/// Lines over time buckets (e.g. hazards opened and closed per day or week);
+/// `labels` names the buckets (the first and last are written under it).
+pub fn trend(title: &str, labels: &[String], series: &[Series]) -> String {
+    let n = labels.len().max(2);
+    let width = (n - 1) * 10;
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .fold(0, i64::max);
+    let y = |v: i64| {
+        if max > 0 {
+            100.0 - v as f64 * 96.0 / max as f64
+        } else {
+            100.0
+        }
+    };
+    let lines = series
+        .iter()
+        .map(|s| Line {
+            class: s.class,
+            points: s
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("{},{}", i * 10, f1(y(*v))))
+                .collect::<Vec<_>>()
+                .join(" "),
+        })
+        .collect();
+    let legend = series
+        .iter()
+        .map(|s| {
+            let total: i64 = s.values.iter().sum();
+            (s.class, format!("{} {total}", s.label))
+        })
+        .collect();
+    Trend {
+        title,
+        width,
+        max,
+        lines,
+        legend,
+        first: labels.first().map_or("", String::as_str),
+        last: labels.last().map_or("", String::as_str),
     }
     .render()
     .unwrap_or_default()
@@ -145,7 +272,7 @@ mod tests {
 
     #[test]
     fn bars_link_and_escape() {
-        let svg = rows(
+        let html = rows(
             "t",
             &[Bar {
                 label: "<x>".into(),
@@ -154,8 +281,39 @@ mod tests {
                 href: "/console/hazards?category=a&b".into(),
             }],
         );
-        assert!(svg.contains("href=\"/console/hazards?category=a&amp;b\""));
-        assert!(svg.contains("&lt;x&gt;"));
-        assert!(!svg.contains("<x>"));
+        assert!(html.contains("href=\"/console/hazards?category=a&amp;b\""));
+        assert!(html.contains("&lt;x&gt;"));
+        assert!(!html.contains("<x>"));
+    }
+
+    #[test]
+    fn shares_are_drawn_on_the_full_scale() {
+        let split = |total, closed, overdue| Split {
+            label: "g".into(),
+            text: String::new(),
+            href: "/".into(),
+            total,
+            parts: vec![("closed", closed), ("overdue", overdue)],
+        };
+        let html = shares("t", &[], &[split(8, 1, 2)]);
+        // One of eight: an eighth of the track, not the largest bar's width.
+        assert!(
+            html.contains("class=\"closed\" x=\"0.0\" width=\"125.0\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("class=\"overdue\" x=\"125.0\" width=\"250.0\""),
+            "{html}"
+        );
+        // Nothing to share: an empty track.
+        let none = shares("t", &[], &[split(0, 0, 0)]);
+        assert!(!none.contains("class=\"closed\""), "{none}");
+    }
+
+    #[test]
+    fn widths_clamp_to_the_track() {
+        assert_eq!(width_of(12.5, 100.0), 125.0);
+        assert_eq!(width_of(150.0, 100.0), FULL);
+        assert_eq!(width_of(1.0, 0.0), 0.0);
     }
 }

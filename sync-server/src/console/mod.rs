@@ -16,6 +16,7 @@ mod coverage;
 mod coverage_query;
 mod csrf;
 mod dashboard;
+mod dashboard_query;
 mod downloads;
 mod errors;
 pub mod export;
@@ -36,6 +37,7 @@ mod reports;
 mod template_form;
 mod template_msg;
 mod templates;
+mod triage_msg;
 mod visit_msg;
 
 use std::sync::Arc;

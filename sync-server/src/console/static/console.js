@@ -69,3 +69,24 @@
     }
   });
 })();
+/* triage: batch approval asks first, with the count (the server asks again without this) */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var batch = document.getElementById("batch");
+    if (!batch || !batch.getAttribute("data-confirm")) return;
+    batch.addEventListener("submit", function (e) {
+      var n = batch.querySelectorAll("input[name=id]:checked").length;
+      if (!n) return;
+      if (!window.confirm(batch.getAttribute("data-confirm").replace("{n}", String(n)))) {
+        e.preventDefault();
+        return;
+      }
+      var ok = document.createElement("input");
+      ok.type = "hidden";
+      ok.name = "confirmed";
+      ok.value = String(n);
+      batch.appendChild(ok);
+    });
+  });
+})();

@@ -58,6 +58,9 @@ enum Command {
         /// of each other are flagged as possible duplicates in the report inbox.
         #[arg(long, default_value_t = 72)]
         duplicate_window_hours: i64,
+        /// Inspections shorter than this many minutes are flagged in the review queue.
+        #[arg(long, env = "GRIDFIELD_MIN_INSPECTION_MINUTES", default_value_t = 5)]
+        min_inspection_minutes: i64,
         /// A reverse proxy in front of the server (repeatable): only from these
         /// addresses is `X-Forwarded-For` believed, for throttling and the audit trail.
         #[arg(long = "trusted-proxy", value_name = "IP")]
@@ -263,12 +266,14 @@ fn run(cli: Cli) -> Result<(), ApiError> {
             secure_cookie,
             escalate_after_hours,
             duplicate_window_hours,
+            min_inspection_minutes,
             trusted_proxies,
         } => {
             let console = gridfield_server::console::Config {
                 secure_cookie,
                 escalate_after_ms: escalate_after_hours.max(1) * 3600 * 1000,
                 duplicate_window_ms: duplicate_window_hours.max(0) * 3600 * 1000,
+                min_inspection_ms: min_inspection_minutes.max(0) * 60 * 1000,
                 ..Default::default()
             };
             serve(

@@ -104,6 +104,7 @@ pub fn flash_for(code: &str, lang: Lang) -> Option<Flash> {
         "step" => Msg::FlashStep,
         "accepted" => Msg::FlashAccepted,
         "dismissed" => Msg::FlashDismissed,
+        "done" => Msg::Triage(super::triage_msg::TriageMsg::QueueDone),
         _ => return None,
     };
     Some(Flash {

@@ -20,6 +20,7 @@ use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, datetime, ren
 use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
 use super::msg::Msg;
 use super::query::{self, AuditRow, PAGE_SIZE};
+use super::triage_msg::TriageMsg;
 use super::{AppState, Console, blocking, csrf, redirect};
 use crate::db::records;
 use crate::error::{ApiError, Result};
@@ -30,10 +31,69 @@ pub struct Row {
     pub selectable: bool,
     pub started: String,
     pub address: String,
+    pub checklist: String,
     pub inspector: String,
     pub score: String,
-    pub passed: Option<bool>,
+    /// Badge class and text: 合格 / 不合格 / 一票否决.
+    pub result: Option<(&'static str, String)>,
+    pub hazards: i64,
+    pub duration: String,
+    /// Shorter than the configured minimum (`serve --min-inspection-minutes`).
+    pub short: Option<String>,
     pub review: Option<(&'static str, &'static str)>,
+}
+
+/// A sortable column of the queue: its key, its SQL order (ending in the id so
+/// pages are stable) for each direction on each store.
+struct SortKey {
+    key: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const SORTS: &[SortKey] = &[
+    SortKey {
+        key: "started",
+        sqlite: "at",
+        postgres: "at",
+    },
+    SortKey {
+        key: "duration",
+        sqlite: "json_extract(body, '$.finished_at') - json_extract(body, '$.started_at')",
+        postgres: "(body::jsonb ->> 'finished_at')::bigint - (body::jsonb ->> 'started_at')::bigint",
+    },
+    SortKey {
+        key: "score",
+        sqlite: "json_extract(body, '$.score')",
+        postgres: "(body::jsonb ->> 'score')::bigint",
+    },
+    SortKey {
+        key: "inspector",
+        sqlite: "json_extract(body, '$.inspector')",
+        postgres: "body::jsonb ->> 'inspector'",
+    },
+];
+
+/// The order a request asks for: a known column (else newest first) and a
+/// direction; the id breaks ties the same way.
+fn order_of(p: &Params, postgres: bool) -> (String, &'static str, bool) {
+    let key = SORTS
+        .iter()
+        .find(|k| Some(k.key) == p.get("sort"))
+        .unwrap_or(&SORTS[0]);
+    let asc = p.get("dir") == Some("asc");
+    let expr = if postgres { key.postgres } else { key.sqlite };
+    let dir = if asc { "ASC" } else { "DESC" };
+    let nulls = if postgres { " NULLS LAST" } else { "" };
+    (format!("{expr} {dir}{nulls}, id {dir}"), key.key, asc)
+}
+
+/// A column header that sorts by it (the other way when it already does).
+pub struct SortLink {
+    pub label: String,
+    pub href: String,
+    /// "▲" / "▼" on the column the list is sorted by.
+    pub mark: &'static str,
 }
 
 #[derive(Template)]
@@ -45,8 +105,63 @@ struct ListPage<'a> {
     from: &'a str,
     to: &'a str,
     query: String,
+    sort_key: &'static str,
+    sort_dir: &'static str,
+    heads: Vec<SortLink>,
+    confirm: String,
     rows: Vec<Row>,
     pager: Pager,
+}
+
+/// What the queue shows of one inspection besides its body.
+struct Extra {
+    address: String,
+    checklist: String,
+    hazards: i64,
+}
+
+/// The title of a checklist template version, in the page's language.
+fn checklist_title(
+    tx: &mut dyn crate::db::Tx,
+    cache: &mut std::collections::HashMap<String, String>,
+    body: &Value,
+    l: Lang,
+) -> Result<String> {
+    let id = jstr(body, "template_id");
+    let key = format!(
+        "{id}@{}",
+        body.get("template_version")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    );
+    if let Some(t) = cache.get(&key) {
+        return Ok(t.clone());
+    }
+    let title = records::get(tx, RecordKind::Template, &key)?
+        .and_then(|t| serde_json::from_value::<ChecklistTemplate>(t.body).ok())
+        .map(|t| t.title.get(l.is_en()).to_string())
+        .unwrap_or_else(|| id.to_string());
+    cache.insert(key, title.clone());
+    Ok(title)
+}
+
+/// Hazards an inspection raised (they sit at its address).
+fn hazards_raised(tx: &mut dyn crate::db::Tx, address: &str, id: &str) -> Result<i64> {
+    let source = if tx.is_postgres() {
+        "body::jsonb -> 'hazard' ->> 'source_inspection'"
+    } else {
+        "json_extract(body, '$.hazard.source_inspection')"
+    };
+    Ok(tx
+        .query_one(
+            &format!(
+                "SELECT COUNT(*) FROM records WHERE address_code = $1 AND kind = 'hazard' AND {source} = $2"
+            ),
+            &[address.into(), id.into()],
+        )?
+        .map(|r| crate::db::RowExt::int(&r, 0))
+        .transpose()?
+        .unwrap_or(0))
 }
 
 pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
@@ -64,14 +179,22 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     );
     let page = p.page();
     let sc = scope(&c);
+    let min_ms = s.console.min_inspection_ms;
+    let postgres = s.db.backend() == "postgres";
+    let (order, sort_key, asc) = order_of(&p, postgres);
     let res = blocking(move || {
         s.db.read(|tx| {
-            let pg = query::list(tx, &sc, &f, page)?;
+            let pg = query::list_sorted(tx, &sc, &f, page, &order)?;
             let mut rows = Vec::new();
+            let mut titles = std::collections::HashMap::new();
             for (id, body) in pg.rows {
-                let addr =
-                    query::address_text(tx, jstr(&body, "address_code"))?.unwrap_or_default();
-                rows.push((id, body, addr));
+                let code = jstr(&body, "address_code");
+                let extra = Extra {
+                    address: query::address_text(tx, code)?.unwrap_or_default(),
+                    checklist: checklist_title(tx, &mut titles, &body, l)?,
+                    hazards: hazards_raised(tx, code, &id)?,
+                };
+                rows.push((id, body, extra));
             }
             Ok((rows, pg.total, query::grids_in_scope(tx, &sc)?))
         })
@@ -82,6 +205,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         Err(e) => return c.finish(Err(e)),
     };
     let fq = filter_query(&p);
+    let sort = format!("sort={sort_key}&dir={}", if asc { "asc" } else { "desc" });
     let statuses = [
         ReviewStatus::Submitted,
         ReviewStatus::Approved,
@@ -92,22 +216,67 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     .collect();
     let rows = rows
         .iter()
-        .map(|(id, body, addr)| {
+        .map(|(id, body, x)| {
             let rs = ReviewStatus::parse(jstr(body, "review_status"));
+            let int = |k: &str| body.get(k).and_then(Value::as_i64);
+            let minutes = int("finished_at")
+                .zip(int("started_at"))
+                .map(|(f, s)| (f - s).max(0));
+            let vetoed = body.get("vetoed").and_then(Value::as_bool) == Some(true);
             Row {
                 id: id.clone(),
                 selectable: rs == Some(ReviewStatus::Submitted),
-                started: html::datetime(
-                    body.get("started_at").and_then(Value::as_i64).unwrap_or(0),
-                ),
-                address: address_or_code(addr, jstr(body, "address_code")),
+                started: html::datetime(int("started_at").unwrap_or(0)),
+                address: address_or_code(&x.address, jstr(body, "address_code")),
+                checklist: x.checklist.clone(),
                 inspector: jstr(body, "inspector").to_string(),
                 score: body.get("score").map(|v| v.to_string()).unwrap_or_default(),
-                passed: body.get("passed").and_then(Value::as_bool),
+                result: match body.get("passed").and_then(Value::as_bool) {
+                    _ if vetoed => Some(("bad", TriageMsg::Veto.text(l))),
+                    Some(true) => Some(("ok", Msg::Pass.text(l))),
+                    Some(false) => Some(("bad", Msg::Fail.text(l))),
+                    None => None,
+                },
+                hazards: x.hazards,
+                duration: minutes.map_or_else(
+                    || "—".to_string(),
+                    |ms| TriageMsg::Minutes { n: ms / 60_000 }.text(l),
+                ),
+                short: minutes.filter(|ms| *ms < min_ms).map(|_| {
+                    TriageMsg::TooShort {
+                        min: min_ms / 60_000,
+                    }
+                    .text(l)
+                }),
                 review: rs.map(|r| (r.as_str(), r.label(l))),
             }
         })
         .collect();
+    let base = if fq.is_empty() {
+        String::new()
+    } else {
+        format!("{fq}&")
+    };
+    let head = |key: &'static str, m: Msg| {
+        let on = key == sort_key;
+        let dir = if on && !asc { "asc" } else { "desc" };
+        SortLink {
+            label: m.text(l),
+            href: format!("/console/inspections?{base}sort={key}&dir={dir}"),
+            mark: match (on, asc) {
+                (true, true) => " ▲",
+                (true, false) => " ▼",
+                _ => "",
+            },
+        }
+    };
+    let heads = vec![
+        head("started", Msg::Started),
+        head("inspector", Msg::Inspector),
+        head("score", Msg::Score),
+        head("duration", Msg::Triage(TriageMsg::Duration)),
+    ];
+    let marker = usize::MAX.to_string();
     let view = ListPage {
         frame: Frame::new(l, Some(&c.user), Nav::Review, Msg::Review)
             .with_flash(p.get("ok").and_then(|k| flash_for(k, l))),
@@ -115,8 +284,21 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         grids: grid_choices(&grids, p.get("grid")),
         from: p.get("from").unwrap_or(""),
         to: p.get("to").unwrap_or(""),
-        pager: Pager::counted(l, "/console/inspections", &fq, page, total, PAGE_SIZE),
+        pager: Pager::counted(
+            l,
+            "/console/inspections",
+            &format!("{base}{sort}"),
+            page,
+            total,
+            PAGE_SIZE,
+        ),
         query: fq,
+        sort_key,
+        sort_dir: if asc { "asc" } else { "desc" },
+        heads,
+        confirm: TriageMsg::ConfirmApprove { n: usize::MAX }
+            .text(l)
+            .replace(&marker, "{n}"),
         rows,
     };
     render(c.lang, StatusCode::OK, &view)
@@ -281,7 +463,7 @@ fn show_page(c: &Console, id: &str, d: Loaded, flash: Option<Flash>, comment: &s
             .then(|| serde_json::to_string_pretty(&i.answers).unwrap_or_default()),
         history: d.history,
     };
-    let status = if flash.is_some() {
+    let status = if flash.as_ref().is_some_and(|f| !f.ok) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -289,11 +471,17 @@ fn show_page(c: &Console, id: &str, d: Loaded, flash: Option<Flash>, comment: &s
     render(c.lang, status, &view)
 }
 
-pub async fn show(State(s): State<AppState>, c: Console, Path(id): Path<String>) -> Response {
+pub async fn show(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<String>,
+    Query(q): Query<Pairs>,
+) -> Response {
     let sc = scope(&c);
     let id2 = id.clone();
+    let flash = Params(q).get("ok").and_then(|k| flash_for(k, c.lang.lang));
     let res = blocking(move || load(&s, &sc, &id2)).await;
-    c.finish(res.map(|d| show_page(&c, &id, d, None, "")))
+    c.finish(res.map(|d| show_page(&c, &id, d, flash, "")))
 }
 
 /// One review decision by a console user: the device command's own rules, then
@@ -350,6 +538,17 @@ pub async fn review(
     })
     .await;
     match res {
+        Ok(()) if approve && p.get("next").is_some() => {
+            let sc = scope(&c);
+            match blocking(move || s.db.read(|tx| next_submitted(tx, &sc))).await {
+                Ok(Some(next)) => redirect(&format!(
+                    "/console/inspections/{}?ok=approved",
+                    html::url(&next)
+                )),
+                Ok(None) => redirect("/console/inspections?ok=done"),
+                Err(e) => c.finish(Err(e)),
+            }
+        }
         Ok(()) => redirect(if approve {
             "/console/inspections?ok=approved"
         } else {
@@ -364,6 +563,16 @@ pub async fn review(
         }
         Err(e) => c.finish(Err(e)),
     }
+}
+
+#[derive(Template)]
+#[template(path = "console/inspection_confirm.html")]
+struct ConfirmPage<'a> {
+    frame: Frame<'a>,
+    user: &'a ConsoleUser,
+    question: String,
+    ids: Vec<String>,
+    n: usize,
 }
 
 pub async fn batch_approve(
@@ -390,6 +599,24 @@ pub async fn batch_approve(
             Msg::SelectFirst,
         );
     }
+    // Nothing is approved until the count was confirmed (by the page's
+    // script, or without it by this page).
+    if p.get("confirmed").and_then(|n| n.parse::<usize>().ok()) != Some(ids.len()) {
+        let n = ids.len();
+        let view = ConfirmPage {
+            frame: Frame::new(
+                l,
+                Some(&c.user),
+                Nav::Review,
+                Msg::Triage(TriageMsg::ConfirmTitle),
+            ),
+            user: &c.user,
+            question: TriageMsg::ConfirmApprove { n }.text(l),
+            ids,
+            n,
+        };
+        return render(c.lang, StatusCode::OK, &view);
+    }
     let sc = scope(&c);
     let user = c.user.clone();
     // All or nothing: one refusal leaves every record as it was.
@@ -403,4 +630,18 @@ pub async fn batch_approve(
     })
     .await;
     c.finish(res.map(|()| redirect("/console/inspections?ok=batch")))
+}
+
+/// The next inspection awaiting review in the scope (newest first, as the queue
+/// opens), after one was decided.
+fn next_submitted(tx: &mut dyn crate::db::Tx, sc: &GridScope) -> Result<Option<String>> {
+    let f = query::Filter {
+        status: Some(ReviewStatus::Submitted.as_str().to_string()),
+        ..query::Filter::of(RecordKind::Inspection)
+    };
+    Ok(query::list(tx, sc, &f, 0)?
+        .rows
+        .into_iter()
+        .next()
+        .map(|(id, _)| id))
 }

@@ -68,6 +68,8 @@ pub struct Config {
     /// Reports at one address and of one category this close in time are flagged
     /// as possible duplicates in the inbox.
     pub duplicate_window_ms: i64,
+    /// Inspections shorter than this are flagged in the review queue.
+    pub min_inspection_ms: i64,
     pub auth: AuthPolicy,
 }
 
@@ -77,6 +79,7 @@ impl Default for Config {
             secure_cookie: false,
             escalate_after_ms: 48 * 3600 * 1000,
             duplicate_window_ms: gridfield_core::report::DUPLICATE_WINDOW_MS,
+            min_inspection_ms: 5 * 60 * 1000,
             auth: AuthPolicy::default(),
         }
     }

@@ -159,6 +159,19 @@ pub fn entities_after(
 
 /// One page of records (id, body), newest first.
 pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, page: i64) -> Result<Page> {
+    list_sorted(tx, scope, f, page, "at DESC, id")
+}
+
+/// One page of records (id, body) in a caller's order: `order` is an SQL
+/// `ORDER BY` list of the caller's own (never user input) ending in a unique key,
+/// so pages are stable.
+pub fn list_sorted(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    f: &Filter,
+    page: i64,
+    order: &str,
+) -> Result<Page> {
     let (w, mut params) = where_clause(tx, scope, f)?;
     let total = tx
         .query_one(&format!("SELECT COUNT(*) FROM records WHERE {w}"), &params)?
@@ -170,7 +183,7 @@ pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, page: i64) -> Result
     params.push((page.max(0) * PAGE_SIZE).into());
     let rows = tx.query(
         &format!(
-            "SELECT id, body FROM records WHERE {w} ORDER BY at DESC, id LIMIT ${} OFFSET ${}",
+            "SELECT id, body FROM records WHERE {w} ORDER BY {order} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         ),

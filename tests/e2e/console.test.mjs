@@ -304,7 +304,7 @@ test("supervisor console end to end", { timeout: 300000 }, async () => {
   await shot("hazard-board");
   await page.goto(`${url}/console/hazards/${other.id}`);
   const before = JSON.stringify(serverState().hazard.get(other.id));
-  await page.fill("#assign input[name=assignee]", "王师傅");
+  await page.selectOption("#assign select[name=assignee]", "张伟");
   await page.fill("#assign input[name=deadline]", "2020-01-01");
   await page.click("#assign button");
   assert.match(await page.textContent(".flash.err"), /整改期限不能早于今天/);

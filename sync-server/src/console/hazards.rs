@@ -16,9 +16,10 @@ use super::auth::ConsoleUser;
 use super::errors::{decided, flash_for, missing};
 use super::forms::{self, Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, date, datetime, render};
-use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
+use super::list::{OPEN, address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
 use super::msg::Msg;
-use super::query::{self, PAGE_SIZE};
+use super::query::{self, Filter, PAGE_SIZE};
+use super::triage_msg::TriageMsg;
 use super::{AppState, Console, blocking, csrf, redirect};
 use crate::db::records::{self, HazardDoc};
 use crate::error::{ApiError, Result};
@@ -53,6 +54,16 @@ pub struct Row {
     pub assignee: String,
     pub deadline: String,
     pub escalated_to: Option<String>,
+    /// The inspection that raised it.
+    pub inspection: Option<String>,
+}
+
+/// A status tab of the board with how many hazards it holds.
+pub struct Tab {
+    pub href: String,
+    pub label: String,
+    pub count: i64,
+    pub on: bool,
 }
 
 #[derive(Template)]
@@ -62,16 +73,28 @@ struct ListPage<'a> {
     grids: Vec<Choice>,
     categories: Vec<Choice>,
     severities: Vec<Choice>,
-    statuses: Vec<Choice>,
+    status: &'a str,
+    tabs: Vec<Tab>,
     overdue_only: bool,
     escalated_only: bool,
+    from: &'a str,
+    to: &'a str,
     query: String,
     rows: Vec<Row>,
     pager: Pager,
 }
 
+/// Deadline first (none last), then the most severe, then the id: what needs
+/// doing soonest on top, stable across pages.
+const BOARD_ORDER: &str = "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, \
+     CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, id";
+
 pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
-    let p = Params(q);
+    let mut p = Params(q);
+    // The board opens on what is not closed yet.
+    if !p.has("status") {
+        p.0.push(("status".into(), OPEN.into()));
+    }
     let l = c.lang.lang;
     let now = now_ms();
     let after = s.console.escalate_after_ms;
@@ -80,7 +103,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let sc = scope(&c);
     let res = blocking(move || {
         s.db.read(|tx| {
-            let pg = query::list(tx, &sc, &f, page)?;
+            let pg = query::list_sorted(tx, &sc, &f, page, BOARD_ORDER)?;
             let mut rows = Vec::new();
             for (id, body) in pg.rows {
                 let h = body.get("hazard").cloned().unwrap_or(Value::Null);
@@ -91,12 +114,31 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 let chain = query::grid_chain(tx, &path)?;
                 rows.push((id, h, addr, chain));
             }
+            // Each tab counts what the other filters select.
+            let mut counts = Vec::new();
+            let tab_keys = std::iter::once(OPEN)
+                .chain(HazardStatus::ALL.iter().map(|x| x.as_str()))
+                .chain(std::iter::once(""));
+            for key in tab_keys {
+                let tf = Filter {
+                    status: HazardStatus::parse(key).map(|x| x.as_str().to_string()),
+                    open: key == OPEN,
+                    ..f.clone()
+                };
+                counts.push((key, query::count(tx, &sc, &tf)?));
+            }
             let categories = rules::taxonomy::hazard(tx)?;
-            Ok((rows, pg.total, query::grids_in_scope(tx, &sc)?, categories))
+            Ok((
+                rows,
+                counts,
+                pg.total,
+                query::grids_in_scope(tx, &sc)?,
+                categories,
+            ))
         })
     })
     .await;
-    let (rows, total, grids, taxonomy) = match res {
+    let (rows, counts, total, grids, taxonomy) = match res {
         Ok(v) => v,
         Err(e) => return c.finish(Err(e)),
     };
@@ -119,6 +161,10 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 deadline: deadline.map(date).unwrap_or_default(),
                 escalated_to: escalation(chain, deadline, open, now, after)
                     .map(|grid| Msg::EscalatedTo { grid }.text(l)),
+                inspection: h
+                    .get("source_inspection")
+                    .and_then(Value::as_str)
+                    .map(String::from),
             }
         })
         .collect();
@@ -131,9 +177,26 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         .iter()
         .map(|x| (x.as_str().to_string(), x.label(l).to_string()))
         .collect();
-    let statuses = HazardStatus::ALL
+    let status = p.get("status").unwrap_or("");
+    // Tabs keep every other filter.
+    let others = Params(p.0.iter().filter(|(k, _)| k != "status").cloned().collect());
+    let oq = filter_query(&others);
+    let tabs = counts
         .iter()
-        .map(|x| (x.as_str().to_string(), x.label(l).to_string()))
+        .map(|(key, count)| Tab {
+            href: format!(
+                "/console/hazards?status={key}{}{oq}",
+                if oq.is_empty() { "" } else { "&" }
+            ),
+            label: match HazardStatus::parse(key) {
+                Some(x) => x.label(l).to_string(),
+                None if *key == OPEN => TriageMsg::TabOpen.text(l),
+                None => TriageMsg::TabAll.text(l),
+            },
+            count: *count,
+            on: *key == status
+                || (key.is_empty() && HazardStatus::parse(status).is_none() && status != OPEN),
+        })
         .collect();
     let view = ListPage {
         frame: Frame::new(l, Some(&c.user), Nav::Hazards, Msg::Hazards)
@@ -141,9 +204,12 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         grids: grid_choices(&grids, p.get("grid")),
         categories: choices(categories, p.get("category")),
         severities: choices(severities, p.get("severity")),
-        statuses: choices(statuses, p.get("status")),
+        status,
+        tabs,
         overdue_only: p.get("overdue").is_some(),
         escalated_only: p.get("escalated").is_some(),
+        from: p.get("from").unwrap_or(""),
+        to: p.get("to").unwrap_or(""),
         pager: Pager::counted(l, "/console/hazards", &fq, page, total, PAGE_SIZE),
         query: fq,
         rows,
@@ -181,6 +247,11 @@ struct ShowPage<'a> {
     photos: Vec<String>,
     escalated_to: Option<String>,
     can_assign: bool,
+    /// The people the hazard may go to (their grid covers it): name and grid.
+    assignees: Vec<(String, String)>,
+    /// Before (as reported) and after (as rectified) photos, side by side at verification.
+    before: Vec<String>,
+    after: Vec<String>,
     typed_assignee: String,
     typed_deadline: String,
     typed_note: &'a str,
@@ -192,6 +263,33 @@ struct Loaded {
     address: String,
     chain: Vec<(String, String)>,
     taxonomy: Taxonomy,
+    assignees: Vec<(String, String)>,
+}
+
+/// Who may be given a hazard: a grid worker or supervisor whose grid covers the
+/// hazard's grid (its own grid or one above it): (name, grid name).
+fn assignees(tx: &mut dyn crate::db::Tx, path: &str) -> Result<Vec<(String, String)>> {
+    let codes: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=codes.len()).map(|i| format!("${i}")).collect();
+    let params: Vec<crate::db::SqlValue> = codes.iter().map(|c| (*c).into()).collect();
+    let rows = tx.query(
+        &format!(
+            "SELECT u.name, g.name FROM users u JOIN grids g ON g.code = u.grid_code
+             WHERE u.grid_code IN ({}) AND u.role IN ('worker', 'supervisor')
+             ORDER BY g.path DESC, u.name LIMIT 500",
+            marks.join(", ")
+        ),
+        &params,
+    )?;
+    rows.iter()
+        .map(|r| {
+            use crate::db::RowExt;
+            Ok((r.text(0)?, r.text(1)?))
+        })
+        .collect()
 }
 
 fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
@@ -206,6 +304,7 @@ fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
             address,
             chain,
             taxonomy: rules::taxonomy::hazard(tx)?,
+            assignees: assignees(tx, &r.grid_path)?,
         })
     })
 }
@@ -277,6 +376,16 @@ fn show_page(
                 h.status,
                 HazardStatus::Reported | HazardStatus::Assigned | HazardStatus::Rectifying
             ),
+        assignees: d.assignees.clone(),
+        before: valid_photos(&h.photos),
+        after: d
+            .doc
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.action == Some(HazardAction::MarkRectified))
+            .map(|e| valid_photos(&e.photos))
+            .unwrap_or_default(),
         typed_assignee: match typed.get("assignee") {
             Some(a) => a.to_string(),
             None => h.assignee.clone().unwrap_or_default(),
@@ -360,8 +469,9 @@ pub async fn step(
         photos.push(hash.clone());
         blob = Some((hash, bytes));
     }
+    let assignee = p.get("assignee").map(str::trim).filter(|a| !a.is_empty());
     let input = StepInput {
-        assignee: p.get("assignee").map(String::from),
+        assignee: assignee.map(String::from),
         deadline,
         note: p.get("note").map(String::from),
         photos,
@@ -370,7 +480,16 @@ pub async fn step(
     let (s2, user, id2, sc) = (s.clone(), c.user.clone(), id.clone(), scope(&c));
     let res = blocking(move || {
         s2.db.write(|tx| {
-            query::get_in_scope(tx, &sc, RecordKind::Hazard, &id2)?.ok_or_else(missing)?;
+            let r = query::get_in_scope(tx, &sc, RecordKind::Hazard, &id2)?.ok_or_else(missing)?;
+            // An assignee is one of the people the page offers, whoever typed the form.
+            if let Some(a) = &input.assignee
+                && !assignees(tx, &r.grid_path)?.iter().any(|(n, _)| n == a)
+            {
+                return Err(ApiError::unprocessable(
+                    "assignee_outside_grid",
+                    TriageMsg::AssigneeOutsideGrid.text(l),
+                ));
+            }
             let dev = user.ctx();
             if let Some((hash, bytes)) = &blob {
                 rules::photos::put_blob_chunk(tx, hash, &dev, 0, bytes.len() as u64, bytes)?;

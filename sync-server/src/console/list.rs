@@ -14,6 +14,9 @@ use super::forms::{Params, parse_date};
 use super::html::{self, Choice, choices};
 use super::query::{DAY_MS, Filter};
 
+/// The hazard board's `status=open`: every hazard not yet closed.
+pub const OPEN: &str = "open";
+
 pub fn scope(c: &Console) -> GridScope {
     GridScope::new(&c.user.grid_path)
 }
@@ -42,6 +45,7 @@ pub fn filter_from(kind: RecordKind, p: &Params, now: i64, escalate_ms: i64) -> 
         kind,
         grid: p.get("grid").map(String::from),
         status,
+        open: kind == RecordKind::Hazard && p.get("status") == Some(OPEN),
         category: p
             .get("category")
             .filter(|c| c.len() <= 64)

@@ -21,6 +21,8 @@ pub struct Filter {
     /// A grid inside the user's scope (narrows it further).
     pub grid: Option<String>,
     pub status: Option<String>,
+    /// Only hazards not yet closed (the hazard board's default tab).
+    pub open: bool,
     pub category: Option<String>,
     pub severity: Option<String>,
     /// Open hazards whose deadline is before this instant (overdue: now;
@@ -39,6 +41,7 @@ impl Filter {
             kind,
             grid: None,
             status: None,
+            open: false,
             category: None,
             severity: None,
             due_before: None,
@@ -67,6 +70,9 @@ fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(Strin
     };
     if let Some(s) = &f.status {
         add(&mut sql, "status =", s.into());
+    }
+    if f.open {
+        sql.push_str(" AND status <> 'closed'");
     }
     if let Some(c) = &f.category {
         add(&mut sql, "category =", c.into());

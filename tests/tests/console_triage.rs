@@ -97,8 +97,14 @@ fn dashboard_and_board(backend: Backend) {
     let page = text(&console::get(&server.url, &a, "/console"));
     let name_a = grid_name(&store, GRID_A);
     let row = rate_row(&page, &name_a);
-    assert!(row.contains("class=\"closed\" x=\"0.0\" width=\"125.0\""), "{row}");
-    assert!(row.contains("class=\"progress\" x=\"125.0\" width=\"875.0\""), "{row}");
+    assert!(
+        row.contains("class=\"closed\" x=\"0.0\" width=\"125.0\""),
+        "{row}"
+    );
+    assert!(
+        row.contains("class=\"progress\" x=\"125.0\" width=\"875.0\""),
+        "{row}"
+    );
     assert!(row.contains("12% (1/8)"), "{row}");
     assert!(page.contains("class=\"legend\""), "a colour key");
     // The town sees grid B with no hazards: no rate at all, not 0%.
@@ -118,12 +124,17 @@ fn dashboard_and_board(backend: Backend) {
     let row = rate_row(&old, &name_a);
     assert!(row.contains("<span class=\"val\">—</span>"), "{row}");
     assert!(
-        old.contains("href=\"/console/hazards?from=2020-01-01&amp;to=2020-01-31\"><strong>0</strong>"),
+        old.contains(
+            "href=\"/console/hazards?from=2020-01-01&amp;to=2020-01-31\"><strong>0</strong>"
+        ),
         "{old}"
     );
     assert!(old.contains("value=\"2020-01-01\"") && old.contains("value=\"2020-01-31\""));
     let now = text(&console::get(&server.url, &a, "/console"));
-    assert!(now.contains("<strong>7</strong>"), "seven open hazards: {now}");
+    assert!(
+        now.contains("<strong>7</strong>"),
+        "seven open hazards: {now}"
+    );
     // The list the link opens counts the same.
     let list = text(&console::get(
         &server.url,
@@ -138,18 +149,28 @@ fn dashboard_and_board(backend: Backend) {
 
     // The board opens on open hazards, with a tab per status and its count.
     let board = text(&console::get(&server.url, &a, "/console/hazards"));
-    assert!(!board.contains(closed.as_str()), "closed is not on the open tab");
+    assert!(
+        !board.contains(closed.as_str()),
+        "closed is not on the open tab"
+    );
     assert!(board.contains(ids[1].as_str()));
     assert!(board.contains("未销号 <b>7</b>"), "{board}");
     assert!(board.contains("已销号 <b>1</b>") && board.contains("全部 <b>8</b>"));
-    let all = text(&console::get(&server.url, &a, "/console/hazards?status=closed"));
+    let all = text(&console::get(
+        &server.url,
+        &a,
+        "/console/hazards?status=closed",
+    ));
     assert!(all.contains(closed.as_str()));
 
     // The assignee is one of the grid's people: grid B's worker is refused.
     let path = format!("/console/hazards/{}", ids[1]);
     let hp = console::get(&server.url, &a, &path);
     let hazard_page = text(&hp);
-    assert!(hazard_page.contains("<option value=\"张伟\""), "{hazard_page}");
+    assert!(
+        hazard_page.contains("<option value=\"张伟\""),
+        "{hazard_page}"
+    );
     assert!(!hazard_page.contains("<option value=\"刘洋\""));
     let token = csrf(&hp);
     let step = |assignee: &str| {
@@ -168,14 +189,21 @@ fn dashboard_and_board(backend: Backend) {
     };
     let r = step("刘洋");
     assert_eq!(r.status, 422, "{}", text(&r));
-    assert!(text(&r).contains("所选人员的网格不包含此隐患"), "{}", text(&r));
+    assert!(
+        text(&r).contains("所选人员的网格不包含此隐患"),
+        "{}",
+        text(&r)
+    );
     w.sync();
     let h = w.json(&["hazard", "show", &ids[1]]);
     assert_eq!(h["hazard"]["status"], "reported", "nothing changed: {h}");
     let r = step("张伟");
     assert_eq!(r.status, 303, "{}", text(&r));
     w.sync();
-    assert_eq!(w.json(&["hazard", "show", &ids[1]])["hazard"]["assignee"], "张伟");
+    assert_eq!(
+        w.json(&["hazard", "show", &ids[1]])["hazard"]["assignee"],
+        "张伟"
+    );
 }
 
 fn review_queue(backend: Backend) {
@@ -210,10 +238,16 @@ fn review_queue(backend: Backend) {
     // The checklist by name, the result in words, hazards raised, a flagged duration.
     assert!(queue.contains("出租房屋消防安全检查"), "{queue}");
     assert!(!queue.contains(">rental_fire_safety<"));
-    assert!(queue.contains("一票否决") || queue.contains("不合格"), "{queue}");
+    assert!(
+        queue.contains("一票否决") || queue.contains("不合格"),
+        "{queue}"
+    );
     assert!(queue.contains("用时不足 7 分钟"), "{queue}");
     let raised = &queue[queue.find("class=\"hazards\">").unwrap() + 16..];
-    assert!(!raised.starts_with('0'), "the failing checklist raised hazards");
+    assert!(
+        !raised.starts_with('0'),
+        "the failing checklist raised hazards"
+    );
     // Sortable, stable: both directions list the same rows.
     let asc = text(&console::get(
         &server.url,
@@ -221,7 +255,10 @@ fn review_queue(backend: Backend) {
         "/console/inspections?sort=duration&dir=asc",
     ));
     assert!(ids.iter().all(|id| asc.contains(id.as_str())));
-    assert!(asc.contains("sort=duration&amp;dir=desc"), "the header turns it round");
+    assert!(
+        asc.contains("sort=duration&amp;dir=desc"),
+        "the header turns it round"
+    );
 
     // Batch approval asks first, with the count; nothing changes until it is confirmed.
     let token = csrf(&q);
@@ -279,7 +316,10 @@ fn review_queue(backend: Backend) {
         ])),
     );
     assert_eq!(r.status, 303);
-    assert_eq!(r.header("location").unwrap(), "/console/inspections?ok=done");
+    assert_eq!(
+        r.header("location").unwrap(),
+        "/console/inspections?ok=done"
+    );
 }
 
 on_both_backends!(dashboard_and_board, review_queue);

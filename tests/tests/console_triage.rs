@@ -107,6 +107,17 @@ fn dashboard_and_board(backend: Backend) {
     );
     assert!(row.contains("12% (1/8)"), "{row}");
     assert!(page.contains("class=\"legend\""), "a colour key");
+    // In English: the key, the trend and the range in English, the rate the same.
+    let en = text(&console::get(&server.url, &a, "/console?lang=en"));
+    for words in [
+        "Hazards closed by grid",
+        "in progress",
+        "Hazards opened and closed",
+    ] {
+        assert!(en.contains(words), "{words}: {en}");
+    }
+    assert!(!en.contains("已销号") && !en.contains("新增与销号"));
+    assert!(rate_row(&en, &name_a).contains("12% (1/8)"));
     // The town sees grid B with no hazards: no rate at all, not 0%.
     let town = console::sign_in(&server.url, "陈镇长", PASSWORD);
     let page = text(&console::get(&server.url, &town, "/console"));

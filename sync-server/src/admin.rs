@@ -168,6 +168,29 @@ pub fn import_plates(db: &Db, file: &Path, progress: bool) -> Result<ImportRepor
     Ok(report)
 }
 
+/// Largest QR code a small metal plate carries (version 6 at error correction M).
+pub const PLATE_QR_MAX_VERSION: i16 = 6;
+
+/// The QR version (at error correction M) a plate URL needs; `None` when it does not
+/// fit a QR code at all.
+pub fn plate_qr_version(url: &str) -> Option<i16> {
+    match qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .ok()?
+        .version()
+    {
+        qrcode::Version::Normal(v) => Some(v),
+        qrcode::Version::Micro(_) => Some(1),
+    }
+}
+
+/// What `sign_plates` wrote: plates signed, and how many of them need a QR code
+/// larger than a plate carries (a long host in the base URL).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SignedPlates {
+    pub signed: u64,
+    pub oversized: u64,
+}
+
 /// Signed compact plates for every address in a grid subtree: one line each,
 /// `address_code<TAB>plate_serial<TAB>plate URL`. `base_url` (the city server's
 /// public `https://` address) is remembered for later runs and the printable sheets.
@@ -176,7 +199,7 @@ pub fn sign_plates(
     grid: &str,
     base_url: Option<&str>,
     out: &mut dyn Write,
-) -> Result<u64> {
+) -> Result<SignedPlates> {
     // The issuer key is created on first use, which needs a write.
     db.write(|tx| {
         if let Some(base) = base_url {
@@ -201,7 +224,7 @@ pub fn sign_plates(
         Ok((rules::plates::issuer(tx)?, rows, base))
     })?;
     let now = rules::now_ms() / 1000;
-    let mut n = 0;
+    let mut n = SignedPlates::default();
     for r in rows {
         let a: Address =
             serde_json::from_str(&r.text(0)?).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -217,7 +240,10 @@ pub fn sign_plates(
             .map_err(|e| ApiError::bad_request("plate", e.to_string()))?;
         writeln!(out, "{}\t{}\t{}", a.code, plate.plate_serial, qr)
             .map_err(|e| ApiError::internal(e.to_string()))?;
-        n += 1;
+        n.signed += 1;
+        if plate_qr_version(&qr).is_none_or(|v| v > PLATE_QR_MAX_VERSION) {
+            n.oversized += 1;
+        }
     }
     Ok(n)
 }

@@ -361,21 +361,29 @@ mod tests {
         let n =
             crate::admin::sign_plates(&server.db, "320583", Some("https://gf.ks.gov.cn"), &mut out)
                 .unwrap();
-        assert!(n >= 3000, "only {n} demo plates");
+        assert!(n.signed >= 3000, "only {} demo plates", n.signed);
+        assert_eq!(n.oversized, 0);
         let text = String::from_utf8(out).unwrap();
         let mut worst = 0;
         for line in text.lines() {
             let url = line.rsplit('\t').next().unwrap();
-            let code =
-                qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
-                    .unwrap();
-            let qrcode::Version::Normal(v) = code.version() else {
-                panic!("micro QR for {url}");
-            };
+            let v = crate::admin::plate_qr_version(url).unwrap();
             assert!(v <= 6, "{line} needs QR version {v}");
             worst = worst.max(v);
         }
-        assert_eq!(text.lines().count() as u64, n);
+        assert_eq!(text.lines().count() as u64, n.signed);
         assert!(worst >= 1);
+
+        // A host too long for a small plate is counted, so the admin is told.
+        let mut out = Vec::new();
+        let long = crate::admin::sign_plates(
+            &server.db,
+            "320583",
+            Some("https://gridfield-plates.changshu-city.example.gov.cn"),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(long.signed, n.signed);
+        assert_eq!(long.oversized, long.signed);
     }
 }

@@ -446,7 +446,16 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
                 }
                 None => admin::sign_plates(&db, &grid, base_url, &mut std::io::stdout().lock())?,
             };
-            eprintln!("signed {n} plates");
+            eprintln!("signed {} plates", n.signed);
+            if n.oversized > 0 {
+                eprintln!(
+                    "warning: {} of them need a QR code larger than version {} (error \
+                     correction M), too dense for a small plate: the host in --base-url is too \
+                     long (a host of at most 12 characters always fits)",
+                    n.oversized,
+                    admin::PLATE_QR_MAX_VERSION
+                );
+            }
         }
         AdminCmd::IssuerKey => println!(
             "{}",

@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 use super::{
     DeviceCtx, Error, Merged, Result, now_ms, out_of_scope, refuse, reject, unknown_address,
 };
-use crate::db::Tx;
 use crate::db::records::{self, EntityDoc, Record};
+use crate::db::{RowExt, Tx};
 use crate::messages::Msg;
 
 /// One pushed entity write: its fields, what each replaced on the device
@@ -170,6 +170,11 @@ pub(crate) fn upsert_entity(
             }
         };
         if let Some(st) = stored_stamp {
+            if old_value != value
+                && let Some(spec) = kind.field(&field)
+            {
+                merged.changes.push(change(spec, &old_value, &value));
+            }
             let st = st.to_string();
             let mut meta = json!({ "device": dev.device_id, "seq": seq_now });
             if st != write.orig {
@@ -198,6 +203,74 @@ pub(crate) fn upsert_entity(
         records::touch(tx, rkind, &id)?;
     }
     Ok(merged)
+}
+
+/// One changed field as an audit row keeps it: the values only where the core's
+/// `FieldSpec::audit_value` keeps them (identifiers masked, no personal text).
+fn change(spec: &model::FieldSpec, from: &Value, to: &Value) -> Value {
+    let mut c = json!({ "field": spec.name });
+    if let (Some(f), Some(t)) = (spec.audit_value(from), spec.audit_value(to)) {
+        c["from"] = f;
+        c["to"] = t;
+    }
+    c
+}
+
+/// The value a concurrent write overwrote (a conflict log row), made current
+/// again for the console user in `dev`: a new write through the same per-field
+/// merge a device's edit takes, having seen the current value, stamped by the
+/// server's clock, so every device in scope receives it at its next pull. Who
+/// may: `Role::may_resolve_conflicts`, for a record inside their scope.
+pub(crate) fn keep_other(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    conflict_id: i64,
+    stamp: &Hlc,
+) -> Result<(EntityKind, String, Merged)> {
+    let row = tx.query_one(
+        "SELECT kind, entity_id, field, lost_value, grid_path FROM conflicts WHERE id = $1",
+        &[conflict_id.into()],
+    )?;
+    let Some(row) = row else {
+        return Err(out_of_scope());
+    };
+    let (kind, id, field) = (row.text(0)?, row.text(1)?, row.text(2)?);
+    if !dev.covers(&row.text(4)?) {
+        return Err(out_of_scope());
+    }
+    let kind = EntityKind::parse(&kind).ok_or_else(out_of_scope)?;
+    if !dev.role.may_resolve_conflicts() {
+        let role = dev.role;
+        return Err(refuse(
+            "not_permitted",
+            Msg::EntityEditNotPermitted { role, kind },
+        ));
+    }
+    let value: Value = row
+        .opt_text(3)
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or(Value::Null);
+    let record = records::get(tx, kind.into(), &id)?.ok_or_else(out_of_scope)?;
+    if !dev.covers(&record.grid_path) {
+        return Err(out_of_scope());
+    }
+    let doc = record.doc::<EntityDoc>()?;
+    let address = doc.state.address_code.clone();
+    let mut fields = Map::new();
+    fields.insert(field.clone(), value);
+    let mut bases = Map::new();
+    if let Some(seen) = doc.state.stamps.get(&field) {
+        bases.insert(field.clone(), seen.clone());
+    }
+    let orig = stamp.to_string();
+    let write = FieldWrite {
+        fields: &fields,
+        bases: Some(&bases),
+        stamp,
+        orig: &orig,
+    };
+    let merged = upsert_entity(tx, dev, kind, &id, &address, write, None)?;
+    Ok((kind, id, merged))
 }
 
 /// A phone's record that it showed a full personal value (`Op::PersonalDataRevealed`):

@@ -233,6 +233,8 @@ pub enum Msg {
     Visit(super::visit_msg::VisitMsg),
     /// The points' texts (`points_msg`).
     PointsText(super::points_msg::PointsMsg),
+    /// Readable records' texts (`records_msg`).
+    Records(super::records_msg::RecordsMsg),
 }
 
 impl Msg {
@@ -244,6 +246,7 @@ impl Msg {
             Template(m) => return m.text(lang),
             Visit(m) => return m.text(lang),
             PointsText(m) => return m.text(lang),
+            Records(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -774,6 +777,11 @@ impl Msg {
             super::points_msg::PointsMsg::samples()
                 .into_iter()
                 .map(Msg::PointsText),
+        )
+        .chain(
+            super::records_msg::RecordsMsg::samples()
+                .into_iter()
+                .map(Msg::Records),
         )
         .collect()
     }

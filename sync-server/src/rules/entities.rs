@@ -311,3 +311,73 @@ pub(crate) fn record_reveal(
     )?;
     Ok(Merged::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use gridfield_core::role::Role;
+
+    use super::*;
+    use crate::db::Db;
+
+    /// A store holding one logged conflict in grid `/a/b/` (its record absent:
+    /// every refusal comes before the record is read).
+    fn with_conflict() -> (tempfile::TempDir, Db, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("s.db").display().to_string()).unwrap();
+        let id = db
+            .write_as(|tx| {
+                tx.execute(
+                    "INSERT INTO conflicts (kind, entity_id, field, kept_value, kept_hlc, kept_device, lost_value, lost_hlc, lost_device, grid_path, at)
+                     VALUES ('person', 'p1', 'phone', '\"13700001111\"', 'h2', 'd2', '\"13912345678\"', 'h1', 'd1', '/a/b/', 1)",
+                    &[],
+                )?;
+                let r = tx.query_one("SELECT id FROM conflicts", &[])?.unwrap();
+                Ok::<_, Error>(r.int(0)?)
+            })
+            .unwrap();
+        (dir, db, id)
+    }
+
+    fn keep(db: &Db, role: Role, path: &str, id: i64) -> Result<()> {
+        let dev = DeviceCtx::console("u", role, "g", path);
+        let stamp: Hlc = "0000000000001-000000-srv".parse().unwrap();
+        db.write_as(|tx| keep_other(tx, &dev, id, &stamp).map(|_| ()))
+    }
+
+    fn code(r: Result<()>) -> &'static str {
+        match r {
+            Err(Error::Refused(r)) => r.code,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_supervisors_and_admins_of_the_grid_keep_the_other_value() {
+        let (_dir, db, id) = with_conflict();
+        for role in [Role::Volunteer, Role::Worker, Role::Department] {
+            assert_eq!(
+                code(keep(&db, role, "/a/", id)),
+                "not_permitted",
+                "{role:?}"
+            );
+        }
+        for role in [Role::Supervisor, Role::Admin] {
+            assert_eq!(
+                code(keep(&db, role, "/a/c/", id)),
+                "out_of_scope",
+                "{role:?}"
+            );
+        }
+        assert_eq!(
+            code(keep(&db, Role::Supervisor, "/a/", id + 1)),
+            "out_of_scope"
+        );
+        let written = db
+            .read_as(|tx| {
+                let n = tx.query_one("SELECT COUNT(*) FROM records", &[])?.unwrap();
+                Ok::<_, Error>(n.int(0)?)
+            })
+            .unwrap();
+        assert_eq!(written, 0, "a refusal writes nothing");
+    }
+}

@@ -101,6 +101,13 @@ impl Known {
         Ok(k)
     }
 
+    /// The names the sentences of these audit rows need.
+    pub fn for_audit(tx: &mut dyn Tx, rows: &[AuditRow], role: Role) -> Result<Known> {
+        let devices = rows.iter().filter_map(|r| r.device.as_deref());
+        let records = rows.iter().map(|r| (r.kind.as_str(), r.entity_id.as_str()));
+        Known::load(tx, devices, records, role)
+    }
+
     /// A device by its enrolled name (the console by that word).
     pub fn device(&self, id: &str, l: Lang) -> String {
         if id == CONSOLE_DEVICE {
@@ -222,6 +229,31 @@ impl Said {
     }
 }
 
+/// One audit row as a page shows it: when, who, on which device (by name),
+/// and the row said as a sentence with a link to its record.
+pub struct AuditLine {
+    pub at: i64,
+    pub actor: String,
+    pub device: String,
+    pub said: Said,
+}
+
+/// Audit rows as a page shows them.
+pub fn lines(rows: &[AuditRow], known: &Known, l: Lang) -> Vec<AuditLine> {
+    rows.iter()
+        .map(|r| AuditLine {
+            at: r.at,
+            actor: r.actor.clone(),
+            device: r
+                .device
+                .as_deref()
+                .map(|d| known.device(d, l))
+                .unwrap_or_default(),
+            said: say(r, known, l),
+        })
+        .collect()
+}
+
 /// Actions whose subject is the device rather than the person.
 const DEVICE_SUBJECT: &[&str] = &["device_cloned", "clock_corrected", "clock_skew"];
 
@@ -251,11 +283,20 @@ pub fn say(row: &AuditRow, known: &Known, l: Lang) -> Said {
             },
             None => R::did("hazard_step"),
         },
-        "inspection_review" => match detail.get("approve").and_then(Value::as_bool) {
-            Some(true) => R::did("inspection_approve"),
-            Some(false) => R::did("inspection_return"),
-            None => R::did("inspection_review"),
-        },
+        "inspection_review" => {
+            if let Some(text) = detail
+                .get("comment")
+                .and_then(Value::as_str)
+                .filter(|c| !c.trim().is_empty())
+            {
+                suffix = R::WithComment { text: text.into() }.text(l);
+            }
+            match detail.get("approve").and_then(Value::as_bool) {
+                Some(true) => R::did("inspection_approve"),
+                Some(false) => R::did("inspection_return"),
+                None => R::did("inspection_review"),
+            }
+        }
         "reveal" | "personal_data_revealed" => {
             let field = detail.get("field").and_then(Value::as_str).unwrap_or("");
             R::Revealed {

@@ -16,7 +16,7 @@ use gridfield_core::model::EntityKind;
 use gridfield_core::role::Role;
 use serde_json::{Value, json};
 
-use super::describe::{self, Known, Said};
+use super::describe::{self, AuditLine, Known};
 use super::errors::message_page;
 use super::forms::{Pairs, Params, parse_date};
 use super::html::{self, Flash, Frame, Nav, Pager, datetime, render};
@@ -88,20 +88,9 @@ struct AuditPage<'a> {
     query: String,
 }
 
-/// One audit row as the trail shows it: when, who, on which device (by name),
-/// and the row said as a sentence with a link to its record.
-pub struct AuditLine {
-    pub at: i64,
-    pub actor: String,
-    pub device: String,
-    pub said: Said,
-}
-
 /// The names an audit page's sentences need.
 fn known_for(tx: &mut dyn crate::db::Tx, rows: &[AuditRow], role: Role) -> Result<Known> {
-    let devices = rows.iter().filter_map(|r| r.device.as_deref());
-    let records = rows.iter().map(|r| (r.kind.as_str(), r.entity_id.as_str()));
-    Known::load(tx, devices, records, role)
+    Known::for_audit(tx, rows, role)
 }
 
 /// The audit filter as typed, to show it back in the form.
@@ -273,19 +262,7 @@ pub async fn audit(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>
     .await;
     c.finish(res.map(|(rows, known)| {
         let l = c.lang.lang;
-        let rows: Vec<AuditLine> = rows
-            .iter()
-            .map(|r| AuditLine {
-                at: r.at,
-                actor: r.actor.clone(),
-                device: r
-                    .device
-                    .as_deref()
-                    .map(|d| known.device(d, l))
-                    .unwrap_or_default(),
-                said: describe::say(r, &known, l),
-            })
-            .collect();
+        let rows = describe::lines(&rows, &known, l);
         let sep = if query.is_empty() { "" } else { "&" };
         let full = rows.len() as i64 == PAGE_SIZE;
         let view = AuditPage {

@@ -53,6 +53,10 @@ pub enum RecordsMsg {
     HazardStep {
         step: String,
     },
+    /// A reviewer's comment after the sentence.
+    WithComment {
+        text: String,
+    },
     Revealed {
         field: String,
     },
@@ -241,6 +245,13 @@ impl RecordsMsg {
                     format!("took the step \"{step}\" on {{0}}")
                 };
             }
+            WithComment { text } => {
+                return if zh {
+                    format!("，意见：{text}")
+                } else {
+                    format!(", with the comment: {text}")
+                };
+            }
             Revealed { field } => {
                 return if zh {
                     format!("查看了 {{0}} 的完整{field}")
@@ -320,6 +331,7 @@ impl RecordsMsg {
             Revealed {
                 field: String::new(),
             },
+            WithComment { text: "1".into() },
             Exported { rows: Some(3) },
             Exported { rows: None },
             AuditExported { rows: Some(3) },

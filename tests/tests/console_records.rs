@@ -107,6 +107,13 @@ fn records(backend: Backend) {
         assert!(!page.contains(raw), "{raw} shown raw");
     }
 
+    // The entity export reads the same way: labels for codes.
+    let csv = text(&get(&server.url, &sup, "/console/addresses/export.csv"));
+    assert!(
+        csv.contains("流动人口") && !csv.contains("floating"),
+        "{csv}"
+    );
+
     // Both phones edit the phone number without seeing each other: B's later
     // edit wins, A's value goes to the conflict log.
     a.ok(&[

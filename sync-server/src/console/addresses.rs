@@ -446,14 +446,14 @@ pub async fn export_entities(
                     addr.clone(),
                     text.clone(),
                 ];
+                // Values as the page reads them (labels for codes); identifiers
+                // whole only for a role that may reveal them.
                 cells.extend(columns.iter().map(|name| {
-                    let raw = fields
-                        .and_then(|f| f.get(*name))
-                        .map(value_text)
-                        .unwrap_or_default();
+                    let v = fields.and_then(|f| f.get(*name)).unwrap_or(&Value::Null);
                     match kind.field(name) {
-                        Some(spec) if !full => spec.shown(&raw),
-                        _ => raw,
+                        Some(spec) if full && spec.identifier().is_some() => value_text(v),
+                        Some(spec) => spec.display(v, l),
+                        None => value_text(v),
                     }
                 }));
                 crate::spreadsheet::record(&mut w, &cells).map_err(csv_err)?;

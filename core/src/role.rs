@@ -86,6 +86,12 @@ impl Role {
     pub fn supervises(self) -> bool {
         matches!(self, Role::Supervisor | Role::Admin)
     }
+
+    /// Settling a conflict (keeping the value a concurrent write overwrote) is a
+    /// new write made for the whole grid: a supervisor's or administrator's.
+    pub fn may_resolve_conflicts(self) -> bool {
+        self.supervises()
+    }
 }
 
 #[cfg(test)]
@@ -101,5 +107,14 @@ mod tests {
         assert_eq!(reveal, [Role::Worker, Role::Supervisor]);
         // Revealing is never wider than seeing.
         assert!(reveal.iter().all(|r| r.sees_personal_data()));
+    }
+
+    #[test]
+    fn only_supervisors_and_admins_resolve_conflicts() {
+        let may: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.may_resolve_conflicts())
+            .collect();
+        assert_eq!(may, [Role::Supervisor, Role::Admin]);
     }
 }

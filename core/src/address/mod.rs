@@ -3,6 +3,7 @@
 //! by field so that sync can merge them per field.
 
 mod entity;
+mod readable;
 
 use serde::{Deserialize, Serialize};
 

@@ -8,6 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use gridfield_core::address::FieldType;
 use gridfield_core::hazard::HazardStatus;
 use gridfield_core::model::{Address, EntityKind, ReportStatus, ReviewStatus};
 use gridfield_core::plate::PlateData;
@@ -85,6 +86,8 @@ pub struct EntityGroup {
 pub struct EntityRow {
     pub kind: &'static str,
     pub id: String,
+    /// What people call it (户主, 姓名, 房东, 名称), else its kind.
+    pub title: String,
     pub fields: Vec<FieldCell>,
 }
 
@@ -129,41 +132,54 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// The fields of one entity as shown to a user: personal identifiers through
-/// the core's `FieldSpec::shown` (masked) unless `revealed` names this field.
+/// The fields of one entity as shown to a user, in the order the core declares
+/// them, by their labels: enumerations by label (the core's `FieldSpec::display`),
+/// personal identifiers masked unless `revealed` names this field, references
+/// by the name of the entity they point at (`name_of`).
 pub fn field_cells(
     kind: EntityKind,
     body: &Value,
     lang: gridfield_core::i18n::Lang,
     may_reveal: bool,
     revealed: Option<&str>,
+    name_of: &dyn Fn(EntityKind, &str) -> Option<String>,
 ) -> Vec<FieldCell> {
     let Some(fields) = body.pointer("/state/fields").and_then(Value::as_object) else {
         return Vec::new();
     };
-    fields
+    kind.fields()
         .iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(name, v)| {
-            let raw = value_text(v);
-            let spec = kind.field(name);
-            let label = spec
-                .map(|f| f.label(lang).to_string())
-                .unwrap_or(name.clone());
-            match spec.filter(|f| f.identifier().is_some()) {
-                Some(f) if revealed != Some(name.as_str()) => FieldCell {
-                    name: name.clone(),
+        .filter_map(|spec| {
+            let v = fields.get(spec.name).filter(|v| !v.is_null())?;
+            let label = spec.label(lang).to_string();
+            let name = spec.name.to_string();
+            Some(match spec.ty {
+                FieldType::Identifier(_) if revealed != Some(spec.name) => FieldCell {
+                    name,
                     label,
-                    value: f.shown(&raw),
+                    value: spec.display(v, lang),
                     revealable: may_reveal,
                 },
-                _ => FieldCell {
-                    name: name.clone(),
+                FieldType::Identifier(_) => FieldCell {
+                    name,
                     label,
-                    value: raw,
+                    value: value_text(v),
                     revealable: false,
                 },
-            }
+                FieldType::Ref(to) => FieldCell {
+                    name,
+                    label,
+                    value: name_of(to, &value_text(v))
+                        .unwrap_or_else(|| to.label(lang).to_string()),
+                    revealable: false,
+                },
+                _ => FieldCell {
+                    name,
+                    label,
+                    value: spec.display(v, lang),
+                    revealable: false,
+                },
+            })
         })
         .collect()
 }
@@ -184,6 +200,14 @@ fn show_page(
 ) -> Response {
     let l = c.lang.lang;
     let may_reveal = c.user.role.may_reveal_personal_data();
+    let role = c.user.role;
+    // Entities here by the name a person calls them (the core's title rule).
+    let name_of = |kind: EntityKind, id: &str| -> Option<String> {
+        let (_, _, body) = items
+            .iter()
+            .find(|(k, i, _)| k == kind.as_str() && i == id)?;
+        kind.title(body.pointer("/state/fields")?.as_object()?, role)
+    };
     let groups: Vec<EntityGroup> = EntityKind::ALL
         .iter()
         .map(|kind| EntityGroup {
@@ -194,6 +218,7 @@ fn show_page(
                 .map(|(_, id, body)| EntityRow {
                     kind: kind.as_str(),
                     id: id.clone(),
+                    title: name_of(*kind, id).unwrap_or_else(|| kind.label(l).to_string()),
                     fields: field_cells(
                         *kind,
                         body,
@@ -202,6 +227,7 @@ fn show_page(
                         revealed
                             .filter(|(k, i, _)| *k == kind.as_str() && i == id)
                             .map(|(_, _, f)| f),
+                        &name_of,
                     ),
                 })
                 .collect(),
@@ -420,14 +446,14 @@ pub async fn export_entities(
                     addr.clone(),
                     text.clone(),
                 ];
+                // Values as the page reads them (labels for codes); identifiers
+                // whole only for a role that may reveal them.
                 cells.extend(columns.iter().map(|name| {
-                    let raw = fields
-                        .and_then(|f| f.get(*name))
-                        .map(value_text)
-                        .unwrap_or_default();
+                    let v = fields.and_then(|f| f.get(*name)).unwrap_or(&Value::Null);
                     match kind.field(name) {
-                        Some(spec) if !full => spec.shown(&raw),
-                        _ => raw,
+                        Some(spec) if full && spec.identifier().is_some() => value_text(v),
+                        Some(spec) => spec.display(v, l),
+                        None => value_text(v),
                     }
                 }));
                 crate::spreadsheet::record(&mut w, &cells).map_err(csv_err)?;

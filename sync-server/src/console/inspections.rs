@@ -11,6 +11,7 @@ use gridfield_core::i18n::Lang;
 use gridfield_core::model::ReviewStatus;
 use gridfield_core::record::RecordKind;
 use gridfield_core::records::Inspection;
+use gridfield_core::role::Role;
 use serde_json::{Value, json};
 
 use super::auth::ConsoleUser;
@@ -332,7 +333,8 @@ struct ShowPage<'a> {
     sections: Vec<Section>,
     /// Answers as JSON when the template is unknown.
     raw: Option<String>,
-    history: Vec<AuditRow>,
+    /// Who did what to it, as sentences with devices by name.
+    history: Vec<super::describe::AuditLine>,
 }
 
 fn answer_text(item: &Item, v: &Value, l: Lang) -> String {
@@ -409,9 +411,10 @@ struct Loaded {
     tpl: Option<ChecklistTemplate>,
     address: String,
     history: Vec<AuditRow>,
+    known: super::describe::Known,
 }
 
-fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
+fn load(s: &AppState, sc: &GridScope, id: &str, role: Role) -> Result<Loaded> {
     s.db.read(|tx| {
         let r = query::get_in_scope(tx, sc, RecordKind::Inspection, id)?.ok_or_else(missing)?;
         let i: Inspection =
@@ -424,11 +427,13 @@ fn load(s: &AppState, sc: &GridScope, id: &str) -> Result<Loaded> {
         .and_then(|t| serde_json::from_value(t.body).ok());
         let address = query::address_text(tx, &i.address_code)?.unwrap_or_default();
         let history = query::history(tx, RecordKind::Inspection, id)?;
+        let known = super::describe::Known::for_audit(tx, &history, role)?;
         Ok(Loaded {
             i,
             tpl,
             address,
             history,
+            known,
         })
     })
 }
@@ -461,7 +466,7 @@ fn show_page(c: &Console, id: &str, d: Loaded, flash: Option<Flash>, comment: &s
             .tpl
             .is_none()
             .then(|| serde_json::to_string_pretty(&i.answers).unwrap_or_default()),
-        history: d.history,
+        history: super::describe::lines(&d.history, &d.known, l),
     };
     let status = if flash.as_ref().is_some_and(|f| !f.ok) {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -480,7 +485,8 @@ pub async fn show(
     let sc = scope(&c);
     let id2 = id.clone();
     let flash = Params(q).get("ok").and_then(|k| flash_for(k, c.lang.lang));
-    let res = blocking(move || load(&s, &sc, &id2)).await;
+    let role = c.user.role;
+    let res = blocking(move || load(&s, &sc, &id2, role)).await;
     c.finish(res.map(|d| show_page(&c, &id, d, flash, "")))
 }
 
@@ -557,7 +563,8 @@ pub async fn review(
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             // Show the record again, with the reason and what was typed.
             let id2 = id.clone();
-            let res = blocking(move || load(&s, &sc, &id2)).await;
+            let role = c.user.role;
+            let res = blocking(move || load(&s, &sc, &id2, role)).await;
             let typed = comment.as_deref().unwrap_or("");
             c.finish(res.map(|d| show_page(&c, &id, d, Some(Flash::err(e.message)), typed)))
         }

@@ -1,40 +1,96 @@
 //! The conflict log (values a concurrent write overwrote) and the audit trail,
 //! both paged by fullness rather than counted. The audit trail is filtered (time,
 //! actor, action, record) and exported as CSV exactly as filtered; the export is
-//! itself audited.
+//! itself audited. Rows read as people speak: devices and records by name, values
+//! by the core's labels and masks, each audit row a sentence (`describe`); a
+//! conflict's overwritten value can be kept instead (`keep_other`).
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::Form;
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use gridfield_core::i18n::Lang;
+use gridfield_core::model::EntityKind;
+use gridfield_core::role::Role;
+use serde_json::{Value, json};
+
+use super::describe::{self, AuditLine, Known};
+use super::errors::message_page;
 use super::forms::{Pairs, Params, parse_date};
-use super::html::{self, Frame, Nav, Pager, datetime, render};
+use super::html::{self, Flash, Frame, Nav, Pager, datetime, render};
 use super::list::scope;
 use super::msg::Msg;
 use super::query::{self, AuditRow, ConflictRow, DAY_MS, PAGE_SIZE};
-use super::{AppState, Console, blocking};
-use crate::error::ApiError;
+use super::records_msg::RecordsMsg;
+use super::{AppState, Console, blocking, csrf, redirect};
+use crate::error::{ApiError, Result};
+use crate::rules;
 use crate::rules::audit::{self as trail, Filter};
 use crate::rules::{CONSOLE_DEVICE, now_ms};
+
+/// One conflict as the log shows it: the record by kind and name, the field by
+/// its label, both values readable (labels, masks) beside the devices by name,
+/// and what the record holds now.
+pub struct ConflictView {
+    pub id: i64,
+    pub at: i64,
+    pub record: String,
+    pub href: Option<String>,
+    pub field: String,
+    pub kept: String,
+    pub kept_device: String,
+    pub lost: String,
+    pub lost_device: String,
+    pub current: String,
+    /// The overwritten value is not current and the user may make it so.
+    pub may_keep_other: bool,
+}
 
 #[derive(Template)]
 #[template(path = "console/conflicts.html")]
 struct ConflictsPage<'a> {
     frame: Frame<'a>,
-    rows: Vec<ConflictRow>,
+    rows: Vec<ConflictView>,
     pager: Pager,
+}
+
+fn conflict_view(r: &ConflictRow, k: &Known, l: Lang, may_resolve: bool) -> ConflictView {
+    let kind = EntityKind::parse(&r.kind);
+    let (record, href) = k.record(&r.kind, &r.entity_id, l);
+    let current = k.current(&r.kind, &r.entity_id, &r.field);
+    let lost: Value = serde_json::from_str(&r.lost).unwrap_or(Value::Null);
+    let current_json = current.as_ref().map(Value::to_string);
+    ConflictView {
+        id: r.id,
+        at: r.at,
+        record,
+        href,
+        field: describe::field_label(kind, &r.field, l),
+        kept: describe::field_value(kind, &r.field, Some(&r.kept), l),
+        kept_device: k.device(&r.kept_device, l),
+        lost: describe::field_value(kind, &r.field, Some(&r.lost), l),
+        lost_device: k.device(&r.lost_device, l),
+        current: describe::field_value(kind, &r.field, current_json.as_deref(), l),
+        may_keep_other: may_resolve && current.is_some_and(|c| c != lost),
+    }
 }
 
 #[derive(Template)]
 #[template(path = "console/audit.html")]
 struct AuditPage<'a> {
     frame: Frame<'a>,
-    rows: Vec<AuditRow>,
+    rows: Vec<AuditLine>,
     pager: Pager,
     form: AuditForm,
     /// The filter as a query string (for the pager and the export link).
     query: String,
+}
+
+/// The names an audit page's sentences need.
+fn known_for(tx: &mut dyn crate::db::Tx, rows: &[AuditRow], role: Role) -> Result<Known> {
+    Known::for_audit(tx, rows, role)
 }
 
 /// The audit filter as typed, to show it back in the form.
@@ -99,17 +155,95 @@ fn audit_filter(p: &Params) -> (Filter, AuditForm, String) {
 }
 
 pub async fn conflicts(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
-    let page = Params(q).page();
+    let p = Params(q);
+    let page = p.page();
     let sc = scope(&c);
-    let res = blocking(move || s.db.read(|tx| query::conflicts(tx, &sc, page))).await;
-    c.finish(res.map(|rows| {
+    let role = c.user.role;
+    let res = blocking(move || {
+        s.db.read(|tx| {
+            let rows = query::conflicts(tx, &sc, page)?;
+            let devices = rows
+                .iter()
+                .flat_map(|r| [r.kept_device.as_str(), r.lost_device.as_str()]);
+            let records = rows.iter().map(|r| (r.kind.as_str(), r.entity_id.as_str()));
+            let known = Known::load(tx, devices, records, role)?;
+            Ok((rows, known))
+        })
+    })
+    .await;
+    c.finish(res.map(|(rows, known)| {
+        let l = c.lang.lang;
+        let may = c.user.role.may_resolve_conflicts();
+        let mut frame = Frame::new(l, Some(&c.user), Nav::Conflicts, Msg::Conflicts);
+        if p.get("ok") == Some("kept") {
+            frame.flash = Some(Flash {
+                ok: true,
+                text: RecordsMsg::KeptOther.text(l),
+            });
+        }
         let view = ConflictsPage {
-            frame: Frame::new(c.lang.lang, Some(&c.user), Nav::Conflicts, Msg::Conflicts),
+            frame,
             pager: Pager::uncounted("/console/conflicts", page, rows.len() as i64 == PAGE_SIZE),
-            rows,
+            rows: rows
+                .iter()
+                .map(|r| conflict_view(r, &known, l, may))
+                .collect(),
         };
         render(c.lang, StatusCode::OK, &view)
     }))
+}
+
+/// Keep the other value of a conflict (保留另一值): a new write by the server
+/// for the console user through the same per-field merge devices use
+/// (`rules::entities::keep_other`), stamped by the server's clock, audited with
+/// what changed, and pulled by every device in scope. Supervisors and
+/// administrators only (the core's `Role::may_resolve_conflicts`), inside their
+/// grids; anyone else is refused and nothing is written.
+pub async fn keep_other(
+    State(s): State<AppState>,
+    c: Console,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Response {
+    let p = Params(f);
+    if let Err(r) = csrf::check(&c, &p) {
+        return *r;
+    }
+    let refused = |status, m| message_page(c.lang, Some(&c.user), status, Msg::Records(m));
+    if !c.user.role.may_resolve_conflicts() {
+        return refused(StatusCode::FORBIDDEN, RecordsMsg::MayNotResolve);
+    }
+    let dev = c.user.ctx();
+    let user = c.user.name.clone();
+    let res = blocking(move || {
+        s.db.write(|tx| {
+            let stamp = s.tick();
+            match rules::entities::keep_other(tx, &dev, id, &stamp) {
+                Ok((kind, entity, merged)) => {
+                    let detail = json!({ "conflict": id, "changes": merged.changes });
+                    trail::audit(
+                        tx,
+                        &user,
+                        Some(CONSOLE_DEVICE),
+                        "conflict_keep_other",
+                        kind.as_str(),
+                        &entity,
+                        Some(&detail),
+                    )?;
+                    Ok(None)
+                }
+                Err(rules::Error::Refused(r)) => Ok(Some(r.code)),
+                Err(e) => Err(e.into()),
+            }
+        })
+    })
+    .await;
+    match res {
+        Ok(None) => redirect("/console/conflicts?ok=kept"),
+        Ok(Some("not_permitted")) => refused(StatusCode::FORBIDDEN, RecordsMsg::MayNotResolve),
+        Ok(Some(_)) => refused(StatusCode::NOT_FOUND, RecordsMsg::ConflictGone),
+        Err(e) => c.finish(Err(e)),
+    }
 }
 
 pub async fn audit(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>) -> Response {
@@ -117,11 +251,18 @@ pub async fn audit(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>
     let page = p.page();
     let (f, form, query) = audit_filter(&p);
     let sc = scope(&c);
+    let role = c.user.role;
     let res = blocking(move || {
-        s.db.read(|tx| query::audit(tx, &sc, &f, PAGE_SIZE, page * PAGE_SIZE))
+        s.db.read(|tx| {
+            let rows = query::audit(tx, &sc, &f, PAGE_SIZE, page * PAGE_SIZE)?;
+            let known = known_for(tx, &rows, role)?;
+            Ok((rows, known))
+        })
     })
     .await;
-    c.finish(res.map(|rows| {
+    c.finish(res.map(|(rows, known)| {
+        let l = c.lang.lang;
+        let rows = describe::lines(&rows, &known, l);
         let sep = if query.is_empty() { "" } else { "&" };
         let full = rows.len() as i64 == PAGE_SIZE;
         let view = AuditPage {
@@ -153,6 +294,7 @@ pub async fn audit_export(
     let sc = scope(&c);
     let lang = c.lang.lang;
     let actor = c.user.name.clone();
+    let role = c.user.role;
     let res = blocking(move || {
         let mut w = crate::spreadsheet::writer(Vec::new());
         let head = [
@@ -163,6 +305,7 @@ pub async fn audit_export(
             Msg::Record,
             Msg::RecordId,
             Msg::Detail,
+            Msg::Records(RecordsMsg::Sentence),
         ];
         crate::spreadsheet::record(&mut w, head.iter().map(|m| m.text(lang)))
             .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -170,6 +313,7 @@ pub async fn audit_export(
         s.db.read(|tx| {
             loop {
                 let rows = query::audit(tx, &sc, &f, EXPORT_PAGE, n as i64)?;
+                let known = known_for(tx, &rows, role)?;
                 for r in &rows {
                     let cells = [
                         datetime(r.at),
@@ -179,6 +323,7 @@ pub async fn audit_export(
                         r.kind.clone(),
                         r.entity_id.clone(),
                         r.detail.clone().unwrap_or_default(),
+                        describe::say(r, &known, lang).text(),
                     ];
                     crate::spreadsheet::record(&mut w, &cells)
                         .map_err(|e| ApiError::internal(e.to_string()))?;

@@ -17,6 +17,7 @@ mod coverage_query;
 mod csrf;
 mod dashboard;
 mod dashboard_query;
+mod describe;
 mod downloads;
 mod errors;
 pub mod export;
@@ -33,6 +34,7 @@ pub mod msg;
 mod points;
 mod points_msg;
 pub mod query;
+mod records_msg;
 mod reports;
 mod template_form;
 mod template_msg;
@@ -147,6 +149,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/templates/{id}/export", get(templates::export))
         .route("/console/templates/{id}/retire", post(templates::retire))
         .route("/console/conflicts", get(logs::conflicts))
+        .route("/console/conflicts/{id}/keep-other", post(logs::keep_other))
         .route("/console/audit", get(logs::audit))
         .route("/console/audit/export.csv", get(logs::audit_export))
         .route("/console/export/{file}", get(downloads::export))

@@ -235,6 +235,8 @@ pub enum Msg {
     PointsText(super::points_msg::PointsMsg),
     /// The dashboard's and triage's texts (`triage_msg`).
     Triage(super::triage_msg::TriageMsg),
+    /// Readable records' texts (`records_msg`).
+    Records(super::records_msg::RecordsMsg),
 }
 
 impl Msg {
@@ -247,6 +249,7 @@ impl Msg {
             Visit(m) => return m.text(lang),
             PointsText(m) => return m.text(lang),
             Triage(m) => return m.text(lang),
+            Records(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -782,6 +785,11 @@ impl Msg {
             super::triage_msg::TriageMsg::samples()
                 .into_iter()
                 .map(Msg::Triage),
+        )
+        .chain(
+            super::records_msg::RecordsMsg::samples()
+                .into_iter()
+                .map(Msg::Records),
         )
         .collect()
     }

@@ -479,6 +479,7 @@ pub fn addresses_page(
 }
 
 pub struct ConflictRow {
+    pub id: i64,
     pub kind: String,
     pub entity_id: String,
     pub field: String,
@@ -492,7 +493,7 @@ pub struct ConflictRow {
 pub fn conflicts(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<ConflictRow>> {
     let (lo, hi) = scope.range();
     let rows = tx.query(
-        "SELECT kind, entity_id, field, kept_value, kept_device, lost_value, lost_device, at FROM conflicts
+        "SELECT kind, entity_id, field, kept_value, kept_device, lost_value, lost_device, at, id FROM conflicts
          WHERE grid_path >= $1 AND grid_path < $2 ORDER BY at DESC, id DESC LIMIT $3 OFFSET $4",
         &[lo.into(), hi.into(), PAGE_SIZE.into(), (page.max(0) * PAGE_SIZE).into()],
     )?;
@@ -507,6 +508,7 @@ pub fn conflicts(tx: &mut dyn Tx, scope: &GridScope, page: i64) -> Result<Vec<Co
                 lost: r.opt_text(5).unwrap_or_default(),
                 lost_device: r.text(6)?,
                 at: r.int(7)?,
+                id: r.int(8)?,
             })
         })
         .collect()

@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 use super::{
     DeviceCtx, Error, Merged, Result, now_ms, out_of_scope, refuse, reject, unknown_address,
 };
-use crate::db::Tx;
 use crate::db::records::{self, EntityDoc, Record};
+use crate::db::{RowExt, Tx};
 use crate::messages::Msg;
 
 /// One pushed entity write: its fields, what each replaced on the device
@@ -170,6 +170,11 @@ pub(crate) fn upsert_entity(
             }
         };
         if let Some(st) = stored_stamp {
+            if old_value != value
+                && let Some(spec) = kind.field(&field)
+            {
+                merged.changes.push(change(spec, &old_value, &value));
+            }
             let st = st.to_string();
             let mut meta = json!({ "device": dev.device_id, "seq": seq_now });
             if st != write.orig {
@@ -198,6 +203,74 @@ pub(crate) fn upsert_entity(
         records::touch(tx, rkind, &id)?;
     }
     Ok(merged)
+}
+
+/// One changed field as an audit row keeps it: the values only where the core's
+/// `FieldSpec::audit_value` keeps them (identifiers masked, no personal text).
+fn change(spec: &model::FieldSpec, from: &Value, to: &Value) -> Value {
+    let mut c = json!({ "field": spec.name });
+    if let (Some(f), Some(t)) = (spec.audit_value(from), spec.audit_value(to)) {
+        c["from"] = f;
+        c["to"] = t;
+    }
+    c
+}
+
+/// The value a concurrent write overwrote (a conflict log row), made current
+/// again for the console user in `dev`: a new write through the same per-field
+/// merge a device's edit takes, having seen the current value, stamped by the
+/// server's clock, so every device in scope receives it at its next pull. Who
+/// may: `Role::may_resolve_conflicts`, for a record inside their scope.
+pub(crate) fn keep_other(
+    tx: &mut dyn Tx,
+    dev: &DeviceCtx,
+    conflict_id: i64,
+    stamp: &Hlc,
+) -> Result<(EntityKind, String, Merged)> {
+    let row = tx.query_one(
+        "SELECT kind, entity_id, field, lost_value, grid_path FROM conflicts WHERE id = $1",
+        &[conflict_id.into()],
+    )?;
+    let Some(row) = row else {
+        return Err(out_of_scope());
+    };
+    let (kind, id, field) = (row.text(0)?, row.text(1)?, row.text(2)?);
+    if !dev.covers(&row.text(4)?) {
+        return Err(out_of_scope());
+    }
+    let kind = EntityKind::parse(&kind).ok_or_else(out_of_scope)?;
+    if !dev.role.may_resolve_conflicts() {
+        let role = dev.role;
+        return Err(refuse(
+            "not_permitted",
+            Msg::EntityEditNotPermitted { role, kind },
+        ));
+    }
+    let value: Value = row
+        .opt_text(3)
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or(Value::Null);
+    let record = records::get(tx, kind.into(), &id)?.ok_or_else(out_of_scope)?;
+    if !dev.covers(&record.grid_path) {
+        return Err(out_of_scope());
+    }
+    let doc = record.doc::<EntityDoc>()?;
+    let address = doc.state.address_code.clone();
+    let mut fields = Map::new();
+    fields.insert(field.clone(), value);
+    let mut bases = Map::new();
+    if let Some(seen) = doc.state.stamps.get(&field) {
+        bases.insert(field.clone(), seen.clone());
+    }
+    let orig = stamp.to_string();
+    let write = FieldWrite {
+        fields: &fields,
+        bases: Some(&bases),
+        stamp,
+        orig: &orig,
+    };
+    let merged = upsert_entity(tx, dev, kind, &id, &address, write, None)?;
+    Ok((kind, id, merged))
 }
 
 /// A phone's record that it showed a full personal value (`Op::PersonalDataRevealed`):
@@ -237,4 +310,74 @@ pub(crate) fn record_reveal(
         Some(&json!({ "field": spec.name, "at": at })),
     )?;
     Ok(Merged::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use gridfield_core::role::Role;
+
+    use super::*;
+    use crate::db::Db;
+
+    /// A store holding one logged conflict in grid `/a/b/` (its record absent:
+    /// every refusal comes before the record is read).
+    fn with_conflict() -> (tempfile::TempDir, Db, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("s.db").display().to_string()).unwrap();
+        let id = db
+            .write_as(|tx| {
+                tx.execute(
+                    "INSERT INTO conflicts (kind, entity_id, field, kept_value, kept_hlc, kept_device, lost_value, lost_hlc, lost_device, grid_path, at)
+                     VALUES ('person', 'p1', 'phone', '\"13700001111\"', 'h2', 'd2', '\"13912345678\"', 'h1', 'd1', '/a/b/', 1)",
+                    &[],
+                )?;
+                let r = tx.query_one("SELECT id FROM conflicts", &[])?.unwrap();
+                Ok::<_, Error>(r.int(0)?)
+            })
+            .unwrap();
+        (dir, db, id)
+    }
+
+    fn keep(db: &Db, role: Role, path: &str, id: i64) -> Result<()> {
+        let dev = DeviceCtx::console("u", role, "g", path);
+        let stamp: Hlc = "0000000000001-000000-srv".parse().unwrap();
+        db.write_as(|tx| keep_other(tx, &dev, id, &stamp).map(|_| ()))
+    }
+
+    fn code(r: Result<()>) -> &'static str {
+        match r {
+            Err(Error::Refused(r)) => r.code,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_supervisors_and_admins_of_the_grid_keep_the_other_value() {
+        let (_dir, db, id) = with_conflict();
+        for role in [Role::Volunteer, Role::Worker, Role::Department] {
+            assert_eq!(
+                code(keep(&db, role, "/a/", id)),
+                "not_permitted",
+                "{role:?}"
+            );
+        }
+        for role in [Role::Supervisor, Role::Admin] {
+            assert_eq!(
+                code(keep(&db, role, "/a/c/", id)),
+                "out_of_scope",
+                "{role:?}"
+            );
+        }
+        assert_eq!(
+            code(keep(&db, Role::Supervisor, "/a/", id + 1)),
+            "out_of_scope"
+        );
+        let written = db
+            .read_as(|tx| {
+                let n = tx.query_one("SELECT COUNT(*) FROM records", &[])?.unwrap();
+                Ok::<_, Error>(n.int(0)?)
+            })
+            .unwrap();
+        assert_eq!(written, 0, "a refusal writes nothing");
+    }
 }

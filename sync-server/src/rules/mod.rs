@@ -53,4 +53,7 @@ pub(crate) fn random_hex(n: usize) -> Result<String> {
 pub struct Merged {
     pub conflicts: Vec<String>,
     pub lost: Vec<String>,
+    /// The field values an entity write changed, as its audit row keeps them
+    /// (`{"field", "from", "to"}` by the core's `FieldSpec::audit_value`).
+    pub changes: Vec<serde_json::Value>,
 }

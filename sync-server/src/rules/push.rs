@@ -327,13 +327,19 @@ fn apply_op(
     };
     let result = match outcome.map_err(Error::refusal) {
         Ok(merged) => {
+            // The row names the record it wrote (and, for an entity, what changed)
+            // so the console can say it as a sentence; the op id stays in the detail.
+            let mut detail = json!({ "op": p.op_id });
+            if !merged.changes.is_empty() {
+                detail["changes"] = Value::Array(merged.changes.clone());
+            }
             batch.audit(
                 &dev.user,
                 &dev.device_id,
                 p.op.type_name(),
-                "op",
-                &p.op_id,
-                None,
+                p.op.record_kind().as_str(),
+                &p.entity_id,
+                Some(&detail),
             );
             OpResult {
                 op_id: p.op_id.clone(),
@@ -351,9 +357,9 @@ fn apply_op(
                 &dev.user,
                 &dev.device_id,
                 "rejected",
-                "op",
-                &p.op_id,
-                Some(&json!({ "code": r.code, "reason": r.en })),
+                p.op.record_kind().as_str(),
+                &p.entity_id,
+                Some(&json!({ "op": p.op_id, "type": p.op.type_name(), "code": r.code, "reason": r.en })),
             );
             // The device kept its refused change locally: send it the server's
             // version again so its replica converges.

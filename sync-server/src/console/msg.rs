@@ -761,38 +761,28 @@ impl Msg {
             Msg::ExportEntities,
         ]
         .into_iter()
-        .chain(
-            super::case_msg::CaseMsg::samples()
-                .into_iter()
-                .map(Msg::Case),
-        )
-        .chain(
-            super::template_msg::TemplateMsg::samples()
-                .into_iter()
-                .map(Msg::Template),
-        )
-        .chain(
-            super::visit_msg::VisitMsg::samples()
-                .into_iter()
-                .map(Msg::Visit),
-        )
-        .chain(
-            super::points_msg::PointsMsg::samples()
-                .into_iter()
-                .map(Msg::PointsText),
-        )
-        .chain(
-            super::triage_msg::TriageMsg::samples()
-                .into_iter()
-                .map(Msg::Triage),
-        )
-        .chain(
-            super::records_msg::RecordsMsg::samples()
-                .into_iter()
-                .map(Msg::Records),
-        )
+        .chain(each(super::case_msg::CaseMsg::samples(), Msg::Case))
+        .chain(each(
+            super::template_msg::TemplateMsg::samples(),
+            Msg::Template,
+        ))
+        .chain(each(super::visit_msg::VisitMsg::samples(), Msg::Visit))
+        .chain(each(
+            super::points_msg::PointsMsg::samples(),
+            Msg::PointsText,
+        ))
+        .chain(each(super::triage_msg::TriageMsg::samples(), Msg::Triage))
+        .chain(each(
+            super::records_msg::RecordsMsg::samples(),
+            Msg::Records,
+        ))
         .collect()
     }
+}
+
+/// A sub-catalog's samples as console messages.
+fn each<T>(samples: Vec<T>, wrap: fn(T) -> Msg) -> impl Iterator<Item = Msg> {
+    samples.into_iter().map(wrap)
 }
 
 #[cfg(test)]

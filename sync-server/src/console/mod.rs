@@ -28,6 +28,8 @@ mod inspections;
 mod list;
 mod login;
 mod logs;
+mod map;
+pub(crate) mod map_msg;
 pub mod msg;
 mod points;
 mod points_msg;
@@ -52,6 +54,7 @@ use crate::server::Server;
 use auth::{AuthPolicy, ConsoleUser};
 pub use cookies::{LANG_COOKIE, LangChoice, SESSION_COOKIE, cookie};
 use errors::{error_page, message_page};
+pub use map::MapTiles;
 use msg::Msg;
 
 pub type AppState = Arc<Server>;
@@ -67,6 +70,8 @@ pub struct Config {
     /// as possible duplicates in the inbox.
     pub duplicate_window_ms: i64,
     pub auth: AuthPolicy,
+    /// The map's base-map tiles (`serve --map-tiles`); none draws polygons alone.
+    pub map_tiles: Option<MapTiles>,
 }
 
 impl Default for Config {
@@ -76,6 +81,7 @@ impl Default for Config {
             escalate_after_ms: 48 * 3600 * 1000,
             duplicate_window_ms: gridfield_core::report::DUPLICATE_WINDOW_MS,
             auth: AuthPolicy::default(),
+            map_tiles: None,
         }
     }
 }
@@ -148,6 +154,17 @@ pub fn router() -> Router<AppState> {
         .route("/console/photos/{hash}", get(downloads::photo))
         .route("/console/static/console.css", get(css))
         .route("/console/static/console.js", get(js))
+        .route("/console/map", get(map::page))
+        .route("/console/map/data", get(map::data_json))
+        .route("/console/static/map.js", get(map::map_js))
+        .route(
+            "/console/static/vendor/leaflet/leaflet.js",
+            get(map::leaflet_js),
+        )
+        .route(
+            "/console/static/vendor/leaflet/leaflet.css",
+            get(map::leaflet_css),
+        )
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(input::refuse_control_characters))
 }

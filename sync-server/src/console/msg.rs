@@ -233,6 +233,8 @@ pub enum Msg {
     Visit(super::visit_msg::VisitMsg),
     /// The points' texts (`points_msg`).
     PointsText(super::points_msg::PointsMsg),
+    /// The map's texts (`map_msg`).
+    Map(super::map_msg::MapMsg),
 }
 
 impl Msg {
@@ -244,6 +246,7 @@ impl Msg {
             Template(m) => return m.text(lang),
             Visit(m) => return m.text(lang),
             PointsText(m) => return m.text(lang),
+            Map(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -775,6 +778,7 @@ impl Msg {
                 .into_iter()
                 .map(Msg::PointsText),
         )
+        .chain(super::map_msg::MapMsg::samples().into_iter().map(Msg::Map))
         .collect()
     }
 }

@@ -13,3 +13,18 @@ CREATE TABLE grid_boundaries (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX grid_boundaries_path ON grid_boundaries(grid_path);
+
+-- Where a record was made (the phone's fix), for the map: what it reads without
+-- opening documents, and its own index of located records by scope and time.
+ALTER TABLE records ADD COLUMN map_lat DOUBLE PRECISION GENERATED ALWAYS AS (CASE kind
+    WHEN 'inspection' THEN (body::jsonb -> 'location' ->> 'lat')::double precision
+    WHEN 'report' THEN (body::jsonb -> 'location' ->> 'lat')::double precision
+    WHEN 'hazard' THEN (body::jsonb -> 'hazard' -> 'location' ->> 'lat')::double precision
+    WHEN 'case' THEN (body::jsonb -> 'case' -> 'location' ->> 'lat')::double precision END) STORED;
+ALTER TABLE records ADD COLUMN map_lon DOUBLE PRECISION GENERATED ALWAYS AS (CASE kind
+    WHEN 'inspection' THEN (body::jsonb -> 'location' ->> 'lon')::double precision
+    WHEN 'report' THEN (body::jsonb -> 'location' ->> 'lon')::double precision
+    WHEN 'hazard' THEN (body::jsonb -> 'hazard' -> 'location' ->> 'lon')::double precision
+    WHEN 'case' THEN (body::jsonb -> 'case' -> 'location' ->> 'lon')::double precision END) STORED;
+CREATE INDEX records_located ON records(kind, grid_path, at, map_lat, map_lon)
+    WHERE map_lat IS NOT NULL;

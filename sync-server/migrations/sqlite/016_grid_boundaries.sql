@@ -13,3 +13,18 @@ CREATE TABLE grid_boundaries (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX grid_boundaries_path ON grid_boundaries(grid_path);
+
+-- Where a record was made (the phone's fix), for the map: what it reads without
+-- opening documents, and its own index of located records by scope and time.
+ALTER TABLE records ADD COLUMN map_lat REAL GENERATED ALWAYS AS (CASE kind
+    WHEN 'inspection' THEN json_extract(body, '$.location.lat')
+    WHEN 'report' THEN json_extract(body, '$.location.lat')
+    WHEN 'hazard' THEN json_extract(body, '$.hazard.location.lat')
+    WHEN 'case' THEN json_extract(body, '$.case.location.lat') END) VIRTUAL;
+ALTER TABLE records ADD COLUMN map_lon REAL GENERATED ALWAYS AS (CASE kind
+    WHEN 'inspection' THEN json_extract(body, '$.location.lon')
+    WHEN 'report' THEN json_extract(body, '$.location.lon')
+    WHEN 'hazard' THEN json_extract(body, '$.hazard.location.lon')
+    WHEN 'case' THEN json_extract(body, '$.case.location.lon') END) VIRTUAL;
+CREATE INDEX records_located ON records(kind, grid_path, at, map_lat, map_lon)
+    WHERE map_lat IS NOT NULL;

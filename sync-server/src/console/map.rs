@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::forms::{Pairs, Params};
 use super::html::{self, Choice, Frame, Nav, choices, render};
-use super::list::{filter_from, filter_query, grid_choices, jstr, scope};
+use super::list::{filter_from, filter_query, grid_choices, scope};
 use super::map_msg::MapMsg;
 use super::msg::Msg;
 use super::query::{self, Filter};
@@ -32,8 +32,8 @@ use crate::error::{ApiError, Result};
 use crate::rules::grid_boundaries::{self, GridPolygon};
 use crate::rules::{self, now_ms};
 
-/// Records read per layer, newest first: a town's open hazards fit; inspections
-/// and reports beyond this are the older ones, and the page says it was capped.
+/// Located records read per layer, newest first: a town's open hazards fit;
+/// inspections and reports beyond this are the older ones, and the page says so.
 pub const LAYER_CAP: i64 = 1000;
 
 /// The base-map tile setting (`serve --map-tiles`, `GRIDFIELD_MAP_TILES`): a URL
@@ -168,8 +168,8 @@ pub fn data(
         if rows.len() as i64 >= LAYER_CAP {
             capped.push(kind.as_str());
         }
-        for (id, body) in rows {
-            if let Some(m) = marker(kind, id, &body, now, lang, &taxonomy) {
+        for r in rows {
+            if let Some(m) = marker(kind, r, now, lang, &taxonomy) {
                 markers.push(m);
             }
         }
@@ -184,12 +184,7 @@ pub fn data(
 }
 
 /// A layer's records under a filter, newest first, at most `LAYER_CAP`.
-fn layer(
-    tx: &mut dyn Tx,
-    sc: &GridScope,
-    f: &Filter,
-    open_only: bool,
-) -> Result<Vec<(String, Value)>> {
+fn layer(tx: &mut dyn Tx, sc: &GridScope, f: &Filter, open_only: bool) -> Result<Vec<Located>> {
     let (mut w, mut params) = if f.kind == RecordKind::Case {
         // Cases keep their own columns (`case_status`, `case_at`).
         let mut f = f.clone();
@@ -233,65 +228,83 @@ fn layer(
         w.push_str(&format!(" AND {column} NOT IN ({})", marks.join(", ")));
     }
     params.push(V::Int(LAYER_CAP));
+    // Only located records, from the columns the map needs (no documents opened).
     let rows = tx.query(
         &format!(
-            "SELECT id, body FROM records WHERE {w} ORDER BY {order} DESC, id LIMIT ${}",
+            "SELECT id, map_lat, map_lon, COALESCE(status, case_status), category, severity,
+                    COALESCE(due_at, case_due)
+             FROM records WHERE {w} AND map_lat IS NOT NULL AND map_lon IS NOT NULL
+             ORDER BY {order} DESC, id LIMIT ${}",
             params.len()
         ),
         &params,
     )?;
+    let real = |v: Option<&V>| match v {
+        Some(V::Real(x)) => Some(*x),
+        Some(V::Int(n)) => Some(*n as f64),
+        _ => None,
+    };
     rows.iter()
         .map(|r| {
-            let body =
-                serde_json::from_str(&r.text(1)?).map_err(|e| ApiError::internal(e.to_string()))?;
-            Ok((r.text(0)?, body))
+            Ok(Located {
+                id: r.text(0)?,
+                lat: real(r.get(1)).unwrap_or_default(),
+                lon: real(r.get(2)).unwrap_or_default(),
+                status: r.opt_text(3).unwrap_or_default(),
+                category: r.opt_text(4).unwrap_or_default(),
+                severity: r.opt_text(5).unwrap_or_default(),
+                due: r.opt_int(6),
+            })
         })
         .collect()
 }
 
+/// A located record as the map reads it (`records`' generated columns).
+struct Located {
+    id: String,
+    lat: f64,
+    lon: f64,
+    /// Review status, hazard, report or case status by kind.
+    status: String,
+    category: String,
+    severity: String,
+    /// A hazard's or a case's deadline.
+    due: Option<i64>,
+}
+
 fn marker(
     kind: RecordKind,
-    id: String,
-    body: &Value,
+    r: Located,
     now: i64,
     lang: Lang,
     taxonomy: &gridfield_core::taxonomy::Taxonomy,
 ) -> Option<Marker> {
-    let doc = match kind {
-        RecordKind::Hazard => body.get("hazard")?,
-        RecordKind::Case => body.get("case")?,
-        _ => body,
-    };
-    let loc = doc.get("location")?;
-    let (lat, lon) = (loc.get("lat")?.as_f64()?, loc.get("lon")?.as_f64()?);
     let mut class = format!("mk mk-{}", kind.as_str());
     let mut label = vec![kind.label(lang).to_string()];
     let (path, overdue) = match kind {
         RecordKind::Hazard => {
-            label.push(taxonomy.category_label(jstr(doc, "category"), lang));
-            if let Some(s) = Severity::parse(jstr(doc, "severity")) {
+            label.push(taxonomy.category_label(&r.category, lang));
+            if let Some(s) = Severity::parse(&r.severity) {
                 class.push_str(&format!(" sev-{}", s.as_str()));
                 label.push(s.label(lang).to_string());
             }
-            let st = HazardStatus::parse(jstr(doc, "status"))?;
+            let st = HazardStatus::parse(&r.status)?;
             label.push(st.label(lang).to_string());
-            let deadline = doc.get("deadline").and_then(Value::as_i64);
-            ("hazards", is_overdue(st, deadline, now))
+            ("hazards", is_overdue(st, r.due, now))
         }
         RecordKind::Case => {
-            let st = CaseStatus::parse(jstr(doc, "status"))?;
+            let st = CaseStatus::parse(&r.status)?;
             label.push(st.label(lang).to_string());
-            let deadline = doc.get("deadline").and_then(Value::as_i64);
-            ("cases", st.is_open() && deadline.is_some_and(|d| d < now))
+            ("cases", st.is_open() && r.due.is_some_and(|d| d < now))
         }
         RecordKind::Inspection => {
-            if let Some(s) = ReviewStatus::parse(jstr(doc, "review_status")) {
+            if let Some(s) = ReviewStatus::parse(&r.status) {
                 label.push(s.label(lang).to_string());
             }
             ("inspections", false)
         }
         _ => {
-            if let Some(s) = ReportStatus::parse(jstr(doc, "status")) {
+            if let Some(s) = ReportStatus::parse(&r.status) {
                 label.push(s.label(lang).to_string());
             }
             ("reports", false)
@@ -303,10 +316,10 @@ fn marker(
     }
     Some(Marker {
         layer: kind.as_str(),
-        href: format!("/console/{path}/{}", html::url(&id)),
-        id,
-        lat,
-        lon,
+        href: format!("/console/{path}/{}", html::url(&r.id)),
+        id: r.id,
+        lat: r.lat,
+        lon: r.lon,
         label: label.join(" · "),
         class,
     })

@@ -182,6 +182,12 @@ test("map: grid polygons and a synced hazard's marker that opens the hazard", { 
     await page.screenshot({ path: path.join(ARTIFACTS, `map-${w}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
+  // The map refits its grids after a resize (debounced): wait until the marker is back inside.
+  await page.waitForFunction(() => {
+    const r = document.querySelector("#map path.mk-hazard")?.getBoundingClientRect();
+    const m = document.querySelector("#map").getBoundingClientRect();
+    return r && m.width > 900 && r.left >= m.left && r.right <= m.right && r.top >= m.top && r.bottom <= m.bottom;
+  });
 
   // Switching the hazard layer off removes its marker; on again brings it back.
   await page.uncheck("input[data-layer=hazard]");
@@ -190,7 +196,7 @@ test("map: grid polygons and a synced hazard's marker that opens the hazard", { 
   assert.equal(await page.locator("#map path.mk-hazard").count(), 1);
 
   // A click on the marker opens the hazard's page.
-  await page.locator("#map path.mk-hazard").click({ force: true });
+  await page.locator("#map path.mk-hazard").click();
   await page.waitForURL(`${url}/console/hazards/${encodeURIComponent(hazard.id)}`);
   assert.match(await page.textContent("main"), /楼道内电动车充电/);
 

@@ -216,6 +216,14 @@ test("map: grid polygons and a synced hazard's marker that opens the hazard", { 
   await page.waitForSelector(".map-panel .gf-map[data-ready]");
   assert.equal(await page.locator(".map-panel path.grid-poly").count(), 1, "the address's own grid only");
   assert.equal(await page.locator(".map-panel path.mk-hazard").count(), 1);
+  await page.screenshot({ path: path.join(ARTIFACTS, "address-map-1280.png"), fullPage: true });
+
+  // In English, the page and its legend are English alone.
+  await page.goto(`${url}/console/map?lang=en`);
+  await page.waitForSelector("#map[data-ready]");
+  const legend = await page.textContent(".map-side");
+  assert.match(legend, /Layers[\s\S]*Open hazards · High/);
+  assert.doesNotMatch(legend, /[\u4e00-\u9fff]/);
 
   assert.deepEqual(problems, []);
 });

@@ -57,8 +57,8 @@
           if (k !== "grids" && !bounds.isValid()) bounds = layers[k].getBounds();
         });
         var fit = function () {
-          if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
-          else if (d.address) map.setView(d.address, 16);
+          if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8], animate: false });
+          else if (d.address) map.setView(d.address, 16, { animate: false });
         };
         fit();
         // A narrower window (a phone turned, a sidebar folded) keeps the grids in view.

@@ -68,8 +68,12 @@ impl MapTiles {
             return Err(bad("the template must contain {z}, {x} and {y}"));
         }
         let host = rest.split(['/', '?']).next().unwrap_or("");
-        // Leaflet's `{s}` picks a subdomain: the policy allows them all.
-        let host = host.replace("{s}", "*");
+        // Leaflet's `{s}` picks a subdomain (`t{s}.tianditu.gov.cn`): the policy
+        // allows every subdomain of the rest, the only wildcard CSP knows.
+        let host = match host.split_once('.') {
+            Some((first, rest)) if first.contains("{s}") => format!("*.{rest}"),
+            _ => host.to_string(),
+        };
         let host_ok = !host.is_empty()
             && host
                 .chars()
@@ -462,4 +466,47 @@ fn static_file(kind: &'static str, bytes: &'static [u8]) -> Response {
         bytes,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MapTiles;
+
+    #[test]
+    fn a_tile_template_names_its_host_in_the_policy() {
+        let t = MapTiles::parse(Some(
+            "https://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=k",
+        ))
+        .unwrap()
+        .unwrap();
+        let csp = t.csp.to_str().unwrap();
+        assert!(
+            csp.contains("img-src 'self' https://*.tianditu.gov.cn;"),
+            "{csp}"
+        );
+        let t = MapTiles::parse(Some("http://10.0.0.5:8081/{z}/{x}/{y}.png"))
+            .unwrap()
+            .unwrap();
+        assert!(
+            t.csp
+                .to_str()
+                .unwrap()
+                .contains("img-src 'self' http://10.0.0.5:8081;")
+        );
+        assert!(MapTiles::parse(None).unwrap().is_none());
+        assert!(MapTiles::parse(Some("  ")).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_bad_tile_template_is_refused_with_the_reason() {
+        for bad in [
+            "ftp://tiles.example.cn/{z}/{x}/{y}.png",
+            "https://tiles.example.cn/{z}/{x}.png",
+            "https://tiles example.cn/{z}/{x}/{y}.png",
+            "https://'unsafe-inline'/{z}/{x}/{y}",
+        ] {
+            let e = MapTiles::parse(Some(bad)).unwrap_err();
+            assert!(e.message.contains("--map-tiles"), "{bad}: {}", e.message);
+        }
+    }
 }

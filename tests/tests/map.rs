@@ -15,6 +15,10 @@ const TOWN_2: &str = "320583002";
 const GRID_C: &str = "320583002001";
 const ADDR_C: &str = "320583-002-0003-01-01-0101";
 const PASSWORD: &str = "map-password-A1";
+const PASSING: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../core/tests/fixtures/fire_safety_pass.json"
+);
 
 fn square(grid: &str, lat: f64, lon: f64, size: f64) -> Value {
     let ring = json!([
@@ -268,10 +272,41 @@ fn map(backend: Backend) {
     assert!(marker_ids(&d).is_empty());
     let d = map_data(&server, &town1, "?category=gas.safety");
     assert!(marker_ids(&d).is_empty());
+    let d = map_data(&server, &town1, "?severity=high");
+    assert_eq!(marker_ids(&d), std::slice::from_ref(&hazard_a));
+    let d = map_data(&server, &town1, "?severity=low");
+    assert!(marker_ids(&d).is_empty());
+    // An inspection made with a position is on the map; a hazard filter leaves it out.
+    a.ok(&[
+        "inspect",
+        "--template",
+        "rental_fire_safety",
+        "--address",
+        ADDR_A,
+        "--answers",
+        PASSING,
+        "--lat",
+        "31.3857",
+        "--lon",
+        "120.9813",
+    ]);
+    a.sync();
+    let d = map_data(&server, &town1, "");
+    let layers: Vec<&str> = d["markers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["layer"].as_str().unwrap())
+        .collect();
+    assert_eq!(layers, ["hazard", "inspection"], "{d}");
+    let d = map_data(&server, &town1, "?overdue=1");
+    assert!(marker_ids(&d).is_empty(), "{d}");
     let d = map_data(&server, &town1, &format!("?address={ADDR_A}"));
     assert_eq!(codes(&d), [GRID_A]);
     assert_eq!(d["address"], json!([31.3856, 120.9812]));
-    assert_eq!(marker_ids(&d), [hazard_a]);
+    // The hazard and the inspection made there.
+    let at = marker_ids(&d);
+    assert_eq!((at.len(), &at[0]), (2, &hazard_a), "{d}");
 
     // The page itself, and its English.
     let page = get(&server.url, &town1, "/console/map");

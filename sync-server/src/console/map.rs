@@ -151,12 +151,20 @@ pub fn data(
     let mut markers = Vec::new();
     let mut capped = Vec::new();
     let taxonomy = rules::taxonomy::hazard(tx)?;
+    // A hazard filter (category, severity, overdue) asks about hazards: the other
+    // layers stay empty rather than show records the filter cannot describe.
+    let hazards_only = ["category", "severity", "overdue", "escalated"]
+        .iter()
+        .any(|k| p.get(k).is_some());
     for kind in [
         RecordKind::Hazard,
         RecordKind::Case,
         RecordKind::Inspection,
         RecordKind::Report,
     ] {
+        if hazards_only && kind != RecordKind::Hazard {
+            continue;
+        }
         let mut f = filter_from(kind, p, now, escalate_ms);
         if kind != RecordKind::Hazard {
             f.category = None;

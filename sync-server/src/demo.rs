@@ -132,6 +132,7 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
         }
     }
     db.write_as(|tx| grids.iter().try_for_each(|g| rules::grids::add_grid(tx, g)))?;
+    let tiles = crate::demo_boundaries::seed(db, &grids)?;
     crate::admin::ensure_templates(db)?;
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -140,6 +141,7 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
         let town = &g.code[6..9];
         let gi: usize = g.code[9..].parse().unwrap_or(1);
         let street = STREETS[(gi - 1 + if town == "001" { 0 } else { 3 }) % STREETS.len()];
+        let grid_box = crate::demo_boundaries::box_of(&tiles, &g.code);
         db.write(|tx| {
             let path = rules::grids::grid_path(tx, &g.code)?.unwrap_or_default();
             let mut made = 0;
@@ -163,8 +165,8 @@ pub fn seed(server: &Server, addresses_per_grid: u32) -> Result<Option<DemoUsers
                         serial += 1;
                         serial
                     })),
-                    lat: Some(31.38 + rng.below(1000) as f64 / 100000.0),
-                    lon: Some(120.97 + rng.below(1000) as f64 / 100000.0),
+                    lat: Some(crate::demo_boundaries::point_in(&grid_box, rng.below(1000), 0).0),
+                    lon: Some(crate::demo_boundaries::point_in(&grid_box, 0, rng.below(1000)).1),
                 };
                 rules::grids::import_address(tx, &shop_addr)?;
                 let mut f = Map::new();

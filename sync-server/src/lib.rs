@@ -6,6 +6,7 @@ pub mod api;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod demo_boundaries;
 pub mod demo_cases;
 pub mod demo_visits;
 pub mod error;

@@ -10,6 +10,7 @@ use gridfield_core::model::{Grid, Role};
 use gridfield_server::db::Db;
 use gridfield_server::{ApiError, Server, admin, demo, rules};
 
+mod boundary_cmd;
 mod case_cmd;
 mod plates_cmd;
 mod points_cmd;
@@ -65,6 +66,11 @@ enum Command {
         /// addresses is `X-Forwarded-For` believed, for throttling and the audit trail.
         #[arg(long = "trusted-proxy", value_name = "IP")]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The console map's base-map tiles, a URL template such as
+        /// `https://t0.tianditu.gov.cn/…&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}`;
+        /// without one the map draws the grid polygons alone.
+        #[arg(long, env = "GRIDFIELD_MAP_TILES", value_name = "URL_TEMPLATE")]
+        map_tiles: Option<String>,
     },
     /// Administration.
     #[command(subcommand)]
@@ -132,6 +138,9 @@ enum AdminCmd {
     /// Plates installed before Gridfield (旧门牌): import-legacy.
     #[command(subcommand)]
     Plates(plates_cmd::PlatesCmd),
+    /// Grid polygons (网格边界) for the console's map: import (GeoJSON), show.
+    #[command(subcommand)]
+    GridBoundaries(boundary_cmd::BoundaryCmd),
     /// Revoke a device: its token stops working at once.
     Revoke { device_id: String },
     /// Create or update a supervisor or admin with a console password, read from
@@ -268,8 +277,11 @@ fn run(cli: Cli) -> Result<(), ApiError> {
             duplicate_window_hours,
             min_inspection_minutes,
             trusted_proxies,
+            map_tiles,
         } => {
+            let map_tiles = gridfield_server::console::MapTiles::parse(map_tiles.as_deref())?;
             let console = gridfield_server::console::Config {
+                map_tiles,
                 secure_cookie,
                 escalate_after_ms: escalate_after_hours.max(1) * 3600 * 1000,
                 duplicate_window_ms: duplicate_window_hours.max(0) * 3600 * 1000,
@@ -364,6 +376,7 @@ fn admin_cmd(db: Db, cmd: AdminCmd) -> Result<(), ApiError> {
     match cmd {
         AdminCmd::Taxonomy(cmd) => taxonomy_cmd::run(&db, cmd)?,
         AdminCmd::Plates(cmd) => plates_cmd::run(&db, cmd)?,
+        AdminCmd::GridBoundaries(cmd) => boundary_cmd::run(&db, cmd)?,
         AdminCmd::Department(cmd) => case_cmd::department(&db, cmd)?,
         AdminCmd::CaseRules(cmd) => case_cmd::case_rules(&db, cmd)?,
         AdminCmd::Template(cmd) => template_cmd::run(&db, cmd)?,

@@ -49,6 +49,22 @@ pub enum Msg {
     LegacyUnknownAddress,
     LegacyDuplicate { first_line: u64 },
     LegacyNothingImported { bad: usize },
+    // ---- grid boundaries (`admin grid-boundaries import`)
+    BoundaryNotJson,
+    BoundaryNotFeatureCollection,
+    BoundaryNoFeatures,
+    BoundaryTooManyFeatures { max: usize },
+    BoundaryNotFeature,
+    BoundaryNoGrid,
+    BoundaryUnknownGrid,
+    BoundaryDuplicateGrid { first: usize },
+    BoundaryGeometryType,
+    BoundaryRingShort,
+    BoundaryRingOpen,
+    BoundaryBadPosition,
+    BoundaryOutOfRange,
+    BoundaryTooManyVertices { max: usize },
+    BoundaryNothingImported { bad: usize },
 }
 
 impl Msg {
@@ -175,6 +191,75 @@ impl Msg {
                     format!("{bad} bad lines: no legacy plate was imported")
                 }
             }
+            Msg::BoundaryNotJson => pick(
+                "文件不是有效的 JSON，应为地理要素集合格式",
+                "the file is not valid JSON: a GeoJSON FeatureCollection is expected",
+            ),
+            Msg::BoundaryNotFeatureCollection => pick(
+                "文件应为地理要素集合，顶层类型须为要素集合",
+                "the file must be a GeoJSON FeatureCollection",
+            ),
+            Msg::BoundaryNoFeatures => pick(
+                "要素集合中没有任何要素",
+                "the FeatureCollection has no features",
+            ),
+            Msg::BoundaryTooManyFeatures { max } => {
+                if zh {
+                    format!("要素过多（最多{max}个）")
+                } else {
+                    format!("too many features (at most {max})")
+                }
+            }
+            Msg::BoundaryNotFeature => pick("不是地理要素", "not a GeoJSON Feature"),
+            Msg::BoundaryNoGrid => pick(
+                "要素属性中缺少网格编码",
+                "the grid code (property \"grid\") is missing",
+            ),
+            Msg::BoundaryUnknownGrid => pick(
+                "网格编码不存在，请先导入网格",
+                "unknown grid code: import the grid first",
+            ),
+            Msg::BoundaryDuplicateGrid { first } => {
+                if zh {
+                    format!("与第{first}个要素的网格重复")
+                } else {
+                    format!("the same grid as feature {first}")
+                }
+            }
+            Msg::BoundaryGeometryType => pick(
+                "几何类型应为多边形或多多边形",
+                "the geometry must be a Polygon or MultiPolygon",
+            ),
+            Msg::BoundaryRingShort => pick(
+                "多边形的环至少需要4个点",
+                "a polygon ring needs at least 4 positions",
+            ),
+            Msg::BoundaryRingOpen => pick(
+                "多边形的环未闭合：首尾两点应相同",
+                "a polygon ring is not closed: its first and last positions must be the same",
+            ),
+            Msg::BoundaryBadPosition => pick(
+                "坐标应为经度、纬度两个数字",
+                "a position must be two numbers, longitude and latitude",
+            ),
+            Msg::BoundaryOutOfRange => pick(
+                "坐标超出范围：经度应在正负180之间，纬度应在正负90之间",
+                "a coordinate is out of range: longitude must be within ±180 and latitude within ±90",
+            ),
+            Msg::BoundaryTooManyVertices { max } => {
+                if zh {
+                    format!("顶点过多（每个要素最多{max}个）")
+                } else {
+                    format!("too many positions (at most {max} per feature)")
+                }
+            }
+            Msg::BoundaryNothingImported { bad } => {
+                if zh {
+                    format!("{bad}处有误，未导入任何网格边界")
+                } else {
+                    format!("{bad} problems: no grid boundary was imported")
+                }
+            }
         }
     }
 
@@ -228,6 +313,21 @@ impl Msg {
             Msg::LegacyUnknownAddress,
             Msg::LegacyDuplicate { first_line: 3 },
             Msg::LegacyNothingImported { bad: 2 },
+            Msg::BoundaryNotJson,
+            Msg::BoundaryNotFeatureCollection,
+            Msg::BoundaryNoFeatures,
+            Msg::BoundaryTooManyFeatures { max: 20000 },
+            Msg::BoundaryNotFeature,
+            Msg::BoundaryNoGrid,
+            Msg::BoundaryUnknownGrid,
+            Msg::BoundaryDuplicateGrid { first: 2 },
+            Msg::BoundaryGeometryType,
+            Msg::BoundaryRingShort,
+            Msg::BoundaryRingOpen,
+            Msg::BoundaryBadPosition,
+            Msg::BoundaryOutOfRange,
+            Msg::BoundaryTooManyVertices { max: 5000 },
+            Msg::BoundaryNothingImported { bad: 3 },
         ]
     }
 }
@@ -302,7 +402,22 @@ mod tests {
                 | Msg::LegacyTextSigned
                 | Msg::LegacyUnknownAddress
                 | Msg::LegacyDuplicate { .. }
-                | Msg::LegacyNothingImported { .. } => {}
+                | Msg::LegacyNothingImported { .. }
+                | Msg::BoundaryNotJson
+                | Msg::BoundaryNotFeatureCollection
+                | Msg::BoundaryNoFeatures
+                | Msg::BoundaryTooManyFeatures { .. }
+                | Msg::BoundaryNotFeature
+                | Msg::BoundaryNoGrid
+                | Msg::BoundaryUnknownGrid
+                | Msg::BoundaryDuplicateGrid { .. }
+                | Msg::BoundaryGeometryType
+                | Msg::BoundaryRingShort
+                | Msg::BoundaryRingOpen
+                | Msg::BoundaryBadPosition
+                | Msg::BoundaryOutOfRange
+                | Msg::BoundaryTooManyVertices { .. }
+                | Msg::BoundaryNothingImported { .. } => {}
             }
         }
     }

@@ -824,6 +824,12 @@ fn console_pages(
             "an address with its entities and history",
             &address,
         );
+        page(
+            &cookie,
+            scope,
+            "map data (grid polygons and markers)",
+            "/console/map/data",
+        );
         page(&cookie, scope, "audit trail", "/console/audit");
         page(&cookie, scope, "conflict log", "/console/conflicts");
         cookies.push((cookie, scope.clone()));

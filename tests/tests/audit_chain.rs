@@ -124,7 +124,9 @@ fn migration(backend: Backend) {
         ALTER TABLE records DROP COLUMN visit_planned;
          DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
          DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;
-         DROP TABLE legacy_plates;",
+         DROP TABLE legacy_plates; DROP TABLE grid_boundaries;
+         DROP INDEX records_located; ALTER TABLE records DROP COLUMN map_lat;
+         ALTER TABLE records DROP COLUMN map_lon;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

@@ -176,6 +176,38 @@ fn the_city_syncs_to_devices(backend: Backend) {
         )) > 0
     );
 
+    // Every grid has a polygon inside its parent's, and the worker's plates lie
+    // inside their grid's.
+    let one = |sql: &str| store.query_lines(sql)[0].clone();
+    assert_eq!(
+        one("SELECT CAST(COUNT(*) AS TEXT) FROM grid_boundaries"),
+        one("SELECT CAST(COUNT(*) AS TEXT) FROM grids")
+    );
+    assert_eq!(
+        one(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM grid_boundaries c JOIN grids g ON g.code = c.grid_code
+             JOIN grid_boundaries p ON p.grid_code = g.parent_code
+             WHERE c.min_lat <= p.min_lat OR c.max_lat >= p.max_lat
+                OR c.min_lon <= p.min_lon OR c.max_lon >= p.max_lon"
+        ),
+        "0"
+    );
+    let b: Vec<f64> = one(&format!(
+        "SELECT min_lat || ',' || min_lon || ',' || max_lat || ',' || max_lon
+         FROM grid_boundaries WHERE grid_code = '{grid}'"
+    ))
+    .split(',')
+    .map(|x| x.parse().unwrap())
+    .collect();
+    assert_eq!(
+        worker.count(&format!(
+            "SELECT count(*) FROM addresses WHERE NOT (lat > {} AND lon > {} AND lat < {} AND lon < {})",
+            b[0], b[1], b[2], b[3]
+        )),
+        0,
+        "plates outside their grid's polygon"
+    );
+
     let town = s["subtrees"][0]["code"].as_str().unwrap();
     let sup = Device::enrolled(&server, &store.code("城市网格长", "supervisor", town));
     let r = sup.sync();

@@ -269,7 +269,9 @@ fn photo_scope(backend: Backend) {
         ALTER TABLE records DROP COLUMN visit_subject; ALTER TABLE records DROP COLUMN visit_at;
         ALTER TABLE records DROP COLUMN visit_by; ALTER TABLE records DROP COLUMN visit_value;
         ALTER TABLE records DROP COLUMN visit_planned;";
-    let undo_015 = "DROP TABLE legacy_plates;";
+    let undo_015 = "DROP TABLE legacy_plates; DROP TABLE grid_boundaries;
+        DROP INDEX records_located; ALTER TABLE records DROP COLUMN map_lat;
+        ALTER TABLE records DROP COLUMN map_lon;";
     let undo_014 = "DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
         DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;";
     if store.is_postgres() {

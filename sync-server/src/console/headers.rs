@@ -24,7 +24,13 @@ pub async fn security_headers(State(s): State<AppState>, mut r: Response) -> Res
     let set = |h: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
-    set(h, header::CONTENT_SECURITY_POLICY, CSP);
+    match &s.console.map_tiles {
+        // The map's tile host may serve images too.
+        Some(t) => {
+            h.insert(header::CONTENT_SECURITY_POLICY, t.csp.clone());
+        }
+        None => set(h, header::CONTENT_SECURITY_POLICY, CSP),
+    }
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "same-origin");

@@ -95,11 +95,17 @@ pub enum Nav {
     Audit,
     Templates,
     Coverage,
+    Map,
     None,
 }
 
-const NAV: [(Nav, &str, Msg); 11] = [
+const NAV: [(Nav, &str, Msg); 12] = [
     (Nav::Dashboard, "/console", Msg::NavDashboard),
+    (
+        Nav::Map,
+        "/console/map",
+        Msg::Map(super::map_msg::MapMsg::NavMap),
+    ),
     (Nav::Review, "/console/inspections", Msg::NavReview),
     (Nav::Hazards, "/console/hazards", Msg::NavHazards),
     (

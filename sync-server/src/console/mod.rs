@@ -30,6 +30,8 @@ mod inspections;
 mod list;
 mod login;
 mod logs;
+mod map;
+pub(crate) mod map_msg;
 pub mod msg;
 mod points;
 mod points_msg;
@@ -56,6 +58,7 @@ use crate::server::Server;
 use auth::{AuthPolicy, ConsoleUser};
 pub use cookies::{LANG_COOKIE, LangChoice, SESSION_COOKIE, cookie};
 use errors::{error_page, message_page};
+pub use map::MapTiles;
 use msg::Msg;
 
 pub type AppState = Arc<Server>;
@@ -73,6 +76,8 @@ pub struct Config {
     /// Inspections shorter than this are flagged in the review queue.
     pub min_inspection_ms: i64,
     pub auth: AuthPolicy,
+    /// The map's base-map tiles (`serve --map-tiles`); none draws polygons alone.
+    pub map_tiles: Option<MapTiles>,
 }
 
 impl Default for Config {
@@ -83,6 +88,7 @@ impl Default for Config {
             duplicate_window_ms: gridfield_core::report::DUPLICATE_WINDOW_MS,
             min_inspection_ms: 5 * 60 * 1000,
             auth: AuthPolicy::default(),
+            map_tiles: None,
         }
     }
 }
@@ -156,6 +162,17 @@ pub fn router() -> Router<AppState> {
         .route("/console/photos/{hash}", get(downloads::photo))
         .route("/console/static/console.css", get(css))
         .route("/console/static/console.js", get(js))
+        .route("/console/map", get(map::page))
+        .route("/console/map/data", get(map::data_json))
+        .route("/console/static/map.js", get(map::map_js))
+        .route(
+            "/console/static/vendor/leaflet/leaflet.js",
+            get(map::leaflet_js),
+        )
+        .route(
+            "/console/static/vendor/leaflet/leaflet.css",
+            get(map::leaflet_css),
+        )
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(input::refuse_control_characters))
 }

@@ -237,6 +237,8 @@ pub enum Msg {
     Triage(super::triage_msg::TriageMsg),
     /// Readable records' texts (`records_msg`).
     Records(super::records_msg::RecordsMsg),
+    /// The map's texts (`map_msg`).
+    Map(super::map_msg::MapMsg),
 }
 
 impl Msg {
@@ -250,6 +252,7 @@ impl Msg {
             PointsText(m) => return m.text(lang),
             Triage(m) => return m.text(lang),
             Records(m) => return m.text(lang),
+            Map(m) => return m.text(lang),
             Pager { total, page, pages } => {
                 return match lang {
                     Lang::Zh => format!("共 {total} · 页 {page}/{pages}"),
@@ -776,6 +779,7 @@ impl Msg {
             super::records_msg::RecordsMsg::samples(),
             Msg::Records,
         ))
+        .chain(each(super::map_msg::MapMsg::samples(), Msg::Map))
         .collect()
     }
 }

@@ -53,7 +53,11 @@ impl Filter {
 }
 
 /// Build `WHERE …` for a filter inside a scope; returns SQL and its parameters.
-fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(String, Vec<V>)> {
+pub(super) fn where_clause(
+    tx: &mut dyn Tx,
+    scope: &GridScope,
+    f: &Filter,
+) -> Result<(String, Vec<V>)> {
     let mut path = scope.path.clone();
     if let Some(g) = &f.grid
         && let Some(p) = rules::grids::grid_path(tx, g)?

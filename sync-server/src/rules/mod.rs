@@ -9,6 +9,7 @@ pub mod checksum;
 pub mod enrollment;
 pub mod entities;
 mod error;
+pub mod grid_boundaries;
 pub mod grids;
 pub mod hazards;
 pub mod inspections;

@@ -129,6 +129,12 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
     for (g, p) in grids.iter_mut().zip(paths) {
         g.path = p;
     }
+    // Grid polygons nested down the tree; each grid's addresses lie inside its own.
+    let tiles = gridfield_server::demo_boundaries::seed(db, &tree)?;
+    let grid_boxes: Vec<_> = grids
+        .iter()
+        .map(|g| gridfield_server::demo_boundaries::box_of(&tiles, &g.code))
+        .collect();
     let first_seq = db
         .read(|tx| {
             tx.query_one("SELECT COALESCE(MAX(seq), 0) FROM records", &[])?
@@ -180,8 +186,11 @@ pub(crate) fn generate(db: &Db, seed: u64, scale: f64, progress: bool) -> Result
                 *n += 2;
                 v
             };
-            let lat = 31.32 + r.below(12_000) as f64 / 100_000.0;
-            let lon = 120.90 + r.below(16_000) as f64 / 100_000.0;
+            let (lat, lon) = gridfield_server::demo_boundaries::point_in(
+                &grid_boxes[gi],
+                r.below(12_000),
+                r.below(16_000),
+            );
             let prefix = format!("320583-{:03}-{:02}{number:04}", town + 1, street_i);
             if r.chance(70) {
                 // A street-front shop or workshop: one plate, one business.

@@ -158,11 +158,26 @@ pub struct ChecklistTemplate {
     pub total_score: u32,
     pub pass_score: u32,
     pub sections: Vec<ChecklistSection>,
+    /// For `applies_to` business: the business kinds (`restaurant`, `homestay`, …)
+    /// it inspects; empty for any.
+    pub business_kinds: Vec<String>,
+    /// The same, as people call them, in the store's language.
+    pub business_kind_labels: Vec<String>,
+    /// When the server retired it (ms); its past inspections stay readable.
+    pub retired_at: Option<i64>,
+    /// Whether a new inspection may start with it (the core's `check_start`).
+    pub startable: bool,
 }
 
 impl From<cl::ChecklistTemplate> for ChecklistTemplate {
     fn from(t: cl::ChecklistTemplate) -> Self {
+        let startable = gridfield_core::inspection::check_start(&t).is_ok();
         ChecklistTemplate {
+            // Named by `GridfieldStore::labelled`.
+            business_kind_labels: Vec::new(),
+            business_kinds: t.business_kinds,
+            retired_at: t.retired_at,
+            startable,
             id: t.id,
             version: t.version,
             title: t.title.into(),
@@ -295,19 +310,49 @@ pub(crate) fn photos_json(photos: Vec<ItemPhotos>) -> cl::ItemPhotos {
     photos.into_iter().map(|p| (p.item_id, p.hashes)).collect()
 }
 
+impl GridfieldStore {
+    fn labelled(
+        &self,
+        templates: impl Iterator<Item = cl::ChecklistTemplate>,
+    ) -> Result<Vec<ChecklistTemplate>> {
+        let lang = self.inner.lang()?;
+        Ok(templates
+            .map(|t| {
+                let labels = t
+                    .business_kinds
+                    .iter()
+                    .map(|k| gridfield_core::address::value_label(k, lang).to_string())
+                    .collect();
+                ChecklistTemplate {
+                    business_kind_labels: labels,
+                    ..t.into()
+                }
+            })
+            .collect())
+    }
+}
+
 #[uniffi::export]
 impl GridfieldStore {
+    /// Every template version held, retired ones included (history reads them).
     pub fn templates(&self) -> Result<Vec<ChecklistTemplate>> {
-        Ok(self
-            .inner
-            .templates()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let all = self.inner.templates()?;
+        self.labelled(all.into_iter())
     }
 
     pub fn template(&self, id: String, version: Option<u32>) -> Result<ChecklistTemplate> {
-        Ok(self.inner.template(&id, version)?.into())
+        let t = self.inner.template(&id, version)?;
+        Ok(self.labelled(std::iter::once(t))?.remove(0))
+    }
+
+    /// The template picker at an address: the newest version of each checklist
+    /// that may still start and fits the address or one of its entities
+    /// (`inspection::offered_at`).
+    pub fn templates_at(&self, address_code: String) -> Result<Vec<ChecklistTemplate>> {
+        let all = self.inner.templates()?;
+        let view = self.inner.address_view(&address_code)?;
+        let offered = gridfield_core::inspection::offered_at(&all, &view.entities);
+        self.labelled(offered.into_iter().cloned())
     }
 
     /// Check answers as the worker fills them in (nothing is saved): what is missing

@@ -126,6 +126,29 @@ impl GridfieldStore {
     }
 }
 
+/// A QR code's modules, row by row (`true` dark), for a shell to draw: what a
+/// voucher's `token` shows to the shop. No quiet zone; leave four modules around.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct QrMatrix {
+    pub size: u32,
+    pub dark: Vec<bool>,
+}
+
+/// `text` as a QR code at error correction M; `None` when it cannot fit one.
+#[uniffi::export]
+pub fn qr_matrix(text: String) -> Option<QrMatrix> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(QrMatrix {
+        size: code.width() as u32,
+        dark: code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect(),
+    })
+}
+
 /// A shop's offline check against the city's issuer keys (hex), with no store.
 #[uniffi::export]
 pub fn verify_voucher(

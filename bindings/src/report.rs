@@ -25,6 +25,10 @@ pub struct Report {
     pub delivery: Delivery,
     /// Where the phone was when the report was filed.
     pub location: Option<GeoPoint>,
+    /// 上报类别: a case-taxonomy code, or none.
+    pub category: Option<String>,
+    /// The category in the store's language (未分类 for a code this phone lacks).
+    pub category_label: Option<String>,
 }
 
 impl From<rec::Report> for Report {
@@ -43,6 +47,9 @@ impl From<rec::Report> for Report {
             created_at: r.created_at,
             delivery: r.delivery.into(),
             location: r.location.map(Into::into),
+            category: r.category,
+            // Named by `GridfieldStore::reports`.
+            category_label: None,
         }
     }
 }
@@ -57,6 +64,9 @@ pub struct NewReport {
     /// The phone's fix when the report is filed (last known; never waited for).
     #[uniffi(default)]
     pub location: Option<GeoPoint>,
+    /// 上报类别: one of `report_categories()`' codes, or none.
+    #[uniffi(default)]
+    pub category: Option<String>,
 }
 
 impl From<NewReport> for st::NewReport {
@@ -67,7 +77,7 @@ impl From<NewReport> for st::NewReport {
             address_text: n.address_text,
             text: n.text,
             photos: n.photos,
-            category: None,
+            category: n.category,
         }
     }
 }
@@ -79,7 +89,29 @@ impl GridfieldStore {
     }
 
     pub fn reports(&self) -> Result<Vec<Report>> {
-        Ok(self.inner.reports()?.into_iter().map(Into::into).collect())
+        let taxonomy = self.inner.case_taxonomy()?;
+        let lang = self.inner.lang()?;
+        Ok(self
+            .inner
+            .reports()?
+            .into_iter()
+            .map(|r| {
+                let label = r
+                    .category
+                    .as_deref()
+                    .map(|c| taxonomy.category_label(c, lang));
+                Report {
+                    category_label: label,
+                    ..r.into()
+                }
+            })
+            .collect())
+    }
+
+    /// The categories a new report may carry: the synced case taxonomy's active
+    /// entries (the same list cases use), labelled in the store's language.
+    pub fn report_categories(&self) -> Result<Vec<CaseType>> {
+        self.case_types()
     }
 
     /// 积分 from accepted reports.

@@ -453,6 +453,36 @@ fn volunteer_cannot_edit_or_inspect_but_can_report() {
     let p = d.json(&["points"]);
     assert_eq!(p["points"], 0);
     assert_eq!(p["reports"][0]["status"], "pending");
+
+    // A category from the case taxonomy is kept and shown by its label.
+    d.ok(&[
+        "report",
+        "--address",
+        ADDR_501,
+        "--text",
+        "邻居深夜装修",
+        "--category",
+        "dispute.neighbor",
+    ]);
+    let p = d.json(&["points"]);
+    let filed = p["reports"].as_array().unwrap();
+    assert!(
+        filed.iter().any(|r| r["category"] == "dispute.neighbor"),
+        "{p}"
+    );
+    assert!(d.ok(&["points"]).contains("[邻里纠纷]"));
+    assert!(d.ok(&["address", ADDR_501]).contains("待处理 邻里纠纷"));
+    let err = d.fails(&[
+        "report",
+        "--address",
+        ADDR_501,
+        "--text",
+        "x",
+        "--category",
+        "no.such",
+    ]);
+    assert!(!err.is_empty());
+    assert_eq!(d.json(&["points"])["reports"].as_array().unwrap().len(), 2);
 }
 
 /// Latin words a Chinese help page may show: command and flag names, value

@@ -42,7 +42,8 @@ tests=(cn.gridfield.data.OfflineStoreTest cn.gridfield.data.FieldRoundTripTest c
     cn.gridfield.data.SyncPolicyTest cn.gridfield.data.DraftRecoveryTest cn.gridfield.data.SyncStatusTest cn.gridfield.data.CaseLoopTest
     cn.gridfield.data.PlateScanTest cn.gridfield.data.VisitPlanTest
     cn.gridfield.data.VoucherTest
-    cn.gridfield.data.LegacyPlateLocationTest)
+    cn.gridfield.data.LegacyPlateLocationTest
+    cn.gridfield.data.ReportPointsTest cn.gridfield.data.SubmitLocationTemplateTest)
 java -Djna.library.path="$ROOT/target/$profile" \
     -Dgridfield.root="$ROOT" -Dgridfield.server="$ROOT/target/debug/gridfield-server" \
     -cp "$OUT/gridfield-jvm-tests.jar:$CP:$KLIB/kotlin-stdlib.jar" \

@@ -2,6 +2,7 @@
 //! and the two rules about it that the device and the server share: who may
 //! write it (ownership) and who may review it, from which state.
 
+mod offer;
 mod ownership;
 pub mod review;
 
@@ -12,6 +13,7 @@ use crate::checklist::{Answers, ItemPhotos};
 use crate::i18n::Lang;
 use crate::record::Delivery;
 
+pub use offer::{fits, offered_at};
 pub use ownership::{Submission, WriteRefusal, check_start, check_submit, check_write};
 pub use review::{ReviewDecision, ReviewRefusal, Reviewed};
 

@@ -65,10 +65,10 @@ pub(crate) fn file(t: &mut Tx<'_>, new: &NewReport) -> Result<String> {
         location: new.location,
     };
     t.tx.execute(
-        "INSERT INTO reports (id, address_code, address_text, text, photos, reporter, device_id, status, points, created_at, updated_at, location)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9)",
+        "INSERT INTO reports (id, address_code, address_text, text, photos, reporter, device_id, status, points, created_at, updated_at, location, category)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9, ?10)",
         params![r.id, r.address_code, r.address_text, r.text, serde_json::to_string(&r.photos)?, r.reporter, r.device_id, t.now,
-            super::hazards::location_json(r.location)?],
+            super::hazards::location_json(r.location)?, r.category],
     )?;
     let hlc = t.stamp();
     t.outbox(
@@ -100,7 +100,7 @@ pub(crate) fn points(c: &Connection, user: &str) -> Result<i64> {
 pub(crate) fn query_reports(c: &Connection, where_: &str, arg: &str) -> Result<Vec<Report>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT id, address_code, address_text, text, photos, reporter, device_id, status, points, decision_note,
-            hazard_id, created_at, delivery, location FROM reports WHERE {where_}"
+            hazard_id, created_at, delivery, location, category FROM reports WHERE {where_}"
     ))?;
     let rows = st.query_map([arg], |r| {
         let photos: String = r.get(4)?;
@@ -120,7 +120,7 @@ pub(crate) fn query_reports(c: &Connection, where_: &str, arg: &str) -> Result<V
             delivery: Delivery::parse(&r.get::<_, String>(12)?).unwrap_or(Delivery::Local),
             source: Default::default(),
             contact_phone: None,
-            category: None,
+            category: r.get(14)?,
             location: super::hazards::location_from(r.get(13)?),
         })
     })?;

@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// The whole current schema. Timestamps are integer milliseconds since the epoch;
 /// HLC stamps are TEXT whose order is their causal order.
@@ -345,6 +345,10 @@ ALTER TABLE hazards ADD COLUMN location TEXT;
 ALTER TABLE reports ADD COLUMN location TEXT;
 "#;
 
+/// Version 6: a report's category (a code of the case taxonomy, or none), as
+/// filed and as a supervisor re-categorised it. Reports kept before it have none.
+const REPORT_CATEGORY: &str = "ALTER TABLE reports ADD COLUMN category TEXT;";
+
 /// Version 2 added the delivery state of each record (saved on device → on the
 /// server → reviewed) and trigram full-text search over addresses.
 const UPGRADE_1_TO_2: &str = r#"
@@ -374,6 +378,7 @@ pub fn init(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(ADDRESS_FTS)?;
         tx.execute_batch(CASES)?;
         tx.execute_batch(LEGACY_PLATES)?;
+        tx.execute_batch(REPORT_CATEGORY)?;
     } else {
         for from in current..VERSION {
             upgrade_from(&tx, from)?;
@@ -406,6 +411,7 @@ fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
             conn.execute("DELETE FROM device_meta WHERE key = 'sync_cursor'", [])?;
         }
         4 => conn.execute_batch(LEGACY_PLATES)?,
+        5 => conn.execute_batch(REPORT_CATEGORY)?,
         _ => unreachable!("no upgrade from schema version {from}"),
     }
     Ok(())
@@ -537,6 +543,7 @@ pub(crate) mod tests {
             "DROP TABLE case_events; DROP TABLE cases; DROP TABLE legacy_plates;
              ALTER TABLE inspections DROP COLUMN accuracy_m; ALTER TABLE inspections DROP COLUMN fixed_at;
              ALTER TABLE hazards DROP COLUMN location; ALTER TABLE reports DROP COLUMN location;
+             ALTER TABLE reports DROP COLUMN category;
              INSERT INTO device_meta (key, value) VALUES ('sync_cursor', 'c42'), ('server_url', 'http://x');
              PRAGMA user_version = 3;",
         )
@@ -550,6 +557,35 @@ pub(crate) mod tests {
             .map(|r| r.unwrap())
             .collect();
         assert_eq!(keys, ["server_url"]);
+    }
+
+    /// A store from before report categories keeps every report it held, and
+    /// its reports read back with no category until the server names one.
+    #[test]
+    fn the_upgrade_to_report_categories_keeps_the_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = open_plain(&dir.path().join("v5.db"));
+        init(&mut c).unwrap();
+        c.execute_batch(
+            "ALTER TABLE reports DROP COLUMN category;
+             INSERT INTO reports (id, address_code, address_text, text, photos, reporter, device_id,
+                 status, points, created_at, updated_at)
+             VALUES ('r1', 'a1', '建设路12号', '楼道灯坏了', '[]', '王芳', 'd1', 'accepted', 5, 1, 1);
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+        init(&mut c).unwrap();
+        let (text, points, category): (String, i64, Option<String>) = c
+            .query_row(
+                "SELECT text, points, category FROM reports WHERE id = 'r1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((text.as_str(), points, category), ("楼道灯坏了", 5, None));
+        let mut fresh = open_plain(&dir.path().join("fresh.db"));
+        init(&mut fresh).unwrap();
+        assert_eq!(describe(&c), describe(&fresh));
     }
 
     #[test]

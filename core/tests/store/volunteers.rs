@@ -295,3 +295,51 @@ fn volunteer_reports_anywhere_and_earns_points_only_when_accepted() {
     .unwrap();
     assert_eq!(s.points().unwrap(), 5);
 }
+
+/// A report's category (case taxonomy) is kept on the device and queued with the
+/// report; a retired or unknown code is refused with nothing written.
+#[test]
+fn a_report_keeps_its_category() {
+    let f = fixture_store(Role::Volunteer);
+    let s = &f.store;
+    let new = NewReport {
+        location: None,
+        address_code: A501.into(),
+        address_text: None,
+        text: "邻居深夜装修噪音".into(),
+        photos: vec![],
+        category: Some("dispute.neighbor".into()),
+    };
+    let id = s.file_report(&new).unwrap();
+    let r = s
+        .reports()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    assert_eq!(r.category.as_deref(), Some("dispute.neighbor"));
+    assert!(matches!(&outbox(s).last().unwrap().op,
+        Op::ReportCreate { report } if report.category.as_deref() == Some("dispute.neighbor")));
+    // Without one, none.
+    let plain = s
+        .file_report(&NewReport {
+            category: None,
+            ..new.clone()
+        })
+        .unwrap();
+    let p = s
+        .reports()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == plain)
+        .unwrap();
+    assert_eq!(p.category, None);
+
+    let before = snapshot(s);
+    let e = err(s.file_report(&NewReport {
+        category: Some("no.such".into()),
+        ..new
+    }));
+    assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
+    assert_eq!(snapshot(s), before);
+}

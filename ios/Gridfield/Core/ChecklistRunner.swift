@@ -102,10 +102,12 @@ final class ChecklistRunner: ObservableObject {
     }
 
     /// Finishes: validated and scored by the core, hazards raised, queued for sync.
+    /// Where it was done: the phone's last known fix at this moment, never waited for.
     func submit() async throws -> InspectionOutcome {
         let id = inspectionId
+        let fix = LastKnownLocation.shared.current
         return try await GridfieldRepository.io { [repository] in
-            try repository.store.submitInspection(inspectionId: id, location: nil)
+            try repository.store.submitInspection(inspectionId: id, location: fix)
         }
     }
 

@@ -125,7 +125,14 @@ final class GridfieldRepository: Sendable {
 
     // MARK: checklists and inspections
 
+    /// Every version held, retired ones included: what history screens read.
     func templates() async throws -> [ChecklistTemplate] { try await io { try $0.templates() } }
+
+    /// The picker at an address: the newest version of each checklist that may still
+    /// start and fits the address or one of its entities (business kinds included).
+    func templatesAt(_ addressCode: String) async throws -> [ChecklistTemplate] {
+        try await io { try $0.templatesAt(addressCode: addressCode) }
+    }
 
     func template(_ id: String, version: UInt32?) async throws -> ChecklistTemplate {
         try await io { try $0.template(id: id, version: version) }
@@ -142,6 +149,14 @@ final class GridfieldRepository: Sendable {
     func hazards(_ filter: HazardFilter) async throws -> [Hazard] { try await io { try $0.hazards(filter: filter) } }
 
     func hazard(_ id: String) async throws -> HazardDetail { try await io { try $0.hazard(id: id) } }
+
+    /// A new hazard, at the phone's last known fix unless it brings one.
+    func createHazard(_ new: NewHazard) async throws -> String {
+        var located = new
+        if located.location == nil { located.location = LastKnownLocation.shared.current }
+        let hazard = located
+        return try await io { store in try store.createHazard(new: hazard) }
+    }
 
     func hazardStep(_ id: String, action: HazardAction, input: StepInput) async throws -> HazardStatus {
         try await io { try $0.hazardStep(hazardId: id, action: action, input: input) }
@@ -163,11 +178,32 @@ final class GridfieldRepository: Sendable {
 
     // MARK: volunteer reports and points
 
-    func fileReport(_ report: NewReport) async throws -> String { try await io { try $0.fileReport(new: report) } }
+    /// Files a report, at the phone's last known fix unless it brings one.
+    func fileReport(_ report: NewReport) async throws -> String {
+        var located = report
+        if located.location == nil { located.location = LastKnownLocation.shared.current }
+        let filed = located
+        return try await io { store in try store.fileReport(new: filed) }
+    }
+
+    /// The categories a report may carry: the synced case taxonomy's active entries.
+    func reportCategories() async throws -> [CaseType] { try await io { try $0.reportCategories() } }
 
     func reports() async throws -> [Report] { try await io { try $0.reports() } }
 
     func points() async throws -> Int64 { try await io { try $0.points() } }
+
+    /// Balance the server confirmed, what may still be spent, the ledger and issued vouchers.
+    func pointsSummary() async throws -> PointsSummary { try await io { try $0.pointsSummary() } }
+
+    /// A voucher issued offline; the core refuses more than may still be spent.
+    func issueVoucher(amount: Int64, shop: String?, days: UInt32) async throws -> IssuedVoucher {
+        let shop = shop?.trimmingCharacters(in: .whitespaces)
+        return try await io { try $0.issueVoucher(amount: amount, shop: (shop?.isEmpty ?? true) ? nil : shop, days: days) }
+    }
+
+    /// The modules of a voucher token's QR code, drawn by `QrCodeView`.
+    func qrCode(_ text: String) -> QrMatrix? { qrMatrix(text: text) }
 
     // MARK: sync status
 

@@ -46,7 +46,16 @@ struct AddressScreen: View {
                             Button {
                                 Task { await start(template) }
                             } label: {
-                                Label(Presentation.text(template.title), systemImage: "checklist")
+                                VStack(alignment: .leading) {
+                                    Label(Presentation.text(template.title), systemImage: "checklist")
+                                    // The business kinds a checklist is for (三小场所, 民宿, …).
+                                    if !template.businessKindLabels.isEmpty {
+                                        Text(String(
+                                            format: String(localized: "address.checklist_for"),
+                                            template.businessKindLabels.joined(separator: String(localized: "list.separator"))))
+                                            .font(.caption).foregroundStyle(.secondary)
+                                    }
+                                }
                             }
                         }
                     } header: {
@@ -114,7 +123,8 @@ struct AddressScreen: View {
         do {
             view = try await repository.address(code)
             if repository.identity.role != .volunteer {
-                templates = try await repository.templates()
+                // What may start here now: newest versions, none retired (the core decides).
+                templates = try await repository.templatesAt(code)
             }
             error = nil
         } catch {
@@ -227,6 +237,9 @@ struct ReportRow: View {
 
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
+            if let category = report.categoryLabel {
+                Text(category).font(.caption).foregroundStyle(.tint)
+            }
             Text(report.text).lineLimit(3)
             HStack {
                 Text(Presentation.reportStatus(report.status))

@@ -16,8 +16,12 @@ extension GridfieldRepository {
         try await Self.io { [store] in try store.case(id: id) }
     }
 
+    /// A new case, at the phone's last known fix unless it brings one.
     func createCase(_ new: NewCase) async throws -> String {
-        try await Self.io { [store] in try store.createCase(new: new) }
+        var located = new
+        if located.location == nil { located.location = LastKnownLocation.shared.current }
+        let opened = located
+        return try await Self.io { [store] in try store.createCase(new: opened) }
     }
 
     func caseStep(_ id: String, action: CaseAction, input: CaseStepInput) async throws -> Case {

@@ -1,5 +1,6 @@
-// The volunteer's side (志愿者): points earned, the reports filed and what became of
-// them, and the composer used after scanning a plate. No personal data is shown.
+// The volunteer's side (志愿者): points (the balance and history in PointsView), the
+// reports filed and what became of them, and the composer used after scanning a
+// plate, with the report's category. No personal data is shown.
 import GridfieldFFI
 import SwiftUI
 
@@ -13,10 +14,14 @@ struct ReportView: View {
         NavigationStack {
             List {
                 Section {
-                    HStack {
-                        Label("report.points", systemImage: "star.fill").foregroundStyle(.yellow)
-                        Spacer()
-                        Text(String(points)).font(.title.bold())
+                    NavigationLink {
+                        PointsView(repository: repository)
+                    } label: {
+                        HStack {
+                            Label("report.points", systemImage: "star.fill").foregroundStyle(.yellow)
+                            Spacer()
+                            Text(String(points)).font(.title.bold())
+                        }
                     }
                 } footer: {
                     Text("report.points_hint")
@@ -48,7 +53,8 @@ struct ReportView: View {
 
     private func load() async {
         do {
-            points = try await repository.points()
+            // The balance the server confirmed at the last sync, as the ledger shows it.
+            points = try await repository.pointsSummary().balance
             reports = try await repository.reports()
             error = nil
         } catch {
@@ -66,6 +72,8 @@ struct ReportComposer: View {
     let addressText: String?
     @Environment(\.dismiss) private var dismiss
     @State private var text = ""
+    @State private var category: String?
+    @State private var categories: [CaseType] = []
     @State private var photos: [String] = []
     @State private var error: String?
     @State private var busy = false
@@ -74,6 +82,15 @@ struct ReportComposer: View {
         Form {
             if let addressText {
                 Section { Text(addressText) }
+            }
+            Section {
+                // From the synced case taxonomy; subtypes indented under their type.
+                Picker("report.category", selection: $category) {
+                    Text("report.category_none").tag(String?.none)
+                    ForEach(categories, id: \.code) { c in
+                        Text(c.parent == nil ? c.label : "\u{3000}" + c.label).tag(Optional(c.code))
+                    }
+                }
             }
             Section {
                 TextField("report.text", text: $text, axis: .vertical)
@@ -91,6 +108,13 @@ struct ReportComposer: View {
         }
         .navigationTitle(Text("report.new"))
         .onAppear { LastKnownLocation.shared.start() }
+        .task {
+            do {
+                categories = try await repository.reportCategories()
+            } catch {
+                self.error = Presentation.message(error)
+            }
+        }
     }
 
     private func addPhoto(_ jpeg: Data) async {
@@ -107,7 +131,7 @@ struct ReportComposer: View {
         let report = NewReport(
             addressCode: addressCode, addressText: addressText,
             text: text.trimmingCharacters(in: .whitespacesAndNewlines), photos: photos,
-            location: LastKnownLocation.shared.current)
+            location: LastKnownLocation.shared.current, category: category)
         do {
             _ = try await repository.fileReport(report)
             dismiss()

@@ -193,6 +193,7 @@ const REPORT_COLS: &[&str] = &[
     "updated_at",
     "delivery",
     "location",
+    "category",
 ];
 
 pub(super) fn upsert_report(t: &Tx<'_>, r: &Report) -> Result<()> {
@@ -213,6 +214,7 @@ pub(super) fn upsert_report(t: &Tx<'_>, r: &Report) -> Result<()> {
             t.now,
             r.delivery.as_str(),
             crate::store::hazards::location_json(r.location)?,
+            r.category,
         ])?;
     Ok(())
 }

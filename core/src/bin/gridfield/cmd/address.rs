@@ -66,9 +66,15 @@ pub fn address(cli: &Cli, store: &Store, lang: Lang, a: &AddressArgs) -> Outcome
             categories.category_label(&h.category, lang)
         );
     }
+    let report_categories = store.case_taxonomy()?;
     for r in &v.reports {
         let status = r.status.label(lang);
-        println!("  {} {} {status}", Msg::Report.text(lang), r.id);
+        let category = r
+            .category
+            .as_deref()
+            .map(|c| format!(" {}", report_categories.category_label(c, lang)))
+            .unwrap_or_default();
+        println!("  {} {} {status}{category}", Msg::Report.text(lang), r.id);
     }
     Ok(())
 }

@@ -104,11 +104,19 @@ pub fn points(cli: &Cli, store: &Store, lang: Lang, a: &PointsArgs) -> Outcome<(
             v.id
         );
     }
+    let categories = store.case_taxonomy()?;
     for r in reports {
+        // The category as the taxonomy held names it (未分类 for a code it lacks).
+        let category = r
+            .category
+            .as_deref()
+            .map(|c| format!("[{}]  ", categories.category_label(c, lang)))
+            .unwrap_or_default();
         println!(
-            "  {}  {}  {}  {}",
+            "  {}  {}  {}{}  {}",
             fmt_time(r.created_at),
             r.status.label(lang),
+            category,
             r.address_text,
             r.text
         );

@@ -7,7 +7,9 @@ import android.app.Application
 import android.content.Context
 import android.util.Log
 import cn.gridfield.app.sync.SyncScheduler
+import cn.gridfield.app.ui.common.lastKnownFix
 import cn.gridfield.data.GridfieldRepository
+import cn.gridfield.data.LocationSource
 import cn.gridfield.data.SyncController
 import cn.gridfield.ffi.DeviceIdentity
 import cn.gridfield.ffi.Lang
@@ -66,6 +68,8 @@ class GridfieldApp : Application() {
     }
 
     private suspend fun ready(repo: GridfieldRepository): Session {
+        // Every submit (inspection, hazard, report, case) takes the last known fix.
+        repo.locationSource = LocationSource { lastKnownFix(this) }
         // The controller reads the pending count and `identity` is an FFI call: both on IO.
         val session = try {
             val labels = Labels.load()

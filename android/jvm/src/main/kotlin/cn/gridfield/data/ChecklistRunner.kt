@@ -37,6 +37,7 @@ class ChecklistRunner private constructor(
     val inspectionId: String,
     answers: Map<String, Answer>,
     evidence: Map<String, List<String>>,
+    private val location: LocationSource,
 ) {
     private val answers = LinkedHashMap(answers)
     private val evidence = LinkedHashMap(evidence)
@@ -52,18 +53,26 @@ class ChecklistRunner private constructor(
             addressCode: String,
             subjectKind: EntityKind? = null,
             subjectId: String? = null,
+            location: LocationSource = LocationSource.NONE,
         ): ChecklistRunner {
             val id = bg.io {
                 store.startInspection(NewInspection(template.id, template.version, addressCode, subjectKind, subjectId, null))
             }
-            return ChecklistRunner(store, bg, template, id, emptyMap(), emptyMap()).also { it.refresh() }
+            return ChecklistRunner(store, bg, template, id, emptyMap(), emptyMap(), location).also { it.refresh() }
         }
 
-        suspend fun resume(store: GridfieldStore, bg: Background, template: ChecklistTemplate, inspection: Inspection): ChecklistRunner =
+        suspend fun resume(
+            store: GridfieldStore,
+            bg: Background,
+            template: ChecklistTemplate,
+            inspection: Inspection,
+            location: LocationSource = LocationSource.NONE,
+        ): ChecklistRunner =
             ChecklistRunner(
                 store, bg, template, inspection.summary.id,
                 inspection.answers.associate { it.itemId to it.answer },
                 inspection.photos.associate { it.itemId to it.hashes },
+                location,
             ).also { it.refresh() }
     }
 
@@ -97,8 +106,9 @@ class ChecklistRunner private constructor(
     }
 
     /** Finishes: validated and scored by the core, hazards raised, queued for sync. */
-    suspend fun submit(location: GeoPoint? = null): InspectionOutcome =
-        bg.io { store.submitInspection(inspectionId, location) }
+    /** Where it was done: [at], else the phone's last known fix at this moment (never waited for). */
+    suspend fun submit(at: GeoPoint? = location.lastKnown()): InspectionOutcome =
+        bg.io { store.submitInspection(inspectionId, at) }
 
     private suspend fun save(a: Map<String, Answer>, e: Map<String, List<String>>) = bg.io {
         store.saveAnswers(inspectionId, a.map { ItemAnswer(it.key, it.value) }, e.map { ItemPhotos(it.key, it.value) })

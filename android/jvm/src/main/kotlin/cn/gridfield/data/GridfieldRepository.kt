@@ -27,6 +27,7 @@ import cn.gridfield.ffi.PlateVerdictKind
 import cn.gridfield.ffi.HazardStatus
 import cn.gridfield.ffi.Inspection
 import cn.gridfield.ffi.InspectionSummary
+import cn.gridfield.ffi.IssuedVoucher
 import cn.gridfield.ffi.Lang
 import cn.gridfield.ffi.NewCase
 import cn.gridfield.ffi.NewHazard
@@ -34,12 +35,16 @@ import cn.gridfield.ffi.NewReport
 import cn.gridfield.ffi.PendingOperation
 import cn.gridfield.ffi.PhotoRef
 import cn.gridfield.ffi.PlateScan
+import cn.gridfield.ffi.PointsSummary
+import cn.gridfield.ffi.QrMatrix
 import cn.gridfield.ffi.Report
 import cn.gridfield.ffi.ReviewStatus
 import cn.gridfield.ffi.StepInput
 import cn.gridfield.ffi.VisitWindow
+import cn.gridfield.ffi.VoucherCheck
 import cn.gridfield.ffi.CancelHandle
 import cn.gridfield.ffi.enroll as ffiEnroll
+import cn.gridfield.ffi.qrMatrix
 import cn.gridfield.ffi.reenroll as ffiReenroll
 import cn.gridfield.ffi.storeExists
 import cn.gridfield.ffi.storeRevoked
@@ -114,6 +119,13 @@ class GridfieldRepository private constructor(
 
     val identity: DeviceIdentity by lazy { store.identity() }
 
+    /**
+     * Asked for the phone's last known fix at every submit (inspection, hazard, report,
+     * case) that does not bring its own; the platform sets it once the store is open.
+     */
+    @Volatile
+    var locationSource: LocationSource = LocationSource.NONE
+
     suspend fun setLang(lang: Lang) = bg.io { store.setLang(lang) }
     suspend fun lang(): Lang = bg.io { store.lang() }
 
@@ -148,7 +160,15 @@ class GridfieldRepository private constructor(
 
     // ---- checklists ----
 
+    /** Every version held, retired ones included: what history screens read. */
     suspend fun templates(): List<ChecklistTemplate> = bg.io { store.templates() }
+
+    /**
+     * The template picker at [addressCode]: the newest version of each checklist that
+     * may still start (not retired) and fits the address or one of its entities
+     * (business kinds included), as the core decides.
+     */
+    suspend fun templatesAt(addressCode: String): List<ChecklistTemplate> = bg.io { store.templatesAt(addressCode) }
 
     /**
      * Starts a checklist at [addressCode], about one entity there when a planned
@@ -161,7 +181,7 @@ class GridfieldRepository private constructor(
         subjectId: String? = null,
     ): ChecklistRunner {
         val template = bg.io { store.template(templateId, null) }
-        return ChecklistRunner.start(store, bg, template, addressCode, subjectKind, subjectId)
+        return ChecklistRunner.start(store, bg, template, addressCode, subjectKind, subjectId, locationSource)
     }
 
     // ---- visit plan (走访计划) ----
@@ -193,7 +213,7 @@ class GridfieldRepository private constructor(
             val i = store.inspection(inspectionId)
             i to store.template(i.summary.templateId, i.summary.templateVersion)
         }
-        return ChecklistRunner.resume(store, bg, template, inspection)
+        return ChecklistRunner.resume(store, bg, template, inspection, locationSource)
     }
 
     suspend fun inspections(status: ReviewStatus? = null): List<InspectionSummary> =
@@ -214,7 +234,9 @@ class GridfieldRepository private constructor(
 
     suspend fun hazard(id: String): HazardDetail = bg.io { store.hazard(id) }
 
-    suspend fun reportHazard(new: NewHazard): String = bg.io { store.createHazard(new) }
+    /** A new hazard, at the phone's last known fix unless [new] brings one. */
+    suspend fun reportHazard(new: NewHazard): String =
+        bg.io { store.createHazard(if (new.location == null) new.copy(location = locationSource.lastKnown()) else new) }
 
     suspend fun hazardStep(
         id: String,
@@ -238,7 +260,9 @@ class GridfieldRepository private constructor(
     /** A case with its timeline and the steps this user may take now. */
     suspend fun case(id: String): CaseDetail = bg.io { store.case(id) }
 
-    suspend fun recordCase(new: NewCase): String = bg.io { store.createCase(new) }
+    /** A new case, at the phone's last known fix unless [new] brings one. */
+    suspend fun recordCase(new: NewCase): String =
+        bg.io { store.createCase(if (new.location == null) new.copy(location = locationSource.lastKnown()) else new) }
 
     /** One step; a refusal comes as a [GridfieldException] with its Chinese reason. */
     suspend fun caseStep(id: String, action: CaseAction, input: CaseStepInput = CaseStepInput()): Case =
@@ -254,18 +278,47 @@ class GridfieldRepository private constructor(
 
     // ---- volunteer ----
 
-    /** [location]: the phone's last known fix (with accuracy and time), or null; never waited for. */
+    /**
+     * [category]: one of [reportCategories]' codes, or null. [location]: the phone's
+     * last known fix (with accuracy and time) by default; never waited for.
+     */
     suspend fun fileReport(
         addressCode: String,
         text: String,
         photos: List<String>,
         addressText: String? = null,
-        location: GeoPoint? = null,
-    ): String = bg.io { store.fileReport(NewReport(addressCode, addressText, text, photos, location)) }
+        category: String? = null,
+        location: GeoPoint? = locationSource.lastKnown(),
+    ): String = bg.io { store.fileReport(NewReport(addressCode, addressText, text, photos, location, category)) }
+
+    /** The categories a report may carry: the synced case taxonomy's active entries. */
+    suspend fun reportCategories(): List<CaseType> = bg.io { store.reportCategories() }
 
     suspend fun reports(): List<Report> = bg.io { store.reports() }
 
     suspend fun points(): Long = bg.io { store.points() }
+
+    // ---- points (积分) and vouchers (代金券), offline from the last sync ----
+
+    /** Balance the server confirmed, what may still be spent, the ledger and issued vouchers. */
+    suspend fun pointsSummary(): PointsSummary = bg.io { store.pointsSummary() }
+
+    /**
+     * Issues a voucher offline for [amount] points at [shop] (null: any shop), valid
+     * [days]; refused (with the core's reason) beyond what may still be spent.
+     */
+    suspend fun issueVoucher(amount: Long, shop: String?, days: Int): IssuedVoucher =
+        bg.io { store.issueVoucher(amount, shop?.trim()?.ifEmpty { null }, days.coerceIn(1, 365).toUInt()) }
+
+    /** A shop's offline check with the issuer keys this phone trusts. */
+    suspend fun verifyVoucher(payload: String, shop: String? = null): VoucherCheck =
+        bg.io { store.verifyVoucher(payload, shop) }
+
+    /** Keep this volunteer's name off the leaderboard (sent at the next sync). */
+    suspend fun setLeaderboardOptOut(out: Boolean) = bg.io { store.setLeaderboardOptOut(out) }
+
+    /** The modules of [text]'s QR code (a voucher's token), for a screen to draw. */
+    fun qrCode(text: String): QrMatrix? = qrMatrix(text)
 
     // ---- sync status ----
 

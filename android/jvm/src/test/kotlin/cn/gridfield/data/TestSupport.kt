@@ -112,6 +112,18 @@ class DemoServer : AutoCloseable {
         return out
     }
 
+    /** `admin console-user`: a console account, the password given on standard input. */
+    fun consoleUser(name: String, role: String, grid: String, password: String) {
+        val p = ProcessBuilder(bin.path, "--db", db.path, "admin", "console-user", "--name", name, "--role", role, "--grid", grid)
+            .redirectErrorStream(true).start()
+        p.outputStream.use { it.write("$password\n".toByteArray()) }
+        val log = p.inputStream.readBytes().toString(Charsets.UTF_8)
+        check(p.waitFor() == 0) { "console-user failed: $log" }
+    }
+
+    /** A file in the server's directory, for the admin commands that load one. */
+    fun file(name: String, text: String): String = File(dir, name).apply { writeText(text) }.path
+
     /** `admin plates import-legacy`: plates installed before Gridfield (`text,address_code` lines). */
     fun importLegacy(lines: String) {
         val csv = File(dir, "legacy.csv").apply { writeText("legacy_text,address_code\n$lines") }

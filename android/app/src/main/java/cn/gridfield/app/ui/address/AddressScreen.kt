@@ -62,14 +62,23 @@ import kotlinx.coroutines.flow.asStateFlow
 class AddressViewModel(private val session: Session, lang: Lang, private val code: String) : BaseViewModel(lang) {
     private val _view = MutableStateFlow<AddressView?>(null)
     val view: StateFlow<AddressView?> = _view.asStateFlow()
+    /** The picker: what may start here now (newest versions, none retired), as the core decides. */
     private val _templates = MutableStateFlow<List<ChecklistTemplate>>(emptyList())
     val templates: StateFlow<List<ChecklistTemplate>> = _templates.asStateFlow()
+
+    /** Every template's title, retired ones included, for the inspections already made. */
+    private val _titles = MutableStateFlow<Map<String, ChecklistTemplate>>(emptyMap())
+    val titles: StateFlow<Map<String, ChecklistTemplate>> = _titles.asStateFlow()
 
     fun load() = launchSafely {
         val repo = session.repository
         val view = repo.address(code)
         session.labels.loadCategories(session.repository.store, view.hazards.map { it.category })
-        if (session.identity.role != Role.VOLUNTEER && _templates.value.isEmpty()) _templates.value = repo.templates()
+        if (session.identity.role != Role.VOLUNTEER) {
+            // Reloaded each time: a sync may have published or retired a checklist.
+            _templates.value = repo.templatesAt(code)
+            _titles.value = repo.templates().associateBy { it.id }
+        }
         _view.value = view
     }
 
@@ -90,6 +99,7 @@ fun AddressScreen(code: String, onBack: () -> Unit, navigate: (String) -> Unit) 
     val vm = sessionViewModel { s, lang, _ -> AddressViewModel(s, lang, code) }
     val view by vm.view.collectAsStateWithLifecycle()
     val templates by vm.templates.collectAsStateWithLifecycle()
+    val allTemplates by vm.titles.collectAsStateWithLifecycle()
     val error by vm.error.collectAsStateWithLifecycle()
     val revealed by vm.revealed.collectAsStateWithLifecycle()
     val session = LocalSession.current
@@ -105,7 +115,7 @@ fun AddressScreen(code: String, onBack: () -> Unit, navigate: (String) -> Unit) 
             if (error == null) FullScreenLoading()
             return@GridfieldScaffold
         }
-        val titles = templates.associate { it.id to it.title.text(lang) }
+        val titles = allTemplates.mapValues { it.value.title.text(lang) }
         LazyColumn(Modifier.fillMaxSize().padding(padding).padding(horizontal = 16.dp)) {
             item {
                 Text(v.address.fullText, style = MaterialTheme.typography.headlineSmall, modifier = Modifier.padding(top = 8.dp))
@@ -118,7 +128,16 @@ fun AddressScreen(code: String, onBack: () -> Unit, navigate: (String) -> Unit) 
                     if (!volunteer) {
                         templates.forEach { t ->
                             Button(onClick = { navigate(Routes.newChecklist(t.id, v.address.code)) }, modifier = Modifier.fillMaxWidth()) {
-                                Text(stringResource(R.string.address_start_checklist, t.title.text(lang)))
+                                Column {
+                                    Text(stringResource(R.string.address_start_checklist, t.title.text(lang)))
+                                    // The business kinds a checklist is for (三小场所, 民宿, …).
+                                    if (t.businessKindLabels.isNotEmpty()) {
+                                        Text(
+                                            stringResource(R.string.address_checklist_for, t.businessKindLabels.joinToString(stringResource(R.string.list_separator))),
+                                            style = MaterialTheme.typography.bodySmall,
+                                        )
+                                    }
+                                }
                             }
                         }
                     }

@@ -1,5 +1,6 @@
 // The volunteer's report (上报): pick the address by scanning its plate or from the
-// list, describe the problem, add photos, send. It is saved on the phone at once and
+// list, choose a category (the synced case taxonomy), describe the problem, add
+// photos, send. It is saved on the phone at once and
 // goes to the server with the next sync; accepted reports earn points (积分).
 package cn.gridfield.app.ui.report
 
@@ -12,7 +13,10 @@ import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.verticalScroll
+import androidx.compose.foundation.layout.Box
 import androidx.compose.material3.Button
+import androidx.compose.material3.DropdownMenu
+import androidx.compose.material3.DropdownMenuItem
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
@@ -20,6 +24,9 @@ import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
@@ -32,10 +39,10 @@ import cn.gridfield.app.ui.common.ErrorText
 import cn.gridfield.app.ui.common.GridfieldScaffold
 import cn.gridfield.app.ui.common.LabeledValue
 import cn.gridfield.app.ui.common.LocationPermissionNote
-import cn.gridfield.app.ui.common.lastKnownFix
 import cn.gridfield.app.ui.common.PhotoStrip
 import cn.gridfield.app.ui.common.rememberPhotoCapture
 import cn.gridfield.app.ui.common.sessionViewModel
+import cn.gridfield.ffi.CaseType
 import cn.gridfield.ffi.Lang
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -47,6 +54,8 @@ data class ReportDraft(
     val addressLabel: String? = null,
     val text: String = "",
     val photos: List<String> = emptyList(),
+    /** A code of the case taxonomy, or none (the supervisor may categorise it). */
+    val category: String? = null,
     val filedId: String? = null,
 )
 
@@ -60,8 +69,11 @@ class ReportViewModel(
 ) : BaseViewModel(lang) {
     private val _draft = MutableStateFlow(ReportDraft(addressLabel = plateAddressText))
     val draft: StateFlow<ReportDraft> = _draft.asStateFlow()
+    private val _categories = MutableStateFlow<List<CaseType>>(emptyList())
+    val categories: StateFlow<List<CaseType>> = _categories.asStateFlow()
 
     init {
+        launchSafely { _categories.value = session.repository.reportCategories() }
         if (addressCode != null && plateAddressText == null) {
             launchSafely {
                 val text = session.repository.address(addressCode).address.fullText
@@ -71,6 +83,8 @@ class ReportViewModel(
     }
 
     fun setText(t: String) = _draft.update { it.copy(text = t) }
+
+    fun setCategory(code: String?) = _draft.update { it.copy(category = code) }
 
     fun addPhoto(jpeg: ByteArray) = launchSafely {
         val hash = session.repository.addPhoto(jpeg).hash
@@ -82,8 +96,8 @@ class ReportViewModel(
         val d = _draft.value
         if (d.text.isBlank() || busy.value) return
         launchSafely {
-            // The last known fix, taken now and never waited for.
-            val id = session.repository.fileReport(code, d.text.trim(), d.photos, plateAddressText, lastKnownFix(app))
+            // The repository takes the last known fix now, never waiting for one.
+            val id = session.repository.fileReport(code, d.text.trim(), d.photos, plateAddressText, category = d.category)
             app.afterLocalWrite()
             _draft.update { it.copy(filedId = id) }
         }
@@ -101,6 +115,7 @@ fun ReportScreen(
 ) {
     val vm = sessionViewModel { s, lang, app -> ReportViewModel(s, lang, app, addressCode, addressText) }
     val draft by vm.draft.collectAsStateWithLifecycle()
+    val categories by vm.categories.collectAsStateWithLifecycle()
     val busy by vm.busy.collectAsStateWithLifecycle()
     val error by vm.error.collectAsStateWithLifecycle()
     val capture = rememberPhotoCapture(vm::addPhoto)
@@ -121,6 +136,7 @@ fun ReportScreen(
             }
             LabeledValue(stringResource(R.string.report_address), draft.addressLabel ?: addressCode)
             LocationPermissionNote()
+            CategoryPicker(categories, draft.category, vm::setCategory)
             OutlinedTextField(
                 value = draft.text,
                 onValueChange = vm::setText,
@@ -135,6 +151,30 @@ fun ReportScreen(
                 Text(stringResource(R.string.report_send))
             }
             Text(stringResource(R.string.report_offline_note), style = MaterialTheme.typography.bodySmall)
+        }
+    }
+}
+
+/** The report's category from the synced taxonomy; subtypes indented under their type. */
+@Composable
+private fun CategoryPicker(categories: List<CaseType>, selected: String?, onPick: (String?) -> Unit) {
+    var open by remember { mutableStateOf(false) }
+    val label = categories.firstOrNull { it.code == selected }?.label ?: stringResource(R.string.report_category_none)
+    Box {
+        OutlinedButton(onClick = { open = true }, modifier = Modifier.fillMaxWidth()) {
+            Text(stringResource(R.string.report_category, label))
+        }
+        DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
+            DropdownMenuItem(text = { Text(stringResource(R.string.report_category_none)) }, onClick = {
+                onPick(null)
+                open = false
+            })
+            categories.forEach { c ->
+                DropdownMenuItem(text = { Text(if (c.parent == null) c.label else "\u3000" + c.label) }, onClick = {
+                    onPick(c.code)
+                    open = false
+                })
+            }
         }
     }
 }

@@ -261,19 +261,22 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Export every inspection and hazard of the widest scope as CSV (up to the whole
-/// city, 100,000 rows and more), reporting rows, bytes, time and how much the
-/// process's peak memory grew. Resetting the peak needs Linux's `clear_refs`.
+/// Export every inspection and hazard of the widest scope as CSV and as XLSX (up
+/// to the whole city, 100,000 rows and more), reporting rows, bytes, time and how
+/// much the process's peak memory grew. Resetting the peak needs Linux's `clear_refs`.
 fn export_figures(db: &Db, sc: &GridScope) {
-    println!("| export (CSV, whole scope) | rows | MB | s | peak RSS before → after (MiB) |");
+    println!("| export (whole scope) | rows | MB | s | peak RSS before → after (MiB) |");
     println!("| --- | ---: | ---: | ---: | --- |");
-    for kind in [RecordKind::Inspection, RecordKind::Hazard] {
+    let runs = [RecordKind::Inspection, RecordKind::Hazard]
+        .into_iter()
+        .flat_map(|k| [(k, Format::Csv), (k, Format::Xlsx)]);
+    for (kind, format) in runs {
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let before = peak_rss_kib();
         let filter = Filter::of(kind);
         let mut sink = Sink(0);
         let t = Instant::now();
-        let rows = export::write_export(db, sc, &filter, Format::Csv, Lang::Zh, &mut sink)
+        let rows = export::write_export(db, sc, &filter, format, Lang::Zh, &mut sink)
             .unwrap_or_else(|e| panic!("export {kind}: {}", e.message));
         let secs = t.elapsed().as_secs_f64();
         let after = peak_rss_kib();
@@ -282,7 +285,7 @@ fn export_figures(db: &Db, sc: &GridScope) {
                 .unwrap_or_else(|| "?".into())
         };
         println!(
-            "| {kind} | {rows} | {:.1} | {secs:.2} | {} → {} |",
+            "| {kind} {format:?} | {rows} | {:.1} | {secs:.2} | {} → {} |",
             sink.0 as f64 / 1e6,
             mib(before),
             mib(after)

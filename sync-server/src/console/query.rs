@@ -183,21 +183,25 @@ pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, page: i64) -> Result
 }
 
 /// Keyset pages by change sequence, for exports: each call returns up to
-/// `limit` rows after `after_seq` and the last seq seen.
+/// `limit` rows after `after_seq` (with their grid path and their address's
+/// full text, looked up by key) and the last seq seen.
 pub fn export_page(
     tx: &mut dyn Tx,
     scope: &GridScope,
     f: &Filter,
     after_seq: i64,
     limit: i64,
-) -> Result<(Vec<(String, Value)>, i64)> {
+) -> Result<(Vec<super::export::ExportRow>, i64)> {
     let (w, mut params) = where_clause(tx, scope, f)?;
     let n = params.len();
     params.push(after_seq.into());
     params.push(limit.into());
     let rows = tx.query(
         &format!(
-            "SELECT id, body, seq FROM records WHERE {w} AND seq > ${} ORDER BY seq LIMIT ${}",
+            "SELECT id, body, seq, grid_path,
+                    (SELECT a.body FROM records a
+                      WHERE a.kind = 'address' AND a.id = records.address_code)
+             FROM records WHERE {w} AND seq > ${} ORDER BY seq LIMIT ${}",
             n + 1,
             n + 2
         ),
@@ -208,7 +212,28 @@ pub fn export_page(
         .map(|r| r.int(2))
         .transpose()?
         .unwrap_or(after_seq);
-    Ok((rows.iter().map(id_body).collect::<Result<_>>()?, last))
+    let json = |s: &str| -> Result<Value> {
+        serde_json::from_str(s).map_err(|e| ApiError::internal(e.to_string()))
+    };
+    let out = rows
+        .iter()
+        .map(|r| {
+            let address = match r.opt_text(4) {
+                Some(a) => json(&a)?
+                    .get("full_text")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                None => String::new(),
+            };
+            Ok(super::export::ExportRow {
+                body: json(&r.text(1)?)?,
+                grid_path: r.text(3)?,
+                address,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok((out, last))
 }
 
 fn id_body(r: &Row) -> Result<(String, Value)> {

@@ -16,7 +16,7 @@ use gridfield_core::i18n::Lang;
 use gridfield_core::record::RecordKind;
 use gridfield_server::Server;
 use gridfield_server::console::export::{self, Format};
-use gridfield_server::console::query::{self, Filter, PAGE_SIZE};
+use gridfield_server::console::query::{self, Filter, KeyAt, Keyset, PAGE_SIZE};
 use gridfield_server::db::{Db, RowExt, Tx};
 use gridfield_server::rules::now_ms;
 
@@ -78,23 +78,43 @@ fn main() {
             status: Some("submitted".into()),
             ..Filter::of(RecordKind::Inspection)
         };
+        let first = Keyset::FIRST;
         time(&db, runs, "review queue, page 1", name, |tx| {
-            Ok(query::list(tx, sc, &submitted, 0)?.rows.len())
+            Ok(query::list(tx, sc, &submitted, first)?.rows.len())
         });
+        // The key of a deep page, found by walking the pages' keys once (untimed).
         let total = db
-            .read(|tx| Ok(query::list(tx, sc, &submitted, 0)?.total))
+            .read(|tx| Ok(query::list(tx, sc, &submitted, first)?.total))
             .unwrap();
         let deep = (total / PAGE_SIZE - 1).clamp(0, 200);
+        let mut at = first;
+        for page in 1..=deep {
+            let next = db
+                .read(|tx| Ok(query::list(tx, sc, &submitted, at)?.nav.next))
+                .unwrap();
+            let Some((a, q)) = next.as_deref().and_then(|k| k.split_once('.')) else {
+                break;
+            };
+            at = Keyset {
+                at: KeyAt::After(a.parse().unwrap(), q.parse().unwrap()),
+                page,
+            };
+        }
         time(
             &db,
             runs,
-            &format!("review queue, page {}", deep + 1),
+            &format!("review queue, page {} (keyset)", at.page + 1),
             name,
-            |tx| Ok(query::list(tx, sc, &submitted, deep)?.rows.len()),
+            |tx| Ok(query::list(tx, sc, &submitted, at)?.rows.len()),
         );
+        time(&db, runs, "reports, page 1", name, |tx| {
+            Ok(query::list(tx, sc, &Filter::of(RecordKind::Report), first)?
+                .rows
+                .len())
+        });
         let board = Filter::of(RecordKind::Hazard);
         time(&db, runs, "hazard board, no filter", name, |tx| {
-            Ok(query::list(tx, sc, &board, 0)?.rows.len())
+            Ok(query::list(tx, sc, &board, first)?.rows.len())
         });
         let filtered = Filter {
             category: Some("fire.ebike_charging".into()),
@@ -107,14 +127,14 @@ fn main() {
             runs,
             "hazard board, category+severity+status",
             name,
-            |tx| Ok(query::list(tx, sc, &filtered, 0)?.rows.len()),
+            |tx| Ok(query::list(tx, sc, &filtered, first)?.rows.len()),
         );
         let overdue = Filter {
             due_before: Some(now_ms()),
             ..Filter::of(RecordKind::Hazard)
         };
         time(&db, runs, "hazard board, overdue", name, |tx| {
-            Ok(query::list(tx, sc, &overdue, 0)?.rows.len())
+            Ok(query::list(tx, sc, &overdue, first)?.rows.len())
         });
         time(&db, runs, "dashboard (all figures)", name, |tx| {
             dashboard(tx, sc)

@@ -124,7 +124,12 @@ fn migration(backend: Backend) {
         ALTER TABLE records DROP COLUMN visit_planned;
          DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
          DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;
-         DROP TABLE legacy_plates;",
+         DROP TABLE legacy_plates;
+         DROP INDEX records_inspection_at; DROP INDEX records_inspection_status_at; DROP INDEX records_inspection_seq;
+         DROP INDEX records_inspection_path; DROP INDEX records_hazard_at; DROP INDEX records_hazard_status_at;
+         DROP INDEX records_hazard_seq; DROP INDEX records_hazard_path; DROP INDEX records_report_at;
+         DROP INDEX records_report_status_at; DROP INDEX records_report_seq; DROP INDEX records_report_path;
+         DROP INDEX records_hazard_due; DROP INDEX records_address_path;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

@@ -63,7 +63,7 @@ impl Figures {
             grids,
             overdue: query::hazard_figures(tx, &sc.path, now)?.2,
             top_risk,
-            escalated: query::list(tx, sc, &escalated, 0)?.total,
+            escalated: query::count(tx, sc, &escalated)?,
         })
     }
 }

@@ -16,9 +16,9 @@ use super::auth::ConsoleUser;
 use super::errors::{decided, flash_for, missing};
 use super::forms::{self, Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, date, datetime, render};
-use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
+use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, keyset, scope};
 use super::msg::Msg;
-use super::query::{self, PAGE_SIZE};
+use super::query;
 use super::{AppState, Console, blocking, csrf, redirect};
 use crate::db::records::{self, HazardDoc};
 use crate::error::{ApiError, Result};
@@ -76,7 +76,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let now = now_ms();
     let after = s.console.escalate_after_ms;
     let f = filter_from(RecordKind::Hazard, &p, now, after);
-    let page = p.page();
+    let page = keyset(&p);
     let sc = scope(&c);
     let res = blocking(move || {
         s.db.read(|tx| {
@@ -92,7 +92,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 rows.push((id, h, addr, chain));
             }
             let categories = rules::taxonomy::hazard(tx)?;
-            Ok((rows, pg.total, query::grids_in_scope(tx, &sc)?, categories))
+            Ok((rows, pg.nav, query::grids_in_scope(tx, &sc)?, categories))
         })
     })
     .await;
@@ -144,7 +144,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         statuses: choices(statuses, p.get("status")),
         overdue_only: p.get("overdue").is_some(),
         escalated_only: p.get("escalated").is_some(),
-        pager: Pager::counted(l, "/console/hazards", &fq, page, total, PAGE_SIZE),
+        pager: Pager::keyset(l, "/console/hazards", &fq, &total),
         query: fq,
         rows,
     };

@@ -17,9 +17,9 @@ use super::auth::ConsoleUser;
 use super::errors::{decided, flash_for, message_page, missing};
 use super::forms::{Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, datetime, render};
-use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
+use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, keyset, scope};
 use super::msg::Msg;
-use super::query::{self, AuditRow, PAGE_SIZE};
+use super::query::{self, AuditRow};
 use super::{AppState, Console, blocking, csrf, redirect};
 use crate::db::records;
 use crate::error::{ApiError, Result};
@@ -62,7 +62,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         now_ms(),
         s.console.escalate_after_ms,
     );
-    let page = p.page();
+    let page = keyset(&p);
     let sc = scope(&c);
     let res = blocking(move || {
         s.db.read(|tx| {
@@ -73,7 +73,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                     query::address_text(tx, jstr(&body, "address_code"))?.unwrap_or_default();
                 rows.push((id, body, addr));
             }
-            Ok((rows, pg.total, query::grids_in_scope(tx, &sc)?))
+            Ok((rows, pg.nav, query::grids_in_scope(tx, &sc)?))
         })
     })
     .await;
@@ -115,7 +115,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         grids: grid_choices(&grids, p.get("grid")),
         from: p.get("from").unwrap_or(""),
         to: p.get("to").unwrap_or(""),
-        pager: Pager::counted(l, "/console/inspections", &fq, page, total, PAGE_SIZE),
+        pager: Pager::keyset(l, "/console/inspections", &fq, &total),
         query: fq,
         rows,
     };

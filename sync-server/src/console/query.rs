@@ -59,8 +59,12 @@ fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(Strin
         path = p;
     }
     let (lo, hi) = GridScope::new(&path).range();
-    let mut sql = String::from("kind = $1 AND grid_path >= $2 AND grid_path < $3");
-    let mut params: Vec<V> = vec![f.kind.as_str().into(), lo.into(), hi.into()];
+    // The kind as a literal, never a parameter: only then do SQLite and PostgreSQL
+    // match the per-kind partial indexes (migration 018). It is one of ours.
+    let kind = f.kind.as_str();
+    debug_assert!(kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+    let mut sql = format!("kind = '{kind}' AND grid_path >= $1 AND grid_path < $2");
+    let mut params: Vec<V> = vec![lo.into(), hi.into()];
     let mut add = |sql: &mut String, cond: &str, v: V| {
         params.push(v);
         sql.push_str(&format!(" AND {cond} ${}", params.len()));
@@ -90,9 +94,62 @@ fn where_clause(tx: &mut dyn Tx, scope: &GridScope, f: &Filter) -> Result<(Strin
     Ok((sql, params))
 }
 
+/// Where a list page starts, newest first by the key `(at, seq)`: the first page,
+/// after the last row of the page before (next), or before the first row of the
+/// page after (previous). Keyset pages cost the same however deep they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAt {
+    First,
+    After(i64, i64),
+    Before(i64, i64),
+}
+
+/// A list page's position: its key and its number (for "page 3 of 9").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    pub at: KeyAt,
+    pub page: i64,
+}
+
+impl Keyset {
+    pub const FIRST: Keyset = Keyset {
+        at: KeyAt::First,
+        page: 0,
+    };
+
+    /// From `after=` / `before=` (`<at>.<seq>`) and `page=`; anything malformed
+    /// is the first page.
+    pub fn parse(after: Option<&str>, before: Option<&str>, page: i64) -> Keyset {
+        let key = |s: &str| {
+            let (a, q) = s.split_once('.')?;
+            Some((a.parse().ok()?, q.parse().ok()?))
+        };
+        let at = match (after.and_then(key), before.and_then(key)) {
+            (Some((a, q)), _) => KeyAt::After(a, q),
+            (None, Some((a, q))) => KeyAt::Before(a, q),
+            _ => return Keyset::FIRST,
+        };
+        Keyset {
+            at,
+            page: page.max(1),
+        }
+    }
+}
+
 pub struct Page {
     pub rows: Vec<(String, Value)>,
     pub total: i64,
+    pub nav: PageNav,
+}
+
+/// What a pager needs: this page's number, the total, and the keys of the
+/// neighbouring pages (`<at>.<seq>`) when there are any.
+#[derive(Debug, Clone, Default)]
+pub struct PageNav {
+    pub page: i64,
+    pub total: i64,
+    pub next: Option<String>,
+    pub prev: Option<String>,
 }
 
 /// How many records a filter selects (what an export will write).
@@ -157,8 +214,8 @@ pub fn entities_after(
         .collect()
 }
 
-/// One page of records (id, body), newest first.
-pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, page: i64) -> Result<Page> {
+/// One page of records (id, body), newest first, from a key.
+pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, at: Keyset) -> Result<Page> {
     let (w, mut params) = where_clause(tx, scope, f)?;
     let total = tx
         .query_one(&format!("SELECT COUNT(*) FROM records WHERE {w}"), &params)?
@@ -166,19 +223,56 @@ pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, page: i64) -> Result
         .transpose()?
         .unwrap_or(0);
     let n = params.len();
-    params.push(PAGE_SIZE.into());
-    params.push((page.max(0) * PAGE_SIZE).into());
+    let (cond, order) = match at.at {
+        KeyAt::First => (String::new(), "DESC"),
+        KeyAt::After(a, q) => {
+            params.push(a.into());
+            params.push(q.into());
+            (format!(" AND (at, seq) < (${}, ${})", n + 1, n + 2), "DESC")
+        }
+        KeyAt::Before(a, q) => {
+            params.push(a.into());
+            params.push(q.into());
+            (format!(" AND (at, seq) > (${}, ${})", n + 1, n + 2), "ASC")
+        }
+    };
+    // One more row than a page tells whether there is a page beyond.
+    params.push((PAGE_SIZE + 1).into());
     let rows = tx.query(
         &format!(
-            "SELECT id, body FROM records WHERE {w} ORDER BY at DESC, id LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
+            "SELECT id, body, at, seq FROM records WHERE {w}{cond}
+             ORDER BY at {order}, seq {order} LIMIT ${}",
+            params.len()
         ),
         &params,
     )?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let mut keyed = Vec::with_capacity(rows.len());
+    for r in rows.iter().take(PAGE_SIZE as usize) {
+        let key = format!("{}.{}", r.int(2)?, r.int(3)?);
+        keyed.push((id_body(r)?, key));
+    }
+    if matches!(at.at, KeyAt::Before(..)) {
+        keyed.reverse();
+    }
+    let first = keyed.first().map(|(_, k)| k.clone());
+    let last = keyed.last().map(|(_, k)| k.clone());
+    let (prev, next) = match at.at {
+        KeyAt::First => (None, last.filter(|_| more)),
+        KeyAt::After(..) => (first, last.filter(|_| more)),
+        KeyAt::Before(..) => (first.filter(|_| more), last),
+    };
+    // Back at the newest rows by going back: that is the first page.
+    let page = if prev.is_none() { 0 } else { at.page };
     Ok(Page {
-        rows: rows.iter().map(id_body).collect::<Result<_>>()?,
+        rows: keyed.into_iter().map(|(r, _)| r).collect(),
         total,
+        nav: PageNav {
+            page,
+            total,
+            next,
+            prev,
+        },
     })
 }
 

@@ -10,17 +10,23 @@ use serde_json::Value;
 
 const PASSWORD: &str = "console-pass-1";
 
+type Listed = (Vec<String>, Option<String>, Option<String>);
+
 /// The report ids a list page shows, in order, and its previous / next links.
-fn page(
-    server: &ServerProc,
-    cookie: &str,
-    path: &str,
-) -> (Vec<String>, Option<String>, Option<String>) {
+fn page(server: &ServerProc, cookie: &str, path: &str) -> Listed {
+    rows_and_links(server, cookie, path, "reports")
+}
+
+/// The record ids a list page of `/console/{list}` shows and its links.
+fn rows_and_links(server: &ServerProc, cookie: &str, path: &str, list: &str) -> Listed {
     let r = console::get(&server.url, cookie, path);
     assert_eq!(r.status, 200, "{path}");
     let body = String::from_utf8(r.body).unwrap();
     let mut ids = Vec::new();
-    for part in body.split("<tr data-href=\"/console/reports/").skip(1) {
+    for part in body
+        .split(&format!("<tr data-href=\"/console/{list}/"))
+        .skip(1)
+    {
         ids.push(part[..part.find('"').unwrap()].to_string());
     }
     let link = |rel: &str| {
@@ -163,4 +169,57 @@ fn sqlite_plan(store: &Store, sql: &str) -> String {
         .join(" | ")
 }
 
-on_both_backends!(list_pages_by_key);
+/// The case queues page by `(case_at, seq)` too: 120 cases pushed at once share
+/// their milliseconds, and walking forward and back shows each once.
+fn case_pages_by_key(backend: Backend) {
+    let store = Store::new(backend);
+    store.seed();
+    store.console_user("赵强", "supervisor", TOWN, PASSWORD);
+    let server = ServerProc::start(&store);
+    let w = synced_worker(&store, &server, "张伟", GRID_A);
+    let grid_a = format!("/320583/{TOWN}/{GRID_A}/");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let ops: Vec<Value> = (0..120)
+        .map(|i| {
+            let id = format!("case-{i:03}");
+            let op = serde_json::json!({
+                "type": "case_create",
+                "case": {
+                    "id": id, "case_type": "livelihood", "severity": "low", "source": "worker",
+                    "grid_path": grid_a, "owner_path": grid_a,
+                    "description": "路灯不亮", "status": "reported", "reported_by": "张伟",
+                    "created_at": now - i / 7, "updated_at": now, "delivery": "local"
+                },
+                "handle_myself": false
+            });
+            raw_op(&format!("op-{id}"), &id, op)
+        })
+        .collect();
+    for r in push_ops(&server, &w.token(), &ops) {
+        assert_eq!(r["status"], "applied", "{r}");
+    }
+    let cookie = sign_in(&server.url, "赵强", PASSWORD);
+    let mut pages: Vec<Listed> = Vec::new();
+    let mut at = Some("/console/cases".to_string());
+    while let Some(path) = at {
+        let listed = rows_and_links(&server, &cookie, &path, "cases");
+        at = listed.2.clone();
+        pages.push(listed);
+    }
+    assert_eq!(pages.len(), 3, "120 cases at 50 a page");
+    let mut all: Vec<String> = pages.iter().flat_map(|p| p.0.clone()).collect();
+    assert_eq!(all.len(), 120);
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 120, "no case twice, none left out");
+    let back = pages[2].1.clone().expect("a previous page");
+    assert_eq!(
+        rows_and_links(&server, &cookie, &back, "cases").0,
+        pages[1].0
+    );
+}
+
+on_both_backends!(list_pages_by_key, case_pages_by_key);

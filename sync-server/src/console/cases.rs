@@ -185,7 +185,7 @@ async fn queue_page(s: AppState, c: Console, q: Queue, p: Params) -> Response {
     let Some(f) = filter_for(&c.user, q, &p, now) else {
         return c.finish(Err(missing()));
     };
-    let page = p.page();
+    let page = super::list::keyset(&p);
     let scope_path = c.user.grid_path.clone();
     let res = blocking(move || {
         s.db.read(|tx| {
@@ -257,7 +257,7 @@ async fn queue_page(s: AppState, c: Console, q: Queue, p: Params) -> Response {
         overdue_only: p.get("overdue").is_some(),
         from: p.get("from").unwrap_or("").to_string(),
         to: p.get("to").unwrap_or("").to_string(),
-        pager: Pager::counted(l, q.href(), &fq, page, total, PAGE_SIZE),
+        pager: Pager::keyset(l, q.href(), &fq, &total),
         query: fq,
         rows,
     };

@@ -222,20 +222,7 @@ pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, at: Keyset) -> Resul
         .map(|r| r.int(0))
         .transpose()?
         .unwrap_or(0);
-    let n = params.len();
-    let (cond, order) = match at.at {
-        KeyAt::First => (String::new(), "DESC"),
-        KeyAt::After(a, q) => {
-            params.push(a.into());
-            params.push(q.into());
-            (format!(" AND (at, seq) < (${}, ${})", n + 1, n + 2), "DESC")
-        }
-        KeyAt::Before(a, q) => {
-            params.push(a.into());
-            params.push(q.into());
-            (format!(" AND (at, seq) > (${}, ${})", n + 1, n + 2), "ASC")
-        }
-    };
+    let (cond, order) = key_condition(at, "at", &mut params);
     // One more row than a page tells whether there is a page beyond.
     params.push((PAGE_SIZE + 1).into());
     let rows = tx.query(
@@ -246,12 +233,41 @@ pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, at: Keyset) -> Resul
         ),
         &params,
     )?;
-    let more = rows.len() as i64 > PAGE_SIZE;
     let mut keyed = Vec::with_capacity(rows.len());
-    for r in rows.iter().take(PAGE_SIZE as usize) {
-        let key = format!("{}.{}", r.int(2)?, r.int(3)?);
-        keyed.push((id_body(r)?, key));
+    for r in &rows {
+        keyed.push((id_body(r)?, format!("{}.{}", r.int(2)?, r.int(3)?)));
     }
+    let (rows, nav) = key_page(at, keyed, PAGE_SIZE, total);
+    Ok(Page { rows, total, nav })
+}
+
+/// The condition and sort direction of a keyset page over `(time, seq)`, its two
+/// values appended to `params`.
+pub fn key_condition(at: Keyset, time: &str, params: &mut Vec<V>) -> (String, &'static str) {
+    let n = params.len();
+    let (a, q, op, order) = match at.at {
+        KeyAt::First => return (String::new(), "DESC"),
+        KeyAt::After(a, q) => (a, q, "<", "DESC"),
+        KeyAt::Before(a, q) => (a, q, ">", "ASC"),
+    };
+    params.push(a.into());
+    params.push(q.into());
+    (
+        format!(" AND ({time}, seq) {op} (${}, ${})", n + 1, n + 2),
+        order,
+    )
+}
+
+/// A page out of up to `per + 1` rows read in the key's direction, each with its
+/// key: the rows newest first and the links to the pages beside it.
+pub fn key_page<T>(
+    at: Keyset,
+    mut keyed: Vec<(T, String)>,
+    per: i64,
+    total: i64,
+) -> (Vec<T>, PageNav) {
+    let more = keyed.len() as i64 > per;
+    keyed.truncate(per.max(0) as usize);
     if matches!(at.at, KeyAt::Before(..)) {
         keyed.reverse();
     }
@@ -264,16 +280,13 @@ pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, at: Keyset) -> Resul
     };
     // Back at the newest rows by going back: that is the first page.
     let page = if prev.is_none() { 0 } else { at.page };
-    Ok(Page {
-        rows: keyed.into_iter().map(|(r, _)| r).collect(),
+    let nav = PageNav {
+        page,
         total,
-        nav: PageNav {
-            page,
-            total,
-            next,
-            prev,
-        },
-    })
+        next,
+        prev,
+    };
+    (keyed.into_iter().map(|(r, _)| r).collect(), nav)
 }
 
 /// Keyset pages by change sequence, for exports: each call returns up to

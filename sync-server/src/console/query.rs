@@ -225,9 +225,10 @@ pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, at: Keyset) -> Resul
     let (cond, order) = key_condition(at, "at", &mut params);
     // One more row than a page tells whether there is a page beyond.
     params.push((PAGE_SIZE + 1).into());
+    let ix = list_index(tx, f);
     let rows = tx.query(
         &format!(
-            "SELECT id, body, at, seq FROM records WHERE {w}{cond}
+            "SELECT id, body, at, seq FROM records{ix} WHERE {w}{cond}
              ORDER BY at {order}, seq {order} LIMIT ${}",
             params.len()
         ),
@@ -239,6 +240,34 @@ pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, at: Keyset) -> Resul
     }
     let (rows, nav) = key_page(at, keyed, PAGE_SIZE, total);
     Ok(Page { rows, total, nav })
+}
+
+/// On SQLite, the index a list page walks: newest first in the kind's time index
+/// (by status when the filter has one), the scope checked inside the index. Its
+/// planner otherwise takes the grid-path index for a wide scope and sorts the
+/// whole scope for 51 rows (about a second city-wide; this walk takes under a
+/// millisecond). An address filter is left to the address index; PostgreSQL
+/// plans on its own statistics.
+/// Exports walk the kind's change-order index the same way (a 1,000-row page in
+/// 2 ms instead of a sort of the whole scope, 0.9 s, per page).
+fn list_index(tx: &dyn Tx, f: &Filter) -> String {
+    let index = if f.status.is_some() {
+        "status_at"
+    } else {
+        "at"
+    };
+    kind_index(tx, f, index)
+}
+
+fn kind_index(tx: &dyn Tx, f: &Filter, index: &str) -> String {
+    let listed = matches!(
+        f.kind,
+        RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report
+    );
+    if tx.is_postgres() || !listed || f.address.is_some() {
+        return String::new();
+    }
+    format!(" INDEXED BY records_{}_{index}", f.kind.as_str())
 }
 
 /// The condition and sort direction of a keyset page over `(time, seq)`, its two
@@ -303,12 +332,13 @@ pub fn export_page(
     let n = params.len();
     params.push(after_seq.into());
     params.push(limit.into());
+    let ix = kind_index(tx, f, "seq");
     let rows = tx.query(
         &format!(
             "SELECT id, body, seq, grid_path,
                     (SELECT a.body FROM records a
                       WHERE a.kind = 'address' AND a.id = records.address_code)
-             FROM records WHERE {w} AND seq > ${} ORDER BY seq LIMIT ${}",
+             FROM records{ix} WHERE {w} AND seq > ${} ORDER BY seq LIMIT ${}",
             n + 1,
             n + 2
         ),

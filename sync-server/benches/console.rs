@@ -16,7 +16,7 @@ use gridfield_core::i18n::Lang;
 use gridfield_core::record::RecordKind;
 use gridfield_server::Server;
 use gridfield_server::console::export::{self, Format};
-use gridfield_server::console::query::{self, Filter, PAGE_SIZE};
+use gridfield_server::console::query::{self, Filter, KeyAt, Keyset, PAGE_SIZE};
 use gridfield_server::db::{Db, RowExt, Tx};
 use gridfield_server::rules::now_ms;
 
@@ -78,23 +78,43 @@ fn main() {
             status: Some("submitted".into()),
             ..Filter::of(RecordKind::Inspection)
         };
+        let first = Keyset::FIRST;
         time(&db, runs, "review queue, page 1", name, |tx| {
-            Ok(query::list(tx, sc, &submitted, 0)?.rows.len())
+            Ok(query::list(tx, sc, &submitted, first)?.rows.len())
         });
+        // The key of a deep page, found by walking the pages' keys once (untimed).
         let total = db
-            .read(|tx| Ok(query::list(tx, sc, &submitted, 0)?.total))
+            .read(|tx| Ok(query::list(tx, sc, &submitted, first)?.total))
             .unwrap();
         let deep = (total / PAGE_SIZE - 1).clamp(0, 200);
+        let mut at = first;
+        for page in 1..=deep {
+            let next = db
+                .read(|tx| Ok(query::list(tx, sc, &submitted, at)?.nav.next))
+                .unwrap();
+            let Some((a, q)) = next.as_deref().and_then(|k| k.split_once('.')) else {
+                break;
+            };
+            at = Keyset {
+                at: KeyAt::After(a.parse().unwrap(), q.parse().unwrap()),
+                page,
+            };
+        }
         time(
             &db,
             runs,
-            &format!("review queue, page {}", deep + 1),
+            &format!("review queue, page {} (keyset)", at.page + 1),
             name,
-            |tx| Ok(query::list(tx, sc, &submitted, deep)?.rows.len()),
+            |tx| Ok(query::list(tx, sc, &submitted, at)?.rows.len()),
         );
+        time(&db, runs, "reports, page 1", name, |tx| {
+            Ok(query::list(tx, sc, &Filter::of(RecordKind::Report), first)?
+                .rows
+                .len())
+        });
         let board = Filter::of(RecordKind::Hazard);
         time(&db, runs, "hazard board, no filter", name, |tx| {
-            Ok(query::list(tx, sc, &board, 0)?.rows.len())
+            Ok(query::list(tx, sc, &board, first)?.rows.len())
         });
         let filtered = Filter {
             category: Some("fire.ebike_charging".into()),
@@ -107,14 +127,14 @@ fn main() {
             runs,
             "hazard board, category+severity+status",
             name,
-            |tx| Ok(query::list(tx, sc, &filtered, 0)?.rows.len()),
+            |tx| Ok(query::list(tx, sc, &filtered, first)?.rows.len()),
         );
         let overdue = Filter {
             due_before: Some(now_ms()),
             ..Filter::of(RecordKind::Hazard)
         };
         time(&db, runs, "hazard board, overdue", name, |tx| {
-            Ok(query::list(tx, sc, &overdue, 0)?.rows.len())
+            Ok(query::list(tx, sc, &overdue, first)?.rows.len())
         });
         time(&db, runs, "dashboard (all figures)", name, |tx| {
             dashboard(tx, sc)
@@ -261,19 +281,22 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Export every inspection and hazard of the widest scope as CSV (up to the whole
-/// city, 100,000 rows and more), reporting rows, bytes, time and how much the
-/// process's peak memory grew. Resetting the peak needs Linux's `clear_refs`.
+/// Export every inspection and hazard of the widest scope as CSV and as XLSX (up
+/// to the whole city, 100,000 rows and more), reporting rows, bytes, time and how
+/// much the process's peak memory grew. Resetting the peak needs Linux's `clear_refs`.
 fn export_figures(db: &Db, sc: &GridScope) {
-    println!("| export (CSV, whole scope) | rows | MB | s | peak RSS before → after (MiB) |");
+    println!("| export (whole scope) | rows | MB | s | peak RSS before → after (MiB) |");
     println!("| --- | ---: | ---: | ---: | --- |");
-    for kind in [RecordKind::Inspection, RecordKind::Hazard] {
+    let runs = [RecordKind::Inspection, RecordKind::Hazard]
+        .into_iter()
+        .flat_map(|k| [(k, Format::Csv), (k, Format::Xlsx)]);
+    for (kind, format) in runs {
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let before = peak_rss_kib();
         let filter = Filter::of(kind);
         let mut sink = Sink(0);
         let t = Instant::now();
-        let rows = export::write_export(db, sc, &filter, Format::Csv, Lang::Zh, &mut sink)
+        let rows = export::write_export(db, sc, &filter, format, Lang::Zh, &mut sink)
             .unwrap_or_else(|e| panic!("export {kind}: {}", e.message));
         let secs = t.elapsed().as_secs_f64();
         let after = peak_rss_kib();
@@ -282,7 +305,7 @@ fn export_figures(db: &Db, sc: &GridScope) {
                 .unwrap_or_else(|| "?".into())
         };
         println!(
-            "| {kind} | {rows} | {:.1} | {secs:.2} | {} → {} |",
+            "| {kind} {format:?} | {rows} | {:.1} | {secs:.2} | {} → {} |",
             sink.0 as f64 / 1e6,
             mib(before),
             mib(after)

@@ -126,7 +126,12 @@ fn migration(backend: Backend) {
          DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;
          DROP TABLE legacy_plates; DROP TABLE grid_boundaries;
          DROP INDEX records_located; ALTER TABLE records DROP COLUMN map_lat;
-         ALTER TABLE records DROP COLUMN map_lon;",
+         ALTER TABLE records DROP COLUMN map_lon;
+         DROP INDEX records_inspection_at; DROP INDEX records_inspection_status_at; DROP INDEX records_inspection_seq;
+         DROP INDEX records_inspection_path; DROP INDEX records_hazard_at; DROP INDEX records_hazard_status_at;
+         DROP INDEX records_hazard_seq; DROP INDEX records_hazard_path; DROP INDEX records_report_at;
+         DROP INDEX records_report_status_at; DROP INDEX records_report_seq; DROP INDEX records_report_path;
+         DROP INDEX records_hazard_due; DROP INDEX records_address_path;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

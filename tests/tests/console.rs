@@ -272,15 +272,20 @@ fn photo_scope(backend: Backend) {
     let undo_015 = "DROP TABLE legacy_plates; DROP TABLE grid_boundaries;
         DROP INDEX records_located; ALTER TABLE records DROP COLUMN map_lat;
         ALTER TABLE records DROP COLUMN map_lon;";
+    let undo_018 = "DROP INDEX records_inspection_at; DROP INDEX records_inspection_status_at; DROP INDEX records_inspection_seq;
+        DROP INDEX records_inspection_path; DROP INDEX records_hazard_at; DROP INDEX records_hazard_status_at;
+        DROP INDEX records_hazard_seq; DROP INDEX records_hazard_path; DROP INDEX records_report_at;
+        DROP INDEX records_report_status_at; DROP INDEX records_report_seq; DROP INDEX records_report_path;
+        DROP INDEX records_hazard_due; DROP INDEX records_address_path;";
     let undo_014 = "DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
         DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;";
     if store.is_postgres() {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} {undo_015} UPDATE schema_version SET version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} {undo_015} {undo_018} UPDATE schema_version SET version = 2"
         ));
     } else {
         store.sql(&format!(
-            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} {undo_015} PRAGMA user_version = 2"
+            "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} {undo_015} {undo_018} PRAGMA user_version = 2"
         ));
     }
     let server = ServerProc::start(&store);

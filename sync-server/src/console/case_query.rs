@@ -8,6 +8,7 @@ use gridfield_core::case::CaseStatus;
 use gridfield_core::grid::GridScope;
 
 use super::dashboard_query::Range;
+use super::query::{Keyset, PageNav, key_condition, key_page};
 use crate::db::records::CaseDoc;
 use crate::db::{RowExt, SqlValue as V, Tx};
 use crate::error::{ApiError, Result};
@@ -154,9 +155,15 @@ fn doc(text: &str) -> Result<CaseDoc> {
     serde_json::from_str(text).map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// One page of cases, newest first, and how many match. The page's rows are
-/// picked by seq from the list index (migration 011) before any document is read.
-pub fn list(tx: &mut dyn Tx, f: &CaseFilter, page: i64, per: i64) -> Result<(Vec<CaseDoc>, i64)> {
+/// One page of cases, newest first from a key `(case_at, seq)`, and the pager's
+/// links. The page's rows are picked by seq from the list index (migration 011)
+/// before any document is read; deep pages cost what the first does.
+pub fn list(
+    tx: &mut dyn Tx,
+    f: &CaseFilter,
+    at: Keyset,
+    per: i64,
+) -> Result<(Vec<CaseDoc>, PageNav)> {
     let (w, mut params) = where_clause(f);
     let (count_ix, list_ix) = list_index(tx, f);
     let total = tx
@@ -167,24 +174,23 @@ pub fn list(tx: &mut dyn Tx, f: &CaseFilter, page: i64, per: i64) -> Result<(Vec
         .map(|r| r.int(0))
         .transpose()?
         .unwrap_or(0);
-    let n = params.len();
-    params.push(per.into());
-    params.push((page.max(0) * per).into());
+    let (cond, order) = key_condition(at, "case_at", &mut params);
+    params.push((per + 1).into());
     let rows = tx.query(
         &format!(
-            "SELECT body FROM records WHERE seq IN (
-               SELECT seq FROM records{list_ix} WHERE {w} ORDER BY case_at DESC, seq DESC LIMIT ${} OFFSET ${})
-             ORDER BY case_at DESC, seq DESC",
-            n + 1,
-            n + 2
+            "SELECT body, case_at, seq FROM records WHERE seq IN (
+               SELECT seq FROM records{list_ix} WHERE {w}{cond}
+               ORDER BY case_at {order}, seq {order} LIMIT ${})
+             ORDER BY case_at {order}, seq {order}",
+            params.len()
         ),
         &params,
     )?;
-    let docs = rows
-        .iter()
-        .map(|r| doc(&r.text(0)?))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((docs, total))
+    let mut keyed = Vec::with_capacity(rows.len());
+    for r in &rows {
+        keyed.push((doc(&r.text(0)?)?, format!("{}.{}", r.int(1)?, r.int(2)?)));
+    }
+    Ok(key_page(at, keyed, per, total))
 }
 
 /// Every case a filter selects, for the exports.

@@ -25,6 +25,7 @@ use super::{AppState, Console, blocking};
 use crate::db::Tx;
 use crate::error::Result;
 use crate::rules::{self, now_ms};
+use crate::spreadsheet::Cell;
 
 /// Which list a page shows.
 #[derive(Clone, Copy, PartialEq)]
@@ -184,7 +185,7 @@ async fn queue_page(s: AppState, c: Console, q: Queue, p: Params) -> Response {
     let Some(f) = filter_for(&c.user, q, &p, now) else {
         return c.finish(Err(missing()));
     };
-    let page = p.page();
+    let page = super::list::keyset(&p);
     let scope_path = c.user.grid_path.clone();
     let res = blocking(move || {
         s.db.read(|tx| {
@@ -256,7 +257,7 @@ async fn queue_page(s: AppState, c: Console, q: Queue, p: Params) -> Response {
         overdue_only: p.get("overdue").is_some(),
         from: p.get("from").unwrap_or("").to_string(),
         to: p.get("to").unwrap_or("").to_string(),
-        pager: Pager::counted(l, q.href(), &fq, page, total, PAGE_SIZE),
+        pager: Pager::keyset(l, q.href(), &fq, &total),
         query: fq,
         rows,
     };
@@ -362,37 +363,51 @@ pub async fn export(
             Msg::Case(CaseMsg::Deadline),
             Msg::Overdue,
             Msg::Description,
+            Msg::Case(CaseMsg::ClosedAt),
         ]
         .into_iter()
         .map(|m| m.text(l))
         .collect();
-        let rows: Vec<Vec<String>> = docs
+        let rows: Vec<Vec<Cell>> = docs
             .iter()
             .zip(owners.into_iter().zip(grids))
             .map(|(d, (owner, grid))| {
                 let k = &d.case;
+                let t = Cell::Text;
                 vec![
-                    k.id.clone(),
-                    datetime(k.created_at),
-                    type_label(&taxonomy, &k.case_type, l),
-                    k.status.label(l).to_string(),
-                    k.severity.label(l).to_string(),
-                    k.source.label(l).to_string(),
-                    grid,
-                    owner,
-                    handler_text(&k.handler, &depts, l),
-                    k.deadline.map(date).unwrap_or_default(),
-                    if case::is_overdue(k.status, k.deadline, now) {
+                    t(k.id.clone()),
+                    Cell::Time(k.created_at),
+                    t(type_label(&taxonomy, &k.case_type, l)),
+                    t(k.status.label(l).to_string()),
+                    t(k.severity.label(l).to_string()),
+                    t(k.source.label(l).to_string()),
+                    t(grid),
+                    t(owner),
+                    t(handler_text(&k.handler, &depts, l)),
+                    Cell::date(k.deadline),
+                    t(if case::is_overdue(k.status, k.deadline, now) {
                         Msg::Overdue.text(l)
                     } else {
                         String::new()
-                    },
-                    k.description.clone(),
+                    }),
+                    t(k.description.clone()),
+                    // The last closing step, while the case stays closed.
+                    Cell::time(
+                        (k.status == CaseStatus::Closed)
+                            .then(|| {
+                                d.events
+                                    .iter()
+                                    .rev()
+                                    .find(|e| e.to_status == CaseStatus::Closed)
+                                    .map(|e| e.at)
+                            })
+                            .flatten(),
+                    ),
                 ]
             })
             .collect();
         let mut out = Vec::new();
-        write_table(format, &head, &rows, &mut out)?;
+        write_table(format, l.pick("案件", "Cases"), &head, &rows, &mut out)?;
         Ok(out)
     })
     .await;

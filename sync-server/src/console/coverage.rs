@@ -25,6 +25,7 @@ use super::{AppState, Console, blocking};
 use crate::db::Tx;
 use crate::error::{ApiError, Result};
 use crate::rules::{self, now_ms};
+use crate::spreadsheet::Cell;
 
 /// This month or this quarter (China time), ending today's period.
 fn period(quarter: bool, now: i64) -> Period {
@@ -314,23 +315,28 @@ pub async fn export(
             t(V::Workload),
         ];
         let row = |grid: &str, worker: &str, x: &Line| {
+            let n = Cell::Int;
             vec![
-                grid.to_string(),
-                worker.to_string(),
-                x.f.planned.to_string(),
-                x.f.due.to_string(),
-                x.f.on_time.to_string(),
-                x.share.clone(),
-                x.f.overdue.to_string(),
-                x.f.never.to_string(),
-                x.visits.map(|v| v.to_string()).unwrap_or_default(),
+                Cell::text(grid),
+                Cell::text(worker),
+                n(x.f.planned),
+                n(x.f.due),
+                n(x.f.on_time),
+                // A share as a number (percent) where there is one, "—" where not.
+                x.f.share().map_or_else(
+                    || Cell::text(x.share.clone()),
+                    |p| Cell::Percent(p as f64 / 100.0),
+                ),
+                n(x.f.overdue),
+                n(x.f.never),
+                Cell::int(x.visits),
             ]
         };
         let mut rows = vec![row(&t(V::Total), "", &r.total)];
         rows.extend(r.grids.iter().map(|g| row(&g.name, "", g)));
         rows.extend(r.workers.iter().map(|w| row(&w.code, &w.name, w)));
         let mut out = Vec::new();
-        write_table(format, &head, &rows, &mut out)?;
+        write_table(format, l.pick("覆盖率", "Coverage"), &head, &rows, &mut out)?;
         Ok::<_, ApiError>(out)
     })
     .await;

@@ -16,7 +16,9 @@ use super::auth::ConsoleUser;
 use super::errors::{decided, flash_for, missing};
 use super::forms::{self, Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, date, datetime, render};
-use super::list::{OPEN, address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
+use super::list::{
+    OPEN, address_or_code, filter_from, filter_query, grid_choices, jstr, keyset, scope,
+};
 use super::msg::Msg;
 use super::query::{self, Filter, PAGE_SIZE};
 use super::triage_msg::TriageMsg;
@@ -99,11 +101,20 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let now = now_ms();
     let after = s.console.escalate_after_ms;
     let f = filter_from(RecordKind::Hazard, &p, now, after);
-    let page = p.page();
+    // Hazards still to be dealt with (a few per grid) by deadline, pages by number;
+    // closed and all hazards (the whole history) newest first, pages by key.
+    let board = p
+        .get("status")
+        .is_some_and(|st| st == OPEN || HazardStatus::parse(st).is_some_and(HazardStatus::is_open));
+    let (page, at) = (p.page(), keyset(&p));
     let sc = scope(&c);
     let res = blocking(move || {
         s.db.read(|tx| {
-            let pg = query::list_sorted(tx, &sc, &f, page, BOARD_ORDER)?;
+            let pg = if board {
+                query::list_sorted(tx, &sc, &f, page, BOARD_ORDER)?
+            } else {
+                query::list(tx, &sc, &f, at)?
+            };
             let mut rows = Vec::new();
             for (id, body) in pg.rows {
                 let h = body.get("hazard").cloned().unwrap_or(Value::Null);
@@ -131,14 +142,14 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
             Ok((
                 rows,
                 counts,
-                pg.total,
+                pg.nav,
                 query::grids_in_scope(tx, &sc)?,
                 categories,
             ))
         })
     })
     .await;
-    let (rows, counts, total, grids, taxonomy) = match res {
+    let (rows, counts, nav, grids, taxonomy) = match res {
         Ok(v) => v,
         Err(e) => return c.finish(Err(e)),
     };
@@ -210,7 +221,11 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         escalated_only: p.get("escalated").is_some(),
         from: p.get("from").unwrap_or(""),
         to: p.get("to").unwrap_or(""),
-        pager: Pager::counted(l, "/console/hazards", &fq, page, total, PAGE_SIZE),
+        pager: if board {
+            Pager::counted(l, "/console/hazards", &fq, page, nav.total, PAGE_SIZE)
+        } else {
+            Pager::keyset(l, "/console/hazards", &fq, &nav)
+        },
         query: fq,
         rows,
     };

@@ -266,6 +266,34 @@ impl Pager {
         }
     }
 
+    /// Keyset pages (`after=` / `before=` a row's key): previous and next keep
+    /// the filter and say which page they are for the summary.
+    pub fn keyset(lang: Lang, base: &str, query: &str, nav: &super::query::PageNav) -> Pager {
+        let per = super::query::PAGE_SIZE;
+        let pages = ((nav.total + per - 1) / per).max(1);
+        let sep = if query.is_empty() { "" } else { "&" };
+        Pager {
+            summary: Some(
+                Msg::Pager {
+                    total: nav.total,
+                    page: (nav.page + 1).min(pages),
+                    pages,
+                }
+                .text(lang),
+            ),
+            prev: nav.prev.as_ref().map(|k| {
+                format!(
+                    "{base}?{query}{sep}before={k}&page={}",
+                    (nav.page - 1).max(0)
+                )
+            }),
+            next: nav
+                .next
+                .as_ref()
+                .map(|k| format!("{base}?{query}{sep}after={k}&page={}", nav.page + 1)),
+        }
+    }
+
     pub fn uncounted(base: &str, page: i64, full: bool) -> Pager {
         Pager {
             summary: None,

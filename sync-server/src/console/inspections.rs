@@ -18,7 +18,7 @@ use super::auth::ConsoleUser;
 use super::errors::{decided, flash_for, message_page, missing};
 use super::forms::{Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, datetime, render};
-use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, scope};
+use super::list::{address_or_code, filter_from, filter_query, grid_choices, jstr, keyset, scope};
 use super::msg::Msg;
 use super::query::{self, AuditRow, PAGE_SIZE};
 use super::triage_msg::TriageMsg;
@@ -178,14 +178,21 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         now_ms(),
         s.console.escalate_after_ms,
     );
-    let page = p.page();
+    let (page, at) = (p.page(), keyset(&p));
     let sc = scope(&c);
     let min_ms = s.console.min_inspection_ms;
     let postgres = s.db.backend() == "postgres";
     let (order, sort_key, asc) = order_of(&p, postgres);
+    // Newest first (the queue's default) pages by key, as deep as the first page;
+    // a column the user sorts by pages by number.
+    let newest_first = sort_key == SORTS[0].key && !asc;
     let res = blocking(move || {
         s.db.read(|tx| {
-            let pg = query::list_sorted(tx, &sc, &f, page, &order)?;
+            let pg = if newest_first {
+                query::list(tx, &sc, &f, at)?
+            } else {
+                query::list_sorted(tx, &sc, &f, page, &order)?
+            };
             let mut rows = Vec::new();
             let mut titles = std::collections::HashMap::new();
             for (id, body) in pg.rows {
@@ -197,7 +204,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
                 };
                 rows.push((id, body, extra));
             }
-            Ok((rows, pg.total, query::grids_in_scope(tx, &sc)?))
+            Ok((rows, pg.nav, query::grids_in_scope(tx, &sc)?))
         })
     })
     .await;
@@ -285,14 +292,18 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
         grids: grid_choices(&grids, p.get("grid")),
         from: p.get("from").unwrap_or(""),
         to: p.get("to").unwrap_or(""),
-        pager: Pager::counted(
-            l,
-            "/console/inspections",
-            &format!("{base}{sort}"),
-            page,
-            total,
-            PAGE_SIZE,
-        ),
+        pager: if newest_first {
+            Pager::keyset(l, "/console/inspections", &fq, &total)
+        } else {
+            Pager::counted(
+                l,
+                "/console/inspections",
+                &format!("{base}{sort}"),
+                page,
+                total.total,
+                PAGE_SIZE,
+            )
+        },
         query: fq,
         sort_key,
         sort_dir: if asc { "asc" } else { "desc" },
@@ -646,7 +657,7 @@ fn next_submitted(tx: &mut dyn crate::db::Tx, sc: &GridScope) -> Result<Option<S
         status: Some(ReviewStatus::Submitted.as_str().to_string()),
         ..query::Filter::of(RecordKind::Inspection)
     };
-    Ok(query::list(tx, sc, &f, 0)?
+    Ok(query::list(tx, sc, &f, query::Keyset::FIRST)?
         .rows
         .into_iter()
         .next()

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::Console;
 use super::forms::{Params, parse_date};
 use super::html::{self, Choice, choices};
-use super::query::{DAY_MS, Filter};
+use super::query::{DAY_MS, Filter, Keyset};
 
 /// The hazard board's `status=open`: every hazard not yet closed.
 pub const OPEN: &str = "open";
@@ -63,6 +63,11 @@ pub fn filter_from(kind: RecordKind, p: &Params, now: i64, escalate_ms: i64) -> 
         to: p.get("to").and_then(parse_date).map(|d| d + DAY_MS),
         address: p.get("address").map(String::from),
     }
+}
+
+/// Where a list page starts (`after=` / `before=` a key, and `page=` for its number).
+pub fn keyset(p: &Params) -> Keyset {
+    Keyset::parse(p.get("after"), p.get("before"), p.page())
 }
 
 /// The query string that reproduces a filter (for pages and exports).

@@ -99,6 +99,8 @@ pub const MAX_FORM_BYTES: usize = 24 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        // The server's own address leads a person who typed it to the console.
+        .route("/", get(|| async { redirect("/console") }))
         .route("/console", get(dashboard::page))
         .route("/console/", get(dashboard::page))
         .route("/console/login", get(login::form).post(login::submit))

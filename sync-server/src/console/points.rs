@@ -24,6 +24,7 @@ use super::{AppState, Console, blocking, csrf, redirect};
 use crate::error::ApiError;
 use crate::rules::points::{self, Presented, Standing};
 use crate::rules::{self, CONSOLE_DEVICE, now_ms};
+use crate::spreadsheet::Cell;
 
 pub struct Line {
     pub id: String,
@@ -206,12 +207,19 @@ pub async fn settlement(
             .into_iter()
             .map(|m| m.text(l))
             .collect();
-        let rows: Vec<Vec<String>> = rows
+        let rows: Vec<Vec<Cell>> = rows
             .into_iter()
-            .map(|(m, shop, n, pts)| vec![m, shop, n.to_string(), pts.to_string()])
+            .map(|(m, shop, n, pts)| {
+                vec![
+                    Cell::Text(m),
+                    Cell::Text(shop),
+                    Cell::Int(n),
+                    Cell::Int(pts),
+                ]
+            })
             .collect();
         let mut out = Vec::new();
-        write_table(format, &head, &rows, &mut out)?;
+        write_table(format, l.pick("结算", "Settlement"), &head, &rows, &mut out)?;
         Ok::<_, ApiError>(out)
     })
     .await;

@@ -66,8 +66,12 @@ pub(super) fn where_clause(
         path = p;
     }
     let (lo, hi) = GridScope::new(&path).range();
-    let mut sql = String::from("kind = $1 AND grid_path >= $2 AND grid_path < $3");
-    let mut params: Vec<V> = vec![f.kind.as_str().into(), lo.into(), hi.into()];
+    // The kind as a literal, never a parameter: only then do SQLite and PostgreSQL
+    // match the per-kind partial indexes (migration 018). It is one of ours.
+    let kind = f.kind.as_str();
+    debug_assert!(kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+    let mut sql = format!("kind = '{kind}' AND grid_path >= $1 AND grid_path < $2");
+    let mut params: Vec<V> = vec![lo.into(), hi.into()];
     let mut add = |sql: &mut String, cond: &str, v: V| {
         params.push(v);
         sql.push_str(&format!(" AND {cond} ${}", params.len()));
@@ -100,9 +104,62 @@ pub(super) fn where_clause(
     Ok((sql, params))
 }
 
+/// Where a list page starts, newest first by the key `(at, seq)`: the first page,
+/// after the last row of the page before (next), or before the first row of the
+/// page after (previous). Keyset pages cost the same however deep they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAt {
+    First,
+    After(i64, i64),
+    Before(i64, i64),
+}
+
+/// A list page's position: its key and its number (for "page 3 of 9").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    pub at: KeyAt,
+    pub page: i64,
+}
+
+impl Keyset {
+    pub const FIRST: Keyset = Keyset {
+        at: KeyAt::First,
+        page: 0,
+    };
+
+    /// From `after=` / `before=` (`<at>.<seq>`) and `page=`; anything malformed
+    /// is the first page.
+    pub fn parse(after: Option<&str>, before: Option<&str>, page: i64) -> Keyset {
+        let key = |s: &str| {
+            let (a, q) = s.split_once('.')?;
+            Some((a.parse().ok()?, q.parse().ok()?))
+        };
+        let at = match (after.and_then(key), before.and_then(key)) {
+            (Some((a, q)), _) => KeyAt::After(a, q),
+            (None, Some((a, q))) => KeyAt::Before(a, q),
+            _ => return Keyset::FIRST,
+        };
+        Keyset {
+            at,
+            page: page.max(1),
+        }
+    }
+}
+
 pub struct Page {
     pub rows: Vec<(String, Value)>,
     pub total: i64,
+    pub nav: PageNav,
+}
+
+/// What a pager needs: this page's number, the total, and the keys of the
+/// neighbouring pages (`<at>.<seq>`) when there are any.
+#[derive(Debug, Clone, Default)]
+pub struct PageNav {
+    pub page: i64,
+    pub total: i64,
+    pub next: Option<String>,
+    pub prev: Option<String>,
 }
 
 /// How many records a filter selects (what an export will write).
@@ -167,14 +224,39 @@ pub fn entities_after(
         .collect()
 }
 
-/// One page of records (id, body), newest first.
-pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, page: i64) -> Result<Page> {
-    list_sorted(tx, scope, f, page, "at DESC, id")
+/// One page of records (id, body), newest first, from a key.
+pub fn list(tx: &mut dyn Tx, scope: &GridScope, f: &Filter, at: Keyset) -> Result<Page> {
+    let (w, mut params) = where_clause(tx, scope, f)?;
+    let total = tx
+        .query_one(&format!("SELECT COUNT(*) FROM records WHERE {w}"), &params)?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let (cond, order) = key_condition(at, "at", &mut params);
+    // One more row than a page tells whether there is a page beyond.
+    params.push((PAGE_SIZE + 1).into());
+    let ix = list_index(tx, f);
+    let rows = tx.query(
+        &format!(
+            "SELECT id, body, at, seq FROM records{ix} WHERE {w}{cond}
+             ORDER BY at {order}, seq {order} LIMIT ${}",
+            params.len()
+        ),
+        &params,
+    )?;
+    let mut keyed = Vec::with_capacity(rows.len());
+    for r in &rows {
+        keyed.push((id_body(r)?, format!("{}.{}", r.int(2)?, r.int(3)?)));
+    }
+    let (rows, nav) = key_page(at, keyed, PAGE_SIZE, total);
+    Ok(Page { rows, total, nav })
 }
 
-/// One page of records (id, body) in a caller's order: `order` is an SQL
-/// `ORDER BY` list of the caller's own (never user input) ending in a unique key,
-/// so pages are stable.
+/// One page of records (id, body) in a caller's order, by page number: `order` is
+/// an SQL `ORDER BY` list of the caller's own (never user input) ending in a
+/// unique key, so pages are stable. For the orders a user picks (the hazard
+/// board's deadline, the review queue's sortable columns); newest first pages by
+/// key through [`list`].
 pub fn list_sorted(
     tx: &mut dyn Tx,
     scope: &GridScope,
@@ -202,25 +284,111 @@ pub fn list_sorted(
     Ok(Page {
         rows: rows.iter().map(id_body).collect::<Result<_>>()?,
         total,
+        nav: PageNav {
+            page: page.max(0),
+            total,
+            ..PageNav::default()
+        },
     })
 }
 
+/// On SQLite, the index a list page walks: newest first in the kind's time index
+/// (by status when the filter has one), the scope checked inside the index. Its
+/// planner otherwise takes the grid-path index for a wide scope and sorts the
+/// whole scope for 51 rows (about a second city-wide; this walk takes under a
+/// millisecond). An address filter is left to the address index; PostgreSQL
+/// plans on its own statistics.
+/// Exports walk the kind's change-order index the same way (a 1,000-row page in
+/// 2 ms instead of a sort of the whole scope, 0.9 s, per page).
+fn list_index(tx: &dyn Tx, f: &Filter) -> String {
+    let index = if f.status.is_some() {
+        "status_at"
+    } else {
+        "at"
+    };
+    kind_index(tx, f, index)
+}
+
+fn kind_index(tx: &dyn Tx, f: &Filter, index: &str) -> String {
+    let listed = matches!(
+        f.kind,
+        RecordKind::Inspection | RecordKind::Hazard | RecordKind::Report
+    );
+    if tx.is_postgres() || !listed || f.address.is_some() {
+        return String::new();
+    }
+    format!(" INDEXED BY records_{}_{index}", f.kind.as_str())
+}
+
+/// The condition and sort direction of a keyset page over `(time, seq)`, its two
+/// values appended to `params`.
+pub fn key_condition(at: Keyset, time: &str, params: &mut Vec<V>) -> (String, &'static str) {
+    let n = params.len();
+    let (a, q, op, order) = match at.at {
+        KeyAt::First => return (String::new(), "DESC"),
+        KeyAt::After(a, q) => (a, q, "<", "DESC"),
+        KeyAt::Before(a, q) => (a, q, ">", "ASC"),
+    };
+    params.push(a.into());
+    params.push(q.into());
+    (
+        format!(" AND ({time}, seq) {op} (${}, ${})", n + 1, n + 2),
+        order,
+    )
+}
+
+/// A page out of up to `per + 1` rows read in the key's direction, each with its
+/// key: the rows newest first and the links to the pages beside it.
+pub fn key_page<T>(
+    at: Keyset,
+    mut keyed: Vec<(T, String)>,
+    per: i64,
+    total: i64,
+) -> (Vec<T>, PageNav) {
+    let more = keyed.len() as i64 > per;
+    keyed.truncate(per.max(0) as usize);
+    if matches!(at.at, KeyAt::Before(..)) {
+        keyed.reverse();
+    }
+    let first = keyed.first().map(|(_, k)| k.clone());
+    let last = keyed.last().map(|(_, k)| k.clone());
+    let (prev, next) = match at.at {
+        KeyAt::First => (None, last.filter(|_| more)),
+        KeyAt::After(..) => (first, last.filter(|_| more)),
+        KeyAt::Before(..) => (first.filter(|_| more), last),
+    };
+    // Back at the newest rows by going back: that is the first page.
+    let page = if prev.is_none() { 0 } else { at.page };
+    let nav = PageNav {
+        page,
+        total,
+        next,
+        prev,
+    };
+    (keyed.into_iter().map(|(r, _)| r).collect(), nav)
+}
+
 /// Keyset pages by change sequence, for exports: each call returns up to
-/// `limit` rows after `after_seq` and the last seq seen.
+/// `limit` rows after `after_seq` (with their grid path and their address's
+/// full text, looked up by key) and the last seq seen.
 pub fn export_page(
     tx: &mut dyn Tx,
     scope: &GridScope,
     f: &Filter,
     after_seq: i64,
     limit: i64,
-) -> Result<(Vec<(String, Value)>, i64)> {
+) -> Result<(Vec<super::export::ExportRow>, i64)> {
     let (w, mut params) = where_clause(tx, scope, f)?;
     let n = params.len();
     params.push(after_seq.into());
     params.push(limit.into());
+    let ix = kind_index(tx, f, "seq");
     let rows = tx.query(
         &format!(
-            "SELECT id, body, seq FROM records WHERE {w} AND seq > ${} ORDER BY seq LIMIT ${}",
+            "SELECT id, body, seq, grid_path,
+                    (SELECT a.body FROM records a
+                      WHERE a.kind = 'address' AND a.id = records.address_code)
+             FROM records{ix} WHERE {w} AND seq > ${} ORDER BY seq LIMIT ${}",
             n + 1,
             n + 2
         ),
@@ -231,7 +399,28 @@ pub fn export_page(
         .map(|r| r.int(2))
         .transpose()?
         .unwrap_or(after_seq);
-    Ok((rows.iter().map(id_body).collect::<Result<_>>()?, last))
+    let json = |s: &str| -> Result<Value> {
+        serde_json::from_str(s).map_err(|e| ApiError::internal(e.to_string()))
+    };
+    let out = rows
+        .iter()
+        .map(|r| {
+            let address = match r.opt_text(4) {
+                Some(a) => json(&a)?
+                    .get("full_text")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                None => String::new(),
+            };
+            Ok(super::export::ExportRow {
+                body: json(&r.text(1)?)?,
+                grid_path: r.text(3)?,
+                address,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok((out, last))
 }
 
 fn id_body(r: &Row) -> Result<(String, Value)> {

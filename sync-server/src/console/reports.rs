@@ -20,9 +20,9 @@ use super::errors::{decided, flash_for, missing};
 use super::forms::{Pairs, Params};
 use super::html::{self, Choice, Flash, Frame, Nav, Pager, choices, datetime, render};
 
-use super::list::{filter_from, filter_query, grid_choices, jstr, scope};
+use super::list::{filter_from, filter_query, grid_choices, jstr, keyset, scope};
 use super::msg::Msg;
-use super::query::{self, PAGE_SIZE};
+use super::query;
 use super::{AppState, Console, blocking, csrf, redirect};
 use crate::error::{ApiError, Result};
 use crate::rules::points::Pricing;
@@ -59,7 +59,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     }
     let l = c.lang.lang;
     let f = filter_from(RecordKind::Report, &p, now_ms(), 0);
-    let page = p.page();
+    let page = keyset(&p);
     let sc = scope(&c);
     let window = s.console.duplicate_window_ms;
     let res = blocking(move || {
@@ -127,7 +127,7 @@ pub async fn list(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
             .with_flash(p.get("ok").and_then(|k| flash_for(k, l))),
         statuses: choices(statuses, p.get("status")),
         grids: grid_choices(&grids, p.get("grid")),
-        pager: Pager::counted(l, "/console/reports", &fq, page, pg.total, PAGE_SIZE),
+        pager: Pager::keyset(l, "/console/reports", &fq, &pg.nav),
         query: fq,
         rows,
     };

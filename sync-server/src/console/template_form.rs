@@ -186,6 +186,28 @@ impl TemplateForm {
         f
     }
 
+    /// Drop item `n` (an index in `items`); out of range changes nothing.
+    pub fn remove_item(&mut self, n: usize) {
+        if n < self.items.len() {
+            self.items.remove(n);
+        }
+    }
+
+    /// Drop section `s` and its items; the items of later sections follow
+    /// their section down one place. Out of range changes nothing.
+    pub fn remove_section(&mut self, s: usize) {
+        if s >= self.sections.len() {
+            return;
+        }
+        self.sections.remove(s);
+        self.items.retain(|i| i.section != s);
+        for i in &mut self.items {
+            if i.section > s {
+                i.section -= 1;
+            }
+        }
+    }
+
     /// Items of section `s`, with their index in `items`.
     pub fn items_of(&self, s: usize) -> Vec<(usize, &ItemForm)> {
         self.items

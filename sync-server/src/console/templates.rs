@@ -310,7 +310,8 @@ fn edit_page(
     render(c.lang, status, &view)
 }
 
-/// What the editor's buttons do: add a section or an item, save, preview, publish.
+/// What the editor's buttons do: add or delete a section or an item, save,
+/// preview, publish.
 pub async fn save(
     State(s): State<AppState>,
     c: Console,
@@ -324,7 +325,20 @@ pub async fn save(
     let l = c.lang.lang;
     let mut form = TemplateForm::from_params(&p);
     form.id = id.clone();
-    let action = p.get("action").unwrap_or("save").to_string();
+    let mut action = p.get("action").unwrap_or("save").to_string();
+    // Deleting an item or a section saves the draft without it, re-validated.
+    let index = |prefix: &str| {
+        action
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse::<usize>().ok())
+    };
+    if let Some(n) = index("delete_item_") {
+        form.remove_item(n);
+        action = "save".into();
+    } else if let Some(s) = index("delete_section_") {
+        form.remove_section(s);
+        action = "save".into();
+    }
     let grid = p.get("grid").unwrap_or("").to_string();
     let s2 = s.clone();
     let cats = match blocking(move || s2.db.read(categories)).await {

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/013_visit_rules.sql"),
     include_str!("../../migrations/postgres/014_points.sql"),
     include_str!("../../migrations/postgres/015_legacy_plates.sql"),
+    include_str!("../../migrations/postgres/017_last_visits.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/013_visit_rules.sql"),
     include_str!("../../migrations/sqlite/014_points.sql"),
     include_str!("../../migrations/sqlite/015_legacy_plates.sql"),
+    include_str!("../../migrations/sqlite/017_last_visits.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

@@ -273,6 +273,8 @@ fn an_admin_deletes_items_and_sections(backend: Backend) {
             ("i2_fail", "no"),
             ("i2_deduction", "10"),
             ("i2_answer", "yes"),
+            ("i2_case", "safety"),
+            ("i2_case_severity", "high"),
         ]);
         f
     };
@@ -289,6 +291,13 @@ fn an_admin_deletes_items_and_sections(backend: Backend) {
             ("main".into(), vec!["exit_clear".into(), "remarks".into()]),
             ("extra".into(), vec!["extinguisher".into()])
         ]
+    );
+    // The editor offers the case types; the chosen one is saved on the item.
+    assert!(body(&r).contains("name=\"i2_case\""), "{}", body(&r));
+    assert!(body(&r).contains("<option value=\"safety\" selected>"));
+    assert_eq!(
+        export()["sections"][1]["items"][0]["case"],
+        serde_json::json!({"case_type": "safety", "severity": "high"})
     );
 
     // Delete the remark (item 1): saved without it, the page without its row.

@@ -39,6 +39,8 @@ struct EditPage<'a> {
     form: TemplateForm,
     grid: String,
     categories: Vec<(String, String)>,
+    /// Case types a failing item may open (code, label).
+    case_types: Vec<(String, String)>,
     /// Preview: score line, verdict, and whether it ran.
     preview: Option<(String, String)>,
 }
@@ -272,20 +274,29 @@ pub async fn edit(State(s): State<AppState>, c: Console, Path(id): Path<String>)
     edit_page(&c, form, String::new(), cats, None, None)
 }
 
-fn categories(tx: &mut dyn crate::db::Tx) -> Result<Vec<(String, String)>, ApiError> {
-    let t = crate::rules::taxonomy::hazard(tx)?;
-    Ok(t.categories
-        .iter()
-        .filter(|e| e.active)
-        .map(|e| (e.code.clone(), e.label(Lang::Zh).to_string()))
-        .collect())
+/// The editor's choices for a failing item: hazard categories and case types
+/// (active ones, code and Chinese label).
+type Choices = (Vec<(String, String)>, Vec<(String, String)>);
+
+fn categories(tx: &mut dyn crate::db::Tx) -> Result<Choices, ApiError> {
+    let active = |t: gridfield_core::taxonomy::Taxonomy| -> Vec<(String, String)> {
+        t.categories
+            .iter()
+            .filter(|e| e.active)
+            .map(|e| (e.code.clone(), e.label(Lang::Zh).to_string()))
+            .collect()
+    };
+    Ok((
+        active(crate::rules::taxonomy::hazard(tx)?),
+        active(crate::rules::taxonomy::case(tx)?),
+    ))
 }
 
 fn edit_page(
     c: &Console,
     form: TemplateForm,
     grid: String,
-    categories: Vec<(String, String)>,
+    (categories, case_types): Choices,
     preview: Option<(String, String)>,
     flash: Option<Flash>,
 ) -> Response {
@@ -305,6 +316,7 @@ fn edit_page(
         form,
         grid,
         categories,
+        case_types,
         preview,
     };
     render(c.lang, status, &view)

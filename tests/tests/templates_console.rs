@@ -218,4 +218,141 @@ fn an_admin_authors_previews_and_publishes(backend: Backend) {
     assert!(String::from_utf8_lossy(&o.stderr).contains("该检查表已停用"));
 }
 
-on_both_backends!(an_admin_authors_previews_and_publishes);
+/// Deleting an item or a section in the editor saves the draft without it,
+/// re-validated: the later section's items follow it down; a section left with
+/// no item is a problem shown on that section.
+fn an_admin_deletes_items_and_sections(backend: Backend) {
+    let (store, server) = seeded_server(backend);
+    store.console_user("管理员", "admin", "320583", PASSWORD);
+    let base = &server.url;
+    let adm = sign_in(base, "管理员", PASSWORD);
+    let token = csrf(&get(base, &adm, "/console/templates"));
+    let r = post(
+        base,
+        &adm,
+        "/console/templates/new",
+        &[("csrf", &token), ("id", "corner_shop")],
+    );
+    assert_eq!(r.status, 303);
+    let export = || -> serde_json::Value {
+        let r = get(base, &adm, "/console/templates/corner_shop/export");
+        serde_json::from_slice(&r.body).unwrap()
+    };
+    let ids = |t: &serde_json::Value| -> Vec<(String, Vec<String>)> {
+        t["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let items = s["items"].as_array().unwrap();
+                (
+                    s["id"].as_str().unwrap().to_string(),
+                    items
+                        .iter()
+                        .map(|i| i["id"].as_str().unwrap().to_string())
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    // Two sections: the editor's fields plus a second section of one item.
+    let with_second = |action: &'static str| {
+        let mut f = fields(&token, action, false);
+        f.retain(|(k, _)| !matches!(*k, "sections" | "items"));
+        f.extend([
+            ("sections", "2"),
+            ("items", "3"),
+            ("s1_id", "extra"),
+            ("s1_zh", "补充"),
+            ("s1_en", "Extra"),
+            ("i2_section", "1"),
+            ("i2_id", "extinguisher"),
+            ("i2_zh", "灭火器有效"),
+            ("i2_en", "Extinguisher in date"),
+            ("i2_kind", "yes_no_na"),
+            ("i2_fail", "no"),
+            ("i2_deduction", "10"),
+            ("i2_answer", "yes"),
+            ("i2_case", "safety"),
+            ("i2_case_severity", "high"),
+        ]);
+        f
+    };
+    let r = post(
+        base,
+        &adm,
+        "/console/templates/corner_shop/edit",
+        &with_second("save"),
+    );
+    assert_eq!(r.status, 200, "{}", body(&r));
+    assert_eq!(
+        ids(&export()),
+        [
+            ("main".into(), vec!["exit_clear".into(), "remarks".into()]),
+            ("extra".into(), vec!["extinguisher".into()])
+        ]
+    );
+    // The editor offers the case types; the chosen one is saved on the item.
+    assert!(body(&r).contains("name=\"i2_case\""), "{}", body(&r));
+    assert!(body(&r).contains("<option value=\"safety\" selected>"));
+    assert_eq!(
+        export()["sections"][1]["items"][0]["case"],
+        serde_json::json!({"case_type": "safety", "severity": "high"})
+    );
+
+    // Delete the remark (item 1): saved without it, the page without its row.
+    let r = post(
+        base,
+        &adm,
+        "/console/templates/corner_shop/edit",
+        &with_second("delete_item_1"),
+    );
+    assert_eq!(r.status, 200, "{}", body(&r));
+    assert!(!body(&r).contains("data-item=\"remarks\""));
+    assert!(body(&r).contains("data-item=\"extinguisher\""));
+    assert_eq!(
+        ids(&export()),
+        [
+            ("main".into(), vec!["exit_clear".into()]),
+            ("extra".into(), vec!["extinguisher".into()])
+        ]
+    );
+
+    // Delete the first section: the second one's item follows it down.
+    let r = post(
+        base,
+        &adm,
+        "/console/templates/corner_shop/edit",
+        &with_second("delete_section_0"),
+    );
+    assert_eq!(r.status, 200, "{}", body(&r));
+    let page = body(&r);
+    assert!(!page.contains("data-item=\"exit_clear\""), "{page}");
+    assert!(
+        page.contains("name=\"i0_id\" value=\"extinguisher\""),
+        "{page}"
+    );
+    assert!(page.contains("name=\"i0_section\" value=\"0\""), "{page}");
+    assert_eq!(
+        ids(&export()),
+        [("extra".into(), vec!["extinguisher".into()])]
+    );
+
+    // Delete the only item of the second section: a problem on that section.
+    let r = post(
+        base,
+        &adm,
+        "/console/templates/corner_shop/edit",
+        &with_second("delete_item_2"),
+    );
+    assert_eq!(r.status, 422, "{}", body(&r));
+    let page = body(&r);
+    let at = page.find("data-section=\"1\"").expect("the second section");
+    let sec = &page[at..at + page[at..].find("</section>").unwrap()];
+    assert!(sec.contains("部分中没有检查项"), "{sec}");
+}
+
+on_both_backends!(
+    an_admin_authors_previews_and_publishes,
+    an_admin_deletes_items_and_sections
+);

@@ -15,8 +15,8 @@ use serde_json::Value;
 pub use answers::{AnswerError, AnswerErrorKind, ValidationErrors};
 pub use scoring::{Evaluation, FailedItem};
 pub use template::{
-    AppliesTo, ChecklistTemplate, ChoiceOption, FailRule, HazardSpec, Item, ItemKind, Section,
-    YesNoNa, builtin_templates, kind_label, pass_label,
+    AppliesTo, CaseSpec, ChecklistTemplate, ChoiceOption, FailRule, HazardSpec, Item, ItemKind,
+    Section, YesNoNa, builtin_templates, kind_label, pass_label,
 };
 pub use validation::{Place, Problem, TemplateError, TemplateProblem, problems_in_json};
 

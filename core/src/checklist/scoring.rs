@@ -9,7 +9,7 @@ use super::answers::{
     AnswerError, AnswerErrorKind, EXPECTED_NO_EVIDENCE, EXPECTED_PHOTOS_IN_ANSWER, Parsed,
     ValidationErrors, check_hashes, parse_answer,
 };
-use super::template::{ChecklistTemplate, FailRule, HazardSpec, ItemKind, YesNoNa};
+use super::template::{CaseSpec, ChecklistTemplate, FailRule, HazardSpec, ItemKind, YesNoNa};
 use super::{Answers, ItemPhotos, Text};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +29,8 @@ pub struct FailedItem {
     pub deduction: u32,
     pub veto: bool,
     pub hazard: Option<HazardSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseSpec>,
     pub photos: Vec<String>,
 }
 
@@ -165,6 +167,7 @@ impl ChecklistTemplate {
                 deduction: item.deduction,
                 veto: item.veto,
                 hazard: item.hazard.clone(),
+                case: item.case.clone(),
                 photos: evidence.cloned().unwrap_or_default(),
             });
         }

@@ -45,6 +45,14 @@ pub struct HazardSpec {
     pub severity: Severity,
 }
 
+/// The case (事件) a failing item opens: a type of the case taxonomy, opened
+/// through the core's case rule as the device's own case create does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSpec {
+    pub case_type: String,
+    pub severity: Severity,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppliesTo {
@@ -128,6 +136,9 @@ pub struct Item {
     /// Raised when the item fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hazard: Option<HazardSpec>,
+    /// Opened when the item fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<Text>,
 }

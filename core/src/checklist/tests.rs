@@ -626,6 +626,7 @@ fn answers_stay_valid_against_their_template_version() {
             category: "fire.ebike_charging".into(),
             severity: Severity::High,
         }),
+        case: None,
         help: None,
     });
     v2.check().unwrap();

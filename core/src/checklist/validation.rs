@@ -70,9 +70,11 @@ pub enum Problem {
     BadHazardCategory(String),
     /// Not in the hazard taxonomy the server holds.
     UnknownHazardCategory(String),
+    /// Not a case type of the case taxonomy the server holds.
+    UnknownCaseType(String),
     /// 一票否决 on an item that can never fail (no fail rule).
     VetoUnscored,
-    /// Deduction, photo or hazard on an item that can never fail.
+    /// Deduction, photo, hazard or case on an item that can never fail.
     NeverFails,
     FailOnNa,
     BelowNeverFails(f64),
@@ -218,13 +220,18 @@ impl Problem {
                 format!("隐患类别 {c} 不在隐患分类目录中"),
                 format!("hazard category {c} is not in the hazard taxonomy"),
             ),
+            UnknownCaseType(c) => t(
+                format!("事件类型 {c} 不在事件分类目录中"),
+                format!("case type {c} is not in the case taxonomy"),
+            ),
             VetoUnscored => t(
                 "一票否决项没有判定不合格的规则，永远不会不合格".into(),
                 "veto on an unscored item: it has no fail rule, so it can never fail".into(),
             ),
             NeverFails => t(
-                "设置了扣分、照片或隐患，但没有判定不合格的规则，永远不会不合格".into(),
-                "has deduction/veto/photo/hazard but no fail rule, so it can never fail".into(),
+                "设置了扣分、照片、隐患或事件，但没有判定不合格的规则，永远不会不合格".into(),
+                "has deduction/veto/photo/hazard/case but no fail rule, so it can never fail"
+                    .into(),
             ),
             FailOnNa => t(
                 "以“不适用”判定不合格没有意义".into(),
@@ -453,6 +460,30 @@ impl ChecklistTemplate {
         out
     }
 
+    /// Case types the template's failing items open that `known` does not hold
+    /// (an active type of the case taxonomy), each named by its item.
+    pub fn unknown_case_types(&self, known: &dyn Fn(&str) -> bool) -> Vec<TemplateProblem> {
+        let mut out = Vec::new();
+        for (sn, s) in self.sections.iter().enumerate() {
+            for (n, item) in s.items.iter().enumerate() {
+                if let Some(c) = &item.case
+                    && !known(&c.case_type)
+                {
+                    out.push(TemplateProblem {
+                        at: Place {
+                            section: Some(sn + 1),
+                            item: Some(n + 1),
+                            id: Some(item.id.clone()),
+                            line: None,
+                        },
+                        reason: Problem::UnknownCaseType(c.case_type.clone()),
+                    });
+                }
+            }
+        }
+        out
+    }
+
     fn check_item(&self, item: &Item, p: &mut Vec<Problem>) {
         if !is_id(&item.id) {
             p.push(Problem::BadItemId(item.id.clone()));
@@ -506,7 +537,11 @@ impl ChecklistTemplate {
         let Some(rule) = &item.fail else {
             if item.veto {
                 p.push(Problem::VetoUnscored);
-            } else if item.deduction > 0 || item.photo_on_fail || item.hazard.is_some() {
+            } else if item.deduction > 0
+                || item.photo_on_fail
+                || item.hazard.is_some()
+                || item.case.is_some()
+            {
                 p.push(Problem::NeverFails);
             }
             return;

@@ -74,6 +74,41 @@ fn unknown_categories_are_named_by_item() {
 }
 
 #[test]
+fn unknown_case_types_are_named_by_item_and_need_a_fail_rule() {
+    let mut t = builtin_templates().remove(0);
+    assert!(t.unknown_case_types(&|_| false).is_empty(), "none named");
+    let (sn, n, id) = t
+        .sections
+        .iter()
+        .enumerate()
+        .flat_map(|(sn, s)| s.items.iter().enumerate().map(move |(n, i)| (sn, n, i)))
+        .find(|(_, _, i)| i.fail.is_some())
+        .map(|(sn, n, i)| (sn, n, i.id.clone()))
+        .unwrap();
+    t.sections[sn].items[n].case = Some(CaseSpec {
+        case_type: "safety.nowhere".into(),
+        severity: Severity::High,
+    });
+    let ps = t.unknown_case_types(&|c| c == "safety");
+    assert_eq!(ps.len(), 1);
+    assert_eq!(ps[0].at.id.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        ps[0].reason,
+        Problem::UnknownCaseType("safety.nowhere".into())
+    );
+    assert!(
+        ps[0]
+            .message(Lang::Zh)
+            .contains("事件类型 safety.nowhere 不在事件分类目录中")
+    );
+    assert!(t.unknown_case_types(&|_| true).is_empty());
+    // A case on an item that can never fail is named too.
+    t.sections[sn].items[n].fail = None;
+    t.sections[sn].items[n].veto = false;
+    assert!(t.problems().iter().any(|p| p.reason == Problem::NeverFails));
+}
+
+#[test]
 fn every_problem_reads_in_both_languages() {
     use Problem::*;
     let all = [
@@ -108,6 +143,7 @@ fn every_problem_reads_in_both_languages() {
         DeductionsOverflow,
         BadHazardCategory("A".into()),
         UnknownHazardCategory("a.b".into()),
+        UnknownCaseType("a.b".into()),
         VetoUnscored,
         NeverFails,
         FailOnNa,

@@ -97,7 +97,9 @@ pub(crate) fn grid(c: &Connection, code: &str) -> Result<Option<Grid>> {
 
 /// Find addresses by any fragment a person would type: "建设路12号", "3栋2单元",
 /// a plate serial. Space-separated fragments must all match. Fragments of three
-/// characters or more use the trigram index; shorter ones filter the result.
+/// characters or more use the trigram index; without one, a two-character
+/// fragment uses the bigram index; the others filter the result (`LIKE`, which
+/// folds ASCII case as both indexes do). Hits come in index order.
 pub(crate) fn search(c: &Connection, query: &str, limit: u32) -> Result<Vec<AddressHit>> {
     let frags: Vec<&str> = query.split_whitespace().collect();
     if frags.is_empty() {
@@ -135,7 +137,19 @@ pub(crate) fn search(c: &Connection, query: &str, limit: u32) -> Result<Vec<Addr
     }
     let mut sql;
     let mut args: Vec<String> = Vec::new();
-    if long.is_empty() {
+    // The fragment the bigram index answers when no fragment reaches the trigram
+    // index: the first of exactly two characters.
+    let pair = long
+        .is_empty()
+        .then(|| short.iter().position(|f| f.chars().count() == 2))
+        .flatten();
+    if let Some(i) = pair {
+        args.push(short[i].to_ascii_lowercase());
+        sql = String::from(
+            "SELECT a.code, a.full_text, a.plate_serial, a.grid_code FROM address_bigrams b
+                 JOIN addresses a ON a.rowid = b.addr WHERE b.gram = ?1",
+        );
+    } else if long.is_empty() {
         sql = String::from(
             "SELECT a.code, a.full_text, a.plate_serial, a.grid_code FROM addresses a WHERE 1",
         );
@@ -150,7 +164,10 @@ pub(crate) fn search(c: &Connection, query: &str, limit: u32) -> Result<Vec<Addr
                  JOIN addresses a ON a.rowid = f.rowid WHERE address_fts MATCH ?1",
         );
     }
-    for s in &short {
+    for (i, s) in short.iter().enumerate() {
+        if pair == Some(i) {
+            continue;
+        }
         args.push(format!(
             "%{}%",
             s.replace('\\', "\\\\")
@@ -160,10 +177,13 @@ pub(crate) fn search(c: &Connection, query: &str, limit: u32) -> Result<Vec<Addr
         let n = args.len();
         sql.push_str(&format!(" AND a.full_text LIKE ?{n} ESCAPE '\\'"));
     }
-    // Index order, not rank: ranking would score every match of a common
-    // fragment ("3栋2单元" matches tens of thousands) before taking 20.
-    if long.is_empty() {
-        sql.push_str(" ORDER BY a.full_text");
+    // Index order, not rank nor text: ranking or sorting would visit every match
+    // of a common fragment ("3栋2单元", "人民": tens of thousands) before taking
+    // 20; in index order the query stops at the 20th.
+    if pair.is_some() {
+        sql.push_str(" ORDER BY b.addr");
+    } else if long.is_empty() {
+        sql.push_str(" ORDER BY a.rowid");
     }
     sql.push_str(&format!(" LIMIT {limit}"));
     let mut st = c.prepare_cached(&sql)?;

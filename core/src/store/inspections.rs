@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::addresses::address_in_scope;
+use super::cases::{NewCase, check_new, create as create_case};
 use super::entities::load_entity;
 use super::hazards::insert_hazard;
 use super::photos::check_photos_known;
@@ -22,6 +23,7 @@ use crate::model::{EntityKind, GeoPoint, ReviewStatus, Role};
 use crate::photo;
 use crate::record::RecordKind;
 use crate::records::{Delivery, Hazard, Inspection, Op};
+use crate::taxonomy::Taxonomy;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct NewInspection {
@@ -39,6 +41,9 @@ pub struct InspectionOutcome {
     pub inspection_id: String,
     pub evaluation: Evaluation,
     pub hazards_raised: Vec<String>,
+    /// Cases (事件) opened by failing items that name a case type.
+    #[serde(default)]
+    pub cases_opened: Vec<String>,
 }
 
 /// Record a finished inspection in one transaction (a draft submitted at once).
@@ -48,13 +53,14 @@ pub(crate) fn record(
     answers: &Answers,
     photos: &ItemPhotos,
     started_at: Option<i64>,
+    case_types: &Taxonomy,
 ) -> Result<InspectionOutcome> {
     let id = new_id();
     let tpl = load_template(&t.tx, &new.template_id, new.template_version)?;
     crate::inspection::check_start(&tpl).map_err(Error::refused)?;
     let started = started_at.unwrap_or(t.now);
     insert_draft(t, &id, new, &tpl, started)?;
-    submit(t, &id, &tpl, answers, photos, new.location)
+    submit(t, &id, &tpl, answers, photos, new.location, case_types)
 }
 
 /// Start a draft inspection.
@@ -96,6 +102,7 @@ pub(crate) fn submit_saved(
     t: &mut Tx<'_>,
     id: &str,
     location: Option<GeoPoint>,
+    case_types: &Taxonomy,
 ) -> Result<InspectionOutcome> {
     let insp = load_inspection(&t.tx, id)?;
     inspection::check_write(t.me.role, &t.me.user, Some(&insp)).map_err(Error::refused)?;
@@ -107,6 +114,7 @@ pub(crate) fn submit_saved(
         &insp.answers,
         &insp.photos,
         location.or(insp.location),
+        case_types,
     )
 }
 
@@ -204,6 +212,7 @@ fn submit(
     answers: &Answers,
     photos: &ItemPhotos,
     location: Option<GeoPoint>,
+    case_types: &Taxonomy,
 ) -> Result<InspectionOutcome> {
     let evaluation = tpl.evaluate(answers, photos)?;
     let mut referenced: Vec<String> = photos.values().flatten().cloned().collect();
@@ -285,10 +294,35 @@ fn submit(
         insert_hazard(t, &h)?;
         hazards_raised.push(h.id);
     }
+    // A failing item that names a case type opens that case, through the same
+    // rule and path as the device's own case create, in this transaction.
+    let mut cases_opened = Vec::new();
+    for f in &evaluation.failed_items {
+        let Some(spec) = &f.case else { continue };
+        let new = NewCase {
+            case_type: spec.case_type.clone(),
+            severity: spec.severity,
+            address_code: Some(inspection.address_code.clone()),
+            description: format!(
+                "{}（检查项：{}）",
+                case_types.category_label(&spec.case_type, crate::i18n::Lang::Zh),
+                f.label.zh
+            ),
+            photos: f.photos.clone(),
+            parties: Vec::new(),
+            subject: None,
+            amount_fen: None,
+            handle_myself: false,
+            location: inspection.location,
+        };
+        check_new(t.me.role, case_types, &new)?;
+        cases_opened.push(create_case(t, case_types, &new)?);
+    }
     Ok(InspectionOutcome {
         inspection_id: id.to_string(),
         evaluation,
         hazards_raised,
+        cases_opened,
     })
 }
 

@@ -454,7 +454,8 @@ impl Store {
         inspection::check_write(self.identity.role, &self.identity.user, None)
             .map_err(Error::refused)?;
         validate::check_location(new.location)?;
-        self.write(|t| inspections::record(t, new, answers, photos, started_at))
+        let case_types = self.case_taxonomy()?;
+        self.write(|t| inspections::record(t, new, answers, photos, started_at, &case_types))
     }
 
     /// Start a draft inspection (a long checklist may take several sittings).
@@ -477,7 +478,8 @@ impl Store {
         location: Option<GeoPoint>,
     ) -> Result<InspectionOutcome> {
         validate::check_location(location)?;
-        self.write(|t| inspections::submit_saved(t, id, location))
+        let case_types = self.case_taxonomy()?;
+        self.write(|t| inspections::submit_saved(t, id, location, &case_types))
     }
 
     /// A supervisor approves or returns a submitted inspection (queued as a command).

@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 /// The whole current schema. Timestamps are integer milliseconds since the epoch;
 /// HLC stamps are TEXT whose order is their causal order.
@@ -348,6 +348,48 @@ ALTER TABLE reports ADD COLUMN location TEXT;
 /// Version 6: a report's category (a code of the case taxonomy, or none), as
 /// filed and as a supervisor re-categorised it. Reports kept before it have none.
 const REPORT_CATEGORY: &str = "ALTER TABLE reports ADD COLUMN category TEXT;";
+/// Version 7: two-character address search through a bigram index beside the
+/// trigram FTS (every pair of adjacent characters of `full_text`, ASCII
+/// lower-cased like `LIKE` compares, pointing at the address's rowid; kept by
+/// triggers, `address_bigram_pos` numbers the pairs; `DISTINCT`, not `OR IGNORE`,
+/// since an upsert's conflict policy overrides a trigger's), and the last submitted
+/// inspection per entity and checklist read from one covering index (the due
+/// list). Self-contained: the upgrade backfills the index from the addresses held.
+const SEARCH_BIGRAMS_AND_LAST_DONE: &str = r#"
+CREATE TABLE address_bigram_pos (n INTEGER PRIMARY KEY);
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 512)
+INSERT INTO address_bigram_pos (n) SELECT n FROM seq;
+CREATE TABLE address_bigrams (
+    gram TEXT NOT NULL,
+    addr INTEGER NOT NULL,
+    PRIMARY KEY (gram, addr)
+) WITHOUT ROWID;
+INSERT INTO address_bigrams (gram, addr)
+    SELECT DISTINCT lower(substr(a.full_text, p.n, 2)), a.rowid
+    FROM addresses a JOIN address_bigram_pos p ON p.n < length(a.full_text);
+CREATE TRIGGER addresses_bigrams_ai AFTER INSERT ON addresses BEGIN
+    INSERT INTO address_bigrams (gram, addr)
+    SELECT DISTINCT lower(substr(new.full_text, n, 2)), new.rowid
+    FROM address_bigram_pos WHERE n < length(new.full_text);
+END;
+CREATE TRIGGER addresses_bigrams_ad AFTER DELETE ON addresses BEGIN
+    DELETE FROM address_bigrams WHERE addr = old.rowid AND gram IN (
+        SELECT lower(substr(old.full_text, n, 2))
+        FROM address_bigram_pos WHERE n < length(old.full_text));
+END;
+CREATE TRIGGER addresses_bigrams_au AFTER UPDATE OF full_text ON addresses
+WHEN old.full_text IS NOT new.full_text BEGIN
+    DELETE FROM address_bigrams WHERE addr = old.rowid AND gram IN (
+        SELECT lower(substr(old.full_text, n, 2))
+        FROM address_bigram_pos WHERE n < length(old.full_text));
+    INSERT INTO address_bigrams (gram, addr)
+    SELECT DISTINCT lower(substr(new.full_text, n, 2)), new.rowid
+    FROM address_bigram_pos WHERE n < length(new.full_text);
+END;
+CREATE INDEX inspections_last_done ON inspections(
+    subject_kind, subject_id, template_id, finished_at, started_at, address_code)
+    WHERE subject_id IS NOT NULL AND review_status <> 'draft';
+"#;
 
 /// Version 2 added the delivery state of each record (saved on device → on the
 /// server → reviewed) and trigram full-text search over addresses.
@@ -379,6 +421,7 @@ pub fn init(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(CASES)?;
         tx.execute_batch(LEGACY_PLATES)?;
         tx.execute_batch(REPORT_CATEGORY)?;
+        tx.execute_batch(SEARCH_BIGRAMS_AND_LAST_DONE)?;
     } else {
         for from in current..VERSION {
             upgrade_from(&tx, from)?;
@@ -412,6 +455,7 @@ fn upgrade_from(conn: &Connection, from: u32) -> Result<()> {
         }
         4 => conn.execute_batch(LEGACY_PLATES)?,
         5 => conn.execute_batch(REPORT_CATEGORY)?,
+        6 => conn.execute_batch(SEARCH_BIGRAMS_AND_LAST_DONE)?,
         _ => unreachable!("no upgrade from schema version {from}"),
     }
     Ok(())
@@ -530,6 +574,16 @@ pub(crate) mod tests {
             )
             .unwrap();
         assert_eq!(hit, "a1");
+        // … and so does the bigram index the upgrade to version 7 backfilled.
+        let hit: String = old
+            .query_row(
+                "SELECT a.code FROM address_bigrams b JOIN addresses a ON a.rowid = b.addr
+                 WHERE b.gram = '单元'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(hit, "a1");
     }
 
     /// A phone from before cases pulls from the start once after the upgrade, so
@@ -541,6 +595,9 @@ pub(crate) mod tests {
         init(&mut c).unwrap();
         c.execute_batch(
             "DROP TABLE case_events; DROP TABLE cases; DROP TABLE legacy_plates;
+             DROP TABLE address_bigrams; DROP TABLE address_bigram_pos;
+             DROP INDEX inspections_last_done; DROP TRIGGER addresses_bigrams_ai;
+             DROP TRIGGER addresses_bigrams_ad; DROP TRIGGER addresses_bigrams_au;
              ALTER TABLE inspections DROP COLUMN accuracy_m; ALTER TABLE inspections DROP COLUMN fixed_at;
              ALTER TABLE hazards DROP COLUMN location; ALTER TABLE reports DROP COLUMN location;
              ALTER TABLE reports DROP COLUMN category;
@@ -568,6 +625,9 @@ pub(crate) mod tests {
         init(&mut c).unwrap();
         c.execute_batch(
             "ALTER TABLE reports DROP COLUMN category;
+             DROP TABLE address_bigrams; DROP TABLE address_bigram_pos;
+             DROP INDEX inspections_last_done; DROP TRIGGER addresses_bigrams_ai;
+             DROP TRIGGER addresses_bigrams_ad; DROP TRIGGER addresses_bigrams_au;
              INSERT INTO reports (id, address_code, address_text, text, photos, reporter, device_id,
                  status, points, created_at, updated_at)
              VALUES ('r1', 'a1', '建设路12号', '楼道灯坏了', '[]', '王芳', 'd1', 'accepted', 5, 1, 1);
@@ -586,6 +646,60 @@ pub(crate) mod tests {
         let mut fresh = open_plain(&dir.path().join("fresh.db"));
         init(&mut fresh).unwrap();
         assert_eq!(describe(&c), describe(&fresh));
+    }
+
+    /// The bigram index follows inserts, text changes and deletes of addresses:
+    /// after each, it holds exactly the pairs of the texts held.
+    #[test]
+    fn the_bigram_index_follows_the_addresses() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = open_plain(&dir.path().join("bigrams.db"));
+        init(&mut c).unwrap();
+        let held = |c: &Connection| -> Vec<(String, String)> {
+            c.prepare(
+                "SELECT b.gram, a.code FROM address_bigrams b
+                 LEFT JOIN addresses a ON a.rowid = b.addr ORDER BY 1, 2",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                ))
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+        };
+        let pairs = |rows: &[(&str, &str)]| -> Vec<(String, String)> {
+            let mut out: Vec<(String, String)> = rows
+                .iter()
+                .flat_map(|(code, text)| {
+                    let ch: Vec<char> = text.to_ascii_lowercase().chars().collect();
+                    ch.windows(2)
+                        .map(|w| (w.iter().collect::<String>(), code.to_string()))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        };
+        c.execute_batch(
+            "INSERT INTO grids VALUES ('g', '示范网格', 3, NULL);
+             INSERT INTO addresses (code, grid_code, full_text, updated_at)
+             VALUES ('a1', 'g', '人民路1号', 0), ('a2', 'g', 'KS人民A', 0);",
+        )
+        .unwrap();
+        assert_eq!(held(&c), pairs(&[("a1", "人民路1号"), ("a2", "KS人民A")]));
+        c.execute_batch("UPDATE addresses SET full_text = '建设路2号' WHERE code = 'a1';")
+            .unwrap();
+        assert_eq!(held(&c), pairs(&[("a1", "建设路2号"), ("a2", "KS人民A")]));
+        c.execute_batch("UPDATE addresses SET updated_at = 5 WHERE code = 'a2';")
+            .unwrap();
+        c.execute_batch("DELETE FROM addresses WHERE code = 'a1';")
+            .unwrap();
+        assert_eq!(held(&c), pairs(&[("a2", "KS人民A")]));
     }
 
     #[test]

@@ -59,15 +59,27 @@ fn chains(c: &Connection, ancestors: &[String]) -> Result<HashMap<String, Vec<St
     Ok(out)
 }
 
-/// The planned kinds' entities (at one address, or all), each with its address,
-/// grid chain and last submitted inspection per checklist.
+/// What `visitables` asks of each entity before reading its address: its kind,
+/// the value `only` matches, its grid chain and last visits; `false` skips it.
+pub(crate) type Keep<'a> = dyn Fn(EntityKind, Option<&str>, &[&str], &[(String, i64)]) -> bool + 'a;
+
+/// The planned kinds' entities (at one address, or all) that `keep` admits, each
+/// with its address, grid chain and last submitted inspection per checklist.
+/// The last visits come from one covering index (`inspections_last_done`);
+/// addresses are read only for the entities admitted.
 pub(crate) fn visitables(
     c: &Connection,
     at: Option<&str>,
     ancestors: &[String],
+    keep: &Keep<'_>,
 ) -> Result<Vec<Visitable>> {
     let chains = chains(c, ancestors)?;
-    let mut last: HashMap<(String, String), Vec<(String, i64)>> = HashMap::new();
+    let chain_refs: HashMap<&str, Vec<&str>> = chains
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect()))
+        .collect();
+    // kind → entity id → (template, last visit).
+    let mut last: HashMap<String, HashMap<String, Vec<(String, i64)>>> = HashMap::new();
     let mut st = c.prepare_cached(
         "SELECT subject_kind, subject_id, template_id, MAX(COALESCE(finished_at, started_at))
          FROM inspections
@@ -77,7 +89,7 @@ pub(crate) fn visitables(
     )?;
     let rows = st.query_map(params![at], |r| {
         Ok((
-            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(0)?.unwrap_or_default(),
             r.get::<_, String>(1)?,
             r.get(2)?,
             r.get(3)?,
@@ -85,7 +97,37 @@ pub(crate) fn visitables(
     })?;
     for row in rows {
         let (kind, id, template, done) = row?;
-        last.entry((kind, id)).or_default().push((template, done));
+        last.entry(kind)
+            .or_default()
+            .entry(id)
+            .or_default()
+            .push((template, done));
+    }
+    // The addresses once (a grid's store holds hundreds), not once per entity.
+    let mut addresses: HashMap<String, Address> = HashMap::new();
+    let mut st = c.prepare_cached(
+        "SELECT code, grid_code, full_text, street, number, building, unit, room, plate_serial,
+                lat, lon
+         FROM addresses WHERE ?1 IS NULL OR code = ?1",
+    )?;
+    let rows = st.query_map(params![at], |r| {
+        Ok(Address {
+            code: r.get(0)?,
+            grid_code: r.get(1)?,
+            full_text: r.get(2)?,
+            street: r.get(3)?,
+            number: r.get(4)?,
+            building: r.get(5)?,
+            unit: r.get(6)?,
+            room: r.get(7)?,
+            plate_serial: r.get(8)?,
+            lat: r.get(9)?,
+            lon: r.get(10)?,
+        })
+    })?;
+    for a in rows {
+        let a = a?;
+        addresses.insert(a.code.clone(), a);
     }
     let mut out = Vec::new();
     for (kind, table, value, name) in [
@@ -99,62 +141,56 @@ pub(crate) fn visitables(
         (EntityKind::Business, "businesses", "e.kind", "e.name"),
     ] {
         let mut st = c.prepare_cached(&format!(
-            "SELECT e.id, {value}, {name}, a.code, a.grid_code, a.full_text, a.street, a.number,
-                    a.building, a.unit, a.room, a.plate_serial, a.lat, a.lon
-             FROM {table} e JOIN addresses a ON a.code = e.address_code
+            "SELECT e.id, {value}, e.address_code, {name} FROM {table} e
              WHERE e.deleted = 0 AND (?1 IS NULL OR e.address_code = ?1)"
         ))?;
-        let rows = st.query_map(params![at], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                Address {
-                    code: r.get(3)?,
-                    grid_code: r.get(4)?,
-                    full_text: r.get(5)?,
-                    street: r.get(6)?,
-                    number: r.get(7)?,
-                    building: r.get(8)?,
-                    unit: r.get(9)?,
-                    room: r.get(10)?,
-                    plate_serial: r.get(11)?,
-                    lat: r.get(12)?,
-                    lon: r.get(13)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            let (id, value, name, address) = row?;
-            let chain = chains.get(&address.grid_code).cloned().unwrap_or_default();
-            let last_done = last
-                .remove(&(kind.as_str().to_string(), id.clone()))
-                .unwrap_or_default();
+        let mut rows = st.query(params![at])?;
+        let mut done_of = last.remove(kind.as_str()).unwrap_or_default();
+        while let Some(r) = rows.next()? {
+            let code = text(r, 2)?.unwrap_or_default();
+            let Some(address) = addresses.get(code) else {
+                continue; // an entity at an address this device does not hold
+            };
+            let id = text(r, 0)?.unwrap_or_default();
+            let value = text(r, 1)?;
+            let chain = chain_refs
+                .get(address.grid_code.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let last_done = done_of.get(id).map_or(&[][..], Vec::as_slice);
+            if !keep(kind, value, chain, last_done) {
+                continue;
+            }
             out.push(Visitable {
-                entity_id: id,
+                chain: chain.iter().map(|g| g.to_string()).collect(),
+                last_done: done_of.remove(id).unwrap_or_default(),
+                entity_id: id.to_string(),
                 kind,
-                value,
-                name,
-                address,
-                chain,
-                last_done,
+                value: value.map(String::from),
+                name: r.get(3)?,
+                address: address.clone(),
             });
         }
     }
     Ok(out)
 }
 
+/// A text column borrowed from the row, not copied.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    r.get_ref(i)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 fn due(c: &Connection, now: i64, at: Option<&str>, window: Window) -> Result<Vec<DueVisit>> {
     let Some(rules) = rules(c)? else {
         return Ok(Vec::new());
     };
-    let entities = visitables(c, at, &rules.ancestors)?;
-    Ok(visit::due_list(
-        &rules,
-        &entities,
-        visit::day_of(now),
-        window,
-    ))
+    let today = visit::day_of(now);
+    let entities = visitables(c, at, &rules.ancestors, &|kind, value, chain, last| {
+        visit::due_of(&rules, kind, value, chain, last, today)
+            .is_some_and(|d| window.admits(d.bucket))
+    })?;
+    Ok(visit::due_list(&rules, &entities, today, window))
 }
 
 impl Store {

@@ -266,6 +266,42 @@ pub struct DueVisit {
     pub days_overdue: i64,
 }
 
+/// Where one entity stands: its rule, due day, bucket on `today` and last visit
+/// with the rule's checklist; `None` when no rule covers it. What [`due_list`]
+/// decides per entity, callable before the entity's address is read (the store
+/// reads addresses only for the entities a window admits).
+pub fn due_of<'r>(
+    rules: &'r VisitRules,
+    kind: EntityKind,
+    value: Option<&str>,
+    chain: &[&str],
+    last_done: &[(String, i64)],
+    today: Day,
+) -> Option<DueOf<'r>> {
+    let rule = rule_for(&rules.rules, kind, value, chain)?;
+    let last = last_done
+        .iter()
+        .filter(|(t, _)| *t == rule.template)
+        .map(|(_, at)| *at)
+        .max();
+    let due = due_on(rule, last, rules.effective_from);
+    Some(DueOf {
+        rule,
+        due,
+        bucket: Bucket::of(due, today),
+        last,
+    })
+}
+
+/// One entity's standing, from [`due_of`].
+#[derive(Debug, Clone, Copy)]
+pub struct DueOf<'r> {
+    pub rule: &'r VisitRule,
+    pub due: Day,
+    pub bucket: Bucket,
+    pub last: Option<i64>,
+}
+
 /// The due visits among `entities` on `today` that `window` admits, in walking
 /// order (street, number, building, unit, room; numbers compared as numbers).
 pub fn due_list(
@@ -274,46 +310,52 @@ pub fn due_list(
     today: Day,
     window: Window,
 ) -> Vec<DueVisit> {
-    let mut out: Vec<(WalkKey, DueVisit)> = entities
-        .iter()
-        .filter_map(|e| {
-            let chain: Vec<&str> = e.chain.iter().map(String::as_str).collect();
-            let rule = rule_for(&rules.rules, e.kind, e.value.as_deref(), &chain)?;
-            let last = e
-                .last_done
-                .iter()
-                .filter(|(t, _)| *t == rule.template)
-                .map(|(_, at)| *at)
-                .max();
-            let due = due_on(rule, last, rules.effective_from);
-            let bucket = Bucket::of(due, today);
-            window.admits(bucket).then(|| {
-                (
-                    walk_key(&e.address),
-                    DueVisit {
-                        entity_id: e.entity_id.clone(),
-                        kind: e.kind,
-                        name: e.name.clone(),
-                        address_code: e.address.code.clone(),
-                        address_text: e.address.full_text.clone(),
-                        template: rule.template.clone(),
-                        every_days: rule.every_days,
-                        due: day_text(due),
-                        bucket,
-                        never_visited: last.is_none(),
-                        days_overdue: (today - due).max(0),
-                    },
-                )
-            })
-        })
-        .collect();
-    out.sort_by(|(ka, a), (kb, b)| {
+    // Walking keys per address and texts per day, each made once.
+    let mut keys: std::collections::HashMap<&str, WalkKey> = std::collections::HashMap::new();
+    let mut days: std::collections::HashMap<Day, String> = std::collections::HashMap::new();
+    let mut out: Vec<DueVisit> = Vec::new();
+    for e in entities {
+        let chain: Vec<&str> = e.chain.iter().map(String::as_str).collect();
+        let Some(d) = due_of(
+            rules,
+            e.kind,
+            e.value.as_deref(),
+            &chain,
+            &e.last_done,
+            today,
+        ) else {
+            continue;
+        };
+        if !window.admits(d.bucket) {
+            continue;
+        }
+        keys.entry(e.address.code.as_str())
+            .or_insert_with(|| walk_key(&e.address));
+        out.push(DueVisit {
+            entity_id: e.entity_id.clone(),
+            kind: e.kind,
+            name: e.name.clone(),
+            address_code: e.address.code.clone(),
+            address_text: e.address.full_text.clone(),
+            template: d.rule.template.clone(),
+            every_days: d.rule.every_days,
+            due: days.entry(d.due).or_insert_with(|| day_text(d.due)).clone(),
+            bucket: d.bucket,
+            never_visited: d.last.is_none(),
+            days_overdue: (today - d.due).max(0),
+        });
+    }
+    out.sort_by(|a, b| {
+        let (ka, kb) = (
+            &keys[a.address_code.as_str()],
+            &keys[b.address_code.as_str()],
+        );
         ka.cmp(kb)
             .then_with(|| a.address_code.cmp(&b.address_code))
             .then_with(|| a.kind.as_str().cmp(b.kind.as_str()))
             .then_with(|| a.entity_id.cmp(&b.entity_id))
     });
-    out.into_iter().map(|(_, d)| d).collect()
+    out
 }
 
 /// A day as `YYYY-MM-DD`.

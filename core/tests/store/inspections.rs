@@ -452,3 +452,49 @@ fn an_inspection_keeps_the_template_version_it_started_on() {
         }
     ));
 }
+
+/// A failing item that names a case type opens that case with the inspection,
+/// through the device's case rule (queued for the server like any case create);
+/// an item that passes opens nothing.
+#[test]
+fn a_failing_item_naming_a_case_type_opens_the_case() {
+    let f = fixture_store(Role::Worker);
+    let s = &f.store;
+    let v1 = s.template(RENTAL, Some(1)).unwrap();
+    let mut j: Value = serde_json::from_str(&v1.to_json()).unwrap();
+    j["version"] = json!(2);
+    for sec in j["sections"].as_array_mut().unwrap() {
+        for it in sec["items"].as_array_mut().unwrap() {
+            if it["id"] == "smoke_alarm" {
+                it["case"] = json!({"case_type": "safety", "severity": "high"});
+            }
+        }
+    }
+    s.add_template(&ChecklistTemplate::from_json(&j.to_string()).unwrap())
+        .unwrap();
+
+    let (pass, pass_photos) = fixture_answers(s, "fire_safety_pass.json");
+    let out = s
+        .record_inspection(&new_inspection(A502, None), &pass, &pass_photos, None)
+        .unwrap();
+    assert!(out.cases_opened.is_empty());
+
+    let (answers, photos) = fixture_answers(s, "fire_safety_fail.json");
+    let out = s
+        .record_inspection(&new_inspection(A501, None), &answers, &photos, None)
+        .unwrap();
+    assert_eq!(out.cases_opened.len(), 1, "smoke_alarm fails: one case");
+    let detail = s.case(&out.cases_opened[0]).unwrap();
+    let c = &detail.case;
+    assert_eq!(c.case_type, "safety");
+    assert_eq!(c.severity, Severity::High);
+    assert_eq!(c.address_code.as_deref(), Some(A501));
+    assert!(c.description.contains("检查项"), "{}", c.description);
+    let creates = s
+        .outbox(100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| matches!(e.op, Op::CaseCreate { .. }))
+        .count();
+    assert_eq!(creates, 1);
+}

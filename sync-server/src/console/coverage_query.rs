@@ -1,9 +1,12 @@
-//! Coverage (走访覆盖率) in SQL: each planned entity of a scope gets its rule by a
-//! `CASE` over the visit rules in the core's precedence order (`visit::by_precedence`,
-//! so the first match is `visit::rule_for`'s), its due day from its last visit
-//! with the rule's checklist (`visit::due_on`, here in SQL), and the figures are
-//! counted per grid path by the database, not in the server's memory.
+//! Coverage (走访覆盖率) in SQL: each planned entity of a scope (`visit_entities`)
+//! gets its rule by a `CASE` over the visit rules in the core's precedence order
+//! (`visit::by_precedence`, so the first match is `visit::rule_for`'s), its due
+//! day from its last visit with the rule's checklist (`visit::due_on`, here in
+//! SQL, the visits read per month from `last_visits`), and the figures are
+//! counted per grid path by the database, not in the server's memory. Both
+//! tables are kept by triggers on `records` (migration 017).
 
+use chrono::Datelike;
 use gridfield_core::grid::GridScope;
 use gridfield_core::visit::{self, Day, VisitRules};
 
@@ -124,39 +127,34 @@ fn dued(
     if which.is_empty() {
         return Ok(None);
     }
-    let start_ms = visit::day_start_ms(period.start);
-    params.push(start_ms.into());
-    let start = format!("${}", params.len());
+    // Periods start on the first of a month: the visits before the period are
+    // those of earlier months, as `last_visits` keeps them (YYYYMM, UTC+8).
+    let first = chrono::NaiveDate::default() + chrono::Days::new(period.start.max(0) as u64);
+    params.push(i64::from(first.year() * 100 + first.month() as i32).into());
+    let month = format!("CAST(${} AS BIGINT)", params.len());
     params.push(rules.effective_from.into());
     let eff = format!("${}", params.len());
     let day = |e: &str| format!("(({e}) + 28800000) / 86400000");
-    let last = |cmp: &str, agg: &str| {
-        format!(
-            "(SELECT {agg}(i.visit_at) FROM records i WHERE i.visit_subject = u.id AND i.category = u.tpl
-               AND i.kind = 'inspection'{cmp})"
-        )
-    };
     let sql = format!(
         "WITH planned AS (
            SELECT e.id, e.kind, e.grid_path, e.address_code, CASE{which} END AS r
-           FROM records e
-           WHERE e.kind IN ('household', 'rental_unit', 'business') AND e.visit_planned = 1
-             AND e.grid_path >= {lo} AND e.grid_path < {hi}
+           FROM visit_entities e
+           WHERE e.grid_path >= {lo} AND e.grid_path < {hi}
          ), ruled AS (
            SELECT id, kind, grid_path, address_code, CASE r{tpl} END AS tpl, CASE r{every} END AS every
            FROM planned WHERE r IS NOT NULL
          ), seen AS (
            SELECT u.id, u.kind, u.grid_path, u.address_code, u.every,
-             {before} AS before, {within} AS within, {latest} AS latest
-           FROM ruled u
+             MAX(CASE WHEN v.month < {month} THEN v.last_at END) AS before,
+             MIN(CASE WHEN v.month >= {month} THEN v.first_at END) AS within,
+             MAX(v.last_at) AS latest
+           FROM ruled u LEFT JOIN last_visits v ON v.subject = u.id AND v.template = u.tpl
+           GROUP BY u.id, u.kind, u.grid_path, u.address_code, u.every
          ), dued AS (
            SELECT id, kind, grid_path, address_code, latest, within,
              {due_before} + every AS due_before, {due_now} + every AS due_now
            FROM seen
          )",
-        before = last(&format!(" AND i.visit_at < {start}"), "MAX"),
-        within = last(&format!(" AND i.visit_at >= {start}"), "MIN"),
-        latest = last("", "MAX"),
         due_before = day(&format!("COALESCE(before, {eff})")),
         due_now = day(&format!("COALESCE(latest, {eff})")),
     );

@@ -5,8 +5,8 @@
 //! and a preview's score placed next to the item they concern.
 
 use gridfield_core::checklist::{
-    Answers, ChecklistTemplate, ChoiceOption, Evaluation, FailRule, HazardSpec, Item, ItemKind,
-    ItemPhotos, Section, Severity, TemplateProblem, Text, YesNoNa,
+    Answers, CaseSpec, ChecklistTemplate, ChoiceOption, Evaluation, FailRule, HazardSpec, Item,
+    ItemKind, ItemPhotos, Section, Severity, TemplateProblem, Text, YesNoNa,
 };
 use gridfield_core::i18n::Lang;
 use serde_json::{Value, json};
@@ -48,6 +48,9 @@ pub struct ItemForm {
     pub photo_on_fail: bool,
     pub hazard: String,
     pub severity: String,
+    /// The case type a failure opens (empty: none) and its severity.
+    pub case: String,
+    pub case_severity: String,
     /// One option a line: `id|中文|English`.
     pub options: String,
     pub min: String,
@@ -169,6 +172,8 @@ impl TemplateForm {
                 veto: on("veto"),
                 photo_on_fail: on("photo_on_fail"),
                 hazard: k("hazard"),
+                case: k("case"),
+                case_severity: k("case_severity"),
                 severity: k("severity"),
                 options: k("options"),
                 min: k("min"),
@@ -184,6 +189,28 @@ impl TemplateForm {
             });
         }
         f
+    }
+
+    /// Drop item `n` (an index in `items`); out of range changes nothing.
+    pub fn remove_item(&mut self, n: usize) {
+        if n < self.items.len() {
+            self.items.remove(n);
+        }
+    }
+
+    /// Drop section `s` and its items; the items of later sections follow
+    /// their section down one place. Out of range changes nothing.
+    pub fn remove_section(&mut self, s: usize) {
+        if s >= self.sections.len() {
+            return;
+        }
+        self.sections.remove(s);
+        self.items.retain(|i| i.section != s);
+        for i in &mut self.items {
+            if i.section > s {
+                i.section -= 1;
+            }
+        }
     }
 
     /// Items of section `s`, with their index in `items`.
@@ -369,6 +396,17 @@ impl ItemForm {
                 .map(|h| h.severity.as_str())
                 .unwrap_or("medium")
                 .to_string(),
+            case: i
+                .case
+                .as_ref()
+                .map(|c| c.case_type.clone())
+                .unwrap_or_default(),
+            case_severity: i
+                .case
+                .as_ref()
+                .map(|c| c.severity.as_str())
+                .unwrap_or("medium")
+                .to_string(),
             fail: match &i.fail {
                 None => String::new(),
                 Some(FailRule::Answer { equals }) => equals.as_str().to_string(),
@@ -510,6 +548,12 @@ impl ItemForm {
                 .map(|h| HazardSpec {
                     category: h.to_string(),
                     severity,
+                }),
+            case: Some(self.case.trim())
+                .filter(|c| !c.is_empty())
+                .map(|c| CaseSpec {
+                    case_type: c.to_string(),
+                    severity: Severity::parse(&self.case_severity).unwrap_or(Severity::Medium),
                 }),
             help: Some(Text::new(self.help_zh.trim(), self.help_en.trim()))
                 .filter(|h| !h.zh.is_empty()),

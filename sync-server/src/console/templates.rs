@@ -39,6 +39,8 @@ struct EditPage<'a> {
     form: TemplateForm,
     grid: String,
     categories: Vec<(String, String)>,
+    /// Case types a failing item may open (code, label).
+    case_types: Vec<(String, String)>,
     /// Preview: score line, verdict, and whether it ran.
     preview: Option<(String, String)>,
 }
@@ -272,20 +274,29 @@ pub async fn edit(State(s): State<AppState>, c: Console, Path(id): Path<String>)
     edit_page(&c, form, String::new(), cats, None, None)
 }
 
-fn categories(tx: &mut dyn crate::db::Tx) -> Result<Vec<(String, String)>, ApiError> {
-    let t = crate::rules::taxonomy::hazard(tx)?;
-    Ok(t.categories
-        .iter()
-        .filter(|e| e.active)
-        .map(|e| (e.code.clone(), e.label(Lang::Zh).to_string()))
-        .collect())
+/// The editor's choices for a failing item: hazard categories and case types
+/// (active ones, code and Chinese label).
+type Choices = (Vec<(String, String)>, Vec<(String, String)>);
+
+fn categories(tx: &mut dyn crate::db::Tx) -> Result<Choices, ApiError> {
+    let active = |t: gridfield_core::taxonomy::Taxonomy| -> Vec<(String, String)> {
+        t.categories
+            .iter()
+            .filter(|e| e.active)
+            .map(|e| (e.code.clone(), e.label(Lang::Zh).to_string()))
+            .collect()
+    };
+    Ok((
+        active(crate::rules::taxonomy::hazard(tx)?),
+        active(crate::rules::taxonomy::case(tx)?),
+    ))
 }
 
 fn edit_page(
     c: &Console,
     form: TemplateForm,
     grid: String,
-    categories: Vec<(String, String)>,
+    (categories, case_types): Choices,
     preview: Option<(String, String)>,
     flash: Option<Flash>,
 ) -> Response {
@@ -305,12 +316,14 @@ fn edit_page(
         form,
         grid,
         categories,
+        case_types,
         preview,
     };
     render(c.lang, status, &view)
 }
 
-/// What the editor's buttons do: add a section or an item, save, preview, publish.
+/// What the editor's buttons do: add or delete a section or an item, save,
+/// preview, publish.
 pub async fn save(
     State(s): State<AppState>,
     c: Console,
@@ -324,7 +337,20 @@ pub async fn save(
     let l = c.lang.lang;
     let mut form = TemplateForm::from_params(&p);
     form.id = id.clone();
-    let action = p.get("action").unwrap_or("save").to_string();
+    let mut action = p.get("action").unwrap_or("save").to_string();
+    // Deleting an item or a section saves the draft without it, re-validated.
+    let index = |prefix: &str| {
+        action
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse::<usize>().ok())
+    };
+    if let Some(n) = index("delete_item_") {
+        form.remove_item(n);
+        action = "save".into();
+    } else if let Some(s) = index("delete_section_") {
+        form.remove_section(s);
+        action = "save".into();
+    }
     let grid = p.get("grid").unwrap_or("").to_string();
     let s2 = s.clone();
     let cats = match blocking(move || s2.db.read(categories)).await {

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/014_points.sql"),
     include_str!("../../migrations/sqlite/015_legacy_plates.sql"),
     include_str!("../../migrations/sqlite/016_grid_boundaries.sql"),
+    include_str!("../../migrations/sqlite/017_last_visits.sql"),
     include_str!("../../migrations/sqlite/018_console_partial_indexes.sql"),
 ];
 /// The migration after which the audit rows already there get chained.

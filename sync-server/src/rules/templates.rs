@@ -21,7 +21,7 @@ pub struct Published {
 }
 
 /// Every problem of a template file against what this server holds (its hazard
-/// taxonomy; and, when publishing, the grid and the versions already out).
+/// and case taxonomies; and, when publishing, the grid and the versions already out).
 pub fn problems(
     tx: &mut dyn Tx,
     json: &str,
@@ -33,7 +33,9 @@ pub fn problems(
     };
     let taxonomy = super::taxonomy::hazard(tx)?;
     let unknown = t.unknown_categories(&|c| taxonomy.category(c).is_some_and(|e| e.active));
-    for mut p in unknown {
+    let cases = super::taxonomy::case(tx)?;
+    let unknown_cases = t.unknown_case_types(&|c| cases.category(c).is_some_and(|e| e.active));
+    for mut p in unknown.into_iter().chain(unknown_cases) {
         p.at.line = line_of_item(json, p.at.id.as_deref());
         ps.push(p);
     }

@@ -140,6 +140,12 @@ pub fn inspect(cli: &Cli, store: &Store, lang: Lang, a: &InspectArgs) -> Outcome
             println!("  {h}");
         }
     }
+    if !outcome.cases_opened.is_empty() {
+        out::row(Msg::CasesOpened, lang, outcome.cases_opened.len());
+        for c in &outcome.cases_opened {
+            println!("  {c}");
+        }
+    }
     Ok(())
 }
 

@@ -1,0 +1,205 @@
+//! The tables the coverage page reads (migration 017) stay equal to what the
+//! records say, on both stores: the planned entities (`visit_entities`) and the
+//! first and last visit per entity, checklist and month (`last_visits`), after
+//! inspections submitted in another month, a late sync of an older visit after
+//! a newer one, entity edits, an entity deleted, an inspection edited to
+//! another month and an inspection removed.
+
+use std::collections::BTreeMap;
+
+use gridfield_core::visit;
+use gridfield_tests::*;
+
+const PASS_ANSWERS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../core/tests/fixtures/fire_safety_pass.json"
+);
+const A_501: &str = "320583-001-0012-03-02-0501";
+const A_502: &str = "320583-001-0012-03-02-0502";
+const DAY_MS: i64 = 86_400_000;
+
+fn put(w: &Device, kind: &str, address: &str, fields: &[&str]) -> String {
+    let mut args = vec!["entity", "put", kind, "--address", address];
+    args.extend_from_slice(fields);
+    w.json(&args)["id"].as_str().unwrap().to_string()
+}
+
+/// Inspect `unit` on a phone whose clock is `days` behind.
+fn inspect(w: &Device, unit: &str, address: &str, days: i64) {
+    let subject = format!("rental_unit:{unit}");
+    let mut c = w.command(&[
+        "inspect",
+        "--template",
+        "rental_fire_safety",
+        "--address",
+        address,
+        "--subject",
+        &subject,
+        "--answers",
+        PASS_ANSWERS,
+    ]);
+    c.env("GRIDFIELD_CLOCK_SKEW_MS", (-days * DAY_MS).to_string());
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// Both tables against the records, recounted here (months by the core's day).
+fn assert_tables_right(store: &Store) {
+    let entities = store.query_lines(
+        "SELECT kind || '|' || id || '|' || grid_path || '|' || COALESCE(address_code, '')
+           || '|' || COALESCE(visit_value, '') FROM visit_entities",
+    );
+    let want = store.query_lines(
+        "SELECT kind || '|' || id || '|' || grid_path || '|' || COALESCE(address_code, '')
+           || '|' || COALESCE(visit_value, '') FROM records WHERE visit_planned = 1",
+    );
+    assert_eq!(sorted(entities), sorted(want));
+
+    let held = store.query_lines(
+        "SELECT subject || '|' || template || '|' || CAST(month AS TEXT) || '|'
+           || CAST(first_at AS TEXT) || '|' || CAST(last_at AS TEXT) FROM last_visits",
+    );
+    let visits = store.query_lines(
+        "SELECT visit_subject || '|' || category || '|' || CAST(visit_at AS TEXT)
+         FROM records WHERE visit_subject IS NOT NULL",
+    );
+    let mut months: BTreeMap<(String, String, i64), (i64, i64)> = BTreeMap::new();
+    for v in &visits {
+        let parts: Vec<&str> = v.split('|').collect();
+        let at: i64 = parts[2].parse().unwrap();
+        let day = visit::day_text(visit::day_of(at)); // YYYY-MM-DD
+        let month: i64 = format!("{}{}", &day[0..4], &day[5..7]).parse().unwrap();
+        let e = months
+            .entry((parts[0].into(), parts[1].into(), month))
+            .or_insert((at, at));
+        e.0 = e.0.min(at);
+        e.1 = e.1.max(at);
+    }
+    let want: Vec<String> = months
+        .iter()
+        .map(|((s, t, m), (f, l))| format!("{s}|{t}|{m}|{f}|{l}"))
+        .collect();
+    assert_eq!(sorted(held), sorted(want));
+}
+
+fn the_coverage_tables_follow_the_records(backend: Backend) {
+    let store = Store::new(backend);
+    store.seed();
+    let mut server = ServerProc::start(&store);
+    let w = synced_worker(&store, &server, "张伟", GRID_A);
+    let late = synced_worker(&store, &server, "李娜", GRID_A);
+    let r1 = put(&w, "rental_unit", A_501, &["risk_level=high"]);
+    let r2 = put(&w, "rental_unit", A_502, &["risk_level=low"]);
+    put(&w, "household", A_501, &["members=3"]);
+    w.sync();
+    late.sync();
+    assert_tables_right(&store);
+    assert_eq!(
+        store
+            .query_lines("SELECT CAST(COUNT(*) AS TEXT) FROM visit_entities")
+            .first()
+            .map(String::as_str),
+        Some("3")
+    );
+
+    // Today, then 70 days ago on the same phone (another month).
+    inspect(&w, &r1, A_501, 0);
+    inspect(&w, &r2, A_502, 70);
+    w.sync();
+    assert_tables_right(&store);
+
+    // A visit made 40 days ago on another phone arrives after the newer one;
+    // and one on the same day as the newest, in the same month.
+    inspect(&late, &r1, A_501, 40);
+    inspect(&late, &r1, A_501, 0);
+    late.sync();
+    assert_tables_right(&store);
+    assert_eq!(
+        store
+            .query_lines(&format!(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM last_visits WHERE subject = '{r1}'"
+            ))
+            .first()
+            .map(String::as_str),
+        Some("2"),
+        "40 days apart are two months"
+    );
+
+    // An entity edit changes what a rule's `only` matches.
+    let mut c = w.command(&[
+        "entity",
+        "put",
+        "rental_unit",
+        "--id",
+        &r2,
+        "risk_level=high",
+    ]);
+    assert!(c.output().unwrap().status.success());
+    w.sync();
+    assert_tables_right(&store);
+    assert!(
+        store
+            .query_lines(&format!(
+                "SELECT visit_value FROM visit_entities WHERE id = '{r2}'"
+            ))
+            .contains(&"high".to_string())
+    );
+
+    // Edits straight on the records: the unit deleted, one inspection moved to
+    // another month, another removed.
+    server.kill();
+    let (moved, removed) = {
+        let ids = store.query_lines(&format!(
+            "SELECT id FROM records WHERE kind = 'inspection' AND visit_subject = '{r1}' ORDER BY id"
+        ));
+        (ids[0].clone(), ids[1].clone())
+    };
+    let earlier = now() - 100 * DAY_MS;
+    if store.is_postgres() {
+        store.sql(&format!(
+            "UPDATE records SET body = jsonb_set(body::jsonb, '{{state,deleted}}', 'true')::text
+               WHERE kind = 'rental_unit' AND id = '{r2}';
+             UPDATE records SET body = jsonb_set(body::jsonb, '{{finished_at}}', to_jsonb({earlier}::bigint))::text
+               WHERE kind = 'inspection' AND id = '{moved}';
+             DELETE FROM records WHERE kind = 'inspection' AND id = '{removed}';"
+        ));
+    } else {
+        store.sql(&format!(
+            "UPDATE records SET body = json_set(body, '$.state.deleted', json('true'))
+               WHERE kind = 'rental_unit' AND id = '{r2}';
+             UPDATE records SET body = json_set(body, '$.finished_at', {earlier})
+               WHERE kind = 'inspection' AND id = '{moved}';
+             DELETE FROM records WHERE kind = 'inspection' AND id = '{removed}';"
+        ));
+    }
+    assert_tables_right(&store);
+    assert!(
+        store
+            .query_lines(&format!("SELECT id FROM visit_entities WHERE id = '{r2}'"))
+            .is_empty()
+    );
+    assert!(
+        !store
+            .query_lines("SELECT CAST(first_at AS TEXT) FROM last_visits")
+            .is_empty()
+    );
+    assert!(
+        store
+            .query_lines("SELECT CAST(first_at AS TEXT) FROM last_visits")
+            .contains(&earlier.to_string())
+    );
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+on_both_backends!(the_coverage_tables_follow_the_records);

@@ -202,6 +202,9 @@ final class GridfieldRepository: Sendable {
         return try await io { try $0.issueVoucher(amount: amount, shop: (shop?.isEmpty ?? true) ? nil : shop, days: days) }
     }
 
+    /// Named or anonymous (匿名志愿者) on the grid's leaderboard, from the next sync.
+    func setLeaderboardOptOut(_ out: Bool) async throws { try await io { try $0.setLeaderboardOptOut(out: out) } }
+
     /// The modules of a voucher token's QR code, drawn by `QrCodeView`.
     func qrCode(_ text: String) -> QrMatrix? { qrMatrix(text: text) }
 

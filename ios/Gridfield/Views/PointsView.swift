@@ -13,6 +13,7 @@ struct PointsView: View {
     @State private var shownQr: String?
     @State private var error: String?
     @State private var busy = false
+    @State private var optOutSent: Bool?
 
     var body: some View {
         List {
@@ -43,6 +44,16 @@ struct PointsView: View {
                 Text("voucher.title")
             } footer: {
                 Text("voucher.offline_hint")
+            }
+            Section {
+                Button("leaderboard.named") { Task { await setOptOut(false) } }.disabled(busy)
+                Button("leaderboard.anonymous") { Task { await setOptOut(true) } }.disabled(busy)
+            } header: {
+                Text("leaderboard.title")
+            } footer: {
+                if let optOutSent {
+                    Text(optOutSent ? "leaderboard.anonymous_sent" : "leaderboard.named_sent")
+                }
             }
             if let vouchers = summary?.vouchers, !vouchers.isEmpty {
                 Section {
@@ -118,6 +129,18 @@ struct PointsView: View {
             amount = ""
             shownQr = v.id
             await load()
+        } catch {
+            self.error = Presentation.message(error)
+        }
+    }
+
+    private func setOptOut(_ out: Bool) async {
+        busy = true
+        defer { busy = false }
+        do {
+            try await repository.setLeaderboardOptOut(out)
+            optOutSent = out
+            error = nil
         } catch {
             self.error = Presentation.message(error)
         }

@@ -84,6 +84,13 @@ class PointsViewModel(private val session: Session, lang: Lang, private val app:
     }
 
     fun qr(token: String): QrMatrix? = session.repository.qrCode(token)
+
+    /** Named or anonymous (匿名志愿者) on the grid's leaderboard, from the next sync. */
+    fun setOptOut(out: Boolean, done: () -> Unit) = launchSafely {
+        session.repository.setLeaderboardOptOut(out)
+        app.afterLocalWrite()
+        done()
+    }
 }
 
 @Composable
@@ -116,6 +123,7 @@ fun PointsScreen(onBack: () -> Unit) {
                 Text(stringResource(R.string.points_explain), style = MaterialTheme.typography.bodySmall)
                 ErrorText(error)
                 VoucherForm(busy) { a, s, d, done -> vm.issue(a, s, d, done) }
+                LeaderboardChoice(busy) { out, done -> vm.setOptOut(out, done) }
             }
             val vouchers = summary?.vouchers.orEmpty()
             if (vouchers.isNotEmpty()) item { SectionTitle(stringResource(R.string.voucher_list)) }
@@ -230,5 +238,26 @@ private fun QrCode(m: QrMatrix) {
                 drawRect(Color.Black, Offset((x + 4) * cell, (y + 4) * cell), Size(cell, cell))
             }
         }
+    }
+}
+
+/** Whether the grid's leaderboard names this volunteer; the choice reaches the server at the next sync. */
+@Composable
+private fun LeaderboardChoice(busy: Boolean, choose: (Boolean, () -> Unit) -> Unit) {
+    var sent by remember { mutableStateOf<Boolean?>(null) }
+    SectionTitle(stringResource(R.string.leaderboard_title))
+    Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        TextButton(enabled = !busy, onClick = { choose(false) { sent = false } }) {
+            Text(stringResource(R.string.leaderboard_named))
+        }
+        TextButton(enabled = !busy, onClick = { choose(true) { sent = true } }) {
+            Text(stringResource(R.string.leaderboard_anonymous))
+        }
+    }
+    sent?.let {
+        Text(
+            stringResource(if (it) R.string.leaderboard_anonymous_sent else R.string.leaderboard_named_sent),
+            style = MaterialTheme.typography.bodySmall,
+        )
     }
 }

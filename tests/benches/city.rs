@@ -770,11 +770,24 @@ fn console_pages(
             "review queue, page 1",
             "/console/inspections",
         );
+        // A deep page: lists page by key, so reach page 100 by its links as a
+        // user would, then time that page.
+        let mut deep = "/console/inspections?status=approved".to_string();
+        for _ in 0..99 {
+            let body = console::get(&server.url, &cookie, &deep).body;
+            let body = String::from_utf8_lossy(&body);
+            let body = body.replace("&amp;", "&");
+            let Some(at) = body.find("/console/inspections?status=approved&after=") else {
+                break;
+            };
+            let end = at + body[at..].find('"').unwrap_or(0);
+            deep = body[at..end].to_string();
+        }
         page(
             &cookie,
             scope,
-            "approved inspections, page 200",
-            "/console/inspections?status=approved&page=200",
+            "approved inspections, a deep page (by its links, up to 100)",
+            &deep,
         );
         page(
             &cookie,

@@ -197,7 +197,9 @@ test("templates: author with a veto item, preview, publish, inspect, review queu
   await sup.goto(`${url}/console/inspections`);
   const queued = sup.locator(`tr[data-href="/console/inspections/${done.inspection_id}"]`);
   assert.equal(await queued.count(), 1);
-  assert.equal((await queued.locator("td").nth(4).textContent()).trim(), "0");
+  // Columns: select, started, address, checklist, inspector, score, duration, result, …
+  assert.equal((await queued.locator("td").nth(5).textContent()).trim(), "0");
+  assert.match(await queued.textContent(), /一票否决/);
   await sup.goto(`${url}/console/inspections/${done.inspection_id}`);
   assert.match(await sup.textContent("main"), /安全出口畅通/);
   await shot(sup, "templates-review");

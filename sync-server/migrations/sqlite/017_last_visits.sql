@@ -49,18 +49,16 @@ CREATE TRIGGER records_visit_entities_ad AFTER DELETE ON records WHEN old.visit_
     DELETE FROM visit_entities WHERE kind = old.kind AND id = old.id;
 END;
 
+-- A new visit widens its month's first/last (one upsert, what a push or a bulk load
+-- pays); edits and deletes recount the months they touch from the records.
 CREATE TRIGGER records_last_visits_ai AFTER INSERT ON records
 WHEN new.visit_subject IS NOT NULL AND new.visit_at IS NOT NULL AND new.category IS NOT NULL BEGIN
-    DELETE FROM last_visits WHERE subject = new.visit_subject AND template = new.category
-        AND month = CAST(strftime('%Y%m', ((new.visit_at + 28800000) / 86400000) * 86400, 'unixepoch') AS INTEGER);
     INSERT INTO last_visits (subject, template, month, first_at, last_at)
-    SELECT visit_subject, category,
-        CAST(strftime('%Y%m', ((visit_at + 28800000) / 86400000) * 86400, 'unixepoch') AS INTEGER) AS m,
-        MIN(visit_at), MAX(visit_at)
-    FROM records WHERE visit_subject = new.visit_subject AND category = new.category AND visit_at IS NOT NULL
-        AND CAST(strftime('%Y%m', ((visit_at + 28800000) / 86400000) * 86400, 'unixepoch') AS INTEGER)
-          = CAST(strftime('%Y%m', ((new.visit_at + 28800000) / 86400000) * 86400, 'unixepoch') AS INTEGER)
-    GROUP BY 1, 2, 3;
+    VALUES (new.visit_subject, new.category,
+        CAST(strftime('%Y%m', ((new.visit_at + 28800000) / 86400000) * 86400, 'unixepoch') AS INTEGER),
+        new.visit_at, new.visit_at)
+    ON CONFLICT (subject, template, month) DO UPDATE SET
+        first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at);
 END;
 CREATE TRIGGER records_last_visits_au AFTER UPDATE OF kind, id, category, body ON records
 WHEN old.visit_subject IS NOT NULL OR new.visit_subject IS NOT NULL BEGIN

@@ -1,5 +1,8 @@
 //! The audit trail: who did what to which record, from which device. Rows are
-//! appended, never changed; details carry codes and counts, no personal data.
+//! appended, never changed; details carry codes and counts, and for entity edits
+//! the changed fields' values as `FieldSpec::audit_value` allows them (ID numbers
+//! and phones masked, codes, numbers and dates as they are; names and other free
+//! text of a person never, only that the field changed).
 //! Each row is chained to the one before it (SHA-256 over the row and the previous
 //! hash, in chain order), so an edited, deleted or inserted row shows in `verify`.
 

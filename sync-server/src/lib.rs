@@ -32,12 +32,16 @@ pub async fn launch_with_listener(
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Coverage figures kept fresh for as long as the server runs.
+    let refresher = tokio::spawn(console::coverage_cache::keep_fresh(server.clone()));
     let app = api::router::router(server);
     // The peer address reaches handlers (throttles, audit) as `ConnectInfo`.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    refresher.abort();
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

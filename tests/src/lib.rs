@@ -256,6 +256,27 @@ impl Store {
         }
     }
 
+    /// Drop what migrations 017 and 019 added (coverage's tables, the triggers that
+    /// keep them, the functions those call), before a test drops the columns the
+    /// triggers read to put the database back to an older schema.
+    pub fn undo_coverage_tables(&self) {
+        self.sql(if self.is_postgres() {
+            "DROP TRIGGER records_visits_ai ON records; DROP TRIGGER records_visits_au ON records;
+             DROP TRIGGER records_visits_ad ON records; DROP FUNCTION records_visits_keep();
+             DROP TABLE coverage_periods; DROP TABLE coverage_figures; DROP TABLE coverage_dirty;
+             DROP TABLE visit_entities; DROP TABLE last_visits;
+             DROP FUNCTION last_visits_dirty(); DROP FUNCTION visit_entities_dirty();
+             DROP FUNCTION coverage_mark(TEXT);
+             DROP FUNCTION last_visits_recount(TEXT, TEXT, INTEGER); DROP FUNCTION visit_month(BIGINT);"
+        } else {
+            "DROP TRIGGER records_visit_entities_ai; DROP TRIGGER records_visit_entities_au;
+             DROP TRIGGER records_visit_entities_ad; DROP TRIGGER records_last_visits_ai;
+             DROP TRIGGER records_last_visits_au; DROP TRIGGER records_last_visits_ad;
+             DROP TABLE coverage_periods; DROP TABLE coverage_figures; DROP TABLE coverage_dirty;
+             DROP TABLE visit_entities; DROP TABLE last_visits;"
+        });
+    }
+
     /// A backup of the server's database as it is now, as an operator would take
     /// it (no server running on it): a file copy, or a template database.
     pub fn backup(&self, name: &str) -> Backup {
@@ -982,6 +1003,31 @@ pub mod console {
                 } else {
                     format!("%{b:02X}")
                 }
+            })
+            .collect()
+    }
+
+    /// The figures of one row of a table (e.g. the coverage page's `data-grid` or
+    /// `data-worker` rows): the text of each cell.
+    pub fn row_cells(html: &str, attr: &str, key: &str) -> Vec<String> {
+        let start = html
+            .find(&format!("<tr {attr}=\"{key}\">"))
+            .unwrap_or_else(|| panic!("no row {key}: {html}"));
+        let row = &html[start..start + html[start..].find("</tr>").unwrap()];
+        row.split("<td")
+            .skip(1)
+            .map(|td| {
+                let mut text = String::new();
+                let mut in_tag = true; // the rest of `<td …>`
+                for ch in td.chars() {
+                    match ch {
+                        '<' => in_tag = true,
+                        '>' => in_tag = false,
+                        c if !in_tag => text.push(c),
+                        _ => {}
+                    }
+                }
+                text
             })
             .collect()
     }

@@ -103,17 +103,7 @@ fn migration(backend: Backend) {
     store.code("张伟", "worker", GRID_A);
     store.code("李娜", "worker", GRID_A);
     // Migration 017's triggers read columns dropped below: they go first.
-    store.sql(if store.is_postgres() {
-        "DROP TRIGGER records_visits_ai ON records; DROP TRIGGER records_visits_au ON records;
-         DROP TRIGGER records_visits_ad ON records; DROP FUNCTION records_visits_keep();
-         DROP FUNCTION last_visits_recount(TEXT, TEXT, INTEGER); DROP FUNCTION visit_month(BIGINT);
-         DROP TABLE visit_entities; DROP TABLE last_visits;"
-    } else {
-        "DROP TRIGGER records_visit_entities_ai; DROP TRIGGER records_visit_entities_au;
-         DROP TRIGGER records_visit_entities_ad; DROP TRIGGER records_last_visits_ai;
-         DROP TRIGGER records_last_visits_au; DROP TRIGGER records_last_visits_ad;
-         DROP TABLE visit_entities; DROP TABLE last_visits;"
-    });
+    store.undo_coverage_tables();
     store.sql(
         "DROP INDEX audit_chain_seq; DROP INDEX audit_actor_at; DROP INDEX audit_action_at;
          DROP TABLE audit_head;

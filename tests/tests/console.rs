@@ -279,7 +279,7 @@ fn photo_scope(backend: Backend) {
         DROP INDEX records_hazard_due; DROP INDEX records_address_path;";
     let undo_014 = "DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
         DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;";
-    store.sql(undo_017(store.is_postgres()));
+    store.undo_coverage_tables();
     if store.is_postgres() {
         store.sql(&format!(
             "DROP TABLE record_photos; {undo_005_006} {undo_007_008} {undo_011} {undo_010} {undo_014} {undo_015} {undo_018} UPDATE schema_version SET version = 2"
@@ -291,22 +291,6 @@ fn photo_scope(backend: Backend) {
     }
     let server = ServerProc::start(&store);
     check(&server);
-}
-
-/// What migration 017 added (coverage's tables and the triggers that keep them),
-/// dropped before the columns its triggers read.
-fn undo_017(postgres: bool) -> &'static str {
-    if postgres {
-        "DROP TRIGGER records_visits_ai ON records; DROP TRIGGER records_visits_au ON records;
-         DROP TRIGGER records_visits_ad ON records; DROP FUNCTION records_visits_keep();
-         DROP FUNCTION last_visits_recount(TEXT, TEXT, INTEGER); DROP FUNCTION visit_month(BIGINT);
-         DROP TABLE visit_entities; DROP TABLE last_visits;"
-    } else {
-        "DROP TRIGGER records_visit_entities_ai; DROP TRIGGER records_visit_entities_au;
-         DROP TRIGGER records_visit_entities_ad; DROP TRIGGER records_last_visits_ai;
-         DROP TRIGGER records_last_visits_au; DROP TRIGGER records_last_visits_ad;
-         DROP TABLE visit_entities; DROP TABLE last_visits;"
-    }
 }
 
 fn post(server: &ServerProc, cookie: &str, path: &str, pairs: &[(&str, &str)]) -> Reply {

@@ -3,7 +3,9 @@
 //! first and last visit per entity, checklist and month (`last_visits`), after
 //! inspections submitted in another month, a late sync of an older visit after
 //! a newer one, entity edits, an entity deleted, an inspection edited to
-//! another month and an inspection removed.
+//! another month and an inspection removed. And the coverage figures kept per
+//! grid path between page loads (migration 019) equal a fresh count after every
+//! sync of a seeded random mix of entities, visits and edits.
 
 use std::collections::BTreeMap;
 
@@ -195,6 +197,132 @@ fn the_coverage_tables_follow_the_records(backend: Backend) {
     );
 }
 
+/// The figures the coverage page shows for both grids and the worker, this month
+/// and this quarter.
+fn page_figures(server: &ServerProc, cookie: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for period in ["month", "quarter"] {
+        let r = console::get(
+            &server.url,
+            cookie,
+            &format!("/console/coverage?period={period}"),
+        );
+        let html = String::from_utf8_lossy(&r.body).to_string();
+        assert_eq!(r.status, 200, "{html}");
+        for (attr, key) in [
+            ("data-grid", GRID_A),
+            ("data-grid", GRID_B),
+            ("data-worker", "张伟"),
+        ] {
+            rows.push(console::row_cells(&html, attr, key));
+        }
+    }
+    rows
+}
+
+/// A tiny seeded generator (the same sequence on every run of one seed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+fn kept_coverage_equals_a_fresh_count(backend: Backend) {
+    let store = Store::new(backend);
+    store.seed();
+    store.console_user("赵强", "supervisor", TOWN, "console-pass-1");
+    let server = ServerProc::start(&store);
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules.csv");
+    std::fs::write(
+        &rules,
+        format!(
+            "grid,kind,only,every,template\n\
+             {TOWN},rental_unit,high,monthly,rental_fire_safety\n\
+             {TOWN},rental_unit,,quarterly,rental_fire_safety\n\
+             {TOWN},household,,yearly,household_visit\n"
+        ),
+    )
+    .unwrap();
+    let from = visit::day_text(visit::day_of(now()) - 40);
+    store.admin(&[
+        "visit-rules",
+        "load",
+        rules.to_str().unwrap(),
+        "--effective-from",
+        &from,
+    ]);
+    let a = synced_worker(&store, &server, "张伟", GRID_A);
+    let b = synced_worker(&store, &server, "王芳", GRID_B);
+    let cookie = console::sign_in(&server.url, "赵强", "console-pass-1");
+    // Kept from here on: every later load recounts only what a write marked.
+    let empty = page_figures(&server, &cookie);
+    assert_eq!(empty[0][1..], ["0", "0", "0", "—", "0", "0"], "{empty:?}");
+    let fresh = || {
+        store.sql("DELETE FROM coverage_figures; DELETE FROM coverage_periods;");
+        page_figures(&server, &cookie)
+    };
+
+    let seed = std::env::var("GRIDFIELD_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(19u64);
+    let mut rng = Lcg(seed);
+    let grid_a = [
+        A_501,
+        A_502,
+        "320583-001-0012-03-01-0101",
+        "320583-001-0014-01-01-0201",
+    ];
+    let mut units: Vec<(String, &str)> = Vec::new();
+    let mut visits = 0;
+    for step in 0..10 {
+        let (w, address) = if rng.below(4) == 0 {
+            (&b, ADDR_B)
+        } else {
+            (&a, grid_a[rng.below(grid_a.len())])
+        };
+        match rng.below(4) {
+            0 | 1 if units.len() < 6 => {
+                let risk = ["risk_level=high", "risk_level=low"][rng.below(2)];
+                units.push((put(w, "rental_unit", address, &[risk]), address));
+            }
+            0 => {
+                put(w, "household", address, &["members=2"]);
+            }
+            2 if !units.is_empty() => {
+                let (unit, at) = units[rng.below(units.len())].clone();
+                let w = if at == ADDR_B { &b } else { &a };
+                inspect(w, &unit, at, [0, 3, 20, 45, 70][rng.below(5)] as i64);
+                visits += 1;
+            }
+            _ if !units.is_empty() => {
+                let (unit, at) = units[rng.below(units.len())].clone();
+                let w = if at == ADDR_B { &b } else { &a };
+                let risk = ["risk_level=high", "risk_level=low"][rng.below(2)];
+                let o = w
+                    .command(&["entity", "put", "rental_unit", "--id", &unit, risk])
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            }
+            _ => {
+                put(w, "household", address, &["members=4"]);
+            }
+        }
+        w.sync();
+        let kept = page_figures(&server, &cookie);
+        assert_eq!(kept, fresh(), "step {step} (GRIDFIELD_TEST_SEED={seed})");
+    }
+    assert!(!units.is_empty() && visits > 0, "the mix made no visit");
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -202,4 +330,7 @@ fn now() -> i64 {
         .as_millis() as i64
 }
 
-on_both_backends!(the_coverage_tables_follow_the_records);
+on_both_backends!(
+    the_coverage_tables_follow_the_records,
+    kept_coverage_equals_a_fresh_count
+);

@@ -46,31 +46,6 @@ fn ids(list: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The figures of one row of a coverage table (`data-grid` or `data-worker`):
-/// the text of each cell.
-fn row_cells(html: &str, attr: &str, key: &str) -> Vec<String> {
-    let start = html
-        .find(&format!("<tr {attr}=\"{key}\">"))
-        .unwrap_or_else(|| panic!("no row {key}: {html}"));
-    let row = &html[start..start + html[start..].find("</tr>").unwrap()];
-    row.split("<td")
-        .skip(1)
-        .map(|td| {
-            let mut text = String::new();
-            let mut in_tag = true; // the rest of `<td …>`
-            for ch in td.chars() {
-                match ch {
-                    '<' => in_tag = true,
-                    '>' => in_tag = false,
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            text
-        })
-        .collect()
-}
-
 fn coverage(server: &ServerProc, cookie: &str) -> String {
     let r = console::get(&server.url, cookie, "/console/coverage");
     let html = String::from_utf8_lossy(&r.body).to_string();
@@ -145,9 +120,9 @@ fn rules_reach_devices_and_due_visits_clear_offline(backend: Backend) {
     let cookie = console::sign_in(&server.url, "赵强", PASSWORD);
     let html = coverage(&server, &cookie);
     // Grid A's row: planned, due, on time, share, overdue, never.
-    let a = row_cells(&html, "data-grid", GRID_A);
+    let a = console::row_cells(&html, "data-grid", GRID_A);
     assert_eq!(a[1..], ["6", "4", "0", "0%", "4", "6"], "{a:?}");
-    let worker = row_cells(&html, "data-worker", "张伟");
+    let worker = console::row_cells(&html, "data-worker", "张伟");
     assert_eq!(worker[2], "0", "{worker:?}");
 
     // Walking order: 12号 before 14号, 1单元 before 2单元, 501室 before 502室.
@@ -252,7 +227,7 @@ fn visits_by_their_day_count_on_time(backend: Backend) {
     ]);
     w.sync();
     let cookie = console::sign_in(&server.url, "赵强", PASSWORD);
-    let a = row_cells(&coverage(&server, &cookie), "data-grid", GRID_A);
+    let a = console::row_cells(&coverage(&server, &cookie), "data-grid", GRID_A);
     // Planned, due, on time, share, overdue, never.
     assert_eq!(a[1..], ["2", "2", "1", "50%", "0", "1"], "{a:?}");
 }

@@ -1,7 +1,8 @@
 //! 走访覆盖率 (visit coverage): per grid and per worker, the share of due visits
 //! done on time this month or quarter, overdue visits, entities never visited and
 //! each worker's visits; every figure links to the entities it counts; the same
-//! figures as CSV or XLSX. Counted in SQL (`coverage_query`).
+//! figures as CSV or XLSX. Counted in SQL (`coverage_query`), kept per grid path
+//! between loads (`coverage_cache`).
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -13,6 +14,7 @@ use gridfield_core::grid::GridScope;
 use gridfield_core::i18n::Lang;
 use gridfield_core::visit::{self, Day};
 
+use super::coverage_cache;
 use super::coverage_query::{self as cq, Figures, Period, Which};
 use super::errors::missing;
 use super::export::{Format, write_table};
@@ -28,7 +30,7 @@ use crate::rules::{self, now_ms};
 use crate::spreadsheet::Cell;
 
 /// This month or this quarter (China time), ending today's period.
-fn period(quarter: bool, now: i64) -> Period {
+pub(super) fn period(quarter: bool, now: i64) -> Period {
     let today = visit::day_of(now);
     let d = chrono::NaiveDate::default() + chrono::Days::new(today as u64);
     let first_month = if quarter {
@@ -93,7 +95,7 @@ fn read(tx: &mut dyn Tx, c_grid: &str, sc: &GridScope, p: Period) -> Result<Repo
             workers: vec![],
         });
     };
-    let paths = cq::per_path(tx, &rules, sc, p)?;
+    let paths = coverage_cache::per_path(tx, &rules, sc, p)?;
     let roll = |prefix: &str| {
         let mut f = Figures::default();
         for (path, x) in &paths {
@@ -176,7 +178,11 @@ pub async fn page(State(s): State<AppState>, c: Console, Query(q): Query<Pairs>)
     let per = period(quarter, now_ms());
     let sc = scope(&c);
     let grid = c.user.grid_code.clone();
-    let res = blocking(move || s.db.read(|tx| read(tx, &grid, &sc, per))).await;
+    let res = blocking(move || {
+        coverage_cache::refresh(&s.db, &[per])?;
+        s.db.read(|tx| read(tx, &grid, &sc, per))
+    })
+    .await;
     c.finish(res.map(|r| {
         let mut total = r.total;
         total.name = V::Total.text(c.lang.lang);
@@ -301,6 +307,7 @@ pub async fn export(
     let grid = c.user.grid_code.clone();
     let l = c.lang.lang;
     let res = blocking(move || {
+        coverage_cache::refresh(&s.db, &[per])?;
         let r = s.db.read(|tx| read(tx, &grid, &sc, per))?;
         let t = |m: V| m.text(l);
         let head = vec![

@@ -70,13 +70,21 @@ impl Which {
     }
 }
 
-/// The SQL of the `dued` relation (one row per planned entity in `scope`: id,
+/// Which planned entities a count reads: a grid subtree, or the grids at some
+/// paths exactly (those a write marked, `coverage_cache`).
+#[derive(Clone, Copy)]
+pub enum Within<'a> {
+    Scope(&'a GridScope),
+    Paths(&'a [String]),
+}
+
+/// The SQL of the `dued` relation (one row per planned entity `within`: id,
 /// kind, grid_path, address_code, latest visit, first visit in the period, due
 /// day counted from before the period, due day now) and its parameters.
 fn dued(
     tx: &mut dyn Tx,
     rules: &VisitRules,
-    scope: &GridScope,
+    within: Within<'_>,
     period: Period,
 ) -> Result<Option<(String, Vec<SqlValue>)>> {
     let mut params: Vec<SqlValue> = Vec::new();
@@ -84,8 +92,17 @@ fn dued(
         params.push(v);
         format!("CAST(${} AS TEXT)", params.len())
     };
-    let (lo, hi) = scope.range();
-    let (lo, hi) = (p(lo.into()), p(hi.into()));
+    let filter = match within {
+        Within::Scope(scope) => {
+            let (lo, hi) = scope.range();
+            let (lo, hi) = (p(lo.into()), p(hi.into()));
+            format!("e.grid_path >= {lo} AND e.grid_path < {hi}")
+        }
+        Within::Paths(paths) => {
+            let list: Vec<String> = paths.iter().map(|x| p(x.as_str().into())).collect();
+            format!("e.grid_path IN ({})", list.join(", "))
+        }
+    };
     // Each rule's grid as a path range; rules of grids gone are skipped.
     let mut paths = Vec::with_capacity(rules.rules.len());
     for r in &rules.rules {
@@ -139,7 +156,7 @@ fn dued(
         "WITH planned AS (
            SELECT e.id, e.kind, e.grid_path, e.address_code, CASE{which} END AS r
            FROM visit_entities e
-           WHERE e.grid_path >= {lo} AND e.grid_path < {hi}
+           WHERE {filter}
          ), ruled AS (
            SELECT id, kind, grid_path, address_code, CASE r{tpl} END AS tpl, CASE r{every} END AS every
            FROM planned WHERE r IS NOT NULL
@@ -161,14 +178,18 @@ fn dued(
     Ok(Some((sql, params)))
 }
 
-/// Coverage per grid path in `scope` over `period`.
+/// Coverage per grid path `within` over `period`, counted from the planned
+/// entities (what `coverage_cache` keeps, and reads when it has nothing kept).
 pub fn per_path(
     tx: &mut dyn Tx,
     rules: &VisitRules,
-    scope: &GridScope,
+    within: Within<'_>,
     period: Period,
 ) -> Result<Vec<(String, Figures)>> {
-    let Some((with, mut params)) = dued(tx, rules, scope, period)? else {
+    if matches!(within, Within::Paths(p) if p.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let Some((with, mut params)) = dued(tx, rules, within, period)? else {
         return Ok(Vec::new());
     };
     params.push(period.end.into());
@@ -219,7 +240,7 @@ pub fn entries(
     which: Which,
     limit: i64,
 ) -> Result<Vec<Entry>> {
-    let Some((with, mut params)) = dued(tx, rules, scope, period)? else {
+    let Some((with, mut params)) = dued(tx, rules, Within::Scope(scope), period)? else {
         return Ok(Vec::new());
     };
     let cond = match which {

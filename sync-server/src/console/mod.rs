@@ -13,6 +13,7 @@ mod cases;
 pub mod chart;
 mod cookies;
 mod coverage;
+pub mod coverage_cache;
 mod coverage_query;
 mod csrf;
 mod dashboard;

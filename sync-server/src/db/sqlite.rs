@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/016_grid_boundaries.sql"),
     include_str!("../../migrations/sqlite/017_last_visits.sql"),
     include_str!("../../migrations/sqlite/018_console_partial_indexes.sql"),
+    include_str!("../../migrations/sqlite/019_coverage_figures.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

@@ -30,6 +30,8 @@ dependencies {
     // The app ships JNA as an aar (with its native dispatch library for each ABI);
     // a plain jar here would clash with it.
     compileOnly(libs.jna)
+    // The bindings' async functions (sync, photo, enroll) are Kotlin `suspend`.
+    implementation(libs.kotlinx.coroutines.core)
     testImplementation(libs.jna)
     testImplementation(libs.junit)
     testImplementation(libs.kotlin.test.junit)

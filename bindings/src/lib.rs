@@ -2,9 +2,10 @@
 //! object wraps the core's `Store`; each exported method is a thin delegation that
 //! converts types and maps errors in one place (`error.rs`). No SQL here.
 //!
-//! Calls are blocking and quick, except `sync`, `enroll` and `fetch_photo`, which do
-//! network I/O: the shells run those on a background thread (Dispatchers.IO, a Swift
-//! Task) and may cancel them with a `CancelHandle`.
+//! Calls are blocking and quick, except the network ones — `sync`, `photo`, `enroll`
+//! and `reenroll` — which are async (Kotlin `suspend`, Swift `async`) and run on the
+//! core's own tokio runtime; cancelling the caller's coroutine or task cancels a
+//! sync or photo download (as a `CancelHandle` does), losing nothing.
 
 mod case;
 mod checklist;

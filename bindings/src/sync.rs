@@ -214,11 +214,6 @@ impl GridfieldStore {
         Ok(self.inner.add_photo(&bytes)?.into())
     }
 
-    /// A photo's bytes: from the phone, or downloaded once from the server (network).
-    pub fn photo(&self, hash: String, cancel: Arc<CancelHandle>) -> Result<Vec<u8>> {
-        Ok(sy::fetch_photo(&self.inner, &hash, &cancel.inner)?)
-    }
-
     /// Operations waiting to be pushed (the pending count on the sync screen).
     pub fn pending_count(&self) -> Result<u64> {
         Ok(self.inner.outbox_len()?)
@@ -233,19 +228,6 @@ impl GridfieldStore {
             .collect())
     }
 
-    /// One sync round (photos, push, pull, verify). Blocking: call it off the UI
-    /// thread. Progress goes to `observer`; `cancel` stops it between requests with
-    /// `Cancelled`, losing nothing.
-    pub fn sync(
-        &self,
-        observer: Option<Arc<dyn SyncObserver>>,
-        cancel: Arc<CancelHandle>,
-    ) -> Result<SyncReport> {
-        let bridge = observer.map(ObserverBridge);
-        let obs = bridge.as_ref().map(|b| b as &dyn sy::SyncObserver);
-        Ok(sy::sync(&self.inner, obs, &cancel.inner)?.into())
-    }
-
     /// Point this device at a server that moved (same enrollment token).
     pub fn set_server_url(&self, server_url: String) -> Result<()> {
         let mut cfg = sy::SyncConfig::load(&self.inner)?;
@@ -258,43 +240,84 @@ impl GridfieldStore {
     }
 }
 
+/// The long operations, async (Kotlin `suspend`, Swift `async`): each runs on the
+/// core's network runtime, off the caller's thread.
+#[uniffi::export(async_runtime = "tokio")]
+impl GridfieldStore {
+    /// A photo's bytes: from the phone, or downloaded once from the server
+    /// (network). Cancelled by `cancel` or by cancelling the caller's coroutine/task.
+    pub async fn photo(&self, hash: String, cancel: Arc<CancelHandle>) -> Result<Vec<u8>> {
+        let store = self.inner.clone();
+        Ok(sy::cancellable(cancel.inner.clone(), move |c| {
+            sy::fetch_photo(&store, &hash, c)
+        })
+        .await?)
+    }
+
+    /// One sync round (photos, push, pull, verify). Progress goes to `observer`;
+    /// `cancel`, or cancelling the caller's coroutine/task, stops it at once (also
+    /// in the middle of a request) with `Cancelled`, losing nothing.
+    pub async fn sync(
+        &self,
+        observer: Option<Arc<dyn SyncObserver>>,
+        cancel: Arc<CancelHandle>,
+    ) -> Result<SyncReport> {
+        let store = self.inner.clone();
+        let report = sy::cancellable(cancel.inner.clone(), move |c| {
+            let bridge = observer.map(ObserverBridge);
+            let obs = bridge.as_ref().map(|b| b as &dyn sy::SyncObserver);
+            sy::sync(&store, obs, c)
+        })
+        .await?;
+        Ok(report.into())
+    }
+}
+
 /// Enroll this phone with a one-time code from the supervisor and create its store
-/// in `data_dir` with the identity the server assigns (network).
-#[uniffi::export]
-pub fn enroll(
+/// in `data_dir` with the identity the server assigns (network, async). Once the
+/// request is out it is not cut (the server's answer spends the code): a caller
+/// that stops waiting leaves it to finish, and the store it created opens with
+/// `GridfieldStore.open`.
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn enroll(
     data_dir: String,
     key: Vec<u8>,
     server_url: String,
     code: String,
     device_name: String,
 ) -> Result<Arc<GridfieldStore>> {
-    Ok(GridfieldStore::wrap(sy::enroll(
-        &PathBuf::from(data_dir),
-        &db_key(&key)?,
-        &server_url,
-        &code,
-        &device_name,
-    )?))
+    let key = db_key(&key)?;
+    let store = sy::cancellable(sy::CancelHandle::new(), move |_| {
+        sy::enroll(
+            &PathBuf::from(data_dir),
+            &key,
+            &server_url,
+            &code,
+            &device_name,
+        )
+    })
+    .await?;
+    Ok(GridfieldStore::wrap(store))
 }
 
 /// Enroll this phone's existing store again with a new code, for the same user:
 /// after the server found its enrollment in use by another installation (a copied
 /// phone), or after it was revoked. Everything recorded and queued is kept and
 /// goes up on the next sync. Close the old store handle first (its identity is
-/// stale) and use the one returned.
-#[uniffi::export]
-pub fn reenroll(
+/// stale) and use the one returned. Async, and like `enroll` not cut once sent.
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn reenroll(
     data_dir: String,
     key: Vec<u8>,
     code: String,
     device_name: String,
 ) -> Result<Arc<GridfieldStore>> {
-    Ok(GridfieldStore::wrap(sy::reenroll(
-        &PathBuf::from(data_dir),
-        &db_key(&key)?,
-        &code,
-        &device_name,
-    )?))
+    let key = db_key(&key)?;
+    let store = sy::cancellable(sy::CancelHandle::new(), move |_| {
+        sy::reenroll(&PathBuf::from(data_dir), &key, &code, &device_name)
+    })
+    .await?;
+    Ok(GridfieldStore::wrap(store))
 }
 
 /// Receives sync progress on the sync thread; post it to the UI thread, quickly.
@@ -311,7 +334,8 @@ impl sy::SyncObserver for ObserverBridge {
     }
 }
 
-/// Cancels a running sync or photo download (the app going to background, the user).
+/// Cancels a running sync or photo download (the app going to background, the
+/// user); cancelling the calling coroutine or task does the same.
 #[derive(uniffi::Object, Default)]
 pub struct CancelHandle {
     pub(crate) inner: sy::CancelHandle,

@@ -1,8 +1,9 @@
 //! The sync client: enrollment, then rounds of photo upload → push → pull against
 //! the Gridfield server (`docs/SYNC.md`, bodies in [`crate::wire`]).
 //!
-//! Blocking HTTP on the background thread the shell gives it. The store's lock is
-//! never held across network I/O — only for short reads and transactions — so the
+//! Blocking code on a background thread (async callers go through
+//! [`cancellable`]); HTTP on the core's own runtime (`transport`). The store's lock
+//! is never held across network I/O — only for short reads and transactions — so the
 //! worker keeps recording while a sync runs. Every step is safe to cut anywhere:
 //! outbox rows go only once the server has answered for them (by `op_id`, so rows
 //! written meanwhile stay), pulled pages commit together with their cursor, and
@@ -44,6 +45,7 @@ pub use status::{
 };
 
 use transport::Http;
+pub use transport::cancellable;
 
 pub(crate) const META_SERVER_URL: &str = "server_url";
 pub(crate) const META_TOKEN: &str = "token";
@@ -124,7 +126,7 @@ pub fn sync(
     observer: Option<&dyn SyncObserver>,
     cancel: &CancelHandle,
 ) -> Result<SyncReport> {
-    let _running = RunningGuard::acquire(store.dir())?;
+    let _running = RunningGuard::acquire(store.dir(), cancel)?;
     let result = recovery::check_not_cloned(store)
         .and_then(|()| SyncConfig::load(store))
         .and_then(|cfg| Round::new(store, &cfg, observer, cancel).run());
@@ -182,27 +184,44 @@ pub fn diagnostics(store: &Store) -> Result<Diagnostics> {
 }
 
 /// One sync at a time per device store (a second tap, or the shell's periodic
-/// sync meeting a manual one).
+/// sync meeting a manual one). A round already cancelled (its caller gone, say a
+/// cancelled coroutine) is only winding down: the next one waits for it briefly
+/// instead of being refused.
 struct RunningGuard(PathBuf);
 
-static RUNNING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static RUNNING: Mutex<Vec<(PathBuf, CancelHandle)>> = Mutex::new(Vec::new());
+
+/// How long a new round waits for a cancelled one to finish.
+const WIND_DOWN: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl RunningGuard {
-    fn acquire(dir: &Path) -> Result<RunningGuard> {
+    fn acquire(dir: &Path, cancel: &CancelHandle) -> Result<RunningGuard> {
         let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-        if running.contains(&key) {
-            return Err(Error::SyncInProgress);
+        let deadline = std::time::Instant::now() + WIND_DOWN;
+        loop {
+            let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+            match running.iter().find(|(p, _)| p == &key) {
+                None => {
+                    running.push((key.clone(), cancel.clone()));
+                    return Ok(RunningGuard(key));
+                }
+                Some((_, other)) if other.is_cancelled() => {}
+                Some(_) => return Err(Error::SyncInProgress),
+            }
+            drop(running);
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::SyncInProgress);
+            }
+            cancel.check()?;
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        running.push(key.clone());
-        Ok(RunningGuard(key))
     }
 }
 
 impl Drop for RunningGuard {
     fn drop(&mut self) {
         let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-        running.retain(|p| p != &self.0);
+        running.retain(|(p, _)| p != &self.0);
     }
 }
 

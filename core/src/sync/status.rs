@@ -34,7 +34,8 @@ pub trait SyncObserver: Send + Sync {
     fn on_progress(&self, p: &SyncProgress);
 }
 
-/// Cancels a running sync between requests; the sync then returns `Error::Cancelled`.
+/// Cancels a running sync, between requests or in the middle of one; the sync
+/// then returns `Error::Cancelled`.
 #[derive(Debug, Clone, Default)]
 pub struct CancelHandle(Arc<AtomicBool>);
 

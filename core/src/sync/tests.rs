@@ -585,7 +585,7 @@ fn not_enrolled_and_concurrent_syncs_are_refused() {
         "not_enrolled"
     );
     assert!(!diagnostics(&s).unwrap().enrolled);
-    let _g = RunningGuard::acquire(dir.path()).unwrap();
+    let _g = RunningGuard::acquire(dir.path(), &CancelHandle::new()).unwrap();
     assert_eq!(
         sync(&s, None, &CancelHandle::new()).unwrap_err().code(),
         "sync_in_progress"
@@ -658,4 +658,95 @@ fn enroll_refusal_creates_nothing() {
     assert_eq!(e.code(), "forbidden");
     assert!(e.message(Lang::Zh).contains("注册码无效"));
     assert!(!Store::exists(dir.path()));
+}
+
+/// A server that takes `secs` to answer a push (the stub is busy meanwhile).
+fn slow_push(secs: u64) -> (String, Log) {
+    stub(move |req| match req.path.as_str() {
+        "/v1/push" => {
+            std::thread::sleep(Duration::from_secs(secs));
+            applied_all(req)
+        }
+        _ => empty_pull("c1"),
+    })
+}
+
+/// Wait until the stub has received a push: the request is then in flight.
+fn wait_for_push(log: &Log) {
+    let t = Instant::now();
+    while count(log, "POST", "/v1/push") == 0 {
+        assert!(t.elapsed() < Duration::from_secs(10), "no push arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn cancel_during_a_slow_request_ends_the_round_at_once_and_loses_nothing() {
+    let (base, log) = slow_push(3);
+    let dir = tempfile::tempdir().unwrap();
+    let s = worker(dir.path(), &base);
+    let id = hazard(&s, vec![]);
+    let cancel = CancelHandle::new();
+    let c2 = cancel.clone();
+    let t = std::thread::scope(|scope| {
+        let round = scope.spawn(|| sync(&s, None, &cancel));
+        wait_for_push(&log);
+        let t = Instant::now();
+        c2.cancel();
+        let e = round.join().unwrap().unwrap_err();
+        assert_eq!(e.code(), "cancelled");
+        t.elapsed()
+    });
+    // The answer would take 3 s; the cancel is honoured mid-request.
+    assert!(
+        t < Duration::from_millis(1500),
+        "took {t:?} after the cancel"
+    );
+    assert_eq!(s.outbox_len().unwrap(), 1);
+    assert_eq!(s.hazard(&id).unwrap().hazard.delivery, Delivery::Local);
+}
+
+#[test]
+fn dropping_an_async_round_cancels_it_and_the_next_round_is_not_refused() {
+    let (slow, log) = slow_push(3);
+    let dir = tempfile::tempdir().unwrap();
+    let s = Arc::new(worker(dir.path(), &slow));
+    hazard(&s, vec![]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let s2 = s.clone();
+    let round = cancellable(CancelHandle::new(), move |c| sync(&s2, None, c));
+    // The caller gives up (a cancelled coroutine): the future is dropped mid-push.
+    let t = Instant::now();
+    let gave_up = rt.block_on(async {
+        tokio::select! {
+            r = round => Some(r),
+            () = async { while count(&log, "POST", "/v1/push") == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            } } => None,
+        }
+    });
+    assert!(gave_up.is_none(), "the round ended before its push arrived");
+    // At once, a new round against a server that answers: it waits for the
+    // cancelled one to wind down instead of being refused, and sends everything.
+    let (fast, _) = stub(|req| match req.path.as_str() {
+        "/v1/push" => applied_all(req),
+        _ => empty_pull("c2"),
+    });
+    SyncConfig {
+        server_url: fast,
+        token: "tok".into(),
+    }
+    .save(&s)
+    .unwrap();
+    let r = sync(&s, None, &CancelHandle::new()).unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!((r.pushed, r.cursor.as_str()), (1, "c2"));
+    assert_eq!(s.outbox_len().unwrap(), 0);
 }

@@ -1,6 +1,8 @@
 // The app's single door to the Rust core: opens or enrolls the encrypted store and
-// exposes every device operation as an async call that runs the blocking FFI off the
-// main thread. Screens talk to this, never to the generated bindings directly.
+// exposes every device operation as an async call: the quick local ones run the
+// blocking FFI off the main thread, the network ones (sync, photo, enroll) are
+// `async` in the bindings themselves (the core's own runtime). Screens talk to
+// this, never to the generated bindings directly.
 import Foundation
 import GridfieldFFI
 
@@ -53,15 +55,14 @@ final class GridfieldRepository: Sendable {
         try await io { GridfieldRepository(store: try GridfieldStore.open(dataDir: dataDir.path, key: key)) }
     }
 
-    /// First start: enroll with the one-time code from the supervisor (network).
+    /// First start: enroll with the one-time code from the supervisor (network,
+    /// async in the core; once sent it completes even if the task is cancelled).
     static func enroll(
         dataDir: URL, key: Data, serverUrl: String, code: String, deviceName: String
     ) async throws -> GridfieldRepository {
-        try await io {
-            let store = try GridfieldFFI.enroll(
-                dataDir: dataDir.path, key: key, serverUrl: serverUrl, code: code, deviceName: deviceName)
-            return GridfieldRepository(store: store)
-        }
+        let store = try await GridfieldFFI.enroll(
+            dataDir: dataDir.path, key: key, serverUrl: serverUrl, code: code, deviceName: deviceName)
+        return GridfieldRepository(store: store)
     }
 
     /// The server found this phone's enrollment in use by another installation (a
@@ -70,11 +71,9 @@ final class GridfieldRepository: Sendable {
     static func reenroll(
         dataDir: URL, key: Data, code: String, deviceName: String
     ) async throws -> GridfieldRepository {
-        try await io {
-            let store = try GridfieldFFI.reenroll(
-                dataDir: dataDir.path, key: key, code: code, deviceName: deviceName)
-            return GridfieldRepository(store: store)
-        }
+        let store = try await GridfieldFFI.reenroll(
+            dataDir: dataDir.path, key: key, code: code, deviceName: deviceName)
+        return GridfieldRepository(store: store)
     }
 
     private func io<T: Sendable>(_ body: @escaping @Sendable (GridfieldStore) throws -> T) async throws -> T {
@@ -166,11 +165,13 @@ final class GridfieldRepository: Sendable {
 
     func addPhoto(_ bytes: Data) async throws -> PhotoRef { try await io { try $0.addPhoto(bytes: bytes) } }
 
-    /// From the phone, or downloaded once (a supervisor's photo); cancelled with the task.
+    /// From the phone, or downloaded once (a supervisor's photo); cancelled with the
+    /// task (Swift does not drop the core's future by itself: the handle tells it).
     func photo(_ hash: String) async throws -> Data {
         let cancel = CancelHandle()
+        let store = self.store
         return try await withTaskCancellationHandler {
-            try await io { try $0.photo(hash: hash, cancel: cancel) }
+            try await store.photo(hash: hash, cancel: cancel)
         } onCancel: {
             cancel.cancel()
         }
@@ -218,8 +219,14 @@ final class GridfieldRepository: Sendable {
 
     func diagnostics() async throws -> Diagnostics { try await io { try $0.diagnostics() } }
 
-    /// One sync round; blocking for as long as the network takes, hence the queue.
+    /// One sync round, async in the core (its own runtime, no thread held here).
+    /// Cancelling the task stops the round at once, also mid-request, losing nothing.
     func sync(observer: SyncObserver, cancel: CancelHandle) async throws -> SyncReport {
-        try await io { try $0.sync(observer: observer, cancel: cancel) }
+        let store = self.store
+        return try await withTaskCancellationHandler {
+            try await store.sync(observer: observer, cancel: cancel)
+        } onCancel: {
+            cancel.cancel()
+        }
     }
 }

@@ -1,6 +1,7 @@
-// Where blocking calls into the Rust core run. The core's calls are blocking by
-// design (one writer, short transactions; sync does network I/O); the app layer
-// exposes them as suspend functions that never run on the UI thread.
+// Where blocking calls into the Rust core run. The core's local calls are blocking
+// by design (one writer, short transactions); the app layer exposes them as suspend
+// functions that never run on the UI thread. The network calls (sync, photo,
+// enroll) are `suspend` in the bindings themselves and need no Background.
 package cn.gridfield.data
 
 import java.util.concurrent.Executor

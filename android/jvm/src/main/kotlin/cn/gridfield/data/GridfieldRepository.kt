@@ -89,7 +89,7 @@ class GridfieldRepository private constructor(
         /** Over a store opened elsewhere (the background worker shares the app's). */
         fun fromStore(store: GridfieldStore, bg: Background): GridfieldRepository = GridfieldRepository(store, bg)
 
-        /** First start: enroll with the code from the supervisor, creating the store. */
+        /** First start: enroll with the code from the supervisor, creating the store (async in the core). */
         suspend fun enroll(
             dataDir: String,
             keys: DatabaseKeyProvider,
@@ -97,8 +97,9 @@ class GridfieldRepository private constructor(
             serverUrl: String,
             code: String,
             deviceName: String,
-        ): GridfieldRepository = bg.io {
-            GridfieldRepository(ffiEnroll(dataDir, keys.databaseKey(), serverUrl, code, deviceName), bg)
+        ): GridfieldRepository {
+            val key = bg.io { keys.databaseKey() }
+            return GridfieldRepository(ffiEnroll(dataDir, key, serverUrl, code, deviceName), bg)
         }
 
         /**
@@ -112,8 +113,9 @@ class GridfieldRepository private constructor(
             bg: Background,
             code: String,
             deviceName: String,
-        ): GridfieldRepository = bg.io {
-            GridfieldRepository(ffiReenroll(dataDir, keys.databaseKey(), code, deviceName), bg)
+        ): GridfieldRepository {
+            val key = bg.io { keys.databaseKey() }
+            return GridfieldRepository(ffiReenroll(dataDir, key, code, deviceName), bg)
         }
     }
 
@@ -272,9 +274,12 @@ class GridfieldRepository private constructor(
 
     suspend fun addPhoto(bytes: ByteArray): PhotoRef = bg.io { store.addPhoto(bytes) }
 
-    /** From the phone, or downloaded once (a supervisor's photo). */
+    /**
+     * From the phone, or downloaded once (a supervisor's photo). Async in the core:
+     * cancelling the calling coroutine (the screen closed) stops the download.
+     */
     suspend fun photo(hash: String, cancel: CancelHandle = CancelHandle()): ByteArray =
-        bg.io { cancel.use { store.photo(hash, it) } }
+        cancel.use { store.photo(hash, it) }
 
     // ---- volunteer ----
 

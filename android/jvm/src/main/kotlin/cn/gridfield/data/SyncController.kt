@@ -10,6 +10,7 @@ import cn.gridfield.ffi.SyncObserver
 import cn.gridfield.ffi.SyncProgress
 import cn.gridfield.ffi.SyncReport
 import java.util.concurrent.atomic.AtomicReference
+import kotlin.coroutines.cancellation.CancellationException
 
 sealed class SyncState {
     abstract val pending: Long
@@ -70,11 +71,16 @@ class SyncController internal constructor(
             }
         }
         val result = try {
-            val report = bg.io { store.sync(observer, cancel) }
+            // Async in the core, off this thread; cancelling this coroutine cancels the round.
+            val report = store.sync(observer, cancel)
             succeeded = true
             SyncState.Succeeded(report, bg.io { store.pendingCount().toLong() })
         } catch (e: GridfieldException.Cancelled) {
             SyncState.Cancelled(bg.io { store.pendingCount().toLong() })
+        } catch (e: CancellationException) {
+            // The caller's coroutine was cancelled: the core stops the round; say so and rethrow.
+            state.set(SyncState.Cancelled(state.value.pending))
+            throw e
         } catch (e: GridfieldException) {
             SyncState.Failed(e.code, e.reason(cn.gridfield.ffi.Lang.ZH), e.reason(cn.gridfield.ffi.Lang.EN),
                 retryable(e), bg.io { store.pendingCount().toLong() })
@@ -87,7 +93,7 @@ class SyncController internal constructor(
         return result
     }
 
-    /** Stops a running round between requests; nothing is lost. */
+    /** Stops a running round, also in the middle of a request; nothing is lost. */
     fun cancel() {
         running.get()?.cancel()
     }

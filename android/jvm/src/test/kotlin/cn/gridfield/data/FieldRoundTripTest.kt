@@ -196,7 +196,7 @@ class FieldRoundTripTest {
 
         // ---- cancel, then no network: nothing lost, and the failure is retryable ----
         try {
-            worker.store.sync(null, CancelHandle().apply { cancel() })
+            blocking { worker.store.sync(null, CancelHandle().apply { cancel() }) }
             fail("a cancelled sync ran")
         } catch (e: GridfieldException.Cancelled) {
             assertEquals("cancelled", e.code)

@@ -1,6 +1,5 @@
 // Test support: a real gridfield-server process on loopback (demo district), temp
-// directories, fixtures, and a way to run suspend functions from JUnit without
-// kotlinx.coroutines.
+// directories, fixtures, and a way to run suspend functions from JUnit.
 package cn.gridfield.data
 
 import java.io.BufferedReader
@@ -8,23 +7,12 @@ import java.io.File
 import java.io.InputStreamReader
 import java.nio.file.Files
 import java.security.SecureRandom
-import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
-import kotlin.coroutines.Continuation
-import kotlin.coroutines.EmptyCoroutineContext
-import kotlin.coroutines.startCoroutine
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 
 /** Runs a suspend block to completion on the calling thread (tests only). */
-fun <T> blocking(block: suspend () -> T): T {
-    val latch = CountDownLatch(1)
-    var result: Result<T>? = null
-    block.startCoroutine(Continuation(EmptyCoroutineContext) { r ->
-        result = r
-        latch.countDown()
-    })
-    check(latch.await(120, TimeUnit.SECONDS)) { "timed out" }
-    return result!!.getOrThrow()
-}
+fun <T> blocking(block: suspend () -> T): T = runBlocking { withTimeout(120_000L) { block() } }
 
 fun tempDir(prefix: String): File = Files.createTempDirectory(prefix).toFile()
 

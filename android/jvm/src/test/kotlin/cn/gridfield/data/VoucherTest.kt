@@ -32,8 +32,8 @@ class VoucherTest {
     fun aVoucherIssuedOfflineVerifiesAtTheShop() {
         server.admin("points-adjust", "--user", "王芳", "--points", "30", "--reason", "测试积分")
         val cityKey = server.admin("issuer-key").trim()
-        enroll(File(phones, "v").path, generateDatabaseKey(), server.url, server.codes.getValue("王芳"), "王芳的手机").use { s ->
-            s.sync(null, CancelHandle())
+        blocking { enroll(File(phones, "v").path, generateDatabaseKey(), server.url, server.codes.getValue("王芳"), "王芳的手机") }.use { s ->
+            blocking { s.sync(null, CancelHandle()) }
             val before = s.pointsSummary()
             assertEquals(30L, before.balance)
             assertEquals("correction", before.entries.single().kind)
@@ -64,7 +64,7 @@ class VoucherTest {
             assertTrue(s.verifyVoucher(v.token, null).valid)
 
             // Synced: the server debits it once; the phone's balance follows.
-            s.sync(null, CancelHandle())
+            blocking { s.sync(null, CancelHandle()) }
             val after = s.pointsSummary()
             assertEquals(10L, after.balance)
             assertEquals("recorded", after.vouchers.single().serverStatus)

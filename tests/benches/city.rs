@@ -120,6 +120,8 @@ struct LoadFig {
     pull_ms: Vec<f64>,
     errors: u64,
     first_error: Option<String>,
+    /// Enrollments told to wait (429) and tried again.
+    enroll_waits: u64,
 }
 
 #[derive(Default, Clone)]
@@ -401,16 +403,37 @@ fn load(url: &str, codes: Vec<String>, run_for: Duration) -> LoadFig {
                         errors += 1;
                         first_error.get_or_insert(e);
                     };
-                    let enroll = agent
-                        .post(format!("{url}/v1/enroll"))
-                        .send_json(json!({ "code": code, "device_name": format!("压测设备{i}") }))
-                        .map_err(|e| e.to_string())
-                        .and_then(|mut r| {
-                            if r.status() != 200 {
-                                return Err(format!("enroll status {}", r.status()));
+                    // Many phones enrolling from one address at once meet the brake on
+                    // guessing codes (429): each waits as told and tries again, as the
+                    // app does. Only the morning rush after enrollment is timed.
+                    let mut waits = 0u64;
+                    let enroll = loop {
+                        let r = agent
+                            .post(format!("{url}/v1/enroll"))
+                            .send_json(
+                                json!({ "code": code, "device_name": format!("压测设备{i}") }),
+                            )
+                            .map_err(|e| e.to_string());
+                        match r {
+                            Ok(r) if r.status() == 429 && waits < 60 => {
+                                waits += 1;
+                                let secs = r
+                                    .headers()
+                                    .get("retry-after")
+                                    .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                                    .unwrap_or(1);
+                                std::thread::sleep(
+                                    Duration::from_secs(secs)
+                                        + Duration::from_millis((i % 50) as u64 * 20),
+                                );
                             }
-                            r.body_mut().read_json::<Value>().map_err(|e| e.to_string())
-                        });
+                            Ok(mut r) if r.status() == 200 => {
+                                break r.body_mut().read_json::<Value>().map_err(|e| e.to_string());
+                            }
+                            Ok(r) => break Err(format!("enroll status {}", r.status())),
+                            Err(e) => break Err(e),
+                        }
+                    };
                     let (token, device) = match enroll {
                         Ok(v) => (
                             v["token"].as_str().unwrap_or("").to_string(),
@@ -549,6 +572,7 @@ fn load(url: &str, codes: Vec<String>, run_for: Duration) -> LoadFig {
                     f.push_ms.extend(push_ms);
                     f.pull_ms.extend(pull_ms);
                     f.errors += errors;
+                    f.enroll_waits += waits;
                     if f.first_error.is_none() {
                         f.first_error = first_error;
                     }
@@ -1563,6 +1587,11 @@ fn report(
             pct(&l.pull_ms, 0.99)
         )
     });
+    row(
+        &mut o,
+        "enrollments told to wait by the brake on guessing codes (429), then retried",
+        &|l| format!("{}", l.enroll_waits),
+    );
     row(&mut o, "errors", &|l| match &l.first_error {
         None => format!("{}", l.errors),
         Some(e) => format!("{} (first: {})", l.errors, e.replace('|', "/")),

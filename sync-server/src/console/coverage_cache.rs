@@ -71,8 +71,8 @@ pub fn refresh(db: &Db, periods: &[Period]) -> Result<()> {
         .map(|r| Ok((r.int(0)?, r.int(1)?)))
         .collect()
     })?;
-    // Count, in one snapshot taken after the claim.
-    let (whole, marked, recounted) = db.read(|tx| {
+    // Count, in one snapshot taken after the claim, without holding up requests.
+    let (whole, marked, recounted) = db.read_aside(|tx| {
         let mut whole = Vec::new();
         for p in periods {
             if !kept.contains(&(p.start, p.end)) {

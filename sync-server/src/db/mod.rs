@@ -237,6 +237,17 @@ impl Db {
         }
     }
 
+    /// A read transaction that does not hold up the requests for its length: on
+    /// SQLite on a second connection (the first serves every request, one at a
+    /// time), on PostgreSQL a pooled one like `read`. For long counts run in the
+    /// background.
+    pub fn read_aside<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+        match self {
+            Db::Sqlite(d) => d.read_aside(f),
+            Db::Postgres(d) => d.transaction(false, f),
+        }
+    }
+
     /// Run `f` in a read transaction (a consistent snapshot on PostgreSQL).
     pub fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         match self {

@@ -37,6 +37,10 @@ const CASE_FACTS: usize = 11;
 
 pub struct SqliteDb {
     conn: Mutex<Connection>,
+    path: std::path::PathBuf,
+    /// A second, read-only connection for long counts (`Db::read_aside`): WAL
+    /// lets it read a snapshot while `conn` goes on serving every request.
+    aside: Mutex<Option<Connection>>,
 }
 
 impl SqliteDb {
@@ -68,7 +72,32 @@ impl SqliteDb {
         }
         Ok(SqliteDb {
             conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            aside: Mutex::new(None),
         })
+    }
+
+    /// A read transaction on the second connection (opened on first use).
+    pub fn read_aside<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+        let mut slot = self.aside.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            let c = Connection::open(&self.path).map_err(db_err)?;
+            c.execute_batch(
+                "PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;",
+            )
+            .map_err(db_err)?;
+            *slot = Some(c);
+        }
+        let Some(conn) = slot.as_mut() else {
+            return Err(ApiError::internal("sqlite: no second connection"));
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(db_err)?;
+        let mut t = SqliteTx { tx, seq: None };
+        let out = f(&mut t)?;
+        t.tx.commit().map_err(db_err)?;
+        Ok(out)
     }
 
     /// Schema steps by `PRAGMA user_version`, in one transaction with the chaining

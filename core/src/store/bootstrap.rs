@@ -384,3 +384,303 @@ fn carry_over(
     conn.execute("DETACH DATABASE live", [])?;
     copied
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::clock::hlc::Hlc;
+    use crate::model::{Address, EntityKind, Grid, Role};
+    use crate::store::Identity;
+    use crate::wire::{Change, EntityState};
+
+    const T0: i64 = 1_700_000_000_000;
+
+    fn store(dir: &Path, key: &db::DbKey) -> Store {
+        let id = Identity {
+            device_id: "dev1".into(),
+            user: "张三".into(),
+            role: Role::Worker,
+            grid_scope: "g1".into(),
+        };
+        let mut s = if Store::exists(dir) {
+            Store::open(dir, key).unwrap()
+        } else {
+            Store::init(dir, key, id).unwrap()
+        };
+        s.set_clock(|| T0);
+        s
+    }
+
+    fn grid() -> Change {
+        Change::Grid {
+            grid: Grid {
+                code: "g1".into(),
+                name: "示范网格".into(),
+                level: 3,
+                parent_code: None,
+            },
+        }
+    }
+
+    fn address(code: &str, text: &str) -> Change {
+        Change::Address {
+            address: Address {
+                code: code.into(),
+                grid_code: "g1".into(),
+                full_text: text.into(),
+                street: None,
+                number: None,
+                building: None,
+                unit: None,
+                room: None,
+                plate_serial: Some(format!("P-{code}")),
+                lat: None,
+                lon: None,
+            },
+        }
+    }
+
+    fn household(id: &str, name: &str, wall: i64) -> Change {
+        let stamp = Hlc {
+            wall_ms: wall,
+            counter: 0,
+            node: "server".into(),
+        }
+        .to_string();
+        Change::Entity {
+            entity: EntityState {
+                kind: EntityKind::Household,
+                id: id.into(),
+                address_code: "a1".into(),
+                fields: json!({ "head_name": name }).as_object().unwrap().clone(),
+                stamps: json!({ "head_name": stamp }).as_object().unwrap().clone(),
+                deleted: false,
+            },
+        }
+    }
+
+    fn page(changes: Vec<Change>, cursor: &str, more: bool) -> PullResponse {
+        PullResponse {
+            changes,
+            cursor: cursor.into(),
+            more,
+            server_hlc: String::new(),
+            taxonomies: vec![],
+            visit_rules: None,
+            legacy_plates: None,
+        }
+    }
+
+    /// The older replica: two addresses, a household; a queued local edit of
+    /// it, a photo waiting for upload.
+    fn older(s: &Store) {
+        s.apply_page(
+            &[
+                grid(),
+                address("a1", "建设路12号"),
+                address("gone", "旧街1号"),
+                household("h1", "旧名", T0 - 10),
+            ],
+            "c0",
+        )
+        .unwrap();
+        let mut f = serde_json::Map::new();
+        f.insert("head_name".into(), Value::from("本地改名"));
+        s.put_entity(EntityKind::Household, Some("h1"), None, &f)
+            .unwrap();
+        s.read(|c| {
+            c.execute(
+                "INSERT INTO photos (hash, size, mime, created_at) VALUES ('ph1', 1, 'image/jpeg', 0)",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    fn snapshot() -> Vec<PullResponse> {
+        vec![
+            page(
+                vec![
+                    grid(),
+                    address("a1", "建设路12号"),
+                    household("h1", "服务器名", T0 + 5),
+                ],
+                "c5",
+                true,
+            ),
+            page(
+                vec![
+                    address("a2", "人民路2单元"),
+                    household("h2", "二号", T0 + 6),
+                ],
+                "c9",
+                false,
+            ),
+        ]
+    }
+
+    fn one(s: &Store, sql: &str) -> String {
+        s.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, String>(0))?))
+            .unwrap()
+    }
+
+    fn count(s: &Store, sql: &str) -> i64 {
+        s.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_swap_brings_the_device_data_and_keeps_queued_records_local() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = db::DbKey::generate().unwrap();
+        let s = store(dir.path(), &key);
+        older(&s);
+        let (outbox, audit) = (
+            count(&s, "SELECT count(*) FROM outbox"),
+            count(&s, "SELECT count(*) FROM audit_log"),
+        );
+        let mut b = s.bootstrap_open("o").unwrap();
+        for p in snapshot() {
+            s.bootstrap_page(&mut b, &p).unwrap();
+        }
+        // Nothing of the new replica in the live one before the swap.
+        assert_eq!(
+            count(&s, "SELECT count(*) FROM addresses WHERE code = 'a2'"),
+            0
+        );
+        s.bootstrap_finish(b, "c9", 5).unwrap();
+
+        // The queued edit keeps its local value and stamp; the rest is the server's.
+        assert_eq!(
+            one(&s, "SELECT head_name FROM households WHERE id = 'h1'"),
+            "本地改名"
+        );
+        assert!(
+            one(
+                &s,
+                "SELECT hlc FROM field_versions WHERE entity_id = 'h1' AND field = 'head_name'"
+            )
+            .ends_with("dev1")
+        );
+        assert_eq!(
+            one(&s, "SELECT head_name FROM households WHERE id = 'h2'"),
+            "二号"
+        );
+        assert_eq!(
+            count(&s, "SELECT count(*) FROM addresses WHERE code = 'gone'"),
+            0
+        );
+        // The device's own tables came over whole.
+        assert_eq!(count(&s, "SELECT count(*) FROM outbox"), outbox);
+        assert_eq!(count(&s, "SELECT count(*) FROM audit_log"), audit);
+        assert_eq!(
+            count(&s, "SELECT count(*) FROM photos WHERE hash = 'ph1'"),
+            1
+        );
+        assert!(count(&s, "SELECT count(*) FROM checklist_templates") > 0);
+        assert_eq!(s.sync_cursor().unwrap().as_deref(), Some("c9"));
+        assert_eq!(
+            count(
+                &s,
+                "SELECT count(*) FROM device_meta WHERE key LIKE 'bootstrap.%'"
+            ),
+            0
+        );
+        assert!(one(&s, "SELECT value FROM device_meta WHERE key = 'identity'").contains("dev1"));
+        // Search indexes built at the end find the new addresses, not the gone one.
+        assert_eq!(s.search_addresses("人民路2", 5).unwrap().len(), 1);
+        assert_eq!(s.search_addresses("人民", 5).unwrap().len(), 1);
+        assert!(s.search_addresses("旧街", 5).unwrap().is_empty());
+        assert!(!dir.path().join(BOOT_FILE).exists());
+        // The store goes on writing to the swapped-in file, and it reopens.
+        let mut f = serde_json::Map::new();
+        f.insert("members".into(), Value::from(4));
+        s.put_entity(EntityKind::Household, Some("h2"), None, &f)
+            .unwrap();
+        drop(s);
+        let s = store(dir.path(), &key);
+        assert_eq!(count(&s, "SELECT count(*) FROM outbox"), outbox + 1);
+        assert_eq!(
+            count(&s, "SELECT members FROM households WHERE id = 'h2'"),
+            4
+        );
+    }
+
+    #[test]
+    fn a_half_built_file_resumes_and_a_foreign_or_torn_one_is_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = db::DbKey::generate().unwrap();
+        let s = store(dir.path(), &key);
+        let mut b = s.bootstrap_open("o").unwrap();
+        s.bootstrap_page(&mut b, &snapshot()[0]).unwrap();
+        // Killed here: the next attempt resumes after the committed page.
+        drop(b);
+        let b = s.bootstrap_open("o").unwrap();
+        assert_eq!((b.token.as_deref(), b.built), (Some("c5"), false));
+        drop(b);
+        // Another enrollment's (or server's) file is not resumed.
+        let b = s.bootstrap_open("other").unwrap();
+        assert_eq!(b.token, None);
+        drop(b);
+        // A torn file starts over.
+        std::fs::write(dir.path().join(BOOT_FILE), b"not a database").unwrap();
+        let mut b = s.bootstrap_open("other").unwrap();
+        assert_eq!(b.token, None);
+        s.bootstrap_page(&mut b, &snapshot()[1]).unwrap();
+        s.bootstrap_finish(b, "c9", 2).unwrap();
+        assert_eq!(
+            one(&s, "SELECT head_name FROM households WHERE id = 'h2'"),
+            "二号"
+        );
+    }
+
+    #[test]
+    fn a_swap_cut_before_the_rename_keeps_the_old_replica_and_completes_next_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = db::DbKey::generate().unwrap();
+        let s = store(dir.path(), &key);
+        older(&s);
+        let mut b = s.bootstrap_open("o").unwrap();
+        for p in snapshot() {
+            s.bootstrap_page(&mut b, &p).unwrap();
+        }
+        // Every step of the swap up to the rename, then the process dies.
+        build_indexes(&mut b.conn).unwrap();
+        carry_over(&mut b.conn, &dir.path().join(DB_FILE), &key, "c9", "{}").unwrap();
+        drop(b);
+        drop(s);
+        let s = store(dir.path(), &key);
+        assert_eq!(s.sync_cursor().unwrap().as_deref(), Some("c0"));
+        assert_eq!(
+            count(&s, "SELECT count(*) FROM addresses WHERE code = 'gone'"),
+            1
+        );
+        // The worker records after the restart; the next attempt swaps that in too.
+        let mut f = serde_json::Map::new();
+        f.insert("members".into(), Value::from(7));
+        s.put_entity(EntityKind::Household, Some("h1"), None, &f)
+            .unwrap();
+        let outbox = count(&s, "SELECT count(*) FROM outbox");
+        let b = s.bootstrap_open("o").unwrap();
+        assert!(b.built);
+        let token = b.token.clone().unwrap();
+        s.bootstrap_finish(b, &token, 0).unwrap();
+        assert_eq!(s.sync_cursor().unwrap().as_deref(), Some("c9"));
+        assert_eq!(count(&s, "SELECT count(*) FROM outbox"), outbox);
+        assert_eq!(
+            count(&s, "SELECT members FROM households WHERE id = 'h1'"),
+            7
+        );
+        assert_eq!(
+            one(&s, "SELECT head_name FROM households WHERE id = 'h1'"),
+            "本地改名"
+        );
+        assert_eq!(
+            count(&s, "SELECT count(*) FROM addresses WHERE code = 'gone'"),
+            0
+        );
+    }
+}

@@ -197,11 +197,22 @@ impl Store {
         // Close the live connection (its WAL is checkpointed into the file and
         // removed: nothing of it may meet the new file), then switch files.
         let _ = std::mem::replace(&mut *live, Connection::open_in_memory()?);
-        std::fs::rename(&path, &live_path)?;
+        // A WAL left behind means another process has the file open: its frames
+        // must never meet the new file. The built file waits for the next round.
+        let wal = self.dir.join(format!("{DB_FILE}-wal"));
+        if wal.metadata().is_ok_and(|m| m.len() > 0) {
+            *live = db::open(&live_path, &self.key)?;
+            return Err(crate::error::Error::Io(std::io::Error::other(
+                "the device store is open in another process; the bootstrap completes next time",
+            )));
+        }
+        let renamed = std::fs::rename(&path, &live_path);
         if let Ok(d) = std::fs::File::open(&self.dir) {
             let _ = d.sync_all();
         }
+        // Whichever file is in place now is the live one.
         *live = db::open(&live_path, &self.key)?;
+        renamed?;
         live.execute("DELETE FROM device_meta WHERE key LIKE 'bootstrap.%'", [])?;
         Ok(())
     }

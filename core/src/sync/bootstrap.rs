@@ -55,6 +55,8 @@ impl Round<'_> {
     fn fetch_and_apply(&mut self, build: &mut bootstrap::Build) -> Result<bool> {
         let fetcher = self.http.fork();
         let start = build.token.clone();
+        // A server restored since it answered this device says so (`server_restored`).
+        let seen = super::recovery::seen(self.store)?;
         let (pages, inbox) = std::sync::mpsc::sync_channel::<Fetched>(1);
         std::thread::scope(|scope| {
             let prefetch = scope.spawn(move || {
@@ -64,6 +66,9 @@ impl Round<'_> {
                     let mut query = vec![("limit", limit.as_str()), ("cases", "1")];
                     if let Some(c) = &cursor {
                         query.push(("cursor", c.as_str()));
+                    }
+                    if let Some(s) = &seen {
+                        query.push(("seen", s.as_str()));
                     }
                     let page = fetcher
                         .send(Method::Get, SNAPSHOT_PATH, &query, &[], None)

@@ -20,6 +20,9 @@ use crate::rules;
 pub struct SnapshotParams {
     /// Where this page begins: the `cursor` of the previous page; absent: from the start.
     cursor: Option<String>,
+    /// The highest position any answer gave the device, as with `/v1/pull`: a
+    /// server restored since answers `server_restored`.
+    seen: Option<String>,
     /// `1`: the app holds cases (事件), as with `/v1/pull`.
     #[param(minimum = 0, maximum = 1)]
     cases: Option<u8>,
@@ -36,7 +39,7 @@ pub struct SnapshotParams {
     responses(
         (status = 200, description = "a page as in `/v1/pull` (`PullResponse`), encoded as MessagePack (field names kept) and compressed with zstd; `cursor` names where the next page begins and, after the last page (`more` false), the position the incremental pull continues from", body = PullResponse, content_type = "application/vnd.gridfield.snapshot+msgpack+zstd"),
         (status = 400, description = "`bad_query` or a malformed cursor", body = wire::ErrorBody),
-        (status = 409, description = "`server_restored` (a cursor from another database or epoch: start over) or `device_cloned`", body = wire::ErrorBody),
+        (status = 409, description = "`server_restored` (a cursor or `seen` from another database or epoch, or past its head: the server was restored; the device re-uploads and starts over) or `device_cloned`", body = wire::ErrorBody),
     ))]
 pub async fn snapshot(
     State(s): State<AppState>,
@@ -62,7 +65,7 @@ pub async fn snapshot(
             &s,
             &d,
             p.cursor.as_deref(),
-            None,
+            p.seen.as_deref(),
             held,
             p.cases == Some(1),
             limit,

@@ -174,7 +174,9 @@ impl Store {
     /// All pages applied: build the left-out indexes and the address search
     /// once, then swap the new replica in (see the module doc). `cursor` is
     /// where the incremental pull continues; `records`: how many this run applied.
-    pub(crate) fn bootstrap_finish(&self, mut b: Build, cursor: &str, records: u64) -> Result<()> {
+    /// Returns how many records of the older replica the server no longer has
+    /// (dropped, as a re-pull's reconciliation counts them).
+    pub(crate) fn bootstrap_finish(&self, mut b: Build, cursor: &str, records: u64) -> Result<u64> {
         if !b.built {
             build_indexes(&mut b.conn)?;
             b.built = true;
@@ -185,7 +187,7 @@ impl Store {
         let live_path = self.dir.join(DB_FILE);
         // Bring the device's own data over, in one transaction of the new file.
         let outcome = serde_json::json!({ "at": now, "records": records, "pages": b.pages });
-        carry_over(
+        let dropped = carry_over(
             &mut b.conn,
             &live_path,
             &self.key,
@@ -214,7 +216,19 @@ impl Store {
         *live = db::open(&live_path, &self.key)?;
         renamed?;
         live.execute("DELETE FROM device_meta WHERE key LIKE 'bootstrap.%'", [])?;
-        Ok(())
+        drop(_clock);
+        drop(live);
+        if dropped > 0 {
+            self.write(|t| {
+                t.audit(
+                    "replica_reconciled",
+                    "device",
+                    &t.me.device_id,
+                    Some(&serde_json::json!({ "dropped": dropped })),
+                )
+            })?;
+        }
+        Ok(dropped)
     }
 }
 
@@ -307,7 +321,7 @@ fn carry_over(
     key: &db::DbKey,
     cursor: &str,
     outcome: &str,
-) -> Result<()> {
+) -> Result<u64> {
     // The raw-key form, as `db::open` keys the main file.
     conn.execute(
         "ATTACH DATABASE ?1 AS live KEY ?2",
@@ -316,7 +330,7 @@ fn carry_over(
             format!("x'{}'", key.to_hex()),
         ],
     )?;
-    let copied = (|| -> Result<()> {
+    let copied = (|| -> Result<u64> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         copy(
             &tx,
@@ -389,8 +403,22 @@ fn carry_over(
         }
         meta_put(&tx, crate::sync::apply::META_CURSOR, cursor)?;
         meta_put(&tx, META_LAST_BOOTSTRAP, outcome)?;
+        // Records of the older replica the new one lacks: what the server lost.
+        let mut dropped = 0u64;
+        let tables = ["inspections", "hazards", "reports"]
+            .into_iter()
+            .chain(crate::model::EntityKind::ALL.iter().map(|k| k.table()));
+        for table in tables {
+            dropped += tx.query_row(
+                &format!(
+                    "SELECT count(*) FROM live.{table} WHERE id NOT IN (SELECT id FROM main.{table})"
+                ),
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64;
+        }
         tx.commit()?;
-        Ok(())
+        Ok(dropped)
     })();
     conn.execute("DETACH DATABASE live", [])?;
     copied

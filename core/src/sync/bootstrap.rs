@@ -45,7 +45,8 @@ impl Round<'_> {
         }
         self.cancel.check()?;
         let cursor = build.token.clone().unwrap_or_default();
-        self.store
+        self.report.dropped += self
+            .store
             .bootstrap_finish(build, &cursor, self.report.pulled)?;
         self.report.cursor = cursor;
         Ok(true)

@@ -15,6 +15,8 @@ use crate::report::Report;
 use crate::role::Role;
 use crate::taxonomy::Taxonomy;
 
+pub mod snapshot;
+
 /// Bumped when a body changes incompatibly; the server answers in the newest
 /// version both sides know, so an older app keeps syncing during a rollout.
 pub const WIRE_VERSION: u32 = 1;

@@ -216,6 +216,20 @@ fn measured_sync(d: &Device, proxy: &CountingProxy) -> SyncFig {
     }
 }
 
+/// Which path an initial sync took: the bootstrap (snapshot pages built into a
+/// new file and swapped in) or the incremental pull, with its rate.
+fn sync_path(d: &Device, f: &SyncFig) -> String {
+    let boot = d.count("SELECT count(*) FROM device_meta WHERE key = 'last_bootstrap'") > 0;
+    format!(
+        "initial sync path: {}, {} records in {:.2} s ({:.0} records/s, {:.0} wire bytes/record)",
+        if boot { "bootstrap" } else { "pull" },
+        f.records,
+        f.secs,
+        f.rate(),
+        f.bytes_per_record()
+    )
+}
+
 fn enroll(proxy: &CountingProxy, code: &str) -> Device {
     let d = Device::new();
     d.ok(&["enroll", "--server", &proxy.url, "--code", code]);
@@ -644,6 +658,7 @@ fn run_backend(cfg: &Cfg, backend: Backend, extras: bool) -> Run {
         &store.code("基准网格员", "worker", &summary.worker_grid),
     );
     fig.slice = measured_sync(&worker, &proxy);
+    eprintln!("[{name}] … {}", sync_path(&worker, &fig.slice));
 
     eprintln!("[{name}] 100 offline edits, {} round(s)…", cfg.inc_reps);
     fig.inc = incremental(&worker, &proxy, cfg.inc_reps);
@@ -667,6 +682,7 @@ fn run_backend(cfg: &Cfg, backend: Backend, extras: bool) -> Run {
     );
     let sup = enroll(&proxy, &store.code("基准网格长", "supervisor", &scope.code));
     fig.scope = measured_sync(&sup, &proxy);
+    eprintln!("[{name}] … {}", sync_path(&sup, &fig.scope));
 
     let (mut slice_changes, mut scope_changes, mut local) = (Vec::new(), Vec::new(), None);
     if extras {

@@ -1,5 +1,5 @@
 //! A fault-injecting TCP proxy between devices and a server: cuts connections at
-//! a byte count, refuses them, or holds pull requests.
+//! a byte count, refuses them, or holds pull (and snapshot) requests.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -152,7 +152,10 @@ fn pump(mut from: TcpStream, mut to: TcpStream, dir: Dir, state: &Mutex<ProxySta
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
-        if dir == Dir::Up && buf[..n].starts_with(b"GET /v1/pull") {
+        // The download of a round: pull pages, and a bootstrap's snapshot pages.
+        let download =
+            buf[..n].starts_with(b"GET /v1/pull") || buf[..n].starts_with(b"GET /v1/snapshot");
+        if dir == Dir::Up && download {
             let mut counted = false;
             loop {
                 let mut s = state.lock().unwrap();

@@ -192,6 +192,7 @@ fn every_route_is_documented(backend: Backend) {
         "GET /v1/me",
         "POST /v1/push",
         "GET /v1/pull",
+        "GET /v1/snapshot",
         "GET /v1/checksum",
         "GET /v1/blobs/{hash}",
         "HEAD /v1/blobs/{hash}",

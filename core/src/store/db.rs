@@ -59,6 +59,36 @@ impl DbKey {
 /// A wrong key is reported as `Error::WrongKey` and the file is left untouched:
 /// treating it as corruption and starting over would lose a worker's data.
 pub fn open(path: &Path, key: &DbKey) -> Result<Connection> {
+    open_with(
+        path,
+        key,
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA temp_store = MEMORY;",
+    )
+}
+
+/// Open a bootstrap's new replica file (`store::bootstrap`) for a bulk build:
+/// a rollback journal (appended pages cost nothing to journal; a killed process
+/// leaves a committed page or none), no fsync (the file only counts once it is
+/// complete and swapped in), a large page cache, references checked by the
+/// feed's order instead of per row.
+#[cfg(feature = "sync")]
+pub(crate) fn open_bulk(path: &Path, key: &DbKey) -> Result<Connection> {
+    open_with(
+        path,
+        key,
+        "PRAGMA journal_mode = DELETE;
+         PRAGMA synchronous = OFF;
+         PRAGMA foreign_keys = OFF;
+         PRAGMA cache_size = -16384;
+         PRAGMA temp_store = MEMORY;",
+    )
+}
+
+fn open_with(path: &Path, key: &DbKey, pragmas: &str) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -72,13 +102,7 @@ pub fn open(path: &Path, key: &DbKey) -> Result<Connection> {
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;
-         PRAGMA temp_store = MEMORY;",
-    )?;
+    conn.execute_batch(pragmas)?;
     schema::init(&mut conn)?;
     Ok(conn)
 }

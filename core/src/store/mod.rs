@@ -30,6 +30,8 @@ use crate::records::{Hazard, Inspection, Op, OutboxEntry, Report};
 
 pub(crate) mod addresses;
 pub(crate) mod audit;
+#[cfg(feature = "sync")]
+pub(crate) mod bootstrap;
 pub(crate) mod cases;
 pub mod db;
 pub(crate) mod entities;
@@ -95,6 +97,9 @@ pub struct Store {
     pub(crate) hlc: Mutex<HlcClock>,
     /// What this device knows of the server's clock and of its own installation.
     pub(crate) link: Link,
+    /// The SQLCipher key, for a bootstrap's new replica file and the reopen after its swap.
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))]
+    pub(crate) key: DbKey,
 }
 
 /// An open write transaction with everything a write needs to record itself.
@@ -204,6 +209,7 @@ impl Store {
             clock: Box::new(now_ms),
             hlc: Mutex::new(hlc),
             link,
+            key: key.clone(),
         })
     }
 

@@ -41,7 +41,15 @@ fn write_marker(dir: &Path, now: i64) -> Result<()> {
 
 /// Remove the database (with its WAL and journal files) and every photo.
 pub(crate) fn remove_files(dir: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
+    // `.bootstrap`: an unfinished bootstrap's replica (`store::bootstrap`).
+    for suffix in [
+        "",
+        "-wal",
+        "-shm",
+        "-journal",
+        ".bootstrap",
+        ".bootstrap-journal",
+    ] {
         match fs::remove_file(dir.join(format!("{DB_FILE}{suffix}"))) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}

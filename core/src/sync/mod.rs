@@ -9,7 +9,8 @@
 //! written meanwhile stay), pulled pages commit together with their cursor, and
 //! photo uploads resume from the server's offset.
 //!
-//! One module per step of a round: `photos`, `push`, `pull` (applied by `apply`),
+//! One module per step of a round: `photos`, `push`, `pull` (applied by `apply`;
+//! an empty or repaired replica is built by `bootstrap` first),
 //! `verify`, `recovery`; `transport` is the HTTP client, `status` what the caller
 //! sees, `enroll` the first contact.
 
@@ -23,6 +24,7 @@ use crate::store::{self, Store};
 use crate::wire;
 
 pub(crate) mod apply;
+mod bootstrap;
 mod enroll;
 mod photos;
 mod points;

@@ -13,6 +13,13 @@ impl Round<'_> {
     /// the current one is applied (one page ahead, no more): the device and the
     /// server work at the same time instead of waiting for each other.
     pub(super) fn pull(&mut self) -> Result<()> {
+        // An empty or repaired replica is built from the snapshot instead; the
+        // pull then continues from where it ended.
+        if self.store.sync_cursor()?.is_none() {
+            self.bootstrap()?;
+        } else {
+            crate::store::bootstrap::discard(self.store.dir())?;
+        }
         let start = self.store.sync_cursor()?.unwrap_or_default();
         let seen = recovery::seen(self.store)?;
         let taxonomies = self.store.read(crate::store::taxonomy::held_versions)?;

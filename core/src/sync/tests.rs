@@ -52,8 +52,16 @@ fn reply(status: u16, body: Value) -> Canned {
 
 type Log = Arc<Mutex<Vec<Req>>>;
 
-/// Serve `handler` on a loopback port for the rest of the test process.
-fn stub(mut handler: impl FnMut(&Req) -> Canned + Send + 'static) -> (String, Log) {
+/// Serve `handler` on a loopback port for the rest of the test process, as a
+/// server without bootstrap snapshots (those go to the pull).
+fn stub(handler: impl FnMut(&Req) -> Canned + Send + 'static) -> (String, Log) {
+    serve(true, handler)
+}
+
+fn serve(
+    no_snapshots: bool,
+    mut handler: impl FnMut(&Req) -> Canned + Send + 'static,
+) -> (String, Log) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let log: Log = Arc::default();
@@ -64,8 +72,11 @@ fn stub(mut handler: impl FnMut(&Req) -> Canned + Send + 'static) -> (String, Lo
             let Some(req) = read_request(&mut s) else {
                 continue;
             };
-            // These stubs play a server without replica checksums.
-            let canned = if req.path.starts_with("/v1/checksum") {
+            // These stubs play a server without replica checksums (and, unless
+            // asked, without snapshots).
+            let canned = if req.path.starts_with("/v1/checksum")
+                || (no_snapshots && req.path.starts_with("/v1/snapshot"))
+            {
                 Canned::Reply(
                     404,
                     Vec::new(),
@@ -749,4 +760,50 @@ fn dropping_an_async_round_cancels_it_and_the_next_round_is_not_refused() {
     );
     assert_eq!((r.pushed, r.cursor.as_str()), (1, "c2"));
     assert_eq!(s.outbox_len().unwrap(), 0);
+/// A snapshot page that is not one (not zstd, cut short, not MessagePack, or
+/// inflating past the cap) stops the round with a clear error; the live
+/// replica and its cursor are untouched.
+#[test]
+fn a_bad_snapshot_page_is_refused_and_changes_nothing() {
+    use crate::wire::snapshot;
+    let good = snapshot::encode_page(&crate::wire::PullResponse {
+        changes: vec![serde_json::from_value(json!({"type": "grid", "grid": {"code": "g9", "name": "九", "level": 3, "parent_code": null}})).unwrap()],
+        cursor: "c1".into(),
+        more: false,
+        server_hlc: String::new(),
+        taxonomies: vec![],
+        visit_rules: None,
+        legacy_plates: None,
+    })
+    .unwrap();
+    let bomb = zstd::bulk::compress(
+        &vec![0u8; snapshot::MAX_SNAPSHOT_PAGE_BYTES as usize + 1],
+        3,
+    )
+    .unwrap();
+    let junk = zstd::bulk::compress(&[0xc1u8; 64], 3).unwrap();
+    for body in [
+        b"not a page".to_vec(),
+        good[..good.len() - 4].to_vec(),
+        junk,
+        bomb,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (base, _) = serve(false, move |req| {
+            assert!(req.path.starts_with("/v1/snapshot"), "{}", req.path);
+            Canned::Reply(
+                200,
+                vec![("content-type", snapshot::SNAPSHOT_CONTENT_TYPE.into())],
+                body.clone(),
+            )
+        });
+        let s = worker(dir.path(), &base);
+        let before = s.replica_checksums().unwrap();
+        let e = sync(&s, None, &CancelHandle::new()).unwrap_err();
+        assert_eq!(e.code(), "server_refused");
+        assert!(!e.message(Lang::Zh).is_ascii());
+        assert_eq!(s.replica_checksums().unwrap(), before);
+        assert_eq!(s.sync_cursor().unwrap(), None);
+        assert!(s.grid("g9").unwrap().is_none());
+    }
 }

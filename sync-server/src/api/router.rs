@@ -19,7 +19,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::v1::{blobs, devices, points, sync};
+use super::v1::{blobs, devices, points, snapshot, sync};
 use crate::error::{ApiError, Result};
 use crate::messages::Msg;
 use crate::rules::{self, DeviceCtx};
@@ -45,6 +45,7 @@ fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(devices::enroll))
         .routes(routes!(sync::push))
         .routes(routes!(sync::pull))
+        .routes(routes!(snapshot::snapshot))
         .routes(routes!(devices::me))
         .routes(routes!(sync::checksum))
         .routes(routes!(points::sync))

@@ -37,7 +37,22 @@ pub fn pull(
     cases: bool,
     limit: u32,
 ) -> Result<PullResponse> {
-    let limit = limit.clamp(1, wire::MAX_PULL_LIMIT) as i64;
+    let limit = limit.clamp(1, wire::MAX_PULL_LIMIT);
+    feed_page(server, dev, cursor, seen, held, cases, limit)
+}
+
+/// One page of the feed after `cursor` as this device may see it, `limit`
+/// changes at most: the pull's page, and the bootstrap snapshot's (larger) one.
+pub fn feed_page(
+    server: &Server,
+    dev: &DeviceCtx,
+    cursor: Option<&str>,
+    seen: Option<&str>,
+    held: Held<'_>,
+    cases: bool,
+    limit: u32,
+) -> Result<PullResponse> {
+    let limit = limit.max(1) as i64;
     // A restore found here is recorded (committed) before the refusal goes out.
     let checked = server.db.write(|tx| {
         if !crate::install::check(tx, dev)? {

@@ -57,29 +57,9 @@ impl Store {
         taxonomies: &[Taxonomy],
         cursor: &str,
     ) -> Result<u64> {
-        let mut ordered: Vec<&Change> = changes.iter().collect();
-        ordered.sort_by_key(|c| rank(c)); // stable: same-kind changes keep feed order
-        let page_grids: HashSet<&str> = changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::Grid { grid } => Some(grid.code.as_str()),
-                _ => None,
-            })
-            .collect();
         self.write(|t| {
             let repull = store::meta::meta_get(&t.tx, META_REPULL)?.is_some();
-            let mut applied = 0u64;
-            for c in ordered {
-                if repull && let Some((entity, id)) = record_key(c) {
-                    t.tx.prepare_cached(
-                        "INSERT OR IGNORE INTO repull_seen (entity, entity_id) VALUES (?1, ?2)",
-                    )?
-                    .execute(params![entity, id])?;
-                }
-                if apply_change(t, c, &page_grids)? {
-                    applied += 1;
-                }
-            }
+            let applied = apply_changes(t, changes, repull)?;
             for tx in taxonomies {
                 store::taxonomy::save(&t.tx, tx)?;
             }
@@ -105,6 +85,35 @@ impl Store {
     pub fn sync_cursor(&self) -> Result<Option<String>> {
         self.read(|c| store::meta::meta_get(c, META_CURSOR))
     }
+}
+
+/// Apply a page's changes inside `t`, reference data first (stable: same-kind
+/// changes keep feed order); `repull` notes each record as seen. Shared by the
+/// pull and the bootstrap build (`store::bootstrap`). Returns how many were
+/// applied (records with a pending local operation are skipped).
+pub(crate) fn apply_changes(t: &mut Tx<'_>, changes: &[Change], repull: bool) -> Result<u64> {
+    let mut ordered: Vec<&Change> = changes.iter().collect();
+    ordered.sort_by_key(|c| rank(c));
+    let page_grids: HashSet<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Grid { grid } => Some(grid.code.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut applied = 0u64;
+    for c in ordered {
+        if repull && let Some((entity, id)) = record_key(c) {
+            t.tx.prepare_cached(
+                "INSERT OR IGNORE INTO repull_seen (entity, entity_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![entity, id])?;
+        }
+        if apply_change(t, c, &page_grids)? {
+            applied += 1;
+        }
+    }
+    Ok(applied)
 }
 
 /// The local record a change is about (reference data aside).

@@ -4,4 +4,5 @@
 pub mod blobs;
 pub mod devices;
 pub mod points;
+pub mod snapshot;
 pub mod sync;

@@ -133,7 +133,8 @@ fn migration(backend: Backend) {
          DROP INDEX records_inspection_path; DROP INDEX records_hazard_at; DROP INDEX records_hazard_status_at;
          DROP INDEX records_hazard_seq; DROP INDEX records_hazard_path; DROP INDEX records_report_at;
          DROP INDEX records_report_status_at; DROP INDEX records_report_seq; DROP INDEX records_report_path;
-         DROP INDEX records_hazard_due; DROP INDEX records_address_path;",
+         DROP INDEX records_hazard_due; DROP INDEX records_address_path;
+         DROP INDEX records_hazard_closed;",
     );
     if store.is_postgres() {
         store.sql("UPDATE schema_version SET version = 5");

@@ -276,7 +276,8 @@ fn photo_scope(backend: Backend) {
         DROP INDEX records_inspection_path; DROP INDEX records_hazard_at; DROP INDEX records_hazard_status_at;
         DROP INDEX records_hazard_seq; DROP INDEX records_hazard_path; DROP INDEX records_report_at;
         DROP INDEX records_report_status_at; DROP INDEX records_report_seq; DROP INDEX records_report_path;
-        DROP INDEX records_hazard_due; DROP INDEX records_address_path;";
+        DROP INDEX records_hazard_due; DROP INDEX records_address_path;
+        DROP INDEX records_hazard_closed;";
     let undo_014 = "DROP TABLE points_rules; DROP TABLE points_ledger; DROP TABLE shops;
         DROP TABLE vouchers; DROP TABLE voucher_double_spends; DROP TABLE points_opt_outs;";
     store.undo_coverage_tables();

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/017_last_visits.sql"),
     include_str!("../../migrations/postgres/018_console_partial_indexes.sql"),
     include_str!("../../migrations/postgres/019_coverage_figures.sql"),
+    include_str!("../../migrations/postgres/020_hazards_closed_at.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

@@ -760,6 +760,8 @@ fn dropping_an_async_round_cancels_it_and_the_next_round_is_not_refused() {
     );
     assert_eq!((r.pushed, r.cursor.as_str()), (1, "c2"));
     assert_eq!(s.outbox_len().unwrap(), 0);
+}
+
 /// A snapshot page that is not one (not zstd, cut short, not MessagePack, or
 /// inflating past the cap) stops the round with a clear error; the live
 /// replica and its cursor are untouched.

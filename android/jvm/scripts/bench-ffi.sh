@@ -6,20 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JVM_DIR=$PWD
 ROOT=$(cd ../.. && pwd)
-[[ -f /usr/share/java/jna.jar ]] || { apt-get update -qq && apt-get install -y -qq libjna-java >&2; }
-[[ -x node_modules/kotlin-compiler/bin/kotlinc ]] || npm ci --no-audit --no-fund --loglevel=error >&2
+# shellcheck source=deps.sh
+source scripts/deps.sh
 
 profile=${GRIDFIELD_FFI_PROFILE:-release}
 gen_flags=()
 [[ $profile == release ]] && gen_flags+=(--release)
 (cd "$ROOT" && bindings/generate.sh "${gen_flags[@]}" >&2)
-KLIB=$JVM_DIR/node_modules/kotlin-compiler/lib
 mkdir -p build
 rm -f build/gridfield-jvm-bench.jar
 echo "kotlinc: bindings + bench" >&2
-node_modules/kotlin-compiler/bin/kotlinc -nowarn -jvm-target 17 -cp /usr/share/java/jna.jar \
-    src/generated/kotlin src/main/kotlin src/bench/kotlin -d build/gridfield-jvm-bench.jar 2>&1 | grep -v '^$' >&2 || true
+node_modules/kotlin-compiler/bin/kotlinc -nowarn -jvm-target 17 -cp "$RUNTIME_CP" \
+    src/generated/kotlin "${COMPAT[@]}" src/main/kotlin src/bench/kotlin -d build/gridfield-jvm-bench.jar 2>&1 | grep -v '^$' >&2 || true
 [[ -f build/gridfield-jvm-bench.jar ]]
 java -Djna.library.path="$ROOT/target/$profile" \
-    -cp "build/gridfield-jvm-bench.jar:/usr/share/java/jna.jar:$KLIB/kotlin-stdlib.jar" \
+    -cp "build/gridfield-jvm-bench.jar:$RUNTIME_CP:$KLIB/kotlin-stdlib.jar" \
     cn.gridfield.data.FfiBenchKt "$@"

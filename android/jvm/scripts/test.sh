@@ -9,22 +9,8 @@ cd "$(dirname "$0")/.."
 JVM_DIR=$PWD
 ROOT=$(cd ../.. && pwd)
 
-need_apt=()
-command -v java >/dev/null || need_apt+=(openjdk-17-jdk-headless)
-[[ -f /usr/share/java/jna.jar ]] || need_apt+=(libjna-java)
-[[ -f /usr/share/java/kotlinx-coroutines-core.jar ]] || need_apt+=(libkotlinx-coroutines-java)
-[[ -f /usr/share/java/atomicfu.jar ]] || need_apt+=(libkotlinx-atomicfu-java)
-[[ -f /usr/share/java/junit4.jar ]] || need_apt+=(junit4)
-if ((${#need_apt[@]})); then
-    echo "installing: ${need_apt[*]}"
-    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
-fi
-# An install from before a version change is replaced; then the compiler must be
-# the Kotlin Gradle pins (fails loudly otherwise).
-if [[ ! -x node_modules/kotlin-compiler/bin/kotlinc ]] || ! ../scripts/check-kotlin-version.sh >/dev/null 2>&1; then
-    npm ci --no-audit --no-fund --loglevel=error
-fi
-../scripts/check-kotlin-version.sh
+# shellcheck source=deps.sh
+source scripts/deps.sh
 
 profile=${GRIDFIELD_FFI_PROFILE:-debug}
 gen_flags=()
@@ -32,20 +18,13 @@ gen_flags=()
 (cd "$ROOT" && bindings/generate.sh "${gen_flags[@]}" >/dev/null)
 (cd "$ROOT" && cargo build --locked --quiet -p gridfield-server --bin gridfield-server)
 
-KLIB=$JVM_DIR/node_modules/kotlin-compiler/lib
-COROUTINES=/usr/share/java/kotlinx-coroutines-core.jar
-CP=/usr/share/java/jna.jar:$COROUTINES:/usr/share/java/atomicfu.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:$KLIB/kotlin-test.jar:$KLIB/kotlin-test-junit.jar
-# Debian's kotlinx-coroutines is older than a marker the bindings import (src/compat).
-compat=()
-if ! grep -qx 'kotlinx/coroutines/DelicateCoroutinesApi.class' <<<"$(jar tf "$COROUTINES")"; then
-    compat+=(src/compat/kotlin)
-fi
+CP=$RUNTIME_CP:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:$KLIB/kotlin-test.jar:$KLIB/kotlin-test-junit.jar
 OUT=$JVM_DIR/build
 mkdir -p "$OUT"
 echo "kotlinc: bindings + app layer + tests + bench"
 rm -f "$OUT/gridfield-jvm-tests.jar"
 node_modules/kotlin-compiler/bin/kotlinc -nowarn -jvm-target 17 -cp "$CP" \
-    src/generated/kotlin "${compat[@]}" src/main/kotlin src/test/kotlin src/bench/kotlin -d "$OUT/gridfield-jvm-tests.jar"
+    src/generated/kotlin "${COMPAT[@]}" src/main/kotlin src/test/kotlin src/bench/kotlin -d "$OUT/gridfield-jvm-tests.jar"
 
 tests=(cn.gridfield.data.OfflineStoreTest cn.gridfield.data.FieldRoundTripTest cn.gridfield.data.PersonalDataTest
     cn.gridfield.data.SyncPolicyTest cn.gridfield.data.DraftRecoveryTest cn.gridfield.data.SyncStatusTest cn.gridfield.data.CaseLoopTest

@@ -157,18 +157,7 @@ pub fn per_path(
         &params,
     )?
     .iter()
-    .map(|r| {
-        Ok((
-            r.text(0)?,
-            Figures {
-                planned: r.int(1)?,
-                due: r.int(2)?,
-                on_time: r.int(3)?,
-                overdue: r.int(4)?,
-                never: r.int(5)?,
-            },
-        ))
-    })
+    .map(cq::path_figures)
     .collect()
 }
 

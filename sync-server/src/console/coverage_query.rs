@@ -10,7 +10,7 @@ use chrono::Datelike;
 use gridfield_core::grid::GridScope;
 use gridfield_core::visit::{self, Day, VisitRules};
 
-use crate::db::{RowExt, SqlValue, Tx};
+use crate::db::{Row, RowExt, SqlValue, Tx};
 use crate::error::Result;
 
 /// The figures of one grid path (or a roll-up of several).
@@ -206,21 +206,21 @@ pub fn per_path(
            COUNT(CASE WHEN latest IS NULL THEN 1 END)
          FROM dued GROUP BY grid_path ORDER BY grid_path"
     );
-    tx.query(&sql, &params)?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.text(0)?,
-                Figures {
-                    planned: r.int(1)?,
-                    due: r.int(2)?,
-                    on_time: r.int(3)?,
-                    overdue: r.int(4)?,
-                    never: r.int(5)?,
-                },
-            ))
-        })
-        .collect()
+    tx.query(&sql, &params)?.iter().map(path_figures).collect()
+}
+
+/// A row of (grid path, planned, due, on time, overdue, never): counted or kept.
+pub fn path_figures(r: &Row) -> Result<(String, Figures)> {
+    Ok((
+        r.text(0)?,
+        Figures {
+            planned: r.int(1)?,
+            due: r.int(2)?,
+            on_time: r.int(3)?,
+            overdue: r.int(4)?,
+            never: r.int(5)?,
+        },
+    ))
 }
 
 /// One planned entity of a list: id, kind, address code, due day now.

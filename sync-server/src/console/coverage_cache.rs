@@ -25,7 +25,7 @@ use gridfield_core::grid::GridScope;
 use gridfield_core::visit::VisitRules;
 
 use super::coverage_query::{self as cq, Figures, Period, Within};
-use crate::db::{Db, RowExt, SqlValue, Tx};
+use crate::db::{Db, RowExt, SqlValue, Tx, insert_rows};
 use crate::error::Result;
 use crate::rules;
 
@@ -206,12 +206,10 @@ fn delete(tx: &mut dyn Tx, p: &Period, paths: Option<&[String]>) -> Result<()> {
 
 /// Insert figure rows, many per statement.
 fn insert(tx: &mut dyn Tx, p: &Period, rows: &[(String, Figures)]) -> Result<()> {
-    for chunk in rows.chunks(100) {
-        let mut params: Vec<SqlValue> = Vec::with_capacity(chunk.len() * 9);
-        let mut values = Vec::with_capacity(chunk.len());
-        for (path, f) in chunk {
-            let n = params.len();
-            params.extend([
+    let rows: Vec<[SqlValue; 9]> = rows
+        .iter()
+        .map(|(path, f)| {
+            [
                 p.start.into(),
                 p.end.into(),
                 p.today.into(),
@@ -221,28 +219,13 @@ fn insert(tx: &mut dyn Tx, p: &Period, rows: &[(String, Figures)]) -> Result<()>
                 f.on_time.into(),
                 f.overdue.into(),
                 f.never.into(),
-            ]);
-            values.push(format!(
-                "(${}, ${}, ${}, CAST(${} AS TEXT), ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7,
-                n + 8,
-                n + 9
-            ));
-        }
-        tx.execute(
-            &format!(
-                "INSERT INTO coverage_figures (period_start, period_end, today, grid_path,
-                   planned, due, on_time, overdue, never) VALUES {}",
-                values.join(", ")
-            ),
-            &params,
-        )?;
-    }
-    Ok(())
+            ]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "coverage_figures (period_start, period_end, today, grid_path,
+           planned, due, on_time, overdue, never)",
+        &rows,
+    )
 }

@@ -256,3 +256,31 @@ impl Db {
         }
     }
 }
+
+/// Rows per multi-row INSERT or IN list.
+pub const ROWS_PER_STATEMENT: usize = 100;
+
+/// `$first, $first+1, …`: `n` numbered placeholders.
+pub fn placeholders(first: usize, n: usize) -> String {
+    let marks: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+    marks.join(", ")
+}
+
+/// `INSERT INTO <table_cols> VALUES (…), (…)` in statements of ROWS_PER_STATEMENT rows.
+pub fn insert_rows<const N: usize>(
+    tx: &mut dyn Tx,
+    table_cols: &str,
+    rows: &[[SqlValue; N]],
+) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", placeholders(r * N + 1, N)))
+            .collect();
+        let params: Vec<SqlValue> = chunk.iter().flat_map(|row| row.iter().cloned()).collect();
+        tx.execute(
+            &format!("INSERT INTO {table_cols} VALUES {}", values.join(", ")),
+            &params,
+        )?;
+    }
+    Ok(())
+}

@@ -13,7 +13,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{Error, Result, now_ms};
-use crate::db::{Row, RowExt, SqlValue as V, Tx};
+use crate::db::{ROWS_PER_STATEMENT, Row, RowExt, SqlValue as V, Tx, placeholders};
 
 /// What the first row of the chain follows.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -105,9 +105,6 @@ pub fn audit(
     append(tx, &[Entry::new(actor, device, action, kind, id, detail)])
 }
 
-/// Rows per multi-row INSERT.
-const ROWS_PER_STATEMENT: usize = 100;
-
 /// Append rows to the chain. The chain head is read with a row lock (PostgreSQL:
 /// `FOR UPDATE`, held to commit; SQLite has one writer), so concurrent writers
 /// queue here and each row follows the one committed before it.
@@ -131,19 +128,7 @@ pub fn append(tx: &mut dyn Tx, entries: &[Entry]) -> Result<()> {
             seq += 1;
             let hash = chain_hash(&prev, seq, e);
             let n = params.len();
-            values.push(format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7,
-                n + 8,
-                n + 9,
-                n + 10
-            ));
+            values.push(format!("({})", placeholders(n + 1, 10)));
             params.extend([
                 e.at.into(),
                 e.actor.as_str().into(),

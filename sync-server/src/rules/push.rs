@@ -15,7 +15,7 @@ use super::audit::{Entry, append as append_audit, audit};
 use super::entities::{FieldWrite, upsert_entity};
 use super::{DeviceCtx, Error, Result, now_ms};
 use crate::db::records::{self, Record};
-use crate::db::{RowExt, SqlValue as V, Tx};
+use crate::db::{ROWS_PER_STATEMENT, RowExt, SqlValue as V, Tx, insert_rows, placeholders};
 use crate::messages::Msg;
 use crate::server::Server;
 
@@ -98,9 +98,6 @@ struct Batch {
     /// How far ahead the device's clock was at push (0 within tolerance).
     skew_ms: i64,
 }
-
-/// Rows per multi-row INSERT or IN list.
-const ROWS_PER_STATEMENT: usize = 100;
 
 fn applied_results(tx: &mut dyn Tx, ops: &[PushOp]) -> Result<HashMap<String, OpResult>> {
     let mut out = std::collections::HashMap::new();
@@ -185,29 +182,9 @@ impl Batch {
             tx,
             "applied_ops (op_id, device_id, result, at)",
             &self.applied,
-        )
-    }
-}
-
-/// `$first, $first+1, …`: `n` numbered placeholders.
-fn placeholders(first: usize, n: usize) -> String {
-    let marks: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
-    marks.join(", ")
-}
-
-/// `INSERT INTO <table_cols> VALUES (…), (…)` in statements of ROWS_PER_STATEMENT rows.
-fn insert_rows<const N: usize>(tx: &mut dyn Tx, table_cols: &str, rows: &[[V; N]]) -> Result<()> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", placeholders(r * N + 1, N)))
-            .collect();
-        let params: Vec<V> = chunk.iter().flat_map(|row| row.iter().cloned()).collect();
-        tx.execute(
-            &format!("INSERT INTO {table_cols} VALUES {}", values.join(", ")),
-            &params,
         )?;
+        Ok(())
     }
-    Ok(())
 }
 
 fn apply_op(

@@ -175,6 +175,16 @@ pub(crate) fn load_entity(c: &Connection, kind: EntityKind, id: &str) -> Result<
 }
 
 /// Write field values and their HLC stamps. Shared by local edits and sync merges.
+/// A field's JSON value as its column holds it.
+pub(crate) fn column_value(v: &Value) -> rusqlite::types::Value {
+    match v {
+        Value::Null => rusqlite::types::Value::Null,
+        Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap_or(0)),
+        Value::String(s) => rusqlite::types::Value::Text(s.clone()),
+        other => rusqlite::types::Value::Text(other.to_string()),
+    }
+}
+
 pub(crate) fn apply_fields(
     c: &Connection,
     kind: EntityKind,
@@ -193,13 +203,8 @@ pub(crate) fn apply_fields(
             kind.table(),
             spec.name
         );
-        let value: rusqlite::types::Value = match v {
-            Value::Null => rusqlite::types::Value::Null,
-            Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap_or(0)),
-            Value::String(s) => rusqlite::types::Value::Text(s.clone()),
-            other => rusqlite::types::Value::Text(other.to_string()),
-        };
-        c.prepare_cached(&sql)?.execute(params![id, value, now])?;
+        c.prepare_cached(&sql)?
+            .execute(params![id, column_value(v), now])?;
         c.prepare_cached(
             "INSERT INTO field_versions (entity, entity_id, field, hlc) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(entity, entity_id, field) DO UPDATE SET hlc = excluded.hlc",

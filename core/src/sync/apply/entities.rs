@@ -4,9 +4,11 @@
 use std::collections::HashSet;
 
 use rusqlite::params;
+use rusqlite::types::Value as Column;
 use serde_json::{Map, Value};
 
 use super::pending_local;
+use crate::address::EntityKind;
 use crate::clock::hlc::Hlc;
 use crate::error::Result;
 use crate::records::Op;
@@ -68,4 +70,62 @@ pub(super) fn apply_entity(t: &mut Tx<'_>, e: &EntityState) -> Result<()> {
     ))?
     .execute(params![e.id, e.deleted as i64, t.now])?;
     Ok(())
+}
+
+/// An entity into a replica being built from the snapshot (`Target::Build`):
+/// there is nothing local to merge with, so the row is written whole in one
+/// statement, with one stamp row per field; a later page's version of the same
+/// entity (it changed while the snapshot was served) replaces it whole, as the
+/// server's state is complete. Unknown fields are ignored as in `apply_entity`.
+pub(super) fn insert_entity(t: &mut Tx<'_>, e: &EntityState) -> Result<()> {
+    let kind = e.kind;
+    let specs = kind.fields();
+    let mut row: Vec<Column> = Vec::with_capacity(specs.len() + 4);
+    row.push(Column::Text(e.id.clone()));
+    row.push(Column::Text(e.address_code.clone()));
+    row.push(Column::Integer(e.deleted as i64));
+    row.push(Column::Integer(t.now));
+    row.extend(specs.iter().map(|spec| {
+        e.fields
+            .get(spec.name)
+            .map_or(Column::Null, store::entities::column_value)
+    }));
+    t.tx.prepare_cached(&whole_row_sql(kind))?
+        .execute(rusqlite::params_from_iter(row))?;
+    let stamps: Vec<(&str, Hlc)> = e
+        .fields
+        .keys()
+        .filter_map(|name| kind.field(name))
+        .map(|spec| {
+            let hlc = e
+                .stamps
+                .get(spec.name)
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(Hlc::zero);
+            (spec.name, hlc)
+        })
+        .collect();
+    for (_, hlc) in &stamps {
+        t.observe(hlc);
+    }
+    let mut st = t.tx.prepare_cached(
+        "INSERT OR REPLACE INTO field_versions (entity, entity_id, field, hlc) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (name, hlc) in stamps {
+        st.execute(params![kind.as_str(), e.id, name, hlc.to_string()])?;
+    }
+    Ok(())
+}
+
+/// `INSERT OR REPLACE` of an entity's whole row: key, address, deleted,
+/// updated_at, then every field column in `kind.fields()` order.
+fn whole_row_sql(kind: EntityKind) -> String {
+    let names: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+    let marks = vec!["?"; names.len() + 4].join(", ");
+    format!(
+        "INSERT OR REPLACE INTO {} (id, address_code, deleted, updated_at, \"{}\") VALUES ({marks})",
+        kind.table(),
+        names.join("\", \"")
+    )
 }

@@ -31,7 +31,7 @@ mod records;
 #[cfg(test)]
 mod tests;
 
-use entities::apply_entity;
+use entities::{apply_entity, insert_entity};
 use records::{upsert_hazard, upsert_inspection, upsert_report};
 
 /// device_meta key of the pull cursor (opaque, from the server).
@@ -59,7 +59,7 @@ impl Store {
     ) -> Result<u64> {
         self.write(|t| {
             let repull = store::meta::meta_get(&t.tx, META_REPULL)?.is_some();
-            let applied = apply_changes(t, changes, repull)?;
+            let applied = apply_changes(t, changes, Target::Live { repull })?;
             for tx in taxonomies {
                 store::taxonomy::save(&t.tx, tx)?;
             }
@@ -87,11 +87,24 @@ impl Store {
     }
 }
 
+/// Where a page goes.
+#[derive(Clone, Copy)]
+pub(crate) enum Target {
+    /// The live replica: merged with what the device holds; `repull` notes
+    /// each record as seen.
+    Live { repull: bool },
+    /// A replica being built from the snapshot (`store::bootstrap`): it holds
+    /// only the server's records (the device's own come over at the swap), so
+    /// nothing is pending and an entity is written whole.
+    Build,
+}
+
 /// Apply a page's changes inside `t`, reference data first (stable: same-kind
-/// changes keep feed order); `repull` notes each record as seen. Shared by the
-/// pull and the bootstrap build (`store::bootstrap`). Returns how many were
-/// applied (records with a pending local operation are skipped).
-pub(crate) fn apply_changes(t: &mut Tx<'_>, changes: &[Change], repull: bool) -> Result<u64> {
+/// changes keep feed order). Shared by the pull and the bootstrap build.
+/// Returns how many were applied (records with a pending local operation are
+/// skipped).
+pub(crate) fn apply_changes(t: &mut Tx<'_>, changes: &[Change], target: Target) -> Result<u64> {
+    let repull = matches!(target, Target::Live { repull: true });
     let mut ordered: Vec<&Change> = changes.iter().collect();
     ordered.sort_by_key(|c| rank(c));
     let page_grids: HashSet<&str> = changes
@@ -109,7 +122,7 @@ pub(crate) fn apply_changes(t: &mut Tx<'_>, changes: &[Change], repull: bool) ->
             )?
             .execute(params![entity, id])?;
         }
-        if apply_change(t, c, &page_grids)? {
+        if apply_change(t, c, &page_grids, target)? {
             applied += 1;
         }
     }
@@ -142,7 +155,16 @@ fn rank(c: &Change) -> u8 {
 }
 
 /// Apply one change; false when it was skipped for a pending local operation.
-fn apply_change(t: &mut Tx<'_>, c: &Change, page_grids: &HashSet<&str>) -> Result<bool> {
+fn apply_change(
+    t: &mut Tx<'_>,
+    c: &Change,
+    page_grids: &HashSet<&str>,
+    target: Target,
+) -> Result<bool> {
+    let pending = |t: &Tx<'_>, entity: &str, id: &str| match target {
+        Target::Live { .. } => pending_local(t, entity, id),
+        Target::Build => Ok(false),
+    };
     match c {
         Change::Grid { grid: g } => {
             // The scope's root arrives with its parent's code, but the parent lies
@@ -188,27 +210,30 @@ fn apply_change(t: &mut Tx<'_>, c: &Change, page_grids: &HashSet<&str>) -> Resul
             let tpl = ChecklistTemplate::from_json(&body.to_string())?;
             store::templates::insert_template(&t.tx, &tpl)?;
         }
-        Change::Entity { entity } => apply_entity(t, entity)?,
+        Change::Entity { entity } => match target {
+            Target::Live { .. } => apply_entity(t, entity)?,
+            Target::Build => insert_entity(t, entity)?,
+        },
         Change::Inspection { inspection } => {
-            if pending_local(t, "inspection", &inspection.id)? {
+            if pending(t, "inspection", &inspection.id)? {
                 return Ok(false);
             }
             upsert_inspection(t, inspection)?;
         }
         Change::Hazard { hazard, events } => {
-            if pending_local(t, "hazard", &hazard.id)? {
+            if pending(t, "hazard", &hazard.id)? {
                 return Ok(false);
             }
             upsert_hazard(t, hazard, events)?;
         }
         Change::Report { report } => {
-            if pending_local(t, "report", &report.id)? {
+            if pending(t, "report", &report.id)? {
                 return Ok(false);
             }
             upsert_report(t, report)?;
         }
         Change::Case { case, events } => {
-            if pending_local(t, "case", &case.id)? {
+            if pending(t, "case", &case.id)? {
                 return Ok(false);
             }
             store::cases::upsert(&t.tx, case, events)?;

@@ -35,6 +35,8 @@ struct ProxyState {
     refused: u64,
     /// Pull requests wait at the proxy (before reaching the server) while set.
     hold_pulls: bool,
+    /// Downloads still let through before `hold_pulls` starts (`hold_after`).
+    pass_before_hold: Option<u64>,
     /// Pull requests waiting now.
     held: u64,
 }
@@ -64,6 +66,7 @@ impl Proxy {
             cuts: 0,
             refused: 0,
             hold_pulls: false,
+            pass_before_hold: None,
             held: 0,
         }));
         let stop = Arc::new(AtomicBool::new(false));
@@ -126,6 +129,12 @@ impl Proxy {
         self.state.lock().unwrap().hold_pulls = on;
     }
 
+    /// Let `n` more download requests through, then hold the rest (as
+    /// `hold_pulls(true)`) until `hold_pulls(false)`.
+    pub fn hold_after(&self, n: u64) {
+        self.state.lock().unwrap().pass_before_hold = Some(n);
+    }
+
     /// Wait until a pull request is being held; false after `timeout`.
     pub fn wait_held(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
@@ -156,6 +165,17 @@ fn pump(mut from: TcpStream, mut to: TcpStream, dir: Dir, state: &Mutex<ProxySta
         let download =
             buf[..n].starts_with(b"GET /v1/pull") || buf[..n].starts_with(b"GET /v1/snapshot");
         if dir == Dir::Up && download {
+            {
+                let mut s = state.lock().unwrap();
+                match s.pass_before_hold {
+                    Some(0) => {
+                        s.pass_before_hold = None;
+                        s.hold_pulls = true;
+                    }
+                    Some(n) => s.pass_before_hold = Some(n - 1),
+                    None => {}
+                }
+            }
             let mut counted = false;
             loop {
                 let mut s = state.lock().unwrap();

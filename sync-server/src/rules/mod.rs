@@ -20,6 +20,7 @@ pub mod points;
 pub mod pull;
 pub mod push;
 pub mod reports;
+pub mod snapshot;
 pub mod taxonomy;
 pub mod templates;
 pub mod visits;

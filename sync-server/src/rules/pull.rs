@@ -113,11 +113,36 @@ pub fn feed_page(
     let mut changes = Vec::new();
     for r in rows.into_iter().take(limit as usize) {
         last = r.int(2)?;
-        let body: Value = serde_json::from_str(&r.text(1)?).map_err(Error::internal)?;
-        if let Some(c) = to_change(&r.text(0)?, body, dev, cases, now)? {
+        if let Some(c) = row_change(&r, dev, cases, now)? {
             changes.push(c);
         }
     }
+    let cursor = crate::restore::Position { seq: last, ..here }.encode();
+    finish_page(server, dev, held, cases, changes, cursor, more)
+}
+
+/// A feed row (`kind`, `body` first) as the change this device may see, or nothing.
+pub(crate) fn row_change(
+    r: &crate::db::Row,
+    dev: &DeviceCtx,
+    cases: bool,
+    now: i64,
+) -> Result<Option<Change>> {
+    let body: Value = serde_json::from_str(&r.text(1)?).map_err(Error::internal)?;
+    to_change(&r.text(0)?, body, dev, cases, now)
+}
+
+/// A page's changes with what goes along: the versioned documents the device
+/// does not hold yet (`held`) and the server's clock.
+pub(crate) fn finish_page(
+    server: &Server,
+    dev: &DeviceCtx,
+    held: Held<'_>,
+    cases: bool,
+    changes: Vec<Change>,
+    cursor: String,
+    more: bool,
+) -> Result<PullResponse> {
     // Only apps that say which taxonomies they hold get the server's when it differs.
     // The case types go along with the cases: only to apps that ask for them.
     let mut taxonomies = match held.taxonomies {
@@ -144,7 +169,7 @@ pub fn feed_page(
     let server_hlc = server.tick().to_string();
     Ok(PullResponse {
         changes,
-        cursor: crate::restore::Position { seq: last, ..here }.encode(),
+        cursor,
         more,
         server_hlc,
         taxonomies,

@@ -1,6 +1,6 @@
 //! `GET /v1/snapshot`: the bootstrap of an empty or repaired replica. The same
-//! feed, scope and role filtering as `/v1/pull` (`rules::pull::feed_page`, one
-//! rule), in pages of thousands of changes encoded as MessagePack with zstd
+//! scope and role filtering as `/v1/pull` (`rules::snapshot`, on the pull's
+//! rules), in pages of thousands of changes encoded as MessagePack with zstd
 //! (`wire::snapshot`). A page's `cursor` is where the next one begins; the last
 //! page's is the pull cursor the device continues from (`docs/SYNC.md`).
 
@@ -61,15 +61,14 @@ pub async fn snapshot(
             .limit
             .unwrap_or(snapshot::MAX_SNAPSHOT_LIMIT)
             .clamp(1, snapshot::MAX_SNAPSHOT_LIMIT);
-        let page = rules::pull::feed_page(
-            &s,
-            &d,
-            p.cursor.as_deref(),
-            p.seen.as_deref(),
-            held,
-            p.cases == Some(1),
-            limit,
-        )?;
+        let cases = p.cases == Some(1);
+        let page = match p.cursor.as_deref() {
+            // A bootstrap begun before keyset pages goes on by `seq`.
+            Some(c) if !rules::snapshot::is_token(c) => {
+                rules::pull::feed_page(&s, &d, Some(c), p.seen.as_deref(), held, cases, limit)?
+            }
+            token => rules::snapshot::page(&s, &d, token, p.seen.as_deref(), held, cases, limit)?,
+        };
         snapshot::encode_page(&page).map_err(|e| ApiError::internal(e.to_string()))
     })
     .await?;

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误 error: {} ({})", e.message, e.code);
+            eprintln!("error: {} ({})", e.message, e.code);
             ExitCode::from(1)
         }
     }

@@ -2,6 +2,7 @@
 //! queued local write changes, which stay until the server has judged the write.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use rusqlite::params;
 use rusqlite::types::Value as Column;
@@ -90,7 +91,11 @@ pub(super) fn insert_entity(t: &mut Tx<'_>, e: &EntityState) -> Result<()> {
             .get(spec.name)
             .map_or(Column::Null, store::entities::column_value)
     }));
-    t.tx.prepare_cached(&whole_row_sql(kind))?
+    let sql = WHOLE_ROW
+        .iter()
+        .find_map(|(k, sql)| (*k == kind).then_some(sql.as_str()))
+        .expect("every kind");
+    t.tx.prepare_cached(sql)?
         .execute(rusqlite::params_from_iter(row))?;
     let stamps: Vec<(&str, Hlc)> = e
         .fields
@@ -117,6 +122,14 @@ pub(super) fn insert_entity(t: &mut Tx<'_>, e: &EntityState) -> Result<()> {
     }
     Ok(())
 }
+
+/// Each kind's `whole_row_sql`, written once per process.
+static WHOLE_ROW: LazyLock<Vec<(EntityKind, String)>> = LazyLock::new(|| {
+    EntityKind::ALL
+        .into_iter()
+        .map(|k| (k, whole_row_sql(k)))
+        .collect()
+});
 
 /// `INSERT OR REPLACE` of an entity's whole row: key, address, deleted,
 /// updated_at, then every field column in `kind.fields()` order.

@@ -2,11 +2,21 @@
 //! reports): the server's version replaces the local row whole; the caller has
 //! already skipped records with a pending local operation.
 
+use std::sync::LazyLock;
+
 use rusqlite::params;
 
 use crate::error::Result;
 use crate::records::{Hazard, HazardEvent, Inspection, Report};
 use crate::store::Tx;
+
+/// The statement of each table, written once per process (a bootstrap runs it
+/// for every record).
+static INSPECTION_UPSERT: LazyLock<String> =
+    LazyLock::new(|| upsert_sql("inspections", INSPECTION_COLS));
+static HAZARD_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("hazards", HAZARD_COLS));
+static EVENT_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("hazard_events", EVENT_COLS));
+static REPORT_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("reports", REPORT_COLS));
 
 /// `INSERT … ON CONFLICT(id) DO UPDATE SET` every column but the key.
 fn upsert_sql(table: &str, cols: &[&str]) -> String {
@@ -54,34 +64,33 @@ const INSPECTION_COLS: &[&str] = &[
 ];
 
 pub(super) fn upsert_inspection(t: &Tx<'_>, i: &Inspection) -> Result<()> {
-    t.tx.prepare_cached(&upsert_sql("inspections", INSPECTION_COLS))?
-        .execute(params![
-            i.id,
-            i.template_id,
-            i.template_version,
-            i.address_code,
-            i.subject_kind.map(|k| k.as_str()),
-            i.subject_id,
-            i.inspector,
-            i.device_id,
-            i.started_at,
-            i.finished_at,
-            i.location.map(|l| l.lat),
-            i.location.map(|l| l.lon),
-            serde_json::to_string(&i.answers)?,
-            serde_json::to_string(&i.photos)?,
-            i.score,
-            i.passed,
-            i.vetoed,
-            i.review_status.as_str(),
-            i.review_comment,
-            i.reviewed_by,
-            i.reviewed_at,
-            t.now,
-            i.delivery.as_str(),
-            i.location.and_then(|l| l.accuracy_m),
-            i.location.and_then(|l| l.fixed_at),
-        ])?;
+    t.tx.prepare_cached(&INSPECTION_UPSERT)?.execute(params![
+        i.id,
+        i.template_id,
+        i.template_version,
+        i.address_code,
+        i.subject_kind.map(|k| k.as_str()),
+        i.subject_id,
+        i.inspector,
+        i.device_id,
+        i.started_at,
+        i.finished_at,
+        i.location.map(|l| l.lat),
+        i.location.map(|l| l.lon),
+        serde_json::to_string(&i.answers)?,
+        serde_json::to_string(&i.photos)?,
+        i.score,
+        i.passed,
+        i.vetoed,
+        i.review_status.as_str(),
+        i.review_comment,
+        i.reviewed_by,
+        i.reviewed_at,
+        t.now,
+        i.delivery.as_str(),
+        i.location.and_then(|l| l.accuracy_m),
+        i.location.and_then(|l| l.fixed_at),
+    ])?;
     Ok(())
 }
 
@@ -133,30 +142,28 @@ pub(super) fn upsert_hazard(t: &Tx<'_>, h: &Hazard, events: &[HazardEvent]) -> R
         }
         _ => None,
     };
-    t.tx.prepare_cached(&upsert_sql("hazards", HAZARD_COLS))?
-        .execute(params![
-            h.id,
-            h.address_code,
-            h.category,
-            h.severity.as_str(),
-            h.description,
-            h.status.as_str(),
-            h.assignee,
-            h.deadline,
-            serde_json::to_string(&h.photos)?,
-            source_inspection,
-            h.source_item,
-            h.source_report,
-            h.reported_by,
-            h.created_at,
-            h.updated_at,
-            h.delivery.as_str(),
-            crate::store::hazards::location_json(h.location)?,
-        ])?;
+    t.tx.prepare_cached(&HAZARD_UPSERT)?.execute(params![
+        h.id,
+        h.address_code,
+        h.category,
+        h.severity.as_str(),
+        h.description,
+        h.status.as_str(),
+        h.assignee,
+        h.deadline,
+        serde_json::to_string(&h.photos)?,
+        source_inspection,
+        h.source_item,
+        h.source_report,
+        h.reported_by,
+        h.created_at,
+        h.updated_at,
+        h.delivery.as_str(),
+        crate::store::hazards::location_json(h.location)?,
+    ])?;
     t.tx.prepare_cached("DELETE FROM hazard_events WHERE hazard_id = ?1")?
         .execute([&h.id])?;
-    let mut st =
-        t.tx.prepare_cached(&upsert_sql("hazard_events", EVENT_COLS))?;
+    let mut st = t.tx.prepare_cached(&EVENT_UPSERT)?;
     for e in events {
         st.execute(params![
             e.id,
@@ -197,24 +204,23 @@ const REPORT_COLS: &[&str] = &[
 ];
 
 pub(super) fn upsert_report(t: &Tx<'_>, r: &Report) -> Result<()> {
-    t.tx.prepare_cached(&upsert_sql("reports", REPORT_COLS))?
-        .execute(params![
-            r.id,
-            r.address_code,
-            r.address_text,
-            r.text,
-            serde_json::to_string(&r.photos)?,
-            r.reporter,
-            r.device_id,
-            r.status.as_str(),
-            r.points,
-            r.decision_note,
-            r.hazard_id,
-            r.created_at,
-            t.now,
-            r.delivery.as_str(),
-            crate::store::hazards::location_json(r.location)?,
-            r.category,
-        ])?;
+    t.tx.prepare_cached(&REPORT_UPSERT)?.execute(params![
+        r.id,
+        r.address_code,
+        r.address_text,
+        r.text,
+        serde_json::to_string(&r.photos)?,
+        r.reporter,
+        r.device_id,
+        r.status.as_str(),
+        r.points,
+        r.decision_note,
+        r.hazard_id,
+        r.created_at,
+        t.now,
+        r.delivery.as_str(),
+        crate::store::hazards::location_json(r.location)?,
+        r.category,
+    ])?;
     Ok(())
 }

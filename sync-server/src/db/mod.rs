@@ -272,13 +272,27 @@ pub fn insert_rows<const N: usize>(
     table_cols: &str,
     rows: &[[SqlValue; N]],
 ) -> Result<()> {
+    insert_rows_then(tx, table_cols, rows, "")
+}
+
+/// `insert_rows` with a clause after the values (`ON CONFLICT …`).
+pub fn insert_rows_then<const N: usize>(
+    tx: &mut dyn Tx,
+    table_cols: &str,
+    rows: &[[SqlValue; N]],
+    then: &str,
+) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", placeholders(r * N + 1, N)))
             .collect();
         let params: Vec<SqlValue> = chunk.iter().flat_map(|row| row.iter().cloned()).collect();
         tx.execute(
-            &format!("INSERT INTO {table_cols} VALUES {}", values.join(", ")),
+            &format!(
+                "INSERT INTO {table_cols} VALUES {}{}{then}",
+                values.join(", "),
+                if then.is_empty() { "" } else { " " }
+            ),
             &params,
         )?;
     }

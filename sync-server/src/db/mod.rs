@@ -195,7 +195,7 @@ impl Db {
     /// Run `f` in a serialised write transaction; commit on Ok, roll back on Err.
     pub fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         match self {
-            Db::Sqlite(d) => d.transaction(true, f),
+            Db::Sqlite(d) => d.write(f),
             Db::Postgres(d) => d.transaction(true, f),
         }
     }
@@ -238,9 +238,8 @@ impl Db {
     }
 
     /// A read transaction that does not hold up the requests for its length: on
-    /// SQLite on a second connection (the first serves every request, one at a
-    /// time), on PostgreSQL a pooled one like `read`. For long counts run in the
-    /// background.
+    /// SQLite on a read-only connection of its own (not one of `read`'s), on
+    /// PostgreSQL a pooled one like `read`. For long counts run in the background.
     pub fn read_aside<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         match self {
             Db::Sqlite(d) => d.read_aside(f),
@@ -248,10 +247,11 @@ impl Db {
         }
     }
 
-    /// Run `f` in a read transaction (a consistent snapshot on PostgreSQL).
+    /// Run `f` in a read transaction: a consistent snapshot of the last commit, not
+    /// waiting for a write in progress (on SQLite a read-only connection of its own).
     pub fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         match self {
-            Db::Sqlite(d) => d.transaction(false, f),
+            Db::Sqlite(d) => d.read(f),
             Db::Postgres(d) => d.transaction(false, f),
         }
     }

@@ -3,7 +3,8 @@
 //! first and last visit per entity, checklist and month (`last_visits`), after
 //! inspections submitted in another month, a late sync of an older visit after
 //! a newer one, entity edits, an entity deleted, an inspection edited to
-//! another month and an inspection removed. And the coverage figures kept per
+//! another month and an inspection removed; an edit of nothing they are kept
+//! from writes neither them nor a dirty mark. And the coverage figures kept per
 //! grid path between page loads (migration 019) equal a fresh count after every
 //! sync of a seeded random mix of entities, visits and edits.
 
@@ -97,7 +98,7 @@ fn the_coverage_tables_follow_the_records(backend: Backend) {
     let late = synced_worker(&store, &server, "李娜", GRID_A);
     let r1 = put(&w, "rental_unit", A_501, &["risk_level=high"]);
     let r2 = put(&w, "rental_unit", A_502, &["risk_level=low"]);
-    put(&w, "household", A_501, &["members=3"]);
+    let h = put(&w, "household", A_501, &["members=3"]);
     w.sync();
     late.sync();
     assert_tables_right(&store);
@@ -151,6 +152,35 @@ fn the_coverage_tables_follow_the_records(backend: Backend) {
             ))
             .contains(&"high".to_string())
     );
+
+    // An edit of nothing the tables are kept from (a note) leaves them, and the
+    // grid's kept figures, alone: no dirty mark (migration 021). A risk change
+    // marks the grid again.
+    let dirty = || store.query_lines("SELECT grid_path FROM coverage_dirty ORDER BY grid_path");
+    store.sql("DELETE FROM coverage_dirty");
+    for (kind, id) in [("household", &h), ("rental_unit", &r2)] {
+        let mut c = w.command(&["entity", "put", kind, "--id", id, "note=走访时无人在家"]);
+        assert!(c.output().unwrap().status.success());
+    }
+    assert_eq!(w.sync()["pushed"].as_u64(), Some(2));
+    assert_tables_right(&store);
+    assert_eq!(
+        dirty(),
+        Vec::<String>::new(),
+        "a note edit marked a grid dirty"
+    );
+    let mut c = w.command(&[
+        "entity",
+        "put",
+        "rental_unit",
+        "--id",
+        &r2,
+        "risk_level=low",
+    ]);
+    assert!(c.output().unwrap().status.success());
+    w.sync();
+    assert_tables_right(&store);
+    assert_eq!(dirty().len(), 1, "a risk change marks its grid");
 
     // Edits straight on the records: the unit deleted, one inspection moved to
     // another month, another removed.

@@ -195,7 +195,7 @@ impl Db {
     /// Run `f` in a serialised write transaction; commit on Ok, roll back on Err.
     pub fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         match self {
-            Db::Sqlite(d) => d.transaction(true, f),
+            Db::Sqlite(d) => d.write(f),
             Db::Postgres(d) => d.transaction(true, f),
         }
     }
@@ -238,9 +238,8 @@ impl Db {
     }
 
     /// A read transaction that does not hold up the requests for its length: on
-    /// SQLite on a second connection (the first serves every request, one at a
-    /// time), on PostgreSQL a pooled one like `read`. For long counts run in the
-    /// background.
+    /// SQLite on a read-only connection of its own (not one of `read`'s), on
+    /// PostgreSQL a pooled one like `read`. For long counts run in the background.
     pub fn read_aside<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         match self {
             Db::Sqlite(d) => d.read_aside(f),
@@ -248,10 +247,11 @@ impl Db {
         }
     }
 
-    /// Run `f` in a read transaction (a consistent snapshot on PostgreSQL).
+    /// Run `f` in a read transaction: a consistent snapshot of the last commit, not
+    /// waiting for a write in progress (on SQLite a read-only connection of its own).
     pub fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         match self {
-            Db::Sqlite(d) => d.transaction(false, f),
+            Db::Sqlite(d) => d.read(f),
             Db::Postgres(d) => d.transaction(false, f),
         }
     }
@@ -272,13 +272,27 @@ pub fn insert_rows<const N: usize>(
     table_cols: &str,
     rows: &[[SqlValue; N]],
 ) -> Result<()> {
+    insert_rows_then(tx, table_cols, rows, "")
+}
+
+/// `insert_rows` with a clause after the values (`ON CONFLICT …`).
+pub fn insert_rows_then<const N: usize>(
+    tx: &mut dyn Tx,
+    table_cols: &str,
+    rows: &[[SqlValue; N]],
+    then: &str,
+) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", placeholders(r * N + 1, N)))
             .collect();
         let params: Vec<SqlValue> = chunk.iter().flat_map(|row| row.iter().cloned()).collect();
         tx.execute(
-            &format!("INSERT INTO {table_cols} VALUES {}", values.join(", ")),
+            &format!(
+                "INSERT INTO {table_cols} VALUES {}{}{then}",
+                values.join(", "),
+                if then.is_empty() { "" } else { " " }
+            ),
             &params,
         )?;
     }

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/018_console_partial_indexes.sql"),
     include_str!("../../migrations/postgres/019_coverage_figures.sql"),
     include_str!("../../migrations/postgres/020_hazards_closed_at.sql"),
+    include_str!("../../migrations/postgres/021_visit_triggers_on_change.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;

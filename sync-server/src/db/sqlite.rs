@@ -1,7 +1,8 @@
-//! Embedded SQLite backend: one connection, one writer, WAL. Nothing to set up.
+//! Embedded SQLite backend: one writer connection, a few read-only ones, WAL.
+//! Nothing to set up.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
@@ -30,18 +31,34 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/018_console_partial_indexes.sql"),
     include_str!("../../migrations/sqlite/019_coverage_figures.sql"),
     include_str!("../../migrations/sqlite/020_hazards_closed_at.sql"),
+    include_str!("../../migrations/sqlite/021_visit_triggers_on_change.sql"),
 ];
 /// The migration after which the audit rows already there get chained.
 const AUDIT_CHAIN: usize = 6;
 /// The migration after which the case side tables get filled from the documents.
 const CASE_FACTS: usize = 11;
 
+/// Read-only connections kept for read transactions (pull, checksum, console pages).
+const READERS: usize = 4;
+
 pub struct SqliteDb {
+    /// The one writer: every write transaction, one at a time.
     conn: Mutex<Connection>,
     path: std::path::PathBuf,
-    /// A second, read-only connection for long counts (`Db::read_aside`): WAL
-    /// lets it read a snapshot while `conn` goes on serving every request.
+    /// A read-only connection for long counts (`Db::read_aside`), apart from the
+    /// readers so a count never holds one up.
     aside: Mutex<Option<Connection>>,
+    /// Read-only connections for `read` transactions: with WAL each reads the last
+    /// committed state while the writer goes on, so a pull never waits for a
+    /// push (nor sees half of one).
+    readers: Box<Readers>,
+}
+
+#[derive(Default)]
+struct Readers {
+    /// Idle connections, and how many are open in all (idle or in use).
+    idle: Mutex<(Vec<Connection>, usize)>,
+    freed: Condvar,
 }
 
 impl SqliteDb {
@@ -75,30 +92,66 @@ impl SqliteDb {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             aside: Mutex::new(None),
+            readers: Box::default(),
         })
     }
 
-    /// A read transaction on the second connection (opened on first use).
+    fn open_reader(&self) -> Result<Connection> {
+        let c = Connection::open(&self.path).map_err(db_err)?;
+        c.execute_batch(
+            "PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;",
+        )
+        .map_err(db_err)?;
+        Ok(c)
+    }
+
+    /// A read transaction on the long-count connection (opened on first use).
     pub fn read_aside<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         let mut slot = self.aside.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
-            let c = Connection::open(&self.path).map_err(db_err)?;
-            c.execute_batch(
-                "PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;",
-            )
-            .map_err(db_err)?;
-            *slot = Some(c);
+            *slot = Some(self.open_reader()?);
         }
         let Some(conn) = slot.as_mut() else {
-            return Err(ApiError::internal("sqlite: no second connection"));
+            return Err(ApiError::internal("sqlite: no long-count connection"));
         };
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(db_err)?;
-        let mut t = SqliteTx { tx, seq: None };
-        let out = f(&mut t)?;
-        t.tx.commit().map_err(db_err)?;
-        Ok(out)
+        read_on(conn, f)
+    }
+
+    /// A read transaction on one of the read-only connections, waiting while
+    /// READERS are in use; the writer is not involved.
+    pub fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+        let mut conn = {
+            let mut pool = self.readers.idle.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if let Some(c) = pool.0.pop() {
+                    break c;
+                }
+                if pool.1 < READERS {
+                    pool.1 += 1;
+                    drop(pool);
+                    match self.open_reader() {
+                        Ok(c) => break c,
+                        Err(e) => {
+                            let mut pool =
+                                self.readers.idle.lock().unwrap_or_else(|e| e.into_inner());
+                            pool.1 -= 1;
+                            self.readers.freed.notify_one();
+                            return Err(e);
+                        }
+                    }
+                }
+                pool = self
+                    .readers
+                    .freed
+                    .wait(pool)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        let out = read_on(&mut conn, f);
+        let mut pool = self.readers.idle.lock().unwrap_or_else(|e| e.into_inner());
+        pool.0.push(conn);
+        self.readers.freed.notify_one();
+        out
     }
 
     /// Schema steps by `PRAGMA user_version`, in one transaction with the chaining
@@ -131,23 +184,29 @@ impl SqliteDb {
         t.tx.commit().map_err(db_err)
     }
 
-    pub fn transaction<R>(
-        &self,
-        write: bool,
-        f: impl FnOnce(&mut dyn Tx) -> Result<R>,
-    ) -> Result<R> {
+    /// A write transaction on the one writer connection, one at a time.
+    pub fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let behavior = if write {
-            TransactionBehavior::Immediate
-        } else {
-            TransactionBehavior::Deferred
-        };
-        let tx = conn.transaction_with_behavior(behavior).map_err(db_err)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
         let mut t = SqliteTx { tx, seq: None };
         let out = f(&mut t)?;
         t.tx.commit().map_err(db_err)?;
         Ok(out)
     }
+}
+
+/// One read transaction on a read-only connection: a snapshot of the last commit
+/// for its whole length.
+fn read_on<R>(conn: &mut Connection, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Deferred)
+        .map_err(db_err)?;
+    let mut t = SqliteTx { tx, seq: None };
+    let out = f(&mut t)?;
+    t.tx.commit().map_err(db_err)?;
+    Ok(out)
 }
 
 struct SqliteTx<'c> {
@@ -222,6 +281,56 @@ impl Tx for SqliteTx<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::db::RowExt;
+
+    fn records(t: &mut dyn Tx) -> Result<i64> {
+        t.query_one("SELECT COUNT(*) FROM records", &[])?
+            .map(|r| r.int(0))
+            .transpose()
+            .map(|n| n.unwrap_or(0))
+    }
+
+    /// A read runs while a write transaction is open, and sees the last commit,
+    /// not the write's rows; the next read after the commit sees them.
+    #[test]
+    fn reads_do_not_wait_for_a_write_nor_see_it_half_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = std::sync::Arc::new(SqliteDb::open(&dir.path().join("s.db")).unwrap());
+        let (inside, wait_inside) = mpsc::channel();
+        let (release, wait_release) = mpsc::channel::<()>();
+        let writer = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.write(|t| {
+                    t.execute(
+                        "INSERT INTO records (kind, id, grid_path, seq, body, updated_at)
+                         VALUES ('household', 'h1', '/a/', 1, '{}', 0)",
+                        &[],
+                    )?;
+                    inside.send(()).unwrap();
+                    wait_release.recv().unwrap();
+                    Ok(())
+                })
+                .unwrap();
+            })
+        };
+        wait_inside.recv().unwrap();
+        let (done, got) = mpsc::channel();
+        {
+            let db = db.clone();
+            std::thread::spawn(move || done.send(db.read(records).unwrap()));
+        }
+        let seen = got.recv_timeout(Duration::from_secs(5));
+        release.send(()).unwrap();
+        writer.join().unwrap();
+        assert_eq!(seen, Ok(0), "the read waited for the write, or saw it");
+        assert_eq!(db.read(records).unwrap(), 1);
+    }
+
     #[test]
     fn rewrites_placeholders_only() {
         assert_eq!(

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::{
     DeviceCtx, Error, Merged, Result, now_ms, out_of_scope, refuse, reject, unknown_address,
 };
-use crate::db::records::{self, EntityDoc, Record};
+use crate::db::records::{self, EntityDoc, PendingPuts, Record};
 use crate::db::{RowExt, Tx};
 use crate::messages::Msg;
 
@@ -27,7 +27,9 @@ pub(crate) struct FieldWrite<'a> {
 }
 
 /// `known`: the entity's stored state if the batch already read it (`Some(None)`:
-/// not stored yet); `None` reads it here.
+/// not stored yet); `None` reads it here. With `pending` the new state is put there
+/// for the caller to store with others (`PendingPuts::flush`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn upsert_entity(
     tx: &mut dyn Tx,
     dev: &DeviceCtx,
@@ -36,6 +38,7 @@ pub(crate) fn upsert_entity(
     address_code: &str,
     write: FieldWrite<'_>,
     known: Option<Option<Record>>,
+    mut pending: Option<&mut PendingPuts>,
 ) -> Result<Merged> {
     if !dev.role.may_edit_entities() {
         return Err(refuse(
@@ -188,18 +191,20 @@ pub(crate) fn upsert_entity(
     }
     if changed || is_new {
         let addr = doc.state.address_code.clone();
-        records::put_at(
-            tx,
-            seq_now,
-            rkind,
-            &id,
-            &path,
-            Some(&addr),
-            &records::to_body(&doc)?,
-        )?;
+        let body = records::to_body(&doc)?;
+        match pending.as_deref_mut() {
+            Some(p) => p.put_at(seq_now, rkind, &id, &path, Some(&addr), &body),
+            None => {
+                records::put_at(tx, seq_now, rkind, &id, &path, Some(&addr), &body)?;
+            }
+        }
     }
     if !changed && !merged.lost.is_empty() {
-        // The device still shows its losing value: send it the current one.
+        // The device still shows its losing value: send it the current one (an
+        // edit of it still held back is stored first).
+        if let Some(p) = pending {
+            p.flush(tx)?;
+        }
         records::touch(tx, rkind, &id)?;
     }
     Ok(merged)
@@ -269,7 +274,7 @@ pub(crate) fn keep_other(
         stamp,
         orig: &orig,
     };
-    let merged = upsert_entity(tx, dev, kind, &id, &address, write, None)?;
+    let merged = upsert_entity(tx, dev, kind, &id, &address, write, None, None)?;
     Ok((kind, id, merged))
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::audit::{Entry, append as append_audit, audit};
 use super::entities::{FieldWrite, upsert_entity};
 use super::{DeviceCtx, Error, Result, now_ms};
-use crate::db::records::{self, Record};
+use crate::db::records::{self, PendingPuts, Record};
 use crate::db::{ROWS_PER_STATEMENT, RowExt, SqlValue as V, Tx, insert_rows, placeholders};
 use crate::messages::Msg;
 use crate::server::Server;
@@ -57,6 +57,7 @@ pub fn push(
         for op in ops {
             results.push(apply_op(server, tx, dev, op, &mut batch).map_err(crate::ApiError::from)?);
         }
+        batch.puts.flush(tx)?;
         batch.write(tx)?;
         let here = crate::restore::current(tx)?;
         if req.replay {
@@ -93,6 +94,9 @@ struct Batch {
     /// an entry is taken out at its first use, so a second edit of the same entity
     /// reads what the first one wrote.
     entities: HashMap<(String, String), Option<Record>>,
+    /// Entity edits not stored yet: a run of them is stored in one statement, before
+    /// any other kind of op (which may read them) and at the end of the batch.
+    puts: PendingPuts,
     applied: Vec<[V; 4]>,
     audit: Vec<Entry>,
     /// How far ahead the device's clock was at push (0 within tolerance).
@@ -235,6 +239,9 @@ fn apply_op(
             lost: Vec::new(),
         });
     }
+    if !matches!(p.op, Op::EntityUpsert { .. }) {
+        batch.puts.flush(tx)?;
+    }
     let stamp = stamp_for(server, tx, dev, &p.hlc, batch.skew_ms)?;
     let outcome = match &p.op {
         Op::EntityUpsert {
@@ -243,16 +250,31 @@ fn apply_op(
             fields,
             bases,
         } => {
-            let known = batch
+            // Read up front, or written earlier in this batch and not stored yet.
+            let known = match batch
                 .entities
-                .remove(&(kind.as_str().to_string(), p.entity_id.clone()));
+                .remove(&(kind.as_str().to_string(), p.entity_id.clone()))
+            {
+                Some(k) => Some(k),
+                None => batch.puts.get((*kind).into(), &p.entity_id)?.map(Some),
+            };
             let write = FieldWrite {
                 fields,
                 bases: bases.as_ref(),
                 stamp: &stamp,
                 orig: &p.hlc,
             };
-            upsert_entity(tx, dev, *kind, &p.entity_id, address_code, write, known)
+            let puts = Some(&mut batch.puts);
+            upsert_entity(
+                tx,
+                dev,
+                *kind,
+                &p.entity_id,
+                address_code,
+                write,
+                known,
+                puts,
+            )
         }
         Op::InspectionSubmit { inspection } => {
             super::inspections::submit_inspection(tx, dev, inspection)
@@ -340,6 +362,7 @@ fn apply_op(
             );
             // The device kept its refused change locally: send it the server's
             // version again so its replica converges.
+            batch.puts.flush(tx)?;
             records::touch(tx, p.op.record_kind(), &p.entity_id)?;
             OpResult {
                 op_id: p.op_id.clone(),

@@ -52,14 +52,16 @@ pub struct Subtree {
     pub records: u64,
 }
 
-/// Drop the console's list indexes (migration 004) for the bulk load, or build them
-/// again after it: kept up to date row by row they made the load many times slower,
-/// and built at the end each is one sort.
+/// Drop the console's list indexes (partial, per kind: migration 018) for the bulk
+/// load, or build them again after it: kept up to date row by row they made the
+/// load many times slower, and built at the end each is one sort. The bulk load
+/// must leave the indexes a migrated server has, no more: a city that rebuilt the
+/// all-kind indexes 018 replaced made every household edit maintain five more.
 pub(crate) fn console_indexes(db: &Db, build: bool) -> Result<()> {
     let ddl = if db.backend() == "postgres" {
-        include_str!("../../../migrations/postgres/004_console_indexes.sql")
+        include_str!("../../../migrations/postgres/018_console_partial_indexes.sql")
     } else {
-        include_str!("../../../migrations/sqlite/004_console_indexes.sql")
+        include_str!("../../../migrations/sqlite/018_console_partial_indexes.sql")
     };
     let sql: Vec<&str> = ddl
         .lines()
@@ -67,9 +69,16 @@ pub(crate) fn console_indexes(db: &Db, build: bool) -> Result<()> {
         .collect();
     let sql = sql.join("\n");
     db.write(|tx| {
-        for stmt in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            if build || stmt.starts_with("DROP") {
+        let creates = sql
+            .split(';')
+            .map(str::trim)
+            .filter(|s| s.starts_with("CREATE INDEX"));
+        for stmt in creates {
+            if build {
                 tx.execute(stmt, &[])?;
+            } else {
+                let name = stmt.split_whitespace().nth(2).unwrap_or_default();
+                tx.execute(&format!("DROP INDEX IF EXISTS {name}"), &[])?;
             }
         }
         Ok(())

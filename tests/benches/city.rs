@@ -1797,7 +1797,8 @@ fn main() {
         eprintln!("[PouchDB] replicating the same records…");
         pouchdb(&sqlite.slice_changes, &sqlite.scope_changes, cfg.inc_reps)
     });
-    let ffi = ffi();
+    // Its release build of the library takes minutes: only for the figures.
+    let ffi = if cfg.bench { ffi() } else { None };
     let figs = vec![sqlite.fig.clone(), pg.fig.clone()];
     let section = report(
         &cfg,

@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use futures_util::StreamExt;
 use gridfield_core::wire;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
@@ -111,6 +112,20 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if let Some(n) = declared.filter(|n| *n > MAX_JSON_BYTES as u64) {
+            // Read and drop a body that is not absurdly large before answering:
+            // a client still sending would otherwise meet a closed connection
+            // (a broken pipe) instead of the answer.
+            if n <= DRAIN_BYTES {
+                let mut body = req.into_body().into_data_stream();
+                while let Some(Ok(_)) = body.next().await {}
+            }
+            return Err(too_large());
+        }
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(match &e {
@@ -125,15 +140,22 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
                     "unsupported_media_type",
                     "expected application/json",
                 ),
-                _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    Msg::BodyTooLarge.wire(),
-                ),
+                _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
                 _ => ApiError::bad_request("bad_body", e.body_text()),
             }),
         }
     }
+}
+
+/// A declared body this much larger than allowed is refused without reading it.
+const DRAIN_BYTES: u64 = 4 * MAX_JSON_BYTES as u64;
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        Msg::BodyTooLarge.wire(),
+    )
 }
 
 /// A JSON error's text without the values it quotes (`invalid type: string

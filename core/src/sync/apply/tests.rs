@@ -454,3 +454,110 @@ fn a_template_in_the_same_page_comes_first() {
     assert_eq!(s.template(&tpl.id, Some(99)).unwrap().version, 99);
     assert_eq!(s.inspection("i2").unwrap().template_version, 99);
 }
+
+/// Every column and stamp of the descriptive entities a store holds.
+fn entity_rows(s: &Store) -> Vec<String> {
+    s.read(|c| {
+        let mut out = Vec::new();
+        for kind in EntityKind::ALL {
+            let mut st = c.prepare(&format!("SELECT * FROM {} ORDER BY id", kind.table()))?;
+            let n = st.column_count();
+            let rows = st.query_map([], |r| {
+                (0..n)
+                    .map(|i| Ok(format!("{:?}", r.get::<_, rusqlite::types::Value>(i)?)))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map(|v| v.join("|"))
+            })?;
+            for r in rows {
+                out.push(format!("{}: {}", kind.as_str(), r?));
+            }
+        }
+        let mut st = c.prepare(
+            "SELECT entity || '|' || entity_id || '|' || field || '|' || hlc FROM field_versions ORDER BY 1",
+        )?;
+        for r in st.query_map([], |r| r.get::<_, String>(0))? {
+            out.push(r?);
+        }
+        Ok(out)
+    })
+    .unwrap()
+}
+
+/// The bootstrap's whole-row write of an entity (`Target::Build`) leaves what
+/// the pull's field-by-field merge leaves in an empty store: every column of
+/// every kind, the stamps, a later version of the same entity, a deletion.
+#[test]
+fn an_entity_built_whole_equals_one_merged_field_by_field() {
+    let entity = |kind: EntityKind, id: &str, tag: &str, wall: i64, deleted: bool| {
+        let mut fields = Map::new();
+        let mut stamps = Map::new();
+        for (i, spec) in kind.fields().iter().enumerate() {
+            let v = if i % 3 == 2 {
+                json!(i as i64 + wall % 7)
+            } else {
+                json!(format!("{tag}-{}", spec.name))
+            };
+            fields.insert(spec.name.into(), v);
+            stamps.insert(spec.name.into(), json!(stamp(wall + i as i64)));
+        }
+        // A field of a newer server: ignored by both.
+        fields.insert("from_the_future".into(), json!("x"));
+        Change::Entity {
+            entity: EntityState {
+                kind,
+                id: id.into(),
+                address_code: ADDR.into(),
+                fields,
+                stamps,
+                deleted,
+            },
+        }
+    };
+    let mut page = vec![grid(GRID), address(ADDR)];
+    for kind in EntityKind::ALL {
+        page.push(entity(
+            kind,
+            &format!("{}-1", kind.as_str()),
+            "one",
+            T0,
+            false,
+        ));
+        page.push(entity(
+            kind,
+            &format!("{}-2", kind.as_str()),
+            "two",
+            T0 + 10,
+            true,
+        ));
+    }
+    // A later page brings the first of each again, changed.
+    let later: Vec<Change> = EntityKind::ALL
+        .into_iter()
+        .map(|kind| {
+            entity(
+                kind,
+                &format!("{}-1", kind.as_str()),
+                "three",
+                T0 + 20,
+                false,
+            )
+        })
+        .collect();
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (merged, built) = (store(d1.path()), store(d2.path()));
+    merged.apply_page(&page, "c1").unwrap();
+    merged.apply_page(&later, "c2").unwrap();
+    for p in [&page, &later] {
+        built.write(|t| apply_changes(t, p, Target::Build)).unwrap();
+    }
+    let want = entity_rows(&merged);
+    assert_eq!(
+        want.len(),
+        8 + EntityKind::ALL
+            .iter()
+            .map(|k| 2 * k.fields().len())
+            .sum::<usize>()
+    );
+    assert!(want.iter().any(|r| r.contains("three-")));
+    assert_eq!(entity_rows(&built), want);
+}

@@ -90,6 +90,24 @@ fn last_bootstrap(d: &Device) -> Option<serde_json::Value> {
         .map(|s| serde_json::from_str(&s).unwrap())
 }
 
+/// The id of the first household of this replica matching `cond` (`?1`: `arg`).
+fn household_where(d: &Device, cond: &str, arg: &str) -> Option<String> {
+    d.store()
+        .read(|c| {
+            Ok(c.query_row(
+                &format!("SELECT id FROM households WHERE {cond}"),
+                [arg],
+                |r| r.get(0),
+            )
+            .ok())
+        })
+        .unwrap()
+}
+
+fn household_named(d: &Device, name: &str) -> String {
+    household_where(d, "head_name = ?1", name).expect("the household is held")
+}
+
 fn leftover(d: &Device) -> bool {
     d.data().join("gridfield.db.bootstrap").exists()
 }
@@ -189,16 +207,7 @@ fn writes_during_the_bootstrap_are_kept_and_pushed(backend: Backend) {
     let proxy = Proxy::start(&server.url);
     let d = synced_worker(&store, &server, "孙丽", GRID_A);
     d.set_server(&proxy.url);
-    let hh: String = d
-        .store()
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT id FROM households WHERE head_name = ?1",
-                [NAME],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
+    let hh = household_named(&d, NAME);
     // The pull starts over (as after an upgrade that drops the cursor): the
     // next round bootstraps into the store holding the replica.
     d.store()
@@ -263,30 +272,11 @@ fn changes_between_snapshot_pages_arrive_by_the_pull(backend: Backend) {
     assert!(proxy.wait_held(Duration::from_secs(30)));
     assert!(leftover(&d), "the bootstrap has begun");
     let w = synced_worker(&store, &server, "冯雪", GRID_A);
-    let hh: String = w
-        .store()
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT id FROM households WHERE head_name = ?1",
-                [NAME],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
+    let hh = household_named(&w, NAME);
     // A household already in the first page (the fixture's), the one of the
     // last page, and a new one.
-    let first: String = w
-        .store()
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT id FROM households WHERE head_name <> ?1 ORDER BY rowid LIMIT 1",
-                [NAME],
-                |r| r.get(0),
-            )
-            .unwrap_or_default())
-        })
-        .unwrap();
-    if !first.is_empty() {
+    let first = household_where(&w, "head_name <> ?1 ORDER BY rowid LIMIT 1", NAME);
+    if let Some(first) = first {
         w.ok(&["entity", "put", "household", "--id", &first, "members=7"]);
     }
     w.ok(&["entity", "put", "household", "--id", &hh, "head_name=褚红"]);

@@ -315,6 +315,41 @@ fn changes_between_snapshot_pages_arrive_by_the_pull(backend: Backend) {
     assert_eq!(checksums(&d), checksums(&pulled));
 }
 
+/// A snapshot token names a place inside the scope; a forged one naming a
+/// path below the device's grid (a sibling grid sorts there) brings nothing
+/// from outside the device's scope.
+fn a_forged_snapshot_token_stays_in_the_scope(backend: Backend) {
+    use gridfield_core::wire::{Change, snapshot};
+    let (store, server, _pulled) = world(backend);
+    let d = synced_worker(&store, &server, "韩梅", GRID_B);
+    let auth = format!("Bearer {}", d.token());
+    let page = |cursor: Option<&str>| {
+        let mut url = format!("{}/v1/snapshot?cases=1", server.url);
+        if let Some(c) = cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let r = http("GET", &url, &[("authorization", &auth)], None);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        snapshot::decode_page(&r.body).unwrap()
+    };
+    let first = page(None);
+    assert!(!first.more, "grid B's scope fits one page");
+    // The head is the last page's cursor; "2f" is "/" in hex, below every grid.
+    let forged = format!("b1.{}.2f.-1", first.cursor);
+    let foreign = |p: &gridfield_core::wire::PullResponse| {
+        p.changes
+            .iter()
+            .filter(|c| match c {
+                Change::Address { address } => address.grid_code == GRID_A,
+                Change::Entity { entity } => entity.fields.values().any(|v| v == NAME),
+                _ => false,
+            })
+            .count()
+    };
+    assert_eq!(foreign(&first), 0);
+    assert_eq!(foreign(&page(Some(&forged))), 0);
+}
+
 fn a_repair_bootstraps_to_the_same_replica(backend: Backend) {
     let (store, server, pulled) = world(backend);
     let d = Device::enrolled(&server, &store.code("吴刚", "worker", GRID_A));
@@ -346,4 +381,5 @@ on_both_backends!(
     writes_during_the_bootstrap_are_kept_and_pushed,
     a_repair_bootstraps_to_the_same_replica,
     changes_between_snapshot_pages_arrive_by_the_pull,
+    a_forged_snapshot_token_stays_in_the_scope,
 );

@@ -117,7 +117,8 @@ pub fn page(
         tx.query(
             "SELECT kind, body, seq, grid_path FROM records WHERE seq IN (
                SELECT seq FROM records
-               WHERE (grid_path, seq) > ($1, $2) AND grid_path < $3 AND seq <= $4
+               WHERE (grid_path, seq) > ($1, $2) AND grid_path >= $6 AND grid_path < $3
+                 AND seq <= $4
                ORDER BY grid_path, seq LIMIT $5)
              ORDER BY grid_path, seq",
             &[
@@ -126,6 +127,8 @@ pub fn page(
                 upper.as_str().into(),
                 head.into(),
                 (limit + 1).into(),
+                // The scope's own bounds, whatever place a token names.
+                lower.as_str().into(),
             ],
         )
     })?;
